@@ -1,0 +1,139 @@
+//! Which lists are matched by key rather than by position (DESIGN §3), and which fields hold
+//! quantities. Built-in kinds only: CRD lists stay positional because their schema is unknown.
+
+use serde_json::Value;
+use std::fmt::Write as _;
+
+const NAME: &[&str] = &["name"];
+const MOUNT_PATH: &[&str] = &["mountPath"];
+const DEVICE_PATH: &[&str] = &["devicePath"];
+const CONTAINER_PORT: &[&str] = &["containerPort", "protocol"];
+const SERVICE_PORT: &[&str] = &["port", "protocol"];
+
+/// The merge key of a list under field `field`, when every item on both sides carries it
+/// and it is unique per side; `None` means compare positionally.
+pub fn for_list(field: &str, desired: &[Value], live: &[Value]) -> Option<&'static [&'static str]> {
+    let key: &'static [&'static str] = match field {
+        "containers" | "initContainers" | "ephemeralContainers" | "volumes" | "env" | "imagePullSecrets" => NAME,
+        "volumeMounts" => MOUNT_PATH,
+        "volumeDevices" => DEVICE_PATH,
+        "ports" => {
+            let first = desired.first().or(live.first())?;
+            if first.get("containerPort").is_some() {
+                CONTAINER_PORT
+            } else {
+                SERVICE_PORT
+            }
+        }
+        _ => return None,
+    };
+    (usable(desired, key) && usable(live, key)).then_some(key)
+}
+
+fn usable(items: &[Value], key: &'static [&'static str]) -> bool {
+    let keys: Vec<ItemKey<'_>> = items.iter().map(|item| ItemKey::of(item, key)).collect();
+    let complete = keys.iter().all(|k| k.values.iter().all(Option::is_some));
+    complete && keys.iter().enumerate().all(|(i, k)| !keys[..i].contains(k))
+}
+
+/// The merge-key values of one list item, compared as the API server would (`8080` = `"8080"`).
+#[derive(Debug, Clone)]
+pub struct ItemKey<'a> {
+    names: &'static [&'static str],
+    values: Vec<Option<&'a Value>>,
+}
+
+impl<'a> ItemKey<'a> {
+    pub fn of(item: &'a Value, names: &'static [&'static str]) -> ItemKey<'a> {
+        ItemKey {
+            names,
+            values: names.iter().map(|name| item.get(*name)).collect(),
+        }
+    }
+
+    /// `[name=app]`, `[containerPort=8080,protocol=TCP]`.
+    pub fn write_display(&self, out: &mut String) {
+        out.push('[');
+        for (i, (name, value)) in self.names.iter().zip(&self.values).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = match value {
+                Some(Value::String(s)) => write!(out, "{name}={s}"),
+                Some(other) => write!(out, "{name}={other}"),
+                None => write!(out, "{name}=?"),
+            };
+        }
+        out.push(']');
+    }
+}
+
+impl PartialEq for ItemKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.values.len() == other.values.len()
+            && self.values.iter().zip(&other.values).all(|(a, b)| match (a, b) {
+                (Some(a), Some(b)) => scalar_text(a) == scalar_text(b),
+                (None, None) => true,
+                _ => false,
+            })
+    }
+}
+
+fn scalar_text(value: &Value) -> std::borrow::Cow<'_, str> {
+    match value {
+        Value::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+        other => std::borrow::Cow::Owned(other.to_string()),
+    }
+}
+
+/// Quantity-valued fields: `resources.limits.memory`, `spec.hard.pods`, `emptyDir.sizeLimit`…
+pub fn is_quantity_field(fields: &[&str]) -> bool {
+    const QUANTITY_MAPS: &[&str] = &[
+        "limits",
+        "requests",
+        "hard",
+        "capacity",
+        "allocatable",
+        "overhead",
+        "max",
+        "min",
+        "default",
+        "defaultRequest",
+        "maxLimitRequestRatio",
+    ];
+    match fields {
+        [.., "sizeLimit"] => true,
+        [.., parent, _] => QUANTITY_MAPS.contains(parent),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn containers_are_keyed_by_name_unless_names_repeat() {
+        let desired = [json!({"name": "app"}), json!({"name": "sidecar"})];
+        let live = [json!({"name": "sidecar"}), json!({"name": "app"})];
+        assert_eq!(for_list("containers", &desired, &live), Some(NAME));
+        let repeated = [json!({"name": "app"}), json!({"name": "app"})];
+        assert_eq!(for_list("containers", &desired, &repeated), None);
+    }
+
+    #[test]
+    fn port_keys_compare_numbers_and_strings_alike() {
+        let a = json!({"containerPort": 8080, "protocol": "TCP"});
+        let b = json!({"containerPort": "8080", "protocol": "TCP"});
+        assert_eq!(ItemKey::of(&a, CONTAINER_PORT), ItemKey::of(&b, CONTAINER_PORT));
+        let mut shown = String::new();
+        ItemKey::of(&a, CONTAINER_PORT).write_display(&mut shown);
+        assert_eq!(shown, "[containerPort=8080,protocol=TCP]");
+    }
+
+    #[test]
+    fn tolerations_stay_positional() {
+        assert_eq!(for_list("tolerations", &[json!({"key": "a"})], &[]), None);
+    }
+}

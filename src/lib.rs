@@ -1,0 +1,11 @@
+//! kdrift: a terminal drift investigator for GitOps-managed Kubernetes.
+//!
+//! Data flows one way (DESIGN §2): `sources` load desired and live objects, the pure `engine`
+//! turns them into a `model::DriftReport`, and `report` renders it for people and machines.
+
+#![forbid(unsafe_code)]
+
+pub mod engine;
+pub mod model;
+pub mod report;
+pub mod sources;

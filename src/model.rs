@@ -1,0 +1,303 @@
+//! The report data model: resource identity, findings and their classification, and the
+//! `DriftReport` every output (JSON, text, markdown, diff, later the TUI) is built from.
+//!
+//! Field names and enum spellings here are the JSON contract of DESIGN §4 (report version 1):
+//! extend compatibly, never rename.
+
+use serde::Serialize;
+use serde_json::Value;
+use std::fmt;
+
+/// Report format version written as `"version"` in JSON output.
+pub const REPORT_VERSION: u32 = 1;
+
+/// Identity used to pair desired and live objects: the API version is deliberately absent,
+/// so `apps/v1` and `apps/v1beta2` copies of one Deployment pair up.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceKey {
+    pub group: String,
+    pub kind: String,
+    /// Empty for cluster-scoped kinds.
+    pub namespace: String,
+    pub name: String,
+}
+
+impl fmt::Display for ResourceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{}/{}", self.kind, self.name)
+        } else {
+            write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+        }
+    }
+}
+
+/// The seed's drift categories (its first table), plus the two resource-level ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    DesiredConfig,
+    RuntimeMetadata,
+    ControllerManaged,
+    Orphan,
+    Missing,
+    SyncAvailability,
+}
+
+impl Category {
+    /// Harmful categories are the ones that break the source-of-truth contract; the others
+    /// are expected variance that must stay visible but must not page anybody.
+    pub fn is_harmful(self) -> bool {
+        matches!(
+            self,
+            Category::DesiredConfig | Category::Orphan | Category::Missing | Category::SyncAvailability
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::DesiredConfig => "desired-config",
+            Category::RuntimeMetadata => "runtime-metadata",
+            Category::ControllerManaged => "controller-managed",
+            Category::Orphan => "orphan",
+            Category::Missing => "missing",
+            Category::SyncAvailability => "sync-availability",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// The five decisions a runbook ends in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Response {
+    Sync,
+    Backport,
+    Ignore,
+    Prune,
+    Escalate,
+}
+
+impl Response {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Response::Sync => "sync",
+            Response::Backport => "backport",
+            Response::Ignore => "ignore",
+            Response::Prune => "prune",
+            Response::Escalate => "escalate",
+        }
+    }
+}
+
+/// Who a field manager is, as far as drift is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ManagerClass {
+    /// The GitOps controller (Argo CD, Flux): its fields came from Git.
+    Gitops,
+    /// A known Kubernetes controller (HPA, scheduler, kubelet, …): delegated ownership.
+    Controller,
+    /// A person or ad-hoc tool (`kubectl edit`, `kubectl set`, the dashboard).
+    Human,
+    /// An admission webhook or operator mutating objects it does not own.
+    Webhook,
+    /// A manager kdrift does not know; treated with a human's suspicion.
+    Unknown,
+}
+
+impl ManagerClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ManagerClass::Gitops => "gitops",
+            ManagerClass::Controller => "controller",
+            ManagerClass::Human => "human",
+            ManagerClass::Webhook => "webhook",
+            ManagerClass::Unknown => "unknown",
+        }
+    }
+}
+
+/// The field manager that set a live value, from `metadata.managedFields` (or synthesized
+/// from evidence such as an HPA targeting the workload).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Owner {
+    pub manager: String,
+    pub class: ManagerClass,
+    pub operation: Option<String>,
+    pub subresource: Option<String>,
+    pub time: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// RFC 6901 pointer into the live object (into the desired object for `missing`).
+    pub path: String,
+    pub display_path: String,
+    pub desired: Option<Value>,
+    pub live: Option<Value>,
+    pub category: Category,
+    pub severity: Severity,
+    pub response: Response,
+    pub review_required: bool,
+    pub owner: Option<Owner>,
+    pub ignored_by: Option<String>,
+    pub reason: String,
+}
+
+impl Finding {
+    /// Drift that should page or block: harmful and not hidden by an ignore rule.
+    pub fn needs_action(&self) -> bool {
+        self.ignored_by.is_none() && self.category.is_harmful()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceStatus {
+    Modified,
+    Missing,
+    Orphan,
+    Synced,
+    Ignored,
+}
+
+impl ResourceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceStatus::Modified => "modified",
+            ResourceStatus::Missing => "missing",
+            ResourceStatus::Orphan => "orphan",
+            ResourceStatus::Synced => "synced",
+            ResourceStatus::Ignored => "ignored",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResourceReport {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub status: ResourceStatus,
+    pub findings: Vec<Finding>,
+    /// Where the desired and live copies came from (`file#document`); an extension of v1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_source: Option<String>,
+    /// Caveats about the evidence (for example: no managedFields in the snapshot).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl ResourceReport {
+    pub fn key(&self) -> ResourceKey {
+        ResourceKey {
+            group: self.group.clone(),
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SyncStatus {
+    Synced,
+    OutOfSync,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppReport {
+    pub name: String,
+    pub sync_status: SyncStatus,
+    /// App-level findings (sync availability).
+    pub findings: Vec<Finding>,
+    pub resources: Vec<ResourceReport>,
+}
+
+impl AppReport {
+    pub fn all_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .chain(self.resources.iter().flat_map(|r| r.findings.iter()))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub apps: usize,
+    pub out_of_sync: usize,
+    /// Findings not hidden by an ignore rule.
+    pub findings: usize,
+    /// Of those, the ones in a harmful category (what the exit code reflects).
+    pub needs_action: usize,
+    pub ignored: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DriftReport {
+    pub version: u32,
+    pub apps: Vec<AppReport>,
+    pub summary: Summary,
+}
+
+impl DriftReport {
+    pub fn new(apps: Vec<AppReport>) -> Self {
+        let findings = apps.iter().flat_map(AppReport::all_findings);
+        let (mut visible, mut needs_action, mut ignored) = (0, 0, 0);
+        for finding in findings {
+            if finding.ignored_by.is_some() {
+                ignored += 1;
+            } else {
+                visible += 1;
+            }
+            if finding.needs_action() {
+                needs_action += 1;
+            }
+        }
+        let summary = Summary {
+            apps: apps.len(),
+            out_of_sync: apps
+                .iter()
+                .filter(|a| a.sync_status == SyncStatus::OutOfSync)
+                .count(),
+            findings: visible,
+            needs_action,
+            ignored,
+        };
+        DriftReport {
+            version: REPORT_VERSION,
+            apps,
+            summary,
+        }
+    }
+
+    pub fn needs_action(&self) -> bool {
+        self.summary.needs_action > 0
+    }
+}
