@@ -1,1 +1,44 @@
-fn main() {}
+//! The `kdrift` binary: parse the command line, run, and turn every error into one line on
+//! stderr with exit code 2 — never a backtrace.
+
+use clap::Parser;
+use kdrift::cli::{self, Cli, EXIT_ERROR};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // A panic is a bug, but the user still gets one line instead of a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        eprintln!("kdrift: internal error: {message} (please report this)");
+    }));
+    let cli = Cli::parse();
+    let code = match std::panic::catch_unwind(|| cli::run(cli)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(error)) => {
+            eprintln!("kdrift: error: {}", error_chain(&error));
+            EXIT_ERROR
+        }
+        Err(_) => EXIT_ERROR,
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(2))
+}
+
+/// "outer: inner: root cause" on one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -100,7 +100,14 @@ fn decide(raw: &RawDiff, ctx: &Context<'_>, topic: Topic) -> Verdict {
         false => drift(Response::Sync, false, story),
     };
     match (raw.change, raw.provenance, class) {
-        (_, Provenance::InjectedAtAdmission, _) => expected(Story::Injected),
+        (_, Provenance::InjectedAtAdmission, _) => Verdict {
+            // The request was the GitOps controller's; the writer was a mutating webhook.
+            owner: raw.owner.clone().map(|o| Owner {
+                class: ManagerClass::Webhook,
+                ..o
+            }),
+            ..expected(Story::Injected)
+        },
         (_, _, Some(ManagerClass::Controller | ManagerClass::Webhook)) => expected(Story::Delegated),
         (Change::DesiredOnly, _, _) => drift(Response::Sync, sensitive, Story::AbsentLive),
         (Change::Changed, _, Some(ManagerClass::Human)) => by_sensitivity(Story::ChangedByHand),

@@ -2,6 +2,7 @@
 //! merge keys by key (DESIGN §3), scalars with Kubernetes equivalences. Every difference is
 //! attributed to its live owner while walking, using the ownership trie in lockstep.
 
+use crate::engine::defaults;
 use crate::engine::merge_keys::{self, ItemKey};
 use crate::engine::ownership::{NodeId, OwnershipTrie, ROOT};
 use crate::engine::path::PathBuilder;
@@ -58,6 +59,7 @@ const TRACKING_KEYS: &[&str] = &[
 
 /// What the walk knows about the live object besides its value.
 pub struct LiveEvidence<'a> {
+    pub kind: &'a str,
     pub ownership: Option<&'a OwnershipTrie>,
     pub last_applied: Option<&'a Value>,
     /// ConfigMap and Secret payloads are compared as exact strings, never as numbers.
@@ -78,6 +80,7 @@ pub fn diff_objects(desired: &Value, live: &Value, evidence: &LiveEvidence<'_>) 
     let place = Place {
         node: root,
         atomic: None,
+        is_item: false,
         last_applied: evidence.last_applied,
     };
     walker.compare(desired, live, place);
@@ -90,6 +93,8 @@ struct Place<'a> {
     node: Option<NodeId>,
     /// The nearest ancestor owned as a whole (a leaf in the trie, such as an atomic list).
     atomic: Option<NodeId>,
+    /// This place is a list item (judged whole when uniformly owned), not a map field.
+    is_item: bool,
     last_applied: Option<&'a Value>,
 }
 
@@ -136,7 +141,7 @@ impl<'a> Walker<'a, '_> {
             }
             let child = self.field_place(place, key);
             self.enter_field(key);
-            self.live_only(l, child);
+            self.live_only(l, child, Some(live));
             self.leave_field();
         }
     }
@@ -166,7 +171,7 @@ impl<'a> Walker<'a, '_> {
                 (Some(d), None) => self.report(Change::DesiredOnly, Some(d), None, place, Provenance::Managed),
                 (None, Some(l)) => {
                     let child = self.item_place(place, index, l);
-                    self.live_only(l, child);
+                    self.live_only(l, child, None);
                 }
                 (None, None) => {}
             }
@@ -201,21 +206,34 @@ impl<'a> Walker<'a, '_> {
             }
             self.path.push_keyed_item(index, &live_keys[index]);
             let child = self.item_place(place, index, l);
-            self.live_only(l, child);
+            self.live_only(l, child, None);
             self.path.pop();
         }
     }
 
     /// A field only live has: drift or not depending on who put it there (DESIGN §3).
-    fn live_only(&mut self, live: &'a Value, place: Place<'a>) {
+    /// Maps are never judged whole (their members may have different owners); list items
+    /// are, when one set of managers owns the item and everything in it.
+    fn live_only(&mut self, live: &'a Value, place: Place<'a>, parent: Option<&'a Map<String, Value>>) {
+        if defaults::is_server_default(self.evidence.kind, &self.fields, live, parent) {
+            return;
+        }
         let Some(trie) = self.trie() else {
             // Without managedFields only last-applied can prove Git once set this field.
             return self.live_only_by_last_applied(live, place);
         };
-        let owners = match (place.node, place.atomic) {
-            (Some(node), _) if !trie.direct_owners(node).is_empty() => trie.direct_owners(node),
-            (_, Some(atomic)) => trie.direct_owners(atomic),
-            (Some(_), None) => return self.live_only_children(live, place),
+        let owners: Vec<u16> = match (place.node, place.atomic) {
+            (Some(node), _) if trie.is_leaf(node) => trie.direct_owners(node).to_vec(),
+            (Some(node), _) if place.is_item => {
+                let item_owners = trie.direct_owners(node);
+                let everything = trie.subtree_owners(node);
+                if item_owners.is_empty() || !everything.iter().all(|o| item_owners.contains(o)) {
+                    return self.live_only_children(live, place);
+                }
+                everything
+            }
+            (Some(_), _) => return self.live_only_children(live, place),
+            (None, Some(atomic)) => trie.direct_owners(atomic).to_vec(),
             (None, None) => return self.live_only_by_last_applied(live, place),
         };
         let pick = |wanted: &[ManagerClass]| {
@@ -251,7 +269,7 @@ impl<'a> Walker<'a, '_> {
                     }
                     let child = self.field_place(place, key);
                     self.enter_field(key);
-                    self.live_only(value, child);
+                    self.live_only(value, child, Some(map));
                     self.leave_field();
                 }
             }
@@ -259,7 +277,7 @@ impl<'a> Walker<'a, '_> {
                 for (index, item) in items.iter().enumerate() {
                     self.path.push_index(index);
                     let child = self.item_place(place, index, item);
-                    self.live_only(item, child);
+                    self.live_only(item, child, None);
                     self.path.pop();
                 }
             }
@@ -335,7 +353,7 @@ impl<'a> Walker<'a, '_> {
             (Some(trie), Some(node)) => trie.field(node, key),
             _ => None,
         };
-        self.descend(place, node, place.last_applied.and_then(|la| la.get(key)))
+        self.descend(place, node, place.last_applied.and_then(|la| la.get(key)), false)
     }
 
     fn item_place(&self, place: Place<'a>, index: usize, item: &Value) -> Place<'a> {
@@ -344,10 +362,10 @@ impl<'a> Walker<'a, '_> {
             _ => None,
         };
         let last_applied = place.last_applied.and_then(|la| matching_item(la, index, item));
-        self.descend(place, node, last_applied)
+        self.descend(place, node, last_applied, true)
     }
 
-    fn descend(&self, place: Place<'a>, node: Option<NodeId>, last_applied: Option<&'a Value>) -> Place<'a> {
+    fn descend(&self, place: Place<'a>, node: Option<NodeId>, last_applied: Option<&'a Value>, is_item: bool) -> Place<'a> {
         let atomic = match (self.trie(), node) {
             (Some(trie), Some(n)) if trie.is_leaf(n) && !trie.direct_owners(n).is_empty() => Some(n),
             _ => place.atomic,
@@ -355,6 +373,7 @@ impl<'a> Walker<'a, '_> {
         Place {
             node,
             atomic,
+            is_item,
             last_applied,
         }
     }

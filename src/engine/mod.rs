@@ -5,6 +5,7 @@
 //! classified at the end, when cluster-wide evidence such as HPAs is complete.
 
 pub mod classify;
+pub mod defaults;
 pub mod diff;
 pub mod fields;
 pub mod identity;
@@ -147,6 +148,7 @@ impl<'c> Comparator<'c> {
         let ownership = OwnershipTrie::from_object(&object, &self.config.managers);
         let removed = normalize::normalize(&mut object, &key.kind, identity::is_cluster_scoped(&key.kind));
         let evidence = LiveEvidence {
+            kind: &key.kind,
             ownership: ownership.as_ref(),
             last_applied: removed.last_applied.as_ref(),
             opaque_data: matches!(key.kind.as_str(), "ConfigMap" | "Secret"),
@@ -193,7 +195,10 @@ impl<'c> Comparator<'c> {
                 now: self.now,
                 hpa,
             };
-            let findings: Vec<Finding> = compared.diffs.into_iter().map(|raw| classify::classify(raw, &ctx)).collect();
+            let mut findings: Vec<Finding> =
+                compared.diffs.into_iter().map(|raw| classify::classify(raw, &ctx)).collect();
+            // What needs action first, most severe first; otherwise object order.
+            findings.sort_by_key(|f| (!f.needs_action(), std::cmp::Reverse(f.severity)));
             let mut report = resource_report(&compared.key, compared.version, findings);
             report.desired_source = Some(compared.desired_origin);
             report.live_source = Some(compared.live_origin);

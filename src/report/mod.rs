@@ -1,1 +1,42 @@
-//! placeholder
+//! Rendering a `DriftReport` for people and machines: JSON (the v1 contract), text for the
+//! terminal, markdown for tickets and pull requests, and the side-by-side `diff` view.
+
+pub mod diff_view;
+pub mod json;
+pub mod markdown;
+pub mod style;
+pub mod text;
+pub mod yaml_lines;
+
+use crate::model::{Finding, Owner};
+
+/// "kubectl-edit (human, Update) 2026-04-26T08:10:00Z" — the owner as one phrase.
+pub fn owner_phrase(owner: Option<&Owner>) -> String {
+    let Some(owner) = owner else {
+        return "no recorded owner".to_owned();
+    };
+    let mut phrase = format!("{} ({}", crate::engine::classify::manager_label(owner), owner.class.as_str());
+    if let Some(operation) = &owner.operation {
+        phrase.push_str(", ");
+        phrase.push_str(operation);
+    }
+    if let Some(subresource) = &owner.subresource {
+        phrase.push_str(", /");
+        phrase.push_str(subresource);
+    }
+    phrase.push(')');
+    if let Some(time) = &owner.time {
+        phrase.push(' ');
+        phrase.push_str(time);
+    }
+    phrase
+}
+
+/// "Git 512Mi → live 2Gi" for field findings; empty for whole-object ones.
+pub fn values_phrase(finding: &Finding) -> String {
+    use crate::engine::classify::show;
+    if finding.desired.is_none() && finding.live.is_none() {
+        return String::new();
+    }
+    format!("Git {} → live {}", show(finding.desired.as_ref()), show(finding.live.as_ref()))
+}

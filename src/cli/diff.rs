@@ -1,0 +1,127 @@
+//! `kdrift diff`: the side-by-side view of each drifted resource (or the one asked for).
+
+use crate::cli::input;
+use crate::cli::{CliError, DiffArgs, EXIT_CLEAN, EXIT_DRIFT};
+use crate::engine::{EngineConfig, Manifest, identity, normalize};
+use crate::model::{ResourceKey, ResourceReport, ResourceStatus};
+use crate::report::diff_view::{DiffOptions, render_resource};
+use crate::report::style::Style;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::io::Write as _;
+
+pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
+    let filter = args.resource.as_deref().map(ResourceFilter::parse).transpose()?;
+    let input = input::resolve(&args.source)?;
+    let namespace = input.namespace.clone();
+    let now = input.now;
+    let desired = index(&input.desired, &namespace);
+    let mut live: HashMap<ResourceKey, Value> = HashMap::new();
+    let wanted = |key: &ResourceKey| filter.as_ref().is_none_or(|f| f.matches(key));
+    let keep = |manifest: &Manifest| {
+        let key = identity::key_of(&manifest.object, &namespace);
+        if wanted(&key) && desired.contains_key(&key) {
+            live.entry(key).or_insert_with(|| manifest.object.clone());
+        }
+    };
+    let app = input::compare(input, &EngineConfig::default(), keep)?;
+    let options = DiffOptions {
+        style: Style::detect(),
+        width: args.width.or_else(columns).unwrap_or(160),
+        full: args.full,
+        now,
+    };
+    let shown: Vec<&ResourceReport> = app
+        .resources
+        .iter()
+        .filter(|r| wanted(&r.key()))
+        .filter(|r| filter.is_some() || r.status != ResourceStatus::Synced)
+        .collect();
+    if let (Some(f), true) = (&filter, shown.is_empty()) {
+        return Err(CliError::NoSuchResource(f.text.clone()));
+    }
+    let mut out = String::new();
+    for resource in &shown {
+        let key = resource.key();
+        match (desired.get(&key), live.get(&key)) {
+            (Some(d), Some(l)) => {
+                let (d, l) = normalized_pair(&key, d, l);
+                out.push_str(&render_resource(resource, &d, &l, &options));
+            }
+            _ => {
+                // Missing or orphan: nothing to put side by side; say so with the reason.
+                let reason = resource.findings.first().map(|f| f.reason.as_str()).unwrap_or_default();
+                out.push_str(&format!("── {} · {}: {reason}\n", key, resource.status.as_str()));
+            }
+        }
+        out.push('\n');
+    }
+    if shown.is_empty() {
+        out.push_str(&format!("{}: no drift\n", app.name));
+    }
+    std::io::stdout().write_all(out.as_bytes())?;
+    let needs_action = app.all_findings().any(|f| f.needs_action());
+    Ok(if args.exit_code && needs_action { EXIT_DRIFT } else { EXIT_CLEAN })
+}
+
+fn index(manifests: &[Manifest], namespace: &str) -> HashMap<ResourceKey, Value> {
+    manifests
+        .iter()
+        .map(|m| (identity::key_of(&m.object, namespace), m.object.clone()))
+        .collect()
+}
+
+/// Both sides normalized as the engine compared them, with Secret values masked.
+fn normalized_pair(key: &ResourceKey, desired: &Value, live: &Value) -> (Value, Value) {
+    let cluster_scoped = identity::is_cluster_scoped(&key.kind);
+    let (mut d, mut l) = (desired.clone(), live.clone());
+    normalize::normalize(&mut d, &key.kind, cluster_scoped);
+    normalize::normalize(&mut l, &key.kind, cluster_scoped);
+    let differs = |k: &str| d.get("data").and_then(|m| m.get(k)) != l.get("data").and_then(|m| m.get(k));
+    let differing: Vec<String> = l
+        .get("data")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().filter(|k| differs(k)).cloned().collect())
+        .unwrap_or_default();
+    crate::engine::secrets::mask_secret_object(&mut d, |_| false);
+    crate::engine::secrets::mask_secret_object(&mut l, |k| differing.iter().any(|x| x == k));
+    (d, l)
+}
+
+fn columns() -> Option<usize> {
+    std::env::var("COLUMNS").ok()?.parse().ok()
+}
+
+/// `--resource KIND/NAME` or `KIND/NAMESPACE/NAME`, kind case-insensitive.
+struct ResourceFilter {
+    text: String,
+    kind: String,
+    namespace: Option<String>,
+    name: String,
+}
+
+impl ResourceFilter {
+    fn parse(text: &str) -> Result<ResourceFilter, CliError> {
+        let parts: Vec<&str> = text.split('/').collect();
+        let (kind, namespace, name) = match parts.as_slice() {
+            [kind, name] => (*kind, None, *name),
+            [kind, namespace, name] => (*kind, Some((*namespace).to_owned()), *name),
+            _ => return Err(CliError::BadResource(text.to_owned())),
+        };
+        if kind.is_empty() || name.is_empty() {
+            return Err(CliError::BadResource(text.to_owned()));
+        }
+        Ok(ResourceFilter {
+            text: text.to_owned(),
+            kind: kind.to_ascii_lowercase(),
+            namespace,
+            name: name.to_owned(),
+        })
+    }
+
+    fn matches(&self, key: &ResourceKey) -> bool {
+        key.kind.to_ascii_lowercase() == self.kind
+            && key.name == self.name
+            && self.namespace.as_ref().is_none_or(|ns| *ns == key.namespace)
+    }
+}

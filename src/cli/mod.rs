@@ -1,0 +1,128 @@
+//! The command line (DESIGN §4): arguments, and the commands that wire sources, engine and
+//! report together. Commands return an exit code; errors travel up as one line for stderr.
+
+pub mod diff;
+pub mod input;
+pub mod scan;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "kdrift", version, about = "Investigate GitOps drift: what differs, who changed it, does it matter, and what is the least dangerous correction")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Investigate the sample cluster embedded in the binary (no cluster needed).
+    Demo {
+        /// Which embedded sample to open.
+        #[arg(long, default_value = crate::sources::samples::DEMO_SAMPLE)]
+        sample: String,
+    },
+    /// Scan desired against live state and report every finding (for CI and alerting).
+    Scan(ScanArgs),
+    /// Show desired and live YAML side by side with the owner of every drifted line.
+    Diff(DiffArgs),
+}
+
+/// Where desired and live state come from.
+#[derive(Debug, Args, Clone)]
+pub struct SourceArgs {
+    /// Desired state: a manifest file or directory (a directory with kustomization.yaml is rendered).
+    #[arg(long, value_name = "PATH", requires = "live", conflicts_with = "sample")]
+    pub desired: Option<PathBuf>,
+    /// Live state: a snapshot file or directory (`kubectl get -o yaml --show-managed-fields` output).
+    #[arg(long, value_name = "PATH", requires = "desired", conflicts_with = "sample")]
+    pub live: Option<PathBuf>,
+    /// Use an embedded sample cluster instead of --desired/--live.
+    #[arg(long, value_name = "NAME")]
+    pub sample: Option<String>,
+    /// App name (tracking labels tie orphans to it); defaults to the desired directory's name.
+    #[arg(long, value_name = "NAME")]
+    pub app: Option<String>,
+    /// Namespace for desired objects that do not set one (the app's destination namespace).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Evaluate ages as of this RFC 3339 time instead of now (reproducible reports).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// kubectl binary used to render Kustomize directories.
+    #[arg(long, value_name = "BIN", default_value = "kubectl")]
+    pub kubectl: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// Exit 0 even when drift needs action (by default such drift exits 1).
+    #[arg(long)]
+    pub no_exit_code: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Only this resource: KIND/NAME or KIND/NAMESPACE/NAME (e.g. Deployment/checkout-api).
+    #[arg(long, value_name = "KIND/NAME")]
+    pub resource: Option<String>,
+    /// Show every live field, server defaults and controller-owned fields included.
+    #[arg(long)]
+    pub full: bool,
+    /// Output width in columns (default: $COLUMNS, else 160).
+    #[arg(long)]
+    pub width: Option<usize>,
+    /// Exit 1 when drift needs action, as `scan` does.
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("give --desired PATH and --live PATH, or --sample NAME")]
+    NoSource,
+    #[error("--now '{0}' is not an RFC 3339 time (like 2026-06-08T09:10:00Z)")]
+    BadNow(String),
+    #[error("--resource '{0}' must be KIND/NAME or KIND/NAMESPACE/NAME")]
+    BadResource(String),
+    #[error("no resource matches --resource '{0}'")]
+    NoSuchResource(String),
+    #[error("the interactive TUI is not built yet: run `kdrift demo`, `kdrift scan --help` or `kdrift diff --help`")]
+    NoTui,
+    #[error(transparent)]
+    Source(#[from] crate::sources::SourceError),
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// Exit codes of `scan` and `diff` (DESIGN §4).
+pub const EXIT_CLEAN: i32 = 0;
+pub const EXIT_DRIFT: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32, CliError> {
+    match cli.command {
+        None => Err(CliError::NoTui),
+        Some(Command::Demo { sample }) => scan::demo(&sample),
+        Some(Command::Scan(args)) => scan::run(&args),
+        Some(Command::Diff(args)) => diff::run(&args),
+    }
+}

@@ -1,0 +1,61 @@
+//! `kdrift scan` (and, until the TUI lands, `kdrift demo`): one report, exit code by drift.
+
+use crate::cli::input::{self, Input};
+use crate::cli::{CliError, EXIT_CLEAN, EXIT_DRIFT, OutputFormat, ScanArgs, SourceArgs};
+use crate::engine::EngineConfig;
+use crate::model::DriftReport;
+use crate::report::{json, markdown, style::Style, text};
+use std::io::Write as _;
+
+pub fn run(args: &ScanArgs) -> Result<i32, CliError> {
+    let input = input::resolve(&args.source)?;
+    let source_label = input.source_label.clone();
+    let report = build(input)?;
+    let rendered = match args.output {
+        OutputFormat::Json => json::render(&report) + "\n",
+        OutputFormat::Markdown => markdown::render(&report),
+        OutputFormat::Text => text::render(
+            &report,
+            &text::TextOptions {
+                style: Style::detect(),
+                source: source_label,
+            },
+        ),
+    };
+    std::io::stdout().write_all(rendered.as_bytes())?;
+    Ok(if report.needs_action() && !args.no_exit_code {
+        EXIT_DRIFT
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+pub fn build(input: Input) -> Result<DriftReport, CliError> {
+    let config = EngineConfig::default();
+    let app = input::compare(input, &config, |_| {})?;
+    Ok(DriftReport::new(vec![app]))
+}
+
+/// The demo scans an embedded sample and explains where to go next. It exits 0: finding
+/// drift in the sample is the point of the demo, not a failure.
+pub fn demo(sample: &str) -> Result<i32, CliError> {
+    let source = SourceArgs {
+        desired: None,
+        live: None,
+        sample: Some(sample.to_owned()),
+        app: None,
+        namespace: None,
+        now: None,
+        kubectl: "kubectl".to_owned(),
+    };
+    let input = input::resolve(&source)?;
+    let label = input.source_label.clone();
+    let report = build(input)?;
+    let style = Style::detect();
+    let mut out = text::render(&report, &text::TextOptions { style, source: label });
+    out.push_str(&style.dim(&format!(
+        "\nNext: `kdrift diff --sample {sample}` shows desired and live side by side with the owner of each drifted line;\n      `kdrift scan --sample {sample} -o json` is the machine-readable report.\n"
+    )));
+    std::io::stdout().write_all(out.as_bytes())?;
+    Ok(EXIT_CLEAN)
+}

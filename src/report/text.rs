@@ -1,0 +1,88 @@
+//! The terminal report of `kdrift scan`: per app, every resource that is not in sync with its
+//! findings (severity, category, field, values, owner, response, reason), then a summary.
+
+use crate::model::{AppReport, DriftReport, Finding, ResourceReport, ResourceStatus, SyncStatus};
+use crate::report::style::Style;
+use crate::report::{owner_phrase, values_phrase};
+use std::fmt::Write as _;
+
+pub struct TextOptions {
+    pub style: Style,
+    /// The source named in the header ("sample checkout-api", "snapshot ./live").
+    pub source: String,
+}
+
+pub fn render(report: &DriftReport, options: &TextOptions) -> String {
+    let mut out = String::new();
+    for app in &report.apps {
+        render_app(&mut out, app, options);
+    }
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "Summary: {} app(s), {} out of sync; {} finding(s), {} need action, {} ignored",
+        s.apps, s.out_of_sync, s.findings, s.needs_action, s.ignored
+    );
+    out
+}
+
+fn render_app(out: &mut String, app: &AppReport, options: &TextOptions) {
+    let style = options.style;
+    let status = match app.sync_status {
+        SyncStatus::Synced => style.paint("32", "Synced"),
+        SyncStatus::OutOfSync => style.paint("1;33", "OutOfSync"),
+    };
+    let needing = app.all_findings().filter(|f| f.needs_action()).count();
+    let _ = writeln!(
+        out,
+        "{}  {status}  ({}; {} finding(s), {needing} need action)",
+        style.bold(&app.name),
+        options.source,
+        app.all_findings().count()
+    );
+    for finding in &app.findings {
+        render_finding(out, finding, style);
+    }
+    let mut synced = 0;
+    for resource in &app.resources {
+        if resource.status == ResourceStatus::Synced {
+            synced += 1;
+            continue;
+        }
+        render_resource(out, resource, style);
+    }
+    if synced > 0 {
+        let _ = writeln!(out, "  {}", style.dim(&format!("{synced} resource(s) synced")));
+    }
+    out.push('\n');
+}
+
+fn render_resource(out: &mut String, resource: &ResourceReport, style: Style) {
+    let _ = writeln!(out, "\n  {}  {}", style.bold(&resource.key().to_string()), resource.status.as_str());
+    for note in &resource.notes {
+        let _ = writeln!(out, "    {}", style.dim(&format!("note: {note}")));
+    }
+    for finding in &resource.findings {
+        render_finding(out, finding, style);
+    }
+}
+
+fn render_finding(out: &mut String, finding: &Finding, style: Style) {
+    let severity = format!("{:<8}", finding.severity.as_str().to_uppercase());
+    let _ = writeln!(
+        out,
+        "    {} {:<18} {}",
+        style.severity(finding.severity, &severity),
+        finding.category.as_str(),
+        finding.display_path
+    );
+    let values = values_phrase(finding);
+    if !values.is_empty() {
+        let _ = writeln!(out, "             {values} · {}", owner_phrase(finding.owner.as_ref()));
+    }
+    let review = if finding.review_required { " · review required" } else { "" };
+    let _ = writeln!(out, "             → {}{review}: {}", style.bold(finding.response.as_str()), finding.reason);
+    if let Some(rule) = &finding.ignored_by {
+        let _ = writeln!(out, "             {}", style.dim(&format!("(ignored by {rule})")));
+    }
+}

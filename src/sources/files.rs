@@ -1,0 +1,250 @@
+//! Manifests from files and directories: `.yaml/.yml/.json`, recursive, multi-document,
+//! `kind: List` expanded, empty documents skipped. Every failure names the file, and the line
+//! and column or document at fault. Files are parsed on all cores, in deterministic order.
+
+use crate::engine::Manifest;
+use serde::Deserialize;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("'{}' does not exist", path.display())]
+    NotFound { path: PathBuf },
+    #[error("cannot read '{}': {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}:{line}:{column}: invalid YAML: {message}", path.display())]
+    Yaml {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{}: {document}: {problem}", path.display())]
+    Object {
+        path: PathBuf,
+        document: String,
+        problem: String,
+    },
+    #[error("'{}' holds no .yaml, .yml or .json files", path.display())]
+    NoManifests { path: PathBuf },
+}
+
+/// The manifest files under `path` (itself when it is a file), sorted, hidden entries skipped.
+pub fn manifest_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let metadata = std::fs::metadata(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => LoadError::NotFound { path: path.to_owned() },
+        _ => LoadError::Io {
+            path: path.to_owned(),
+            source,
+        },
+    })?;
+    if metadata.is_file() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut files = Vec::new();
+    collect(path, &mut files)?;
+    if files.is_empty() {
+        return Err(LoadError::NoManifests { path: path.to_owned() });
+    }
+    Ok(files)
+}
+
+fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let io = |source| LoadError::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            collect(&path, files)?;
+        } else if is_manifest_file(&path) {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn is_manifest_file(path: &Path) -> bool {
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    matches!(extension, "yaml" | "yml" | "json")
+}
+
+/// Loads every manifest under `path`.
+pub fn load_path(path: &Path) -> Result<Vec<Manifest>, LoadError> {
+    let mut all = Vec::new();
+    for_each_manifest(path, |manifest| all.push(manifest))?;
+    Ok(all)
+}
+
+/// Streams the manifests under `path` to `sink` in file order, parsing a batch of files on
+/// every core at a time so a large snapshot is never held twice in memory.
+pub fn for_each_manifest(path: &Path, mut sink: impl FnMut(Manifest)) -> Result<(), LoadError> {
+    let files = manifest_files(path)?;
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    const FILES_PER_WORKER: usize = 16;
+    for batch in files.chunks(workers * FILES_PER_WORKER) {
+        let per_worker = batch.len().div_ceil(workers);
+        let parsed: Vec<Result<Vec<Manifest>, LoadError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .chunks(per_worker)
+                .map(|chunk| scope.spawn(move || chunk.iter().map(|f| load_file(f)).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        });
+        for file in parsed {
+            file?.into_iter().for_each(&mut sink);
+        }
+    }
+    Ok(())
+}
+
+/// Parses one file.
+pub fn load_file(path: &Path) -> Result<Vec<Manifest>, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_documents(&text, &path.display().to_string()).map_err(|problem| problem.at(path))
+}
+
+/// A problem found while parsing text, before it is tied to a file.
+#[derive(Debug)]
+pub enum ParseProblem {
+    Yaml { line: usize, column: usize, message: String },
+    Object { document: String, problem: String },
+}
+
+impl ParseProblem {
+    pub fn at(self, path: &Path) -> LoadError {
+        let path = path.to_owned();
+        match self {
+            ParseProblem::Yaml { line, column, message } => LoadError::Yaml {
+                path,
+                line,
+                column,
+                message,
+            },
+            ParseProblem::Object { document, problem } => LoadError::Object { path, document, problem },
+        }
+    }
+}
+
+/// Parses a multi-document YAML (or JSON) text; `origin` names it in each manifest's origin.
+pub fn parse_documents(text: &str, origin: &str) -> Result<Vec<Manifest>, ParseProblem> {
+    let mut manifests = Vec::new();
+    for (index, document) in yaml_serde::Deserializer::from_str(text).enumerate() {
+        let number = index + 1;
+        let value = Value::deserialize(document).map_err(yaml_problem)?;
+        if value.is_null() {
+            continue;
+        }
+        if value.get("kind").and_then(Value::as_str) == Some("List") {
+            let Some(Value::Array(items)) = value.get("items").cloned() else {
+                return Err(object_problem(format!("document {number}"), "kind: List without an 'items' list"));
+            };
+            for (item_index, item) in items.into_iter().enumerate() {
+                let label = format!("document {number}, item {}", item_index + 1);
+                manifests.push(validated(item, label, origin)?);
+            }
+        } else {
+            manifests.push(validated(value, format!("document {number}"), origin)?);
+        }
+    }
+    Ok(manifests)
+}
+
+fn yaml_problem(error: yaml_serde::Error) -> ParseProblem {
+    let (line, column) = error.location().map_or((0, 0), |l| (l.line(), l.column()));
+    let mut message = error.to_string();
+    // The location is reported separately; keep the message itself short.
+    if let Some(at) = message.find(" at line ") {
+        message.truncate(at);
+    }
+    ParseProblem::Yaml { line, column, message }
+}
+
+fn object_problem(document: String, problem: &str) -> ParseProblem {
+    ParseProblem::Object {
+        document,
+        problem: problem.to_owned(),
+    }
+}
+
+/// Checks the fields identity needs; `label` is "document 2" or "document 1, item 3".
+fn validated(value: Value, label: String, origin: &str) -> Result<Manifest, ParseProblem> {
+    if !value.is_object() {
+        return Err(object_problem(label, "not a Kubernetes object (expected a mapping)"));
+    }
+    let has_text = |v: Option<&Value>| v.and_then(Value::as_str).is_some_and(|s| !s.is_empty());
+    for (present, field) in [
+        (has_text(value.get("apiVersion")), "apiVersion"),
+        (has_text(value.get("kind")), "kind"),
+        (has_text(value.get("metadata").and_then(|m| m.get("name"))), "metadata.name"),
+    ] {
+        if !present {
+            return Err(object_problem(label, &format!("object has no '{field}'")));
+        }
+    }
+    Ok(Manifest {
+        object: value,
+        origin: format!("{origin}#{}", label.trim_start_matches("document ")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multi_document_lists_and_empty_documents() {
+        let text = "---\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: b}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: c\n";
+        let manifests = parse_documents(text, "live.yaml").expect("valid");
+        let names: Vec<&str> = manifests.iter().filter_map(|m| m.object["metadata"]["name"].as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(manifests[1].origin, "live.yaml#3, item 2");
+    }
+
+    #[test]
+    fn malformed_yaml_names_line_and_column() {
+        let Err(ParseProblem::Yaml { line, column, .. }) = parse_documents("kind: ConfigMap\nmetadata:\n  name: [unclosed\n", "x")
+        else {
+            panic!("expected a YAML error");
+        };
+        assert_eq!(line, 4);
+        assert!(column >= 1);
+    }
+
+    #[test]
+    fn objects_missing_identity_fields_name_the_document() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {}\n";
+        let Err(ParseProblem::Object { document, problem }) = parse_documents(text, "x") else {
+            panic!("expected an object error");
+        };
+        assert_eq!(document, "document 2");
+        assert_eq!(problem, "object has no 'metadata.name'");
+    }
+
+    #[test]
+    fn json_files_parse_too() {
+        let manifests = parse_documents(r#"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod"}}"#, "ns.json");
+        assert_eq!(manifests.expect("json is yaml").len(), 1);
+    }
+}
