@@ -175,7 +175,7 @@ fn reason(v: &Verdict, fields: &[String], display: &str, d: Option<&Value>, l: O
             "{field} is {live} live but {git} in Git, and the live copy has no managedFields to say who changed it"
         ),
         Story::AbsentLive => format!("Git sets {field} to {git} but live has none: removed out of band or dropped by the API server"),
-        Story::AddedByHand => format!("{field} added live by {by}{ago} ({live}); not in Git"),
+        Story::AddedByHand => format!("{field} added live by {by}{ago} ({}); not in Git", describe_added(l)),
         Story::RemovedFromGit => match v.owner {
             Some(_) => format!("{field} was removed from Git but is still live ({live}, last applied by {by}{ago}); a sync deletes it"),
             None => format!("{field} was removed from Git but is still live ({live}, recorded in last-applied-configuration); a sync deletes it"),
@@ -198,7 +198,19 @@ fn field_label(fields: &[String], display: &str) -> String {
         [.., "limits", resource] => format!("{resource} limit"),
         [.., "requests", resource] => format!("{resource} request"),
         ["spec", "replicas"] => "replica count".to_owned(),
+        [.., "env"] => match display.rsplit_once("[name=") {
+            Some((_, name)) => format!("env var {}", name.trim_end_matches(']')),
+            None => display.to_owned(),
+        },
         _ => display.to_owned(),
+    }
+}
+
+/// An added env var reads as "value true"; anything else as its abbreviated value.
+fn describe_added(live: Option<&Value>) -> String {
+    match live.and_then(|l| l.get("value")) {
+        Some(value) if live.and_then(|l| l.get("name")).is_some() => format!("value {}", show(Some(value))),
+        _ => show(live),
     }
 }
 
@@ -306,9 +318,11 @@ mod tests {
         let ctx = Context { key: &k, now: Some(NOW), hpa: None };
         let human = owner("kubectl-set", ManagerClass::Human, "2026-06-01T00:00:00Z");
         let fields = ["spec", "template", "spec", "containers", "env"];
-        let f = classify(raw(&fields, Change::LiveOnly, None, Some(json!({"name": "DEBUG", "value": "1"})), Some(human)), &ctx);
+        let mut added = raw(&fields, Change::LiveOnly, None, Some(json!({"name": "DEBUG", "value": "1"})), Some(human));
+        added.display = "spec.template.spec.containers[name=app].env[name=DEBUG]".into();
+        let f = classify(added, &ctx);
         assert_eq!((f.category, f.severity, f.response), (Category::DesiredConfig, Severity::High, Response::Backport));
-        assert!(f.reason.contains("added live by kubectl-set"), "{}", f.reason);
+        assert!(f.reason.starts_with("env var DEBUG added live by kubectl-set"), "{}", f.reason);
     }
 
     #[test]

@@ -114,12 +114,19 @@ fn key_text(key: &str) -> String {
 pub fn scalar_text(value: &Value) -> String {
     match value {
         Value::String(s) if s.contains('\n') => serde_json::to_string(s).unwrap_or_default(),
+        // kubectl's YAML 1.1 parser reads bare yes/no/on/off as booleans; quote them.
+        Value::String(s) if is_yaml11_bool(s) => format!("'{s}'"),
         Value::String(_) => yaml_serde::to_string(value)
             .map(|text| text.trim_end().to_owned())
             .unwrap_or_default(),
         Value::Null => "null".to_owned(),
         other => other.to_string(),
     }
+}
+
+fn is_yaml11_bool(text: &str) -> bool {
+    const WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false"];
+    WORDS.iter().any(|w| w.eq_ignore_ascii_case(text))
 }
 
 #[cfg(test)]

@@ -219,7 +219,8 @@ mod tests {
         let manifests = parse_documents(text, "live.yaml").expect("valid");
         let names: Vec<&str> = manifests.iter().filter_map(|m| m.object["metadata"]["name"].as_str()).collect();
         assert_eq!(names, ["a", "b", "c"]);
-        assert_eq!(manifests[1].origin, "live.yaml#3, item 2");
+        // The leading `---` opens an empty first document.
+        assert_eq!(manifests[1].origin, "live.yaml#2, item 2");
     }
 
     #[test]

@@ -1,0 +1,135 @@
+//! Scenario fixtures (DESIGN §6 layer 2): each `tests/fixtures/<name>/` holds `desired/`,
+//! `live/` and `expected.yaml`; the engine must report exactly the expected findings —
+//! every expected one, with its classification, and nothing else. The embedded samples are
+//! checked the same way against what their scenario promises.
+
+use kdrift::engine::{EngineConfig, compare_app, time::parse_rfc3339};
+use kdrift::model::{AppReport, Finding, ResourceReport};
+use kdrift::sources::{files::load_path, samples};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    now: String,
+    exit_code: i32,
+    resources: BTreeMap<String, String>,
+    findings: Vec<ExpectedFinding>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectedFinding {
+    resource: String,
+    path: String,
+    display_path: Option<String>,
+    category: String,
+    severity: String,
+    response: String,
+    review_required: bool,
+    owner: Option<String>,
+    reason: Option<String>,
+}
+
+fn resource_id(r: &ResourceReport) -> String {
+    format!("{}/{}/{}", r.kind, r.namespace, r.name)
+}
+
+fn check(name: &str, app: &AppReport, expected: &Expected) {
+    let statuses: BTreeMap<String, String> = app
+        .resources
+        .iter()
+        .map(|r| (resource_id(r), r.status.as_str().to_owned()))
+        .collect();
+    assert_eq!(statuses, expected.resources, "{name}: resource statuses");
+    let actual: Vec<(String, &Finding)> = app
+        .resources
+        .iter()
+        .flat_map(|r| r.findings.iter().map(move |f| (resource_id(r), f)))
+        .collect();
+    for want in &expected.findings {
+        let found = actual.iter().find(|(id, f)| *id == want.resource && f.path == want.path);
+        let Some((_, f)) = found else {
+            panic!("{name}: expected finding {} {} not reported; got {actual:#?}", want.resource, want.path);
+        };
+        let context = format!("{name}: {} {}", want.resource, want.path);
+        assert_eq!(f.category.as_str(), want.category, "{context}: category");
+        assert_eq!(f.severity.as_str(), want.severity, "{context}: severity");
+        assert_eq!(f.response.as_str(), want.response, "{context}: response");
+        assert_eq!(f.review_required, want.review_required, "{context}: review_required");
+        assert_eq!(f.owner.as_ref().map(|o| o.manager.as_str()), want.owner.as_deref(), "{context}: owner");
+        if let Some(display) = &want.display_path {
+            assert_eq!(&f.display_path, display, "{context}: display_path");
+        }
+        if let Some(reason) = &want.reason {
+            assert_eq!(&f.reason, reason, "{context}: reason");
+        }
+    }
+    assert_eq!(
+        actual.len(),
+        expected.findings.len(),
+        "{name}: unexpected extra findings: {:#?}",
+        actual
+            .iter()
+            .filter(|(id, f)| !expected.findings.iter().any(|w| w.resource == *id && w.path == f.path))
+            .collect::<Vec<_>>()
+    );
+    let needs_action = app.all_findings().any(Finding::needs_action);
+    assert_eq!(i32::from(needs_action), expected.exit_code, "{name}: exit code");
+}
+
+fn load_expected(path: &Path) -> Expected {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    yaml_serde::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn every_fixture_reports_exactly_its_expected_findings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut names: Vec<_> = std::fs::read_dir(&root)
+        .expect("fixtures directory")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("expected.yaml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let required = [
+        "crd-list-change",
+        "equal-quantities",
+        "kubectl-set-env",
+        "label-removed-from-git",
+        "missing-live",
+        "server-defaults",
+        "worked-example",
+    ];
+    for name in required {
+        assert!(names.iter().any(|n| n == name), "fixture {name} is missing");
+    }
+    for name in &names {
+        let dir = root.join(name);
+        let expected = load_expected(&dir.join("expected.yaml"));
+        let desired = load_path(&dir.join("desired")).expect("desired loads");
+        let live = load_path(&dir.join("live")).expect("live loads");
+        let now = parse_rfc3339(&expected.now);
+        let app = compare_app(&EngineConfig::default(), "checkout-api", "prod", now, desired, live).expect("compares");
+        check(name, &app, &expected);
+    }
+}
+
+#[test]
+fn the_demo_sample_shows_the_hands_on_lab_findings() {
+    let sample = samples::load(samples::DEMO_SAMPLE).expect("sample loads");
+    let app = compare_app(
+        &EngineConfig::default(),
+        &sample.meta.app,
+        &sample.meta.namespace,
+        sample.observed_at,
+        sample.desired,
+        sample.live,
+    )
+    .expect("compares");
+    let expected = load_expected(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/checkout-api/expected.yaml"));
+    check("sample checkout-api", &app, &expected);
+}
