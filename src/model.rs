@@ -48,10 +48,7 @@ impl Category {
     /// Harmful categories are the ones that break the source-of-truth contract; the others
     /// are expected variance that must stay visible but must not page anybody.
     pub fn is_harmful(self) -> bool {
-        matches!(
-            self,
-            Category::DesiredConfig | Category::Orphan | Category::Missing | Category::SyncAvailability
-        )
+        matches!(self, Category::DesiredConfig | Category::Orphan | Category::Missing | Category::SyncAvailability)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -242,9 +239,7 @@ pub struct AppReport {
 
 impl AppReport {
     pub fn all_findings(&self) -> impl Iterator<Item = &Finding> {
-        self.findings
-            .iter()
-            .chain(self.resources.iter().flat_map(|r| r.findings.iter()))
+        self.findings.iter().chain(self.resources.iter().flat_map(|r| r.findings.iter()))
     }
 }
 
@@ -282,19 +277,12 @@ impl DriftReport {
         }
         let summary = Summary {
             apps: apps.len(),
-            out_of_sync: apps
-                .iter()
-                .filter(|a| a.sync_status == SyncStatus::OutOfSync)
-                .count(),
+            out_of_sync: apps.iter().filter(|a| a.sync_status == SyncStatus::OutOfSync).count(),
             findings: visible,
             needs_action,
             ignored,
         };
-        DriftReport {
-            version: REPORT_VERSION,
-            apps,
-            summary,
-        }
+        DriftReport { version: REPORT_VERSION, apps, summary }
     }
 
     pub fn needs_action(&self) -> bool {

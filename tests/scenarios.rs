@@ -38,17 +38,11 @@ fn resource_id(r: &ResourceReport) -> String {
 }
 
 fn check(name: &str, app: &AppReport, expected: &Expected) {
-    let statuses: BTreeMap<String, String> = app
-        .resources
-        .iter()
-        .map(|r| (resource_id(r), r.status.as_str().to_owned()))
-        .collect();
+    let statuses: BTreeMap<String, String> =
+        app.resources.iter().map(|r| (resource_id(r), r.status.as_str().to_owned())).collect();
     assert_eq!(statuses, expected.resources, "{name}: resource statuses");
-    let actual: Vec<(String, &Finding)> = app
-        .resources
-        .iter()
-        .flat_map(|r| r.findings.iter().map(move |f| (resource_id(r), f)))
-        .collect();
+    let actual: Vec<(String, &Finding)> =
+        app.resources.iter().flat_map(|r| r.findings.iter().map(move |f| (resource_id(r), f))).collect();
     for want in &expected.findings {
         let found = actual.iter().find(|(id, f)| *id == want.resource && f.path == want.path);
         let Some((_, f)) = found else {
@@ -130,6 +124,7 @@ fn the_demo_sample_shows_the_hands_on_lab_findings() {
         sample.live,
     )
     .expect("compares");
-    let expected = load_expected(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/checkout-api/expected.yaml"));
+    let expected =
+        load_expected(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/checkout-api/expected.yaml"));
     check("sample checkout-api", &app, &expected);
 }

@@ -25,12 +25,8 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
         }
     };
     let app = input::compare(input, &EngineConfig::default(), keep)?;
-    let options = DiffOptions {
-        style: Style::detect(),
-        width: args.width.or_else(columns).unwrap_or(160),
-        full: args.full,
-        now,
-    };
+    let options =
+        DiffOptions { style: Style::detect(), width: args.width.or_else(columns).unwrap_or(160), full: args.full, now };
     let shown: Vec<&ResourceReport> = app
         .resources
         .iter()
@@ -65,10 +61,7 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
 }
 
 fn index(manifests: &[Manifest], namespace: &str) -> HashMap<ResourceKey, Value> {
-    manifests
-        .iter()
-        .map(|m| (identity::key_of(&m.object, namespace), m.object.clone()))
-        .collect()
+    manifests.iter().map(|m| (identity::key_of(&m.object, namespace), m.object.clone())).collect()
 }
 
 /// Both sides normalized as the engine compared them, with Secret values masked.
@@ -111,12 +104,7 @@ impl ResourceFilter {
         if kind.is_empty() || name.is_empty() {
             return Err(CliError::BadResource(text.to_owned()));
         }
-        Ok(ResourceFilter {
-            text: text.to_owned(),
-            kind: kind.to_ascii_lowercase(),
-            namespace,
-            name: name.to_owned(),
-        })
+        Ok(ResourceFilter { text: text.to_owned(), kind: kind.to_ascii_lowercase(), namespace, name: name.to_owned() })
     }
 
     fn matches(&self, key: &ResourceKey) -> bool {

@@ -9,7 +9,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "kdrift", version, about = "Investigate GitOps drift: what differs, who changed it, does it matter, and what is the least dangerous correction")]
+#[command(
+    name = "kdrift",
+    version,
+    about = "Investigate GitOps drift: what differs, who changed it, does it matter, and what is the least dangerous correction"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -14,20 +14,12 @@ pub fn run(args: &ScanArgs) -> Result<i32, CliError> {
     let rendered = match args.output {
         OutputFormat::Json => json::render(&report) + "\n",
         OutputFormat::Markdown => markdown::render(&report),
-        OutputFormat::Text => text::render(
-            &report,
-            &text::TextOptions {
-                style: Style::detect(),
-                source: source_label,
-            },
-        ),
+        OutputFormat::Text => {
+            text::render(&report, &text::TextOptions { style: Style::detect(), source: source_label })
+        }
     };
     std::io::stdout().write_all(rendered.as_bytes())?;
-    Ok(if report.needs_action() && !args.no_exit_code {
-        EXIT_DRIFT
-    } else {
-        EXIT_CLEAN
-    })
+    Ok(if report.needs_action() && !args.no_exit_code { EXIT_DRIFT } else { EXIT_CLEAN })
 }
 
 pub fn build(input: Input) -> Result<DriftReport, CliError> {

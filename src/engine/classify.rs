@@ -19,7 +19,8 @@ pub struct Context<'a> {
 }
 
 /// Runtime-assigned fields: allocated by the API server or a controller, never Git's.
-const RUNTIME_ASSIGNED: &[&str] = &["clusterIP", "clusterIPs", "nodePort", "healthCheckNodePort", "volumeName", "nodeName"];
+const RUNTIME_ASSIGNED: &[&str] =
+    &["clusterIP", "clusterIPs", "nodePort", "healthCheckNodePort", "volumeName", "nodeName"];
 
 pub fn classify(raw: RawDiff, ctx: &Context<'_>) -> Finding {
     let topic = topic_of(&ctx.key.kind, &raw.fields);
@@ -86,10 +87,7 @@ fn decide(raw: &RawDiff, ctx: &Context<'_>, topic: Topic) -> Verdict {
             Some(owner) if owner.class == ManagerClass::Controller => owner.clone(),
             _ => hpa_owner(hpa),
         };
-        return Verdict {
-            owner: Some(owner),
-            ..expected(Story::Autoscaled)
-        };
+        return Verdict { owner: Some(owner), ..expected(Story::Autoscaled) };
     }
     if raw.fields.last().is_some_and(|f| RUNTIME_ASSIGNED.contains(&f.as_str())) && raw.change != Change::LiveOnly {
         return verdict(Category::RuntimeMetadata, Severity::Info, Response::Ignore, false, Story::RuntimeAssigned);
@@ -102,10 +100,7 @@ fn decide(raw: &RawDiff, ctx: &Context<'_>, topic: Topic) -> Verdict {
     match (raw.change, raw.provenance, class) {
         (_, Provenance::InjectedAtAdmission, _) => Verdict {
             // The request was the GitOps controller's; the writer was a mutating webhook.
-            owner: raw.owner.clone().map(|o| Owner {
-                class: ManagerClass::Webhook,
-                ..o
-            }),
+            owner: raw.owner.clone().map(|o| Owner { class: ManagerClass::Webhook, ..o }),
             ..expected(Story::Injected)
         },
         (_, _, Some(ManagerClass::Controller | ManagerClass::Webhook)) => expected(Story::Delegated),
@@ -119,11 +114,9 @@ fn decide(raw: &RawDiff, ctx: &Context<'_>, topic: Topic) -> Verdict {
         (Change::Changed, _, None) if sensitive => drift(Response::Escalate, true, Story::Unattributed),
         (Change::Changed, _, None) => drift(Response::Sync, false, Story::Unattributed),
         (Change::LiveOnly, _, Some(ManagerClass::Human)) => by_sensitivity(Story::AddedByHand),
-        (Change::LiveOnly, _, Some(ManagerClass::Unknown)) => drift(
-            if sensitive { Response::Escalate } else { Response::Sync },
-            true,
-            Story::AddedByHand,
-        ),
+        (Change::LiveOnly, _, Some(ManagerClass::Unknown)) => {
+            drift(if sensitive { Response::Escalate } else { Response::Sync }, true, Story::AddedByHand)
+        }
         (Change::LiveOnly, _, _) => drift(Response::Sync, false, Story::RemovedFromGit),
     }
 }
@@ -146,7 +139,14 @@ pub fn manager_label(owner: &Owner) -> String {
     }
 }
 
-fn reason(v: &Verdict, fields: &[String], display: &str, d: Option<&Value>, l: Option<&Value>, ctx: &Context<'_>) -> String {
+fn reason(
+    v: &Verdict,
+    fields: &[String],
+    display: &str,
+    d: Option<&Value>,
+    l: Option<&Value>,
+    ctx: &Context<'_>,
+) -> String {
     let field = field_label(fields, display);
     let git = show(d);
     let live = show(l);
@@ -168,17 +168,23 @@ fn reason(v: &Verdict, fields: &[String], display: &str, d: Option<&Value>, l: O
         Story::ChangedByUnknown => format!(
             "{field} set to {live} by unknown manager {by}{ago}; Git says {git}; find out who runs {by} before writing"
         ),
-        Story::GitAhead => format!(
-            "Git changed {field} to {git} after {by} last applied {live}{ago}; a sync rolls it out"
-        ),
+        Story::GitAhead => {
+            format!("Git changed {field} to {git} after {by} last applied {live}{ago}; a sync rolls it out")
+        }
         Story::Unattributed => format!(
             "{field} is {live} live but {git} in Git, and the live copy has no managedFields to say who changed it"
         ),
-        Story::AbsentLive => format!("Git sets {field} to {git} but live has none: removed out of band or dropped by the API server"),
+        Story::AbsentLive => {
+            format!("Git sets {field} to {git} but live has none: removed out of band or dropped by the API server")
+        }
         Story::AddedByHand => format!("{field} added live by {by}{ago} ({}); not in Git", describe_added(l)),
         Story::RemovedFromGit => match v.owner {
-            Some(_) => format!("{field} was removed from Git but is still live ({live}, last applied by {by}{ago}); a sync deletes it"),
-            None => format!("{field} was removed from Git but is still live ({live}, recorded in last-applied-configuration); a sync deletes it"),
+            Some(_) => format!(
+                "{field} was removed from Git but is still live ({live}, last applied by {by}{ago}); a sync deletes it"
+            ),
+            None => format!(
+                "{field} was removed from Git but is still live ({live}, recorded in last-applied-configuration); a sync deletes it"
+            ),
         },
     }
 }
@@ -245,12 +251,7 @@ mod tests {
     use serde_json::json;
 
     fn key(kind: &str) -> ResourceKey {
-        ResourceKey {
-            group: "apps".into(),
-            kind: kind.into(),
-            namespace: "prod".into(),
-            name: "checkout-api".into(),
-        }
+        ResourceKey { group: "apps".into(), kind: kind.into(), namespace: "prod".into(), name: "checkout-api".into() }
     }
 
     fn owner(manager: &str, class: ManagerClass, time: &str) -> Owner {
@@ -308,7 +309,10 @@ mod tests {
         let k = key("Deployment");
         let ctx = Context { key: &k, now: None, hpa: None };
         let gitops = owner("argocd-controller", ManagerClass::Gitops, "2026-04-26T08:10:00Z");
-        let f = classify(raw(&["spec", "paused"], Change::Changed, Some(json!(true)), Some(json!(false)), Some(gitops)), &ctx);
+        let f = classify(
+            raw(&["spec", "paused"], Change::Changed, Some(json!(true)), Some(json!(false)), Some(gitops)),
+            &ctx,
+        );
         assert_eq!((f.category, f.response, f.review_required), (Category::DesiredConfig, Response::Sync, false));
     }
 

@@ -109,8 +109,10 @@ mod tests {
     #[test]
     fn image_pull_policy_default_depends_on_the_tag() {
         let fields = ["spec", "template", "spec", "containers", "imagePullPolicy"];
-        let tagged: Map<String, Value> = json!({"image": "registry.example.com/checkout:v1.2.3"}).as_object().cloned().unwrap_or_default();
-        let latest: Map<String, Value> = json!({"image": "registry.example.com:5000/checkout"}).as_object().cloned().unwrap_or_default();
+        let tagged: Map<String, Value> =
+            json!({"image": "registry.example.com/checkout:v1.2.3"}).as_object().cloned().unwrap_or_default();
+        let latest: Map<String, Value> =
+            json!({"image": "registry.example.com:5000/checkout"}).as_object().cloned().unwrap_or_default();
         assert!(is_server_default("Deployment", &fields, &json!("IfNotPresent"), Some(&tagged)));
         assert!(!is_server_default("Deployment", &fields, &json!("Always"), Some(&tagged)));
         assert!(is_server_default("Deployment", &fields, &json!("Always"), Some(&latest)));

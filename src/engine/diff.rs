@@ -70,19 +70,9 @@ pub struct LiveEvidence<'a> {
 
 /// Compares one normalized pair and returns every difference that is drift candidate.
 pub fn diff_objects(desired: &Value, live: &Value, evidence: &LiveEvidence<'_>) -> Vec<RawDiff> {
-    let mut walker = Walker {
-        evidence,
-        path: PathBuilder::default(),
-        fields: Vec::new(),
-        out: Vec::new(),
-    };
+    let mut walker = Walker { evidence, path: PathBuilder::default(), fields: Vec::new(), out: Vec::new() };
     let root = evidence.ownership.map(|_| ROOT);
-    let place = Place {
-        node: root,
-        atomic: None,
-        is_item: false,
-        last_applied: evidence.last_applied,
-    };
+    let place = Place { node: root, atomic: None, is_item: false, last_applied: evidence.last_applied };
     walker.compare(desired, live, place);
     walker.out
 }
@@ -136,7 +126,11 @@ impl<'a> Walker<'a, '_> {
             self.leave_field();
         }
         for (key, l) in live {
-            if desired.contains_key(key) || is_empty_like(l) || (at_root && key == "apiVersion") || self.is_tracking_metadata(key) {
+            if desired.contains_key(key)
+                || is_empty_like(l)
+                || (at_root && key == "apiVersion")
+                || self.is_tracking_metadata(key)
+            {
                 continue;
             }
             let child = self.field_place(place, key);
@@ -179,7 +173,13 @@ impl<'a> Walker<'a, '_> {
         }
     }
 
-    fn compare_keyed(&mut self, desired: &'a [Value], live: &'a [Value], key_fields: &'static [&'static str], place: Place<'a>) {
+    fn compare_keyed(
+        &mut self,
+        desired: &'a [Value],
+        live: &'a [Value],
+        key_fields: &'static [&'static str],
+        place: Place<'a>,
+    ) {
         let live_keys: Vec<ItemKey<'a>> = live.iter().map(|l| ItemKey::of(l, key_fields)).collect();
         let mut matched = vec![false; live.len()];
         for d in desired {
@@ -237,22 +237,15 @@ impl<'a> Walker<'a, '_> {
             (None, None) => return self.live_only_by_last_applied(live, place),
         };
         let pick = |wanted: &[ManagerClass]| {
-            let matching: Vec<u16> = owners
-                .iter()
-                .copied()
-                .filter(|i| wanted.contains(&trie.entry(*i).class))
-                .collect();
+            let matching: Vec<u16> =
+                owners.iter().copied().filter(|i| wanted.contains(&trie.entry(*i).class)).collect();
             trie.primary(&matching).map(|e| e.to_owner())
         };
         if let Some(owner) = pick(&[ManagerClass::Human, ManagerClass::Unknown]) {
             self.report_owned(live, owner, Provenance::Managed);
         } else if let Some(owner) = pick(&[ManagerClass::Gitops]) {
             let injected = self.evidence.last_applied.is_some() && place.last_applied.is_none();
-            let provenance = if injected {
-                Provenance::InjectedAtAdmission
-            } else {
-                Provenance::Managed
-            };
+            let provenance = if injected { Provenance::InjectedAtAdmission } else { Provenance::Managed };
             self.report_owned(live, owner, provenance);
         } else if let Some(owner) = pick(&[ManagerClass::Webhook]) {
             self.report_owned(live, owner, Provenance::Managed);
@@ -307,11 +300,7 @@ impl<'a> Walker<'a, '_> {
     }
 
     fn report(&mut self, change: Change, d: Option<&Value>, l: Option<&Value>, place: Place<'a>, prov: Provenance) {
-        let owner = if change == Change::DesiredOnly {
-            None
-        } else {
-            self.owner_at(place)
-        };
+        let owner = if change == Change::DesiredOnly { None } else { self.owner_at(place) };
         self.out.push(RawDiff {
             pointer: self.path.pointer().to_owned(),
             display: self.path.display().to_owned(),
@@ -341,10 +330,7 @@ impl<'a> Walker<'a, '_> {
     /// The owner of the live value here: this node's owners, else an atomic ancestor's.
     fn owner_at(&self, place: Place<'a>) -> Option<Owner> {
         let trie = self.trie()?;
-        let node = place
-            .node
-            .filter(|n| !trie.direct_owners(*n).is_empty())
-            .or(place.atomic)?;
+        let node = place.node.filter(|n| !trie.direct_owners(*n).is_empty()).or(place.atomic)?;
         trie.primary(trie.direct_owners(node)).map(|e| e.to_owner())
     }
 
@@ -365,17 +351,18 @@ impl<'a> Walker<'a, '_> {
         self.descend(place, node, last_applied, true)
     }
 
-    fn descend(&self, place: Place<'a>, node: Option<NodeId>, last_applied: Option<&'a Value>, is_item: bool) -> Place<'a> {
+    fn descend(
+        &self,
+        place: Place<'a>,
+        node: Option<NodeId>,
+        last_applied: Option<&'a Value>,
+        is_item: bool,
+    ) -> Place<'a> {
         let atomic = match (self.trie(), node) {
             (Some(trie), Some(n)) if trie.is_leaf(n) && !trie.direct_owners(n).is_empty() => Some(n),
             _ => place.atomic,
         };
-        Place {
-            node,
-            atomic,
-            is_item,
-            last_applied,
-        }
+        Place { node, atomic, is_item, last_applied }
     }
 
     fn enter_field(&mut self, key: &'a str) {

@@ -66,7 +66,10 @@ pub fn topic_of(kind: &str, fields: &[String]) -> Topic {
         ("NetworkPolicy" | "AuthorizationPolicy", ["spec", ..]) => return Topic::Security,
         ("Secret", ["data" | "stringData" | "type", ..]) => return Topic::Security,
         ("ConfigMap", ["data" | "binaryData", ..]) => return Topic::Config,
-        ("Service", ["spec", "selector" | "ports" | "type" | "externalTrafficPolicy" | "loadBalancerSourceRanges", ..]) => {
+        (
+            "Service",
+            ["spec", "selector" | "ports" | "type" | "externalTrafficPolicy" | "loadBalancerSourceRanges", ..],
+        ) => {
             return Topic::Routing;
         }
         (_, ["spec", "selector", ..]) => return Topic::Routing,

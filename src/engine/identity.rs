@@ -57,9 +57,7 @@ pub fn key_of(object: &Value, default_namespace: &str) -> ResourceKey {
     let namespace = if is_cluster_scoped(kind) {
         ""
     } else {
-        text(object, &["metadata", "namespace"])
-            .filter(|ns| !ns.is_empty())
-            .unwrap_or(default_namespace)
+        text(object, &["metadata", "namespace"]).filter(|ns| !ns.is_empty()).unwrap_or(default_namespace)
     };
     ResourceKey {
         group: group.to_owned(),
@@ -81,15 +79,21 @@ mod tests {
     #[test]
     fn api_version_does_not_take_part_in_identity() {
         let a = key_of(&json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}}), "prod");
-        let b = key_of(&json!({"apiVersion": "apps/v1beta2", "kind": "Deployment",
-            "metadata": {"name": "x", "namespace": "prod"}}), "default");
+        let b = key_of(
+            &json!({"apiVersion": "apps/v1beta2", "kind": "Deployment",
+            "metadata": {"name": "x", "namespace": "prod"}}),
+            "default",
+        );
         assert_eq!(a, b);
     }
 
     #[test]
     fn cluster_scoped_kinds_ignore_a_namespace() {
-        let key = key_of(&json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-            "metadata": {"name": "reader", "namespace": "prod"}}), "prod");
+        let key = key_of(
+            &json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "reader", "namespace": "prod"}}),
+            "prod",
+        );
         assert_eq!(key.namespace, "");
         assert_eq!(key.group, "rbac.authorization.k8s.io");
     }

@@ -12,13 +12,8 @@ pub struct ManagerTable {
     pub webhooks: Vec<String>,
 }
 
-const GITOPS: &[&str] = &[
-    "argocd-controller",
-    "argocd-application-controller",
-    "argocd",
-    "kustomize-controller",
-    "helm-controller",
-];
+const GITOPS: &[&str] =
+    &["argocd-controller", "argocd-application-controller", "argocd", "kustomize-controller", "helm-controller"];
 
 const CONTROLLERS: &[&str] = &[
     "kube-controller-manager",
@@ -52,14 +47,8 @@ const HUMANS: &[&str] = &[
     "lens",
 ];
 
-const WEBHOOKS: &[&str] = &[
-    "*-webhook",
-    "*-injector",
-    "*-operator",
-    "cert-manager-cainjector",
-    "kyverno*",
-    "gatekeeper*",
-];
+const WEBHOOKS: &[&str] =
+    &["*-webhook", "*-injector", "*-operator", "cert-manager-cainjector", "kyverno*", "gatekeeper*"];
 
 impl Default for ManagerTable {
     fn default() -> Self {

@@ -19,11 +19,7 @@ pub fn for_list(field: &str, desired: &[Value], live: &[Value]) -> Option<&'stat
         "volumeDevices" => DEVICE_PATH,
         "ports" => {
             let first = desired.first().or(live.first())?;
-            if first.get("containerPort").is_some() {
-                CONTAINER_PORT
-            } else {
-                SERVICE_PORT
-            }
+            if first.get("containerPort").is_some() { CONTAINER_PORT } else { SERVICE_PORT }
         }
         _ => return None,
     };
@@ -45,10 +41,7 @@ pub struct ItemKey<'a> {
 
 impl<'a> ItemKey<'a> {
     pub fn of(item: &'a Value, names: &'static [&'static str]) -> ItemKey<'a> {
-        ItemKey {
-            names,
-            values: names.iter().map(|name| item.get(*name)).collect(),
-        }
+        ItemKey { names, values: names.iter().map(|name| item.get(*name)).collect() }
     }
 
     /// `[name=app]`, `[containerPort=8080,protocol=TCP]`.

@@ -41,11 +41,7 @@ pub struct EngineConfig {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum EngineError {
     #[error("{key} is defined twice in desired state: {first} and {second}")]
-    DuplicateDesired {
-        key: ResourceKey,
-        first: String,
-        second: String,
-    },
+    DuplicateDesired { key: ResourceKey, first: String, second: String },
 }
 
 struct Desired {
@@ -93,24 +89,12 @@ impl<'c> Comparator<'c> {
         for Manifest { mut object, origin } in desired {
             let key = identity::key_of(&object, default_namespace);
             if let Some(first) = index.get(&key) {
-                return Err(EngineError::DuplicateDesired {
-                    key,
-                    first: first.origin.clone(),
-                    second: origin,
-                });
+                return Err(EngineError::DuplicateDesired { key, first: first.origin.clone(), second: origin });
             }
             let version = identity::version_of(&object);
             normalize::normalize(&mut object, &key.kind, identity::is_cluster_scoped(&key.kind));
             order.push(key.clone());
-            index.insert(
-                key,
-                Desired {
-                    object,
-                    version,
-                    origin,
-                    paired: false,
-                },
-            );
+            index.insert(key, Desired { object, version, origin, paired: false });
         }
         Ok(Comparator {
             config,
@@ -190,11 +174,7 @@ impl<'c> Comparator<'c> {
                 .hpa_targets
                 .get(&(compared.key.namespace.clone(), compared.key.kind.clone(), compared.key.name.clone()))
                 .map(String::as_str);
-            let ctx = classify::Context {
-                key: &compared.key,
-                now: self.now,
-                hpa,
-            };
+            let ctx = classify::Context { key: &compared.key, now: self.now, hpa };
             let mut findings: Vec<Finding> =
                 compared.diffs.into_iter().map(|raw| classify::classify(raw, &ctx)).collect();
             // What needs action first, most severe first; otherwise object order.
@@ -224,9 +204,7 @@ impl<'c> Comparator<'c> {
             report.live_source = Some(candidate.origin);
             resources.push(report);
         }
-        let in_sync = resources
-            .iter()
-            .all(|r| matches!(r.status, ResourceStatus::Synced | ResourceStatus::Ignored));
+        let in_sync = resources.iter().all(|r| matches!(r.status, ResourceStatus::Synced | ResourceStatus::Ignored));
         AppReport {
             name: self.app,
             sync_status: if in_sync { SyncStatus::Synced } else { SyncStatus::OutOfSync },

@@ -133,8 +133,11 @@ mod tests {
                 "managedFields": [], "selfLink": "/apis/apps/v1/x"},
             "status": {"replicas": 3}});
         normalize(&mut live, "Deployment", false);
-        assert_eq!(live, json!({"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": "checkout-api", "namespace": "prod"}}));
+        assert_eq!(
+            live,
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "checkout-api", "namespace": "prod"}})
+        );
     }
 
     #[test]
@@ -148,14 +151,16 @@ mod tests {
 
     #[test]
     fn null_creation_timestamps_vanish_even_in_pod_templates() {
-        let mut desired = json!({"spec": {"template": {"metadata": {"creationTimestamp": null, "labels": {"app": "a"}}}}});
+        let mut desired =
+            json!({"spec": {"template": {"metadata": {"creationTimestamp": null, "labels": {"app": "a"}}}}});
         normalize(&mut desired, "Deployment", false);
         assert_eq!(desired, json!({"spec": {"template": {"metadata": {"labels": {"app": "a"}}}}}));
     }
 
     #[test]
     fn ports_default_to_tcp() {
-        let mut desired = json!({"spec": {"ports": [{"port": 80, "targetPort": 8080}, {"port": 53, "protocol": "UDP"}]}});
+        let mut desired =
+            json!({"spec": {"ports": [{"port": 80, "targetPort": 8080}, {"port": 53, "protocol": "UDP"}]}});
         normalize(&mut desired, "Service", false);
         assert_eq!(desired["spec"]["ports"][0]["protocol"], "TCP");
         assert_eq!(desired["spec"]["ports"][1]["protocol"], "UDP");

@@ -8,7 +8,8 @@ use crate::model::{Category, Finding, ResourceKey, Response, Severity};
 use serde_json::Value;
 
 /// Kinds that exist because another object does (and copy its labels): never orphans.
-const GENERATED_KINDS: &[&str] = &["Endpoints", "EndpointSlice", "Event", "ControllerRevision", "Lease", "Pod", "ReplicaSet"];
+const GENERATED_KINDS: &[&str] =
+    &["Endpoints", "EndpointSlice", "Event", "ControllerRevision", "Lease", "Pod", "ReplicaSet"];
 
 /// Kinds whose leftovers keep affecting traffic or permissions.
 const DANGEROUS_ORPHANS: &[&str] = &[
@@ -36,34 +37,29 @@ pub struct Candidate {
 }
 
 /// An orphan candidate when the live object is tied to `app` and is nobody's child.
-pub fn candidate(key: &ResourceKey, live: &Value, app: &str, managers: &ManagerTable, origin: String) -> Option<Candidate> {
+pub fn candidate(
+    key: &ResourceKey,
+    live: &Value,
+    app: &str,
+    managers: &ManagerTable,
+    origin: String,
+) -> Option<Candidate> {
     if GENERATED_KINDS.contains(&key.kind.as_str()) {
         return None;
     }
     let metadata = live.get("metadata")?;
-    let has_parent = metadata
-        .get("ownerReferences")
-        .and_then(Value::as_array)
-        .is_some_and(|refs| !refs.is_empty());
+    let has_parent = metadata.get("ownerReferences").and_then(Value::as_array).is_some_and(|refs| !refs.is_empty());
     if has_parent {
         return None;
     }
     let tracked_by = tracking(metadata, app);
-    let written_by_gitops = metadata
-        .get("managedFields")
-        .and_then(Value::as_array)
-        .is_some_and(|entries| {
-            entries.iter().any(|e| e.get("manager").and_then(Value::as_str).is_some_and(|m| managers.is_gitops(m)))
-        });
+    let written_by_gitops = metadata.get("managedFields").and_then(Value::as_array).is_some_and(|entries| {
+        entries.iter().any(|e| e.get("manager").and_then(Value::as_str).is_some_and(|m| managers.is_gitops(m)))
+    });
     if tracked_by.is_none() && !written_by_gitops {
         return None;
     }
-    Some(Candidate {
-        key: key.clone(),
-        version: identity::version_of(live),
-        origin,
-        tracked_by,
-    })
+    Some(Candidate { key: key.clone(), version: identity::version_of(live), origin, tracked_by })
 }
 
 fn tracking(metadata: &Value, app: &str) -> Option<String> {
@@ -131,7 +127,9 @@ pub fn missing_finding(key: &ResourceKey) -> Finding {
         review_required: false,
         owner: None,
         ignored_by: None,
-        reason: format!("{key} is in Git but not in the cluster: deleted out of band or never applied; a sync creates it"),
+        reason: format!(
+            "{key} is in Git but not in the cluster: deleted out of band or never applied; a sync creates it"
+        ),
     }
 }
 
@@ -151,16 +149,23 @@ mod tests {
         let found = candidate(&key("Service"), &live, "checkout-api", &ManagerTable::default(), "live.yaml#1".into());
         let found = found.expect("tracked Service is an orphan");
         let finding = orphan_finding(&found, "checkout-api");
-        assert_eq!((finding.category, finding.response, finding.severity), (Category::Orphan, Response::Prune, Severity::High));
+        assert_eq!(
+            (finding.category, finding.response, finding.severity),
+            (Category::Orphan, Response::Prune, Severity::High)
+        );
     }
 
     #[test]
     fn children_and_untracked_objects_are_not_orphans() {
         let child = json!({"metadata": {"name": "old", "labels": {"app.kubernetes.io/instance": "checkout-api"},
             "ownerReferences": [{"kind": "Deployment", "name": "checkout-api"}]}});
-        assert!(candidate(&key("ConfigMap"), &child, "checkout-api", &ManagerTable::default(), String::new()).is_none());
+        assert!(
+            candidate(&key("ConfigMap"), &child, "checkout-api", &ManagerTable::default(), String::new()).is_none()
+        );
         let stranger = json!({"metadata": {"name": "old", "labels": {"app": "other"}}});
-        assert!(candidate(&key("ConfigMap"), &stranger, "checkout-api", &ManagerTable::default(), String::new()).is_none());
+        assert!(
+            candidate(&key("ConfigMap"), &stranger, "checkout-api", &ManagerTable::default(), String::new()).is_none()
+        );
     }
 
     #[test]

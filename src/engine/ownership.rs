@@ -69,10 +69,7 @@ impl OwnershipTrie {
         if list.is_empty() {
             return None;
         }
-        let mut trie = OwnershipTrie {
-            nodes: vec![Node::default()],
-            entries: Vec::with_capacity(list.len()),
-        };
+        let mut trie = OwnershipTrie { nodes: vec![Node::default()], entries: Vec::with_capacity(list.len()) };
         for item in list {
             let Some(manager) = item.get("manager").and_then(Value::as_str) else {
                 continue;

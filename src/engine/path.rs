@@ -86,10 +86,7 @@ fn push_display_key(out: &mut String, key: &str) {
 
 /// Splits an RFC 6901 pointer into unescaped tokens.
 pub fn pointer_tokens(pointer: &str) -> impl Iterator<Item = String> + '_ {
-    pointer
-        .split('/')
-        .skip(1)
-        .map(|token| token.replace("~1", "/").replace("~0", "~"))
+    pointer.split('/').skip(1).map(|token| token.replace("~1", "/").replace("~0", "~"))
 }
 
 #[cfg(test)]

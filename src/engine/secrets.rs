@@ -12,7 +12,12 @@ fn is_secret_payload(kind: &str, fields: &[String]) -> bool {
 }
 
 /// Masks a finding's two values when they are Secret payload.
-pub fn mask_pair(kind: &str, fields: &[String], desired: Option<Value>, live: Option<Value>) -> (Option<Value>, Option<Value>) {
+pub fn mask_pair(
+    kind: &str,
+    fields: &[String],
+    desired: Option<Value>,
+    live: Option<Value>,
+) -> (Option<Value>, Option<Value>) {
     if !is_secret_payload(kind, fields) {
         return (desired, live);
     }

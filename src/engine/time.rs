@@ -49,11 +49,7 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 pub fn humanize_age(seconds: i64) -> String {
     let seconds = seconds.max(0);
     let plural = |n: i64, unit: &str| {
-        if n == 1 {
-            format!("1 {unit}")
-        } else {
-            format!("{n} {unit}s")
-        }
+        if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") }
     };
     match seconds {
         0..60 => "moments".to_string(),

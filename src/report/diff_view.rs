@@ -25,22 +25,14 @@ pub struct DiffOptions {
 /// Renders one resource's normalized desired and live objects side by side.
 pub fn render_resource(resource: &ResourceReport, desired: &Value, live: &Value, options: &DiffOptions) -> String {
     let pointers: Vec<&str> = resource.findings.iter().map(|f| f.path.as_str()).collect();
-    let mut live_shown = if options.full {
-        live.clone()
-    } else {
-        project(live, Some(desired), "", &pointers)
-    };
+    let mut live_shown = if options.full { live.clone() } else { project(live, Some(desired), "", &pointers) };
     // kubectl sorts keys; Git does not. Same order on both sides keeps lines aligned.
     align_key_order(&mut live_shown, desired);
     let left = render(desired);
     let right = render(&live_shown);
     let mut out = String::new();
-    let title = format!(
-        "── {} · {} · {} finding(s) ",
-        resource.key(),
-        resource.status.as_str(),
-        resource.findings.len()
-    );
+    let title =
+        format!("── {} · {} · {} finding(s) ", resource.key(), resource.status.as_str(), resource.findings.len());
     let _ = writeln!(out, "{}", options.style.bold(&pad(&title, options.width, '─')));
     let layout = Layout::new(options.width, left.len().max(right.len()));
     let _ = writeln!(
@@ -60,16 +52,41 @@ pub fn render_resource(resource: &ResourceReport, desired: &Value, live: &Value,
                 let rows: Vec<usize> = (0..len).collect();
                 if len > keep_head + keep_tail + 1 {
                     for &i in &rows[..keep_head] {
-                        out.push_str(&line_pair(&left, &right, old_index + i, new_index + i, resource, &layout, options));
+                        out.push_str(&line_pair(
+                            &left,
+                            &right,
+                            old_index + i,
+                            new_index + i,
+                            resource,
+                            &layout,
+                            options,
+                        ));
                     }
                     let folded = format!("⋯ {} unchanged lines", len - keep_head - keep_tail);
-                    let _ = writeln!(out, "{}", options.style.dim(&format!("{:>w$}{folded}", "", w = layout.number + 2)));
+                    let _ =
+                        writeln!(out, "{}", options.style.dim(&format!("{:>w$}{folded}", "", w = layout.number + 2)));
                     for &i in &rows[len - keep_tail..] {
-                        out.push_str(&line_pair(&left, &right, old_index + i, new_index + i, resource, &layout, options));
+                        out.push_str(&line_pair(
+                            &left,
+                            &right,
+                            old_index + i,
+                            new_index + i,
+                            resource,
+                            &layout,
+                            options,
+                        ));
                     }
                 } else {
                     for i in rows {
-                        out.push_str(&line_pair(&left, &right, old_index + i, new_index + i, resource, &layout, options));
+                        out.push_str(&line_pair(
+                            &left,
+                            &right,
+                            old_index + i,
+                            new_index + i,
+                            resource,
+                            &layout,
+                            options,
+                        ));
                     }
                 }
             }
@@ -89,7 +106,8 @@ pub fn render_resource(resource: &ResourceReport, desired: &Value, live: &Value,
                     let r = (i < new_len).then_some((&right, new_index + i));
                     let (l_line, r_line) = (l.map(|(v, i)| &v[i]), r.map(|(v, i)| &v[i]));
                     let same_field = matches!((l_line, r_line), (Some(a), Some(b)) if a.pointer == b.pointer);
-                    let drifted = r_line.is_some_and(|line| owning_finding(&line.pointer, &resource.findings).is_some());
+                    let drifted =
+                        r_line.is_some_and(|line| owning_finding(&line.pointer, &resource.findings).is_some());
                     if same_field && !drifted {
                         // Spelled differently, equal by value (`1000m` and `1`): not drift.
                         out.push_str(&equivalent_row(&left, &right, old_index + i, new_index + i, &layout, options));
@@ -113,13 +131,7 @@ fn line_pair(
     options: &DiffOptions,
 ) -> String {
     let gutter = gutter(&right[r], resource, options.now);
-    let row = layout.numbered_row(
-        Some((l + 1, &left[l].text)),
-        " ",
-        Some((r + 1, &right[r].text)),
-        " ",
-        &gutter,
-    );
+    let row = layout.numbered_row(Some((l + 1, &left[l].text)), " ", Some((r + 1, &right[r].text)), " ", &gutter);
     format!("{row}\n")
 }
 
@@ -131,13 +143,8 @@ fn equivalent_row(
     layout: &Layout,
     options: &DiffOptions,
 ) -> String {
-    let row = layout.numbered_row(
-        Some((l + 1, &left[l].text)),
-        "≈",
-        Some((r + 1, &right[r].text)),
-        "≈",
-        "equal by value",
-    );
+    let row =
+        layout.numbered_row(Some((l + 1, &left[l].text)), "≈", Some((r + 1, &right[r].text)), "≈", "equal by value");
     format!("{}\n", options.style.dim(&row))
 }
 
@@ -225,7 +232,9 @@ fn owning_finding<'f>(pointer: &str, findings: &'f [Finding]) -> Option<&'f Find
     findings
         .iter()
         .filter(|f| !f.path.is_empty())
-        .filter(|f| pointer == f.path || pointer.strip_prefix(f.path.as_str()).is_some_and(|rest| rest.starts_with('/')))
+        .filter(|f| {
+            pointer == f.path || pointer.strip_prefix(f.path.as_str()).is_some_and(|rest| rest.starts_with('/'))
+        })
         .max_by_key(|f| f.path.len())
 }
 
@@ -233,9 +242,7 @@ fn owning_finding<'f>(pointer: &str, findings: &'f [Finding]) -> Option<&'f Find
 /// server defaults and controller-owned fields that are not drift.
 fn project(live: &Value, desired: Option<&Value>, pointer: &str, findings: &[&str]) -> Value {
     let on_finding_path = |p: &str| {
-        findings
-            .iter()
-            .any(|f| *f == p || f.starts_with(&format!("{p}/")) || p.starts_with(&format!("{f}/")))
+        findings.iter().any(|f| *f == p || f.starts_with(&format!("{p}/")) || p.starts_with(&format!("{f}/")))
     };
     match live {
         Value::Object(map) => {
@@ -341,10 +348,14 @@ mod tests {
         let live = json!({"spec": {"replicas": 9, "progressDeadlineSeconds": 600,
             "template": {"spec": {"containers": [{"name": "app", "image": "x", "imagePullPolicy": "IfNotPresent",
                 "env": [{"name": "DEBUG", "value": "1"}]}]}}}});
-        let desired = json!({"spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "app", "image": "x"}]}}}});
+        let desired =
+            json!({"spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "app", "image": "x"}]}}}});
         let shown = project(&live, Some(&desired), "", &["/spec/template/spec/containers/0/env"]);
-        assert_eq!(shown, json!({"spec": {"replicas": 9, "template": {"spec": {"containers": [
-            {"name": "app", "image": "x", "env": [{"name": "DEBUG", "value": "1"}]}]}}}}));
+        assert_eq!(
+            shown,
+            json!({"spec": {"replicas": 9, "template": {"spec": {"containers": [
+            {"name": "app", "image": "x", "env": [{"name": "DEBUG", "value": "1"}]}]}}}})
+        );
     }
 
     #[test]

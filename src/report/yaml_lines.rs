@@ -16,10 +16,7 @@ pub fn render(value: &Value) -> Vec<YamlLine> {
     let mut pointer = String::new();
     match value {
         Value::Object(_) | Value::Array(_) => render_block(value, 0, &mut pointer, "", &mut out),
-        scalar => out.push(YamlLine {
-            text: scalar_text(scalar),
-            pointer: String::new(),
-        }),
+        scalar => out.push(YamlLine { text: scalar_text(scalar), pointer: String::new() }),
     }
     out
 }
@@ -29,11 +26,7 @@ pub fn render(value: &Value) -> Vec<YamlLine> {
 fn render_block(value: &Value, indent: usize, pointer: &mut String, first_prefix: &str, out: &mut Vec<YamlLine>) {
     let mut first = true;
     let lead = |first: &mut bool| -> String {
-        if std::mem::take(first) && !first_prefix.is_empty() {
-            first_prefix.to_owned()
-        } else {
-            " ".repeat(indent)
-        }
+        if std::mem::take(first) && !first_prefix.is_empty() { first_prefix.to_owned() } else { " ".repeat(indent) }
     };
     match value {
         Value::Object(map) => {
@@ -55,16 +48,12 @@ fn render_block(value: &Value, indent: usize, pointer: &mut String, first_prefix
                 match item {
                     Value::Object(map) if !map.is_empty() => render_block(item, indent + 2, pointer, &dash, out),
                     Value::Array(list) if !list.is_empty() => {
-                        out.push(YamlLine {
-                            text: dash.trim_end().to_owned(),
-                            pointer: pointer.clone(),
-                        });
+                        out.push(YamlLine { text: dash.trim_end().to_owned(), pointer: pointer.clone() });
                         render_block(item, indent + 2, pointer, "", out);
                     }
-                    scalar => out.push(YamlLine {
-                        text: format!("{dash}{}", inline_text(scalar)),
-                        pointer: pointer.clone(),
-                    }),
+                    scalar => {
+                        out.push(YamlLine { text: format!("{dash}{}", inline_text(scalar)), pointer: pointer.clone() })
+                    }
                 }
                 pointer.truncate(mark);
             }
@@ -76,24 +65,15 @@ fn render_block(value: &Value, indent: usize, pointer: &mut String, first_prefix
 fn emit_entry(child: &Value, head: String, indent: usize, pointer: &mut String, out: &mut Vec<YamlLine>) {
     match child {
         Value::Object(map) if !map.is_empty() => {
-            out.push(YamlLine {
-                text: head,
-                pointer: pointer.clone(),
-            });
+            out.push(YamlLine { text: head, pointer: pointer.clone() });
             render_block(child, indent + 2, pointer, "", out);
         }
         Value::Array(items) if !items.is_empty() => {
-            out.push(YamlLine {
-                text: head,
-                pointer: pointer.clone(),
-            });
+            out.push(YamlLine { text: head, pointer: pointer.clone() });
             // kubectl's layout: list items at the key's own indent.
             render_block(child, indent, pointer, "", out);
         }
-        scalar => out.push(YamlLine {
-            text: format!("{head} {}", inline_text(scalar)),
-            pointer: pointer.clone(),
-        }),
+        scalar => out.push(YamlLine { text: format!("{head} {}", inline_text(scalar)), pointer: pointer.clone() }),
     }
 }
 
@@ -116,9 +96,7 @@ pub fn scalar_text(value: &Value) -> String {
         Value::String(s) if s.contains('\n') => serde_json::to_string(s).unwrap_or_default(),
         // kubectl's YAML 1.1 parser reads bare yes/no/on/off as booleans; quote them.
         Value::String(s) if is_yaml11_bool(s) => format!("'{s}'"),
-        Value::String(_) => yaml_serde::to_string(value)
-            .map(|text| text.trim_end().to_owned())
-            .unwrap_or_default(),
+        Value::String(_) => yaml_serde::to_string(value).map(|text| text.trim_end().to_owned()).unwrap_or_default(),
         Value::Null => "null".to_owned(),
         other => other.to_string(),
     }

@@ -18,18 +18,9 @@ pub enum LoadError {
         source: std::io::Error,
     },
     #[error("{}:{line}:{column}: invalid YAML: {message}", path.display())]
-    Yaml {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Yaml { path: PathBuf, line: usize, column: usize, message: String },
     #[error("{}: {document}: {problem}", path.display())]
-    Object {
-        path: PathBuf,
-        document: String,
-        problem: String,
-    },
+    Object { path: PathBuf, document: String, problem: String },
     #[error("'{}' holds no .yaml, .yml or .json files", path.display())]
     NoManifests { path: PathBuf },
 }
@@ -38,10 +29,7 @@ pub enum LoadError {
 pub fn manifest_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let metadata = std::fs::metadata(path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => LoadError::NotFound { path: path.to_owned() },
-        _ => LoadError::Io {
-            path: path.to_owned(),
-            source,
-        },
+        _ => LoadError::Io { path: path.to_owned(), source },
     })?;
     if metadata.is_file() {
         return Ok(vec![path.to_owned()]);
@@ -55,14 +43,8 @@ pub fn manifest_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let io = |source| LoadError::Io {
-        path: dir.to_owned(),
-        source,
-    };
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .collect::<Result<_, _>>()
-        .map_err(io)?;
+    let io = |source| LoadError::Io { path: dir.to_owned(), source };
+    let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let name = entry.file_name();
@@ -118,10 +100,7 @@ pub fn for_each_manifest(path: &Path, mut sink: impl FnMut(Manifest)) -> Result<
 
 /// Parses one file.
 pub fn load_file(path: &Path) -> Result<Vec<Manifest>, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
     parse_documents(&text, &path.display().to_string()).map_err(|problem| problem.at(path))
 }
 
@@ -136,12 +115,7 @@ impl ParseProblem {
     pub fn at(self, path: &Path) -> LoadError {
         let path = path.to_owned();
         match self {
-            ParseProblem::Yaml { line, column, message } => LoadError::Yaml {
-                path,
-                line,
-                column,
-                message,
-            },
+            ParseProblem::Yaml { line, column, message } => LoadError::Yaml { path, line, column, message },
             ParseProblem::Object { document, problem } => LoadError::Object { path, document, problem },
         }
     }
@@ -182,10 +156,7 @@ fn yaml_problem(error: yaml_serde::Error) -> ParseProblem {
 }
 
 fn object_problem(document: String, problem: &str) -> ParseProblem {
-    ParseProblem::Object {
-        document,
-        problem: problem.to_owned(),
-    }
+    ParseProblem::Object { document, problem: problem.to_owned() }
 }
 
 /// Checks the fields identity needs; `label` is "document 2" or "document 1, item 3".
@@ -203,10 +174,7 @@ fn validated(value: Value, label: String, origin: &str) -> Result<Manifest, Pars
             return Err(object_problem(label, &format!("object has no '{field}'")));
         }
     }
-    Ok(Manifest {
-        object: value,
-        origin: format!("{origin}#{}", label.trim_start_matches("document ")),
-    })
+    Ok(Manifest { object: value, origin: format!("{origin}#{}", label.trim_start_matches("document ")) })
 }
 
 #[cfg(test)]
@@ -225,7 +193,8 @@ mod tests {
 
     #[test]
     fn malformed_yaml_names_line_and_column() {
-        let Err(ParseProblem::Yaml { line, column, .. }) = parse_documents("kind: ConfigMap\nmetadata:\n  name: [unclosed\n", "x")
+        let Err(ParseProblem::Yaml { line, column, .. }) =
+            parse_documents("kind: ConfigMap\nmetadata:\n  name: [unclosed\n", "x")
         else {
             panic!("expected a YAML error");
         };
@@ -245,7 +214,8 @@ mod tests {
 
     #[test]
     fn json_files_parse_too() {
-        let manifests = parse_documents(r#"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod"}}"#, "ns.json");
+        let manifests =
+            parse_documents(r#"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod"}}"#, "ns.json");
         assert_eq!(manifests.expect("json is yaml").len(), 1);
     }
 }

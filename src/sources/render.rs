@@ -31,15 +31,11 @@ pub fn is_kustomization(dir: &Path) -> bool {
 
 /// Renders a Kustomize root with `<kubectl> kustomize <dir>`.
 pub fn kustomize(dir: &Path, kubectl: &str) -> Result<Vec<Manifest>, RenderError> {
-    let output = Command::new(kubectl)
-        .arg("kustomize")
-        .arg(dir)
-        .output()
-        .map_err(|source| RenderError::Spawn {
-            binary: kubectl.to_owned(),
-            dir: dir.to_owned(),
-            source,
-        })?;
+    let output = Command::new(kubectl).arg("kustomize").arg(dir).output().map_err(|source| RenderError::Spawn {
+        binary: kubectl.to_owned(),
+        dir: dir.to_owned(),
+        source,
+    })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(RenderError::Failed {

@@ -46,23 +46,16 @@ pub struct Sample {
 
 /// Names of the embedded samples, sorted.
 pub fn names() -> Vec<&'static str> {
-    let mut names: Vec<&str> = SAMPLES
-        .dirs()
-        .filter_map(|d| d.path().file_name()?.to_str())
-        .collect();
+    let mut names: Vec<&str> = SAMPLES.dirs().filter_map(|d| d.path().file_name()?.to_str()).collect();
     names.sort_unstable();
     names
 }
 
 pub fn load(name: &str) -> Result<Sample, SampleError> {
-    let dir = SAMPLES.get_dir(name).ok_or_else(|| SampleError::Unknown {
-        name: name.to_owned(),
-        available: names().join(", "),
-    })?;
-    let broken = |problem: String| SampleError::Broken {
-        name: name.to_owned(),
-        problem,
-    };
+    let dir = SAMPLES
+        .get_dir(name)
+        .ok_or_else(|| SampleError::Unknown { name: name.to_owned(), available: names().join(", ") })?;
+    let broken = |problem: String| SampleError::Broken { name: name.to_owned(), problem };
     let scenario = dir
         .get_file(format!("{name}/scenario.yaml"))
         .and_then(|f| f.contents_utf8())
@@ -71,13 +64,7 @@ pub fn load(name: &str) -> Result<Sample, SampleError> {
     let observed_at = parse_rfc3339(&meta.observed_at);
     let desired = manifests_in(dir, &format!("{name}/desired")).map_err(broken)?;
     let live = manifests_in(dir, &format!("{name}/live")).map_err(broken)?;
-    Ok(Sample {
-        name: name.to_owned(),
-        meta,
-        observed_at,
-        desired,
-        live,
-    })
+    Ok(Sample { name: name.to_owned(), meta, observed_at, desired, live })
 }
 
 fn manifests_in(dir: &Dir<'static>, sub: &str) -> Result<Vec<Manifest>, String> {

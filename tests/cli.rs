@@ -1,0 +1,339 @@
+//! CLI contract tests (DESIGN §6 layer 3): outputs, exit codes (0 clean, 1 drift needing
+//! action, 2 error) and one clear stderr line for every bad input.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+const NOW: &str = "2026-06-08T09:10:00Z";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn kdrift() -> Command {
+    let mut command = Command::cargo_bin("kdrift").expect("binary built");
+    command.env("NO_COLOR", "1");
+    command
+}
+
+fn scan_fixture(name: &str) -> Command {
+    let dir = fixture(name);
+    let mut command = kdrift();
+    command.arg("scan").arg("--desired").arg(dir.join("desired")).arg("--live").arg(dir.join("live")).args([
+        "--app",
+        "checkout-api",
+        "-n",
+        "prod",
+        "--now",
+        NOW,
+    ]);
+    command
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(command: &mut Command) -> Run {
+    let output = command.output().expect("kdrift runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Exit code 2 and exactly one stderr line containing every `needle`.
+fn assert_one_line_error(result: &Run, needles: &[&str]) {
+    assert_eq!(result.code, 2, "exit code; stderr: {}", result.stderr);
+    let lines: Vec<&str> = result.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line on stderr, got: {}", result.stderr);
+    for needle in needles {
+        assert!(lines[0].contains(needle), "'{}' should contain '{needle}'", lines[0]);
+    }
+    assert!(!result.stderr.contains("panicked") && !result.stderr.contains("backtrace"));
+}
+
+#[test]
+fn scan_of_the_worked_example_reports_memory_drift_and_exits_1() {
+    let result = run(&mut scan_fixture("worked-example"));
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    let out = &result.stdout;
+    assert!(out.contains("spec.template.spec.containers[name=app].resources.limits.memory"), "{out}");
+    assert!(out.contains("Git 512Mi → live 2Gi · kubectl-edit (human, Update) 2026-04-26T08:10:00Z"), "{out}");
+    assert!(out.contains("memory limit raised live by kubectl-edit 43 days ago; Git says 512Mi"), "{out}");
+    assert!(out.contains("controller-managed spec.replicas"), "{out}");
+    assert!(out.contains("2 finding(s), 1 need action"), "{out}");
+}
+
+#[test]
+fn no_exit_code_turns_drift_into_exit_0() {
+    let result = run(scan_fixture("worked-example").arg("--no-exit-code"));
+    assert_eq!(result.code, 0);
+}
+
+#[test]
+fn clean_scans_exit_0() {
+    for name in ["server-defaults", "equal-quantities"] {
+        let result = run(&mut scan_fixture(name));
+        assert_eq!(result.code, 0, "{name}: {}", result.stdout);
+        assert!(result.stdout.contains("Synced"), "{name}: {}", result.stdout);
+    }
+}
+
+#[test]
+fn controller_managed_drift_alone_does_not_fail_the_scan() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = fixture("worked-example");
+    // The worked example without the hand edit: only the HPA's replicas differ.
+    let live = std::fs::read_to_string(root.join("live/deployment.yaml")).expect("fixture");
+    std::fs::create_dir_all(dir.path().join("live")).expect("mkdir");
+    std::fs::write(dir.path().join("live/deployment.yaml"), live.replace("memory: 2Gi", "memory: 512Mi"))
+        .expect("write");
+    std::fs::copy(root.join("live/hpa.yaml"), dir.path().join("live/hpa.yaml")).expect("copy");
+    let result = run(kdrift()
+        .arg("scan")
+        .arg("--desired")
+        .arg(root.join("desired"))
+        .arg("--live")
+        .arg(dir.path().join("live"))
+        .args(["-n", "prod", "--now", NOW]));
+    assert_eq!(result.code, 0, "{}", result.stdout);
+    assert!(result.stdout.contains("OutOfSync") && result.stdout.contains("0 need action"), "{}", result.stdout);
+}
+
+#[test]
+fn json_output_follows_the_version_1_contract() {
+    let result = run(scan_fixture("worked-example").args(["--output", "json"]));
+    assert_eq!(result.code, 1);
+    let report: Value = serde_json::from_str(&result.stdout).expect("valid JSON");
+    assert_eq!(report["version"], 1);
+    let app = &report["apps"][0];
+    assert_eq!(app["name"], "checkout-api");
+    assert_eq!(app["sync_status"], "OutOfSync");
+    assert!(app["findings"].is_array());
+    let deployment = app["resources"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["kind"] == "Deployment"))
+        .expect("deployment resource");
+    for key in ["group", "version", "kind", "namespace", "name", "status", "findings"] {
+        assert!(deployment.get(key).is_some(), "resource key {key}");
+    }
+    assert_eq!(deployment["group"], "apps");
+    assert_eq!(deployment["version"], "v1");
+    assert_eq!(deployment["status"], "modified");
+    let memory = &deployment["findings"][0];
+    let keys: Vec<&str> = memory.as_object().expect("finding object").keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "path",
+            "display_path",
+            "desired",
+            "live",
+            "category",
+            "severity",
+            "response",
+            "review_required",
+            "owner",
+            "ignored_by",
+            "reason"
+        ]
+    );
+    assert_eq!(memory["path"], "/spec/template/spec/containers/0/resources/limits/memory");
+    assert_eq!(memory["desired"], "512Mi");
+    assert_eq!(memory["live"], "2Gi");
+    assert_eq!(memory["category"], "desired-config");
+    assert_eq!(memory["severity"], "high");
+    assert_eq!(memory["response"], "backport");
+    assert_eq!(memory["review_required"], true);
+    assert_eq!(
+        memory["owner"],
+        serde_json::json!({"manager": "kubectl-edit", "class": "human", "operation": "Update",
+            "subresource": null, "time": "2026-04-26T08:10:00Z"})
+    );
+    assert_eq!(memory["ignored_by"], Value::Null);
+    let replicas = &deployment["findings"][1];
+    assert_eq!(replicas["category"], "controller-managed");
+    assert_eq!(replicas["owner"]["subresource"], "scale");
+    assert_eq!(report["summary"]["apps"], 1);
+    assert_eq!(report["summary"]["out_of_sync"], 1);
+    assert_eq!(report["summary"]["findings"], 2);
+}
+
+#[test]
+fn markdown_output_is_a_table() {
+    let result = run(scan_fixture("worked-example").args(["-o", "markdown"]));
+    assert_eq!(result.code, 1);
+    assert!(result.stdout.contains("| Severity | Resource | Field |"), "{}", result.stdout);
+    assert!(result.stdout.contains("| high | Deployment prod/checkout-api | `spec.template.spec.containers[name=app].resources.limits.memory` | 512Mi | 2Gi |"), "{}", result.stdout);
+}
+
+#[test]
+fn diff_puts_desired_and_live_side_by_side_with_owners_in_the_gutter() {
+    let dir = fixture("worked-example");
+    let mut command = kdrift();
+    command
+        .arg("diff")
+        .arg("--desired")
+        .arg(dir.join("desired"))
+        .arg("--live")
+        .arg(dir.join("live"))
+        .args(["-n", "prod", "--now", NOW, "--width", "140"]);
+    let result = run(&mut command);
+    assert_eq!(result.code, 0, "diff exits 0 unless --exit-code: {}", result.stderr);
+    let memory_line = result.stdout.lines().find(|l| l.contains("memory: 512Mi")).expect("desired memory line");
+    assert!(memory_line.contains("memory: 2Gi"), "same row holds the live value: {memory_line}");
+    assert!(memory_line.trim_end().ends_with("human kubectl-edit 43d"), "{memory_line}");
+    let replicas_line = result.stdout.lines().find(|l| l.contains("replicas: 3")).expect("replicas row");
+    assert!(
+        replicas_line.contains("replicas: 9") && replicas_line.contains("ctrl kube-controller-manager"),
+        "{replicas_line}"
+    );
+    assert!(!result.stdout.contains("\x1b["), "no colour when not a terminal");
+    assert!(!result.stdout.contains("resourceVersion") && !result.stdout.contains("managedFields"));
+    let exit = run(command.arg("--exit-code"));
+    assert_eq!(exit.code, 1);
+}
+
+#[test]
+fn diff_marks_equal_values_in_other_spellings_as_equal() {
+    let result = run(kdrift().args(["diff", "--sample", "checkout-api", "--width", "140"]));
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    let cpu_line = result.stdout.lines().find(|l| l.contains("cpu: 1000m")).expect("cpu row");
+    assert!(cpu_line.contains("cpu: '1'") && cpu_line.contains("equal by value"), "{cpu_line}");
+    assert!(cpu_line.contains('≈'), "{cpu_line}");
+    let orphan = result.stdout.lines().find(|l| l.contains("checkout-api-legacy")).expect("orphan line");
+    assert!(orphan.contains("orphan"), "{orphan}");
+}
+
+#[test]
+fn diff_of_an_unknown_resource_is_an_error() {
+    let dir = fixture("worked-example");
+    let result = run(kdrift()
+        .arg("diff")
+        .arg("--desired")
+        .arg(dir.join("desired"))
+        .arg("--live")
+        .arg(dir.join("live"))
+        .args(["-n", "prod", "--resource", "Deployment/nope"]));
+    assert_one_line_error(&result, &["no resource matches --resource 'Deployment/nope'"]);
+    let bad = run(kdrift().args(["diff", "--sample", "checkout-api", "--resource", "just-a-name"]));
+    assert_one_line_error(&bad, &["--resource 'just-a-name' must be KIND/NAME"]);
+}
+
+#[test]
+fn demo_scans_the_embedded_sample() {
+    let result = run(kdrift().arg("demo"));
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert!(result.stdout.contains("memory limit raised live by kubectl-edit 43 days ago"), "{}", result.stdout);
+    assert!(result.stdout.contains("Service prod/checkout-api-legacy  orphan"), "{}", result.stdout);
+    assert!(result.stdout.contains("sample checkout-api"));
+}
+
+/// Writes `files` (relative path → content) into a fresh directory.
+fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (path, content) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, content).expect("write");
+    }
+    dir
+}
+
+const CONFIGMAP: &str =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: prod\ndata:\n  a: b\n";
+
+fn scan_dirs(desired: &Path, live: &Path) -> Run {
+    run(kdrift().arg("scan").arg("--desired").arg(desired).arg("--live").arg(live))
+}
+
+#[test]
+fn malformed_yaml_names_file_line_and_column() {
+    let dir = tree(&[
+        ("desired/bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [oops\n"),
+        ("live/cm.yaml", CONFIGMAP),
+    ]);
+    let result = scan_dirs(&dir.path().join("desired"), &dir.path().join("live"));
+    assert_one_line_error(&result, &["bad.yaml:5:1: invalid YAML"]);
+}
+
+#[test]
+fn objects_without_identity_name_the_file_and_document() {
+    let cases = [
+        ("kind: ConfigMap\nmetadata: {name: a}\n", "document 1: object has no 'apiVersion'"),
+        ("apiVersion: v1\nmetadata: {name: a}\n", "document 1: object has no 'kind'"),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {namespace: x}\n",
+            "document 2: object has no 'metadata.name'",
+        ),
+        (
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  metadata: {name: a}\n",
+            "document 1, item 1: object has no 'kind'",
+        ),
+    ];
+    for (content, message) in cases {
+        let dir = tree(&[("desired/objects.yaml", content), ("live/cm.yaml", CONFIGMAP)]);
+        let result = scan_dirs(&dir.path().join("desired"), &dir.path().join("live"));
+        assert_one_line_error(&result, &["objects.yaml", message]);
+    }
+}
+
+#[test]
+fn the_same_identity_twice_in_desired_names_both_places() {
+    let dir = tree(&[("desired/a.yaml", CONFIGMAP), ("desired/sub/b.yml", CONFIGMAP), ("live/cm.yaml", CONFIGMAP)]);
+    let result = scan_dirs(&dir.path().join("desired"), &dir.path().join("live"));
+    assert_one_line_error(
+        &result,
+        &["ConfigMap prod/settings is defined twice in desired state", "a.yaml#1", "b.yml#1"],
+    );
+}
+
+#[test]
+fn missing_and_empty_paths_are_clear_errors() {
+    let dir = tree(&[("live/cm.yaml", CONFIGMAP), ("empty/README.md", "nothing here")]);
+    let missing = scan_dirs(&dir.path().join("nope"), &dir.path().join("live"));
+    assert_one_line_error(&missing, &["nope' does not exist"]);
+    let empty = scan_dirs(&dir.path().join("empty"), &dir.path().join("live"));
+    assert_one_line_error(&empty, &["holds no .yaml, .yml or .json files"]);
+}
+
+#[test]
+fn bad_flags_are_clear_errors() {
+    let bad_now = run(kdrift().args(["scan", "--sample", "checkout-api", "--now", "yesterday"]));
+    assert_one_line_error(&bad_now, &["--now 'yesterday' is not an RFC 3339 time"]);
+    let unknown_sample = run(kdrift().args(["scan", "--sample", "nope"]));
+    assert_one_line_error(&unknown_sample, &["no sample named 'nope'", "checkout-api"]);
+    let no_source = run(kdrift().arg("scan"));
+    assert_one_line_error(&no_source, &["give --desired PATH and --live PATH, or --sample NAME"]);
+    let half_source = run(kdrift().args(["scan", "--desired", "x"]));
+    assert_eq!(half_source.code, 2, "clap usage errors exit 2");
+    assert!(half_source.stderr.starts_with("error:"), "{}", half_source.stderr);
+}
+
+#[test]
+fn kustomize_directories_are_rendered_and_render_failures_are_clear() {
+    let deployment =
+        std::fs::read_to_string(fixture("worked-example").join("desired/deployment.yaml")).expect("fixture");
+    let dir = tree(&[
+        ("desired/deployment.yaml", deployment.as_str()),
+        ("desired/kustomization.yaml", "resources:\n  - deployment.yaml\n"),
+        ("broken/kustomization.yaml", "resources:\n  - does-not-exist.yaml\n"),
+    ]);
+    let live = fixture("worked-example").join("live");
+    let result = run(kdrift()
+        .arg("scan")
+        .arg("--desired")
+        .arg(dir.path().join("desired"))
+        .arg("--live")
+        .arg(&live)
+        .args(["-n", "prod", "--now", NOW]));
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert!(result.stdout.contains("memory limit raised live by kubectl-edit 43 days ago"), "{}", result.stdout);
+    let broken = run(kdrift().arg("scan").arg("--desired").arg(dir.path().join("broken")).arg("--live").arg(&live));
+    assert_one_line_error(&broken, &["kubectl kustomize", "failed"]);
+}
