@@ -1,6 +1,8 @@
 //! CLI contract tests (DESIGN §6 layer 3): outputs, exit codes (0 clean, 1 drift needing
 //! action, 2 error) and one clear stderr line for every bad input.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed setup should panic
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

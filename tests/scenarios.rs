@@ -3,6 +3,8 @@
 //! every expected one, with its classification, and nothing else. The embedded samples are
 //! checked the same way against what their scenario promises.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed setup should panic
+
 use kdrift::engine::{EngineConfig, compare_app, time::parse_rfc3339};
 use kdrift::model::{AppReport, Finding, ResourceReport};
 use kdrift::sources::{files::load_path, samples};

@@ -150,7 +150,7 @@ fn reason(
     let field = field_label(fields, display);
     let git = show(d);
     let live = show(l);
-    let by = v.owner.as_ref().map(|o| manager_label(o)).unwrap_or_default();
+    let by = v.owner.as_ref().map(manager_label).unwrap_or_default();
     let ago = age_phrase(v.owner.as_ref(), ctx.now);
     match v.story {
         Story::Autoscaled => format!(

@@ -389,10 +389,10 @@ impl<'a> Walker<'a, '_> {
         if opaque {
             return false;
         }
-        if merge_keys::is_quantity_field(&self.fields) {
-            if let (Some(a), Some(b)) = (Quantity::from_json(desired), Quantity::from_json(live)) {
-                return a == b;
-            }
+        if merge_keys::is_quantity_field(&self.fields)
+            && let (Some(a), Some(b)) = (Quantity::from_json(desired), Quantity::from_json(live))
+        {
+            return a == b;
         }
         match (desired, live) {
             (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),

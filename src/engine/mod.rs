@@ -41,7 +41,8 @@ pub struct EngineConfig {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum EngineError {
     #[error("{key} is defined twice in desired state: {first} and {second}")]
-    DuplicateDesired { key: ResourceKey, first: String, second: String },
+    /// `key` is the resource as `Kind namespace/name`.
+    DuplicateDesired { key: String, first: String, second: String },
 }
 
 struct Desired {
@@ -89,7 +90,11 @@ impl<'c> Comparator<'c> {
         for Manifest { mut object, origin } in desired {
             let key = identity::key_of(&object, default_namespace);
             if let Some(first) = index.get(&key) {
-                return Err(EngineError::DuplicateDesired { key, first: first.origin.clone(), second: origin });
+                return Err(EngineError::DuplicateDesired {
+                    key: key.to_string(),
+                    first: first.origin.clone(),
+                    second: origin,
+                });
             }
             let version = identity::version_of(&object);
             normalize::normalize(&mut object, &key.kind, identity::is_cluster_scoped(&key.kind));

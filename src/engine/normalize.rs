@@ -42,10 +42,10 @@ pub fn normalize(object: &mut Value, kind: &str, cluster_scoped: bool) -> Remove
         if cluster_scoped {
             metadata.remove("namespace");
         }
-        if let Some(Value::Object(annotations)) = metadata.get_mut("annotations") {
-            if let Some(Value::String(text)) = annotations.shift_remove(LAST_APPLIED) {
-                removed.last_applied = serde_json::from_str(&text).ok();
-            }
+        if let Some(Value::Object(annotations)) = metadata.get_mut("annotations")
+            && let Some(Value::String(text)) = annotations.shift_remove(LAST_APPLIED)
+        {
+            removed.last_applied = serde_json::from_str(&text).ok();
         }
     }
     if kind == "Secret" {

@@ -65,10 +65,10 @@ pub fn candidate(
 fn tracking(metadata: &Value, app: &str) -> Option<String> {
     let label = |name: &str| metadata.get("labels").and_then(|l| l.get(name)).and_then(Value::as_str);
     let annotation = |name: &str| metadata.get("annotations").and_then(|a| a.get(name)).and_then(Value::as_str);
-    if let Some(id) = annotation("argocd.argoproj.io/tracking-id") {
-        if id.split(':').next() == Some(app) {
-            return Some(format!("annotation argocd.argoproj.io/tracking-id={id}"));
-        }
+    if let Some(id) = annotation("argocd.argoproj.io/tracking-id")
+        && id.split(':').next() == Some(app)
+    {
+        return Some(format!("annotation argocd.argoproj.io/tracking-id={id}"));
     }
     for name in ["app.kubernetes.io/instance", "kustomize.toolkit.fluxcd.io/name", "helm.toolkit.fluxcd.io/name"] {
         if label(name) == Some(app) {
