@@ -9,6 +9,7 @@ use crate::engine::path::PathBuilder;
 use crate::engine::quantity::Quantity;
 use crate::model::{ManagerClass, Owner};
 use serde_json::{Map, Value};
+use std::cell::OnceCell;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
@@ -60,8 +61,9 @@ const TRACKING_KEYS: &[&str] = &[
 /// What the walk knows about the live object besides its value.
 pub struct LiveEvidence<'a> {
     pub kind: &'a str,
-    pub ownership: Option<&'a OwnershipTrie>,
-    pub last_applied: Option<&'a Value>,
+    pub ownership: Option<&'a OwnershipTrie<'a>>,
+    /// The raw `last-applied-configuration` JSON; parsed only if a decision needs it.
+    pub last_applied: Option<&'a str>,
     /// ConfigMap and Secret payloads are compared as exact strings, never as numbers.
     pub opaque_data: bool,
     /// Built-in kinds have known list merge keys; CRD lists are compared by position.
@@ -70,37 +72,52 @@ pub struct LiveEvidence<'a> {
 
 /// Compares one normalized pair and returns every difference that is drift candidate.
 pub fn diff_objects(desired: &Value, live: &Value, evidence: &LiveEvidence<'_>) -> Vec<RawDiff> {
-    let mut walker = Walker { evidence, path: PathBuilder::default(), fields: Vec::new(), out: Vec::new() };
+    let mut walker = Walker {
+        evidence,
+        path: PathBuilder::default(),
+        fields: Vec::new(),
+        segments: Vec::new(),
+        last_applied: OnceCell::new(),
+        out: Vec::new(),
+    };
     let root = evidence.ownership.map(|_| ROOT);
-    let place = Place { node: root, atomic: None, is_item: false, last_applied: evidence.last_applied };
+    let place = Place { node: root, atomic: None, is_item: false };
     walker.compare(desired, live, place);
     walker.out
 }
 
-/// Where the walk stands in the ownership trie and in last-applied.
+/// Where the walk stands in the ownership trie.
 #[derive(Clone, Copy)]
-struct Place<'a> {
+struct Place {
     node: Option<NodeId>,
     /// The nearest ancestor owned as a whole (a leaf in the trie, such as an atomic list).
     atomic: Option<NodeId>,
     /// This place is a list item (judged whole when uniformly owned), not a map field.
     is_item: bool,
-    last_applied: Option<&'a Value>,
+}
+
+/// One step of the live path, kept so last-applied can be followed when (rarely) needed.
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    Field(&'a str),
+    Item(usize, &'a Value),
 }
 
 struct Walker<'a, 'e> {
     evidence: &'e LiveEvidence<'a>,
     path: PathBuilder,
     fields: Vec<&'a str>,
+    segments: Vec<Segment<'a>>,
+    last_applied: OnceCell<Option<Value>>,
     out: Vec<RawDiff>,
 }
 
 impl<'a> Walker<'a, '_> {
-    fn trie(&self) -> Option<&'a OwnershipTrie> {
+    fn trie(&self) -> Option<&'a OwnershipTrie<'a>> {
         self.evidence.ownership
     }
 
-    fn compare(&mut self, desired: &'a Value, live: &'a Value, place: Place<'a>) {
+    fn compare(&mut self, desired: &'a Value, live: &'a Value, place: Place) {
         match (desired, live) {
             (Value::Object(d), Value::Object(l)) => self.compare_maps(d, l, place),
             (Value::Array(d), Value::Array(l)) => self.compare_lists(d, l, place),
@@ -109,7 +126,7 @@ impl<'a> Walker<'a, '_> {
         }
     }
 
-    fn compare_maps(&mut self, desired: &'a Map<String, Value>, live: &'a Map<String, Value>, place: Place<'a>) {
+    fn compare_maps(&mut self, desired: &'a Map<String, Value>, live: &'a Map<String, Value>, place: Place) {
         let at_root = self.fields.is_empty() && self.path.pointer().is_empty();
         for (key, d) in desired {
             if at_root && key == "apiVersion" {
@@ -140,7 +157,7 @@ impl<'a> Walker<'a, '_> {
         }
     }
 
-    fn compare_lists(&mut self, desired: &'a [Value], live: &'a [Value], place: Place<'a>) {
+    fn compare_lists(&mut self, desired: &'a [Value], live: &'a [Value], place: Place) {
         let field = self.fields.last().copied().unwrap_or("");
         let keyed = self.evidence.builtin_kind.then(|| merge_keys::for_list(field, desired, live));
         if let Some(key_fields) = keyed.flatten() {
@@ -156,20 +173,24 @@ impl<'a> Walker<'a, '_> {
             return;
         }
         for index in 0..desired.len().max(live.len()) {
-            self.path.push_index(index);
             match (desired.get(index), live.get(index)) {
                 (Some(d), Some(l)) => {
+                    self.enter_item(index, l, None);
                     let child = self.item_place(place, index, l);
                     self.compare(d, l, child);
                 }
-                (Some(d), None) => self.report(Change::DesiredOnly, Some(d), None, place, Provenance::Managed),
+                (Some(d), None) => {
+                    self.enter_item(index, d, None);
+                    self.report(Change::DesiredOnly, Some(d), None, place, Provenance::Managed);
+                }
                 (None, Some(l)) => {
+                    self.enter_item(index, l, None);
                     let child = self.item_place(place, index, l);
                     self.live_only(l, child, None);
                 }
-                (None, None) => {}
+                (None, None) => continue,
             }
-            self.path.pop();
+            self.leave_item();
         }
     }
 
@@ -178,7 +199,7 @@ impl<'a> Walker<'a, '_> {
         desired: &'a [Value],
         live: &'a [Value],
         key_fields: &'static [&'static str],
-        place: Place<'a>,
+        place: Place,
     ) {
         let live_keys: Vec<ItemKey<'a>> = live.iter().map(|l| ItemKey::of(l, key_fields)).collect();
         let mut matched = vec![false; live.len()];
@@ -188,33 +209,34 @@ impl<'a> Walker<'a, '_> {
                 Some(index) => {
                     matched[index] = true;
                     let l = &live[index];
-                    self.path.push_keyed_item(index, &key);
+                    self.enter_item(index, l, Some(&key));
                     let child = self.item_place(place, index, l);
                     self.compare(d, l, child);
                 }
                 None => {
                     // Not in live: point past the end, where an apply would add it.
                     self.path.push_keyed_item_absent(&key);
+                    self.segments.push(Segment::Item(live.len(), d));
                     self.report(Change::DesiredOnly, Some(d), None, place, Provenance::Managed);
                 }
             }
-            self.path.pop();
+            self.leave_item();
         }
         for (index, l) in live.iter().enumerate() {
             if matched[index] {
                 continue;
             }
-            self.path.push_keyed_item(index, &live_keys[index]);
+            self.enter_item(index, l, Some(&live_keys[index]));
             let child = self.item_place(place, index, l);
             self.live_only(l, child, None);
-            self.path.pop();
+            self.leave_item();
         }
     }
 
     /// A field only live has: drift or not depending on who put it there (DESIGN §3).
     /// Maps are never judged whole (their members may have different owners); list items
     /// are, when one set of managers owns the item and everything in it.
-    fn live_only(&mut self, live: &'a Value, place: Place<'a>, parent: Option<&'a Map<String, Value>>) {
+    fn live_only(&mut self, live: &'a Value, place: Place, parent: Option<&'a Map<String, Value>>) {
         if defaults::is_server_default(self.evidence.kind, &self.fields, live, parent) {
             return;
         }
@@ -222,29 +244,25 @@ impl<'a> Walker<'a, '_> {
             // Without managedFields only last-applied can prove Git once set this field.
             return self.live_only_by_last_applied(live, place);
         };
-        let owners: Vec<u16> = match (place.node, place.atomic) {
-            (Some(node), _) if trie.is_leaf(node) => trie.direct_owners(node).to_vec(),
+        let owners = match (place.node, place.atomic) {
+            (Some(node), _) if trie.is_leaf(node) => trie.direct_owners(node),
             (Some(node), _) if place.is_item => {
                 let item_owners = trie.direct_owners(node);
                 let everything = trie.subtree_owners(node);
-                if item_owners.is_empty() || !everything.iter().all(|o| item_owners.contains(o)) {
+                if item_owners.is_empty() || !everything.within(item_owners) {
                     return self.live_only_children(live, place);
                 }
                 everything
             }
             (Some(_), _) => return self.live_only_children(live, place),
-            (None, Some(atomic)) => trie.direct_owners(atomic).to_vec(),
+            (None, Some(atomic)) => trie.direct_owners(atomic),
             (None, None) => return self.live_only_by_last_applied(live, place),
         };
-        let pick = |wanted: &[ManagerClass]| {
-            let matching: Vec<u16> =
-                owners.iter().copied().filter(|i| wanted.contains(&trie.entry(*i).class)).collect();
-            trie.primary(&matching).map(|e| e.to_owner())
-        };
+        let pick = |wanted: &[ManagerClass]| trie.primary(trie.of_classes(owners, wanted)).map(|e| e.to_owner());
         if let Some(owner) = pick(&[ManagerClass::Human, ManagerClass::Unknown]) {
             self.report_owned(live, owner, Provenance::Managed);
         } else if let Some(owner) = pick(&[ManagerClass::Gitops]) {
-            let injected = self.evidence.last_applied.is_some() && place.last_applied.is_none();
+            let injected = self.evidence.last_applied.is_some() && self.last_applied_here().is_none();
             let provenance = if injected { Provenance::InjectedAtAdmission } else { Provenance::Managed };
             self.report_owned(live, owner, provenance);
         } else if let Some(owner) = pick(&[ManagerClass::Webhook]) {
@@ -253,7 +271,7 @@ impl<'a> Walker<'a, '_> {
         // Controller-owned only: delegated, not drift.
     }
 
-    fn live_only_children(&mut self, live: &'a Value, place: Place<'a>) {
+    fn live_only_children(&mut self, live: &'a Value, place: Place) {
         match live {
             Value::Object(map) => {
                 for (key, value) in map {
@@ -268,22 +286,34 @@ impl<'a> Walker<'a, '_> {
             }
             Value::Array(items) => {
                 for (index, item) in items.iter().enumerate() {
-                    self.path.push_index(index);
+                    self.enter_item(index, item, None);
                     let child = self.item_place(place, index, item);
                     self.live_only(item, child, None);
-                    self.path.pop();
+                    self.leave_item();
                 }
             }
             _ => {}
         }
     }
 
-    fn live_only_by_last_applied(&mut self, live: &'a Value, place: Place<'a>) {
-        match (place.last_applied, live) {
+    fn live_only_by_last_applied(&mut self, live: &'a Value, place: Place) {
+        match (self.last_applied_here(), live) {
             (None, _) => {}
             (Some(Value::Object(_)), Value::Object(_)) => self.live_only_children(live, place),
             (Some(_), _) => self.report(Change::LiveOnly, None, Some(live), place, Provenance::LastApplied),
         }
+    }
+
+    /// The last-applied value at the current path, parsing the annotation on first use.
+    fn last_applied_here(&self) -> Option<&Value> {
+        let root = self
+            .last_applied
+            .get_or_init(|| self.evidence.last_applied.and_then(|text| serde_json::from_str(text).ok()))
+            .as_ref()?;
+        self.segments.iter().try_fold(root, |value, segment| match segment {
+            Segment::Field(key) => value.get(*key),
+            Segment::Item(index, item) => matching_item(value, *index, item),
+        })
     }
 
     fn report_owned(&mut self, live: &'a Value, owner: Owner, provenance: Provenance) {
@@ -299,7 +329,7 @@ impl<'a> Walker<'a, '_> {
         });
     }
 
-    fn report(&mut self, change: Change, d: Option<&Value>, l: Option<&Value>, place: Place<'a>, prov: Provenance) {
+    fn report(&mut self, change: Change, d: Option<&Value>, l: Option<&Value>, place: Place, prov: Provenance) {
         let owner = if change == Change::DesiredOnly { None } else { self.owner_at(place) };
         self.out.push(RawDiff {
             pointer: self.path.pointer().to_owned(),
@@ -313,7 +343,7 @@ impl<'a> Walker<'a, '_> {
         });
     }
 
-    fn report_values(&mut self, change: Change, d: Option<Value>, l: Option<Value>, place: Place<'a>) {
+    fn report_values(&mut self, change: Change, d: Option<Value>, l: Option<Value>, place: Place) {
         let owner = self.owner_at(place);
         self.out.push(RawDiff {
             pointer: self.path.pointer().to_owned(),
@@ -328,51 +358,60 @@ impl<'a> Walker<'a, '_> {
     }
 
     /// The owner of the live value here: this node's owners, else an atomic ancestor's.
-    fn owner_at(&self, place: Place<'a>) -> Option<Owner> {
+    fn owner_at(&self, place: Place) -> Option<Owner> {
         let trie = self.trie()?;
         let node = place.node.filter(|n| !trie.direct_owners(*n).is_empty()).or(place.atomic)?;
         trie.primary(trie.direct_owners(node)).map(|e| e.to_owner())
     }
 
-    fn field_place(&self, place: Place<'a>, key: &str) -> Place<'a> {
+    fn field_place(&self, place: Place, key: &str) -> Place {
         let node = match (self.trie(), place.node) {
             (Some(trie), Some(node)) => trie.field(node, key),
             _ => None,
         };
-        self.descend(place, node, place.last_applied.and_then(|la| la.get(key)), false)
+        self.descend(place, node, false)
     }
 
-    fn item_place(&self, place: Place<'a>, index: usize, item: &Value) -> Place<'a> {
+    fn item_place(&self, place: Place, index: usize, item: &Value) -> Place {
         let node = match (self.trie(), place.node) {
             (Some(trie), Some(node)) => trie.item(node, index, item),
             _ => None,
         };
-        let last_applied = place.last_applied.and_then(|la| matching_item(la, index, item));
-        self.descend(place, node, last_applied, true)
+        self.descend(place, node, true)
     }
 
-    fn descend(
-        &self,
-        place: Place<'a>,
-        node: Option<NodeId>,
-        last_applied: Option<&'a Value>,
-        is_item: bool,
-    ) -> Place<'a> {
+    fn descend(&self, place: Place, node: Option<NodeId>, is_item: bool) -> Place {
         let atomic = match (self.trie(), node) {
             (Some(trie), Some(n)) if trie.is_leaf(n) && !trie.direct_owners(n).is_empty() => Some(n),
             _ => place.atomic,
         };
-        Place { node, atomic, is_item, last_applied }
+        Place { node, atomic, is_item }
     }
 
     fn enter_field(&mut self, key: &'a str) {
         self.path.push_field(key);
         self.fields.push(key);
+        self.segments.push(Segment::Field(key));
+    }
+
+    /// Enters list item `index` (shown by its merge key when it has one).
+    fn enter_item(&mut self, index: usize, item: &'a Value, key: Option<&ItemKey<'_>>) {
+        match key {
+            Some(key) => self.path.push_keyed_item(index, key),
+            None => self.path.push_index(index),
+        }
+        self.segments.push(Segment::Item(index, item));
+    }
+
+    fn leave_item(&mut self) {
+        self.path.pop();
+        self.segments.pop();
     }
 
     fn leave_field(&mut self) {
         self.path.pop();
         self.fields.pop();
+        self.segments.pop();
     }
 
     fn is_tracking_metadata(&self, key: &str) -> bool {

@@ -134,12 +134,15 @@ impl<'c> Comparator<'c> {
             return;
         };
         desired.paired = true;
-        let ownership = OwnershipTrie::from_object(&object, &self.config.managers);
         let removed = normalize::normalize(&mut object, &key.kind, identity::is_cluster_scoped(&key.kind));
+        let ownership = removed
+            .managed_fields
+            .as_ref()
+            .and_then(|fields| OwnershipTrie::from_managed_fields(fields, &self.config.managers));
         let evidence = LiveEvidence {
             kind: &key.kind,
             ownership: ownership.as_ref(),
-            last_applied: removed.last_applied.as_ref(),
+            last_applied: removed.last_applied.as_deref(),
             opaque_data: matches!(key.kind.as_str(), "ConfigMap" | "Secret"),
             builtin_kind: identity::is_builtin_group(&key.group),
         };

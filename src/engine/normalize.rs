@@ -23,9 +23,11 @@ const RUNTIME_METADATA: &[&str] = &[
 /// What normalization took out of an object but must keep as evidence.
 #[derive(Debug, Default, Clone)]
 pub struct Removed {
-    /// The parsed `last-applied-configuration` annotation: what `kubectl apply` (or a
-    /// client-side-applying GitOps controller) last sent.
-    pub last_applied: Option<Value>,
+    /// The `last-applied-configuration` annotation (JSON text, parsed only when needed):
+    /// what `kubectl apply` or a client-side-applying GitOps controller last sent.
+    pub last_applied: Option<String>,
+    /// `metadata.managedFields`, for the ownership trie.
+    pub managed_fields: Option<Value>,
 }
 
 /// Normalizes one object in place. `cluster_scoped` drops a namespace Git may carry.
@@ -36,6 +38,7 @@ pub fn normalize(object: &mut Value, kind: &str, cluster_scoped: bool) -> Remove
     };
     root.remove("status");
     if let Some(Value::Object(metadata)) = root.get_mut("metadata") {
+        removed.managed_fields = metadata.remove("managedFields");
         for field in RUNTIME_METADATA {
             metadata.remove(*field);
         }
@@ -45,7 +48,7 @@ pub fn normalize(object: &mut Value, kind: &str, cluster_scoped: bool) -> Remove
         if let Some(Value::Object(annotations)) = metadata.get_mut("annotations")
             && let Some(Value::String(text)) = annotations.shift_remove(LAST_APPLIED)
         {
-            removed.last_applied = serde_json::from_str(&text).ok();
+            removed.last_applied = Some(text);
         }
     }
     if kind == "Secret" {
@@ -146,7 +149,7 @@ mod tests {
             LAST_APPLIED: "{\"metadata\":{\"labels\":{\"team\":\"payments\"}}}", "keep": "me"}}});
         let removed = normalize(&mut live, "ConfigMap", false);
         assert_eq!(live["metadata"]["annotations"], json!({"keep": "me"}));
-        assert_eq!(removed.last_applied, Some(json!({"metadata": {"labels": {"team": "payments"}}})));
+        assert_eq!(removed.last_applied.as_deref(), Some("{\"metadata\":{\"labels\":{\"team\":\"payments\"}}}"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::engine::managers::ManagerTable;
 use crate::engine::time::parse_rfc3339;
 use crate::model::{ManagerClass, Owner};
 use serde_json::{Map, Value};
+use std::cell::OnceCell;
 
 /// One `managedFields` entry, minus its field set.
 #[derive(Debug, Clone)]
@@ -30,47 +31,63 @@ impl ManagerEntry {
     }
 }
 
-/// A path element of a `fieldsV1` set.
-#[derive(Debug, Clone, PartialEq)]
-enum Element {
+/// A path element of a `fieldsV1` set, borrowed from the managedFields value.
+#[derive(Debug, Clone)]
+enum Element<'m> {
     /// `f:name`: a map field.
-    Field(String),
-    /// `k:{"name":"app"}`: the list item whose merge-key fields have these values.
-    Key(Map<String, Value>),
-    /// `v:"x"`: the set-list item equal to this value.
-    Value(Value),
+    Field(&'m str),
+    /// `k:{"name":"app"}`: the list item whose merge-key fields have these values; the JSON
+    /// is parsed the first time an item is looked up against it.
+    Key(&'m str, OnceCell<Option<Map<String, Value>>>),
+    /// `v:"x"`: the set-list item equal to this value (JSON, parsed on lookup).
+    Value(&'m str),
     /// `i:3`: the list item at this index (atomic-by-position lists).
     Index(usize),
+    Root,
 }
 
-#[derive(Debug, Default, Clone)]
-struct Node {
-    children: Vec<(Element, u32)>,
-    /// Entries that own this node itself (a leaf `{}` or a `.` marker).
-    owners: Vec<u16>,
+/// Nodes live in one vector linked as first-child/next-sibling lists, and owners are a bit
+/// set of entry indices: building a trie allocates a handful of vectors, not one per node.
+#[derive(Debug, Clone)]
+struct Node<'m> {
+    element: Element<'m>,
+    first_child: u32,
+    next_sibling: u32,
+    /// Bit `i` set: entry `i` owns this node itself (a leaf `{}` or a `.` marker).
+    owners: u64,
 }
+
+const NONE: u32 = u32::MAX;
+
+/// Entries past this many are ignored for attribution (real objects carry a handful).
+const MAX_ENTRIES: usize = 64;
 
 pub type NodeId = u32;
 
-/// All managers' field sets of one object, merged.
+/// All managers' field sets of one object, merged; borrows the `managedFields` value.
 #[derive(Debug, Clone)]
-pub struct OwnershipTrie {
-    nodes: Vec<Node>,
+pub struct OwnershipTrie<'m> {
+    nodes: Vec<Node<'m>>,
     entries: Vec<ManagerEntry>,
 }
 
 pub const ROOT: NodeId = 0;
 
-impl OwnershipTrie {
-    /// Builds the trie from a live object's `metadata.managedFields`; `None` when the object
-    /// carries none (for example `kubectl get -o yaml` without `--show-managed-fields`).
-    pub fn from_object(object: &Value, managers: &ManagerTable) -> Option<OwnershipTrie> {
-        let list = object.get("metadata")?.get("managedFields")?.as_array()?;
+impl<'m> OwnershipTrie<'m> {
+    /// Builds the trie from a `managedFields` list (taken out of the live object's metadata);
+    /// `None` when there is none (for example `kubectl get -o yaml` without
+    /// `--show-managed-fields`).
+    pub fn from_managed_fields(managed_fields: &'m Value, managers: &ManagerTable) -> Option<OwnershipTrie<'m>> {
+        let list = managed_fields.as_array()?;
         if list.is_empty() {
             return None;
         }
-        let mut trie = OwnershipTrie { nodes: vec![Node::default()], entries: Vec::with_capacity(list.len()) };
-        for item in list {
+        let mut trie = OwnershipTrie {
+            nodes: Vec::with_capacity(256),
+            entries: Vec::with_capacity(list.len()),
+        };
+        trie.nodes.push(Node { element: Element::Root, first_child: NONE, next_sibling: NONE, owners: 0 });
+        for item in list.iter().take(MAX_ENTRIES) {
             let Some(manager) = item.get("manager").and_then(Value::as_str) else {
                 continue;
             };
@@ -95,7 +112,7 @@ impl OwnershipTrie {
         Some(trie)
     }
 
-    fn insert_set(&mut self, node: NodeId, set: &Map<String, Value>, entry: u16) {
+    fn insert_set(&mut self, node: NodeId, set: &'m Map<String, Value>, entry: u16) {
         if set.is_empty() {
             self.add_owner(node, entry);
             return;
@@ -108,7 +125,7 @@ impl OwnershipTrie {
             let Some(element) = parse_element(key) else {
                 continue;
             };
-            let child = self.child_or_insert(node, element);
+            let child = self.child_or_insert(node, key, element);
             match subset {
                 Value::Object(inner) => self.insert_set(child, inner, entry),
                 _ => self.add_owner(child, entry),
@@ -117,69 +134,78 @@ impl OwnershipTrie {
     }
 
     fn add_owner(&mut self, node: NodeId, entry: u16) {
-        let owners = &mut self.nodes[node as usize].owners;
-        if !owners.contains(&entry) {
-            owners.push(entry);
-        }
+        self.nodes[node as usize].owners |= 1 << entry;
     }
 
-    fn child_or_insert(&mut self, node: NodeId, element: Element) -> NodeId {
-        if let Some((_, id)) = self.nodes[node as usize].children.iter().find(|(e, _)| *e == element) {
-            return *id;
+    fn children(&self, node: NodeId) -> impl Iterator<Item = (NodeId, &Node<'m>)> + '_ {
+        let mut next = self.nodes[node as usize].first_child;
+        std::iter::from_fn(move || {
+            if next == NONE {
+                return None;
+            }
+            let id = next;
+            let child = &self.nodes[id as usize];
+            next = child.next_sibling;
+            Some((id, child))
+        })
+    }
+
+    fn child_or_insert(&mut self, node: NodeId, key: &'m str, element: Element<'m>) -> NodeId {
+        let existing = self.children(node).find(|(_, child)| same_element(&child.element, key)).map(|(id, _)| id);
+        if let Some(id) = existing {
+            return id;
         }
         let id = self.nodes.len() as u32;
-        self.nodes.push(Node::default());
-        self.nodes[node as usize].children.push((element, id));
+        let parent = &mut self.nodes[node as usize];
+        let next_sibling = std::mem::replace(&mut parent.first_child, id);
+        self.nodes.push(Node { element, first_child: NONE, next_sibling, owners: 0 });
         id
     }
 
     /// The node of map field `name` under `node`.
     pub fn field(&self, node: NodeId, name: &str) -> Option<NodeId> {
-        self.nodes[node as usize]
-            .children
-            .iter()
-            .find(|(e, _)| matches!(e, Element::Field(f) if f == name))
-            .map(|(_, id)| *id)
+        self.children(node).find(|(_, c)| matches!(c.element, Element::Field(f) if f == name)).map(|(id, _)| id)
     }
 
     /// The node of the list item `item` at `index` under list node `node`.
     pub fn item(&self, node: NodeId, index: usize, item: &Value) -> Option<NodeId> {
-        self.nodes[node as usize]
-            .children
-            .iter()
-            .find(|(element, _)| match element {
-                Element::Key(keys) => keys.iter().all(|(k, v)| item.get(k).is_some_and(|iv| loose_eq(iv, v))),
-                Element::Value(v) => loose_eq(item, v),
+        self.children(node)
+            .find(|(_, child)| match &child.element {
+                Element::Key(raw, parsed) => parsed
+                    .get_or_init(|| match serde_json::from_str(raw) {
+                        Ok(Value::Object(map)) => Some(map),
+                        _ => None,
+                    })
+                    .as_ref()
+                    .is_some_and(|keys| keys.iter().all(|(k, v)| item.get(k).is_some_and(|iv| loose_eq(iv, v)))),
+                Element::Value(raw) => serde_json::from_str::<Value>(raw).is_ok_and(|v| loose_eq(item, &v)),
                 Element::Index(i) => *i == index,
-                Element::Field(_) => false,
+                Element::Field(_) | Element::Root => false,
             })
-            .map(|(_, id)| *id)
+            .map(|(id, _)| id)
     }
 
     /// Leaves (no children) are values owned as a whole, such as atomic lists.
     pub fn is_leaf(&self, node: NodeId) -> bool {
-        self.nodes[node as usize].children.is_empty()
+        self.nodes[node as usize].first_child == NONE
     }
 
     /// Entries owning this exact node.
-    pub fn direct_owners(&self, node: NodeId) -> &[u16] {
-        &self.nodes[node as usize].owners
+    pub fn direct_owners(&self, node: NodeId) -> Owners {
+        Owners(self.nodes[node as usize].owners)
     }
 
     /// Entries owning this node or anything beneath it.
-    pub fn subtree_owners(&self, node: NodeId) -> Vec<u16> {
-        let mut found = Vec::new();
+    pub fn subtree_owners(&self, node: NodeId) -> Owners {
+        let mut found = self.nodes[node as usize].owners;
         let mut stack = vec![node];
         while let Some(current) = stack.pop() {
-            let n = &self.nodes[current as usize];
-            for owner in &n.owners {
-                if !found.contains(owner) {
-                    found.push(*owner);
-                }
+            for (id, child) in self.children(current) {
+                found |= child.owners;
+                stack.push(id);
             }
-            stack.extend(n.children.iter().map(|(_, id)| *id));
         }
-        found
+        Owners(found)
     }
 
     pub fn entry(&self, index: u16) -> &ManagerEntry {
@@ -192,11 +218,45 @@ impl OwnershipTrie {
 
     /// The owner to show for a set of co-owners: the most recent writer, since with
     /// `Update` the last writer takes the field and with `Apply` co-owners agree on it.
-    pub fn primary<'a>(&'a self, owners: &[u16]) -> Option<&'a ManagerEntry> {
+    pub fn primary(&self, owners: Owners) -> Option<&ManagerEntry> {
         owners
             .iter()
-            .map(|i| self.entry(*i))
+            .map(|i| self.entry(i))
             .max_by_key(|e| (e.epoch.unwrap_or(i64::MIN), e.class != ManagerClass::Gitops))
+    }
+
+    /// The subset of `owners` whose class is one of `classes`.
+    pub fn of_classes(&self, owners: Owners, classes: &[ManagerClass]) -> Owners {
+        Owners(owners.iter().filter(|i| classes.contains(&self.entry(*i).class)).fold(0, |set, i| set | (1 << i)))
+    }
+}
+
+/// A set of managedFields entry indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Owners(u64);
+
+impl Owners {
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// True when every entry of `self` is also in `other`.
+    pub fn within(self, other: Owners) -> bool {
+        self.0 & !other.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = u16> {
+        (0..64u16).filter(move |i| self.0 & (1 << i) != 0)
+    }
+}
+
+fn same_element(element: &Element<'_>, key: &str) -> bool {
+    match (element, key.split_at_checked(2)) {
+        (Element::Field(f), Some(("f:", rest))) => *f == rest,
+        (Element::Key(raw, _), Some(("k:", rest))) => *raw == rest,
+        (Element::Value(raw), Some(("v:", rest))) => *raw == rest,
+        (Element::Index(i), Some(("i:", rest))) => rest.parse() == Ok(*i),
+        _ => false,
     }
 }
 
@@ -209,15 +269,12 @@ fn loose_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn parse_element(key: &str) -> Option<Element> {
+fn parse_element(key: &str) -> Option<Element<'_>> {
     let (prefix, rest) = key.split_at_checked(2)?;
     match prefix {
-        "f:" => Some(Element::Field(rest.to_owned())),
-        "k:" => match serde_json::from_str(rest) {
-            Ok(Value::Object(map)) => Some(Element::Key(map)),
-            _ => None,
-        },
-        "v:" => serde_json::from_str(rest).ok().map(Element::Value),
+        "f:" => Some(Element::Field(rest)),
+        "k:" => Some(Element::Key(rest, OnceCell::new())),
+        "v:" => Some(Element::Value(rest)),
         "i:" => rest.parse().ok().map(Element::Index),
         _ => None,
     }
@@ -228,8 +285,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn trie(object: Value) -> OwnershipTrie {
-        OwnershipTrie::from_object(&object, &ManagerTable::default()).expect("managedFields present")
+    fn trie(object: &Value) -> OwnershipTrie<'_> {
+        OwnershipTrie::from_managed_fields(&object["metadata"]["managedFields"], &ManagerTable::default())
+            .expect("managedFields present")
     }
 
     fn deployment_with_two_managers() -> Value {
@@ -249,7 +307,7 @@ mod tests {
         ]}})
     }
 
-    fn container_node(t: &OwnershipTrie) -> NodeId {
+    fn container_node(t: &OwnershipTrie<'_>) -> NodeId {
         let spec = t.field(ROOT, "spec").and_then(|n| t.field(n, "template")).and_then(|n| t.field(n, "spec"));
         let containers = spec.and_then(|n| t.field(n, "containers")).expect("containers node");
         t.item(containers, 0, &json!({"name": "app", "image": "x"})).expect("app container")
@@ -257,7 +315,8 @@ mod tests {
 
     #[test]
     fn keyed_list_items_resolve_by_merge_key_and_attribute_leaves() {
-        let t = trie(deployment_with_two_managers());
+        let object = deployment_with_two_managers();
+        let t = trie(&object);
         let app = container_node(&t);
         let memory = t
             .field(app, "resources")
@@ -269,12 +328,13 @@ mod tests {
         assert_eq!(owner.class, ManagerClass::Human);
         assert_eq!(owner.time.as_deref(), Some("2026-04-26T08:10:00Z"));
         // The `.` marker makes argocd own the container item itself.
-        assert_eq!(t.entry(t.direct_owners(app)[0]).manager, "argocd-controller");
+        assert_eq!(t.primary(t.direct_owners(app)).map(|e| e.manager.as_str()), Some("argocd-controller"));
     }
 
     #[test]
     fn port_keys_with_numbers_match_string_ports() {
-        let t = trie(deployment_with_two_managers());
+        let object = deployment_with_two_managers();
+        let t = trie(&object);
         let ports = t.field(container_node(&t), "ports").expect("ports node");
         let port = t.item(ports, 0, &json!({"containerPort": "8080", "protocol": "TCP"}));
         assert!(port.is_some());
@@ -282,7 +342,8 @@ mod tests {
 
     #[test]
     fn hpa_scale_subresource_is_a_controller() {
-        let t = trie(deployment_with_two_managers());
+        let object = deployment_with_two_managers();
+        let t = trie(&object);
         let replicas = t.field(ROOT, "spec").and_then(|n| t.field(n, "replicas")).expect("replicas");
         let owner = t.primary(t.direct_owners(replicas)).expect("owned");
         assert_eq!(owner.manager, "kube-controller-manager");
@@ -292,10 +353,11 @@ mod tests {
 
     #[test]
     fn set_and_index_elements_are_understood() {
-        let t = trie(json!({"metadata": {"managedFields": [
+        let object = json!({"metadata": {"managedFields": [
             {"manager": "kube-controller-manager", "operation": "Update",
              "fieldsV1": {"f:metadata": {"f:finalizers": {"v:\"foregroundDeletion\"": {}}},
-                          "f:spec": {"f:args": {"i:1": {}}}}}]}}));
+                          "f:spec": {"f:args": {"i:1": {}}}}}]}});
+        let t = trie(&object);
         let finalizers = t.field(ROOT, "metadata").and_then(|n| t.field(n, "finalizers")).expect("finalizers");
         assert!(t.item(finalizers, 4, &json!("foregroundDeletion")).is_some());
         assert!(t.item(finalizers, 0, &json!("other")).is_none());
@@ -306,6 +368,6 @@ mod tests {
     #[test]
     fn objects_without_managed_fields_have_no_trie() {
         let object = json!({"metadata": {"name": "x"}});
-        assert!(OwnershipTrie::from_object(&object, &ManagerTable::default()).is_none());
+        assert!(OwnershipTrie::from_managed_fields(&object["metadata"]["managedFields"], &ManagerTable::default()).is_none());
     }
 }
