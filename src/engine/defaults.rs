@@ -21,7 +21,7 @@ pub fn is_server_default(kind: &str, fields: &[&str], value: &Value, parent: Opt
     }
     let sibling = |name: &str| parent.and_then(|p| p.get(name));
     if let Some(expected) = leaf_default(kind, fields) {
-        return *value == expected;
+        return expected.matches(value);
     }
     match fields {
         [.., "imagePullPolicy"] => {
@@ -42,51 +42,70 @@ pub fn is_server_default(kind: &str, fields: &[&str], value: &Value, parent: Opt
     }
 }
 
+/// A fixed default value, compared without building a `Value`.
+#[derive(Debug, Clone, Copy)]
+enum Fixed {
+    Text(&'static str),
+    Int(i64),
+    Bool(bool),
+}
+
+impl Fixed {
+    fn matches(self, value: &Value) -> bool {
+        match self {
+            Fixed::Text(text) => value.as_str() == Some(text),
+            Fixed::Int(number) => value.as_i64() == Some(number),
+            Fixed::Bool(flag) => value.as_bool() == Some(flag),
+        }
+    }
+}
+
 /// Fixed defaults, by the trailing field names of the path.
-fn leaf_default(kind: &str, fields: &[&str]) -> Option<Value> {
+fn leaf_default(kind: &str, fields: &[&str]) -> Option<Fixed> {
+    use Fixed::{Bool, Int, Text};
     let value = match (kind, fields) {
         // Pod spec, wherever a pod template sits.
-        (_, [.., "spec", "dnsPolicy"]) => json!("ClusterFirst"),
-        (_, [.., "spec", "restartPolicy"]) if kind != "Job" && kind != "CronJob" => json!("Always"),
-        (_, [.., "spec", "schedulerName"]) => json!("default-scheduler"),
-        (_, [.., "spec", "terminationGracePeriodSeconds"]) => json!(30),
-        (_, [.., "spec", "enableServiceLinks"]) => json!(true),
-        (_, [.., "terminationMessagePath"]) => json!("/dev/termination-log"),
-        (_, [.., "terminationMessagePolicy"]) => json!("File"),
-        (_, [.., "livenessProbe" | "readinessProbe" | "startupProbe", "timeoutSeconds"]) => json!(1),
-        (_, [.., "livenessProbe" | "readinessProbe" | "startupProbe", "periodSeconds"]) => json!(10),
-        (_, [.., "livenessProbe" | "readinessProbe" | "startupProbe", "successThreshold"]) => json!(1),
-        (_, [.., "livenessProbe" | "readinessProbe" | "startupProbe", "failureThreshold"]) => json!(3),
-        (_, [.., "httpGet", "scheme"]) => json!("HTTP"),
-        (_, [.., "configMap" | "secret" | "projected" | "downwardAPI", "defaultMode"]) => json!(420),
-        (_, [.., "fieldRef", "apiVersion"]) => json!("v1"),
+        (_, [.., "spec", "dnsPolicy"]) => Text("ClusterFirst"),
+        (_, [.., "spec", "restartPolicy"]) if kind != "Job" && kind != "CronJob" => Text("Always"),
+        (_, [.., "spec", "schedulerName"]) => Text("default-scheduler"),
+        (_, [.., "spec", "terminationGracePeriodSeconds"]) => Int(30),
+        (_, [.., "spec", "enableServiceLinks"]) => Bool(true),
+        (_, [.., "terminationMessagePath"]) => Text("/dev/termination-log"),
+        (_, [.., "terminationMessagePolicy"]) => Text("File"),
+        (_, [.., "livenessProbe" | "readinessProbe" | "startupProbe", "timeoutSeconds"]) => Int(1),
+        (_, [.., "livenessProbe" | "readinessProbe" | "startupProbe", "periodSeconds"]) => Int(10),
+        (_, [.., "livenessProbe" | "readinessProbe" | "startupProbe", "successThreshold"]) => Int(1),
+        (_, [.., "livenessProbe" | "readinessProbe" | "startupProbe", "failureThreshold"]) => Int(3),
+        (_, [.., "httpGet", "scheme"]) => Text("HTTP"),
+        (_, [.., "configMap" | "secret" | "projected" | "downwardAPI", "defaultMode"]) => Int(420),
+        (_, [.., "fieldRef", "apiVersion"]) => Text("v1"),
         // Workloads.
-        ("Deployment", ["spec", "progressDeadlineSeconds"]) => json!(600),
-        ("Deployment" | "StatefulSet" | "DaemonSet", ["spec", "revisionHistoryLimit"]) => json!(10),
-        ("Deployment", ["spec", "strategy", "type"]) => json!("RollingUpdate"),
-        ("Deployment", ["spec", "strategy", "rollingUpdate", "maxSurge" | "maxUnavailable"]) => json!("25%"),
-        ("StatefulSet", ["spec", "podManagementPolicy"]) => json!("OrderedReady"),
-        ("StatefulSet" | "DaemonSet", ["spec", "updateStrategy", "type"]) => json!("RollingUpdate"),
-        ("StatefulSet", ["spec", "updateStrategy", "rollingUpdate", "partition"]) => json!(0),
-        ("StatefulSet", ["spec", "persistentVolumeClaimRetentionPolicy", _]) => json!("Retain"),
-        ("DaemonSet", ["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"]) => json!(1),
-        ("DaemonSet", ["spec", "updateStrategy", "rollingUpdate", "maxSurge"]) => json!(0),
-        ("Job", ["spec", "backoffLimit"]) => json!(6),
-        ("Job", ["spec", "completions" | "parallelism"]) => json!(1),
-        ("Job", ["spec", "completionMode"]) => json!("NonIndexed"),
-        ("Job" | "CronJob", ["spec", "suspend"]) => json!(false),
-        ("Job", ["spec", "podReplacementPolicy"]) => json!("TerminatingOrFailed"),
-        ("CronJob", ["spec", "concurrencyPolicy"]) => json!("Allow"),
-        ("CronJob", ["spec", "failedJobsHistoryLimit"]) => json!(1),
-        ("CronJob", ["spec", "successfulJobsHistoryLimit"]) => json!(3),
+        ("Deployment", ["spec", "progressDeadlineSeconds"]) => Int(600),
+        ("Deployment" | "StatefulSet" | "DaemonSet", ["spec", "revisionHistoryLimit"]) => Int(10),
+        ("Deployment", ["spec", "strategy", "type"]) => Text("RollingUpdate"),
+        ("Deployment", ["spec", "strategy", "rollingUpdate", "maxSurge" | "maxUnavailable"]) => Text("25%"),
+        ("StatefulSet", ["spec", "podManagementPolicy"]) => Text("OrderedReady"),
+        ("StatefulSet" | "DaemonSet", ["spec", "updateStrategy", "type"]) => Text("RollingUpdate"),
+        ("StatefulSet", ["spec", "updateStrategy", "rollingUpdate", "partition"]) => Int(0),
+        ("StatefulSet", ["spec", "persistentVolumeClaimRetentionPolicy", _]) => Text("Retain"),
+        ("DaemonSet", ["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"]) => Int(1),
+        ("DaemonSet", ["spec", "updateStrategy", "rollingUpdate", "maxSurge"]) => Int(0),
+        ("Job", ["spec", "backoffLimit"]) => Int(6),
+        ("Job", ["spec", "completions" | "parallelism"]) => Int(1),
+        ("Job", ["spec", "completionMode"]) => Text("NonIndexed"),
+        ("Job" | "CronJob", ["spec", "suspend"]) => Bool(false),
+        ("Job", ["spec", "podReplacementPolicy"]) => Text("TerminatingOrFailed"),
+        ("CronJob", ["spec", "concurrencyPolicy"]) => Text("Allow"),
+        ("CronJob", ["spec", "failedJobsHistoryLimit"]) => Int(1),
+        ("CronJob", ["spec", "successfulJobsHistoryLimit"]) => Int(3),
         // Services and storage.
-        ("Service", ["spec", "sessionAffinity"]) => json!("None"),
-        ("Service", ["spec", "type"]) => json!("ClusterIP"),
-        ("Service", ["spec", "internalTrafficPolicy" | "externalTrafficPolicy"]) => json!("Cluster"),
-        ("Service", ["spec", "ipFamilyPolicy"]) => json!("SingleStack"),
-        ("Service", ["spec", "allocateLoadBalancerNodePorts"]) => json!(true),
-        ("PersistentVolumeClaim", ["spec", "volumeMode"]) => json!("Filesystem"),
-        ("Secret", ["type"]) => json!("Opaque"),
+        ("Service", ["spec", "sessionAffinity"]) => Text("None"),
+        ("Service", ["spec", "type"]) => Text("ClusterIP"),
+        ("Service", ["spec", "internalTrafficPolicy" | "externalTrafficPolicy"]) => Text("Cluster"),
+        ("Service", ["spec", "ipFamilyPolicy"]) => Text("SingleStack"),
+        ("Service", ["spec", "allocateLoadBalancerNodePorts"]) => Bool(true),
+        ("PersistentVolumeClaim", ["spec", "volumeMode"]) => Text("Filesystem"),
+        ("Secret", ["type"]) => Text("Opaque"),
         _ => return None,
     };
     Some(value)

@@ -135,7 +135,7 @@ impl<'a> Walker<'a, '_> {
             }
             let child = self.field_place(place, key);
             self.enter_field(key);
-            match live.get(key) {
+            match lookup(live, key) {
                 Some(l) => self.compare(d, l, child),
                 None if is_empty_like(d) => {}
                 None => self.report(Change::DesiredOnly, Some(d), None, child, Provenance::Managed),
@@ -210,7 +210,7 @@ impl<'a> Walker<'a, '_> {
                     matched[index] = true;
                     let l = &live[index];
                     self.enter_item(index, l, Some(&key));
-                    let child = self.item_place(place, index, l);
+                    let child = self.keyed_item_place(place, index, l, &key);
                     self.compare(d, l, child);
                 }
                 None => {
@@ -227,7 +227,7 @@ impl<'a> Walker<'a, '_> {
                 continue;
             }
             self.enter_item(index, l, Some(&live_keys[index]));
-            let child = self.item_place(place, index, l);
+            let child = self.keyed_item_place(place, index, l, &live_keys[index]);
             self.live_only(l, child, None);
             self.leave_item();
         }
@@ -380,6 +380,17 @@ impl<'a> Walker<'a, '_> {
         self.descend(place, node, true)
     }
 
+    fn keyed_item_place(&self, place: Place, index: usize, item: &Value, key: &ItemKey<'_>) -> Place {
+        let node = match (self.trie(), place.node) {
+            (Some(trie), Some(node)) => key
+                .fields_v1_text()
+                .and_then(|text| trie.item_by_key_text(node, &text))
+                .or_else(|| trie.item(node, index, item)),
+            _ => None,
+        };
+        self.descend(place, node, true)
+    }
+
     fn descend(&self, place: Place, node: Option<NodeId>, is_item: bool) -> Place {
         let atomic = match (self.trie(), node) {
             (Some(trie), Some(n)) if trie.is_leaf(n) && !trie.direct_owners(n).is_empty() => Some(n),
@@ -452,6 +463,13 @@ fn matching_item<'a>(last_applied: &'a Value, index: usize, item: &Value) -> Opt
         None if item.is_object() => list.get(index),
         None => list.iter().find(|candidate| *candidate == item),
     }
+}
+
+/// Map lookup that skips hashing for the small maps Kubernetes objects are made of: a short
+/// linear scan beats SipHash on a 3–10 key map.
+fn lookup<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
+    const LINEAR_UP_TO: usize = 16;
+    if map.len() <= LINEAR_UP_TO { map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v) } else { map.get(key) }
 }
 
 pub fn is_empty_like(value: &Value) -> bool {

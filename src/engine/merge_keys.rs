@@ -44,6 +44,20 @@ impl<'a> ItemKey<'a> {
         ItemKey { names, values: names.iter().map(|name| item.get(*name)).collect() }
     }
 
+    /// The key as managedFields spells it: `{"containerPort":8080,"protocol":"TCP"}`. Merge
+    /// key names in this module are listed in sorted order, as the API server writes them.
+    pub fn fields_v1_text(&self) -> Option<String> {
+        let mut text = String::from("{");
+        for (i, (name, value)) in self.names.iter().zip(&self.values).enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            let _ = write!(text, "\"{name}\":{}", serde_json::to_string(value.as_ref()?).ok()?);
+        }
+        text.push('}');
+        Some(text)
+    }
+
     /// `[name=app]`, `[containerPort=8080,protocol=TCP]`.
     pub fn write_display(&self, out: &mut String) {
         out.push('[');
@@ -120,6 +134,7 @@ mod tests {
         let a = json!({"containerPort": 8080, "protocol": "TCP"});
         let b = json!({"containerPort": "8080", "protocol": "TCP"});
         assert_eq!(ItemKey::of(&a, CONTAINER_PORT), ItemKey::of(&b, CONTAINER_PORT));
+        assert_eq!(ItemKey::of(&a, CONTAINER_PORT).fields_v1_text().as_deref(), Some(r#"{"containerPort":8080,"protocol":"TCP"}"#));
         let mut shown = String::new();
         ItemKey::of(&a, CONTAINER_PORT).write_display(&mut shown);
         assert_eq!(shown, "[containerPort=8080,protocol=TCP]");

@@ -167,6 +167,12 @@ impl<'m> OwnershipTrie<'m> {
         self.children(node).find(|(_, c)| matches!(c.element, Element::Field(f) if f == name)).map(|(id, _)| id)
     }
 
+    /// The node of a keyed list item whose `k:` text the caller could spell exactly (merge
+    /// keys are written with sorted field names); avoids parsing every `k:` key of the list.
+    pub fn item_by_key_text(&self, node: NodeId, key_text: &str) -> Option<NodeId> {
+        self.children(node).find(|(_, c)| matches!(&c.element, Element::Key(raw, _) if *raw == key_text)).map(|(id, _)| id)
+    }
+
     /// The node of the list item `item` at `index` under list node `node`.
     pub fn item(&self, node: NodeId, index: usize, item: &Value) -> Option<NodeId> {
         self.children(node)
