@@ -19,11 +19,12 @@ fn main() {
 fn compare_pairs(bencher: divan::Bencher, count: usize) {
     let pairs = support::pairs(count);
     let config = EngineConfig::default();
-    bencher
-        .with_inputs(|| support::manifests(&pairs))
-        .bench_values(|(desired, live): (Vec<Manifest>, Vec<Manifest>)| {
-            let report = compare_app(&config, "shop", "default", Some(1_780_909_800), desired, live).expect("no duplicates");
+    bencher.with_inputs(|| support::manifests(&pairs)).bench_values(
+        |(desired, live): (Vec<Manifest>, Vec<Manifest>)| {
+            let report =
+                compare_app(&config, "shop", "default", Some(1_780_909_800), desired, live).expect("no duplicates");
             assert_eq!(report.resources.len(), count);
             report
-        });
+        },
+    );
 }

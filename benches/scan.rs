@@ -1,1 +1,84 @@
-fn main() {}
+//! End to end: `kdrift scan` over 10,000 resource pairs read from YAML files — desired as
+//! 1,000 manifest files of 10 documents, live as 100 `kind: List` snapshot files of 100 items,
+//! as `kubectl get -o yaml --show-managed-fields` writes them. Target (issue #2): ≤ 3 s wall
+//! and ≤ 300 MB peak memory. Peak RSS is read with GNU time when it is installed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
+
+const PAIRS: usize = 10_000;
+
+fn main() {
+    report_peak_memory();
+    divan::main();
+}
+
+/// Writes the synthetic cluster once per benchmark run.
+fn cluster() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pairs = support::pairs(PAIRS);
+        let desired = dir.path().join("desired");
+        let live = dir.path().join("live");
+        std::fs::create_dir_all(&desired).expect("mkdir");
+        std::fs::create_dir_all(&live).expect("mkdir");
+        for (file, chunk) in pairs.chunks(10).enumerate() {
+            let docs: Vec<String> = chunk.iter().map(|p| yaml_serde::to_string(&p.desired).expect("yaml")).collect();
+            std::fs::write(desired.join(format!("app-{file:04}.yaml")), docs.join("---\n")).expect("write");
+        }
+        for (file, chunk) in pairs.chunks(100).enumerate() {
+            let items: Vec<&serde_json::Value> = chunk.iter().map(|p| &p.live).collect();
+            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+            std::fs::write(live.join(format!("snapshot-{file:03}.yaml")), yaml_serde::to_string(&list).expect("yaml"))
+                .expect("write");
+        }
+        dir
+    })
+    .path()
+}
+
+fn scan_command() -> Command {
+    let dir = cluster();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kdrift"));
+    command.arg("scan").arg("--desired").arg(dir.join("desired")).arg("--live").arg(dir.join("live")).args([
+        "--app",
+        "shop",
+        "--output",
+        "json",
+        "--no-exit-code",
+        "--now",
+        "2026-06-08T09:10:00Z",
+    ]);
+    command
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn scan_10k_pairs_from_yaml() {
+    let output = scan_command().output().expect("kdrift runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    divan::black_box(output.stdout.len());
+}
+
+/// One extra run under GNU time for the peak resident set size.
+fn report_peak_memory() {
+    if !Path::new("/usr/bin/time").exists() {
+        eprintln!("peak memory: /usr/bin/time not installed (apt-get install time)");
+        return;
+    }
+    let scan = scan_command();
+    let mut timed = Command::new("/usr/bin/time");
+    timed.args(["-f", "%M %e"]).arg(scan.get_program()).args(scan.get_args());
+    let output = timed.output().expect("time runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    let mut fields = last.split_whitespace();
+    let kib: u64 = fields.next().and_then(|f| f.parse().ok()).unwrap_or(0);
+    let seconds = fields.next().unwrap_or("?");
+    eprintln!("scan of {PAIRS} pairs: peak RSS {} MB, wall {seconds} s", kib / 1024);
+}

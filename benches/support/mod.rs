@@ -20,7 +20,8 @@ pub fn pairs(count: usize) -> Vec<Pair> {
 }
 
 pub fn manifests(pairs: &[Pair]) -> (Vec<Manifest>, Vec<Manifest>) {
-    let wrap = |value: &Value, i: usize, side: &str| Manifest { object: value.clone(), origin: format!("{side}.yaml#{i}") };
+    let wrap =
+        |value: &Value, i: usize, side: &str| Manifest { object: value.clone(), origin: format!("{side}.yaml#{i}") };
     let desired = pairs.iter().enumerate().map(|(i, p)| wrap(&p.desired, i, "desired")).collect();
     let live = pairs.iter().enumerate().map(|(i, p)| wrap(&p.live, i, "live")).collect();
     (desired, live)
@@ -66,7 +67,8 @@ fn workload(kind: &str, namespace: &str, name: &str, drift: bool, i: usize) -> P
         json!({"metadata": {"labels": {"app": name}},
                "spec": {"containers": containers, "volumes": [{"name": "config", "configMap": {"name": name}}]}})
     };
-    let desired_containers = vec![container("app", &image, "512Mi", false), container("proxy", "envoy:v1.30", "128Mi", false)];
+    let desired_containers =
+        vec![container("app", &image, "512Mi", false), container("proxy", "envoy:v1.30", "128Mi", false)];
     let mut desired = json!({"apiVersion": "apps/v1", "kind": kind,
         "metadata": {"name": name, "namespace": namespace, "labels": labels.clone()},
         "spec": {"replicas": 3, "selector": {"matchLabels": {"app": name}}, "template": template(desired_containers)}});
@@ -79,7 +81,8 @@ fn workload(kind: &str, namespace: &str, name: &str, drift: bool, i: usize) -> P
         (true, _) => ("512Mi", false, format!("{image}-hotfix")),
         (false, _) => ("512Mi", false, image.clone()),
     };
-    let mut live_containers = vec![container("app", &live_image, memory, extra_env), container("proxy", "envoy:v1.30", "128Mi", false)];
+    let mut live_containers =
+        vec![container("app", &live_image, memory, extra_env), container("proxy", "envoy:v1.30", "128Mi", false)];
     for c in &mut live_containers {
         let c = c.as_object_mut().expect("container");
         c.insert("imagePullPolicy".into(), json!("IfNotPresent"));
@@ -90,8 +93,12 @@ fn workload(kind: &str, namespace: &str, name: &str, drift: bool, i: usize) -> P
         }
         for probe in ["readinessProbe", "livenessProbe"] {
             let p = c[probe].as_object_mut().expect("probe");
-            p.extend([("timeoutSeconds".into(), json!(1)), ("periodSeconds".into(), json!(10)),
-                ("successThreshold".into(), json!(1)), ("failureThreshold".into(), json!(3))]);
+            p.extend([
+                ("timeoutSeconds".into(), json!(1)),
+                ("periodSeconds".into(), json!(10)),
+                ("successThreshold".into(), json!(1)),
+                ("failureThreshold".into(), json!(3)),
+            ]);
             p["httpGet"]["scheme"] = json!("HTTP");
         }
     }
@@ -107,14 +114,19 @@ fn workload(kind: &str, namespace: &str, name: &str, drift: bool, i: usize) -> P
     live["spec"]["template"] = template(live_containers);
     live["spec"]["template"]["metadata"]["creationTimestamp"] = Value::Null;
     let pod = live["spec"]["template"]["spec"].as_object_mut().expect("pod spec");
-    pod.extend([("dnsPolicy".into(), json!("ClusterFirst")), ("restartPolicy".into(), json!("Always")),
-        ("schedulerName".into(), json!("default-scheduler")), ("securityContext".into(), json!({})),
-        ("terminationGracePeriodSeconds".into(), json!(30))]);
+    pod.extend([
+        ("dnsPolicy".into(), json!("ClusterFirst")),
+        ("restartPolicy".into(), json!("Always")),
+        ("schedulerName".into(), json!("default-scheduler")),
+        ("securityContext".into(), json!({})),
+        ("terminationGracePeriodSeconds".into(), json!(30)),
+    ]);
     live["spec"]["template"]["spec"]["volumes"][0]["configMap"]["defaultMode"] = json!(420);
     live["spec"]["revisionHistoryLimit"] = json!(10);
     if kind == "Deployment" {
         live["spec"]["progressDeadlineSeconds"] = json!(600);
-        live["spec"]["strategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}});
+        live["spec"]["strategy"] =
+            json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}});
     } else {
         live["spec"]["podManagementPolicy"] = json!("OrderedReady");
         live["spec"]["updateStrategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}});
@@ -183,9 +195,15 @@ fn service(namespace: &str, name: &str) -> Pair {
                                    "k:{\"port\":9090,\"protocol\":\"TCP\"}": {".": {}, "f:name": {}, "f:port": {}, "f:targetPort": {}}},
                        "f:selector": {}}}}]});
     let spec = live["spec"].as_object_mut().expect("spec");
-    spec.extend([("clusterIP".into(), json!("10.96.41.17")), ("clusterIPs".into(), json!(["10.96.41.17"])),
-        ("internalTrafficPolicy".into(), json!("Cluster")), ("ipFamilies".into(), json!(["IPv4"])),
-        ("ipFamilyPolicy".into(), json!("SingleStack")), ("sessionAffinity".into(), json!("None")), ("type".into(), json!("ClusterIP"))]);
+    spec.extend([
+        ("clusterIP".into(), json!("10.96.41.17")),
+        ("clusterIPs".into(), json!(["10.96.41.17"])),
+        ("internalTrafficPolicy".into(), json!("Cluster")),
+        ("ipFamilies".into(), json!(["IPv4"])),
+        ("ipFamilyPolicy".into(), json!("SingleStack")),
+        ("sessionAffinity".into(), json!("None")),
+        ("type".into(), json!("ClusterIP")),
+    ]);
     for port in live["spec"]["ports"].as_array_mut().expect("ports") {
         port["protocol"] = json!("TCP");
     }

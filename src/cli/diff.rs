@@ -1,6 +1,6 @@
 //! `kdrift diff`: the side-by-side view of each drifted resource (or the one asked for).
 
-use crate::cli::input;
+use crate::cli::input::{self, Side};
 use crate::cli::{CliError, DiffArgs, EXIT_CLEAN, EXIT_DRIFT};
 use crate::engine::{EngineConfig, Manifest, identity, normalize};
 use crate::model::{ResourceKey, ResourceReport, ResourceStatus};
@@ -15,13 +15,24 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
     let input = input::resolve(&args.source)?;
     let namespace = input.namespace.clone();
     let now = input.now;
-    let desired = index(&input.desired, &namespace);
+    let mut desired: HashMap<ResourceKey, Value> = HashMap::new();
     let mut live: HashMap<ResourceKey, Value> = HashMap::new();
     let wanted = |key: &ResourceKey| filter.as_ref().is_none_or(|f| f.matches(key));
-    let keep = |manifest: &Manifest| {
+    // Keep only what can be shown side by side: wanted resources present on both sides
+    // (desired always arrives before live).
+    let keep = |side: Side, manifest: &Manifest| {
         let key = identity::key_of(&manifest.object, &namespace);
-        if wanted(&key) && desired.contains_key(&key) {
-            live.entry(key).or_insert_with(|| manifest.object.clone());
+        if !wanted(&key) {
+            return;
+        }
+        match side {
+            Side::Desired => {
+                desired.entry(key).or_insert_with(|| manifest.object.clone());
+            }
+            Side::Live if desired.contains_key(&key) => {
+                live.entry(key).or_insert_with(|| manifest.object.clone());
+            }
+            Side::Live => {}
         }
     };
     let app = input::compare(input, &EngineConfig::default(), keep)?;
@@ -58,10 +69,6 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
     std::io::stdout().write_all(out.as_bytes())?;
     let needs_action = app.all_findings().any(|f| f.needs_action());
     Ok(if args.exit_code && needs_action { EXIT_DRIFT } else { EXIT_CLEAN })
-}
-
-fn index(manifests: &[Manifest], namespace: &str) -> HashMap<ResourceKey, Value> {
-    manifests.iter().map(|m| (identity::key_of(&m.object, namespace), m.object.clone())).collect()
 }
 
 /// Both sides normalized as the engine compared them, with Secret values masked.

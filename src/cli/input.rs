@@ -5,21 +5,33 @@ use crate::cli::{CliError, SourceArgs};
 use crate::engine::time::parse_rfc3339;
 use crate::engine::{Comparator, EngineConfig, Manifest};
 use crate::model::AppReport;
-use crate::sources::{self, files, samples};
+use crate::sources::{self, files, render, samples};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-pub enum Live {
+/// Objects already in memory (a sample, rendered output) or files to stream.
+pub enum Objects {
     Path(PathBuf),
     Loaded(Vec<Manifest>),
+}
+
+impl Objects {
+    /// Feeds every object to `sink`, streaming files batch by batch.
+    fn for_each(self, mut sink: impl FnMut(Manifest)) -> Result<(), CliError> {
+        match self {
+            Objects::Loaded(manifests) => manifests.into_iter().for_each(sink),
+            Objects::Path(path) => files::for_each_manifest(&path, &mut sink).map_err(sources::SourceError::from)?,
+        }
+        Ok(())
+    }
 }
 
 pub struct Input {
     pub app: String,
     pub namespace: String,
     pub now: Option<i64>,
-    pub desired: Vec<Manifest>,
-    pub live: Live,
+    pub desired: Objects,
+    pub live: Objects,
     /// "sample checkout-api", "snapshot ./live".
     pub source_label: String,
 }
@@ -35,21 +47,25 @@ pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
             app: args.app.clone().unwrap_or(sample.meta.app),
             namespace: args.namespace.clone().unwrap_or(sample.meta.namespace),
             now: explicit_now.or(sample.observed_at),
-            desired: sample.desired,
-            live: Live::Loaded(sample.live),
+            desired: Objects::Loaded(sample.desired),
+            live: Objects::Loaded(sample.live),
             source_label: format!("sample {name}"),
         });
     }
     let (Some(desired_path), Some(live_path)) = (&args.desired, &args.live) else {
         return Err(CliError::NoSource);
     };
-    let desired = sources::load_desired(desired_path, &args.kubectl)?;
+    let desired = if render::is_kustomization(desired_path) {
+        Objects::Loaded(render::kustomize(desired_path, &args.kubectl).map_err(sources::SourceError::from)?)
+    } else {
+        Objects::Path(desired_path.clone())
+    };
     Ok(Input {
         app: args.app.clone().unwrap_or_else(|| default_app_name(desired_path)),
         namespace: args.namespace.clone().unwrap_or_else(|| "default".to_owned()),
         now: explicit_now.or_else(system_now),
         desired,
-        live: Live::Path(live_path.clone()),
+        live: Objects::Path(live_path.clone()),
         source_label: format!("snapshot {}", live_path.display()),
     })
 }
@@ -66,24 +82,33 @@ fn default_app_name(path: &Path) -> String {
     name.and_then(|n| n.to_str()).unwrap_or("app").to_owned()
 }
 
-/// Runs the engine over the input; `keep_live` receives each live object before comparison
-/// (the diff view needs them, the scan does not).
+/// Runs the engine over the input. `keep` sees every desired and live object before the
+/// engine takes it (the diff view keeps the few it shows; the scan keeps nothing).
 pub fn compare(
     input: Input,
     config: &EngineConfig,
-    mut keep_live: impl FnMut(&Manifest),
+    mut keep: impl FnMut(Side, &Manifest),
 ) -> Result<AppReport, CliError> {
-    let mut comparator = Comparator::new(config, &input.app, &input.namespace, input.now, input.desired)?;
-    match input.live {
-        Live::Loaded(manifests) => manifests.into_iter().for_each(|m| {
-            keep_live(&m);
-            comparator.observe_live(m);
-        }),
-        Live::Path(path) => files::for_each_manifest(&path, |m| {
-            keep_live(&m);
-            comparator.observe_live(m);
-        })
-        .map_err(sources::SourceError::from)?,
+    let mut comparator = Comparator::new(config, &input.app, &input.namespace, input.now);
+    let mut duplicate = None;
+    input.desired.for_each(|manifest| {
+        keep(Side::Desired, &manifest);
+        if duplicate.is_none() {
+            duplicate = comparator.add_desired(manifest).err();
+        }
+    })?;
+    if let Some(error) = duplicate {
+        return Err(error.into());
     }
+    input.live.for_each(|manifest| {
+        keep(Side::Live, &manifest);
+        comparator.observe_live(manifest);
+    })?;
     Ok(comparator.finish())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Desired,
+    Live,
 }

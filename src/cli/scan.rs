@@ -24,7 +24,7 @@ pub fn run(args: &ScanArgs) -> Result<i32, CliError> {
 
 pub fn build(input: Input) -> Result<DriftReport, CliError> {
     let config = EngineConfig::default();
-    let app = input::compare(input, &config, |_| {})?;
+    let app = input::compare(input, &config, |_, _| {})?;
     Ok(DriftReport::new(vec![app]))
 }
 

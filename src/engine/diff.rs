@@ -1,10 +1,13 @@
 //! The structural three-way diff of one normalized desired/live pair: maps by key, lists with
-//! merge keys by key (DESIGN §3), scalars with Kubernetes equivalences. Every difference is
-//! attributed to its live owner while walking, using the ownership trie in lockstep.
+//! merge keys by key (DESIGN §3), scalars with Kubernetes equivalences. Each difference is
+//! attributed to its live owner; ownership (and last-applied) is looked up only when a
+//! difference needs it, so a pair without drift never builds its ownership trie.
 
 use crate::engine::defaults;
+use crate::engine::managers::ManagerTable;
+use crate::engine::maps::lookup;
 use crate::engine::merge_keys::{self, ItemKey};
-use crate::engine::ownership::{NodeId, OwnershipTrie, ROOT};
+use crate::engine::ownership::{NodeId, Owners, OwnershipTrie, ROOT};
 use crate::engine::path::PathBuilder;
 use crate::engine::quantity::Quantity;
 use crate::model::{ManagerClass, Owner};
@@ -61,7 +64,9 @@ const TRACKING_KEYS: &[&str] = &[
 /// What the walk knows about the live object besides its value.
 pub struct LiveEvidence<'a> {
     pub kind: &'a str,
-    pub ownership: Option<&'a OwnershipTrie<'a>>,
+    /// `metadata.managedFields` as taken out of the live object by normalization.
+    pub managed_fields: Option<&'a Value>,
+    pub managers: &'a ManagerTable,
     /// The raw `last-applied-configuration` JSON; parsed only if a decision needs it.
     pub last_applied: Option<&'a str>,
     /// ConfigMap and Secret payloads are compared as exact strings, never as numbers.
@@ -70,37 +75,50 @@ pub struct LiveEvidence<'a> {
     pub builtin_kind: bool,
 }
 
-/// Compares one normalized pair and returns every difference that is drift candidate.
-pub fn diff_objects(desired: &Value, live: &Value, evidence: &LiveEvidence<'_>) -> Vec<RawDiff> {
+impl LiveEvidence<'_> {
+    /// True when the live copy records field ownership at all.
+    pub fn has_ownership(&self) -> bool {
+        self.managed_fields.and_then(Value::as_array).is_some_and(|list| !list.is_empty())
+    }
+}
+
+/// Compares one normalized pair and returns every difference that is a drift candidate.
+pub fn diff_objects<'a>(desired: &'a Value, live: &'a Value, evidence: &LiveEvidence<'a>) -> Vec<RawDiff> {
     let mut walker = Walker {
         evidence,
         path: PathBuilder::default(),
         fields: Vec::new(),
         segments: Vec::new(),
+        trie: OnceCell::new(),
         last_applied: OnceCell::new(),
         out: Vec::new(),
     };
-    let root = evidence.ownership.map(|_| ROOT);
-    let place = Place { node: root, atomic: None, is_item: false };
-    walker.compare(desired, live, place);
+    walker.compare(desired, live);
     walker.out
 }
 
-/// Where the walk stands in the ownership trie.
-#[derive(Clone, Copy)]
-struct Place {
-    node: Option<NodeId>,
-    /// The nearest ancestor owned as a whole (a leaf in the trie, such as an atomic list).
-    atomic: Option<NodeId>,
-    /// This place is a list item (judged whole when uniformly owned), not a map field.
-    is_item: bool,
-}
-
-/// One step of the live path, kept so last-applied can be followed when (rarely) needed.
+/// One step of the live path, kept so ownership and last-applied can be followed on demand.
 #[derive(Clone, Copy)]
 enum Segment<'a> {
     Field(&'a str),
-    Item(usize, &'a Value),
+    /// A list item: its live position and value, and the list's merge key when it has one.
+    Item(usize, &'a Value, Option<&'static [&'static str]>),
+}
+
+/// Where the current path lands in the ownership trie.
+#[derive(Clone, Copy, Default)]
+struct Resolved {
+    node: Option<NodeId>,
+    /// The nearest node owned as a whole (a leaf in the trie, such as an atomic list).
+    atomic: Option<NodeId>,
+}
+
+/// What to do with a live-only value, decided while the trie is borrowed.
+enum LiveOnlyVerdict {
+    Report(Owner, Provenance),
+    Children,
+    ByLastApplied,
+    NotDrift,
 }
 
 struct Walker<'a, 'e> {
@@ -108,99 +126,122 @@ struct Walker<'a, 'e> {
     path: PathBuilder,
     fields: Vec<&'a str>,
     segments: Vec<Segment<'a>>,
+    trie: OnceCell<Option<OwnershipTrie<'a>>>,
     last_applied: OnceCell<Option<Value>>,
     out: Vec<RawDiff>,
 }
 
 impl<'a> Walker<'a, '_> {
-    fn trie(&self) -> Option<&'a OwnershipTrie<'a>> {
-        self.evidence.ownership
+    /// The ownership trie, built on first use.
+    fn trie(&self) -> Option<&OwnershipTrie<'a>> {
+        self.trie
+            .get_or_init(|| {
+                let fields = self.evidence.managed_fields?;
+                OwnershipTrie::from_managed_fields(fields, self.evidence.managers)
+            })
+            .as_ref()
     }
 
-    fn compare(&mut self, desired: &'a Value, live: &'a Value, place: Place) {
+    /// Follows the current path into the trie.
+    fn resolve(&self, trie: &OwnershipTrie<'a>) -> Resolved {
+        let mut resolved = Resolved { node: Some(ROOT), atomic: None };
+        for segment in &self.segments {
+            let Some(node) = resolved.node else {
+                break;
+            };
+            let child = match segment {
+                Segment::Field(key) => trie.field(node, key),
+                Segment::Item(index, item, Some(key_fields)) => ItemKey::of(item, key_fields)
+                    .fields_v1_text()
+                    .and_then(|text| trie.item_by_key_text(node, &text))
+                    .or_else(|| trie.item(node, *index, item)),
+                Segment::Item(index, item, None) => trie.item(node, *index, item),
+            };
+            if let Some(child) = child.filter(|c| trie.is_leaf(*c) && !trie.direct_owners(*c).is_empty()) {
+                resolved.atomic = Some(child);
+            }
+            resolved.node = child;
+        }
+        resolved
+    }
+
+    fn at_item(&self) -> bool {
+        matches!(self.segments.last(), Some(Segment::Item(..)))
+    }
+
+    fn compare(&mut self, desired: &'a Value, live: &'a Value) {
         match (desired, live) {
-            (Value::Object(d), Value::Object(l)) => self.compare_maps(d, l, place),
-            (Value::Array(d), Value::Array(l)) => self.compare_lists(d, l, place),
+            (Value::Object(d), Value::Object(l)) => self.compare_maps(d, l),
+            (Value::Array(d), Value::Array(l)) => self.compare_lists(d, l),
             _ if self.equivalent(desired, live) => {}
-            _ => self.report(Change::Changed, Some(desired), Some(live), place, Provenance::Managed),
+            _ => self.report(Change::Changed, Some(desired.clone()), Some(live.clone()), Provenance::Managed),
         }
     }
 
-    fn compare_maps(&mut self, desired: &'a Map<String, Value>, live: &'a Map<String, Value>, place: Place) {
-        let at_root = self.fields.is_empty() && self.path.pointer().is_empty();
+    fn compare_maps(&mut self, desired: &'a Map<String, Value>, live: &'a Map<String, Value>) {
+        let at_root = self.segments.is_empty();
         for (key, d) in desired {
             if at_root && key == "apiVersion" {
                 // The served version is not part of identity or intent.
                 continue;
             }
-            let child = self.field_place(place, key);
             self.enter_field(key);
             match lookup(live, key) {
-                Some(l) => self.compare(d, l, child),
+                Some(l) => self.compare(d, l),
                 None if is_empty_like(d) => {}
-                None => self.report(Change::DesiredOnly, Some(d), None, child, Provenance::Managed),
+                None => self.report(Change::DesiredOnly, Some(d.clone()), None, Provenance::Managed),
             }
-            self.leave_field();
+            self.leave();
         }
         for (key, l) in live {
-            if desired.contains_key(key)
-                || is_empty_like(l)
-                || (at_root && key == "apiVersion")
-                || self.is_tracking_metadata(key)
-            {
+            if lookup(desired, key).is_some() || is_empty_like(l) || (at_root && key == "apiVersion") {
                 continue;
             }
-            let child = self.field_place(place, key);
+            if self.is_tracking_metadata(key) {
+                continue;
+            }
             self.enter_field(key);
-            self.live_only(l, child, Some(live));
-            self.leave_field();
+            self.live_only(l, Some(live));
+            self.leave();
         }
     }
 
-    fn compare_lists(&mut self, desired: &'a [Value], live: &'a [Value], place: Place) {
+    fn compare_lists(&mut self, desired: &'a [Value], live: &'a [Value]) {
         let field = self.fields.last().copied().unwrap_or("");
         let keyed = self.evidence.builtin_kind.then(|| merge_keys::for_list(field, desired, live));
         if let Some(key_fields) = keyed.flatten() {
-            return self.compare_keyed(desired, live, key_fields, place);
+            return self.compare_keyed(desired, live, key_fields);
         }
         let all_scalars = desired.iter().chain(live).all(|v| !v.is_object() && !v.is_array());
         if all_scalars {
             // Scalar lists (args, command, finalizers) read best as one whole-list change.
             let same = desired.len() == live.len() && desired.iter().zip(live).all(|(d, l)| self.equivalent(d, l));
             if !same {
-                self.report_values(Change::Changed, Some(Value::from(desired)), Some(Value::from(live)), place);
+                self.report(Change::Changed, Some(Value::from(desired)), Some(Value::from(live)), Provenance::Managed);
             }
             return;
         }
         for index in 0..desired.len().max(live.len()) {
             match (desired.get(index), live.get(index)) {
                 (Some(d), Some(l)) => {
-                    self.enter_item(index, l, None);
-                    let child = self.item_place(place, index, l);
-                    self.compare(d, l, child);
+                    self.enter_item(index, l, None, None);
+                    self.compare(d, l);
                 }
                 (Some(d), None) => {
-                    self.enter_item(index, d, None);
-                    self.report(Change::DesiredOnly, Some(d), None, place, Provenance::Managed);
+                    self.enter_item(index, d, None, None);
+                    self.report(Change::DesiredOnly, Some(d.clone()), None, Provenance::Managed);
                 }
                 (None, Some(l)) => {
-                    self.enter_item(index, l, None);
-                    let child = self.item_place(place, index, l);
-                    self.live_only(l, child, None);
+                    self.enter_item(index, l, None, None);
+                    self.live_only(l, None);
                 }
                 (None, None) => continue,
             }
-            self.leave_item();
+            self.leave();
         }
     }
 
-    fn compare_keyed(
-        &mut self,
-        desired: &'a [Value],
-        live: &'a [Value],
-        key_fields: &'static [&'static str],
-        place: Place,
-    ) {
+    fn compare_keyed(&mut self, desired: &'a [Value], live: &'a [Value], key_fields: &'static [&'static str]) {
         let live_keys: Vec<ItemKey<'a>> = live.iter().map(|l| ItemKey::of(l, key_fields)).collect();
         let mut matched = vec![false; live.len()];
         for d in desired {
@@ -208,99 +249,110 @@ impl<'a> Walker<'a, '_> {
             match live_keys.iter().position(|k| *k == key) {
                 Some(index) => {
                     matched[index] = true;
-                    let l = &live[index];
-                    self.enter_item(index, l, Some(&key));
-                    let child = self.keyed_item_place(place, index, l, &key);
-                    self.compare(d, l, child);
+                    self.enter_item(index, &live[index], Some(&key), Some(key_fields));
+                    self.compare(d, &live[index]);
                 }
                 None => {
                     // Not in live: point past the end, where an apply would add it.
                     self.path.push_keyed_item_absent(&key);
-                    self.segments.push(Segment::Item(live.len(), d));
-                    self.report(Change::DesiredOnly, Some(d), None, place, Provenance::Managed);
+                    self.segments.push(Segment::Item(live.len(), d, Some(key_fields)));
+                    self.report(Change::DesiredOnly, Some(d.clone()), None, Provenance::Managed);
                 }
             }
-            self.leave_item();
+            self.leave();
         }
         for (index, l) in live.iter().enumerate() {
-            if matched[index] {
-                continue;
+            if !matched[index] {
+                self.enter_item(index, l, Some(&live_keys[index]), Some(key_fields));
+                self.live_only(l, None);
+                self.leave();
             }
-            self.enter_item(index, l, Some(&live_keys[index]));
-            let child = self.keyed_item_place(place, index, l, &live_keys[index]);
-            self.live_only(l, child, None);
-            self.leave_item();
         }
     }
 
     /// A field only live has: drift or not depending on who put it there (DESIGN §3).
     /// Maps are never judged whole (their members may have different owners); list items
     /// are, when one set of managers owns the item and everything in it.
-    fn live_only(&mut self, live: &'a Value, place: Place, parent: Option<&'a Map<String, Value>>) {
+    fn live_only(&mut self, live: &'a Value, parent: Option<&'a Map<String, Value>>) {
         if defaults::is_server_default(self.evidence.kind, &self.fields, live, parent) {
             return;
         }
+        match self.live_only_verdict(live) {
+            LiveOnlyVerdict::Report(owner, provenance) => {
+                self.report(Change::LiveOnly, None, Some(live.clone()), provenance);
+                if let Some(last) = self.out.last_mut() {
+                    last.owner = Some(owner);
+                }
+            }
+            LiveOnlyVerdict::Children => self.live_only_children(live),
+            LiveOnlyVerdict::ByLastApplied => self.live_only_by_last_applied(live),
+            LiveOnlyVerdict::NotDrift => {}
+        }
+    }
+
+    fn live_only_verdict(&self, live: &Value) -> LiveOnlyVerdict {
         let Some(trie) = self.trie() else {
             // Without managedFields only last-applied can prove Git once set this field.
-            return self.live_only_by_last_applied(live, place);
+            return LiveOnlyVerdict::ByLastApplied;
         };
-        let owners = match (place.node, place.atomic) {
+        let here = self.resolve(trie);
+        let owners: Owners = match (here.node, here.atomic) {
             (Some(node), _) if trie.is_leaf(node) => trie.direct_owners(node),
-            (Some(node), _) if place.is_item => {
+            (Some(node), _) if self.at_item() && live.is_object() => {
                 let item_owners = trie.direct_owners(node);
                 let everything = trie.subtree_owners(node);
                 if item_owners.is_empty() || !everything.within(item_owners) {
-                    return self.live_only_children(live, place);
+                    return LiveOnlyVerdict::Children;
                 }
                 everything
             }
-            (Some(_), _) => return self.live_only_children(live, place),
+            (Some(_), _) => return LiveOnlyVerdict::Children,
             (None, Some(atomic)) => trie.direct_owners(atomic),
-            (None, None) => return self.live_only_by_last_applied(live, place),
+            (None, None) => return LiveOnlyVerdict::ByLastApplied,
         };
         let pick = |wanted: &[ManagerClass]| trie.primary(trie.of_classes(owners, wanted)).map(|e| e.to_owner());
         if let Some(owner) = pick(&[ManagerClass::Human, ManagerClass::Unknown]) {
-            self.report_owned(live, owner, Provenance::Managed);
+            LiveOnlyVerdict::Report(owner, Provenance::Managed)
         } else if let Some(owner) = pick(&[ManagerClass::Gitops]) {
             let injected = self.evidence.last_applied.is_some() && self.last_applied_here().is_none();
             let provenance = if injected { Provenance::InjectedAtAdmission } else { Provenance::Managed };
-            self.report_owned(live, owner, provenance);
+            LiveOnlyVerdict::Report(owner, provenance)
         } else if let Some(owner) = pick(&[ManagerClass::Webhook]) {
-            self.report_owned(live, owner, Provenance::Managed);
+            LiveOnlyVerdict::Report(owner, Provenance::Managed)
+        } else {
+            // Controller-owned only: delegated, not drift.
+            LiveOnlyVerdict::NotDrift
         }
-        // Controller-owned only: delegated, not drift.
     }
 
-    fn live_only_children(&mut self, live: &'a Value, place: Place) {
+    fn live_only_children(&mut self, live: &'a Value) {
         match live {
             Value::Object(map) => {
                 for (key, value) in map {
                     if is_empty_like(value) || self.is_tracking_metadata(key) {
                         continue;
                     }
-                    let child = self.field_place(place, key);
                     self.enter_field(key);
-                    self.live_only(value, child, Some(map));
-                    self.leave_field();
+                    self.live_only(value, Some(map));
+                    self.leave();
                 }
             }
             Value::Array(items) => {
                 for (index, item) in items.iter().enumerate() {
-                    self.enter_item(index, item, None);
-                    let child = self.item_place(place, index, item);
-                    self.live_only(item, child, None);
-                    self.leave_item();
+                    self.enter_item(index, item, None, None);
+                    self.live_only(item, None);
+                    self.leave();
                 }
             }
             _ => {}
         }
     }
 
-    fn live_only_by_last_applied(&mut self, live: &'a Value, place: Place) {
+    fn live_only_by_last_applied(&mut self, live: &'a Value) {
         match (self.last_applied_here(), live) {
             (None, _) => {}
-            (Some(Value::Object(_)), Value::Object(_)) => self.live_only_children(live, place),
-            (Some(_), _) => self.report(Change::LiveOnly, None, Some(live), place, Provenance::LastApplied),
+            (Some(Value::Object(_)), Value::Object(_)) => self.live_only_children(live),
+            (Some(_), _) => self.report(Change::LiveOnly, None, Some(live.clone()), Provenance::LastApplied),
         }
     }
 
@@ -312,91 +364,31 @@ impl<'a> Walker<'a, '_> {
             .as_ref()?;
         self.segments.iter().try_fold(root, |value, segment| match segment {
             Segment::Field(key) => value.get(*key),
-            Segment::Item(index, item) => matching_item(value, *index, item),
+            Segment::Item(index, item, _) => matching_item(value, *index, item),
         })
     }
 
-    fn report_owned(&mut self, live: &'a Value, owner: Owner, provenance: Provenance) {
+    /// Records a difference at the current path, attributed to the live owner there.
+    fn report(&mut self, change: Change, desired: Option<Value>, live: Option<Value>, provenance: Provenance) {
+        let owner = if change == Change::DesiredOnly { None } else { self.owner_here() };
         self.out.push(RawDiff {
             pointer: self.path.pointer().to_owned(),
             display: self.path.display().to_owned(),
             fields: self.fields.iter().map(|f| (*f).to_owned()).collect(),
-            change: Change::LiveOnly,
-            desired: None,
-            live: Some(live.clone()),
-            owner: Some(owner),
+            change,
+            desired,
+            live,
+            owner,
             provenance,
         });
     }
 
-    fn report(&mut self, change: Change, d: Option<&Value>, l: Option<&Value>, place: Place, prov: Provenance) {
-        let owner = if change == Change::DesiredOnly { None } else { self.owner_at(place) };
-        self.out.push(RawDiff {
-            pointer: self.path.pointer().to_owned(),
-            display: self.path.display().to_owned(),
-            fields: self.fields.iter().map(|f| (*f).to_owned()).collect(),
-            change,
-            desired: d.cloned(),
-            live: l.cloned(),
-            owner,
-            provenance: prov,
-        });
-    }
-
-    fn report_values(&mut self, change: Change, d: Option<Value>, l: Option<Value>, place: Place) {
-        let owner = self.owner_at(place);
-        self.out.push(RawDiff {
-            pointer: self.path.pointer().to_owned(),
-            display: self.path.display().to_owned(),
-            fields: self.fields.iter().map(|f| (*f).to_owned()).collect(),
-            change,
-            desired: d,
-            live: l,
-            owner,
-            provenance: Provenance::Managed,
-        });
-    }
-
     /// The owner of the live value here: this node's owners, else an atomic ancestor's.
-    fn owner_at(&self, place: Place) -> Option<Owner> {
+    fn owner_here(&self) -> Option<Owner> {
         let trie = self.trie()?;
-        let node = place.node.filter(|n| !trie.direct_owners(*n).is_empty()).or(place.atomic)?;
+        let here = self.resolve(trie);
+        let node = here.node.filter(|n| !trie.direct_owners(*n).is_empty()).or(here.atomic)?;
         trie.primary(trie.direct_owners(node)).map(|e| e.to_owner())
-    }
-
-    fn field_place(&self, place: Place, key: &str) -> Place {
-        let node = match (self.trie(), place.node) {
-            (Some(trie), Some(node)) => trie.field(node, key),
-            _ => None,
-        };
-        self.descend(place, node, false)
-    }
-
-    fn item_place(&self, place: Place, index: usize, item: &Value) -> Place {
-        let node = match (self.trie(), place.node) {
-            (Some(trie), Some(node)) => trie.item(node, index, item),
-            _ => None,
-        };
-        self.descend(place, node, true)
-    }
-
-    fn keyed_item_place(&self, place: Place, index: usize, item: &Value, key: &ItemKey<'_>) -> Place {
-        let node = match (self.trie(), place.node) {
-            (Some(trie), Some(node)) => key
-                .fields_v1_text()
-                .and_then(|text| trie.item_by_key_text(node, &text))
-                .or_else(|| trie.item(node, index, item)),
-            _ => None,
-        };
-        self.descend(place, node, true)
-    }
-
-    fn descend(&self, place: Place, node: Option<NodeId>, is_item: bool) -> Place {
-        let atomic = match (self.trie(), node) {
-            (Some(trie), Some(n)) if trie.is_leaf(n) && !trie.direct_owners(n).is_empty() => Some(n),
-            _ => place.atomic,
-        };
-        Place { node, atomic, is_item }
     }
 
     fn enter_field(&mut self, key: &'a str) {
@@ -406,23 +398,26 @@ impl<'a> Walker<'a, '_> {
     }
 
     /// Enters list item `index` (shown by its merge key when it has one).
-    fn enter_item(&mut self, index: usize, item: &'a Value, key: Option<&ItemKey<'_>>) {
+    fn enter_item(
+        &mut self,
+        index: usize,
+        item: &'a Value,
+        key: Option<&ItemKey<'_>>,
+        key_fields: Option<&'static [&'static str]>,
+    ) {
         match key {
             Some(key) => self.path.push_keyed_item(index, key),
             None => self.path.push_index(index),
         }
-        self.segments.push(Segment::Item(index, item));
+        self.segments.push(Segment::Item(index, item, key_fields));
     }
 
-    fn leave_item(&mut self) {
+    /// Leaves the innermost field or item.
+    fn leave(&mut self) {
         self.path.pop();
-        self.segments.pop();
-    }
-
-    fn leave_field(&mut self) {
-        self.path.pop();
-        self.fields.pop();
-        self.segments.pop();
+        if let Some(Segment::Field(_)) = self.segments.pop() {
+            self.fields.pop();
+        }
     }
 
     fn is_tracking_metadata(&self, key: &str) -> bool {
@@ -463,13 +458,6 @@ fn matching_item<'a>(last_applied: &'a Value, index: usize, item: &Value) -> Opt
         None if item.is_object() => list.get(index),
         None => list.iter().find(|candidate| *candidate == item),
     }
-}
-
-/// Map lookup that skips hashing for the small maps Kubernetes objects are made of: a short
-/// linear scan beats SipHash on a 3–10 key map.
-fn lookup<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
-    const LINEAR_UP_TO: usize = 16;
-    if map.len() <= LINEAR_UP_TO { map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v) } else { map.get(key) }
 }
 
 pub fn is_empty_like(value: &Value) -> bool {

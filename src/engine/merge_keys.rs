@@ -134,7 +134,10 @@ mod tests {
         let a = json!({"containerPort": 8080, "protocol": "TCP"});
         let b = json!({"containerPort": "8080", "protocol": "TCP"});
         assert_eq!(ItemKey::of(&a, CONTAINER_PORT), ItemKey::of(&b, CONTAINER_PORT));
-        assert_eq!(ItemKey::of(&a, CONTAINER_PORT).fields_v1_text().as_deref(), Some(r#"{"containerPort":8080,"protocol":"TCP"}"#));
+        assert_eq!(
+            ItemKey::of(&a, CONTAINER_PORT).fields_v1_text().as_deref(),
+            Some(r#"{"containerPort":8080,"protocol":"TCP"}"#)
+        );
         let mut shown = String::new();
         ItemKey::of(&a, CONTAINER_PORT).write_display(&mut shown);
         assert_eq!(shown, "[containerPort=8080,protocol=TCP]");

@@ -1,7 +1,8 @@
 //! The drift engine: pure values in, an `AppReport` out. No IO, no async, no terminal.
 //!
-//! Desired objects are indexed up front; live objects are fed one at a time (so a scan never
-//! holds two copies of a large cluster), diffed against their desired pair immediately, and
+//! Desired objects are fed first and kept normalized as compact JSON text (a tenth of their
+//! size as a value tree); live objects are fed one at a time, diffed against their desired
+//! pair immediately and dropped, so a scan never holds a large cluster twice. Differences are
 //! classified at the end, when cluster-wide evidence such as HPAs is complete.
 
 pub mod classify;
@@ -10,6 +11,7 @@ pub mod diff;
 pub mod fields;
 pub mod identity;
 pub mod managers;
+pub mod maps;
 pub mod merge_keys;
 pub mod normalize;
 pub mod orphans;
@@ -22,7 +24,6 @@ pub mod time;
 use crate::model::{AppReport, Finding, ResourceKey, ResourceReport, ResourceStatus, SyncStatus};
 use diff::{LiveEvidence, RawDiff};
 use managers::ManagerTable;
-use ownership::OwnershipTrie;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -45,19 +46,24 @@ pub enum EngineError {
     DuplicateDesired { key: String, first: String, second: String },
 }
 
+/// `HashMap` with a fast non-cryptographic hasher: keys are object identities, not input
+/// an attacker chooses to collide.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A desired object and, once its live pair was seen, the comparison.
 struct Desired {
-    object: Value,
+    key: ResourceKey,
+    /// The normalized object as JSON text, parsed again when its live pair arrives.
+    text: Box<str>,
     version: String,
     origin: String,
-    paired: bool,
+    compared: Option<Compared>,
 }
 
 /// A paired resource awaiting classification.
 struct Compared {
-    key: ResourceKey,
     version: String,
     diffs: Vec<RawDiff>,
-    desired_origin: String,
     live_origin: String,
     notes: Vec<String>,
 }
@@ -67,143 +73,132 @@ pub struct Comparator<'c> {
     app: String,
     default_namespace: String,
     now: Option<i64>,
-    desired: HashMap<ResourceKey, Desired>,
-    desired_order: Vec<ResourceKey>,
-    compared: Vec<Compared>,
-    live_seen: HashMap<ResourceKey, String>,
+    /// Desired objects in the order they were given, and where each key sits.
+    desired: Vec<Desired>,
+    index: FastMap<ResourceKey, usize>,
     orphans: Vec<orphans::Candidate>,
-    /// (namespace, kind, name) of workloads a live HPA scales → the HPA's name.
-    hpa_targets: HashMap<(String, String, String), String>,
+    orphan_keys: FastMap<ResourceKey, ()>,
+    /// Workloads a live HPA scales → the HPA's name.
+    hpa_targets: FastMap<ResourceKey, String>,
 }
 
 impl<'c> Comparator<'c> {
-    /// Indexes and normalizes desired state; the same identity twice is an error.
-    pub fn new(
-        config: &'c EngineConfig,
-        app: &str,
-        default_namespace: &str,
-        now: Option<i64>,
-        desired: Vec<Manifest>,
-    ) -> Result<Self, EngineError> {
-        let mut index: HashMap<ResourceKey, Desired> = HashMap::with_capacity(desired.len());
-        let mut order = Vec::with_capacity(desired.len());
-        for Manifest { mut object, origin } in desired {
-            let key = identity::key_of(&object, default_namespace);
-            if let Some(first) = index.get(&key) {
-                return Err(EngineError::DuplicateDesired {
-                    key: key.to_string(),
-                    first: first.origin.clone(),
-                    second: origin,
-                });
-            }
-            let version = identity::version_of(&object);
-            normalize::normalize(&mut object, &key.kind, identity::is_cluster_scoped(&key.kind));
-            order.push(key.clone());
-            index.insert(key, Desired { object, version, origin, paired: false });
-        }
-        Ok(Comparator {
+    /// A comparator for one app; feed it desired objects, then live ones.
+    pub fn new(config: &'c EngineConfig, app: &str, default_namespace: &str, now: Option<i64>) -> Self {
+        Comparator {
             config,
             app: app.to_owned(),
             default_namespace: default_namespace.to_owned(),
             now,
-            desired: index,
-            desired_order: order,
-            compared: Vec::new(),
-            live_seen: HashMap::new(),
+            desired: Vec::new(),
+            index: FastMap::default(),
             orphans: Vec::new(),
-            hpa_targets: HashMap::new(),
-        })
+            orphan_keys: FastMap::default(),
+            hpa_targets: FastMap::default(),
+        }
+    }
+
+    /// Indexes and normalizes one desired object; the same identity twice is an error.
+    pub fn add_desired(&mut self, manifest: Manifest) -> Result<(), EngineError> {
+        let Manifest { mut object, origin } = manifest;
+        let key = identity::key_of(&object, &self.default_namespace);
+        if let Some(first) = self.index.get(&key) {
+            let first = self.desired[*first].origin.clone();
+            return Err(EngineError::DuplicateDesired { key: key.to_string(), first, second: origin });
+        }
+        let version = identity::version_of(&object);
+        normalize::normalize(&mut object, &key.kind, identity::is_cluster_scoped(&key.kind));
+        // serde_json's writer, not `Display`: the formatter adapter costs a third more.
+        let text = serde_json::to_string(&object).unwrap_or_default().into_boxed_str();
+        self.index.insert(key.clone(), self.desired.len());
+        self.desired.push(Desired { key, text, version, origin, compared: None });
+        Ok(())
     }
 
     /// Compares one live object with its desired pair (or keeps it as an orphan candidate).
     pub fn observe_live(&mut self, manifest: Manifest) {
         let Manifest { mut object, origin } = manifest;
         let key = identity::key_of(&object, &self.default_namespace);
-        if self.live_seen.contains_key(&key) {
-            // Overlapping snapshot files: the first copy wins, consistently.
-            return;
-        }
-        self.live_seen.insert(key.clone(), origin.clone());
         if key.kind == "HorizontalPodAutoscaler" {
             self.note_hpa(&key, &object);
         }
-        let Some(desired) = self.desired.get_mut(&key) else {
-            if let Some(candidate) = orphans::candidate(&key, &object, &self.app, &self.config.managers, origin) {
+        let Some(&slot) = self.index.get(&key) else {
+            // Overlapping snapshot files: the first copy wins, consistently.
+            if !self.orphan_keys.contains_key(&key)
+                && let Some(candidate) = orphans::candidate(&key, &object, &self.app, &self.config.managers, origin)
+            {
+                self.orphan_keys.insert(key, ());
                 self.orphans.push(candidate);
             }
             return;
         };
-        desired.paired = true;
+        let desired = &mut self.desired[slot];
+        if desired.compared.is_some() {
+            return;
+        }
         let removed = normalize::normalize(&mut object, &key.kind, identity::is_cluster_scoped(&key.kind));
-        let ownership = removed
-            .managed_fields
-            .as_ref()
-            .and_then(|fields| OwnershipTrie::from_managed_fields(fields, &self.config.managers));
         let evidence = LiveEvidence {
             kind: &key.kind,
-            ownership: ownership.as_ref(),
+            managed_fields: removed.managed_fields.as_ref(),
+            managers: &self.config.managers,
             last_applied: removed.last_applied.as_deref(),
             opaque_data: matches!(key.kind.as_str(), "ConfigMap" | "Secret"),
             builtin_kind: identity::is_builtin_group(&key.group),
         };
-        let diffs = diff::diff_objects(&desired.object, &object, &evidence);
+        // Text written by `add_desired` from a value always parses back.
+        let desired_object: Value = serde_json::from_str(&desired.text).unwrap_or_default();
+        // Paired: the text is not needed again.
+        desired.text = Box::default();
+        let diffs = diff::diff_objects(&desired_object, &object, &evidence);
         let mut notes = Vec::new();
-        if ownership.is_none() {
+        if !evidence.has_ownership() {
             notes.push(
                 "live copy has no managedFields: fields added out of band cannot be attributed \
                  (capture with `kubectl get -o yaml --show-managed-fields`)"
                     .to_owned(),
             );
         }
-        self.compared.push(Compared {
-            version: identity::version_of(&object),
-            key,
-            diffs,
-            desired_origin: desired.origin.clone(),
-            live_origin: origin,
-            notes,
-        });
+        desired.compared = Some(Compared { version: identity::version_of(&object), diffs, live_origin: origin, notes });
     }
 
     fn note_hpa(&mut self, key: &ResourceKey, hpa: &Value) {
         let target = hpa.get("spec").and_then(|s| s.get("scaleTargetRef"));
         let field = |name: &str| target.and_then(|t| t.get(name)).and_then(Value::as_str);
         if let (Some(kind), Some(name)) = (field("kind"), field("name")) {
-            let target = (key.namespace.clone(), kind.to_owned(), name.to_owned());
-            self.hpa_targets.insert(target, key.name.clone());
+            let group = identity::split_api_version(field("apiVersion").unwrap_or("apps/v1")).0;
+            let workload = ResourceKey {
+                group: group.to_owned(),
+                kind: kind.to_owned(),
+                namespace: key.namespace.clone(),
+                name: name.to_owned(),
+            };
+            self.hpa_targets.insert(workload, key.name.clone());
         }
     }
 
     /// Classifies everything observed and builds the app's report.
     pub fn finish(self) -> AppReport {
-        let mut by_key: HashMap<ResourceKey, ResourceReport> = HashMap::new();
-        for compared in self.compared {
-            let hpa = self
-                .hpa_targets
-                .get(&(compared.key.namespace.clone(), compared.key.kind.clone(), compared.key.name.clone()))
-                .map(String::as_str);
-            let ctx = classify::Context { key: &compared.key, now: self.now, hpa };
+        let mut resources = Vec::with_capacity(self.desired.len() + self.orphans.len());
+        for desired in self.desired {
+            let Some(compared) = desired.compared else {
+                let mut report =
+                    resource_report(&desired.key, desired.version, vec![orphans::missing_finding(&desired.key)]);
+                report.status = ResourceStatus::Missing;
+                report.desired_source = Some(desired.origin);
+                resources.push(report);
+                continue;
+            };
+            let hpa = self.hpa_targets.get(&desired.key).map(String::as_str);
+            let ctx = classify::Context { key: &desired.key, now: self.now, hpa };
             let mut findings: Vec<Finding> =
                 compared.diffs.into_iter().map(|raw| classify::classify(raw, &ctx)).collect();
             // What needs action first, most severe first; otherwise object order.
             findings.sort_by_key(|f| (!f.needs_action(), std::cmp::Reverse(f.severity)));
-            let mut report = resource_report(&compared.key, compared.version, findings);
-            report.desired_source = Some(compared.desired_origin);
+            let mut report = resource_report(&desired.key, compared.version, findings);
+            report.desired_source = Some(desired.origin);
             report.live_source = Some(compared.live_origin);
             report.notes = compared.notes;
-            by_key.insert(compared.key, report);
-        }
-        let mut resources = Vec::with_capacity(self.desired_order.len() + self.orphans.len());
-        let mut desired = self.desired;
-        for key in &self.desired_order {
-            if let Some(report) = by_key.remove(key) {
-                resources.push(report);
-            } else if let Some(entry) = desired.remove(key).filter(|d| !d.paired) {
-                let mut report = resource_report(key, entry.version, vec![orphans::missing_finding(key)]);
-                report.status = ResourceStatus::Missing;
-                report.desired_source = Some(entry.origin);
-                resources.push(report);
-            }
+            resources.push(report);
         }
         for candidate in self.orphans {
             let finding = orphans::orphan_finding(&candidate, &self.app);
@@ -253,7 +248,10 @@ pub fn compare_app(
     desired: Vec<Manifest>,
     live: Vec<Manifest>,
 ) -> Result<AppReport, EngineError> {
-    let mut comparator = Comparator::new(config, app, default_namespace, now, desired)?;
+    let mut comparator = Comparator::new(config, app, default_namespace, now);
+    for manifest in desired {
+        comparator.add_desired(manifest)?;
+    }
     for manifest in live {
         comparator.observe_live(manifest);
     }

@@ -3,6 +3,7 @@
 //! noise (`protocol: TCP`), and fold equivalent spellings (Secret `stringData`) together.
 //! Runs in place on owned values: no copies of the object tree.
 
+use crate::engine::maps::lookup;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value};
@@ -88,7 +89,7 @@ fn fold_secret_data(root: &mut Map<String, Value>) {
 
 /// One walk for the rules that apply anywhere in the tree.
 fn normalize_tree(map: &mut Map<String, Value>) {
-    if map.get("creationTimestamp").is_some_and(Value::is_null) {
+    if lookup(map, "creationTimestamp").is_some_and(Value::is_null) {
         map.remove("creationTimestamp");
     }
     for (key, value) in map.iter_mut() {

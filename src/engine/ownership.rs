@@ -55,6 +55,9 @@ struct Node<'m> {
     next_sibling: u32,
     /// Bit `i` set: entry `i` owns this node itself (a leaf `{}` or a `.` marker).
     owners: u64,
+    /// The entry whose field set created this node: its children come from one JSON object
+    /// (unique keys), so while that entry is inserted no sibling search is needed.
+    created_by: u16,
 }
 
 const NONE: u32 = u32::MAX;
@@ -82,11 +85,14 @@ impl<'m> OwnershipTrie<'m> {
         if list.is_empty() {
             return None;
         }
-        let mut trie = OwnershipTrie {
-            nodes: Vec::with_capacity(256),
-            entries: Vec::with_capacity(list.len()),
-        };
-        trie.nodes.push(Node { element: Element::Root, first_child: NONE, next_sibling: NONE, owners: 0 });
+        let mut trie = OwnershipTrie { nodes: Vec::with_capacity(256), entries: Vec::with_capacity(list.len()) };
+        trie.nodes.push(Node {
+            element: Element::Root,
+            first_child: NONE,
+            next_sibling: NONE,
+            owners: 0,
+            created_by: u16::MAX,
+        });
         for item in list.iter().take(MAX_ENTRIES) {
             let Some(manager) = item.get("manager").and_then(Value::as_str) else {
                 continue;
@@ -125,7 +131,7 @@ impl<'m> OwnershipTrie<'m> {
             let Some(element) = parse_element(key) else {
                 continue;
             };
-            let child = self.child_or_insert(node, key, element);
+            let child = self.child_or_insert(node, key, element, entry);
             match subset {
                 Value::Object(inner) => self.insert_set(child, inner, entry),
                 _ => self.add_owner(child, entry),
@@ -150,15 +156,17 @@ impl<'m> OwnershipTrie<'m> {
         })
     }
 
-    fn child_or_insert(&mut self, node: NodeId, key: &'m str, element: Element<'m>) -> NodeId {
-        let existing = self.children(node).find(|(_, child)| same_element(&child.element, key)).map(|(id, _)| id);
-        if let Some(id) = existing {
-            return id;
+    fn child_or_insert(&mut self, node: NodeId, key: &'m str, element: Element<'m>, entry: u16) -> NodeId {
+        if self.nodes[node as usize].created_by != entry {
+            let existing = self.children(node).find(|(_, child)| same_element(&child.element, key)).map(|(id, _)| id);
+            if let Some(id) = existing {
+                return id;
+            }
         }
         let id = self.nodes.len() as u32;
         let parent = &mut self.nodes[node as usize];
         let next_sibling = std::mem::replace(&mut parent.first_child, id);
-        self.nodes.push(Node { element, first_child: NONE, next_sibling, owners: 0 });
+        self.nodes.push(Node { element, first_child: NONE, next_sibling, owners: 0, created_by: entry });
         id
     }
 
@@ -170,7 +178,9 @@ impl<'m> OwnershipTrie<'m> {
     /// The node of a keyed list item whose `k:` text the caller could spell exactly (merge
     /// keys are written with sorted field names); avoids parsing every `k:` key of the list.
     pub fn item_by_key_text(&self, node: NodeId, key_text: &str) -> Option<NodeId> {
-        self.children(node).find(|(_, c)| matches!(&c.element, Element::Key(raw, _) if *raw == key_text)).map(|(id, _)| id)
+        self.children(node)
+            .find(|(_, c)| matches!(&c.element, Element::Key(raw, _) if *raw == key_text))
+            .map(|(id, _)| id)
     }
 
     /// The node of the list item `item` at `index` under list node `node`.
@@ -374,6 +384,9 @@ mod tests {
     #[test]
     fn objects_without_managed_fields_have_no_trie() {
         let object = json!({"metadata": {"name": "x"}});
-        assert!(OwnershipTrie::from_managed_fields(&object["metadata"]["managedFields"], &ManagerTable::default()).is_none());
+        assert!(
+            OwnershipTrie::from_managed_fields(&object["metadata"]["managedFields"], &ManagerTable::default())
+                .is_none()
+        );
     }
 }

@@ -74,12 +74,12 @@ pub fn load_path(path: &Path) -> Result<Vec<Manifest>, LoadError> {
 }
 
 /// Streams the manifests under `path` to `sink` in file order, parsing a batch of files on
-/// every core at a time so a large snapshot is never held twice in memory.
+/// every core at a time. Batches are bounded in bytes, not files, so a snapshot of a few huge
+/// `kind: List` files is never held whole in memory.
 pub fn for_each_manifest(path: &Path, mut sink: impl FnMut(Manifest)) -> Result<(), LoadError> {
     let files = manifest_files(path)?;
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    const FILES_PER_WORKER: usize = 16;
-    for batch in files.chunks(workers * FILES_PER_WORKER) {
+    for batch in batches(&files, workers) {
         let per_worker = batch.len().div_ceil(workers);
         let parsed: Vec<Result<Vec<Manifest>, LoadError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = batch
@@ -96,6 +96,27 @@ pub fn for_each_manifest(path: &Path, mut sink: impl FnMut(Manifest)) -> Result<
         }
     }
     Ok(())
+}
+
+/// Splits `files` into runs of about `BATCH_BYTES` of YAML (at least one file per worker).
+fn batches(files: &[PathBuf], workers: usize) -> Vec<&[PathBuf]> {
+    /// Parsed objects take several times their text size; 2 MiB of text per worker keeps a
+    /// batch in the tens of megabytes.
+    const BATCH_BYTES: u64 = 2 * 1024 * 1024;
+    let mut batches = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (index, file) in files.iter().enumerate() {
+        bytes += std::fs::metadata(file).map_or(0, |m| m.len());
+        let count = index + 1 - start;
+        if bytes >= BATCH_BYTES * workers as u64 && count >= workers {
+            batches.push(&files[start..=index]);
+            (start, bytes) = (index + 1, 0);
+        }
+    }
+    if start < files.len() {
+        batches.push(&files[start..]);
+    }
+    batches
 }
 
 /// Parses one file.

@@ -6,9 +6,6 @@ pub mod files;
 pub mod render;
 pub mod samples;
 
-use crate::engine::Manifest;
-use std::path::Path;
-
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     #[error(transparent)]
@@ -17,12 +14,4 @@ pub enum SourceError {
     Render(#[from] render::RenderError),
     #[error(transparent)]
     Sample(#[from] samples::SampleError),
-}
-
-/// Desired state from `--desired PATH`: rendered when it is a Kustomize root, else read.
-pub fn load_desired(path: &Path, kubectl: &str) -> Result<Vec<Manifest>, SourceError> {
-    if render::is_kustomization(path) {
-        return Ok(render::kustomize(path, kubectl)?);
-    }
-    Ok(files::load_path(path)?)
 }

@@ -1,0 +1,25 @@
+//! Lookups tuned for Kubernetes objects, whose maps mostly hold a handful of keys: a short
+//! linear scan beats hashing the key with SipHash.
+
+use serde_json::{Map, Value};
+
+const LINEAR_UP_TO: usize = 16;
+
+pub fn lookup<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
+    if map.len() <= LINEAR_UP_TO { map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v) } else { map.get(key) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn finds_keys_in_small_and_large_maps() {
+        let small = json!({"a": 1, "b": 2});
+        let large: Map<String, Value> = (0..40).map(|i| (format!("k{i}"), json!(i))).collect();
+        assert_eq!(small.as_object().and_then(|m| lookup(m, "b")), Some(&json!(2)));
+        assert_eq!(lookup(&large, "k33"), Some(&json!(33)));
+        assert_eq!(lookup(&large, "nope"), None);
+    }
+}
