@@ -339,3 +339,44 @@ fn kustomize_directories_are_rendered_and_render_failures_are_clear() {
     let broken = run(kdrift().arg("scan").arg("--desired").arg(dir.path().join("broken")).arg("--live").arg(&live));
     assert_one_line_error(&broken, &["kubectl kustomize", "failed"]);
 }
+
+#[test]
+fn secret_values_never_appear_in_any_output() {
+    // "hunter2" in Git (as stringData), "s3cr3t-live" live; both also in last-applied.
+    let desired = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\nstringData:\n  password: hunter2\n  user: app\n";
+    let live = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{\"stringData\":{\"password\":\"hunter2\"}}'\n  managedFields:\n  - manager: kubectl-edit\n    operation: Update\n    time: \"2026-06-01T00:00:00Z\"\n    fieldsType: FieldsV1\n    fieldsV1: {f:data: {f:password: {}}}\ndata:\n  password: czNjcjN0LWxpdmU=\n  user: YXBw\ntype: Opaque\n";
+    let dir = tree(&[("desired/secret.yaml", desired), ("live/secret.yaml", live)]);
+    let forbidden = ["hunter2", "aHVudGVyMg", "s3cr3t-live", "czNjcjN0LWxpdmU", "YXBw"];
+    let mut outputs = Vec::new();
+    for format in ["text", "json", "markdown"] {
+        let result = run(kdrift()
+            .arg("scan")
+            .arg("--desired")
+            .arg(dir.path().join("desired"))
+            .arg("--live")
+            .arg(dir.path().join("live"))
+            .args(["-o", format]));
+        assert_eq!(result.code, 1, "{format}: a changed secret key is drift: {}", result.stdout);
+        outputs.push((format.to_owned(), result.stdout + &result.stderr));
+    }
+    for full in [false, true] {
+        let mut command = kdrift();
+        command.arg("diff").arg("--desired").arg(dir.path().join("desired")).arg("--live").arg(dir.path().join("live"));
+        if full {
+            command.arg("--full");
+        }
+        let result = run(&mut command);
+        outputs.push((format!("diff full={full}"), result.stdout + &result.stderr));
+    }
+    for (name, output) in &outputs {
+        for secret in forbidden {
+            assert!(!output.contains(secret), "{name} leaks '{secret}':\n{output}");
+        }
+    }
+    let json: Value = serde_json::from_str(&outputs[1].1).expect("json");
+    let findings = &json["apps"][0]["resources"][0]["findings"];
+    assert_eq!(findings.as_array().map(Vec::len), Some(1), "only the changed key is a finding: {findings}");
+    assert_eq!(findings[0]["path"], "/data/password");
+    assert_ne!(findings[0]["desired"], findings[0]["live"], "differing masks keep the change visible");
+    assert!(outputs[3].1.contains("++++++++"), "diff shows masks: {}", outputs[3].1);
+}

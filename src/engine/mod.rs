@@ -8,6 +8,8 @@
 pub mod classify;
 pub mod defaults;
 pub mod diff;
+#[cfg(test)]
+mod diff_tests;
 pub mod fields;
 pub mod identity;
 pub mod managers;

@@ -1,0 +1,223 @@
+//! Unit tests of the diff walk's rules (DESIGN §3), each on the smallest realistic object with
+//! real manager names and field shapes.
+
+use crate::engine::diff::{Change, LiveEvidence, Provenance, RawDiff, diff_objects};
+use crate::engine::managers::ManagerTable;
+use crate::engine::normalize::normalize;
+use crate::model::ManagerClass;
+use serde_json::{Value, json};
+
+/// Normalizes both sides as the engine does and diffs them.
+fn diff(kind: &str, desired: Value, live: Value) -> Vec<RawDiff> {
+    diff_with(kind, desired, live, true)
+}
+
+fn diff_with(kind: &str, mut desired: Value, mut live: Value, builtin: bool) -> Vec<RawDiff> {
+    normalize(&mut desired, kind, false);
+    let removed = normalize(&mut live, kind, false);
+    let managers = ManagerTable::default();
+    let evidence = LiveEvidence {
+        kind,
+        managed_fields: removed.managed_fields.as_ref(),
+        managers: &managers,
+        last_applied: removed.last_applied.as_deref(),
+        opaque_data: matches!(kind, "ConfigMap" | "Secret"),
+        builtin_kind: builtin,
+    };
+    diff_objects(&desired, &live, &evidence)
+}
+
+fn deployment(containers: Value) -> Value {
+    json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "checkout-api", "namespace": "prod"},
+        "spec": {"template": {"spec": {"containers": containers}}}})
+}
+
+fn managed(mut object: Value, entries: Value) -> Value {
+    object["metadata"]["managedFields"] = entries;
+    object
+}
+
+fn entry(manager: &str, fields: Value) -> Value {
+    json!({"manager": manager, "operation": "Update", "apiVersion": "apps/v1", "time": "2026-04-26T08:10:00Z",
+        "fieldsType": "FieldsV1", "fieldsV1": fields})
+}
+
+fn paths(diffs: &[RawDiff]) -> Vec<&str> {
+    diffs.iter().map(|d| d.pointer.as_str()).collect()
+}
+
+#[test]
+fn containers_match_by_name_not_position() {
+    let desired = deployment(json!([{"name": "app", "image": "a:1"}, {"name": "proxy", "image": "envoy:1"}]));
+    let live = deployment(json!([{"name": "proxy", "image": "envoy:1"}, {"name": "app", "image": "a:2"}]));
+    let diffs = diff("Deployment", desired, live);
+    assert_eq!(paths(&diffs), ["/spec/template/spec/containers/1/image"], "live index of the app container");
+    assert_eq!(diffs[0].display, "spec.template.spec.containers[name=app].image");
+    assert_eq!((diffs[0].desired.clone(), diffs[0].live.clone()), (Some(json!("a:1")), Some(json!("a:2"))));
+}
+
+#[test]
+fn absent_null_and_empty_collections_are_equal() {
+    let desired = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "labels": {}},
+        "data": {"a": "b"}, "binaryData": null});
+    let live = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "annotations": {}},
+        "data": {"a": "b"}, "immutable": null});
+    assert!(diff("ConfigMap", desired, live).is_empty());
+}
+
+#[test]
+fn served_api_version_is_not_drift() {
+    let desired = json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h"}});
+    let live = json!({"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h"}});
+    assert!(diff("HorizontalPodAutoscaler", desired, live).is_empty());
+}
+
+#[test]
+fn config_map_payloads_compare_as_exact_strings() {
+    let desired = json!({"kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"RATIO": "1"}});
+    let live = json!({"kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"RATIO": "1.0"}});
+    assert_eq!(paths(&diff("ConfigMap", desired, live)), ["/data/RATIO"]);
+}
+
+#[test]
+fn numbers_and_numeric_strings_are_equal_outside_payloads() {
+    let desired = deployment(json!([{"name": "app", "ports": [{"containerPort": "8080"}]}]));
+    let live = deployment(json!([{"name": "app", "ports": [{"containerPort": 8080, "protocol": "TCP"}]}]));
+    assert!(diff("Deployment", desired, live).is_empty());
+}
+
+#[test]
+fn a_field_git_sets_but_live_lacks_is_desired_only() {
+    let desired = deployment(json!([{"name": "app", "image": "a:1", "args": ["--port=8080"]}]));
+    let live = deployment(json!([{"name": "app", "image": "a:1"}]));
+    let diffs = diff("Deployment", desired, live);
+    assert_eq!(paths(&diffs), ["/spec/template/spec/containers/0/args"]);
+    assert_eq!(diffs[0].change, Change::DesiredOnly);
+}
+
+#[test]
+fn scalar_lists_change_as_a_whole() {
+    let desired = deployment(json!([{"name": "app", "args": ["--a", "--b"]}]));
+    let live = deployment(json!([{"name": "app", "args": ["--a", "--b", "--debug"]}]));
+    let diffs = diff("Deployment", desired, live);
+    assert_eq!(paths(&diffs), ["/spec/template/spec/containers/0/args"]);
+    assert_eq!(diffs[0].live, Some(json!(["--a", "--b", "--debug"])));
+}
+
+#[test]
+fn crd_lists_are_positional_even_with_familiar_names() {
+    let desired =
+        json!({"kind": "Widget", "metadata": {"name": "w"}, "spec": {"containers": [{"name": "a"}, {"name": "b"}]}});
+    let live =
+        json!({"kind": "Widget", "metadata": {"name": "w"}, "spec": {"containers": [{"name": "b"}, {"name": "a"}]}});
+    let diffs = diff_with("Widget", desired, live, false);
+    assert_eq!(paths(&diffs), ["/spec/containers/0/name", "/spec/containers/1/name"]);
+}
+
+#[test]
+fn env_added_by_a_person_is_drift_attributed_to_them() {
+    let desired = deployment(json!([{"name": "app", "env": [{"name": "LOG_LEVEL", "value": "info"}]}]));
+    let live = managed(
+        deployment(
+            json!([{"name": "app", "env": [{"name": "LOG_LEVEL", "value": "info"}, {"name": "DEBUG", "value": "1"}]}]),
+        ),
+        json!([entry(
+            "kubectl-set",
+            json!({"f:spec": {"f:template": {"f:spec": {"f:containers": {"k:{\"name\":\"app\"}": {
+            "f:env": {"k:{\"name\":\"DEBUG\"}": {".": {}, "f:name": {}, "f:value": {}}}}}}}}})
+        )]),
+    );
+    let diffs = diff("Deployment", desired, live);
+    assert_eq!(paths(&diffs), ["/spec/template/spec/containers/0/env/1"], "one finding for the whole env var");
+    assert_eq!(diffs[0].change, Change::LiveOnly);
+    let owner = diffs[0].owner.as_ref().expect("attributed");
+    assert_eq!((owner.manager.as_str(), owner.class), ("kubectl-set", ManagerClass::Human));
+}
+
+#[test]
+fn a_label_git_removed_but_the_gitops_manager_set_is_drift() {
+    let desired = json!({"kind": "ConfigMap", "metadata": {"name": "c", "labels": {"app": "a"}}});
+    let mut live = managed(
+        json!({"kind": "ConfigMap", "metadata": {"name": "c", "labels": {"app": "a", "tier": "backend"}}}),
+        json!([entry("argocd-controller", json!({"f:metadata": {"f:labels": {".": {}, "f:app": {}, "f:tier": {}}}}))]),
+    );
+    live["metadata"]["annotations"] = json!({"kubectl.kubernetes.io/last-applied-configuration":
+        "{\"kind\":\"ConfigMap\",\"metadata\":{\"labels\":{\"app\":\"a\",\"tier\":\"backend\"},\"name\":\"c\"}}"});
+    let diffs = diff("ConfigMap", desired, live);
+    assert_eq!(paths(&diffs), ["/metadata/labels/tier"]);
+    assert_eq!(diffs[0].provenance, Provenance::Managed);
+    assert_eq!(diffs[0].owner.as_ref().map(|o| o.class), Some(ManagerClass::Gitops));
+}
+
+#[test]
+fn a_gitops_owned_field_missing_from_its_applied_configuration_was_injected() {
+    let desired = json!({"kind": "ConfigMap", "metadata": {"name": "c"}});
+    let mut live = managed(
+        json!({"kind": "ConfigMap", "metadata": {"name": "c", "annotations": {"policy.example.com/tier": "baseline"}}}),
+        json!([entry(
+            "argocd-controller",
+            json!({"f:metadata": {"f:annotations": {".": {}, "f:policy.example.com/tier": {}}}})
+        )]),
+    );
+    live["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] =
+        json!("{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"}}");
+    let diffs = diff("ConfigMap", desired, live);
+    assert_eq!(paths(&diffs), ["/metadata/annotations/policy.example.com~1tier"]);
+    assert_eq!(diffs[0].provenance, Provenance::InjectedAtAdmission);
+}
+
+#[test]
+fn controller_owned_and_unowned_live_fields_are_not_drift() {
+    let desired = json!({"kind": "ConfigMap", "metadata": {"name": "c"}});
+    let live = managed(
+        json!({"kind": "ConfigMap", "metadata": {"name": "c", "finalizers": ["example.com/protect"],
+            "annotations": {"example.com/defaulted": "x"}}}),
+        json!([entry(
+            "kube-controller-manager",
+            json!({"f:metadata": {"f:finalizers": {"v:\"example.com/protect\"": {}}}})
+        )]),
+    );
+    assert!(diff("ConfigMap", desired, live).is_empty());
+}
+
+#[test]
+fn without_managed_fields_only_last_applied_proves_a_removal() {
+    let desired = json!({"kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}});
+    let live = json!({"kind": "ConfigMap", "metadata": {"name": "c", "annotations": {
+            "kubectl.kubernetes.io/last-applied-configuration": "{\"data\":{\"a\":\"1\",\"b\":\"2\"}}"}},
+        "data": {"a": "1", "b": "2", "c": "3"}});
+    let diffs = diff("ConfigMap", desired, live);
+    assert_eq!(paths(&diffs), ["/data/b"], "b was applied from Git before; c cannot be attributed");
+    assert_eq!(diffs[0].provenance, Provenance::LastApplied);
+}
+
+#[test]
+fn kubectl_scale_is_a_person_on_the_scale_subresource() {
+    let desired = json!({"kind": "Deployment", "metadata": {"name": "d"}, "spec": {"replicas": 3}});
+    let live = managed(
+        json!({"kind": "Deployment", "metadata": {"name": "d"}, "spec": {"replicas": 8}}),
+        json!([{"manager": "kubectl", "operation": "Update", "subresource": "scale", "time": "2026-06-01T00:00:00Z",
+            "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:replicas": {}}}}]),
+    );
+    let diffs = diff("Deployment", desired, live);
+    let owner = diffs[0].owner.as_ref().expect("attributed");
+    assert_eq!(
+        (owner.manager.as_str(), owner.class, owner.subresource.as_deref()),
+        ("kubectl", ManagerClass::Human, Some("scale"))
+    );
+}
+
+#[test]
+fn server_defaults_owned_by_a_client_side_apply_are_not_drift() {
+    let desired = deployment(json!([{"name": "app", "image": "a:1"}]));
+    let live = managed(
+        deployment(json!([{"name": "app", "image": "a:1", "imagePullPolicy": "IfNotPresent",
+            "terminationMessagePath": "/dev/termination-log"}])),
+        json!([entry(
+            "argocd-controller",
+            json!({"f:spec": {"f:template": {"f:spec": {"f:containers": {"k:{\"name\":\"app\"}": {
+            ".": {}, "f:image": {}, "f:imagePullPolicy": {}, "f:name": {}, "f:terminationMessagePath": {}}}}}}})
+        )]),
+    );
+    assert!(diff("Deployment", desired, live).is_empty());
+}
