@@ -10,3 +10,4 @@ pub mod engine;
 pub mod model;
 pub mod report;
 pub mod sources;
+pub mod theme;

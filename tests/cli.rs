@@ -213,6 +213,19 @@ fn diff_marks_equal_values_in_other_spellings_as_equal() {
 }
 
 #[test]
+fn colour_marks_owners_by_class_when_asked() {
+    let result = run(kdrift().args(["diff", "--sample", "checkout-api", "--width", "140", "--color", "always"]));
+    let memory = result.stdout.lines().find(|l| l.contains("memory: 2Gi")).expect("memory row");
+    // The theme's human colour (bright red, SGR 91) on the gutter; the changed row in yellow.
+    assert!(memory.contains("\x1b[91mhuman kubectl-edit 43d\x1b[0m"), "{memory:?}");
+    assert!(memory.starts_with("\x1b[33m"), "{memory:?}");
+    let replicas = result.stdout.lines().find(|l| l.contains("replicas: 9")).expect("replicas row");
+    assert!(replicas.contains("\x1b[36mctrl kube-controller-manager"), "controller colour: {replicas:?}");
+    let plain = run(kdrift().args(["diff", "--sample", "checkout-api", "--color", "never"]));
+    assert!(!plain.stdout.contains('\x1b'));
+}
+
+#[test]
 fn diff_of_an_unknown_resource_is_an_error() {
     let dir = fixture("worked-example");
     let result = run(kdrift()

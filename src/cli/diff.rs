@@ -5,7 +5,6 @@ use crate::cli::{CliError, DiffArgs, EXIT_CLEAN, EXIT_DRIFT};
 use crate::engine::{EngineConfig, Manifest, identity, normalize};
 use crate::model::{ResourceKey, ResourceReport, ResourceStatus};
 use crate::report::diff_view::{DiffOptions, render_resource};
-use crate::report::style::Style;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -36,8 +35,12 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
         }
     };
     let app = input::compare(input, &EngineConfig::default(), keep)?;
-    let options =
-        DiffOptions { style: Style::detect(), width: args.width.or_else(columns).unwrap_or(160), full: args.full, now };
+    let options = DiffOptions {
+        style: args.color.style(),
+        width: args.width.or_else(columns).unwrap_or(160),
+        full: args.full,
+        now,
+    };
     let shown: Vec<&ResourceReport> = app
         .resources
         .iter()

@@ -59,6 +59,26 @@ pub struct SourceArgs {
     pub kubectl: String,
 }
 
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    pub fn style(self) -> crate::report::style::Style {
+        use crate::report::style::Style;
+        match self {
+            ColorChoice::Auto => Style::detect(),
+            ColorChoice::Always => Style { color: true },
+            ColorChoice::Never => Style::plain(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Text,
@@ -76,6 +96,9 @@ pub struct ScanArgs {
     /// Exit 0 even when drift needs action (by default such drift exits 1).
     #[arg(long)]
     pub no_exit_code: bool,
+    /// Colour the text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +117,9 @@ pub struct DiffArgs {
     /// Exit 1 when drift needs action, as `scan` does.
     #[arg(long)]
     pub exit_code: bool,
+    /// Colour the output (removed/added lines, owners by class).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, thiserror::Error)]

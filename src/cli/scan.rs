@@ -15,7 +15,7 @@ pub fn run(args: &ScanArgs) -> Result<i32, CliError> {
         OutputFormat::Json => json::render(&report) + "\n",
         OutputFormat::Markdown => markdown::render(&report),
         OutputFormat::Text => {
-            text::render(&report, &text::TextOptions { style: Style::detect(), source: source_label })
+            text::render(&report, &text::TextOptions { style: args.color.style(), source: source_label })
         }
     };
     std::io::stdout().write_all(rendered.as_bytes())?;

@@ -6,6 +6,7 @@ use crate::engine::time::{parse_rfc3339, short_age};
 use crate::model::{Finding, ManagerClass, ResourceReport};
 use crate::report::style::Style;
 use crate::report::yaml_lines::{YamlLine, render};
+use crate::theme::{Color, Theme};
 use serde_json::{Map, Value};
 use similar::{DiffOp, TextDiff};
 use std::fmt::Write as _;
@@ -130,9 +131,8 @@ fn line_pair(
     layout: &Layout,
     options: &DiffOptions,
 ) -> String {
-    let gutter = gutter(&right[r], resource, options.now);
-    let row = layout.numbered_row(Some((l + 1, &left[l].text)), " ", Some((r + 1, &right[r].text)), " ", &gutter);
-    format!("{row}\n")
+    let sides = layout.sides(Some((l + 1, &left[l].text)), " ", Some((r + 1, &right[r].text)), " ");
+    finish_row(sides, None, gutter(&right[r], resource, options.now), layout, options.style)
 }
 
 fn equivalent_row(
@@ -143,9 +143,9 @@ fn equivalent_row(
     layout: &Layout,
     options: &DiffOptions,
 ) -> String {
-    let row =
-        layout.numbered_row(Some((l + 1, &left[l].text)), "≈", Some((r + 1, &right[r].text)), "≈", "equal by value");
-    format!("{}\n", options.style.dim(&row))
+    let sides = layout.sides(Some((l + 1, &left[l].text)), "≈", Some((r + 1, &right[r].text)), "≈");
+    let note = Some(Gutter { text: "equal by value".to_owned(), class: None });
+    finish_row(sides, Some(Theme::builtin().equivalent), note, layout, options.style)
 }
 
 fn changed_row(
@@ -155,30 +155,33 @@ fn changed_row(
     layout: &Layout,
     options: &DiffOptions,
 ) -> String {
-    let style = options.style;
-    let gutter = right.map(|(lines, i)| gutter(&lines[i], resource, options.now)).unwrap_or_default();
-    let row = layout.numbered_row(
+    let gutter = right.and_then(|(lines, i)| gutter(&lines[i], resource, options.now));
+    let sides = layout.sides(
         left.map(|(lines, i)| (i + 1, lines[i].text.as_str())),
         if left.is_some() { "-" } else { " " },
         right.map(|(lines, i)| (i + 1, lines[i].text.as_str())),
         if right.is_some() { "+" } else { " " },
-        &gutter,
     );
-    let painted = match (left.is_some(), right.is_some()) {
-        (true, false) => style.paint("31", &row),
-        (false, true) => style.paint("32", &row),
-        _ => style.paint("33", &row),
+    let theme = Theme::builtin();
+    let color = match (left.is_some(), right.is_some()) {
+        (true, false) => theme.removed,
+        (false, true) => theme.added,
+        _ => theme.changed,
     };
-    format!("{painted}\n")
+    finish_row(sides, Some(color), gutter, layout, options.style)
 }
 
-/// "human kubectl-edit 43d" for a live line inside a finding's path; empty otherwise.
-fn gutter(line: &YamlLine, resource: &ResourceReport, now: Option<i64>) -> String {
-    let Some(finding) = owning_finding(&line.pointer, &resource.findings) else {
-        return String::new();
-    };
+/// The owner column of a row: its text and, when known, the owner's class for colour.
+struct Gutter {
+    text: String,
+    class: Option<ManagerClass>,
+}
+
+/// "human kubectl-edit 43d" for a live line inside a finding's path; `None` otherwise.
+fn gutter(line: &YamlLine, resource: &ResourceReport, now: Option<i64>) -> Option<Gutter> {
+    let finding = owning_finding(&line.pointer, &resource.findings)?;
     let Some(owner) = &finding.owner else {
-        return format!("{} (no owner recorded)", finding.category.as_str());
+        return Some(Gutter { text: format!("{} (no owner recorded)", finding.category.as_str()), class: None });
     };
     let age = match (owner.time.as_deref().and_then(parse_rfc3339), now) {
         (Some(then), Some(now)) => format!(" {}", short_age(now - then)),
@@ -191,7 +194,33 @@ fn gutter(line: &YamlLine, resource: &ResourceReport, now: Option<i64>) -> Strin
         ManagerClass::Webhook => "hook",
         ManagerClass::Unknown => "???",
     };
-    format!("{tag} {}{age}", manager_label(owner))
+    Some(Gutter { text: format!("{tag} {}{age}", manager_label(owner)), class: Some(owner.class) })
+}
+
+/// A finished row: the sides painted with `sides_color`, the gutter with its owner's colour.
+fn finish_row(
+    sides: String,
+    sides_color: Option<Color>,
+    gutter: Option<Gutter>,
+    layout: &Layout,
+    style: Style,
+) -> String {
+    let paint = |text: &str| match sides_color {
+        Some(color) => style.color(color, text),
+        None => text.to_owned(),
+    };
+    match gutter {
+        None => format!("{}\n", paint(sides.trim_end())),
+        Some(Gutter { text, class }) => {
+            let text = fit(&text, layout.gutter);
+            let text = text.trim_end();
+            let shown = match class {
+                Some(class) => style.color(Theme::builtin().owner(class), text),
+                None => text.to_owned(),
+            };
+            format!("{} {shown}\n", paint(&sides))
+        }
+    }
 }
 
 /// Reorders `live`'s maps to follow `desired`'s key order, live-only keys last.
@@ -303,20 +332,13 @@ impl Layout {
         )
     }
 
-    fn numbered_row(
-        &self,
-        left: Option<(usize, &str)>,
-        lmark: &str,
-        right: Option<(usize, &str)>,
-        rmark: &str,
-        gutter: &str,
-    ) -> String {
+    /// The two numbered text columns of a row, ending in the gutter separator.
+    fn sides(&self, left: Option<(usize, &str)>, lmark: &str, right: Option<(usize, &str)>, rmark: &str) -> String {
         let side = |cell: Option<(usize, &str)>, mark: &str| match cell {
             Some((n, text)) => format!("{n:>w$}{mark} {}", fit(text, self.column), w = self.number),
             None => format!("{:>w$}  {}", "", " ".repeat(self.column), w = self.number),
         };
-        let row = format!("{} │ {} │ {}", side(left, lmark), side(right, rmark), fit(gutter, self.gutter));
-        row.trim_end().to_owned()
+        format!("{} │ {} │", side(left, lmark), side(right, rmark))
     }
 }
 

@@ -1,6 +1,8 @@
-//! ANSI colour for terminal output, on only when stdout is a terminal and `NO_COLOR` is unset.
+//! ANSI colour for terminal output from the built-in theme, on only when stdout is a terminal
+//! and `NO_COLOR` is unset.
 
 use crate::model::Severity;
+use crate::theme::{Color, Theme};
 use std::io::IsTerminal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,13 +33,12 @@ impl Style {
     }
 
     pub fn severity(self, severity: Severity, text: &str) -> String {
-        let code = match severity {
-            Severity::Critical => "1;35",
-            Severity::High => "1;31",
-            Severity::Medium => "33",
-            Severity::Low => "36",
-            Severity::Info => "2",
-        };
-        self.paint(code, text)
+        let color = Theme::builtin().severity(severity).sgr();
+        let code = if severity >= Severity::High { format!("1;{color}") } else { color };
+        self.paint(&code, text)
+    }
+
+    pub fn color(self, color: Color, text: &str) -> String {
+        self.paint(&color.sgr(), text)
     }
 }

@@ -1,0 +1,240 @@
+//! Themes: colours for severities, diff lines and ownership classes. The default theme is
+//! `themes/default.toml`, embedded in the binary; any other theme is a partial override of it
+//! (only the keys it sets). A bad theme names the key at fault.
+
+use crate::model::{ManagerClass, Severity};
+use serde::Deserialize;
+
+const DEFAULT_THEME: &str = include_str!("../themes/default.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    /// ANSI 16-colour index (0–15).
+    Ansi(u8),
+    Rgb(u8, u8, u8),
+}
+
+impl Color {
+    /// The SGR parameters that select this colour as foreground.
+    pub fn sgr(self) -> String {
+        match self {
+            Color::Ansi(index @ 0..8) => format!("{}", 30 + index),
+            Color::Ansi(index) => format!("{}", 90 + (index - 8)),
+            Color::Rgb(r, g, b) => format!("38;2;{r};{g};{b}"),
+        }
+    }
+
+    fn parse(text: &str) -> Option<Color> {
+        const NAMES: [&str; 8] = ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"];
+        if let Some(hex) = text.strip_prefix('#') {
+            let channel = |i: usize| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok());
+            return (hex.len() == 6).then(|| Some(Color::Rgb(channel(0)?, channel(2)?, channel(4)?))).flatten();
+        }
+        if text == "gray" || text == "grey" {
+            return Some(Color::Ansi(8));
+        }
+        let (bright, name) = text.strip_prefix("bright-").map_or((false, text), |rest| (true, rest));
+        let index = NAMES.iter().position(|n| *n == name)? as u8;
+        Some(Color::Ansi(if bright { index + 8 } else { index }))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Theme {
+    pub severity: [Color; 5],
+    pub removed: Color,
+    pub added: Color,
+    pub changed: Color,
+    pub equivalent: Color,
+    pub ownership: [Color; 5],
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ThemeError {
+    #[error("theme {source_name}: {message}")]
+    Syntax { source_name: String, message: String },
+    #[error("theme {source_name}: key '{key}' has colour '{value}', expected an ANSI name or #rrggbb")]
+    BadColor { source_name: String, key: String, value: String },
+}
+
+/// The file format: every key optional, unknown keys rejected.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThemeFile {
+    #[serde(default)]
+    severity: SeverityKeys,
+    #[serde(default)]
+    diff: DiffKeys,
+    #[serde(default)]
+    ownership: OwnershipKeys,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeverityKeys {
+    critical: Option<String>,
+    high: Option<String>,
+    medium: Option<String>,
+    low: Option<String>,
+    info: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DiffKeys {
+    removed: Option<String>,
+    added: Option<String>,
+    changed: Option<String>,
+    equivalent: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OwnershipKeys {
+    gitops: Option<String>,
+    controller: Option<String>,
+    human: Option<String>,
+    webhook: Option<String>,
+    unknown: Option<String>,
+}
+
+impl Theme {
+    /// The built-in default theme, parsed once.
+    pub fn builtin() -> &'static Theme {
+        static BUILTIN: std::sync::OnceLock<Theme> = std::sync::OnceLock::new();
+        BUILTIN.get_or_init(Theme::parse_builtin)
+    }
+
+    fn parse_builtin() -> Theme {
+        let plain = Theme {
+            severity: [Color::Ansi(8), Color::Ansi(6), Color::Ansi(3), Color::Ansi(9), Color::Ansi(13)],
+            removed: Color::Ansi(1),
+            added: Color::Ansi(2),
+            changed: Color::Ansi(3),
+            equivalent: Color::Ansi(8),
+            ownership: [Color::Ansi(4), Color::Ansi(6), Color::Ansi(9), Color::Ansi(5), Color::Ansi(3)],
+        };
+        // The embedded file is checked by the test suite; fall back to the same colours in code.
+        plain.overridden_by(DEFAULT_THEME, "default").unwrap_or(plain)
+    }
+
+    /// This theme with the keys set in `text` (TOML) replaced; `source_name` names it in errors.
+    pub fn overridden_by(&self, text: &str, source_name: &str) -> Result<Theme, ThemeError> {
+        let file: ThemeFile = toml::from_str(text).map_err(|e| ThemeError::Syntax {
+            source_name: source_name.to_owned(),
+            message: e.message().to_owned() + &location(text, e.span()),
+        })?;
+        let mut theme = self.clone();
+        let set = |slot: &mut Color, key: &str, value: &Option<String>| -> Result<(), ThemeError> {
+            if let Some(value) = value {
+                *slot = Color::parse(value).ok_or_else(|| ThemeError::BadColor {
+                    source_name: source_name.to_owned(),
+                    key: key.to_owned(),
+                    value: value.clone(),
+                })?;
+            }
+            Ok(())
+        };
+        let s = &file.severity;
+        for (slot, key, value) in [
+            (Severity::Info, "severity.info", &s.info),
+            (Severity::Low, "severity.low", &s.low),
+            (Severity::Medium, "severity.medium", &s.medium),
+            (Severity::High, "severity.high", &s.high),
+            (Severity::Critical, "severity.critical", &s.critical),
+        ] {
+            set(&mut theme.severity[slot as usize], key, value)?;
+        }
+        let d = &file.diff;
+        set(&mut theme.removed, "diff.removed", &d.removed)?;
+        set(&mut theme.added, "diff.added", &d.added)?;
+        set(&mut theme.changed, "diff.changed", &d.changed)?;
+        set(&mut theme.equivalent, "diff.equivalent", &d.equivalent)?;
+        let o = &file.ownership;
+        for (class, key, value) in [
+            (ManagerClass::Gitops, "ownership.gitops", &o.gitops),
+            (ManagerClass::Controller, "ownership.controller", &o.controller),
+            (ManagerClass::Human, "ownership.human", &o.human),
+            (ManagerClass::Webhook, "ownership.webhook", &o.webhook),
+            (ManagerClass::Unknown, "ownership.unknown", &o.unknown),
+        ] {
+            set(&mut theme.ownership[class_index(class)], key, value)?;
+        }
+        Ok(theme)
+    }
+
+    pub fn severity(&self, severity: Severity) -> Color {
+        self.severity[severity as usize]
+    }
+
+    pub fn owner(&self, class: ManagerClass) -> Color {
+        self.ownership[class_index(class)]
+    }
+}
+
+fn class_index(class: ManagerClass) -> usize {
+    match class {
+        ManagerClass::Gitops => 0,
+        ManagerClass::Controller => 1,
+        ManagerClass::Human => 2,
+        ManagerClass::Webhook => 3,
+        ManagerClass::Unknown => 4,
+    }
+}
+
+/// " at line L, column C" for a TOML error span.
+fn location(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    let Some(span) = span else {
+        return String::new();
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, str::len) + 1;
+    format!(" at line {line}, column {column}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_in_themes_loads_over_the_default() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes");
+        let mut count = 0;
+        for entry in std::fs::read_dir(dir).expect("themes dir") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("readable");
+            Theme::builtin().overridden_by(&text, &path.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
+            count += 1;
+        }
+        assert!(count >= 1);
+    }
+
+    #[test]
+    fn the_embedded_default_is_what_builtin_returns() {
+        let theme = Theme::builtin();
+        assert_eq!(theme.owner(ManagerClass::Human), Color::Ansi(9));
+        assert_eq!(theme.severity(Severity::Critical), Color::Ansi(13));
+        assert_eq!(theme.owner(ManagerClass::Gitops).sgr(), "34");
+    }
+
+    #[test]
+    fn a_partial_theme_overrides_only_its_keys() {
+        let theme = Theme::builtin().overridden_by("[ownership]\nhuman = \"#ff8800\"\n", "mine").expect("valid");
+        assert_eq!(theme.owner(ManagerClass::Human), Color::Rgb(0xff, 0x88, 0x00));
+        assert_eq!(theme.owner(ManagerClass::Human).sgr(), "38;2;255;136;0");
+        assert_eq!(theme.owner(ManagerClass::Gitops), Theme::builtin().owner(ManagerClass::Gitops));
+    }
+
+    #[test]
+    fn bad_themes_name_the_key_at_fault() {
+        let bad_color = Theme::builtin().overridden_by("[diff]\nadded = \"chartreuse\"\n", "mine").expect_err("bad");
+        assert_eq!(
+            bad_color.to_string(),
+            "theme mine: key 'diff.added' has colour 'chartreuse', expected an ANSI name or #rrggbb"
+        );
+        let unknown = Theme::builtin().overridden_by("[ownership]\nrobot = \"red\"\n", "mine").expect_err("bad");
+        assert!(unknown.to_string().contains("robot"), "{unknown}");
+        assert!(unknown.to_string().contains("line 2"), "{unknown}");
+    }
+}
