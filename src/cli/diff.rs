@@ -91,8 +91,10 @@ fn normalized_pair(key: &ResourceKey, desired: &Value, live: &Value) -> (Value, 
     (d, l)
 }
 
+/// The terminal's width when stdout is one, else `$COLUMNS`.
 fn columns() -> Option<usize> {
-    std::env::var("COLUMNS").ok()?.parse().ok()
+    let from_terminal = terminal_size::terminal_size_of(std::io::stdout()).map(|(width, _)| usize::from(width.0));
+    from_terminal.or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
 }
 
 /// `--resource KIND/NAME` or `KIND/NAMESPACE/NAME`, kind case-insensitive.

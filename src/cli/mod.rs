@@ -111,7 +111,7 @@ pub struct DiffArgs {
     /// Show every live field, server defaults and controller-owned fields included.
     #[arg(long)]
     pub full: bool,
-    /// Output width in columns (default: $COLUMNS, else 160).
+    /// Output width in columns (default: the terminal's width, else $COLUMNS, else 160).
     #[arg(long)]
     pub width: Option<usize>,
     /// Exit 1 when drift needs action, as `scan` does.
