@@ -130,7 +130,7 @@ fn env_added_by_a_person_is_drift_attributed_to_them() {
     let diffs = diff("Deployment", desired, live);
     assert_eq!(paths(&diffs), ["/spec/template/spec/containers/0/env/1"], "one finding for the whole env var");
     assert_eq!(diffs[0].change, Change::LiveOnly);
-    let owner = diffs[0].owner.as_ref().expect("attributed");
+    let Some(owner) = diffs[0].owner.as_ref() else { panic!("not attributed: {diffs:?}") };
     assert_eq!((owner.manager.as_str(), owner.class), ("kubectl-set", ManagerClass::Human));
 }
 
@@ -200,7 +200,7 @@ fn kubectl_scale_is_a_person_on_the_scale_subresource() {
             "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:replicas": {}}}}]),
     );
     let diffs = diff("Deployment", desired, live);
-    let owner = diffs[0].owner.as_ref().expect("attributed");
+    let Some(owner) = diffs[0].owner.as_ref() else { panic!("not attributed: {diffs:?}") };
     assert_eq!(
         (owner.manager.as_str(), owner.class, owner.subresource.as_deref()),
         ("kubectl", ManagerClass::Human, Some("scale"))

@@ -15,7 +15,6 @@ const RUNTIME_METADATA: &[&str] = &[
     "resourceVersion",
     "generation",
     "creationTimestamp",
-    "managedFields",
     "selfLink",
     "deletionTimestamp",
     "deletionGracePeriodSeconds",

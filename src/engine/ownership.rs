@@ -228,10 +228,6 @@ impl<'m> OwnershipTrie<'m> {
         &self.entries[index as usize]
     }
 
-    pub fn entries(&self) -> &[ManagerEntry] {
-        &self.entries
-    }
-
     /// The owner to show for a set of co-owners: the most recent writer, since with
     /// `Update` the last writer takes the field and with `Apply` co-owners agree on it.
     pub fn primary(&self, owners: Owners) -> Option<&ManagerEntry> {

@@ -84,11 +84,6 @@ fn push_display_key(out: &mut String, key: &str) {
     }
 }
 
-/// Splits an RFC 6901 pointer into unescaped tokens.
-pub fn pointer_tokens(pointer: &str) -> impl Iterator<Item = String> + '_ {
-    pointer.split('/').skip(1).map(|token| token.replace("~1", "/").replace("~0", "~"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,11 +100,5 @@ mod tests {
         path.pop();
         assert_eq!(path.pointer(), "/metadata");
         assert_eq!(path.display(), "metadata");
-    }
-
-    #[test]
-    fn tokens_unescape() {
-        let tokens: Vec<String> = pointer_tokens("/a~1b/c~0d/0").collect();
-        assert_eq!(tokens, ["a/b", "c~d", "0"]);
     }
 }

@@ -50,45 +50,16 @@ pub fn render_resource(resource: &ResourceReport, desired: &Value, live: &Value,
             DiffOp::Equal { old_index, new_index, len } => {
                 let keep_head = if index == 0 { 0 } else { CONTEXT };
                 let keep_tail = if index + 1 == ops.len() { 0 } else { CONTEXT };
-                let rows: Vec<usize> = (0..len).collect();
+                let pair =
+                    |i: usize| line_pair(&left, &right, old_index + i, new_index + i, resource, &layout, options);
                 if len > keep_head + keep_tail + 1 {
-                    for &i in &rows[..keep_head] {
-                        out.push_str(&line_pair(
-                            &left,
-                            &right,
-                            old_index + i,
-                            new_index + i,
-                            resource,
-                            &layout,
-                            options,
-                        ));
-                    }
+                    (0..keep_head).for_each(|i| out.push_str(&pair(i)));
                     let folded = format!("⋯ {} unchanged lines", len - keep_head - keep_tail);
                     let _ =
                         writeln!(out, "{}", options.style.dim(&format!("{:>w$}{folded}", "", w = layout.number + 2)));
-                    for &i in &rows[len - keep_tail..] {
-                        out.push_str(&line_pair(
-                            &left,
-                            &right,
-                            old_index + i,
-                            new_index + i,
-                            resource,
-                            &layout,
-                            options,
-                        ));
-                    }
+                    (len - keep_tail..len).for_each(|i| out.push_str(&pair(i)));
                 } else {
-                    for i in rows {
-                        out.push_str(&line_pair(
-                            &left,
-                            &right,
-                            old_index + i,
-                            new_index + i,
-                            resource,
-                            &layout,
-                            options,
-                        ));
-                    }
+                    (0..len).for_each(|i| out.push_str(&pair(i)));
                 }
             }
             DiffOp::Delete { old_index, old_len, .. } => {
