@@ -16,6 +16,8 @@ const PAIRS: usize = 10_000;
 fn main() {
     report_peak_memory();
     divan::main();
+    // The static TempDir is never dropped; remove the ~100 MB cluster explicitly.
+    let _ = std::fs::remove_dir_all(cluster());
 }
 
 /// Writes the synthetic cluster once per benchmark run.
