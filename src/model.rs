@@ -254,6 +254,17 @@ pub struct Summary {
     pub ignored: usize,
 }
 
+impl fmt::Display for Summary {
+    /// "1 app(s), 1 out of sync; 4 finding(s), 2 need action, 0 ignored".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} app(s), {} out of sync; {} finding(s), {} need action, {} ignored",
+            self.apps, self.out_of_sync, self.findings, self.needs_action, self.ignored
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DriftReport {
     pub version: u32,

@@ -2,6 +2,8 @@
 
 use crate::cli::input::{self, Side};
 use crate::cli::{CliError, DiffArgs, EXIT_CLEAN, EXIT_DRIFT};
+use crate::engine::path::push_pointer_token;
+use crate::engine::secrets::mask_secret_object;
 use crate::engine::{EngineConfig, Manifest, identity, normalize};
 use crate::model::{ResourceKey, ResourceReport, ResourceStatus};
 use crate::report::diff_view::{DiffOptions, render_resource};
@@ -55,7 +57,7 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
         let key = resource.key();
         match (desired.get(&key), live.get(&key)) {
             (Some(d), Some(l)) => {
-                let (d, l) = normalized_pair(&key, d, l);
+                let (d, l) = normalized_pair(resource, d, l);
                 out.push_str(&render_resource(resource, &d, &l, &options));
             }
             _ => {
@@ -74,20 +76,21 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
     Ok(if args.exit_code && needs_action { EXIT_DRIFT } else { EXIT_CLEAN })
 }
 
-/// Both sides normalized as the engine compared them, with Secret values masked.
-fn normalized_pair(key: &ResourceKey, desired: &Value, live: &Value) -> (Value, Value) {
-    let cluster_scoped = identity::is_cluster_scoped(&key.kind);
+/// Both sides normalized as the engine compared them, with Secret values masked; a key gets
+/// the longer "changed" mask exactly when the engine reported a finding on it.
+fn normalized_pair(resource: &ResourceReport, desired: &Value, live: &Value) -> (Value, Value) {
+    let kind = resource.kind.as_str();
+    let cluster_scoped = identity::is_cluster_scoped(kind);
     let (mut d, mut l) = (desired.clone(), live.clone());
-    normalize::normalize(&mut d, &key.kind, cluster_scoped);
-    normalize::normalize(&mut l, &key.kind, cluster_scoped);
-    let differs = |k: &str| d.get("data").and_then(|m| m.get(k)) != l.get("data").and_then(|m| m.get(k));
-    let differing: Vec<String> = l
-        .get("data")
-        .and_then(Value::as_object)
-        .map(|m| m.keys().filter(|k| differs(k)).cloned().collect())
-        .unwrap_or_default();
-    crate::engine::secrets::mask_secret_object(&mut d, |_| false);
-    crate::engine::secrets::mask_secret_object(&mut l, |k| differing.iter().any(|x| x == k));
+    normalize::normalize(&mut d, kind, cluster_scoped);
+    normalize::normalize(&mut l, kind, cluster_scoped);
+    let has_finding = |key: &str| {
+        let mut pointer = String::from("/data/");
+        push_pointer_token(&mut pointer, key);
+        resource.findings.iter().any(|f| f.path == pointer)
+    };
+    mask_secret_object(&mut d, |_| false);
+    mask_secret_object(&mut l, has_finding);
     (d, l)
 }
 

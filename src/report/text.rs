@@ -17,12 +17,7 @@ pub fn render(report: &DriftReport, options: &TextOptions) -> String {
     for app in &report.apps {
         render_app(&mut out, app, options);
     }
-    let s = &report.summary;
-    let _ = writeln!(
-        out,
-        "Summary: {} app(s), {} out of sync; {} finding(s), {} need action, {} ignored",
-        s.apps, s.out_of_sync, s.findings, s.needs_action, s.ignored
-    );
+    let _ = writeln!(out, "Summary: {}", report.summary);
     out
 }
 
