@@ -159,8 +159,56 @@ pub struct Finding {
     pub response: Response,
     pub review_required: bool,
     pub owner: Option<Owner>,
-    pub ignored_by: Option<String>,
+    /// The ignore rule that hid this difference; `null` when it counts.
+    pub ignored_by: Option<IgnoredBy>,
     pub reason: String,
+}
+
+/// How an ignore rule selects what it hides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IgnoreMethod {
+    /// Argo CD `jsonPointers` or Flux `paths`: removed on both sides.
+    JsonPointer,
+    /// Argo CD `jqPathExpressions`, evaluated as `del(<expression>)` on both sides.
+    Jq,
+    /// Argo CD `managedFieldsManagers`: live fields owned by that manager.
+    ManagedFieldsManager,
+    /// A compare option on the object itself (`argocd.argoproj.io/compare-options`).
+    CompareOption,
+}
+
+impl IgnoreMethod {
+    /// The key the rule is written under, as its author wrote it.
+    pub fn label(self) -> &'static str {
+        match self {
+            IgnoreMethod::JsonPointer => "jsonPointers",
+            IgnoreMethod::Jq => "jqPathExpressions",
+            IgnoreMethod::ManagedFieldsManager => "managedFieldsManagers",
+            IgnoreMethod::CompareOption => "compare-options",
+        }
+    }
+}
+
+/// The rule that hid a difference, precise enough to find and edit it (an extension of
+/// report v1: `ignored_by` is `null` or this object).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IgnoredBy {
+    /// Where the rule is written: a file, or the live object that carries it
+    /// (`live/apps.yaml#2 (Application argocd/checkout-api)`).
+    pub source: String,
+    /// The rule inside that source, as a path: `spec.ignoreDifferences[0]`.
+    pub rule: String,
+    pub method: IgnoreMethod,
+    /// The pointer, jq expression, manager name or option that matched.
+    pub expression: String,
+}
+
+impl fmt::Display for IgnoredBy {
+    /// `app.yaml spec.ignoreDifferences[0] jsonPointers /spec/replicas`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {} {}", self.source, self.rule, self.method.label(), self.expression)
+    }
 }
 
 impl Finding {
@@ -235,6 +283,9 @@ pub struct AppReport {
     /// App-level findings (sync availability).
     pub findings: Vec<Finding>,
     pub resources: Vec<ResourceReport>,
+    /// Caveats about the app as a whole (a rule source read but not applied); an extension of v1.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl AppReport {
@@ -298,5 +349,17 @@ impl DriftReport {
 
     pub fn needs_action(&self) -> bool {
         self.summary.needs_action > 0
+    }
+
+    /// Drops the findings ignore rules hid, and resources left with none; the summary
+    /// keeps counting them, so the reader knows something was hidden.
+    pub fn hide_ignored(&mut self) {
+        for app in &mut self.apps {
+            app.findings.retain(|f| f.ignored_by.is_none());
+            for resource in &mut app.resources {
+                resource.findings.retain(|f| f.ignored_by.is_none());
+            }
+            app.resources.retain(|r| r.status != ResourceStatus::Ignored);
+        }
     }
 }

@@ -182,8 +182,8 @@ fn class_index(class: ManagerClass) -> usize {
     }
 }
 
-/// " at line L, column C" for a TOML error span.
-fn location(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+/// " at line L, column C" for a byte span of `text` (TOML errors carry spans).
+pub(crate) fn location(text: &str, span: Option<std::ops::Range<usize>>) -> String {
     let Some(span) = span else {
         return String::new();
     };

@@ -2,9 +2,8 @@
 
 use crate::cli::input::{self, Side};
 use crate::cli::{CliError, DiffArgs, EXIT_CLEAN, EXIT_DRIFT};
-use crate::engine::path::push_pointer_token;
-use crate::engine::secrets::mask_secret_object;
-use crate::engine::{EngineConfig, Manifest, identity, normalize};
+use crate::engine::secrets::mask_object;
+use crate::engine::{Manifest, identity, normalize};
 use crate::model::{ResourceKey, ResourceReport, ResourceStatus};
 use crate::report::diff_view::{DiffOptions, render_resource};
 use serde_json::Value;
@@ -36,7 +35,8 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
             Side::Live => {}
         }
     };
-    let app = input::compare(input, &EngineConfig::default(), keep)?;
+    let mask_annotations = input.engine.mask_annotations.clone();
+    let app = input::compare(input, keep)?;
     let options = DiffOptions {
         style: args.color.style(),
         width: args.width.or_else(columns).unwrap_or(160),
@@ -57,7 +57,7 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
         let key = resource.key();
         match (desired.get(&key), live.get(&key)) {
             (Some(d), Some(l)) => {
-                let (d, l) = normalized_pair(resource, d, l);
+                let (d, l) = normalized_pair(resource, d, l, &mask_annotations);
                 out.push_str(&render_resource(resource, &d, &l, &options));
             }
             _ => {
@@ -78,19 +78,20 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
 
 /// Both sides normalized as the engine compared them, with Secret values masked; a key gets
 /// the longer "changed" mask exactly when the engine reported a finding on it.
-fn normalized_pair(resource: &ResourceReport, desired: &Value, live: &Value) -> (Value, Value) {
+fn normalized_pair(
+    resource: &ResourceReport,
+    desired: &Value,
+    live: &Value,
+    mask_annotations: &[String],
+) -> (Value, Value) {
     let kind = resource.kind.as_str();
     let cluster_scoped = identity::is_cluster_scoped(kind);
     let (mut d, mut l) = (desired.clone(), live.clone());
     normalize::normalize(&mut d, kind, cluster_scoped);
     normalize::normalize(&mut l, kind, cluster_scoped);
-    let has_finding = |key: &str| {
-        let mut pointer = String::from("/data/");
-        push_pointer_token(&mut pointer, key);
-        resource.findings.iter().any(|f| f.path == pointer)
-    };
-    mask_secret_object(&mut d, |_| false);
-    mask_secret_object(&mut l, has_finding);
+    let has_finding = |pointer: &str| resource.findings.iter().any(|f| f.path == pointer);
+    mask_object(&mut d, mask_annotations, |_| false);
+    mask_object(&mut l, mask_annotations, has_finding);
     (d, l)
 }
 

@@ -2,10 +2,11 @@
 //! app name, default namespace and evaluation time, and a label naming the source.
 
 use crate::cli::{CliError, SourceArgs};
+use crate::config;
 use crate::engine::time::parse_rfc3339;
 use crate::engine::{Comparator, EngineConfig, Manifest};
 use crate::model::AppReport;
-use crate::sources::{self, files, render, samples};
+use crate::sources::{self, files, render, rules, samples};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -34,9 +35,12 @@ pub struct Input {
     pub live: Objects,
     /// "sample checkout-api", "snapshot ./live".
     pub source_label: String,
+    /// Engine settings from the config file, with the ignore rules loaded.
+    pub engine: EngineConfig,
 }
 
 pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
+    let engine = engine_config(args)?;
     let explicit_now = match &args.now {
         Some(text) => Some(parse_rfc3339(text).ok_or_else(|| CliError::BadNow(text.clone()))?),
         None => None,
@@ -50,6 +54,7 @@ pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
             desired: Objects::Loaded(sample.desired),
             live: Objects::Loaded(sample.live),
             source_label: format!("sample {name}"),
+            engine,
         });
     }
     let (Some(desired_path), Some(live_path)) = (&args.desired, &args.live) else {
@@ -67,7 +72,22 @@ pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
         desired,
         live: Objects::Path(live_path.clone()),
         source_label: format!("snapshot {}", live_path.display()),
+        engine,
     })
+}
+
+/// The config file's settings plus the ignore rules of the config and of `--ignore`.
+/// Remarks about the rule files (one that holds no rule) go to stderr.
+fn engine_config(args: &SourceArgs) -> Result<EngineConfig, CliError> {
+    let config = config::load(args.config.as_deref())?;
+    let mut engine = config.engine();
+    let files: Vec<_> = config.ignore.iter().chain(&args.ignore).cloned().collect();
+    let loaded = rules::load_rule_files(&files).map_err(sources::SourceError::from)?;
+    for warning in &loaded.warnings {
+        eprintln!("kdrift: warning: {warning}");
+    }
+    engine.rules = loaded.rules;
+    Ok(engine)
 }
 
 fn system_now() -> Option<i64> {
@@ -84,12 +104,8 @@ fn default_app_name(path: &Path) -> String {
 
 /// Runs the engine over the input. `keep` sees every desired and live object before the
 /// engine takes it (the diff view keeps the few it shows; the scan keeps nothing).
-pub fn compare(
-    input: Input,
-    config: &EngineConfig,
-    mut keep: impl FnMut(Side, &Manifest),
-) -> Result<AppReport, CliError> {
-    let mut comparator = Comparator::new(config, &input.app, &input.namespace, input.now);
+pub fn compare(input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<AppReport, CliError> {
+    let mut comparator = Comparator::new(&input.engine, &input.app, &input.namespace, input.now);
     let mut duplicate = None;
     input.desired.for_each(|manifest| {
         keep(Side::Desired, &manifest);
@@ -104,7 +120,7 @@ pub fn compare(
         keep(Side::Live, &manifest);
         comparator.observe_live(manifest);
     })?;
-    Ok(comparator.finish())
+    Ok(comparator.finish()?)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

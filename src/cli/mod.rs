@@ -57,6 +57,30 @@ pub struct SourceArgs {
     /// kubectl binary used to render Kustomize directories.
     #[arg(long, value_name = "BIN", default_value = "kubectl")]
     pub kubectl: String,
+    /// Ignore rules: an Argo CD Application, argocd-cm ConfigMap, Flux Kustomization or
+    /// HelmRelease, or a YAML list of rules (repeatable). What they hide stays in the report.
+    #[arg(long, value_name = "FILE")]
+    pub ignore: Vec<PathBuf>,
+    /// Config file (default: config.toml in kdrift's config directory, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+impl SourceArgs {
+    /// An embedded sample with every other setting at its default.
+    pub fn sample(name: &str) -> SourceArgs {
+        SourceArgs {
+            desired: None,
+            live: None,
+            sample: Some(name.to_owned()),
+            app: None,
+            namespace: None,
+            now: None,
+            kubectl: "kubectl".to_owned(),
+            ignore: Vec::new(),
+            config: None,
+        }
+    }
 }
 
 /// When to colour output.
@@ -96,6 +120,9 @@ pub struct ScanArgs {
     /// Exit 0 even when drift needs action (by default such drift exits 1).
     #[arg(long)]
     pub no_exit_code: bool,
+    /// Leave out differences an ignore rule hid (the summary still counts them).
+    #[arg(long)]
+    pub hide_ignored: bool,
     /// Colour the text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -136,6 +163,8 @@ pub enum CliError {
     NoTui,
     #[error(transparent)]
     Source(#[from] crate::sources::SourceError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Engine(#[from] crate::engine::EngineError),
     #[error("cannot write output: {0}")]

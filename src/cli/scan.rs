@@ -2,7 +2,6 @@
 
 use crate::cli::input::{self, Input};
 use crate::cli::{CliError, EXIT_CLEAN, EXIT_DRIFT, OutputFormat, ScanArgs, SourceArgs};
-use crate::engine::EngineConfig;
 use crate::model::DriftReport;
 use crate::report::{json, markdown, style::Style, text};
 use std::io::Write as _;
@@ -10,7 +9,10 @@ use std::io::Write as _;
 pub fn run(args: &ScanArgs) -> Result<i32, CliError> {
     let input = input::resolve(&args.source)?;
     let source_label = input.source_label.clone();
-    let report = build(input)?;
+    let mut report = build(input)?;
+    if args.hide_ignored {
+        report.hide_ignored();
+    }
     let rendered = match args.output {
         OutputFormat::Json => json::render(&report) + "\n",
         OutputFormat::Markdown => markdown::render(&report),
@@ -23,23 +25,14 @@ pub fn run(args: &ScanArgs) -> Result<i32, CliError> {
 }
 
 pub fn build(input: Input) -> Result<DriftReport, CliError> {
-    let config = EngineConfig::default();
-    let app = input::compare(input, &config, |_, _| {})?;
+    let app = input::compare(input, |_, _| {})?;
     Ok(DriftReport::new(vec![app]))
 }
 
 /// The demo scans an embedded sample and explains where to go next. It exits 0: finding
 /// drift in the sample is the point of the demo, not a failure.
 pub fn demo(sample: &str) -> Result<i32, CliError> {
-    let source = SourceArgs {
-        desired: None,
-        live: None,
-        sample: Some(sample.to_owned()),
-        app: None,
-        namespace: None,
-        now: None,
-        kubectl: "kubectl".to_owned(),
-    };
+    let source = SourceArgs::sample(sample);
     let input = input::resolve(&source)?;
     let label = input.source_label.clone();
     let report = build(input)?;

@@ -16,6 +16,8 @@ pub struct Context<'a> {
     pub now: Option<i64>,
     /// The live HPA scaling this workload, if any.
     pub hpa: Option<&'a str>,
+    /// Annotation keys whose values are masked like Secret data.
+    pub mask_annotations: &'a [String],
 }
 
 /// Runtime-assigned fields: allocated by the API server or a controller, never Git's.
@@ -25,7 +27,7 @@ const RUNTIME_ASSIGNED: &[&str] =
 pub fn classify(raw: RawDiff, ctx: &Context<'_>) -> Finding {
     let topic = topic_of(&ctx.key.kind, &raw.fields);
     let verdict = decide(&raw, ctx, topic);
-    let (desired, live) = secrets::mask_pair(&ctx.key.kind, &raw.fields, raw.desired, raw.live);
+    let (desired, live) = secrets::mask_pair(&ctx.key.kind, &raw.fields, ctx.mask_annotations, raw.desired, raw.live);
     let reason = reason(&verdict, &raw.fields, &raw.display, desired.as_ref(), live.as_ref(), ctx);
     Finding {
         path: raw.pointer,
@@ -282,7 +284,7 @@ mod tests {
     #[test]
     fn hand_raised_memory_limit_is_high_and_suggests_backport_with_review() {
         let k = key("Deployment");
-        let ctx = Context { key: &k, now: Some(NOW), hpa: None };
+        let ctx = Context { key: &k, now: Some(NOW), hpa: None, mask_annotations: &[] };
         let fields = ["spec", "template", "spec", "containers", "resources", "limits", "memory"];
         let human = owner("kubectl-edit", ManagerClass::Human, "2026-04-26T08:10:00Z");
         let f = classify(raw(&fields, Change::Changed, Some(json!("512Mi")), Some(json!("2Gi")), Some(human)), &ctx);
@@ -296,7 +298,7 @@ mod tests {
     #[test]
     fn replicas_under_an_hpa_are_controller_managed_even_without_managed_fields() {
         let k = key("Deployment");
-        let ctx = Context { key: &k, now: Some(NOW), hpa: Some("checkout-api") };
+        let ctx = Context { key: &k, now: Some(NOW), hpa: Some("checkout-api"), mask_annotations: &[] };
         let f = classify(raw(&["spec", "replicas"], Change::Changed, Some(json!(3)), Some(json!(9)), None), &ctx);
         assert_eq!(f.category, Category::ControllerManaged);
         assert_eq!(f.response, Response::Ignore);
@@ -307,7 +309,7 @@ mod tests {
     #[test]
     fn git_ahead_of_the_gitops_manager_is_a_plain_sync() {
         let k = key("Deployment");
-        let ctx = Context { key: &k, now: None, hpa: None };
+        let ctx = Context { key: &k, now: None, hpa: None, mask_annotations: &[] };
         let gitops = owner("argocd-controller", ManagerClass::Gitops, "2026-04-26T08:10:00Z");
         let f = classify(
             raw(&["spec", "paused"], Change::Changed, Some(json!(true)), Some(json!(false)), Some(gitops)),
@@ -319,7 +321,7 @@ mod tests {
     #[test]
     fn env_added_with_kubectl_set_needs_review() {
         let k = key("Deployment");
-        let ctx = Context { key: &k, now: Some(NOW), hpa: None };
+        let ctx = Context { key: &k, now: Some(NOW), hpa: None, mask_annotations: &[] };
         let human = owner("kubectl-set", ManagerClass::Human, "2026-06-01T00:00:00Z");
         let fields = ["spec", "template", "spec", "containers", "env"];
         let mut added = raw(&fields, Change::LiveOnly, None, Some(json!({"name": "DEBUG", "value": "1"})), Some(human));

@@ -3,7 +3,9 @@
 //! Desired objects are fed first and kept normalized as compact JSON text (a tenth of their
 //! size as a value tree); live objects are fed one at a time, diffed against their desired
 //! pair immediately and dropped, so a scan never holds a large cluster twice. Differences are
-//! classified at the end, when cluster-wide evidence such as HPAs is complete.
+//! classified at the end, when cluster-wide evidence such as HPAs is complete. Drifted pairs
+//! (usually few) are kept until then, because ignore rules can arrive with the live objects
+//! (an Argo CD `Application`, a Flux `Kustomization`) after the objects they apply to.
 
 pub mod classify;
 pub mod defaults;
@@ -12,6 +14,7 @@ pub mod diff;
 mod diff_tests;
 pub mod fields;
 pub mod identity;
+pub mod ignore;
 pub mod managers;
 pub mod maps;
 pub mod merge_keys;
@@ -23,9 +26,12 @@ pub mod quantity;
 pub mod secrets;
 pub mod time;
 
-use crate::model::{AppReport, Finding, ResourceKey, ResourceReport, ResourceStatus, SyncStatus};
+use crate::model::{AppReport, Finding, IgnoredBy, ResourceKey, ResourceReport, ResourceStatus, SyncStatus};
 use diff::{LiveEvidence, RawDiff};
+use ignore::parse::RuleError;
+use ignore::{IgnoreRule, Subject};
 use managers::ManagerTable;
+use orphans::{AppIdentity, FluxApp, Selectable, Unclaimed};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -36,9 +42,29 @@ pub struct Manifest {
     pub origin: String,
 }
 
-#[derive(Debug, Clone, Default)]
+/// The label Argo CD tracks app instances with unless configured otherwise.
+pub const DEFAULT_INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
+
+#[derive(Debug, Clone)]
 pub struct EngineConfig {
     pub managers: ManagerTable,
+    /// Ignore rules given up front (`--ignore FILE`); the app's own definition adds more.
+    pub rules: Vec<IgnoreRule>,
+    /// The label that ties objects to their app instance.
+    pub instance_label: String,
+    /// Annotation keys whose values are masked like Secret data.
+    pub mask_annotations: Vec<String>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            managers: ManagerTable::default(),
+            rules: Vec::new(),
+            instance_label: DEFAULT_INSTANCE_LABEL.to_owned(),
+            mask_annotations: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -46,6 +72,9 @@ pub enum EngineError {
     #[error("{key} is defined twice in desired state: {first} and {second}")]
     /// `key` is the resource as `Kind namespace/name`.
     DuplicateDesired { key: String, first: String, second: String },
+    /// An ignore rule in the app's live definition cannot be used.
+    #[error("ignore rule in the app's definition: {0}")]
+    BadRule(#[from] RuleError),
 }
 
 /// `HashMap` with a fast non-cryptographic hasher: keys are object identities, not input
@@ -68,6 +97,15 @@ struct Compared {
     diffs: Vec<RawDiff>,
     live_origin: String,
     notes: Vec<String>,
+    /// The normalized pair and its evidence, kept only when it differs (ignore rules need it).
+    pair: Option<Box<KeptPair>>,
+}
+
+struct KeptPair {
+    desired: Value,
+    live: Value,
+    managed_fields: Option<Value>,
+    last_applied: Option<String>,
 }
 
 pub struct Comparator<'c> {
@@ -78,10 +116,17 @@ pub struct Comparator<'c> {
     /// Desired objects in the order they were given, and where each key sits.
     desired: Vec<Desired>,
     index: FastMap<ResourceKey, usize>,
-    orphans: Vec<orphans::Candidate>,
-    orphan_keys: FastMap<ResourceKey, ()>,
+    unclaimed: Vec<Unclaimed>,
+    unclaimed_keys: FastMap<ResourceKey, ()>,
+    /// Pods and pod templates a leftover Service could still select.
+    selectable: Selectable,
     /// Workloads a live HPA scales → the HPA's name.
     hpa_targets: FastMap<ResourceKey, String>,
+    /// Rules read from the app's own definition found among the live objects.
+    app_rules: Vec<IgnoreRule>,
+    app_notes: Vec<String>,
+    rule_error: Option<RuleError>,
+    flux: Option<FluxApp>,
 }
 
 impl<'c> Comparator<'c> {
@@ -94,9 +139,14 @@ impl<'c> Comparator<'c> {
             now,
             desired: Vec::new(),
             index: FastMap::default(),
-            orphans: Vec::new(),
-            orphan_keys: FastMap::default(),
+            unclaimed: Vec::new(),
+            unclaimed_keys: FastMap::default(),
+            selectable: Selectable::default(),
             hpa_targets: FastMap::default(),
+            app_rules: Vec::new(),
+            app_notes: Vec::new(),
+            rule_error: None,
+            flux: None,
         }
     }
 
@@ -121,16 +171,21 @@ impl<'c> Comparator<'c> {
     pub fn observe_live(&mut self, manifest: Manifest) {
         let Manifest { mut object, origin } = manifest;
         let key = identity::key_of(&object, &self.default_namespace);
-        if key.kind == "HorizontalPodAutoscaler" {
-            self.note_hpa(&key, &object);
+        match key.kind.as_str() {
+            "HorizontalPodAutoscaler" => self.note_hpa(&key, &object),
+            "Application" | "Kustomization" | "HelmRelease" | "ConfigMap" => {
+                self.note_app_definition(&key, &object, &origin)
+            }
+            _ => {}
         }
+        self.selectable.observe(&key, &object);
         let Some(&slot) = self.index.get(&key) else {
             // Overlapping snapshot files: the first copy wins, consistently.
-            if !self.orphan_keys.contains_key(&key)
-                && let Some(candidate) = orphans::candidate(&key, &object, &self.app, &self.config.managers, origin)
+            if !self.unclaimed_keys.contains_key(&key)
+                && let Some(object) = orphans::unclaimed(&key, &object, origin, &self.config.instance_label)
             {
-                self.orphan_keys.insert(key, ());
-                self.orphans.push(candidate);
+                self.unclaimed_keys.insert(key, ());
+                self.unclaimed.push(object);
             }
             return;
         };
@@ -139,14 +194,8 @@ impl<'c> Comparator<'c> {
             return;
         }
         let removed = normalize::normalize(&mut object, &key.kind, identity::is_cluster_scoped(&key.kind));
-        let evidence = LiveEvidence {
-            kind: &key.kind,
-            managed_fields: removed.managed_fields.as_ref(),
-            managers: &self.config.managers,
-            last_applied: removed.last_applied.as_deref(),
-            opaque_data: matches!(key.kind.as_str(), "ConfigMap" | "Secret"),
-            builtin_kind: identity::is_builtin_group(&key.group),
-        };
+        let evidence =
+            live_evidence(&key, removed.managed_fields.as_ref(), removed.last_applied.as_deref(), self.config);
         // Text written by `add_desired` from a value always parses back.
         let desired_object: Value = serde_json::from_str(&desired.text).unwrap_or_default();
         // Paired: the text is not needed again.
@@ -160,7 +209,47 @@ impl<'c> Comparator<'c> {
                     .to_owned(),
             );
         }
-        desired.compared = Some(Compared { version: identity::version_of(&object), diffs, live_origin: origin, notes });
+        let version = identity::version_of(&object);
+        let pair = (!diffs.is_empty()).then(|| {
+            Box::new(KeptPair {
+                desired: desired_object,
+                live: object,
+                managed_fields: removed.managed_fields,
+                last_applied: removed.last_applied,
+            })
+        });
+        desired.compared = Some(Compared { version, diffs, live_origin: origin, notes, pair });
+    }
+
+    /// Reads ignore rules (and a Flux inventory) from the app's own definition: an Argo CD
+    /// `Application`, Flux `Kustomization` or `HelmRelease` named like the app, and Argo
+    /// CD's `argocd-cm`, whose rules apply to every app.
+    fn note_app_definition(&mut self, key: &ResourceKey, object: &Value, origin: &str) {
+        let is_app = key.name == self.app
+            && matches!(
+                (key.group.as_str(), key.kind.as_str()),
+                ("argoproj.io", "Application")
+                    | ("kustomize.toolkit.fluxcd.io", "Kustomization")
+                    | ("helm.toolkit.fluxcd.io", "HelmRelease")
+            );
+        let is_argocd_cm = key.kind == "ConfigMap" && key.group.is_empty() && key.name == "argocd-cm";
+        if !is_app && !is_argocd_cm {
+            return;
+        }
+        let source = format!("{origin} ({key})");
+        if key.kind == "Kustomization" {
+            self.flux = Some(FluxApp::from_kustomization(object, &key.namespace, source.clone()));
+        }
+        match ignore::parse::rules_in(object, &source) {
+            Ok(Some(parsed)) => {
+                self.app_rules.extend(parsed.rules);
+                self.app_notes.extend(parsed.notes);
+            }
+            Ok(None) => {}
+            Err(error) => {
+                self.rule_error.get_or_insert(error);
+            }
+        }
     }
 
     fn note_hpa(&mut self, key: &ResourceKey, hpa: &Value) {
@@ -178,9 +267,13 @@ impl<'c> Comparator<'c> {
         }
     }
 
-    /// Classifies everything observed and builds the app's report.
-    pub fn finish(self) -> AppReport {
-        let mut resources = Vec::with_capacity(self.desired.len() + self.orphans.len());
+    /// Applies ignore rules, classifies everything observed and builds the app's report.
+    pub fn finish(self) -> Result<AppReport, EngineError> {
+        if let Some(error) = self.rule_error {
+            return Err(error.into());
+        }
+        let rules: Vec<&IgnoreRule> = self.config.rules.iter().chain(&self.app_rules).collect();
+        let mut resources = Vec::with_capacity(self.desired.len() + self.unclaimed.len());
         for desired in self.desired {
             let Some(compared) = desired.compared else {
                 let mut report =
@@ -190,32 +283,89 @@ impl<'c> Comparator<'c> {
                 resources.push(report);
                 continue;
             };
+            let Compared { version, diffs, live_origin, mut notes, pair } = compared;
+            let marked = match pair {
+                Some(pair) => apply_rules(&rules, &desired.key, &version, &pair, diffs, self.config, &mut notes),
+                None => Vec::new(),
+            };
             let hpa = self.hpa_targets.get(&desired.key).map(String::as_str);
-            let ctx = classify::Context { key: &desired.key, now: self.now, hpa };
-            let mut findings: Vec<Finding> =
-                compared.diffs.into_iter().map(|raw| classify::classify(raw, &ctx)).collect();
+            let ctx = classify::Context {
+                key: &desired.key,
+                now: self.now,
+                hpa,
+                mask_annotations: &self.config.mask_annotations,
+            };
+            let mut findings: Vec<Finding> = marked
+                .into_iter()
+                .map(|(raw, ignored_by)| Finding { ignored_by, ..classify::classify(raw, &ctx) })
+                .collect();
             // What needs action first, most severe first; otherwise object order.
-            findings.sort_by_key(|f| (!f.needs_action(), std::cmp::Reverse(f.severity)));
-            let mut report = resource_report(&desired.key, compared.version, findings);
+            findings.sort_by_key(|f| (!f.needs_action(), f.ignored_by.is_some(), std::cmp::Reverse(f.severity)));
+            let mut report = resource_report(&desired.key, version, findings);
             report.desired_source = Some(desired.origin);
-            report.live_source = Some(compared.live_origin);
-            report.notes = compared.notes;
+            report.live_source = Some(live_origin);
+            report.notes = notes;
             resources.push(report);
         }
-        for candidate in self.orphans {
-            let finding = orphans::orphan_finding(&candidate, &self.app);
-            let mut report = resource_report(&candidate.key, candidate.version.clone(), vec![finding]);
-            report.status = ResourceStatus::Orphan;
-            report.live_source = Some(candidate.origin);
+        let identity =
+            AppIdentity { name: &self.app, instance_label: &self.config.instance_label, flux: self.flux.as_ref() };
+        for object in self.unclaimed {
+            let Some(finding) = orphans::orphan_finding(&object, &identity, &self.selectable) else {
+                continue;
+            };
+            let mut report = resource_report(&object.key, object.version.clone(), vec![finding]);
+            if report.status != ResourceStatus::Ignored {
+                report.status = ResourceStatus::Orphan;
+            }
+            report.live_source = Some(object.origin);
             resources.push(report);
         }
         let in_sync = resources.iter().all(|r| matches!(r.status, ResourceStatus::Synced | ResourceStatus::Ignored));
-        AppReport {
+        Ok(AppReport {
             name: self.app,
             sync_status: if in_sync { SyncStatus::Synced } else { SyncStatus::OutOfSync },
             findings: Vec::new(),
             resources,
-        }
+            notes: self.app_notes,
+        })
+    }
+}
+
+/// The pair's differences with those hidden by a matching rule marked.
+fn apply_rules(
+    rules: &[&IgnoreRule],
+    key: &ResourceKey,
+    version: &str,
+    pair: &KeptPair,
+    diffs: Vec<RawDiff>,
+    config: &EngineConfig,
+    notes: &mut Vec<String>,
+) -> Vec<(RawDiff, Option<IgnoredBy>)> {
+    let subject = Subject { key, version, object: &pair.desired };
+    let matching: Vec<&IgnoreRule> = rules.iter().copied().filter(|rule| rule.applies_to(&subject)).collect();
+    if matching.is_empty() {
+        return diffs.into_iter().map(|d| (d, None)).collect();
+    }
+    let evidence = live_evidence(key, pair.managed_fields.as_ref(), pair.last_applied.as_deref(), config);
+    let rediff = |desired: &Value, live: &Value| diff::diff_objects(desired, live, &evidence);
+    let outcome = ignore::apply::apply(&matching, &pair.desired, &pair.live, diffs, &rediff);
+    notes.extend(outcome.notes);
+    outcome.diffs
+}
+
+fn live_evidence<'a>(
+    key: &'a ResourceKey,
+    managed_fields: Option<&'a Value>,
+    last_applied: Option<&'a str>,
+    config: &'a EngineConfig,
+) -> LiveEvidence<'a> {
+    LiveEvidence {
+        kind: &key.kind,
+        managed_fields,
+        managers: &config.managers,
+        last_applied,
+        opaque_data: matches!(key.kind.as_str(), "ConfigMap" | "Secret"),
+        builtin_kind: identity::is_builtin_group(&key.group),
     }
 }
 
@@ -257,5 +407,5 @@ pub fn compare_app(
     for manifest in live {
         comparator.observe_live(manifest);
     }
-    Ok(comparator.finish())
+    comparator.finish()
 }

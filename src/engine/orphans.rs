@@ -1,11 +1,12 @@
-//! Live objects Git no longer declares, found only where ownership proves they belong to the
-//! app (its tracking label or annotation, or the GitOps manager in managedFields) and are not
-//! generated children of another object; plus the findings for missing and orphan resources.
+//! Live objects Git no longer declares, claimed for the app only where ownership proves it:
+//! an Argo CD tracking id naming the object itself, the instance label, Flux's labels, or an
+//! entry in the Flux Kustomization's inventory. Generated children (with ownerReferences)
+//! and untracked objects are never claimed. Also the findings for missing resources.
 
 use crate::engine::identity;
-use crate::engine::managers::ManagerTable;
-use crate::model::{Category, Finding, ResourceKey, Response, Severity};
+use crate::model::{Category, Finding, IgnoreMethod, IgnoredBy, ResourceKey, Response, Severity};
 use serde_json::Value;
+use std::collections::{BTreeMap, HashSet};
 
 /// Kinds that exist because another object does (and copy its labels): never orphans.
 const GENERATED_KINDS: &[&str] =
@@ -26,24 +27,80 @@ const DANGEROUS_ORPHANS: &[&str] = &[
     "ValidatingWebhookConfiguration",
 ];
 
+const TRACKING_ID: &str = "argocd.argoproj.io/tracking-id";
+const SYNC_OPTIONS: &str = "argocd.argoproj.io/sync-options";
+const COMPARE_OPTIONS: &str = "argocd.argoproj.io/compare-options";
+const FLUX_NAME: &str = "kustomize.toolkit.fluxcd.io/name";
+const FLUX_NAMESPACE: &str = "kustomize.toolkit.fluxcd.io/namespace";
+const FLUX_PRUNE: &str = "kustomize.toolkit.fluxcd.io/prune";
+const HELM_NAME: &str = "helm.toolkit.fluxcd.io/name";
+
+/// A live object without a desired pair and without a parent: the metadata that could tie it
+/// to the app, kept small until the whole live set (and any inventory) has been seen.
 #[derive(Debug, Clone)]
-pub struct Candidate {
+pub struct Unclaimed {
     pub key: ResourceKey,
     pub version: String,
     pub origin: String,
-    /// How the object is tied to the app; `None` when only managedFields say the GitOps
-    /// controller wrote it (ownership unclear: which app?).
-    pub tracked_by: Option<String>,
+    labels: BTreeMap<String, String>,
+    annotations: BTreeMap<String, String>,
+    /// A Service's selector, to tell whether it still sends traffic to live pods.
+    selector: Option<BTreeMap<String, String>>,
 }
 
-/// An orphan candidate when the live object is tied to `app` and is nobody's child.
-pub fn candidate(
-    key: &ResourceKey,
-    live: &Value,
-    app: &str,
-    managers: &ManagerTable,
-    origin: String,
-) -> Option<Candidate> {
+/// The metadata worth keeping: tracking labels and annotations and prune/compare options.
+const KEPT_KEYS: &[&str] =
+    &[TRACKING_ID, SYNC_OPTIONS, COMPARE_OPTIONS, FLUX_NAME, FLUX_NAMESPACE, FLUX_PRUNE, HELM_NAME];
+
+/// What the app is known as, to tie live objects to it.
+pub struct AppIdentity<'a> {
+    pub name: &'a str,
+    /// The label Argo CD tracks instances with (`app.kubernetes.io/instance` by default).
+    pub instance_label: &'a str,
+    /// The Flux Kustomization seen live for this app: its namespace and inventory.
+    pub flux: Option<&'a FluxApp>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FluxApp {
+    pub namespace: String,
+    /// Where the Kustomization object was read from, for the proof sentence.
+    pub origin: String,
+    pub inventory: HashSet<ResourceKey>,
+}
+
+impl FluxApp {
+    /// Reads `status.inventory.entries[].id` (`<namespace>_<name>_<group>_<kind>`).
+    pub fn from_kustomization(object: &Value, namespace: &str, origin: String) -> FluxApp {
+        let entries = object.pointer("/status/inventory/entries").and_then(Value::as_array);
+        let inventory = entries
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry.get("id").and_then(Value::as_str))
+            .filter_map(parse_inventory_id)
+            .collect();
+        FluxApp { namespace: namespace.to_owned(), origin, inventory }
+    }
+}
+
+/// Names, namespaces, groups and kinds cannot hold `_`, so the id splits into four.
+fn parse_inventory_id(id: &str) -> Option<ResourceKey> {
+    let mut parts = id.split('_');
+    let (namespace, name, group, kind) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || name.is_empty() || kind.is_empty() {
+        return None;
+    }
+    Some(ResourceKey {
+        group: group.to_owned(),
+        kind: kind.to_owned(),
+        namespace: namespace.to_owned(),
+        name: name.to_owned(),
+    })
+}
+
+/// Keeps a live object without a desired pair when it could be the app's orphan: not a
+/// generated kind and without ownerReferences (its owner is what matters, not it).
+pub fn unclaimed(key: &ResourceKey, live: &Value, origin: String, instance_label: &str) -> Option<Unclaimed> {
     if GENERATED_KINDS.contains(&key.kind.as_str()) {
         return None;
     }
@@ -52,55 +109,118 @@ pub fn candidate(
     if has_parent {
         return None;
     }
-    let tracked_by = tracking(metadata, app);
-    let written_by_gitops = metadata.get("managedFields").and_then(Value::as_array).is_some_and(|entries| {
-        entries.iter().any(|e| e.get("manager").and_then(Value::as_str).is_some_and(|m| managers.is_gitops(m)))
-    });
-    if tracked_by.is_none() && !written_by_gitops {
-        return None;
-    }
-    Some(Candidate { key: key.clone(), version: identity::version_of(live), origin, tracked_by })
+    let pick = |field: &str, keys: &dyn Fn(&str) -> bool| -> BTreeMap<String, String> {
+        metadata
+            .get(field)
+            .and_then(Value::as_object)
+            .map(|map| {
+                map.iter()
+                    .filter(|(k, _)| keys(k))
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let kept = |k: &str| KEPT_KEYS.contains(&k) || k == instance_label;
+    let selector = (key.kind == "Service").then(|| string_map(live.pointer("/spec/selector"))).flatten();
+    Some(Unclaimed {
+        key: key.clone(),
+        version: identity::version_of(live),
+        origin,
+        labels: pick("labels", &kept),
+        annotations: pick("annotations", &kept),
+        selector,
+    })
 }
 
-fn tracking(metadata: &Value, app: &str) -> Option<String> {
-    let label = |name: &str| metadata.get("labels").and_then(|l| l.get(name)).and_then(Value::as_str);
-    let annotation = |name: &str| metadata.get("annotations").and_then(|a| a.get(name)).and_then(Value::as_str);
-    if let Some(id) = annotation("argocd.argoproj.io/tracking-id")
-        && id.split(':').next() == Some(app)
-    {
-        return Some(format!("annotation argocd.argoproj.io/tracking-id={id}"));
-    }
-    for name in ["app.kubernetes.io/instance", "kustomize.toolkit.fluxcd.io/name", "helm.toolkit.fluxcd.io/name"] {
-        if label(name) == Some(app) {
-            return Some(format!("label {name}={app}"));
+fn string_map(value: Option<&Value>) -> Option<BTreeMap<String, String>> {
+    let map = value?.as_object()?;
+    let strings: BTreeMap<String, String> =
+        map.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect();
+    (!strings.is_empty()).then_some(strings)
+}
+
+/// Pods, and workloads' pod templates, that a leftover Service could still select.
+#[derive(Debug, Default)]
+pub struct Selectable {
+    /// (namespace, "Pod web-1" / "Deployment checkout-api", labels).
+    entries: Vec<(String, String, BTreeMap<String, String>)>,
+}
+
+impl Selectable {
+    /// Records the labels of a live pod or of a workload's pod template.
+    pub fn observe(&mut self, key: &ResourceKey, live: &Value) {
+        let labels = match key.kind.as_str() {
+            "Pod" => live.pointer("/metadata/labels"),
+            "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => {
+                live.pointer("/spec/template/metadata/labels")
+            }
+            _ => return,
+        };
+        if let Some(labels) = string_map(labels) {
+            self.entries.push((key.namespace.clone(), format!("{} {}", key.kind, key.name), labels));
         }
     }
-    None
+
+    fn selected_by(&self, namespace: &str, selector: &BTreeMap<String, String>) -> Vec<&str> {
+        self.entries
+            .iter()
+            .filter(|(ns, _, labels)| ns == namespace && selector.iter().all(|(k, v)| labels.get(k) == Some(v)))
+            .map(|(_, name, _)| name.as_str())
+            .collect()
+    }
 }
 
-pub fn orphan_finding(candidate: &Candidate, app: &str) -> Finding {
-    let dangerous = DANGEROUS_ORPHANS.contains(&candidate.key.kind.as_str());
-    let severity = if dangerous { Severity::High } else { Severity::Medium };
-    let (response, review_required, reason) = match &candidate.tracked_by {
-        Some(how) => (
-            Response::Prune,
-            dangerous,
-            format!(
-                "{} is tracked to {app} ({how}) but no longer in Git{}; prune it after checking nothing depends on it",
-                candidate.key,
-                if dangerous { " and can still affect traffic or permissions" } else { "" }
-            ),
-        ),
-        None => (
-            Response::Escalate,
-            true,
-            format!(
-                "{} was written by a GitOps controller and is not in {app}'s Git, but nothing ties it to {app}: find its owner before pruning",
-                candidate.key
-            ),
-        ),
+/// The orphan finding for an unclaimed object, when ownership ties it to the app.
+pub fn orphan_finding(object: &Unclaimed, app: &AppIdentity<'_>, selectable: &Selectable) -> Option<Finding> {
+    let proof = tracking_proof(object, app)?;
+    let key = &object.key;
+    let dangerous = DANGEROUS_ORPHANS.contains(&key.kind.as_str());
+    let selected = object.selector.as_ref().map(|s| selectable.selected_by(&key.namespace, s)).unwrap_or_default();
+    let mut severity = if dangerous { Severity::High } else { Severity::Medium };
+    let mut reason = format!("{key} is tracked to {} ({proof}) but no longer in Git", app.name);
+    if !selected.is_empty() {
+        severity = Severity::High;
+        let shown: Vec<&str> = selected.iter().take(3).copied().collect();
+        let more = if selected.len() > 3 { format!(" and {} more", selected.len() - 3) } else { String::new() };
+        reason.push_str(&format!(
+            "; it still selects {}{more}, so it keeps serving traffic: confirm nobody calls it before pruning",
+            shown.join(", ")
+        ));
+    } else if dangerous {
+        reason.push_str(" and can still affect traffic or permissions");
+    }
+    let option = |name: &str| object.annotations.get(name).map(String::as_str).unwrap_or_default();
+    let has_option = |name: &str, wanted: &str| option(name).split(',').any(|o| o.trim() == wanted);
+    let prune_disabled = if has_option(SYNC_OPTIONS, "Prune=false") {
+        Some(format!("{SYNC_OPTIONS}: Prune=false"))
+    } else if option(FLUX_PRUNE) == "disabled" || object.labels.get(FLUX_PRUNE).is_some_and(|v| v == "disabled") {
+        Some(format!("{FLUX_PRUNE}: disabled"))
+    } else {
+        None
     };
-    Finding {
+    let extraneous_ignored = has_option(COMPARE_OPTIONS, "IgnoreExtraneous");
+    let (response, ignored_by) = if let Some(option) = prune_disabled {
+        reason.push_str(&format!(
+            "; pruning is disabled for it ({option}), so the controller will never remove it: escalate to its owner to retire it or keep it on purpose"
+        ));
+        (Response::Escalate, None)
+    } else if extraneous_ignored {
+        reason.push_str(&format!(
+            "; {COMPARE_OPTIONS}: IgnoreExtraneous keeps it out of the sync status, so nobody is reminded it exists: escalate to decide whether to keep or delete it"
+        ));
+        let by = IgnoredBy {
+            source: object.origin.clone(),
+            rule: format!("metadata.annotations[\"{COMPARE_OPTIONS}\"]"),
+            method: IgnoreMethod::CompareOption,
+            expression: "IgnoreExtraneous".to_owned(),
+        };
+        (Response::Escalate, Some(by))
+    } else {
+        reason.push_str("; prune it after checking nothing depends on it");
+        (Response::Prune, None)
+    };
+    Some(Finding {
         path: String::new(),
         display_path: "(whole object)".to_owned(),
         desired: None,
@@ -108,11 +228,60 @@ pub fn orphan_finding(candidate: &Candidate, app: &str) -> Finding {
         category: Category::Orphan,
         severity,
         response,
-        review_required,
+        review_required: dangerous || !selected.is_empty() || response == Response::Escalate,
         owner: None,
-        ignored_by: None,
+        ignored_by,
         reason,
+    })
+}
+
+/// How the object is proven to belong to the app, as a sentence fragment; `None` when
+/// nothing ties it to the app.
+fn tracking_proof(object: &Unclaimed, app: &AppIdentity<'_>) -> Option<String> {
+    let key = &object.key;
+    if let Some(id) = object.annotations.get(TRACKING_ID)
+        && tracking_id_refers_to(id, app.name, key)
+    {
+        return Some(format!("annotation {TRACKING_ID}={id}"));
     }
+    if object.labels.get(app.instance_label).is_some_and(|v| v == app.name) {
+        return Some(format!("label {}={}", app.instance_label, app.name));
+    }
+    if object.labels.get(FLUX_NAME).is_some_and(|v| v == app.name) {
+        let namespace = object.labels.get(FLUX_NAMESPACE);
+        match (app.flux, namespace) {
+            (Some(flux), Some(ns)) if *ns != flux.namespace => {}
+            (_, Some(ns)) => return Some(format!("labels {FLUX_NAME}={}, {FLUX_NAMESPACE}={ns}", app.name)),
+            (_, None) => return Some(format!("label {FLUX_NAME}={}", app.name)),
+        }
+    }
+    if object.labels.get(HELM_NAME).is_some_and(|v| v == app.name) {
+        return Some(format!("label {HELM_NAME}={}", app.name));
+    }
+    if let Some(flux) = app.flux
+        && flux.inventory.contains(key)
+    {
+        let id = format!("{}_{}_{}_{}", key.namespace, key.name, key.group, key.kind);
+        return Some(format!("listed in the Flux Kustomization's status.inventory as {id}, {}", flux.origin));
+    }
+    None
+}
+
+/// `<app>:<group>/<Kind>:<namespace>/<name>` naming this very object (a copied annotation
+/// that names another object proves nothing). Apps in any namespace are `<ns>_<app>`.
+fn tracking_id_refers_to(id: &str, app: &str, key: &ResourceKey) -> bool {
+    let mut parts = id.splitn(3, ':');
+    let (Some(tracked_app), Some(group_kind), Some(namespace_name)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let app_matches = tracked_app == app || tracked_app.rsplit_once('_').is_some_and(|(_, name)| name == app);
+    let Some((group, kind)) = group_kind.split_once('/') else {
+        return false;
+    };
+    let Some((namespace, name)) = namespace_name.split_once('/') else {
+        return false;
+    };
+    app_matches && group == key.group && kind == key.kind && namespace == key.namespace && name == key.name
 }
 
 pub fn missing_finding(key: &ResourceKey) -> Finding {
@@ -138,41 +307,119 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn key(kind: &str) -> ResourceKey {
-        ResourceKey { group: String::new(), kind: kind.into(), namespace: "prod".into(), name: "old".into() }
+    const APP: AppIdentity<'static> =
+        AppIdentity { name: "checkout-api", instance_label: "app.kubernetes.io/instance", flux: None };
+
+    fn service(metadata: Value) -> (ResourceKey, Value) {
+        let key =
+            ResourceKey { group: String::new(), kind: "Service".into(), namespace: "prod".into(), name: "old".into() };
+        let mut metadata = metadata;
+        metadata["name"] = json!("old");
+        metadata["namespace"] = json!("prod");
+        (
+            key,
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": {"selector": {"app": "checkout-api"}}}),
+        )
+    }
+
+    fn finding_for(metadata: Value, app: &AppIdentity<'_>, selectable: &Selectable) -> Option<Finding> {
+        let (key, live) = service(metadata);
+        let object = unclaimed(&key, &live, "live.yaml#3".into(), app.instance_label)?;
+        orphan_finding(&object, app, selectable)
     }
 
     #[test]
-    fn tracked_objects_without_parents_are_orphans() {
-        let live = json!({"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": "old", "labels": {"app.kubernetes.io/instance": "checkout-api"}}});
-        let found = candidate(&key("Service"), &live, "checkout-api", &ManagerTable::default(), "live.yaml#1".into());
-        let found = found.expect("tracked Service is an orphan");
-        let finding = orphan_finding(&found, "checkout-api");
-        assert_eq!(
-            (finding.category, finding.response, finding.severity),
-            (Category::Orphan, Response::Prune, Severity::High)
-        );
+    fn each_tracking_method_proves_an_orphan() {
+        for (metadata, proof) in [
+            (
+                json!({"annotations": {TRACKING_ID: "checkout-api:/Service:prod/old"}}),
+                "annotation argocd.argoproj.io/tracking-id",
+            ),
+            (
+                json!({"annotations": {TRACKING_ID: "argocd_checkout-api:/Service:prod/old"}}),
+                "tracking-id=argocd_checkout-api",
+            ),
+            (
+                json!({"labels": {"app.kubernetes.io/instance": "checkout-api"}}),
+                "label app.kubernetes.io/instance=checkout-api",
+            ),
+            (
+                json!({"labels": {FLUX_NAME: "checkout-api", FLUX_NAMESPACE: "flux-system"}}),
+                "kustomize.toolkit.fluxcd.io/namespace=flux-system",
+            ),
+        ] {
+            let finding = finding_for(metadata, &APP, &Selectable::default()).expect(proof);
+            assert_eq!((finding.category, finding.response), (Category::Orphan, Response::Prune));
+            assert!(finding.reason.contains(proof), "{proof}: {}", finding.reason);
+        }
     }
 
     #[test]
-    fn children_and_untracked_objects_are_not_orphans() {
-        let child = json!({"metadata": {"name": "old", "labels": {"app.kubernetes.io/instance": "checkout-api"},
-            "ownerReferences": [{"kind": "Deployment", "name": "checkout-api"}]}});
-        assert!(
-            candidate(&key("ConfigMap"), &child, "checkout-api", &ManagerTable::default(), String::new()).is_none()
-        );
-        let stranger = json!({"metadata": {"name": "old", "labels": {"app": "other"}}});
-        assert!(
-            candidate(&key("ConfigMap"), &stranger, "checkout-api", &ManagerTable::default(), String::new()).is_none()
-        );
+    fn a_copied_tracking_id_naming_another_object_proves_nothing() {
+        let copied = json!({"annotations": {TRACKING_ID: "checkout-api:/Service:prod/checkout-api"}});
+        assert!(finding_for(copied, &APP, &Selectable::default()).is_none());
+        let other_app = json!({"annotations": {TRACKING_ID: "payments:/Service:prod/old"}});
+        assert!(finding_for(other_app, &APP, &Selectable::default()).is_none());
     }
 
     #[test]
-    fn gitops_written_but_untracked_objects_escalate() {
-        let live = json!({"metadata": {"name": "old", "managedFields": [{"manager": "argocd-controller"}]}});
-        let found = candidate(&key("ConfigMap"), &live, "checkout-api", &ManagerTable::default(), String::new());
-        let finding = orphan_finding(&found.expect("gitops-written"), "checkout-api");
-        assert_eq!(finding.response, Response::Escalate);
+    fn the_flux_inventory_proves_an_orphan_and_a_foreign_namespace_label_does_not() {
+        let kustomization = json!({"status": {"inventory": {"entries": [
+            {"id": "prod_old__Service", "v": "v1"}, {"id": "prod_checkout-api_apps_Deployment", "v": "v1"}]}}});
+        let flux = FluxApp::from_kustomization(&kustomization, "flux-system", "live.yaml#9".into());
+        let app = AppIdentity { flux: Some(&flux), ..APP };
+        let finding = finding_for(json!({}), &app, &Selectable::default()).expect("in the inventory");
+        assert!(finding.reason.contains("status.inventory as prod_old__Service"), "{}", finding.reason);
+        let elsewhere = json!({"labels": {FLUX_NAME: "checkout-api", FLUX_NAMESPACE: "team-b"}});
+        let app_without_inventory =
+            AppIdentity { flux: Some(&FluxApp { namespace: "flux-system".into(), ..FluxApp::default() }), ..APP };
+        assert!(finding_for(elsewhere, &app_without_inventory, &Selectable::default()).is_none());
+    }
+
+    #[test]
+    fn children_and_untracked_objects_are_never_claimed() {
+        let (key, mut live) = service(json!({"labels": {"app.kubernetes.io/instance": "checkout-api"}}));
+        live["metadata"]["ownerReferences"] = json!([{"kind": "Deployment", "name": "checkout-api"}]);
+        assert!(unclaimed(&key, &live, String::new(), "app.kubernetes.io/instance").is_none());
+        let gitops_written = json!({"managedFields": [{"manager": "argocd-controller"}]});
+        assert!(finding_for(gitops_written, &APP, &Selectable::default()).is_none());
+    }
+
+    #[test]
+    fn prune_disabled_and_ignore_extraneous_escalate() {
+        let tracked = |annotations: Value| json!({"labels": {"app.kubernetes.io/instance": "checkout-api"}, "annotations": annotations});
+        let argo = finding_for(
+            tracked(json!({SYNC_OPTIONS: "ServerSideApply=true,Prune=false"})),
+            &APP,
+            &Selectable::default(),
+        )
+        .unwrap();
+        assert_eq!(argo.response, Response::Escalate);
+        assert!(argo.reason.contains("Prune=false"));
+        let flux = finding_for(tracked(json!({FLUX_PRUNE: "disabled"})), &APP, &Selectable::default()).unwrap();
+        assert_eq!(flux.response, Response::Escalate);
+        let extraneous =
+            finding_for(tracked(json!({COMPARE_OPTIONS: "IgnoreExtraneous"})), &APP, &Selectable::default()).unwrap();
+        assert_eq!(extraneous.response, Response::Escalate);
+        assert_eq!(extraneous.ignored_by.map(|b| b.method), Some(IgnoreMethod::CompareOption));
+    }
+
+    #[test]
+    fn a_service_still_selecting_pods_says_so() {
+        let mut selectable = Selectable::default();
+        let deployment = ResourceKey {
+            group: "apps".into(),
+            kind: "Deployment".into(),
+            namespace: "prod".into(),
+            name: "checkout-api".into(),
+        };
+        selectable.observe(
+            &deployment,
+            &json!({"spec": {"template": {"metadata": {"labels": {"app": "checkout-api", "tier": "web"}}}}}),
+        );
+        let finding =
+            finding_for(json!({"labels": {"app.kubernetes.io/instance": "checkout-api"}}), &APP, &selectable).unwrap();
+        assert!(finding.reason.contains("still selects Deployment checkout-api"), "{}", finding.reason);
+        assert_eq!((finding.severity, finding.review_required), (Severity::High, true));
     }
 }

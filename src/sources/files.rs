@@ -145,12 +145,7 @@ impl ParseProblem {
 /// Parses a multi-document YAML (or JSON) text; `origin` names it in each manifest's origin.
 pub fn parse_documents(text: &str, origin: &str) -> Result<Vec<Manifest>, ParseProblem> {
     let mut manifests = Vec::new();
-    for (index, document) in yaml_serde::Deserializer::from_str(text).enumerate() {
-        let number = index + 1;
-        let value = Value::deserialize(document).map_err(yaml_problem)?;
-        if value.is_null() {
-            continue;
-        }
+    for (number, value) in yaml_documents(text)? {
         if value.get("kind").and_then(Value::as_str) == Some("List") {
             let Some(Value::Array(items)) = value.get("items").cloned() else {
                 return Err(object_problem(format!("document {number}"), "kind: List without an 'items' list"));
@@ -164,6 +159,18 @@ pub fn parse_documents(text: &str, origin: &str) -> Result<Vec<Manifest>, ParseP
         }
     }
     Ok(manifests)
+}
+
+/// The non-empty documents of a YAML (or JSON) text, numbered from 1, of any shape.
+pub fn yaml_documents(text: &str) -> Result<Vec<(usize, Value)>, ParseProblem> {
+    let mut documents = Vec::new();
+    for (index, document) in yaml_serde::Deserializer::from_str(text).enumerate() {
+        let value = Value::deserialize(document).map_err(yaml_problem)?;
+        if !value.is_null() {
+            documents.push((index + 1, value));
+        }
+    }
+    Ok(documents)
 }
 
 fn yaml_problem(error: yaml_serde::Error) -> ParseProblem {

@@ -1,9 +1,10 @@
 //! Sources produce the desired and live object sets (DESIGN §2): manifest files and snapshots
-//! (`files`), Kustomize rendering (`render`) and the sample clusters embedded in the binary
-//! (`samples`).
+//! (`files`), Kustomize rendering (`render`), the sample clusters embedded in the binary
+//! (`samples`), and ignore-rule files (`rules`).
 
 pub mod files;
 pub mod render;
+pub mod rules;
 pub mod samples;
 
 #[derive(Debug, thiserror::Error)]
@@ -14,4 +15,6 @@ pub enum SourceError {
     Render(#[from] render::RenderError),
     #[error(transparent)]
     Sample(#[from] samples::SampleError),
+    #[error(transparent)]
+    Rules(#[from] rules::RulesError),
 }

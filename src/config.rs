@@ -1,0 +1,105 @@
+//! User configuration and where kdrift keeps its files: `config.toml` under the platform's
+//! config directory (`$XDG_CONFIG_HOME/kdrift/` on Linux, via `directories`) or `--config
+//! FILE`. Every key is optional; an unknown key or a wrong type is an error naming it.
+
+use crate::engine::{DEFAULT_INSTANCE_LABEL, EngineConfig};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Annotation keys whose values are masked everywhere, like Secret data.
+    #[serde(default)]
+    pub mask_annotations: Vec<String>,
+    /// The label that ties objects to their app (Argo CD's `application.instanceLabelKey`).
+    pub instance_label: Option<String>,
+    /// Ignore-rule files applied to every scan (relative paths: from the config file's folder).
+    #[serde(default)]
+    pub ignore: Vec<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config '{}' does not exist", path.display())]
+    NotFound { path: PathBuf },
+    #[error("cannot read config '{}': {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("config '{}': {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// The default config file, when the platform has a config directory.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "kdrift").map(|dirs| dirs.config_dir().join("config.toml"))
+}
+
+/// Loads `explicit` (which must exist), else the default file if there is one, else defaults.
+pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    let path = match explicit {
+        Some(path) if !path.is_file() => return Err(ConfigError::NotFound { path: path.to_owned() }),
+        Some(path) => path.to_owned(),
+        None => match default_path().filter(|p| p.is_file()) {
+            Some(path) => path,
+            None => return Ok(Config::default()),
+        },
+    };
+    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io { path: path.clone(), source })?;
+    let mut config = parse(&text).map_err(|message| ConfigError::Invalid { path: path.clone(), message })?;
+    let folder = path.parent().unwrap_or(Path::new("."));
+    for file in &mut config.ignore {
+        if file.is_relative() {
+            *file = folder.join(&*file);
+        }
+    }
+    Ok(config)
+}
+
+/// Parses config text; the error names the key and where it is.
+pub fn parse(text: &str) -> Result<Config, String> {
+    let config: Config =
+        toml::from_str(text).map_err(|e| e.message().to_owned() + &crate::theme::location(text, e.span()))?;
+    if let Some(label) = &config.instance_label
+        && label.trim().is_empty()
+    {
+        return Err("instance_label must not be empty".to_owned());
+    }
+    Ok(config)
+}
+
+impl Config {
+    /// The engine settings this config sets (rules are added by the caller).
+    pub fn engine(&self) -> EngineConfig {
+        EngineConfig {
+            instance_label: self.instance_label.clone().unwrap_or_else(|| DEFAULT_INSTANCE_LABEL.to_owned()),
+            mask_annotations: self.mask_annotations.clone(),
+            ..EngineConfig::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_optional() {
+        let config = parse("").unwrap();
+        assert_eq!(config.engine().instance_label, DEFAULT_INSTANCE_LABEL);
+        let config = parse(
+            "mask_annotations = [\"vault.example.com/token\"]\ninstance_label = \"argocd.argoproj.io/instance\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.engine().mask_annotations, vec!["vault.example.com/token"]);
+        assert_eq!(config.engine().instance_label, "argocd.argoproj.io/instance");
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let error = parse("mask_annotation = []\n").unwrap_err();
+        assert!(error.contains("unknown field `mask_annotation`") && error.contains("line 1"), "{error}");
+        let error = parse("mask_annotations = \"token\"\n").unwrap_err();
+        assert!(error.contains("line 1"), "{error}");
+        assert!(parse("instance_label = \" \"\n").unwrap_err().contains("instance_label"));
+    }
+}

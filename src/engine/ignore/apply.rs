@@ -1,0 +1,195 @@
+//! Applying the rules that match one compared pair, Argo CD's way (remove the paths on both
+//! sides, then compare), while keeping what they hide: after each pointer or expression
+//! that changes the pair, the pair is compared again and every difference that vanished is
+//! kept, marked with the rule, pointer or expression responsible.
+
+use super::IgnoreRule;
+use crate::engine::diff::{Change, RawDiff};
+use crate::model::{IgnoreMethod, IgnoredBy};
+use serde_json::Value;
+
+/// The pair's differences after the rules: hidden ones carry the rule that hid them.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub diffs: Vec<(RawDiff, Option<IgnoredBy>)>,
+    /// Rules skipped for this object and why (a jq runtime error).
+    pub notes: Vec<String>,
+}
+
+/// Compares a (modified) normalized pair again, with the same live evidence.
+pub type Rediff<'r> = dyn Fn(&Value, &Value) -> Vec<RawDiff> + 'r;
+
+pub fn apply(
+    rules: &[&IgnoreRule],
+    desired: &Value,
+    live: &Value,
+    diffs: Vec<RawDiff>,
+    rediff: &Rediff<'_>,
+) -> Outcome {
+    let mut active = diffs;
+    let mut ignored: Vec<(RawDiff, IgnoredBy)> = Vec::new();
+    let mut notes = Vec::new();
+    // Manager rules already applied, re-applied to every fresh comparison.
+    let mut manager_rules: Vec<&IgnoreRule> = Vec::new();
+    let mut current: Option<(Value, Value)> = None;
+    for rule in rules {
+        if active.is_empty() {
+            break;
+        }
+        let (base_desired, base_live) = match &current {
+            Some((d, l)) => (d, l),
+            None => (desired, live),
+        };
+        match removal_steps(rule, base_desired, base_live) {
+            Err(message) => notes.push(format!(
+                "ignore rule {} {} skipped for this object: jq error: {message}",
+                rule.source, rule.rule
+            )),
+            Ok(steps) => {
+                for step in steps {
+                    let mut remaining = rediff(&step.desired, &step.live);
+                    remaining.retain(|diff| manager_rules.iter().all(|r| hiding_manager(r, diff).is_none()));
+                    let by = || IgnoredBy {
+                        source: rule.source.clone(),
+                        rule: rule.rule.clone(),
+                        method: step.method,
+                        expression: step.expression.clone(),
+                    };
+                    for before in active.drain(..) {
+                        // Matched by display path: it names list items by merge key, so it
+                        // survives the index shifts a removed list item causes.
+                        match remaining.iter().find(|after| after.display == before.display) {
+                            Some(after) if after.desired == before.desired && after.live == before.live => {}
+                            // Part of the value was hidden: keep the whole original, marked.
+                            Some(_) => ignored.push((before, by())),
+                            None => ignored.push((before, by())),
+                        }
+                    }
+                    active = remaining;
+                    current = Some((step.desired, step.live));
+                }
+            }
+        }
+        if !rule.managers.is_empty() {
+            let (kept, hidden): (Vec<RawDiff>, Vec<RawDiff>) =
+                active.into_iter().partition(|diff| hiding_manager(rule, diff).is_none());
+            for diff in hidden {
+                let manager = hiding_manager(rule, &diff).unwrap_or_default().to_owned();
+                let by = IgnoredBy {
+                    source: rule.source.clone(),
+                    rule: rule.rule.clone(),
+                    method: IgnoreMethod::ManagedFieldsManager,
+                    expression: manager,
+                };
+                ignored.push((diff, by));
+            }
+            active = kept;
+            manager_rules.push(rule);
+        }
+    }
+    let mut diffs: Vec<(RawDiff, Option<IgnoredBy>)> = active.into_iter().map(|d| (d, None)).collect();
+    diffs.extend(ignored.into_iter().map(|(d, by)| (d, Some(by))));
+    Outcome { diffs, notes }
+}
+
+/// The manager of `rule` that owns this live value, if any. Fields only Git sets are never
+/// hidden this way: no live manager owns them.
+fn hiding_manager<'r>(rule: &'r IgnoreRule, diff: &RawDiff) -> Option<&'r str> {
+    if diff.change == Change::DesiredOnly {
+        return None;
+    }
+    let owner = diff.owner.as_ref()?;
+    rule.managers.iter().find(|m| **m == owner.manager).map(String::as_str)
+}
+
+/// The pair after one of the rule's pointers or expressions changed it.
+struct Step {
+    method: IgnoreMethod,
+    expression: String,
+    desired: Value,
+    live: Value,
+}
+
+/// Every pointer, then every jq expression, applied in turn to both sides; only the steps
+/// that changed something. A jq runtime error voids the whole rule for this object.
+fn removal_steps(rule: &IgnoreRule, desired: &Value, live: &Value) -> Result<Vec<Step>, String> {
+    let mut steps: Vec<Step> = Vec::new();
+    let (mut d, mut l) = (desired.clone(), live.clone());
+    for pointer in &rule.pointers {
+        let removed_desired = remove_pointer(&mut d, pointer);
+        let removed_live = remove_pointer(&mut l, pointer);
+        if removed_desired || removed_live {
+            steps.push(Step {
+                method: IgnoreMethod::JsonPointer,
+                expression: pointer.clone(),
+                desired: d.clone(),
+                live: l.clone(),
+            });
+        }
+    }
+    for jq in &rule.jq {
+        let (next_d, next_l) = (jq.delete_from(&d)?, jq.delete_from(&l)?);
+        if next_d != d || next_l != l {
+            (d, l) = (next_d, next_l);
+            steps.push(Step {
+                method: IgnoreMethod::Jq,
+                expression: jq.expression.clone(),
+                desired: d.clone(),
+                live: l.clone(),
+            });
+        }
+    }
+    Ok(steps)
+}
+
+/// Removes the value at an RFC 6901 pointer; a path that does not exist is a no-op.
+pub fn remove_pointer(value: &mut Value, pointer: &str) -> bool {
+    let Some(rest) = pointer.strip_prefix('/') else {
+        return false;
+    };
+    let tokens: Vec<String> = rest.split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
+    let Some((last, parents)) = tokens.split_last() else {
+        return false;
+    };
+    let mut node = value;
+    for token in parents {
+        node = match node {
+            Value::Object(map) => match map.get_mut(token) {
+                Some(child) => child,
+                None => return false,
+            },
+            Value::Array(items) => match token.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                Some(child) => child,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    match node {
+        Value::Object(map) => map.shift_remove(last).is_some(),
+        Value::Array(items) => match last.parse::<usize>() {
+            Ok(index) if index < items.len() => {
+                items.remove(index);
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pointers_remove_exactly_one_path() {
+        let mut object = json!({"metadata": {"annotations": {"a/b": "1", "c": "2"}}, "spec": {"ports": [1, 2]}});
+        assert!(remove_pointer(&mut object, "/metadata/annotations/a~1b"));
+        assert!(remove_pointer(&mut object, "/spec/ports/0"));
+        assert!(!remove_pointer(&mut object, "/spec/absent/deeper"), "a missing path is a no-op");
+        assert!(!remove_pointer(&mut object, "/spec/ports/9"));
+        assert_eq!(object, json!({"metadata": {"annotations": {"c": "2"}}, "spec": {"ports": [2]}}));
+    }
+}
