@@ -168,8 +168,10 @@ pub struct Finding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IgnoreMethod {
-    /// Argo CD `jsonPointers` or Flux `paths`: removed on both sides.
+    /// Argo CD `jsonPointers`: removed on both sides.
     JsonPointer,
+    /// Flux `paths` (JSON pointers too): removed on both sides.
+    FluxPath,
     /// Argo CD `jqPathExpressions`, evaluated as `del(<expression>)` on both sides.
     Jq,
     /// Argo CD `managedFieldsManagers`: live fields owned by that manager.
@@ -183,6 +185,7 @@ impl IgnoreMethod {
     pub fn label(self) -> &'static str {
         match self {
             IgnoreMethod::JsonPointer => "jsonPointers",
+            IgnoreMethod::FluxPath => "paths",
             IgnoreMethod::Jq => "jqPathExpressions",
             IgnoreMethod::ManagedFieldsManager => "managedFieldsManagers",
             IgnoreMethod::CompareOption => "compare-options",

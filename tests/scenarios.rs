@@ -1,13 +1,14 @@
 //! Scenario fixtures (DESIGN §6 layer 2): each `tests/fixtures/<name>/` holds `desired/`,
 //! `live/` and `expected.yaml`; the engine must report exactly the expected findings —
 //! every expected one, with its classification, and nothing else. The embedded samples are
-//! checked the same way against what their scenario promises.
+//! checked the same way against what their scenario promises. A fixture may name ignore-rule
+//! files (`ignore:`), and each finding states whether a rule hid it (`ignored_by:`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed setup should panic
 
 use kdrift::engine::{EngineConfig, compare_app, time::parse_rfc3339};
 use kdrift::model::{AppReport, Finding, ResourceReport};
-use kdrift::sources::{files::load_path, samples};
+use kdrift::sources::{files::load_path, rules::load_rule_files, samples};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,6 +18,12 @@ use std::path::Path;
 struct Expected {
     now: String,
     exit_code: i32,
+    /// Ignore-rule files, relative to the fixture directory.
+    #[serde(default)]
+    ignore: Vec<String>,
+    /// Text each expected resource note contains, in any order.
+    #[serde(default)]
+    notes: Vec<String>,
     resources: BTreeMap<String, String>,
     findings: Vec<ExpectedFinding>,
 }
@@ -33,6 +40,10 @@ struct ExpectedFinding {
     review_required: bool,
     owner: Option<String>,
     reason: Option<String>,
+    /// Text the reason must contain (the proof of tracking for orphans).
+    reason_contains: Option<String>,
+    /// `<rule> <method> <expression>` of the rule that hid it; absent: nothing hid it.
+    ignored_by: Option<String>,
 }
 
 fn resource_id(r: &ResourceReport) -> String {
@@ -62,6 +73,15 @@ fn check(name: &str, app: &AppReport, expected: &Expected) {
         if let Some(reason) = &want.reason {
             assert_eq!(&f.reason, reason, "{context}: reason");
         }
+        if let Some(part) = &want.reason_contains {
+            assert!(f.reason.contains(part.as_str()), "{context}: reason {:?} lacks {part:?}", f.reason);
+        }
+        let ignored_by = f.ignored_by.as_ref().map(|by| format!("{} {} {}", by.rule, by.method.label(), by.expression));
+        assert_eq!(ignored_by, want.ignored_by, "{context}: ignored_by");
+    }
+    let notes: Vec<&String> = app.resources.iter().flat_map(|r| &r.notes).chain(&app.notes).collect();
+    for part in &expected.notes {
+        assert!(notes.iter().any(|n| n.contains(part.as_str())), "{name}: no note contains {part:?}: {notes:#?}");
     }
     assert_eq!(
         actual.len(),
@@ -94,6 +114,10 @@ fn every_fixture_reports_exactly_its_expected_findings() {
     let required = [
         "crd-list-change",
         "equal-quantities",
+        "ignore-rules",
+        "ignore-rules-flux-file",
+        "orphans-argo",
+        "orphans-flux",
         "kubectl-set-env",
         "label-removed-from-git",
         "missing-live",
@@ -109,7 +133,10 @@ fn every_fixture_reports_exactly_its_expected_findings() {
         let desired = load_path(&dir.join("desired")).expect("desired loads");
         let live = load_path(&dir.join("live")).expect("live loads");
         let now = parse_rfc3339(&expected.now);
-        let app = compare_app(&EngineConfig::default(), "checkout-api", "prod", now, desired, live).expect("compares");
+        let rule_files: Vec<_> = expected.ignore.iter().map(|file| dir.join(file)).collect();
+        let config =
+            EngineConfig { rules: load_rule_files(&rule_files).expect("rules load").rules, ..Default::default() };
+        let app = compare_app(&config, "checkout-api", "prod", now, desired, live).expect("compares");
         check(name, &app, &expected);
     }
 }

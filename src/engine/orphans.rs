@@ -217,7 +217,9 @@ pub fn orphan_finding(object: &Unclaimed, app: &AppIdentity<'_>, selectable: &Se
         };
         (Response::Escalate, Some(by))
     } else {
-        reason.push_str("; prune it after checking nothing depends on it");
+        if selected.is_empty() {
+            reason.push_str("; prune it after checking nothing depends on it");
+        }
         (Response::Prune, None)
     };
     Some(Finding {

@@ -9,6 +9,9 @@ pub fn render(report: &DriftReport) -> String {
     let mut out = String::from("# kdrift report\n\n");
     for app in &report.apps {
         let _ = writeln!(out, "## {} — {:?}\n", app.name, app.sync_status);
+        for note in &app.notes {
+            let _ = writeln!(out, "> note: {}\n", cell(note));
+        }
         let rows: Vec<(Option<&ResourceReport>, &Finding)> = app
             .findings
             .iter()
@@ -27,6 +30,9 @@ pub fn render(report: &DriftReport) -> String {
             let mut reason = finding.reason.clone();
             if let Some(rule) = &finding.ignored_by {
                 let _ = write!(reason, " (ignored by {rule})");
+                if finding.category.is_harmful() {
+                    reason.push_str(" **This rule hides harmful drift.**");
+                }
             }
             let _ = writeln!(
                 out,
@@ -44,6 +50,14 @@ pub fn render(report: &DriftReport) -> String {
             );
         }
         out.push('\n');
+        for resource in app.resources.iter().filter(|r| !r.notes.is_empty()) {
+            for note in &resource.notes {
+                let _ = writeln!(out, "- {}: {}", resource.key(), cell(note));
+            }
+        }
+        if app.resources.iter().any(|r| !r.notes.is_empty()) {
+            out.push('\n');
+        }
     }
     let _ = writeln!(out, "**Summary:** {}.", report.summary);
     out

@@ -28,13 +28,17 @@ fn render_app(out: &mut String, app: &AppReport, options: &TextOptions) {
         SyncStatus::OutOfSync => style.paint("1;33", "OutOfSync"),
     };
     let needing = app.all_findings().filter(|f| f.needs_action()).count();
+    let ignored = app.all_findings().filter(|f| f.ignored_by.is_some()).count();
     let _ = writeln!(
         out,
-        "{}  {status}  ({}; {} finding(s), {needing} need action)",
+        "{}  {status}  ({}; {} finding(s), {needing} need action, {ignored} ignored)",
         style.bold(&app.name),
         options.source,
-        app.all_findings().count()
+        app.all_findings().count() - ignored
     );
+    for note in &app.notes {
+        let _ = writeln!(out, "  {}", style.dim(&format!("note: {note}")));
+    }
     for finding in &app.findings {
         render_finding(out, finding, style);
     }
@@ -79,5 +83,9 @@ fn render_finding(out: &mut String, finding: &Finding, style: Style) {
     let _ = writeln!(out, "             → {}{review}: {}", style.bold(finding.response.as_str()), finding.reason);
     if let Some(rule) = &finding.ignored_by {
         let _ = writeln!(out, "             {}", style.dim(&format!("(ignored by {rule})")));
+        if finding.category.is_harmful() {
+            let warning = "this rule hides harmful drift: narrow it to the fields another controller owns";
+            let _ = writeln!(out, "             {}", style.severity(crate::model::Severity::High, warning));
+        }
     }
 }

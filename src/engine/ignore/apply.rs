@@ -120,7 +120,7 @@ fn removal_steps(rule: &IgnoreRule, desired: &Value, live: &Value) -> Result<Vec
         let removed_live = remove_pointer(&mut l, pointer);
         if removed_desired || removed_live {
             steps.push(Step {
-                method: IgnoreMethod::JsonPointer,
+                method: rule.pointer_method(),
                 expression: pointer.clone(),
                 desired: d.clone(),
                 live: l.clone(),

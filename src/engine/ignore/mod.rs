@@ -7,7 +7,7 @@ pub mod jq;
 pub mod matching;
 pub mod parse;
 
-use crate::model::ResourceKey;
+use crate::model::{IgnoreMethod, ResourceKey};
 use jq::JqDeletion;
 use matching::{AnchoredRegex, Selector, glob_matches};
 use serde_json::Value;
@@ -87,11 +87,11 @@ impl IgnoreRule {
         self.pointers.is_empty() && self.jq.is_empty() && self.managers.is_empty()
     }
 
-    /// The key a rule's pointers are written under (`paths` for Flux).
-    pub fn pointer_key(&self) -> &'static str {
+    /// How the rule's pointers are named: Argo CD `jsonPointers` or Flux `paths`.
+    pub fn pointer_method(&self) -> IgnoreMethod {
         match self.target {
-            Target::Argo { .. } => "jsonPointers",
-            Target::Flux(_) => "paths",
+            Target::Argo { .. } => IgnoreMethod::JsonPointer,
+            Target::Flux(_) => IgnoreMethod::FluxPath,
         }
     }
 }

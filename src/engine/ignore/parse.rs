@@ -303,7 +303,7 @@ mod tests {
             "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: checkout-api}\nspec:\n  ignore:\n  - paths: [/spec/replicas]\n    target: {kind: Deployment, labelSelector: app=checkout-api}\n",
         );
         assert_eq!(kustomization[0].rule, "spec.ignore[0]");
-        assert_eq!(kustomization[0].pointer_key(), "paths");
+        assert_eq!(kustomization[0].pointer_method().label(), "paths");
         let helm = rules(
             "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: checkout-api}\nspec:\n  driftDetection:\n    mode: enabled\n    ignore:\n    - paths: [/spec/replicas]\n",
         );
