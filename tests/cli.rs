@@ -3,61 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed setup should panic
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-const NOW: &str = "2026-06-08T09:10:00Z";
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
-}
-
-fn kdrift() -> Command {
-    let mut command = Command::cargo_bin("kdrift").expect("binary built");
-    command.env("NO_COLOR", "1");
-    command
-}
-
-fn scan_fixture(name: &str) -> Command {
-    let dir = fixture(name);
-    let mut command = kdrift();
-    command.arg("scan").arg("--desired").arg(dir.join("desired")).arg("--live").arg(dir.join("live")).args([
-        "--app",
-        "checkout-api",
-        "-n",
-        "prod",
-        "--now",
-        NOW,
-    ]);
-    command
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(command: &mut Command) -> Run {
-    let output = command.output().expect("kdrift runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-/// Exit code 2 and exactly one stderr line containing every `needle`.
-fn assert_one_line_error(result: &Run, needles: &[&str]) {
-    assert_eq!(result.code, 2, "exit code; stderr: {}", result.stderr);
-    let lines: Vec<&str> = result.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line on stderr, got: {}", result.stderr);
-    for needle in needles {
-        assert!(lines[0].contains(needle), "'{}' should contain '{needle}'", lines[0]);
-    }
-    assert!(!result.stderr.contains("panicked") && !result.stderr.contains("backtrace"));
-}
+use std::path::Path;
+use support::{CONFIGMAP, NOW, Run, assert_one_line_error, fixture, kdrift, run, scan_fixture, tree};
 
 #[test]
 fn scan_of_the_worked_example_reports_memory_drift_and_exits_1() {
@@ -249,20 +199,6 @@ fn demo_scans_the_embedded_sample() {
     assert!(result.stdout.contains("sample checkout-api"));
 }
 
-/// Writes `files` (relative path → content) into a fresh directory.
-fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (path, content) in files {
-        let full = dir.path().join(path);
-        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-        std::fs::write(full, content).expect("write");
-    }
-    dir
-}
-
-const CONFIGMAP: &str =
-    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: prod\ndata:\n  a: b\n";
-
 fn scan_dirs(desired: &Path, live: &Path) -> Run {
     run(kdrift().arg("scan").arg("--desired").arg(desired).arg("--live").arg(live))
 }
@@ -351,45 +287,4 @@ fn kustomize_directories_are_rendered_and_render_failures_are_clear() {
     assert!(result.stdout.contains("memory limit raised live by kubectl-edit 43 days ago"), "{}", result.stdout);
     let broken = run(kdrift().arg("scan").arg("--desired").arg(dir.path().join("broken")).arg("--live").arg(&live));
     assert_one_line_error(&broken, &["kubectl kustomize", "failed"]);
-}
-
-#[test]
-fn secret_values_never_appear_in_any_output() {
-    // "hunter2" in Git (as stringData), "s3cr3t-live" live; both also in last-applied.
-    let desired = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\nstringData:\n  password: hunter2\n  user: app\n";
-    let live = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{\"stringData\":{\"password\":\"hunter2\"}}'\n  managedFields:\n  - manager: kubectl-edit\n    operation: Update\n    time: \"2026-06-01T00:00:00Z\"\n    fieldsType: FieldsV1\n    fieldsV1: {f:data: {f:password: {}}}\ndata:\n  password: czNjcjN0LWxpdmU=\n  user: YXBw\ntype: Opaque\n";
-    let dir = tree(&[("desired/secret.yaml", desired), ("live/secret.yaml", live)]);
-    let forbidden = ["hunter2", "aHVudGVyMg", "s3cr3t-live", "czNjcjN0LWxpdmU", "YXBw"];
-    let mut outputs = Vec::new();
-    for format in ["text", "json", "markdown"] {
-        let result = run(kdrift()
-            .arg("scan")
-            .arg("--desired")
-            .arg(dir.path().join("desired"))
-            .arg("--live")
-            .arg(dir.path().join("live"))
-            .args(["-o", format]));
-        assert_eq!(result.code, 1, "{format}: a changed secret key is drift: {}", result.stdout);
-        outputs.push((format.to_owned(), result.stdout + &result.stderr));
-    }
-    for full in [false, true] {
-        let mut command = kdrift();
-        command.arg("diff").arg("--desired").arg(dir.path().join("desired")).arg("--live").arg(dir.path().join("live"));
-        if full {
-            command.arg("--full");
-        }
-        let result = run(&mut command);
-        outputs.push((format!("diff full={full}"), result.stdout + &result.stderr));
-    }
-    for (name, output) in &outputs {
-        for secret in forbidden {
-            assert!(!output.contains(secret), "{name} leaks '{secret}':\n{output}");
-        }
-    }
-    let json: Value = serde_json::from_str(&outputs[1].1).expect("json");
-    let findings = &json["apps"][0]["resources"][0]["findings"];
-    assert_eq!(findings.as_array().map(Vec::len), Some(1), "only the changed key is a finding: {findings}");
-    assert_eq!(findings[0]["path"], "/data/password");
-    assert_ne!(findings[0]["desired"], findings[0]["live"], "differing masks keep the change visible");
-    assert!(outputs[3].1.contains("++++++++"), "diff shows masks: {}", outputs[3].1);
 }

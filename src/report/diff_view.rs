@@ -115,7 +115,7 @@ fn equivalent_row(
     options: &DiffOptions,
 ) -> String {
     let sides = layout.sides(Some((l + 1, &left[l].text)), "≈", Some((r + 1, &right[r].text)), "≈");
-    let note = Some(Gutter { text: "equal by value".to_owned(), class: None });
+    let note = Some(Gutter { text: "equal by value".to_owned(), class: None, ignored: false });
     finish_row(sides, Some(Theme::builtin().equivalent), note, layout, options.style)
 }
 
@@ -135,6 +135,8 @@ fn changed_row(
     );
     let theme = Theme::builtin();
     let color = match (left.is_some(), right.is_some()) {
+        // Hidden by an ignore rule: shown, but dimmed like an equal value.
+        _ if gutter.as_ref().is_some_and(|g| g.ignored) => theme.equivalent,
         (true, false) => theme.removed,
         (false, true) => theme.added,
         _ => theme.changed,
@@ -146,13 +148,21 @@ fn changed_row(
 struct Gutter {
     text: String,
     class: Option<ManagerClass>,
+    /// The line's difference is hidden by an ignore rule.
+    ignored: bool,
 }
 
-/// "human kubectl-edit 43d" for a live line inside a finding's path; `None` otherwise.
+/// "human kubectl-edit 43d" for a live line inside a finding's path, "ignored by
+/// jsonPointers /spec/replicas" when a rule hid it; `None` outside findings.
 fn gutter(line: &YamlLine, resource: &ResourceReport, now: Option<i64>) -> Option<Gutter> {
     let finding = owning_finding(&line.pointer, &resource.findings)?;
+    if let Some(by) = &finding.ignored_by {
+        let text = format!("ignored by {} {}", by.method.label(), by.expression);
+        return Some(Gutter { text, class: None, ignored: true });
+    }
     let Some(owner) = &finding.owner else {
-        return Some(Gutter { text: format!("{} (no owner recorded)", finding.category.as_str()), class: None });
+        let text = format!("{} (no owner recorded)", finding.category.as_str());
+        return Some(Gutter { text, class: None, ignored: false });
     };
     let age = match (owner.time.as_deref().and_then(parse_rfc3339), now) {
         (Some(then), Some(now)) => format!(" {}", short_age(now - then)),
@@ -165,7 +175,7 @@ fn gutter(line: &YamlLine, resource: &ResourceReport, now: Option<i64>) -> Optio
         ManagerClass::Webhook => "hook",
         ManagerClass::Unknown => "???",
     };
-    Some(Gutter { text: format!("{tag} {}{age}", manager_label(owner)), class: Some(owner.class) })
+    Some(Gutter { text: format!("{tag} {}{age}", manager_label(owner)), class: Some(owner.class), ignored: false })
 }
 
 /// A finished row: the sides painted with `sides_color`, the gutter with its owner's colour.
@@ -182,7 +192,7 @@ fn finish_row(
     };
     match gutter {
         None => format!("{}\n", paint(sides.trim_end())),
-        Some(Gutter { text, class }) => {
+        Some(Gutter { text, class, .. }) => {
             let text = fit(&text, layout.gutter);
             let text = text.trim_end();
             let shown = match class {

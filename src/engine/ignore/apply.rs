@@ -42,8 +42,10 @@ pub fn apply(
         };
         match removal_steps(rule, base_desired, base_live) {
             Err(message) => notes.push(format!(
-                "ignore rule {} {} skipped for this object: jq error: {message}",
-                rule.source, rule.rule
+                "ignore rule {} {} skipped for this object: jq error: {}",
+                rule.source,
+                rule.rule,
+                without_values(&message)
             )),
             Ok(steps) => {
                 for step in steps {
@@ -90,6 +92,14 @@ pub fn apply(
     let mut diffs: Vec<(RawDiff, Option<IgnoredBy>)> = active.into_iter().map(|d| (d, None)).collect();
     diffs.extend(ignored.into_iter().map(|(d, by)| (d, Some(by))));
     Outcome { diffs, notes }
+}
+
+/// A jq error message without the values jq quotes in it (`cannot index {"password": …}`):
+/// the object may be a Secret or carry masked annotations.
+fn without_values(message: &str) -> String {
+    let cut = message.find(['{', '[', '"']).unwrap_or(message.len());
+    let kept = message[..cut].trim_end().trim_end_matches(" with input").trim_end();
+    if cut < message.len() { format!("{kept} (value withheld)") } else { kept.to_owned() }
 }
 
 /// The manager of `rule` that owns this live value, if any. Fields only Git sets are never
@@ -182,6 +192,18 @@ pub fn remove_pointer(value: &mut Value, pointer: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn jq_errors_never_quote_values() {
+        assert_eq!(
+            without_values(r#"invalid path expression with input {"data":{"password":"czNjcmV0"}}"#),
+            "invalid path expression (value withheld)"
+        );
+        assert_eq!(
+            without_values("cannot use null as iterable (array or object)"),
+            "cannot use null as iterable (array or object)"
+        );
+    }
 
     #[test]
     fn pointers_remove_exactly_one_path() {

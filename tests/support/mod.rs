@@ -1,0 +1,72 @@
+//! Helpers shared by the CLI test files: running the real binary, fixtures, temp trees.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // each test file uses a subset
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+pub const NOW: &str = "2026-06-08T09:10:00Z";
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+pub fn kdrift() -> Command {
+    let mut command = Command::cargo_bin("kdrift").expect("binary built");
+    command.env("NO_COLOR", "1");
+    command
+}
+
+pub fn scan_fixture(name: &str) -> Command {
+    let dir = fixture(name);
+    let mut command = kdrift();
+    command.arg("scan").arg("--desired").arg(dir.join("desired")).arg("--live").arg(dir.join("live")).args([
+        "--app",
+        "checkout-api",
+        "-n",
+        "prod",
+        "--now",
+        NOW,
+    ]);
+    command
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(command: &mut Command) -> Run {
+    let output = command.output().expect("kdrift runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Exit code 2 and exactly one stderr line containing every `needle`.
+pub fn assert_one_line_error(result: &Run, needles: &[&str]) {
+    assert_eq!(result.code, 2, "exit code; stderr: {}", result.stderr);
+    let lines: Vec<&str> = result.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line on stderr, got: {}", result.stderr);
+    for needle in needles {
+        assert!(lines[0].contains(needle), "'{}' should contain '{needle}'", lines[0]);
+    }
+    assert!(!result.stderr.contains("panicked") && !result.stderr.contains("backtrace"));
+}
+
+/// Writes `files` (relative path → content) into a fresh directory.
+pub fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (path, content) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, content).expect("write");
+    }
+    dir
+}
+
+pub const CONFIGMAP: &str =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: prod\ndata:\n  a: b\n";
