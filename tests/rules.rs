@@ -202,3 +202,16 @@ fn config_errors_name_the_key_and_config_rules_apply() {
     assert_eq!(result.code, 0, "the config's rule file (relative to the config) hides replicas: {}", result.stdout);
     assert!(result.stdout.contains("replicas.yaml [0] jsonPointers /spec/replicas"), "{}", result.stdout);
 }
+
+#[test]
+fn diff_shows_ignored_lines_with_the_rule_instead_of_an_owner() {
+    let result = run(kdrift()
+        .args(["diff", "--sample", "checkout-api", "--resource", "Deployment/checkout-api", "--width", "200"])
+        .arg("--ignore")
+        .arg(sample_rules("argocd-application.yaml")));
+    let out = &result.stdout;
+    let replicas = out.lines().find(|l| l.contains("replicas: 9")).expect("live replicas line");
+    assert!(replicas.ends_with("ignored: /spec/replicas"), "{replicas}");
+    let memory = out.lines().find(|l| l.contains("memory: 2Gi")).expect("live memory line");
+    assert!(memory.contains("human kubectl-edit"), "{memory}");
+}

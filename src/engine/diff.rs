@@ -73,6 +73,8 @@ pub struct LiveEvidence<'a> {
     pub opaque_data: bool,
     /// Built-in kinds have known list merge keys; CRD lists are compared by position.
     pub builtin_kind: bool,
+    /// The configured instance label, stamped by the GitOps controller like the tracking keys.
+    pub instance_label: &'a str,
 }
 
 impl LiveEvidence<'_> {
@@ -421,7 +423,8 @@ impl<'a> Walker<'a, '_> {
     }
 
     fn is_tracking_metadata(&self, key: &str) -> bool {
-        matches!(self.fields.as_slice(), ["metadata", "labels" | "annotations"]) && TRACKING_KEYS.contains(&key)
+        matches!(self.fields.as_slice(), ["metadata", "labels" | "annotations"])
+            && (TRACKING_KEYS.contains(&key) || key == self.evidence.instance_label)
     }
 
     /// Scalar equality as the API server sees it: quantities by value, `8080` = `"8080"`,

@@ -23,6 +23,7 @@ fn diff_with(kind: &str, mut desired: Value, mut live: Value, builtin: bool) -> 
         last_applied: removed.last_applied.as_deref(),
         opaque_data: matches!(kind, "ConfigMap" | "Secret"),
         builtin_kind: builtin,
+        instance_label: "argocd.argoproj.io/instance",
     };
     diff_objects(&desired, &live, &evidence)
 }
@@ -220,4 +221,14 @@ fn server_defaults_owned_by_a_client_side_apply_are_not_drift() {
         )]),
     );
     assert!(diff("Deployment", desired, live).is_empty());
+}
+
+#[test]
+fn the_configured_instance_label_is_tracking_metadata() {
+    let desired = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}});
+    let live = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a",
+        "labels": {"argocd.argoproj.io/instance": "checkout-api"},
+        "managedFields": [{"manager": "argocd-controller", "operation": "Update",
+            "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:labels": {"f:argocd.argoproj.io/instance": {}}}}}]}});
+    assert_eq!(diff_with("ConfigMap", desired, live, true), vec![]);
 }

@@ -101,11 +101,20 @@ struct Compared {
     pair: Option<Box<KeptPair>>,
 }
 
+/// Kept as compact JSON text, a tenth of a value tree's size: most scans have no rule that
+/// matches, and the text is parsed again only when one does.
 struct KeptPair {
-    desired: Value,
-    live: Value,
-    managed_fields: Option<Value>,
+    desired: Box<str>,
+    live: Box<str>,
+    managed_fields: Option<Box<str>>,
     last_applied: Option<String>,
+}
+
+impl KeptPair {
+    /// Text written from a value by this engine always parses back.
+    fn parse(text: &str) -> Value {
+        serde_json::from_str(text).unwrap_or_default()
+    }
 }
 
 pub struct Comparator<'c> {
@@ -196,10 +205,7 @@ impl<'c> Comparator<'c> {
         let removed = normalize::normalize(&mut object, &key.kind, identity::is_cluster_scoped(&key.kind));
         let evidence =
             live_evidence(&key, removed.managed_fields.as_ref(), removed.last_applied.as_deref(), self.config);
-        // Text written by `add_desired` from a value always parses back.
-        let desired_object: Value = serde_json::from_str(&desired.text).unwrap_or_default();
-        // Paired: the text is not needed again.
-        desired.text = Box::default();
+        let desired_object = KeptPair::parse(&desired.text);
         let diffs = diff::diff_objects(&desired_object, &object, &evidence);
         let mut notes = Vec::new();
         if !evidence.has_ownership() {
@@ -210,11 +216,14 @@ impl<'c> Comparator<'c> {
             );
         }
         let version = identity::version_of(&object);
+        // Paired: the desired text is needed again only if the pair differs.
+        let desired_text = std::mem::take(&mut desired.text);
         let pair = (!diffs.is_empty()).then(|| {
+            let text = |value: &Value| serde_json::to_string(value).unwrap_or_default().into_boxed_str();
             Box::new(KeptPair {
-                desired: desired_object,
-                live: object,
-                managed_fields: removed.managed_fields,
+                desired: desired_text,
+                live: text(&object),
+                managed_fields: removed.managed_fields.as_ref().map(text),
                 last_applied: removed.last_applied,
             })
         });
@@ -341,14 +350,20 @@ fn apply_rules(
     config: &EngineConfig,
     notes: &mut Vec<String>,
 ) -> Vec<(RawDiff, Option<IgnoredBy>)> {
-    let subject = Subject { key, version, object: &pair.desired };
+    if rules.is_empty() {
+        return diffs.into_iter().map(|d| (d, None)).collect();
+    }
+    let desired = KeptPair::parse(&pair.desired);
+    let subject = Subject { key, version, object: &desired };
     let matching: Vec<&IgnoreRule> = rules.iter().copied().filter(|rule| rule.applies_to(&subject)).collect();
     if matching.is_empty() {
         return diffs.into_iter().map(|d| (d, None)).collect();
     }
-    let evidence = live_evidence(key, pair.managed_fields.as_ref(), pair.last_applied.as_deref(), config);
+    let live = KeptPair::parse(&pair.live);
+    let managed_fields = pair.managed_fields.as_deref().map(KeptPair::parse);
+    let evidence = live_evidence(key, managed_fields.as_ref(), pair.last_applied.as_deref(), config);
     let rediff = |desired: &Value, live: &Value| diff::diff_objects(desired, live, &evidence);
-    let outcome = ignore::apply::apply(&matching, &pair.desired, &pair.live, diffs, &rediff);
+    let outcome = ignore::apply::apply(&matching, &desired, &live, diffs, &rediff);
     notes.extend(outcome.notes);
     outcome.diffs
 }
@@ -366,6 +381,7 @@ fn live_evidence<'a>(
         last_applied,
         opaque_data: matches!(key.kind.as_str(), "ConfigMap" | "Secret"),
         builtin_kind: identity::is_builtin_group(&key.group),
+        instance_label: &config.instance_label,
     }
 }
 

@@ -152,12 +152,12 @@ struct Gutter {
     ignored: bool,
 }
 
-/// "human kubectl-edit 43d" for a live line inside a finding's path, "ignored by
-/// jsonPointers /spec/replicas" when a rule hid it; `None` outside findings.
+/// "human kubectl-edit 43d" for a live line inside a finding's path, "ignored:
+/// /spec/replicas" (what the rule matched) when a rule hid it; `None` outside findings.
 fn gutter(line: &YamlLine, resource: &ResourceReport, now: Option<i64>) -> Option<Gutter> {
     let finding = owning_finding(&line.pointer, &resource.findings)?;
     if let Some(by) = &finding.ignored_by {
-        let text = format!("ignored by {} {}", by.method.label(), by.expression);
+        let text = format!("ignored: {}", by.expression);
         return Some(Gutter { text, class: None, ignored: true });
     }
     let Some(owner) = &finding.owner else {
