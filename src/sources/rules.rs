@@ -40,7 +40,7 @@ pub fn load_rule_files(paths: &[PathBuf]) -> Result<LoadedRules, RulesError> {
 }
 
 fn load_rule_file(path: &Path, loaded: &mut LoadedRules) -> Result<(), RulesError> {
-    if !path.is_file() {
+    if !path.exists() {
         return Err(LoadError::NotFound { path: path.to_owned() }.into());
     }
     let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
