@@ -425,3 +425,55 @@ pub fn compare_app(
     }
     comparator.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn manifest(object: Value) -> Manifest {
+        Manifest { object, origin: "test.yaml#1".to_owned() }
+    }
+
+    #[test]
+    fn an_orphan_argo_cd_ignores_as_extraneous_leaves_the_app_synced() {
+        let settings =
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "prod"}});
+        let leftover = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "old", "namespace": "prod",
+            "labels": {"app.kubernetes.io/instance": "web"},
+            "annotations": {"argocd.argoproj.io/compare-options": "IgnoreExtraneous"}}});
+        let config = EngineConfig::default();
+        let live = vec![manifest(settings.clone()), manifest(leftover)];
+        let app = compare_app(&config, "web", "prod", None, vec![manifest(settings)], live).unwrap();
+        assert_eq!(app.sync_status, SyncStatus::Synced);
+        let orphan = app.resources.iter().find(|r| r.name == "old").expect("still reported");
+        assert_eq!(orphan.status, ResourceStatus::Ignored);
+        assert!(!app.all_findings().any(Finding::needs_action));
+    }
+
+    #[test]
+    fn rules_from_an_application_seen_after_its_objects_still_apply() {
+        let desired = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "prod"}, "spec": {"replicas": 2}});
+        let mut live = desired.clone();
+        live["spec"]["replicas"] = json!(5);
+        let application = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": {"name": "web", "namespace": "argocd"},
+            "spec": {"ignoreDifferences": [{"group": "apps", "kind": "Deployment", "jsonPointers": ["/spec/replicas"]}]}});
+        let config = EngineConfig::default();
+        let app = compare_app(
+            &config,
+            "web",
+            "prod",
+            None,
+            vec![manifest(desired)],
+            vec![manifest(live), manifest(application)],
+        )
+        .unwrap();
+        let web = app.resources.iter().find(|r| r.name == "web").unwrap();
+        assert_eq!(web.status, ResourceStatus::Ignored);
+        let by = web.findings[0].ignored_by.as_ref().expect("hidden by the Application's rule");
+        assert_eq!(by.source, "test.yaml#1 (Application argocd/web)");
+        assert_eq!(app.sync_status, SyncStatus::Synced);
+    }
+}

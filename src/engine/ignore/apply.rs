@@ -191,7 +191,115 @@ pub fn remove_pointer(value: &mut Value, pointer: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::diff::{LiveEvidence, diff_objects};
+    use crate::engine::ignore::parse::rules_in;
+    use crate::engine::managers::ManagerTable;
     use serde_json::json;
+
+    fn rules(yaml: &str) -> Vec<IgnoreRule> {
+        let document: Value = yaml_serde::from_str(yaml).unwrap();
+        rules_in(&document, "rules.yaml").unwrap().unwrap().rules
+    }
+
+    /// Applies `rules` to a pair whose live side has `managed_fields`; returns
+    /// (display path, what hid it) for every difference, and the notes.
+    fn hidden(
+        rules: &[IgnoreRule],
+        desired: Value,
+        live: Value,
+        managed_fields: Value,
+    ) -> (Vec<(String, Option<String>)>, Vec<String>) {
+        let managers = ManagerTable::default();
+        let evidence = LiveEvidence {
+            kind: "ConfigMap",
+            managed_fields: Some(&managed_fields),
+            managers: &managers,
+            last_applied: None,
+            opaque_data: false,
+            builtin_kind: true,
+            instance_label: "app.kubernetes.io/instance",
+        };
+        let rediff = |d: &Value, l: &Value| diff_objects(d, l, &evidence);
+        let refs: Vec<&IgnoreRule> = rules.iter().collect();
+        let outcome = apply(&refs, &desired, &live, rediff(&desired, &live), &rediff);
+        let mut diffs: Vec<(String, Option<String>)> = outcome
+            .diffs
+            .into_iter()
+            .map(|(d, by)| (d.display, by.map(|b| format!("{} {}", b.method.label(), b.expression))))
+            .collect();
+        diffs.sort();
+        (diffs, outcome.notes)
+    }
+
+    fn owned_by(manager: &str, fields: Value) -> Value {
+        json!([{"manager": manager, "operation": "Update", "fieldsType": "FieldsV1", "fieldsV1": fields}])
+    }
+
+    #[test]
+    fn each_rule_kind_marks_what_it_hides_and_nothing_else() {
+        let desired = json!({"metadata": {"labels": {"team": "a"}}, "data": {"a": "1", "b": "1", "c": "1"}});
+        let live = json!({"metadata": {"labels": {"team": "b"}}, "data": {"a": "2", "b": "2", "c": "2"}});
+        let found = rules(
+            "- kind: ConfigMap\n  jsonPointers: [/data/a, /data/absent]\n- kind: ConfigMap\n  jqPathExpressions: [.data.b]\n",
+        );
+        let (diffs, notes) = hidden(&found, desired, live, json!([]));
+        assert_eq!(
+            diffs,
+            vec![
+                ("data.a".to_owned(), Some("jsonPointers /data/a".to_owned())),
+                ("data.b".to_owned(), Some("jqPathExpressions .data.b".to_owned())),
+                ("data.c".to_owned(), None),
+                ("metadata.labels.team".to_owned(), None),
+            ]
+        );
+        assert!(notes.is_empty());
+    }
+
+    #[test]
+    fn managers_hide_their_live_fields_but_never_fields_only_git_sets() {
+        let desired = json!({"data": {"git-only": "x", "changed": "1"}});
+        let live = json!({"data": {"changed": "2", "added": "3"}});
+        let fields = json!({"f:data": {"f:changed": {}, "f:added": {}}});
+        let found = rules("- kind: ConfigMap\n  managedFieldsManagers: [kubectl-edit]\n");
+        let (diffs, _) = hidden(&found, desired, live, owned_by("kubectl-edit", fields));
+        assert_eq!(
+            diffs,
+            vec![
+                ("data.added".to_owned(), Some("managedFieldsManagers kubectl-edit".to_owned())),
+                ("data.changed".to_owned(), Some("managedFieldsManagers kubectl-edit".to_owned())),
+                ("data.git-only".to_owned(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failing_jq_rule_is_skipped_with_a_note_and_later_rules_still_apply() {
+        let desired = json!({"data": {"a": "1"}});
+        let live = json!({"data": {"a": "2"}});
+        let found = rules(
+            "- kind: ConfigMap\n  jsonPointers: [/data/a]\n  jqPathExpressions: ['.data | to_entries']\n- kind: ConfigMap\n  jqPathExpressions: [.data.a]\n",
+        );
+        let (diffs, notes) = hidden(&found, desired, live, json!([]));
+        assert_eq!(diffs, vec![("data.a".to_owned(), Some("jqPathExpressions .data.a".to_owned()))]);
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].starts_with("ignore rule rules.yaml [0] skipped for this object: jq error"), "{notes:?}");
+    }
+
+    #[test]
+    fn a_partly_hidden_value_is_kept_whole_and_marked() {
+        // Git sets two annotations live lacks entirely; the rule hides one of them.
+        let desired = json!({"metadata": {"annotations": {"hidden": "1", "kept": "2"}}});
+        let live = json!({"metadata": {}});
+        let found = rules("- kind: ConfigMap\n  jsonPointers: [/metadata/annotations/hidden]\n");
+        let (diffs, _) = hidden(&found, desired, live, json!([]));
+        assert_eq!(
+            diffs,
+            vec![
+                ("metadata.annotations".to_owned(), None),
+                ("metadata.annotations".to_owned(), Some("jsonPointers /metadata/annotations/hidden".to_owned())),
+            ]
+        );
+    }
 
     #[test]
     fn jq_errors_never_quote_values() {
