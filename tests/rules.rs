@@ -215,3 +215,22 @@ fn diff_shows_ignored_lines_with_the_rule_instead_of_an_owner() {
     let memory = out.lines().find(|l| l.contains("memory: 2Gi")).expect("live memory line");
     assert!(memory.contains("human kubectl-edit"), "{memory}");
 }
+
+#[test]
+fn the_default_config_file_is_read_from_the_config_directory() {
+    let dir = tree(&[
+        ("desired/web.yaml", DEPLOYMENT),
+        ("live/web.yaml", &DEPLOYMENT.replace("replicas: 2", "replicas: 5")),
+        ("xdg/kdrift/config.toml", "ignore = [\"replicas.yaml\"]\n"),
+        ("xdg/kdrift/replicas.yaml", "- group: apps\n  kind: Deployment\n  jsonPointers: [/spec/replicas]\n"),
+    ]);
+    let result = run(kdrift()
+        .env("XDG_CONFIG_HOME", dir.path().join("xdg"))
+        .arg("scan")
+        .arg("--desired")
+        .arg(dir.path().join("desired"))
+        .arg("--live")
+        .arg(dir.path().join("live")));
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    assert!(result.stdout.contains("kdrift/replicas.yaml [0] jsonPointers /spec/replicas"), "{}", result.stdout);
+}

@@ -134,6 +134,8 @@ pub struct Comparator<'c> {
     /// Rules read from the app's own definition found among the live objects.
     app_rules: Vec<IgnoreRule>,
     app_notes: Vec<String>,
+    /// App definitions already read (a snapshot may hold the same object twice).
+    definitions_read: Vec<ResourceKey>,
     rule_error: Option<RuleError>,
     flux: Option<FluxApp>,
 }
@@ -154,6 +156,7 @@ impl<'c> Comparator<'c> {
             hpa_targets: FastMap::default(),
             app_rules: Vec::new(),
             app_notes: Vec::new(),
+            definitions_read: Vec::new(),
             rule_error: None,
             flux: None,
         }
@@ -242,9 +245,10 @@ impl<'c> Comparator<'c> {
                     | ("helm.toolkit.fluxcd.io", "HelmRelease")
             );
         let is_argocd_cm = key.kind == "ConfigMap" && key.group.is_empty() && key.name == "argocd-cm";
-        if !is_app && !is_argocd_cm {
+        if (!is_app && !is_argocd_cm) || self.definitions_read.contains(key) {
             return;
         }
+        self.definitions_read.push(key.clone());
         let source = format!("{origin} ({key})");
         if key.kind == "Kustomization" {
             self.flux = Some(FluxApp::from_kustomization(object, &key.namespace, source.clone()));

@@ -14,6 +14,8 @@ pub fn fixture(name: &str) -> PathBuf {
 pub fn kdrift() -> Command {
     let mut command = Command::cargo_bin("kdrift").expect("binary built");
     command.env("NO_COLOR", "1");
+    // A developer's own config must not change what the tests see.
+    command.env("XDG_CONFIG_HOME", std::env::temp_dir().join("kdrift-tests-no-config"));
     command
 }
 
