@@ -102,6 +102,13 @@ fn the_live_application_brings_its_own_rules_and_reports_a_failing_one() {
     assert!(out.contains("spec.ignoreDifferences[3] skipped for this object: jq error"), "{out}");
 }
 
+/// `kdrift scan` of a temp tree's `desired/` against its `live/`.
+fn scan_tree(dir: &Path) -> assert_cmd::Command {
+    let mut command = kdrift();
+    command.arg("scan").arg("--desired").arg(dir.join("desired")).arg("--live").arg(dir.join("live"));
+    command
+}
+
 const DEPLOYMENT: &str =
     "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  replicas: 2\n";
 
@@ -119,16 +126,7 @@ fn bad_rule_files_are_one_clear_line() {
             "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web}\nspec:\n  ignoreDifferences:\n  - group: apps\n    kind: Deployment\n    jsonPointers: [spec/replicas]\n",
         ),
     ]);
-    let scan_with = |rules: &str| {
-        run(kdrift()
-            .arg("scan")
-            .arg("--desired")
-            .arg(dir.path().join("desired"))
-            .arg("--live")
-            .arg(dir.path().join("live"))
-            .arg("--ignore")
-            .arg(dir.path().join(rules)))
-    };
+    let scan_with = |rules: &str| run(scan_tree(dir.path()).arg("--ignore").arg(dir.path().join(rules)));
     assert_one_line_error(&scan_with("bad-jq.yaml"), &["bad-jq.yaml: [0].jqPathExpressions[0]: invalid jq"]);
     assert_one_line_error(&scan_with("typo.yaml"), &["typo.yaml: [0].jsonPointer: unknown key"]);
     assert_one_line_error(
@@ -147,13 +145,7 @@ fn bad_rule_files_are_one_clear_line() {
 fn a_bad_rule_in_the_live_app_definition_names_the_object() {
     let application = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web, namespace: argocd}\nspec:\n  ignoreDifferences:\n  - kind: Deployment\n    jqPathExpressions: ['.spec | ']\n";
     let dir = tree(&[("desired/web.yaml", DEPLOYMENT), ("live/web.yaml", DEPLOYMENT), ("live/app.yaml", application)]);
-    let result = run(kdrift()
-        .arg("scan")
-        .arg("--desired")
-        .arg(dir.path().join("desired"))
-        .arg("--live")
-        .arg(dir.path().join("live"))
-        .args(["--app", "web"]));
+    let result = run(scan_tree(dir.path()).args(["--app", "web"]));
     assert_one_line_error(
         &result,
         &["app.yaml#1 (Application argocd/web): spec.ignoreDifferences[0].jqPathExpressions[0]: invalid jq"],
@@ -164,14 +156,7 @@ fn a_bad_rule_in_the_live_app_definition_names_the_object() {
 fn a_file_without_rules_is_a_warning_not_an_error() {
     let kustomization = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: web}\nspec:\n  ignore: |\n    /docs\n";
     let dir = tree(&[("desired/web.yaml", DEPLOYMENT), ("live/web.yaml", DEPLOYMENT), ("flux.yaml", kustomization)]);
-    let result = run(kdrift()
-        .arg("scan")
-        .arg("--desired")
-        .arg(dir.path().join("desired"))
-        .arg("--live")
-        .arg(dir.path().join("live"))
-        .arg("--ignore")
-        .arg(dir.path().join("flux.yaml")));
+    let result = run(scan_tree(dir.path()).arg("--ignore").arg(dir.path().join("flux.yaml")));
     assert_eq!(result.code, 0, "{}", result.stderr);
     assert!(result.stderr.contains("kdrift: warning:") && result.stderr.contains(".sourceignore"), "{}", result.stderr);
     assert!(result.stderr.contains("holds no ignore rules"), "{}", result.stderr);
@@ -186,16 +171,7 @@ fn config_errors_name_the_key_and_config_rules_apply() {
         ("good.toml", "ignore = [\"rules/replicas.yaml\"]\n"),
         ("rules/replicas.yaml", "- group: apps\n  kind: Deployment\n  jsonPointers: [/spec/replicas]\n"),
     ]);
-    let scan_with = |config: &str| {
-        run(kdrift()
-            .arg("scan")
-            .arg("--desired")
-            .arg(dir.path().join("desired"))
-            .arg("--live")
-            .arg(dir.path().join("live"))
-            .arg("--config")
-            .arg(dir.path().join(config)))
-    };
+    let scan_with = |config: &str| run(scan_tree(dir.path()).arg("--config").arg(dir.path().join(config)));
     assert_one_line_error(&scan_with("bad.toml"), &["bad.toml", "unknown field `ignore_files`", "line 2"]);
     assert_one_line_error(&scan_with("absent.toml"), &["config", "absent.toml' does not exist"]);
     let result = scan_with("good.toml");
@@ -224,13 +200,7 @@ fn the_default_config_file_is_read_from_the_config_directory() {
         ("xdg/kdrift/config.toml", "ignore = [\"replicas.yaml\"]\n"),
         ("xdg/kdrift/replicas.yaml", "- group: apps\n  kind: Deployment\n  jsonPointers: [/spec/replicas]\n"),
     ]);
-    let result = run(kdrift()
-        .env("XDG_CONFIG_HOME", dir.path().join("xdg"))
-        .arg("scan")
-        .arg("--desired")
-        .arg(dir.path().join("desired"))
-        .arg("--live")
-        .arg(dir.path().join("live")));
+    let result = run(scan_tree(dir.path()).env("XDG_CONFIG_HOME", dir.path().join("xdg")));
     assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
     assert!(result.stdout.contains("kdrift/replicas.yaml [0] jsonPointers /spec/replicas"), "{}", result.stdout);
 }
