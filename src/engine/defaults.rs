@@ -35,11 +35,20 @@ pub fn is_server_default(kind: &str, fields: &[&str], value: &Value, parent: Opt
         // A Service port's targetPort defaults to its port.
         ["spec", "ports", "targetPort"] if kind == "Service" => sibling("port") == Some(value),
         ["spec", "ipFamilies"] if kind == "Service" => *value == json!(["IPv4"]) || *value == json!(["IPv6"]),
+        // Addresses the API server allocates (a headless `None` is a choice, not allocated).
+        ["spec", "clusterIP"] if kind == "Service" => is_ip(value),
+        ["spec", "clusterIPs"] if kind == "Service" => {
+            value.as_array().is_some_and(|ips| !ips.is_empty() && ips.iter().all(is_ip))
+        }
         ["spec", "finalizers"] if kind == "Namespace" => *value == json!(["kubernetes"]),
         // autoscaling/v2 fills the whole scaling behavior in.
         ["spec", "behavior", ..] if kind == "HorizontalPodAutoscaler" => true,
         _ => false,
     }
+}
+
+fn is_ip(value: &Value) -> bool {
+    value.as_str().is_some_and(|text| text.parse::<std::net::IpAddr>().is_ok())
 }
 
 /// A fixed default value, compared without building a `Value`.

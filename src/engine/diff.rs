@@ -61,6 +61,13 @@ const TRACKING_KEYS: &[&str] = &[
     "meta.helm.sh/release-namespace",
 ];
 
+/// Annotations Kubernetes controllers stamp on every object of a kind (the Deployment
+/// controller's revision counter, the DaemonSet controller's template generation): runtime
+/// metadata, never drift. Skipping them spares building the ownership trie for nearly every
+/// workload that has not drifted.
+const CONTROLLER_ANNOTATIONS: &[&str] =
+    &["deployment.kubernetes.io/revision", "deprecated.daemonset.template.generation"];
+
 /// What the walk knows about the live object besides its value.
 pub struct LiveEvidence<'a> {
     pub kind: &'a str,
@@ -279,6 +286,13 @@ impl<'a> Walker<'a, '_> {
         if defaults::is_server_default(self.evidence.kind, &self.fields, live, parent) {
             return;
         }
+        // Labels or annotations Git does not set at all, holding only stamped keys (the
+        // Deployment revision): nothing to attribute, so no ownership trie to build.
+        if let Value::Object(map) = live
+            && map.keys().all(|key| self.is_tracking_metadata(key))
+        {
+            return;
+        }
         match self.live_only_verdict(live) {
             LiveOnlyVerdict::Report(owner, provenance) => {
                 self.report(Change::LiveOnly, None, Some(live.clone()), provenance);
@@ -422,9 +436,13 @@ impl<'a> Walker<'a, '_> {
         }
     }
 
+    /// Labels and annotations GitOps tools and controllers stamp: not compared.
     fn is_tracking_metadata(&self, key: &str) -> bool {
-        matches!(self.fields.as_slice(), ["metadata", "labels" | "annotations"])
-            && (TRACKING_KEYS.contains(&key) || key == self.evidence.instance_label)
+        match self.fields.as_slice() {
+            ["metadata", "labels"] => TRACKING_KEYS.contains(&key) || key == self.evidence.instance_label,
+            ["metadata", "annotations"] => TRACKING_KEYS.contains(&key) || CONTROLLER_ANNOTATIONS.contains(&key),
+            _ => false,
+        }
     }
 
     /// Scalar equality as the API server sees it: quantities by value, `8080` = `"8080"`,

@@ -232,3 +232,29 @@ fn the_configured_instance_label_is_tracking_metadata() {
             "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:labels": {"f:argocd.argoproj.io/instance": {}}}}}]}});
     assert_eq!(diff_with("ConfigMap", desired, live, true), vec![]);
 }
+
+#[test]
+fn controller_stamped_annotations_and_allocated_ips_are_never_drift() {
+    let desired = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a"}});
+    let live = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a",
+        "annotations": {"deployment.kubernetes.io/revision": "7"},
+        "managedFields": [{"manager": "kubectl-edit", "operation": "Update", "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:metadata": {"f:annotations": {"f:deployment.kubernetes.io/revision": {}}}}}]}});
+    assert_eq!(diff_with("Deployment", desired, live, true), vec![]);
+
+    let service = |spec: Value| {
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s",
+            "managedFields": [{"manager": "kubectl-create", "operation": "Update", "fieldsType": "FieldsV1",
+                "fieldsV1": {"f:spec": {"f:clusterIP": {}, "f:clusterIPs": {}}}}]}, "spec": spec})
+    };
+    let desired = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {}});
+    let allocated = service(json!({"clusterIP": "10.96.0.12", "clusterIPs": ["10.96.0.12"]}));
+    assert_eq!(diff_with("Service", desired.clone(), allocated, true), vec![]);
+    let headless = service(json!({"clusterIP": "None"}));
+    let diffs = diff_with("Service", desired, headless, true);
+    assert_eq!(
+        diffs.iter().map(|d| d.pointer.as_str()).collect::<Vec<_>>(),
+        ["/spec/clusterIP"],
+        "a choice, not an allocation"
+    );
+}
