@@ -162,6 +162,24 @@ pub struct Finding {
     /// The ignore rule that hid this difference; `null` when it counts.
     pub ignored_by: Option<IgnoredBy>,
     pub reason: String,
+    /// The same place in the desired object, when list positions differ from `path`
+    /// (an extension of v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_path: Option<String>,
+    /// The last commit that changed the desired line (Git blame), when desired came from Git
+    /// (an extension of v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git_commit: Option<CommitEvidence>,
+}
+
+/// A commit as evidence: who changed the desired state, when and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitEvidence {
+    pub id: String,
+    pub author: String,
+    /// RFC 3339, UTC.
+    pub time: String,
+    pub summary: String,
 }
 
 /// How an ignore rule selects what it hides.
@@ -257,6 +275,9 @@ pub struct ResourceReport {
     pub desired_source: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live_source: Option<String>,
+    /// The last commit that changed the desired object's file, when desired came from Git.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_commit: Option<CommitEvidence>,
     /// Caveats about the evidence (for example: no managedFields in the snapshot).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,

@@ -29,7 +29,10 @@ pub fn classify(raw: RawDiff, ctx: &Context<'_>) -> Finding {
     let verdict = decide(&raw, ctx, topic);
     let (desired, live) = secrets::mask_pair(&ctx.key.kind, &raw.fields, ctx.mask_annotations, raw.desired, raw.live);
     let reason = reason(&verdict, &raw.fields, &raw.display, desired.as_ref(), live.as_ref(), ctx);
+    let desired_path = (raw.desired_pointer != raw.pointer).then_some(raw.desired_pointer);
     Finding {
+        desired_path,
+        git_commit: None,
         path: raw.pointer,
         display_path: raw.display,
         desired,
@@ -269,6 +272,7 @@ mod tests {
     fn raw(fields: &[&str], change: Change, d: Option<Value>, l: Option<Value>, owner: Option<Owner>) -> RawDiff {
         RawDiff {
             pointer: format!("/{}", fields.join("/")),
+            desired_pointer: format!("/{}", fields.join("/")),
             display: fields.join("."),
             fields: fields.iter().map(|f| (*f).to_owned()).collect(),
             change,

@@ -13,6 +13,7 @@ use crate::engine::quantity::Quantity;
 use crate::model::{ManagerClass, Owner};
 use serde_json::{Map, Value};
 use std::cell::OnceCell;
+use std::fmt::Write as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
@@ -39,6 +40,9 @@ pub enum Provenance {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawDiff {
     pub pointer: String,
+    /// The same place in the desired object (list positions differ when items are matched by
+    /// key; `-` stands for an item only live has).
+    pub desired_pointer: String,
     pub display: String,
     /// The field names along the path (list positions left out), for classification.
     pub fields: Vec<String>,
@@ -110,8 +114,9 @@ pub fn diff_objects<'a>(desired: &'a Value, live: &'a Value, evidence: &LiveEvid
 #[derive(Clone, Copy)]
 enum Segment<'a> {
     Field(&'a str),
-    /// A list item: its live position and value, and the list's merge key when it has one.
-    Item(usize, &'a Value, Option<&'static [&'static str]>),
+    /// A list item: its live position and value, the list's merge key when it has one, and
+    /// its position in the desired list (`None` when only live has it).
+    Item(usize, &'a Value, Option<&'static [&'static str]>, Option<usize>),
 }
 
 /// Where the current path lands in the ownership trie.
@@ -160,11 +165,11 @@ impl<'a> Walker<'a, '_> {
             };
             let child = match segment {
                 Segment::Field(key) => trie.field(node, key),
-                Segment::Item(index, item, Some(key_fields)) => ItemKey::of(item, key_fields)
+                Segment::Item(index, item, Some(key_fields), _) => ItemKey::of(item, key_fields)
                     .fields_v1_text()
                     .and_then(|text| trie.item_by_key_text(node, &text))
                     .or_else(|| trie.item(node, *index, item)),
-                Segment::Item(index, item, None) => trie.item(node, *index, item),
+                Segment::Item(index, item, None, _) => trie.item(node, *index, item),
             };
             if let Some(child) = child.filter(|c| trie.is_leaf(*c) && !trie.direct_owners(*c).is_empty()) {
                 resolved.atomic = Some(child);
@@ -233,15 +238,15 @@ impl<'a> Walker<'a, '_> {
         for index in 0..desired.len().max(live.len()) {
             match (desired.get(index), live.get(index)) {
                 (Some(d), Some(l)) => {
-                    self.enter_item(index, l, None, None);
+                    self.enter_item(index, l, None, None, Some(index));
                     self.compare(d, l);
                 }
                 (Some(d), None) => {
-                    self.enter_item(index, d, None, None);
+                    self.enter_item(index, d, None, None, Some(index));
                     self.report(Change::DesiredOnly, Some(d.clone()), None, Provenance::Managed);
                 }
                 (None, Some(l)) => {
-                    self.enter_item(index, l, None, None);
+                    self.enter_item(index, l, None, None, None);
                     self.live_only(l, None);
                 }
                 (None, None) => continue,
@@ -253,18 +258,18 @@ impl<'a> Walker<'a, '_> {
     fn compare_keyed(&mut self, desired: &'a [Value], live: &'a [Value], key_fields: &'static [&'static str]) {
         let live_keys: Vec<ItemKey<'a>> = live.iter().map(|l| ItemKey::of(l, key_fields)).collect();
         let mut matched = vec![false; live.len()];
-        for d in desired {
+        for (desired_index, d) in desired.iter().enumerate() {
             let key = ItemKey::of(d, key_fields);
             match live_keys.iter().position(|k| *k == key) {
                 Some(index) => {
                     matched[index] = true;
-                    self.enter_item(index, &live[index], Some(&key), Some(key_fields));
+                    self.enter_item(index, &live[index], Some(&key), Some(key_fields), Some(desired_index));
                     self.compare(d, &live[index]);
                 }
                 None => {
                     // Not in live: point past the end, where an apply would add it.
                     self.path.push_keyed_item_absent(&key);
-                    self.segments.push(Segment::Item(live.len(), d, Some(key_fields)));
+                    self.segments.push(Segment::Item(live.len(), d, Some(key_fields), Some(desired_index)));
                     self.report(Change::DesiredOnly, Some(d.clone()), None, Provenance::Managed);
                 }
             }
@@ -272,7 +277,7 @@ impl<'a> Walker<'a, '_> {
         }
         for (index, l) in live.iter().enumerate() {
             if !matched[index] {
-                self.enter_item(index, l, Some(&live_keys[index]), Some(key_fields));
+                self.enter_item(index, l, Some(&live_keys[index]), Some(key_fields), None);
                 self.live_only(l, None);
                 self.leave();
             }
@@ -355,7 +360,7 @@ impl<'a> Walker<'a, '_> {
             }
             Value::Array(items) => {
                 for (index, item) in items.iter().enumerate() {
-                    self.enter_item(index, item, None, None);
+                    self.enter_item(index, item, None, None, None);
                     self.live_only(item, None);
                     self.leave();
                 }
@@ -380,7 +385,7 @@ impl<'a> Walker<'a, '_> {
             .as_ref()?;
         self.segments.iter().try_fold(root, |value, segment| match segment {
             Segment::Field(key) => value.get(*key),
-            Segment::Item(index, item, _) => matching_item(value, *index, item),
+            Segment::Item(index, item, ..) => matching_item(value, *index, item),
         })
     }
 
@@ -389,6 +394,7 @@ impl<'a> Walker<'a, '_> {
         let owner = if change == Change::DesiredOnly { None } else { self.owner_here() };
         self.out.push(RawDiff {
             pointer: self.path.pointer().to_owned(),
+            desired_pointer: self.desired_pointer(),
             display: self.path.display().to_owned(),
             fields: self.fields.iter().map(|f| (*f).to_owned()).collect(),
             change,
@@ -397,6 +403,24 @@ impl<'a> Walker<'a, '_> {
             owner,
             provenance,
         });
+    }
+
+    /// The current path as a pointer into the desired object.
+    fn desired_pointer(&self) -> String {
+        let mut pointer = String::new();
+        for segment in &self.segments {
+            match segment {
+                Segment::Field(key) => {
+                    pointer.push('/');
+                    crate::engine::path::push_pointer_token(&mut pointer, key);
+                }
+                Segment::Item(.., Some(index)) => {
+                    let _ = write!(pointer, "/{index}");
+                }
+                Segment::Item(.., None) => pointer.push_str("/-"),
+            }
+        }
+        pointer
     }
 
     /// The owner of the live value here: this node's owners, else an atomic ancestor's.
@@ -420,12 +444,13 @@ impl<'a> Walker<'a, '_> {
         item: &'a Value,
         key: Option<&ItemKey<'_>>,
         key_fields: Option<&'static [&'static str]>,
+        desired_index: Option<usize>,
     ) {
         match key {
             Some(key) => self.path.push_keyed_item(index, key),
             None => self.path.push_index(index),
         }
-        self.segments.push(Segment::Item(index, item, key_fields));
+        self.segments.push(Segment::Item(index, item, key_fields, desired_index));
     }
 
     /// Leaves the innermost field or item.

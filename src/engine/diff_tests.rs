@@ -258,3 +258,14 @@ fn controller_stamped_annotations_and_allocated_ips_are_never_drift() {
         "a choice, not an allocation"
     );
 }
+
+#[test]
+fn keyed_items_carry_their_desired_position_too() {
+    // Live lists the injected sidecar first; Git has only the app container.
+    let desired = deployment(json!([{"name": "app", "image": "app:v1"}]));
+    let live = deployment(json!([{"name": "istio-proxy", "image": "proxy:1"}, {"name": "app", "image": "app:v2"}]));
+    let diffs = diff_with("Deployment", desired, live, true);
+    let image = diffs.iter().find(|d| d.display.ends_with("image")).expect("image drift");
+    assert_eq!(image.pointer, "/spec/template/spec/containers/1/image");
+    assert_eq!(image.desired_pointer, "/spec/template/spec/containers/0/image");
+}

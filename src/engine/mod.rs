@@ -407,6 +407,7 @@ fn resource_report(key: &ResourceKey, version: String, findings: Vec<Finding>) -
         findings,
         desired_source: None,
         live_source: None,
+        desired_commit: None,
         notes: Vec::new(),
     }
 }

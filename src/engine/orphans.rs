@@ -234,6 +234,8 @@ pub fn orphan_finding(object: &Unclaimed, app: &AppIdentity<'_>, selectable: &Se
         owner: None,
         ignored_by,
         reason,
+        desired_path: None,
+        git_commit: None,
     })
 }
 
@@ -301,6 +303,8 @@ pub fn missing_finding(key: &ResourceKey) -> Finding {
         reason: format!(
             "{key} is in Git but not in the cluster: deleted out of band or never applied; a sync creates it"
         ),
+        desired_path: None,
+        git_commit: None,
     }
 }
 
