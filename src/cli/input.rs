@@ -6,6 +6,7 @@ use crate::config;
 use crate::engine::time::parse_rfc3339;
 use crate::engine::{Comparator, EngineConfig, Manifest};
 use crate::model::AppReport;
+use crate::sources::git::{self, GitContent, GitEvidence};
 use crate::sources::{self, files, render, rules, samples};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -37,6 +38,8 @@ pub struct Input {
     pub source_label: String,
     /// Engine settings from the config file, with the ignore rules loaded.
     pub engine: EngineConfig,
+    /// Commit evidence when desired state came from Git (`--repo`).
+    pub git: Option<GitEvidence>,
 }
 
 pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
@@ -55,25 +58,70 @@ pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
             live: Objects::Loaded(sample.live),
             source_label: format!("sample {name}"),
             engine,
+            git: None,
         });
     }
-    let (Some(desired_path), Some(live_path)) = (&args.desired, &args.live) else {
+    let Some(live_path) = &args.live else {
         return Err(CliError::NoSource);
     };
-    let desired = if render::is_kustomization(desired_path) {
-        Objects::Loaded(render::kustomize(desired_path, &args.kubectl).map_err(sources::SourceError::from)?)
-    } else {
-        Objects::Path(desired_path.clone())
+    let (desired, default_app, git) = match (&args.repo, &args.desired) {
+        (Some(repo), _) => from_git(repo, &args.revision, args.path.as_deref().unwrap_or(""), &args.kubectl)?,
+        (None, Some(desired_path)) => {
+            let desired = if render::is_kustomization(desired_path) {
+                Objects::Loaded(render::kustomize(desired_path, &args.kubectl).map_err(sources::SourceError::from)?)
+            } else {
+                Objects::Path(desired_path.clone())
+            };
+            (desired, default_app_name(desired_path), None)
+        }
+        (None, None) => return Err(CliError::NoSource),
     };
     Ok(Input {
-        app: args.app.clone().unwrap_or_else(|| default_app_name(desired_path)),
+        app: args.app.clone().unwrap_or(default_app),
         namespace: args.namespace.clone().unwrap_or_else(|| "default".to_owned()),
         now: explicit_now.or_else(system_now),
         desired,
         live: Objects::Path(live_path.clone()),
-        source_label: format!("snapshot {}", live_path.display()),
+        source_label: match &git {
+            Some(git) => format!(
+                "git {}@{} vs snapshot {}",
+                args.repo.as_deref().unwrap_or(Path::new(".")).display(),
+                git.commit.id.chars().take(7).collect::<String>(),
+                live_path.display()
+            ),
+            None => format!("snapshot {}", live_path.display()),
+        },
         engine,
+        git,
     })
+}
+
+/// Desired objects read from `repo` at `revision` (rendered when `path` is a Kustomize root),
+/// the default app name (the path's last component, else the repository's name) and the
+/// evidence to annotate the report with.
+fn from_git(
+    repo: &Path,
+    revision: &str,
+    path: &str,
+    kubectl: &str,
+) -> Result<(Objects, String, Option<GitEvidence>), CliError> {
+    let desired = git::read(repo, revision, path).map_err(sources::SourceError::from)?;
+    let name = match desired.path.rsplit('/').next().filter(|n| !n.is_empty()) {
+        Some(last) => last.trim_end_matches(".yaml").trim_end_matches(".yml").to_owned(),
+        None => default_app_name(repo),
+    };
+    let objects = match desired.content {
+        GitContent::Manifests(manifests) => Objects::Loaded(manifests),
+        GitContent::Materialized { root, dir } => {
+            let short: String = desired.evidence.commit.id.chars().take(7).collect();
+            let label = format!("{}@{short}", if desired.path.is_empty() { "." } else { &desired.path });
+            let rendered = render::kustomize_as(&dir, kubectl, &label).map_err(sources::SourceError::from);
+            // The temporary copy of the revision is removed as soon as it is rendered.
+            drop(root);
+            Objects::Loaded(rendered?)
+        }
+    };
+    Ok((objects, name, Some(desired.evidence)))
 }
 
 /// The config file's settings plus the ignore rules of the config and of `--ignore`.

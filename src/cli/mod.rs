@@ -40,8 +40,17 @@ pub struct SourceArgs {
     #[arg(long, value_name = "PATH", requires = "live", conflicts_with = "sample")]
     pub desired: Option<PathBuf>,
     /// Live state: a snapshot file or directory (`kubectl get -o yaml --show-managed-fields` output).
-    #[arg(long, value_name = "PATH", requires = "desired", conflicts_with = "sample")]
+    #[arg(long, value_name = "PATH", conflicts_with = "sample")]
     pub live: Option<PathBuf>,
+    /// Desired state from this Git repository (bare or not), read at --revision without a checkout.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["desired", "sample"], requires = "live")]
+    pub repo: Option<PathBuf>,
+    /// Revision to read from --repo: a branch, tag, commit or any rev-parse expression.
+    #[arg(long, value_name = "REV", default_value = "HEAD", requires = "repo")]
+    pub revision: String,
+    /// Directory (or file) inside --repo holding the app's manifests; default: the root.
+    #[arg(long, value_name = "DIR", requires = "repo")]
+    pub path: Option<String>,
     /// Use an embedded sample cluster instead of --desired/--live.
     #[arg(long, value_name = "NAME")]
     pub sample: Option<String>,
@@ -72,6 +81,9 @@ impl SourceArgs {
         SourceArgs {
             desired: None,
             live: None,
+            repo: None,
+            revision: "HEAD".to_owned(),
+            path: None,
             sample: Some(name.to_owned()),
             app: None,
             namespace: None,
@@ -151,7 +163,7 @@ pub struct DiffArgs {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    #[error("give --desired PATH and --live PATH, or --sample NAME")]
+    #[error("give --desired PATH (or --repo PATH) and --live PATH, or --sample NAME")]
     NoSource,
     #[error("--now '{0}' is not an RFC 3339 time (like 2026-06-08T09:10:00Z)")]
     BadNow(String),

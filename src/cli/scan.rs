@@ -24,8 +24,12 @@ pub fn run(args: &ScanArgs) -> Result<i32, CliError> {
     Ok(if report.needs_action() && !args.no_exit_code { EXIT_DRIFT } else { EXIT_CLEAN })
 }
 
-pub fn build(input: Input) -> Result<DriftReport, CliError> {
-    let app = input::compare(input, |_, _| {})?;
+pub fn build(mut input: Input) -> Result<DriftReport, CliError> {
+    let git = input.git.take();
+    let mut app = input::compare(input, |_, _| {})?;
+    if let Some(git) = &git {
+        crate::sources::git::attach_evidence(git, &mut app);
+    }
     Ok(DriftReport::new(vec![app]))
 }
 

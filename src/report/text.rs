@@ -1,7 +1,7 @@
 //! The terminal report of `kdrift scan`: per app, every resource that is not in sync with its
 //! findings (severity, category, field, values, owner, response, reason), then a summary.
 
-use crate::model::{AppReport, DriftReport, Finding, ResourceReport, ResourceStatus, SyncStatus};
+use crate::model::{AppReport, CommitEvidence, DriftReport, Finding, ResourceReport, ResourceStatus, SyncStatus};
 use crate::report::style::Style;
 use crate::report::{owner_phrase, values_phrase};
 use std::fmt::Write as _;
@@ -58,6 +58,9 @@ fn render_app(out: &mut String, app: &AppReport, options: &TextOptions) {
 
 fn render_resource(out: &mut String, resource: &ResourceReport, style: Style) {
     let _ = writeln!(out, "\n  {}  {}", style.bold(&resource.key().to_string()), resource.status.as_str());
+    if let Some(commit) = &resource.desired_commit {
+        let _ = writeln!(out, "    {}", style.dim(&format!("git: file last changed {}", commit_phrase(commit))));
+    }
     for note in &resource.notes {
         let _ = writeln!(out, "    {}", style.dim(&format!("note: {note}")));
     }
@@ -79,6 +82,10 @@ fn render_finding(out: &mut String, finding: &Finding, style: Style) {
     if !values.is_empty() {
         let _ = writeln!(out, "             {values} · {}", owner_phrase(finding.owner.as_ref()));
     }
+    if let Some(commit) = &finding.git_commit {
+        let _ =
+            writeln!(out, "             {}", style.dim(&format!("git: line last changed {}", commit_phrase(commit))));
+    }
     let review = if finding.review_required { " · review required" } else { "" };
     let _ = writeln!(out, "             → {}{review}: {}", style.bold(finding.response.as_str()), finding.reason);
     if let Some(rule) = &finding.ignored_by {
@@ -88,4 +95,11 @@ fn render_finding(out: &mut String, finding: &Finding, style: Style) {
             let _ = writeln!(out, "             {}", style.severity(crate::model::Severity::High, warning));
         }
     }
+}
+
+/// "in 1a2b3c4 by Alice on 2026-05-01: raise memory".
+fn commit_phrase(commit: &CommitEvidence) -> String {
+    let short: String = commit.id.chars().take(7).collect();
+    let day = commit.time.get(..10).unwrap_or(&commit.time);
+    format!("in {short} by {} on {day}: {}", commit.author, commit.summary)
 }

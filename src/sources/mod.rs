@@ -1,8 +1,9 @@
 //! Sources produce the desired and live object sets (DESIGN §2): manifest files and snapshots
-//! (`files`), Kustomize rendering (`render`), the sample clusters embedded in the binary
+//! (`files`), Git revisions (`git`), Kustomize rendering (`render`), the sample clusters embedded in the binary
 //! (`samples`), and ignore-rule files (`rules`).
 
 pub mod files;
+pub mod git;
 pub mod render;
 pub mod rules;
 pub mod samples;
@@ -17,4 +18,6 @@ pub enum SourceError {
     Sample(#[from] samples::SampleError),
     #[error(transparent)]
     Rules(#[from] rules::RulesError),
+    #[error(transparent)]
+    Git(#[from] git::GitError),
 }

@@ -31,6 +31,12 @@ pub fn is_kustomization(dir: &Path) -> bool {
 
 /// Renders a Kustomize root with `<kubectl> kustomize <dir>`.
 pub fn kustomize(dir: &Path, kubectl: &str) -> Result<Vec<Manifest>, RenderError> {
+    kustomize_as(dir, kubectl, &dir.display().to_string())
+}
+
+/// Like `kustomize`, naming the output `<label> (kustomize)` in origins (a Git revision's
+/// path rather than the temporary directory it was written to).
+pub fn kustomize_as(dir: &Path, kubectl: &str, label: &str) -> Result<Vec<Manifest>, RenderError> {
     let output = Command::new(kubectl).arg("kustomize").arg(dir).output().map_err(|source| RenderError::Spawn {
         binary: kubectl.to_owned(),
         dir: dir.to_owned(),
@@ -45,7 +51,7 @@ pub fn kustomize(dir: &Path, kubectl: &str) -> Result<Vec<Manifest>, RenderError
         });
     }
     let text = String::from_utf8_lossy(&output.stdout);
-    let origin = format!("{} (kustomize)", dir.display());
+    let origin = format!("{label} (kustomize)");
     parse_documents(&text, &origin).map_err(|problem| RenderError::Output {
         binary: kubectl.to_owned(),
         dir: dir.to_owned(),
