@@ -260,7 +260,7 @@ fn bad_flags_are_clear_errors() {
     let unknown_sample = run(kdrift().args(["scan", "--sample", "nope"]));
     assert_one_line_error(&unknown_sample, &["no sample named 'nope'", "checkout-api"]);
     let no_source = run(kdrift().arg("scan"));
-    assert_one_line_error(&no_source, &["give --desired PATH and --live PATH, or --sample NAME"]);
+    assert_one_line_error(&no_source, &["give --desired PATH (or --repo PATH) and --live PATH, or --sample NAME"]);
     let half_source = run(kdrift().args(["scan", "--desired", "x"]));
     assert_eq!(half_source.code, 2, "clap usage errors exit 2");
     assert!(half_source.stderr.starts_with("error:"), "{}", half_source.stderr);
