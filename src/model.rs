@@ -298,6 +298,8 @@ impl ResourceReport {
 pub enum SyncStatus {
     Synced,
     OutOfSync,
+    /// Desired state could not be read or rendered, so nothing was compared.
+    Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

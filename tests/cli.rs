@@ -285,6 +285,12 @@ fn kustomize_directories_are_rendered_and_render_failures_are_clear() {
         .args(["-n", "prod", "--now", NOW]));
     assert_eq!(result.code, 1, "{}", result.stderr);
     assert!(result.stdout.contains("memory limit raised live by kubectl-edit 43 days ago"), "{}", result.stdout);
+    // A render failure is what the GitOps controller hits too: an app-level finding, not a crash.
     let broken = run(kdrift().arg("scan").arg("--desired").arg(dir.path().join("broken")).arg("--live").arg(&live));
-    assert_one_line_error(&broken, &["kubectl kustomize", "failed"]);
+    assert_eq!(broken.code, 1, "{}", broken.stderr);
+    assert!(broken.stdout.contains("Unknown"), "nothing was compared: {}", broken.stdout);
+    assert!(broken.stdout.contains("sync-availability"), "{}", broken.stdout);
+    assert!(broken.stdout.contains("kustomize failed on the desired state"), "{}", broken.stdout);
+    assert!(broken.stdout.contains("does-not-exist.yaml"), "the renderer's own error: {}", broken.stdout);
+    assert!(!broken.stdout.contains("orphan"), "live objects are not claimed as orphans: {}", broken.stdout);
 }

@@ -53,6 +53,10 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
         return Err(CliError::NoSuchResource(f.text.clone()));
     }
     let mut out = String::new();
+    for finding in &app.findings {
+        // Why the comparison may be stale or impossible (a render failure, a failed apply).
+        out.push_str(&format!("── {} · {}: {}\n\n", app.name, finding.category.as_str(), finding.reason));
+    }
     for resource in &shown {
         let key = resource.key();
         match (desired.get(&key), live.get(&key)) {
@@ -68,7 +72,7 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
         }
         out.push('\n');
     }
-    if shown.is_empty() {
+    if shown.is_empty() && app.findings.is_empty() {
         out.push_str(&format!("{}: no drift\n", app.name));
     }
     std::io::stdout().write_all(out.as_bytes())?;

@@ -3,9 +3,10 @@
 
 use crate::cli::{CliError, SourceArgs};
 use crate::config;
+use crate::engine::availability;
 use crate::engine::time::parse_rfc3339;
 use crate::engine::{Comparator, EngineConfig, Manifest};
-use crate::model::AppReport;
+use crate::model::{AppReport, Finding, SyncStatus};
 use crate::sources::git::{self, GitContent, GitEvidence};
 use crate::sources::{self, files, render, rules, samples};
 use std::path::{Path, PathBuf};
@@ -40,6 +41,9 @@ pub struct Input {
     pub engine: EngineConfig,
     /// Commit evidence when desired state came from Git (`--repo`).
     pub git: Option<GitEvidence>,
+    /// The desired state could not be rendered: the app-level finding saying so. Nothing
+    /// is compared then (every live object would look like an orphan).
+    pub render_failure: Option<Finding>,
 }
 
 pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
@@ -59,26 +63,51 @@ pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
             source_label: format!("sample {name}"),
             engine,
             git: None,
+            render_failure: None,
         });
     }
     let Some(live_path) = &args.live else {
         return Err(CliError::NoSource);
     };
     let (desired, default_app, git) = match (&args.repo, &args.desired) {
-        (Some(repo), _) => from_git(repo, &args.revision, args.path.as_deref().unwrap_or(""), &args.kubectl)?,
+        (Some(repo), _) => from_git(repo, &args.revision, args.path.as_deref().unwrap_or(""))?,
         (None, Some(desired_path)) => {
-            let desired = if render::is_kustomization(desired_path) {
-                Objects::Loaded(render::kustomize(desired_path, &args.kubectl).map_err(sources::SourceError::from)?)
-            } else {
-                Objects::Path(desired_path.clone())
+            let desired = match render::detect(desired_path) {
+                Some(renderer) => Desired::Render { renderer, dir: desired_path.clone(), label: None, _root: None },
+                None => Desired::Objects(Objects::Path(desired_path.clone())),
             };
             (desired, default_app_name(desired_path), None)
         }
         (None, None) => return Err(CliError::NoSource),
     };
+    let app = args.app.clone().unwrap_or(default_app);
+    let namespace = args.namespace.clone().unwrap_or_else(|| "default".to_owned());
+    let (desired, render_failure) = match desired {
+        Desired::Objects(objects) => (objects, None),
+        Desired::Render { renderer, dir, label, _root } => {
+            let options = render::RenderOptions {
+                kubectl: args.kubectl.clone(),
+                kustomize: args.kustomize.clone(),
+                helm: args.helm.clone(),
+                release: args.release.clone().unwrap_or_else(|| app.clone()),
+                namespace: namespace.clone(),
+                values: args.values.clone(),
+                timeout: std::time::Duration::from_secs(args.render_timeout),
+            };
+            let label = label.unwrap_or_else(|| dir.display().to_string());
+            match render::render(renderer, &dir, &label, &options) {
+                Ok(manifests) => (Objects::Loaded(manifests), None),
+                // kdrift could not even start the renderer: a local problem, not drift.
+                Err(error @ render::RenderError::Spawn { .. }) => return Err(sources::SourceError::from(error).into()),
+                Err(error) => {
+                    (Objects::Loaded(Vec::new()), Some(availability::render_failure(renderer.name(), &error.detail())))
+                }
+            }
+        }
+    };
     Ok(Input {
-        app: args.app.clone().unwrap_or(default_app),
-        namespace: args.namespace.clone().unwrap_or_else(|| "default".to_owned()),
+        app,
+        namespace,
         now: explicit_now.or_else(system_now),
         desired,
         live: Objects::Path(live_path.clone()),
@@ -93,32 +122,35 @@ pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
         },
         engine,
         git,
+        render_failure,
     })
 }
 
-/// Desired objects read from `repo` at `revision` (rendered when `path` is a Kustomize root),
-/// the default app name (the path's last component, else the repository's name) and the
-/// evidence to annotate the report with.
-fn from_git(
-    repo: &Path,
-    revision: &str,
-    path: &str,
-    kubectl: &str,
-) -> Result<(Objects, String, Option<GitEvidence>), CliError> {
+/// Desired state before rendering: objects to read, or a directory to render (a Git
+/// revision's temporary copy stays alive in `_root` until then).
+enum Desired {
+    Objects(Objects),
+    Render { renderer: render::Renderer, dir: PathBuf, label: Option<String>, _root: Option<tempfile::TempDir> },
+}
+
+/// Desired objects read from `repo` at `revision` (a directory to render when `path` is a
+/// Kustomize root or a chart), the default app name (the path's last component, else the
+/// repository's name) and the evidence to annotate the report with.
+fn from_git(repo: &Path, revision: &str, path: &str) -> Result<(Desired, String, Option<GitEvidence>), CliError> {
     let desired = git::read(repo, revision, path).map_err(sources::SourceError::from)?;
     let name = match desired.path.rsplit('/').next().filter(|n| !n.is_empty()) {
         Some(last) => last.trim_end_matches(".yaml").trim_end_matches(".yml").to_owned(),
         None => default_app_name(repo),
     };
     let objects = match desired.content {
-        GitContent::Manifests(manifests) => Objects::Loaded(manifests),
+        GitContent::Manifests(manifests) => Desired::Objects(Objects::Loaded(manifests)),
         GitContent::Materialized { root, dir } => {
             let short: String = desired.evidence.commit.id.chars().take(7).collect();
             let label = format!("{}@{short}", if desired.path.is_empty() { "." } else { &desired.path });
-            let rendered = render::kustomize_as(&dir, kubectl, &label).map_err(sources::SourceError::from);
-            // The temporary copy of the revision is removed as soon as it is rendered.
-            drop(root);
-            Objects::Loaded(rendered?)
+            match render::detect(&dir) {
+                Some(renderer) => Desired::Render { renderer, dir, label: Some(label), _root: Some(root) },
+                None => Desired::Objects(Objects::Loaded(Vec::new())),
+            }
         }
     };
     Ok((objects, name, Some(desired.evidence)))
@@ -153,6 +185,15 @@ fn default_app_name(path: &Path) -> String {
 /// Runs the engine over the input. `keep` sees every desired and live object before the
 /// engine takes it (the diff view keeps the few it shows; the scan keeps nothing).
 pub fn compare(input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<AppReport, CliError> {
+    if let Some(finding) = input.render_failure {
+        return Ok(AppReport {
+            name: input.app,
+            sync_status: SyncStatus::Unknown,
+            findings: vec![finding],
+            resources: Vec::new(),
+            notes: Vec::new(),
+        });
+    }
     let mut comparator = Comparator::new(&input.engine, &input.app, &input.namespace, input.now);
     let mut duplicate = None;
     input.desired.for_each(|manifest| {

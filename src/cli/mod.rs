@@ -63,9 +63,24 @@ pub struct SourceArgs {
     /// Evaluate ages as of this RFC 3339 time instead of now (reproducible reports).
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
-    /// kubectl binary used to render Kustomize directories.
+    /// kubectl binary, used for `kubectl kustomize` when no kustomize binary is installed.
     #[arg(long, value_name = "BIN", default_value = "kubectl")]
     pub kubectl: String,
+    /// kustomize binary for `kustomize build` (default: `kustomize` on PATH, else kubectl).
+    #[arg(long, value_name = "BIN")]
+    pub kustomize: Option<String>,
+    /// helm binary for directories holding a Chart.yaml (`helm template`).
+    #[arg(long, value_name = "BIN", default_value = "helm")]
+    pub helm: String,
+    /// Helm release name (default: the app name).
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+    /// Helm values file, in order (repeatable).
+    #[arg(long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Seconds a renderer may run before it is stopped.
+    #[arg(long, value_name = "SECS", default_value_t = 90)]
+    pub render_timeout: u64,
     /// Ignore rules: an Argo CD Application, argocd-cm ConfigMap, Flux Kustomization or
     /// HelmRelease, or a YAML list of rules (repeatable). What they hide stays in the report.
     #[arg(long, value_name = "FILE")]
@@ -89,6 +104,11 @@ impl SourceArgs {
             namespace: None,
             now: None,
             kubectl: "kubectl".to_owned(),
+            kustomize: None,
+            helm: "helm".to_owned(),
+            release: None,
+            values: Vec::new(),
+            render_timeout: 90,
             ignore: Vec::new(),
             config: None,
         }

@@ -7,6 +7,7 @@
 //! (usually few) are kept until then, because ignore rules can arrive with the live objects
 //! (an Argo CD `Application`, a Flux `Kustomization`) after the objects they apply to.
 
+pub mod availability;
 pub mod classify;
 pub mod defaults;
 pub mod diff;
@@ -134,8 +135,10 @@ pub struct Comparator<'c> {
     /// Rules read from the app's own definition found among the live objects.
     app_rules: Vec<IgnoreRule>,
     app_notes: Vec<String>,
-    /// App definitions already read (a snapshot may hold the same object twice).
+    /// App definitions and controller pods already read (a snapshot may hold one twice).
     definitions_read: Vec<ResourceKey>,
+    /// App-level findings: why the controller's sync status may be stale.
+    app_findings: Vec<Finding>,
     rule_error: Option<RuleError>,
     flux: Option<FluxApp>,
 }
@@ -157,6 +160,7 @@ impl<'c> Comparator<'c> {
             app_rules: Vec::new(),
             app_notes: Vec::new(),
             definitions_read: Vec::new(),
+            app_findings: Vec::new(),
             rule_error: None,
             flux: None,
         }
@@ -187,6 +191,12 @@ impl<'c> Comparator<'c> {
             "HorizontalPodAutoscaler" => self.note_hpa(&key, &object),
             "Application" | "Kustomization" | "HelmRelease" | "ConfigMap" => {
                 self.note_app_definition(&key, &object, &origin)
+            }
+            "Pod" if !self.definitions_read.contains(&key) => {
+                if let Some(finding) = availability::from_controller_pod(&object, &key.namespace, &key.name) {
+                    self.definitions_read.push(key.clone());
+                    self.app_findings.push(finding);
+                }
             }
             _ => {}
         }
@@ -250,8 +260,15 @@ impl<'c> Comparator<'c> {
         }
         self.definitions_read.push(key.clone());
         let source = format!("{origin} ({key})");
-        if key.kind == "Kustomization" {
-            self.flux = Some(FluxApp::from_kustomization(object, &key.namespace, source.clone()));
+        match key.kind.as_str() {
+            "Kustomization" => {
+                self.flux = Some(FluxApp::from_kustomization(object, &key.namespace, source.clone()));
+                self.app_findings.extend(availability::from_flux_kustomization(object, &key.to_string()));
+            }
+            "Application" if is_app => {
+                self.app_findings.extend(availability::from_argo_application(object, &key.to_string()));
+            }
+            _ => {}
         }
         match ignore::parse::rules_in(object, &source) {
             Ok(Some(parsed)) => {
@@ -337,7 +354,7 @@ impl<'c> Comparator<'c> {
         Ok(AppReport {
             name: self.app,
             sync_status: if in_sync { SyncStatus::Synced } else { SyncStatus::OutOfSync },
-            findings: Vec::new(),
+            findings: self.app_findings,
             resources,
             notes: self.app_notes,
         })

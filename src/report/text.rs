@@ -26,6 +26,7 @@ fn render_app(out: &mut String, app: &AppReport, options: &TextOptions) {
     let status = match app.sync_status {
         SyncStatus::Synced => style.paint("32", "Synced"),
         SyncStatus::OutOfSync => style.paint("1;33", "OutOfSync"),
+        SyncStatus::Unknown => style.paint("1;31", "Unknown"),
     };
     let needing = app.all_findings().filter(|f| f.needs_action()).count();
     let ignored = app.all_findings().filter(|f| f.ignored_by.is_some()).count();
@@ -38,6 +39,9 @@ fn render_app(out: &mut String, app: &AppReport, options: &TextOptions) {
     );
     for note in &app.notes {
         let _ = writeln!(out, "  {}", style.dim(&format!("note: {note}")));
+    }
+    if !app.findings.is_empty() {
+        let _ = writeln!(out, "\n  {}", style.bold("sync availability (the app as a whole)"));
     }
     for finding in &app.findings {
         render_finding(out, finding, style);

@@ -1,13 +1,19 @@
-//! Rendering desired state the way the GitOps controller would: a directory holding a
-//! `kustomization.yaml` is built with `kubectl kustomize` (the same engine Argo CD's
-//! repo-server and Flux's kustomize-controller embed).
+//! Rendering desired state the way the GitOps controller would, through the same binaries
+//! Argo CD's repo-server and Flux use: a directory holding a `kustomization.yaml` is built
+//! with `kustomize build` (or `kubectl kustomize` when no kustomize binary is installed), one
+//! holding a `Chart.yaml` with `helm template`. Every run has a time limit.
 
 use crate::engine::Manifest;
-use crate::sources::files::parse_documents;
+use crate::sources::files::{ParseProblem, parse_documents};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// How long a renderer may run before it is stopped (Argo CD's repo-server default is 90 s).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(90);
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -18,43 +24,211 @@ pub enum RenderError {
         #[source]
         source: std::io::Error,
     },
-    #[error("'{binary} kustomize {}' failed: {stderr}", dir.display())]
-    Failed { binary: String, dir: PathBuf, stderr: String },
-    #[error("output of '{binary} kustomize {}' is not valid: {problem}", dir.display())]
-    Output { binary: String, dir: PathBuf, problem: String },
+    #[error("'{command}' failed: {stderr}")]
+    Failed { command: String, stderr: String },
+    #[error("'{command}' did not finish within {seconds} s and was stopped")]
+    Timeout { command: String, seconds: u64 },
+    #[error("output of '{command}' is not valid: {problem}")]
+    Output { command: String, problem: String },
 }
 
-/// True when `dir` is a Kustomize root.
-pub fn is_kustomization(dir: &Path) -> bool {
-    dir.is_dir() && KUSTOMIZATION_FILES.iter().any(|f| dir.join(f).is_file())
-}
-
-/// Renders a Kustomize root with `<kubectl> kustomize <dir>`.
-pub fn kustomize(dir: &Path, kubectl: &str) -> Result<Vec<Manifest>, RenderError> {
-    kustomize_as(dir, kubectl, &dir.display().to_string())
-}
-
-/// Like `kustomize`, naming the output `<label> (kustomize)` in origins (a Git revision's
-/// path rather than the temporary directory it was written to).
-pub fn kustomize_as(dir: &Path, kubectl: &str, label: &str) -> Result<Vec<Manifest>, RenderError> {
-    let output = Command::new(kubectl).arg("kustomize").arg(dir).output().map_err(|source| RenderError::Spawn {
-        binary: kubectl.to_owned(),
-        dir: dir.to_owned(),
-        source,
-    })?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(RenderError::Failed {
-            binary: kubectl.to_owned(),
-            dir: dir.to_owned(),
-            stderr: stderr.trim().lines().last().unwrap_or("no error output").to_owned(),
-        });
+impl RenderError {
+    /// The renderer's own words, for a sync-availability finding.
+    pub fn detail(&self) -> String {
+        match self {
+            RenderError::Failed { stderr, .. } => stderr.clone(),
+            other => other.to_string(),
+        }
     }
-    let text = String::from_utf8_lossy(&output.stdout);
-    let origin = format!("{label} (kustomize)");
-    parse_documents(&text, &origin).map_err(|problem| RenderError::Output {
-        binary: kubectl.to_owned(),
-        dir: dir.to_owned(),
-        problem: format!("{problem:?}"),
+}
+
+/// Which renderer a directory needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renderer {
+    Kustomize,
+    Helm,
+}
+
+impl Renderer {
+    pub fn name(self) -> &'static str {
+        match self {
+            Renderer::Kustomize => "kustomize",
+            Renderer::Helm => "helm template",
+        }
+    }
+}
+
+/// The renderer `dir` needs: Kustomize for a kustomization file, Helm for a chart.
+pub fn detect(dir: &Path) -> Option<Renderer> {
+    if !dir.is_dir() {
+        return None;
+    }
+    if KUSTOMIZATION_FILES.iter().any(|f| dir.join(f).is_file()) {
+        Some(Renderer::Kustomize)
+    } else if dir.join("Chart.yaml").is_file() {
+        Some(Renderer::Helm)
+    } else {
+        None
+    }
+}
+
+/// Binaries and settings for rendering.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// `kubectl`, used for `kubectl kustomize` when no kustomize binary is installed.
+    pub kubectl: String,
+    /// A `kustomize` binary to prefer; `None` looks for `kustomize` on PATH.
+    pub kustomize: Option<String>,
+    pub helm: String,
+    /// Helm release name and namespace, and values files (in order).
+    pub release: String,
+    pub namespace: String,
+    pub values: Vec<PathBuf>,
+    pub timeout: Duration,
+}
+
+/// Renders `dir` with `renderer`; `label` names the output in origins (`<label> (kustomize)`).
+pub fn render(
+    renderer: Renderer,
+    dir: &Path,
+    label: &str,
+    options: &RenderOptions,
+) -> Result<Vec<Manifest>, RenderError> {
+    let mut command = match renderer {
+        Renderer::Kustomize => match options.kustomize.clone().or_else(|| on_path("kustomize")) {
+            Some(kustomize) => {
+                let mut command = Command::new(kustomize);
+                command.arg("build").arg(dir);
+                command
+            }
+            None => {
+                let mut command = Command::new(&options.kubectl);
+                command.arg("kustomize").arg(dir);
+                command
+            }
+        },
+        Renderer::Helm => {
+            let mut command = Command::new(&options.helm);
+            command.arg("template").arg(&options.release).arg(dir).arg("--namespace").arg(&options.namespace);
+            for values in &options.values {
+                command.arg("--values").arg(values);
+            }
+            command
+        }
+    };
+    let shown = describe(&command);
+    let stdout = run_with_timeout(&mut command, options.timeout, dir, &shown)?;
+    let origin = format!("{label} ({})", renderer.name());
+    parse_documents(&stdout, &origin).map_err(|problem| RenderError::Output {
+        command: shown,
+        problem: match problem {
+            ParseProblem::Yaml { line, column, message } => format!("line {line}, column {column}: {message}"),
+            ParseProblem::Object { document, problem } => format!("{document}: {problem}"),
+        },
     })
+}
+
+/// The binary's path when it is found on PATH.
+fn on_path(binary: &str) -> Option<String> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(binary))
+        .find(|candidate| candidate.is_file())
+        .map(|found| found.display().to_string())
+}
+
+fn describe(command: &Command) -> String {
+    let mut words = vec![command.get_program().to_string_lossy().into_owned()];
+    words.extend(command.get_args().map(|a| a.to_string_lossy().into_owned()));
+    words.join(" ")
+}
+
+/// Runs `command` and returns its stdout; stops it (and what it started) after `timeout`.
+/// The last lines of stderr become the error when it fails.
+fn run_with_timeout(command: &mut Command, timeout: Duration, dir: &Path, shown: &str) -> Result<String, RenderError> {
+    let binary = command.get_program().to_string_lossy().into_owned();
+    // Its own process group, so a timeout stops the renderer's children too (plugins, shells).
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(command, 0);
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| RenderError::Spawn { binary, dir: dir.to_owned(), source })?;
+    // Drain both pipes on their own threads so a chatty renderer never blocks on a full pipe.
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if started.elapsed() < timeout => std::thread::sleep(Duration::from_millis(20)),
+            Ok(None) | Err(_) => {
+                stop_group(&mut child);
+                break None;
+            }
+        }
+    };
+    let Some(status) = status else {
+        // The readers finish on their own once the last process holding the pipes is gone.
+        return Err(RenderError::Timeout { command: shown.to_owned(), seconds: timeout.as_secs() });
+    };
+    let (stdout, stderr) = (stdout.join().unwrap_or_default(), stderr.join().unwrap_or_default());
+    if status.success() {
+        return Ok(stdout);
+    }
+    let lines: Vec<&str> = stderr.trim().lines().filter(|l| !l.trim().is_empty()).map(without_log_header).collect();
+    let tail = lines[lines.len().saturating_sub(3)..].join(" | ");
+    Err(RenderError::Failed {
+        command: shown.to_owned(),
+        stderr: if tail.is_empty() { "no error output".to_owned() } else { tail },
+    })
+}
+
+/// kubectl's log prefix (`E1124 13:45:26.020525   27623 run.go:72] `) says nothing to a reader.
+fn without_log_header(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    let klog = bytes.len() > 6
+        && b"IWEF".contains(&bytes[0])
+        && bytes[1..5].iter().all(u8::is_ascii_digit)
+        && bytes[5] == b' ';
+    match line.split_once("] ") {
+        Some((_, rest)) if klog => rest,
+        _ => line,
+    }
+}
+
+fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_string(&mut text);
+        }
+        text
+    })
+}
+
+/// Kills the renderer and everything it started (its process group, on Unix).
+fn stop_group(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        // `kill` the whole group by its negative id: no unsafe signal call needed.
+        let group = format!("-{}", child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubectl_log_headers_are_dropped() {
+        let line = "E1124 13:45:26.020525   27623 run.go:72] \"command failed\" err=\"missing\"";
+        assert_eq!(without_log_header(line), "\"command failed\" err=\"missing\"");
+        assert_eq!(without_log_header("Error: chart not found"), "Error: chart not found");
+    }
 }

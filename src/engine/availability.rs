@@ -1,0 +1,182 @@
+//! Sync availability (the seed's fourth cause of drift): evidence that the GitOps controller
+//! cannot fetch, render or apply, so the drift status it reports may be stale. Read from the
+//! app's Flux `Kustomization` or Argo CD `Application`, from GitOps controller pods, and from
+//! kdrift's own render of the desired state; each becomes an app-level finding.
+
+use crate::model::{Category, Finding, Response, Severity};
+use serde_json::Value;
+
+/// Controller components whose pods must be ready for GitOps to apply anything.
+const CONTROLLER_COMPONENTS: &[&str] = &[
+    "argocd-application-controller",
+    "argocd-repo-server",
+    "argocd-server",
+    "kustomize-controller",
+    "helm-controller",
+    "source-controller",
+];
+
+fn finding(severity: Severity, reason: String) -> Finding {
+    Finding {
+        path: String::new(),
+        display_path: "(app)".to_owned(),
+        desired: None,
+        live: None,
+        category: Category::SyncAvailability,
+        severity,
+        response: Response::Escalate,
+        review_required: true,
+        owner: None,
+        ignored_by: None,
+        reason,
+        desired_path: None,
+        git_commit: None,
+    }
+}
+
+/// Findings from a Flux `Kustomization`'s status.
+pub fn from_flux_kustomization(object: &Value, name: &str) -> Vec<Finding> {
+    let status = object.get("status");
+    let text = |field: &str| status.and_then(|s| s.get(field)).and_then(Value::as_str);
+    let mut findings = Vec::new();
+    if let (Some(attempted), Some(applied)) = (text("lastAttemptedRevision"), text("lastAppliedRevision"))
+        && attempted != applied
+    {
+        findings.push(finding(
+            Severity::High,
+            format!(
+                "Flux Kustomization {name} last attempted {attempted} but last applied {applied}: the newest revision failed to apply, so the cluster still runs {applied} and drift reported against Git may be stale; fix the apply error before syncing anything"
+            ),
+        ));
+    }
+    if let Some((reason, message)) = false_condition(status, "Ready") {
+        findings.push(finding(Severity::High, format!("Flux Kustomization {name} is not Ready ({reason}): {message}")));
+    }
+    findings
+}
+
+/// Findings from an Argo CD `Application`'s status.
+pub fn from_argo_application(object: &Value, name: &str) -> Vec<Finding> {
+    let status = object.get("status");
+    let mut findings = Vec::new();
+    let operation = status.and_then(|s| s.get("operationState"));
+    let phase = operation.and_then(|o| o.get("phase")).and_then(Value::as_str);
+    if let Some(phase @ ("Failed" | "Error")) = phase {
+        let message = operation.and_then(|o| o.get("message")).and_then(Value::as_str).unwrap_or("no message");
+        let revision = operation
+            .and_then(|o| o.pointer("/syncResult/revision"))
+            .and_then(Value::as_str)
+            .map(|r| format!(" of revision {r}"))
+            .unwrap_or_default();
+        findings.push(finding(
+            Severity::High,
+            format!(
+                "Argo CD's last sync{revision} of {name} ended in {phase}: {message}; the cluster may not hold what Git says, and a retried sync will fail the same way"
+            ),
+        ));
+    }
+    let conditions = status.and_then(|s| s.get("conditions")).and_then(Value::as_array);
+    for condition in conditions.into_iter().flatten() {
+        let kind = condition.get("type").and_then(Value::as_str).unwrap_or_default();
+        if kind.ends_with("Error") {
+            let message = condition.get("message").and_then(Value::as_str).unwrap_or("no message");
+            findings.push(finding(
+                Severity::High,
+                format!("Argo CD reports {kind} for {name}: {message}; its sync status cannot be trusted until this is fixed"),
+            ));
+        }
+    }
+    findings
+}
+
+/// A finding when `pod` is a GitOps controller pod that is not ready.
+pub fn from_controller_pod(pod: &Value, namespace: &str, name: &str) -> Option<Finding> {
+    let labels = pod.pointer("/metadata/labels");
+    let label = |key: &str| labels.and_then(|l| l.get(key)).and_then(Value::as_str);
+    let component = [label("app.kubernetes.io/name"), label("app")]
+        .into_iter()
+        .flatten()
+        .find(|value| CONTROLLER_COMPONENTS.contains(value))?;
+    let status = pod.get("status");
+    let (reason, message) = false_condition(status, "Ready")?;
+    Some(finding(
+        Severity::High,
+        format!(
+            "GitOps controller pod {namespace}/{name} ({component}) is not ready ({reason}): {message}; nothing is being fetched, rendered or applied, so every drift status it reports is stale"
+        ),
+    ))
+}
+
+/// A finding for a desired state kdrift itself could not render (nor can the controller).
+pub fn render_failure(renderer: &str, detail: &str) -> Finding {
+    finding(
+        Severity::High,
+        format!(
+            "{renderer} failed on the desired state: {detail}; the GitOps controller cannot render this revision either, so the app's sync status is stale: fix the manifests in Git"
+        ),
+    )
+}
+
+/// `(reason, message)` of a condition of `kind` whose status is `False`.
+fn false_condition(status: Option<&Value>, kind: &str) -> Option<(String, String)> {
+    let conditions = status?.get("conditions")?.as_array()?;
+    let condition = conditions.iter().find(|c| c.get("type").and_then(Value::as_str) == Some(kind))?;
+    if condition.get("status").and_then(Value::as_str) != Some("False") {
+        return None;
+    }
+    let field = |name: &str| condition.get(name).and_then(Value::as_str).unwrap_or("unknown").to_owned();
+    Some((field("reason"), field("message")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_failed_flux_apply_is_reported_with_both_revisions() {
+        let kustomization = json!({"status": {
+            "lastAttemptedRevision": "main@sha1:def456", "lastAppliedRevision": "main@sha1:abc123",
+            "conditions": [{"type": "Ready", "status": "False", "reason": "ReconciliationFailed",
+                "message": "Deployment/prod/checkout-api dry-run failed: spec.replicas: Invalid value"}]}});
+        let findings = from_flux_kustomization(&kustomization, "checkout-api");
+        assert_eq!(findings.len(), 2);
+        assert!(findings[0].reason.contains("last attempted main@sha1:def456 but last applied main@sha1:abc123"));
+        assert!(
+            findings[1]
+                .reason
+                .contains("not Ready (ReconciliationFailed): Deployment/prod/checkout-api dry-run failed")
+        );
+        assert!(findings.iter().all(|f| f.category == Category::SyncAvailability && f.needs_action()));
+        let healthy = json!({"status": {"lastAttemptedRevision": "a", "lastAppliedRevision": "a",
+            "conditions": [{"type": "Ready", "status": "True"}]}});
+        assert!(from_flux_kustomization(&healthy, "x").is_empty());
+    }
+
+    #[test]
+    fn argo_cd_failed_operations_and_comparison_errors_are_reported() {
+        let application = json!({"status": {
+            "operationState": {"phase": "Failed", "message": "one or more objects failed to apply",
+                "syncResult": {"revision": "abc123"}},
+            "conditions": [{"type": "ComparisonError", "message": "rpc error: kustomize build failed"},
+                           {"type": "SharedResourceWarning", "message": "fine"}]}});
+        let findings = from_argo_application(&application, "checkout-api");
+        assert_eq!(findings.len(), 2);
+        assert!(findings[0].reason.contains("sync of revision abc123 of checkout-api ended in Failed"));
+        assert!(findings[1].reason.contains("ComparisonError"));
+        let succeeded = json!({"status": {"operationState": {"phase": "Succeeded"}}});
+        assert!(from_argo_application(&succeeded, "x").is_empty());
+    }
+
+    #[test]
+    fn only_unready_gitops_controller_pods_count() {
+        let pod = |name: &str, ready: &str| {
+            json!({"metadata": {"labels": {"app.kubernetes.io/name": name}},
+                   "status": {"conditions": [{"type": "Ready", "status": ready, "reason": "ContainersNotReady",
+                       "message": "containers with unready status: [manager]"}]}})
+        };
+        assert!(from_controller_pod(&pod("kustomize-controller", "False"), "flux-system", "kc-1").is_some());
+        assert!(from_controller_pod(&pod("kustomize-controller", "True"), "flux-system", "kc-1").is_none());
+        assert!(from_controller_pod(&pod("checkout-api", "False"), "prod", "web-1").is_none());
+    }
+}
