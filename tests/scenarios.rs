@@ -24,8 +24,18 @@ struct Expected {
     /// Text each expected resource note contains, in any order.
     #[serde(default)]
     notes: Vec<String>,
+    /// App-level findings (sync availability), in order.
+    #[serde(default)]
+    app_findings: Vec<ExpectedAppFinding>,
     resources: BTreeMap<String, String>,
     findings: Vec<ExpectedFinding>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectedAppFinding {
+    category: String,
+    reason_contains: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,6 +88,13 @@ fn check(name: &str, app: &AppReport, expected: &Expected) {
         }
         let ignored_by = f.ignored_by.as_ref().map(|by| format!("{} {} {}", by.rule, by.method.label(), by.expression));
         assert_eq!(ignored_by, want.ignored_by, "{context}: ignored_by");
+    }
+    let app_findings: Vec<(&str, &str)> =
+        app.findings.iter().map(|f| (f.category.as_str(), f.reason.as_str())).collect();
+    assert_eq!(app_findings.len(), expected.app_findings.len(), "{name}: app-level findings {app_findings:#?}");
+    for (want, (category, reason)) in expected.app_findings.iter().zip(&app_findings) {
+        assert_eq!(*category, want.category, "{name}: app finding category");
+        assert!(reason.contains(want.reason_contains.as_str()), "{name}: {reason:?} lacks {:?}", want.reason_contains);
     }
     let notes: Vec<&String> = app.resources.iter().flat_map(|r| &r.notes).chain(&app.notes).collect();
     for part in &expected.notes {
@@ -142,18 +159,32 @@ fn every_fixture_reports_exactly_its_expected_findings() {
 }
 
 #[test]
-fn the_demo_sample_shows_the_hands_on_lab_findings() {
-    let sample = samples::load(samples::DEMO_SAMPLE).expect("sample loads");
-    let app = compare_app(
-        &EngineConfig::default(),
-        &sample.meta.app,
-        &sample.meta.namespace,
-        sample.observed_at,
-        sample.desired,
-        sample.live,
-    )
-    .expect("compares");
-    let expected =
-        load_expected(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/checkout-api/expected.yaml"));
-    check("sample checkout-api", &app, &expected);
+fn every_embedded_sample_reports_exactly_its_expected_findings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples");
+    let names = samples::names();
+    for required in [
+        "checkout-api",
+        "image-hotfix",
+        "orphan-service",
+        "flux-apply-failed",
+        "operator-children",
+        "compliance-label",
+        "break-glass-env",
+    ] {
+        assert!(names.contains(&required), "sample {required} is missing");
+    }
+    for name in names {
+        let sample = samples::load(name).expect("sample loads");
+        let app = compare_app(
+            &EngineConfig::default(),
+            &sample.meta.app,
+            &sample.meta.namespace,
+            sample.observed_at,
+            sample.desired,
+            sample.live,
+        )
+        .expect("compares");
+        let expected = load_expected(&root.join(name).join("expected.yaml"));
+        check(&format!("sample {name}"), &app, &expected);
+    }
 }

@@ -51,8 +51,8 @@ pub struct SourceArgs {
     /// Directory (or file) inside --repo holding the app's manifests; default: the root.
     #[arg(long, value_name = "DIR", requires = "repo")]
     pub path: Option<String>,
-    /// Use an embedded sample cluster instead of --desired/--live.
-    #[arg(long, value_name = "NAME")]
+    /// Use an embedded sample cluster instead of --desired/--live (no NAME: the demo's).
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = crate::sources::samples::DEMO_SAMPLE)]
     pub sample: Option<String>,
     /// App name (tracking labels tie orphans to it); defaults to the desired directory's name.
     #[arg(long, value_name = "NAME")]

@@ -209,9 +209,12 @@ fn field_label(fields: &[String], display: &str) -> String {
         [.., "limits", resource] => format!("{resource} limit"),
         [.., "requests", resource] => format!("{resource} request"),
         ["spec", "replicas"] => "replica count".to_owned(),
+        // One env item (`…env[name=DEBUG]`), or the whole list (`…containers[name=app].env`).
         [.., "env"] => match display.rsplit_once("[name=") {
-            Some((_, name)) => format!("env var {}", name.trim_end_matches(']')),
-            None => display.to_owned(),
+            Some((_, name)) if display.ends_with(']') && !name.contains('.') => {
+                format!("env var {}", name.trim_end_matches(']'))
+            }
+            _ => format!("the env list ({display})"),
         },
         _ => display.to_owned(),
     }

@@ -263,10 +263,12 @@ impl<'c> Comparator<'c> {
         match key.kind.as_str() {
             "Kustomization" => {
                 self.flux = Some(FluxApp::from_kustomization(object, &key.namespace, source.clone()));
-                self.app_findings.extend(availability::from_flux_kustomization(object, &key.to_string()));
+                let name = format!("{}/{}", key.namespace, key.name);
+                self.app_findings.extend(availability::from_flux_kustomization(object, &name));
             }
             "Application" if is_app => {
-                self.app_findings.extend(availability::from_argo_application(object, &key.to_string()));
+                let name = format!("{}/{}", key.namespace, key.name);
+                self.app_findings.extend(availability::from_argo_application(object, &name));
             }
             _ => {}
         }
