@@ -312,6 +312,11 @@ pub struct AppReport {
     /// Caveats about the app as a whole (a rule source read but not applied); an extension of v1.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// From the app catalog, when one names them (extensions of v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_team: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub criticality: Option<String>,
 }
 
 impl AppReport {

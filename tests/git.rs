@@ -269,3 +269,84 @@ fn missing_revisions_and_paths_are_one_clear_line() {
     let not_a_repo = run(kdrift().arg("scan").arg("--repo").arg(&live).arg("--live").arg(&live));
     assert_one_line_error(&not_a_repo, &["cannot open Git repository"]);
 }
+
+const APPLICATIONS: &str = "apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  source:
+    repoURL: https://git.example.com/platform.git
+    targetRevision: first
+    path: ./apps/web
+  destination:
+    namespace: prod
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: gone
+  namespace: argocd
+spec:
+  source:
+    repoURL: https://git.example.com/platform.git
+    targetRevision: main
+    path: apps/gone
+  destination:
+    namespace: prod
+";
+
+#[test]
+fn without_a_path_every_app_in_the_snapshot_is_scanned_at_its_target_revision() {
+    let (dir, repo, live) = history();
+    std::fs::write(live.join("applications.yaml"), APPLICATIONS).unwrap();
+    let result = run(kdrift().arg("scan").arg("--repo").arg(&repo).arg("--live").arg(&live).args(["-o", "json"]));
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    let report: Value = serde_json::from_str(&result.stdout).unwrap();
+    let apps = report["apps"].as_array().unwrap();
+    assert_eq!(apps.len(), 2);
+    assert_eq!(apps[0]["name"], "web");
+    let image = finding(deployment(&report), "/image");
+    assert_eq!(image["desired"], "registry.example.com/web:v1", "the Application's targetRevision 'first'");
+    assert_eq!(apps[1]["name"], "gone");
+    assert_eq!(apps[1]["sync_status"], "Unknown");
+    assert!(apps[1]["notes"][0].as_str().unwrap().contains("path 'apps/gone' does not exist"), "{}", apps[1]);
+    drop(dir);
+}
+
+#[test]
+fn a_kdrift_catalog_names_apps_with_owner_and_criticality() {
+    let (_dir, repo_path, live) = history();
+    let repo = Repository::open(&repo_path).unwrap();
+    commit(
+        &repo,
+        &[(
+            ".kdrift.yaml",
+            "apps:\n- name: storefront\n  path: apps/web\n  namespace: prod\n  owner: team-storefront\n  criticality: critical\n",
+        )],
+        "Dana",
+        1_777_100_000,
+        "Catalog",
+    );
+    let result = run(kdrift().arg("scan").arg("--repo").arg(&repo_path).arg("--live").arg(&live));
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert!(
+        result.stdout.starts_with("storefront  OutOfSync  (owner team-storefront, critical; git "),
+        "{}",
+        result.stdout
+    );
+
+    commit(
+        &repo,
+        &[(".kdrift.yaml", "apps:\n- name: storefront\n  path: apps/web\n  criticality: urgent\n")],
+        "Dana",
+        1_777_200_000,
+        "Typo",
+    );
+    let bad = run(kdrift().arg("scan").arg("--repo").arg(&repo_path).arg("--live").arg(&live));
+    assert_one_line_error(
+        &bad,
+        &[".kdrift.yaml@HEAD: apps[0].criticality: 'urgent' is not one of low, medium, high, critical"],
+    );
+}

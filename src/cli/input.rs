@@ -70,7 +70,9 @@ pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
         return Err(CliError::NoSource);
     };
     let (desired, default_app, git) = match (&args.repo, &args.desired) {
-        (Some(repo), _) => from_git(repo, &args.revision, args.path.as_deref().unwrap_or(""))?,
+        (Some(repo), _) => {
+            from_git(repo, args.revision.as_deref().unwrap_or("HEAD"), args.path.as_deref().unwrap_or(""))?
+        }
         (None, Some(desired_path)) => {
             let desired = match render::detect(desired_path) {
                 Some(renderer) => Desired::Render { renderer, dir: desired_path.clone(), label: None, _root: None },
@@ -158,7 +160,7 @@ fn from_git(repo: &Path, revision: &str, path: &str) -> Result<(Desired, String,
 
 /// The config file's settings plus the ignore rules of the config and of `--ignore`.
 /// Remarks about the rule files (one that holds no rule) go to stderr.
-fn engine_config(args: &SourceArgs) -> Result<EngineConfig, CliError> {
+pub fn engine_config(args: &SourceArgs) -> Result<EngineConfig, CliError> {
     let config = config::load(args.config.as_deref())?;
     let mut engine = config.engine();
     let files: Vec<_> = config.ignore.iter().chain(&args.ignore).cloned().collect();
@@ -192,6 +194,8 @@ pub fn compare(input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<Ap
             findings: vec![finding],
             resources: Vec::new(),
             notes: Vec::new(),
+            owner_team: None,
+            criticality: None,
         });
     }
     let mut comparator = Comparator::new(&input.engine, &input.app, &input.namespace, input.now);

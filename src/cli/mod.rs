@@ -2,6 +2,7 @@
 //! report together. Commands return an exit code; errors travel up as one line for stderr.
 
 pub mod diff;
+pub mod discovery;
 pub mod input;
 pub mod scan;
 
@@ -45,10 +46,13 @@ pub struct SourceArgs {
     /// Desired state from this Git repository (bare or not), read at --revision without a checkout.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["desired", "sample"], requires = "live")]
     pub repo: Option<PathBuf>,
-    /// Revision to read from --repo: a branch, tag, commit or any rev-parse expression.
-    #[arg(long, value_name = "REV", default_value = "HEAD", requires = "repo")]
-    pub revision: String,
-    /// Directory (or file) inside --repo holding the app's manifests; default: the root.
+    /// Revision to read from --repo: a branch, tag, commit or any rev-parse expression
+    /// (default: each discovered app's target revision, else HEAD).
+    #[arg(long, value_name = "REV", requires = "repo")]
+    pub revision: Option<String>,
+    /// Directory (or file) inside --repo holding the app's manifests. Without it (and without
+    /// --app), every app in the repo's .kdrift.yaml or among the live Argo CD Applications and
+    /// Flux Kustomizations is scanned.
     #[arg(long, value_name = "DIR", requires = "repo")]
     pub path: Option<String>,
     /// Use an embedded sample cluster instead of --desired/--live (no NAME: the demo's).
@@ -97,7 +101,7 @@ impl SourceArgs {
             desired: None,
             live: None,
             repo: None,
-            revision: "HEAD".to_owned(),
+            revision: None,
             path: None,
             sample: Some(name.to_owned()),
             app: None,
@@ -191,6 +195,12 @@ pub enum CliError {
     BadResource(String),
     #[error("no resource matches --resource '{0}'")]
     NoSuchResource(String),
+    #[error(
+        "no apps found in '{0}': give --path (and --app), add a .kdrift.yaml catalog, or include the Argo CD Applications or Flux Kustomizations in the live snapshot"
+    )]
+    NoApps(String),
+    #[error("{0}")]
+    Catalog(String),
     #[error("the interactive TUI is not built yet: run `kdrift demo`, `kdrift scan --help` or `kdrift diff --help`")]
     NoTui,
     #[error(transparent)]

@@ -1,5 +1,6 @@
 //! `kdrift scan` (and, until the TUI lands, `kdrift demo`): one report, exit code by drift.
 
+use crate::cli::discovery;
 use crate::cli::input::{self, Input};
 use crate::cli::{CliError, EXIT_CLEAN, EXIT_DRIFT, OutputFormat, ScanArgs, SourceArgs};
 use crate::model::DriftReport;
@@ -7,9 +8,14 @@ use crate::report::{json, markdown, style::Style, text};
 use std::io::Write as _;
 
 pub fn run(args: &ScanArgs) -> Result<i32, CliError> {
-    let input = input::resolve(&args.source)?;
-    let source_label = input.source_label.clone();
-    let mut report = build(input)?;
+    let (mut report, source_label) = match discovery::wanted(&args.source) {
+        true => discovery::scan_all(&args.source)?,
+        false => {
+            let input = input::resolve(&args.source)?;
+            let label = input.source_label.clone();
+            (build(input)?, label)
+        }
+    };
     if args.hide_ignored {
         report.hide_ignored();
     }
@@ -24,13 +30,18 @@ pub fn run(args: &ScanArgs) -> Result<i32, CliError> {
     Ok(if report.needs_action() && !args.no_exit_code { EXIT_DRIFT } else { EXIT_CLEAN })
 }
 
-pub fn build(mut input: Input) -> Result<DriftReport, CliError> {
+pub fn build(input: Input) -> Result<DriftReport, CliError> {
+    Ok(DriftReport::new(vec![build_app(input)?]))
+}
+
+/// One app's report, with Git evidence when desired state came from Git.
+pub fn build_app(mut input: Input) -> Result<crate::model::AppReport, CliError> {
     let git = input.git.take();
     let mut app = input::compare(input, |_, _| {})?;
     if let Some(git) = &git {
         crate::sources::git::attach_evidence(git, &mut app);
     }
-    Ok(DriftReport::new(vec![app]))
+    Ok(app)
 }
 
 /// The demo scans an embedded sample and explains where to go next. It exits 0: finding

@@ -359,6 +359,8 @@ impl<'c> Comparator<'c> {
             findings: self.app_findings,
             resources,
             notes: self.app_notes,
+            owner_team: None,
+            criticality: None,
         })
     }
 }

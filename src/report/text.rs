@@ -30,9 +30,15 @@ fn render_app(out: &mut String, app: &AppReport, options: &TextOptions) {
     };
     let needing = app.all_findings().filter(|f| f.needs_action()).count();
     let ignored = app.all_findings().filter(|f| f.ignored_by.is_some()).count();
+    let catalog = match (&app.owner_team, &app.criticality) {
+        (Some(team), Some(level)) => format!("owner {team}, {level}; "),
+        (Some(team), None) => format!("owner {team}; "),
+        (None, Some(level)) => format!("{level}; "),
+        (None, None) => String::new(),
+    };
     let _ = writeln!(
         out,
-        "{}  {status}  ({}; {} finding(s), {needing} need action, {ignored} ignored)",
+        "{}  {status}  ({catalog}{}; {} finding(s), {needing} need action, {ignored} ignored)",
         style.bold(&app.name),
         options.source,
         app.all_findings().count() - ignored

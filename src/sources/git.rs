@@ -124,6 +124,24 @@ pub fn read(repo_path: &Path, revision: &str, path: &str) -> Result<GitDesired, 
     Ok(GitDesired { evidence, path, content: GitContent::Manifests(manifests) })
 }
 
+/// The text of one file at `revision`, or `None` when the revision has no such file.
+pub fn read_file(repo_path: &Path, revision: &str, file: &str) -> Result<Option<String>, GitError> {
+    let repo = open(repo_path)?;
+    let commit = resolve(&repo, repo_path, revision)?;
+    let other = |e: git2::Error| GitError::Other { repo: repo_path.to_owned(), message: e.message().to_owned() };
+    let tree = commit.tree().map_err(other)?;
+    let Ok(entry) = tree.get_path(Path::new(file)) else {
+        return Ok(None);
+    };
+    let blob = repo.find_blob(entry.id()).map_err(other)?;
+    Ok(Some(String::from_utf8_lossy(blob.content()).into_owned()))
+}
+
+/// True when `revision` names a commit in the repository.
+pub fn has_revision(repo_path: &Path, revision: &str) -> bool {
+    open(repo_path).is_ok_and(|repo| resolve(&repo, repo_path, revision).is_ok())
+}
+
 fn open(repo_path: &Path) -> Result<Repository, GitError> {
     Repository::open(repo_path)
         .map_err(|e| GitError::Open { repo: repo_path.to_owned(), message: e.message().to_owned() })

@@ -1,7 +1,9 @@
-//! Sources produce the desired and live object sets (DESIGN §2): manifest files and snapshots
+//! Sources produce the desired and live object sets (DESIGN §2) and the apps they belong to
+//! (`apps`): manifest files and snapshots
 //! (`files`), Git revisions (`git`), Kustomize rendering (`render`), the sample clusters embedded in the binary
 //! (`samples`), and ignore-rule files (`rules`).
 
+pub mod apps;
 pub mod files;
 pub mod git;
 pub mod render;

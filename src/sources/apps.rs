@@ -1,0 +1,170 @@
+//! App discovery: which apps exist and where their desired state lives. Read from Argo CD
+//! `Application`s and Flux `Kustomization`s among the live objects (cluster or snapshot), or
+//! from a repository's `.kdrift.yaml` catalog for teams that use neither.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The catalog file kdrift looks for at the repository root.
+pub const CATALOG_FILE: &str = ".kdrift.yaml";
+
+/// One app and where to find its desired state in the repository.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppDefinition {
+    pub name: String,
+    /// Directory inside the repository (no leading `./`).
+    pub path: String,
+    /// The namespace its objects default to.
+    pub namespace: String,
+    /// The revision the controller targets (`main`, a tag, a commit), when it says.
+    pub revision: Option<String>,
+    /// The repository the controller pulls from, when it says (to check it is this one).
+    pub repo_url: Option<String>,
+    pub owner_team: Option<String>,
+    pub criticality: Option<String>,
+    /// Where the definition was read: a live object or the catalog.
+    pub origin: String,
+}
+
+/// The app defined by `object`, if it is an Argo CD `Application` or a Flux `Kustomization`.
+pub fn from_object(object: &Value, origin: &str) -> Option<AppDefinition> {
+    let api_version = object.get("apiVersion").and_then(Value::as_str)?;
+    let kind = object.get("kind").and_then(Value::as_str)?;
+    let name = object.pointer("/metadata/name").and_then(Value::as_str)?.to_owned();
+    let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
+    match (api_version.split('/').next()?, kind) {
+        ("argoproj.io", "Application") => {
+            // A multi-source app lists its sources; the first with a path holds the manifests.
+            let source = object.pointer("/spec/source").cloned().or_else(|| {
+                object.pointer("/spec/sources")?.as_array()?.iter().find(|s| s.get("path").is_some()).cloned()
+            })?;
+            let field = |name: &str| source.get(name).and_then(Value::as_str).map(str::to_owned);
+            Some(AppDefinition {
+                name,
+                path: clean_path(&field("path")?),
+                namespace: text("/spec/destination/namespace").unwrap_or_else(|| "default".to_owned()),
+                revision: field("targetRevision").filter(|r| !r.is_empty()),
+                repo_url: field("repoURL"),
+                owner_team: None,
+                criticality: None,
+                origin: format!("{origin} (Application)"),
+            })
+        }
+        ("kustomize.toolkit.fluxcd.io", "Kustomization") => Some(AppDefinition {
+            name,
+            path: clean_path(&text("/spec/path").unwrap_or_default()),
+            namespace: text("/spec/targetNamespace")
+                .or_else(|| text("/metadata/namespace"))
+                .unwrap_or_else(|| "default".to_owned()),
+            // `main@sha1:abc123`: the commit Flux last applied, when it tells.
+            revision: None,
+            repo_url: None,
+            owner_team: None,
+            criticality: None,
+            origin: format!("{origin} (Kustomization)"),
+        }),
+        _ => None,
+    }
+}
+
+fn clean_path(path: &str) -> String {
+    path.trim_start_matches("./").trim_matches('/').to_owned()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Catalog {
+    apps: Vec<CatalogApp>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogApp {
+    name: String,
+    path: String,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    owner: Option<String>,
+    #[serde(default)]
+    criticality: Option<String>,
+}
+
+const CRITICALITIES: &[&str] = &["low", "medium", "high", "critical"];
+
+/// Parses a `.kdrift.yaml` catalog; errors name the key at fault.
+pub fn parse_catalog(text: &str, origin: &str) -> Result<Vec<AppDefinition>, String> {
+    let catalog: Catalog = yaml_serde::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+    catalog
+        .apps
+        .into_iter()
+        .enumerate()
+        .map(|(index, app)| {
+            let at = format!("{origin}: apps[{index}]");
+            if let Some(level) = app.criticality.as_deref().filter(|c| !CRITICALITIES.contains(c)) {
+                return Err(format!("{at}.criticality: '{level}' is not one of {}", CRITICALITIES.join(", ")));
+            }
+            Ok(AppDefinition {
+                path: clean_path(&app.path),
+                namespace: app.namespace.unwrap_or_else(|| "default".to_owned()),
+                revision: None,
+                repo_url: None,
+                owner_team: app.owner,
+                criticality: app.criticality,
+                origin: format!("{origin} apps[{index}]"),
+                name: app.name,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn argo_cd_applications_name_their_path_revision_and_namespace() {
+        let application = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": {"name": "checkout-api", "namespace": "argocd"},
+            "spec": {"source": {"repoURL": "https://git.example.com/platform/apps.git",
+                "targetRevision": "main", "path": "./apps/checkout/overlays/prod"},
+                "destination": {"namespace": "prod"}}});
+        let app = from_object(&application, "live.yaml#1").unwrap();
+        assert_eq!(
+            (app.name.as_str(), app.path.as_str(), app.namespace.as_str(), app.revision.as_deref()),
+            ("checkout-api", "apps/checkout/overlays/prod", "prod", Some("main"))
+        );
+        let multi = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "m"},
+            "spec": {"sources": [{"repoURL": "https://charts.example.com", "chart": "redis"},
+                                 {"repoURL": "https://git.example.com/a.git", "path": "apps/m"}]}});
+        assert_eq!(from_object(&multi, "x").unwrap().path, "apps/m");
+    }
+
+    #[test]
+    fn flux_kustomizations_name_their_path_and_target_namespace() {
+        let kustomization = json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "checkout-api", "namespace": "flux-system"},
+            "spec": {"path": "./apps/checkout/overlays/prod", "targetNamespace": "prod"}});
+        let app = from_object(&kustomization, "live.yaml#2").unwrap();
+        assert_eq!((app.path.as_str(), app.namespace.as_str()), ("apps/checkout/overlays/prod", "prod"));
+        let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}});
+        assert!(from_object(&deployment, "x").is_none());
+    }
+
+    #[test]
+    fn catalogs_carry_owner_and_criticality_and_name_bad_keys() {
+        let apps = parse_catalog(
+            "apps:\n- name: web\n  path: ./apps/web\n  namespace: prod\n  owner: team-storefront\n  criticality: critical\n",
+            ".kdrift.yaml",
+        )
+        .unwrap();
+        assert_eq!(apps[0].owner_team.as_deref(), Some("team-storefront"));
+        assert_eq!(apps[0].path, "apps/web");
+        let error = parse_catalog("apps:\n- name: web\n  path: a\n  criticallity: high\n", ".kdrift.yaml").unwrap_err();
+        assert!(error.contains("unknown field `criticallity`"), "{error}");
+        let error =
+            parse_catalog("apps:\n- name: web\n  path: a\n  criticality: urgent\n", ".kdrift.yaml").unwrap_err();
+        assert_eq!(error, ".kdrift.yaml: apps[0].criticality: 'urgent' is not one of low, medium, high, critical");
+    }
+}
