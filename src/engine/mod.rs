@@ -32,7 +32,7 @@ use diff::{LiveEvidence, RawDiff};
 use ignore::parse::RuleError;
 use ignore::{IgnoreRule, Subject};
 use managers::ManagerTable;
-use orphans::{AppIdentity, FluxApp, Selectable, Unclaimed};
+use orphans::{AppIdentity, ArgoApp, FluxApp, Selectable, Unclaimed};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -141,6 +141,7 @@ pub struct Comparator<'c> {
     app_findings: Vec<Finding>,
     rule_error: Option<RuleError>,
     flux: Option<FluxApp>,
+    argo: Option<ArgoApp>,
 }
 
 impl<'c> Comparator<'c> {
@@ -163,6 +164,7 @@ impl<'c> Comparator<'c> {
             app_findings: Vec::new(),
             rule_error: None,
             flux: None,
+            argo: None,
         }
     }
 
@@ -267,6 +269,7 @@ impl<'c> Comparator<'c> {
                 self.app_findings.extend(availability::from_flux_kustomization(object, &name));
             }
             "Application" if is_app => {
+                self.argo = Some(ArgoApp::from_application(object, source.clone()));
                 let name = format!("{}/{}", key.namespace, key.name);
                 self.app_findings.extend(availability::from_argo_application(object, &name));
             }
@@ -339,8 +342,12 @@ impl<'c> Comparator<'c> {
             report.notes = notes;
             resources.push(report);
         }
-        let identity =
-            AppIdentity { name: &self.app, instance_label: &self.config.instance_label, flux: self.flux.as_ref() };
+        let identity = AppIdentity {
+            name: &self.app,
+            instance_label: &self.config.instance_label,
+            flux: self.flux.as_ref(),
+            argo: self.argo.as_ref(),
+        };
         for object in self.unclaimed {
             let Some(finding) = orphans::orphan_finding(&object, &identity, &self.selectable) else {
                 continue;

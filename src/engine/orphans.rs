@@ -59,6 +59,34 @@ pub struct AppIdentity<'a> {
     pub instance_label: &'a str,
     /// The Flux Kustomization seen live for this app: its namespace and inventory.
     pub flux: Option<&'a FluxApp>,
+    /// The Argo CD Application seen live for this app: the resources it lists as its own.
+    pub argo: Option<&'a ArgoApp>,
+}
+
+/// What an Argo CD Application's `status.resources[]` says it manages.
+#[derive(Debug, Clone, Default)]
+pub struct ArgoApp {
+    pub origin: String,
+    pub resources: HashSet<ResourceKey>,
+}
+
+impl ArgoApp {
+    pub fn from_application(object: &Value, origin: String) -> ArgoApp {
+        let listed = object.pointer("/status/resources").and_then(Value::as_array);
+        let text = |entry: &Value, field: &str| entry.get(field).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let resources = listed
+            .into_iter()
+            .flatten()
+            .filter(|entry| !text(entry, "kind").is_empty() && !text(entry, "name").is_empty())
+            .map(|entry| ResourceKey {
+                group: text(entry, "group"),
+                kind: text(entry, "kind"),
+                namespace: text(entry, "namespace"),
+                name: text(entry, "name"),
+            })
+            .collect();
+        ArgoApp { origin, resources }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -262,6 +290,11 @@ fn tracking_proof(object: &Unclaimed, app: &AppIdentity<'_>) -> Option<String> {
     if object.labels.get(HELM_NAME).is_some_and(|v| v == app.name) {
         return Some(format!("label {HELM_NAME}={}", app.name));
     }
+    if let Some(argo) = app.argo
+        && argo.resources.contains(key)
+    {
+        return Some(format!("listed in the Argo CD Application's status.resources, {}", argo.origin));
+    }
     if let Some(flux) = app.flux
         && flux.inventory.contains(key)
     {
@@ -314,7 +347,7 @@ mod tests {
     use serde_json::json;
 
     const APP: AppIdentity<'static> =
-        AppIdentity { name: "checkout-api", instance_label: "app.kubernetes.io/instance", flux: None };
+        AppIdentity { name: "checkout-api", instance_label: "app.kubernetes.io/instance", flux: None, argo: None };
 
     fn service(metadata: Value) -> (ResourceKey, Value) {
         let key =
@@ -380,6 +413,18 @@ mod tests {
         let app_without_inventory =
             AppIdentity { flux: Some(&FluxApp { namespace: "flux-system".into(), ..FluxApp::default() }), ..APP };
         assert!(finding_for(elsewhere, &app_without_inventory, &Selectable::default()).is_none());
+    }
+
+    #[test]
+    fn the_argo_cd_application_status_resources_prove_an_orphan() {
+        let application = json!({"status": {"resources": [
+            {"version": "v1", "kind": "Service", "namespace": "prod", "name": "old", "requiresPruning": true},
+            {"group": "apps", "version": "v1", "kind": "Deployment", "namespace": "prod", "name": "checkout-api"}]}});
+        let argo = ArgoApp::from_application(&application, "live.yaml#4 (Application argocd/checkout-api)".into());
+        let app = AppIdentity { argo: Some(&argo), ..APP };
+        let finding = finding_for(json!({}), &app, &Selectable::default()).expect("listed by Argo CD");
+        assert!(finding.reason.contains("listed in the Argo CD Application's status.resources"), "{}", finding.reason);
+        assert!(finding_for(json!({}), &APP, &Selectable::default()).is_none(), "unlisted and untracked");
     }
 
     #[test]
