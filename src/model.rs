@@ -74,6 +74,16 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// One step more severe (critical stays critical).
+    pub fn raised(self) -> Severity {
+        match self {
+            Severity::Info => Severity::Low,
+            Severity::Low => Severity::Medium,
+            Severity::Medium => Severity::High,
+            Severity::High | Severity::Critical => Severity::Critical,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -320,6 +330,20 @@ pub struct AppReport {
 }
 
 impl AppReport {
+    /// Drift that matters in an app the catalog calls critical matters more: every harmful
+    /// finding is one severity step higher (DESIGN §3: severity rises with criticality).
+    pub fn apply_criticality(&mut self) {
+        if self.criticality.as_deref() != Some("critical") {
+            return;
+        }
+        let resources = self.resources.iter_mut().flat_map(|r| r.findings.iter_mut());
+        for finding in self.findings.iter_mut().chain(resources) {
+            if finding.category.is_harmful() {
+                finding.severity = finding.severity.raised();
+            }
+        }
+    }
+
     pub fn all_findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().chain(self.resources.iter().flat_map(|r| r.findings.iter()))
     }

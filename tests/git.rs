@@ -336,6 +336,11 @@ fn a_kdrift_catalog_names_apps_with_owner_and_criticality() {
         "{}",
         result.stdout
     );
+    assert!(
+        result.stdout.contains("CRITICAL desired-config     spec.template.spec.containers[name=app].image"),
+        "a critical app's image drift is critical: {}",
+        result.stdout
+    );
 
     commit(
         &repo,

@@ -92,5 +92,6 @@ fn scan_one(args: &SourceArgs, repo: &Path, definition: &AppDefinition) -> Resul
     report.notes.extend(note);
     report.owner_team.clone_from(&definition.owner_team);
     report.criticality.clone_from(&definition.criticality);
+    report.apply_criticality();
     Ok(report)
 }
