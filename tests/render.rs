@@ -11,7 +11,7 @@ mod support;
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
-use support::{assert_one_line_error, fixture, kdrift, run, tree};
+use support::{assert_one_line_error, fixture, kdrift, run, scan_tree, tree};
 
 fn executable(path: &Path, script: &str) {
     std::fs::write(path, script).unwrap();
@@ -84,15 +84,7 @@ fn a_hanging_renderer_is_stopped_and_reported() {
     let slow = dir.path().join("slow-kustomize");
     executable(&slow, "#!/bin/sh\nsleep 30\n");
     let started = std::time::Instant::now();
-    let result = run(kdrift()
-        .arg("scan")
-        .arg("--desired")
-        .arg(dir.path().join("desired"))
-        .arg("--live")
-        .arg(dir.path().join("live"))
-        .arg("--kustomize")
-        .arg(&slow)
-        .args(["--render-timeout", "1"]));
+    let result = run(scan_tree(dir.path()).arg("--kustomize").arg(&slow).args(["--render-timeout", "1"]));
     assert!(started.elapsed().as_secs() < 20, "stopped after the time limit");
     assert_eq!(result.code, 1, "{}", result.stderr);
     assert!(result.stdout.contains("did not finish within 1 s and was stopped"), "{}", result.stdout);
@@ -102,13 +94,7 @@ fn a_hanging_renderer_is_stopped_and_reported() {
 #[test]
 fn a_renderer_that_cannot_start_is_a_local_error() {
     let dir = tree(&[("desired/kustomization.yaml", "resources: []\n"), ("live/cm.yaml", support::CONFIGMAP)]);
-    let result = run(kdrift()
-        .arg("scan")
-        .arg("--desired")
-        .arg(dir.path().join("desired"))
-        .arg("--live")
-        .arg(dir.path().join("live"))
-        .args(["--kustomize", "/nonexistent/kustomize"]));
+    let result = run(scan_tree(dir.path()).args(["--kustomize", "/nonexistent/kustomize"]));
     assert_one_line_error(&result, &["cannot run '/nonexistent/kustomize' to render"]);
 }
 

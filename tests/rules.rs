@@ -8,7 +8,7 @@ mod support;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use support::{assert_one_line_error, fixture, kdrift, run, scan_fixture, tree};
+use support::{assert_one_line_error, fixture, kdrift, run, scan_fixture, scan_tree, tree};
 
 fn sample_rules(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/checkout-api/rules").join(name)
@@ -100,13 +100,6 @@ fn the_live_application_brings_its_own_rules_and_reports_a_failing_one() {
     assert!(out.contains("(Application argocd/checkout-api) spec.ignoreDifferences[0] jsonPointers"), "{out}");
     assert!(out.contains("note: ignore rule"), "{out}");
     assert!(out.contains("spec.ignoreDifferences[3] skipped for this object: jq error"), "{out}");
-}
-
-/// `kdrift scan` of a temp tree's `desired/` against its `live/`.
-fn scan_tree(dir: &Path) -> assert_cmd::Command {
-    let mut command = kdrift();
-    command.arg("scan").arg("--desired").arg(dir.join("desired")).arg("--live").arg(dir.join("live"));
-    command
 }
 
 const DEPLOYMENT: &str =

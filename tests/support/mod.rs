@@ -72,3 +72,10 @@ pub fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 pub const CONFIGMAP: &str =
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: prod\ndata:\n  a: b\n";
+
+/// `kdrift scan` of a temp tree's `desired/` against its `live/`.
+pub fn scan_tree(dir: &Path) -> Command {
+    let mut command = kdrift();
+    command.arg("scan").arg("--desired").arg(dir.join("desired")).arg("--live").arg(dir.join("live"));
+    command
+}
