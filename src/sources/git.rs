@@ -119,7 +119,7 @@ pub fn read(repo_path: &Path, revision: &str, path: &str) -> Result<GitDesired, 
         manifests.extend(parsed);
     }
     let names: Vec<String> = files.into_iter().map(|(file, _)| file).collect();
-    let file_commits = last_changes(&repo, commit.id(), &names).map_err(other)?;
+    let file_commits = last_changes(&repo, commit.id(), &path, &names).map_err(other)?;
     let evidence = GitEvidence { repo: repo_path.to_owned(), commit: evidence, file_commits };
     Ok(GitDesired { evidence, path, content: GitContent::Manifests(manifests) })
 }
@@ -213,12 +213,17 @@ fn materialize(repo: &Repository, tree: &Tree<'_>, target: &Path) -> Result<(), 
 }
 
 /// For each path, the newest commit (following first parents from `head`) whose version of
-/// the file differs from its parent's: the last commit that changed it.
+/// the file differs from its parent's: the last commit that changed it. Commits that leave
+/// `prefix` (the app's directory) alone are skipped after one tree-id comparison.
 fn last_changes(
     repo: &Repository,
     head: Oid,
+    prefix: &str,
     paths: &[String],
 ) -> Result<HashMap<String, CommitEvidence>, git2::Error> {
+    let id_at = |tree: &Tree<'_>, path: &str| {
+        if path.is_empty() { Some(tree.id()) } else { tree.get_path(Path::new(path)).ok().map(|e| e.id()) }
+    };
     let mut found = HashMap::new();
     let mut walk = repo.revwalk()?;
     walk.push(head)?;
@@ -230,12 +235,15 @@ fn last_changes(
             Ok(parent) => Some(parent.tree()?),
             Err(_) => None,
         };
+        if id_at(&tree, prefix) == parent_tree.as_ref().and_then(|t| id_at(t, prefix)) {
+            continue;
+        }
         for path in paths {
             if found.contains_key(path) {
                 continue;
             }
-            let here = tree.get_path(Path::new(path)).ok().map(|e| e.id());
-            let before = parent_tree.as_ref().and_then(|t| t.get_path(Path::new(path)).ok()).map(|e| e.id());
+            let here = id_at(&tree, path);
+            let before = parent_tree.as_ref().and_then(|t| id_at(t, path));
             if here.is_some() && here != before {
                 found.insert(path.clone(), evidence_of(&commit));
             }
