@@ -84,29 +84,7 @@ pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
     };
     let app = args.app.clone().unwrap_or(default_app);
     let namespace = args.namespace.clone().unwrap_or_else(|| "default".to_owned());
-    let (desired, render_failure) = match desired {
-        Desired::Objects(objects) => (objects, None),
-        Desired::Render { renderer, dir, label, _root } => {
-            let options = render::RenderOptions {
-                kubectl: args.kubectl.clone(),
-                kustomize: args.kustomize.clone(),
-                helm: args.helm.clone(),
-                release: args.release.clone().unwrap_or_else(|| app.clone()),
-                namespace: namespace.clone(),
-                values: args.values.clone(),
-                timeout: std::time::Duration::from_secs(args.render_timeout),
-            };
-            let label = label.unwrap_or_else(|| dir.display().to_string());
-            match render::render(renderer, &dir, &label, &options) {
-                Ok(manifests) => (Objects::Loaded(manifests), None),
-                // kdrift could not even start the renderer: a local problem, not drift.
-                Err(error @ render::RenderError::Spawn { .. }) => return Err(sources::SourceError::from(error).into()),
-                Err(error) => {
-                    (Objects::Loaded(Vec::new()), Some(availability::render_failure(renderer.name(), &error.detail())))
-                }
-            }
-        }
-    };
+    let (desired, render_failure) = render_if_needed(desired, args, &app, &namespace)?;
     Ok(Input {
         app,
         namespace,
@@ -126,6 +104,40 @@ pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
         git,
         render_failure,
     })
+}
+
+/// Renders a Kustomize or Helm directory; a render failure becomes the app-level finding
+/// (and no objects), a renderer that cannot start an error.
+fn render_if_needed(
+    desired: Desired,
+    args: &SourceArgs,
+    app: &str,
+    namespace: &str,
+) -> Result<(Objects, Option<Finding>), CliError> {
+    // `_root` keeps a Git revision's temporary copy alive until the render is done.
+    let (renderer, dir, label, _root) = match desired {
+        Desired::Objects(objects) => return Ok((objects, None)),
+        Desired::Render { renderer, dir, label, _root } => (renderer, dir, label, _root),
+    };
+    let options = render::RenderOptions {
+        kubectl: args.kubectl.clone(),
+        kustomize: args.kustomize.clone(),
+        helm: args.helm.clone(),
+        release: args.release.clone().unwrap_or_else(|| app.to_owned()),
+        namespace: namespace.to_owned(),
+        values: args.values.clone(),
+        timeout: std::time::Duration::from_secs(args.render_timeout),
+    };
+    let label = label.unwrap_or_else(|| dir.display().to_string());
+    match render::render(renderer, &dir, &label, &options) {
+        Ok(manifests) => Ok((Objects::Loaded(manifests), None)),
+        // kdrift could not even start the renderer: a local problem, not drift.
+        Err(error @ render::RenderError::Spawn { .. }) => Err(sources::SourceError::from(error).into()),
+        Err(error) => {
+            let finding = availability::render_failure(renderer.name(), &error.detail());
+            Ok((Objects::Loaded(Vec::new()), Some(finding)))
+        }
+    }
 }
 
 /// Desired state before rendering: objects to read, or a directory to render (a Git
