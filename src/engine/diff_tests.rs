@@ -265,7 +265,9 @@ fn keyed_items_carry_their_desired_position_too() {
     let desired = deployment(json!([{"name": "app", "image": "app:v1"}]));
     let live = deployment(json!([{"name": "istio-proxy", "image": "proxy:1"}, {"name": "app", "image": "app:v2"}]));
     let diffs = diff_with("Deployment", desired, live, true);
-    let image = diffs.iter().find(|d| d.display.ends_with("image")).expect("image drift");
+    let Some(image) = diffs.iter().find(|d| d.display.ends_with("image")) else {
+        panic!("image drift expected: {diffs:?}");
+    };
     assert_eq!(image.pointer, "/spec/template/spec/containers/1/image");
     assert_eq!(image.desired_pointer, "/spec/template/spec/containers/0/image");
 }
