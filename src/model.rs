@@ -291,6 +291,24 @@ pub struct ResourceReport {
     /// Caveats about the evidence (for example: no managedFields in the snapshot).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The newest Kubernetes Events about a drifted or orphaned object; an extension of v1.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventEvidence>,
+}
+
+/// One Kubernetes Event about a resource, as evidence of what happened to it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventEvidence {
+    /// `Normal` or `Warning`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub reason: String,
+    pub message: String,
+    pub count: u64,
+    /// RFC 3339 time the event was last seen.
+    pub last_seen: Option<String>,
+    /// The component that reported it (`deployment-controller`, `kubelet`, …).
+    pub source: Option<String>,
 }
 
 impl ResourceReport {

@@ -29,6 +29,9 @@ struct Expected {
     app_findings: Vec<ExpectedAppFinding>,
     resources: BTreeMap<String, String>,
     findings: Vec<ExpectedFinding>,
+    /// Event reasons attached to each resource as evidence, newest first.
+    #[serde(default)]
+    events: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -109,6 +112,13 @@ fn check(name: &str, app: &AppReport, expected: &Expected) {
             .filter(|(id, f)| !expected.findings.iter().any(|w| w.resource == *id && w.path == f.path))
             .collect::<Vec<_>>()
     );
+    let events: BTreeMap<String, Vec<String>> = app
+        .resources
+        .iter()
+        .filter(|r| !r.events.is_empty())
+        .map(|r| (resource_id(r), r.events.iter().map(|e| e.reason.clone()).collect()))
+        .collect();
+    assert_eq!(events, expected.events, "{name}: events attached as evidence");
     let needs_action = app.all_findings().any(Finding::needs_action);
     assert_eq!(i32::from(needs_action), expected.exit_code, "{name}: exit code");
 }

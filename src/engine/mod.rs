@@ -13,6 +13,7 @@ pub mod defaults;
 pub mod diff;
 #[cfg(test)]
 mod diff_tests;
+pub mod events;
 pub mod fields;
 pub mod identity;
 pub mod ignore;
@@ -142,6 +143,7 @@ pub struct Comparator<'c> {
     rule_error: Option<RuleError>,
     flux: Option<FluxApp>,
     argo: Option<ArgoApp>,
+    events: events::EventLog,
 }
 
 impl<'c> Comparator<'c> {
@@ -165,6 +167,7 @@ impl<'c> Comparator<'c> {
             rule_error: None,
             flux: None,
             argo: None,
+            events: events::EventLog::default(),
         }
     }
 
@@ -193,6 +196,10 @@ impl<'c> Comparator<'c> {
             "HorizontalPodAutoscaler" => self.note_hpa(&key, &object),
             "Application" | "Kustomization" | "HelmRelease" | "ConfigMap" => {
                 self.note_app_definition(&key, &object, &origin)
+            }
+            "Event" => {
+                self.events.observe(&object);
+                return;
             }
             "Pod" if !self.definitions_read.contains(&key) => {
                 if let Some(finding) = availability::from_controller_pod(&object, &key.namespace, &key.name) {
@@ -303,7 +310,7 @@ impl<'c> Comparator<'c> {
     }
 
     /// Applies ignore rules, classifies everything observed and builds the app's report.
-    pub fn finish(self) -> Result<AppReport, EngineError> {
+    pub fn finish(mut self) -> Result<AppReport, EngineError> {
         if let Some(error) = self.rule_error {
             return Err(error.into());
         }
@@ -358,6 +365,9 @@ impl<'c> Comparator<'c> {
             }
             report.live_source = Some(object.origin);
             resources.push(report);
+        }
+        for resource in resources.iter_mut().filter(|r| r.status != ResourceStatus::Synced) {
+            resource.events = self.events.take(&resource.key());
         }
         let in_sync = resources.iter().all(|r| matches!(r.status, ResourceStatus::Synced | ResourceStatus::Ignored));
         Ok(AppReport {
@@ -437,6 +447,7 @@ fn resource_report(key: &ResourceKey, version: String, findings: Vec<Finding>) -
         live_source: None,
         desired_commit: None,
         notes: Vec::new(),
+        events: Vec::new(),
     }
 }
 

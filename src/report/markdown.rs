@@ -2,7 +2,7 @@
 //! request description.
 
 use crate::model::{DriftReport, Finding, ResourceReport};
-use crate::report::owner_phrase;
+use crate::report::{owner_phrase, text};
 use std::fmt::Write as _;
 
 pub fn render(report: &DriftReport) -> String {
@@ -50,12 +50,18 @@ pub fn render(report: &DriftReport) -> String {
             );
         }
         out.push('\n');
-        for resource in app.resources.iter().filter(|r| !r.notes.is_empty()) {
+        let mut evidence_lines = 0;
+        for resource in &app.resources {
             for note in &resource.notes {
                 let _ = writeln!(out, "- {}: {}", resource.key(), cell(note));
+                evidence_lines += 1;
+            }
+            for event in &resource.events {
+                let _ = writeln!(out, "- {}: event {}", resource.key(), cell(&text::event_phrase(event)));
+                evidence_lines += 1;
             }
         }
-        if app.resources.iter().any(|r| !r.notes.is_empty()) {
+        if evidence_lines > 0 {
             out.push('\n');
         }
     }

@@ -1,7 +1,9 @@
 //! The terminal report of `kdrift scan`: per app, every resource that is not in sync with its
 //! findings (severity, category, field, values, owner, response, reason), then a summary.
 
-use crate::model::{AppReport, CommitEvidence, DriftReport, Finding, ResourceReport, ResourceStatus, SyncStatus};
+use crate::model::{
+    AppReport, CommitEvidence, DriftReport, EventEvidence, Finding, ResourceReport, ResourceStatus, Severity, SyncStatus,
+};
 use crate::report::style::Style;
 use crate::report::{owner_phrase, values_phrase};
 use std::fmt::Write as _;
@@ -77,6 +79,22 @@ fn render_resource(out: &mut String, resource: &ResourceReport, style: Style) {
     for finding in &resource.findings {
         render_finding(out, finding, style);
     }
+    for event in &resource.events {
+        let line = format!("event: {}", event_phrase(event));
+        let line = if event.kind == "Warning" { style.severity(Severity::Medium, &line) } else { style.dim(&line) };
+        let _ = writeln!(out, "    {line}");
+    }
+}
+
+/// "Warning OOMKilling ×3, last 2026-06-02 10:00 (kubelet): Memory cgroup out of memory".
+pub fn event_phrase(event: &EventEvidence) -> String {
+    let count = if event.count > 1 { format!(" ×{}", event.count) } else { String::new() };
+    let when = match &event.last_seen {
+        Some(time) => format!(", last {}", time.get(..16).unwrap_or(time).replace('T', " ")),
+        None => String::new(),
+    };
+    let source = event.source.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
+    format!("{} {}{count}{when}{source}: {}", event.kind, event.reason, event.message)
 }
 
 fn render_finding(out: &mut String, finding: &Finding, style: Style) {
@@ -102,7 +120,7 @@ fn render_finding(out: &mut String, finding: &Finding, style: Style) {
         let _ = writeln!(out, "             {}", style.dim(&format!("(ignored by {rule})")));
         if finding.category.is_harmful() {
             let warning = "this rule hides harmful drift: narrow it to the fields another controller owns";
-            let _ = writeln!(out, "             {}", style.severity(crate::model::Severity::High, warning));
+            let _ = writeln!(out, "             {}", style.severity(Severity::High, warning));
         }
     }
 }
