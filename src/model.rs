@@ -345,6 +345,52 @@ pub struct AppReport {
     pub owner_team: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criticality: Option<String>,
+    /// What the user may do about this app in the cluster (live source only); an extension of v1.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<Permission>,
+    /// What the GitOps controller itself reports, when its app object was read; an extension of v1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub controller: Option<ControllerStatus>,
+}
+
+/// The GitOps controller's own view of an app.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControllerStatus {
+    /// `Argo CD Application` or `Flux Kustomization`.
+    pub kind: String,
+    /// Argo CD's sync status (`Synced`, `OutOfSync`); Flux's readiness (`Ready`, `NotReady (reason)`).
+    pub sync: Option<String>,
+    /// Argo CD's health status (`Healthy`, `Degraded`, …).
+    pub health: Option<String>,
+    /// The revision it last compared (Argo CD) or applied (Flux).
+    pub revision: Option<String>,
+}
+
+/// One correction and whether the API server allows it (a `SelfSubjectAccessReview`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Permission {
+    /// `sync` or `prune`.
+    pub action: String,
+    pub verb: String,
+    /// `applications.argoproj.io`, `services`.
+    pub resource: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub allowed: bool,
+    pub reason: Option<String>,
+}
+
+impl fmt::Display for Permission {
+    /// "patch applications.argoproj.io argocd/checkout-api", "delete services in prod".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.verb, self.resource)?;
+        match (&self.namespace, &self.name) {
+            (Some(namespace), Some(name)) => write!(f, " {namespace}/{name}"),
+            (None, Some(name)) => write!(f, " {name}"),
+            (Some(namespace), None) => write!(f, " in {namespace}"),
+            (None, None) => Ok(()),
+        }
+    }
 }
 
 impl AppReport {

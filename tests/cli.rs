@@ -259,11 +259,17 @@ fn bad_flags_are_clear_errors() {
     assert_one_line_error(&bad_now, &["--now 'yesterday' is not an RFC 3339 time"]);
     let unknown_sample = run(kdrift().args(["scan", "--sample", "nope"]));
     assert_one_line_error(&unknown_sample, &["no sample named 'nope'", "checkout-api"]);
+    // No source at all means "the current cluster": without a kubeconfig, say what else works.
     let no_source = run(kdrift().arg("scan"));
-    assert_one_line_error(&no_source, &["give --desired PATH (or --repo PATH) and --live PATH, or --sample NAME"]);
-    let half_source = run(kdrift().args(["scan", "--desired", "x"]));
-    assert_eq!(half_source.code, 2, "clap usage errors exit 2");
-    assert!(half_source.stderr.starts_with("error:"), "{}", half_source.stderr);
+    assert_one_line_error(&no_source, &["no kubeconfig to reach a cluster", "give --live PATH", "kdrift demo"]);
+    let live_only = run(kdrift().args(["scan", "--live", "x"]));
+    assert_one_line_error(
+        &live_only,
+        &["give --desired PATH or --repo PATH (and --live PATH, or a kubeconfig context)"],
+    );
+    let clashing = run(kdrift().args(["scan", "--live", "x", "--context", "prod"]));
+    assert_eq!(clashing.code, 2, "clap usage errors exit 2");
+    assert!(clashing.stderr.starts_with("error:"), "{}", clashing.stderr);
 }
 
 #[test]
@@ -293,4 +299,32 @@ fn kustomize_directories_are_rendered_and_render_failures_are_clear() {
     assert!(broken.stdout.contains("kustomize failed on the desired state"), "{}", broken.stdout);
     assert!(broken.stdout.contains("does-not-exist.yaml"), "the renderer's own error: {}", broken.stdout);
     assert!(!broken.stdout.contains("orphan"), "live objects are not claimed as orphans: {}", broken.stdout);
+}
+
+#[test]
+fn an_installed_binary_runs_the_samples_from_an_empty_directory() {
+    // Installed: the binary alone, copied away from the source tree and its assets.
+    let install = tempfile::tempdir().expect("tempdir");
+    let binary = install.path().join("kdrift");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("kdrift"), &binary).expect("copy binary");
+    let empty = tempfile::tempdir().expect("tempdir");
+    let installed = |args: &[&str]| {
+        let mut command = assert_cmd::Command::new(&binary);
+        command.current_dir(empty.path()).env("HOME", empty.path()).env("NO_COLOR", "1").env_remove("KUBECONFIG");
+        command.env("XDG_CONFIG_HOME", empty.path().join("config"));
+        run(command.args(args))
+    };
+    let demo = installed(&["demo"]);
+    assert_eq!(demo.code, 0, "{}", demo.stderr);
+    assert!(demo.stdout.contains("memory limit raised live by kubectl-edit"), "{}", demo.stdout);
+    let hotfix = installed(&["scan", "--sample", "image-hotfix", "-o", "json"]);
+    assert_eq!(hotfix.code, 1, "{}", hotfix.stderr);
+    assert!(
+        hotfix.stdout.contains("\"category\": \"desired-config\"")
+            || hotfix.stdout.contains("\"category\":\"desired-config\"")
+    );
+    let diff = installed(&["diff", "--sample", "checkout-api", "--width", "120"]);
+    assert_eq!(diff.code, 0, "{}", diff.stderr);
+    assert!(diff.stdout.contains("kubectl-edit"), "{}", diff.stdout);
+    assert_eq!(std::fs::read_dir(empty.path()).expect("dir").count(), 0, "nothing written to the directory");
 }

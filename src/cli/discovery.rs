@@ -1,97 +1,179 @@
-//! `kdrift scan --repo R --live L` without `--path` or `--app`: every app the repository's
-//! `.kdrift.yaml` catalog names, or else every Argo CD Application and Flux Kustomization in
-//! the live snapshot, scanned against its own path (and target revision) in the repository.
+//! `kdrift scan` without `--path` (or, on a cluster, without any desired source): every app
+//! the repository's `.kdrift.yaml` catalog names, or else every Argo CD Application and Flux
+//! Kustomization in the live snapshot or cluster, each scanned against its own path (and
+//! target revision) in the repository. On a cluster with no `--repo`, an app is compared
+//! when the current directory is a clone of the repository it deploys from.
 
-use crate::cli::input;
+use crate::cli::input::{self, LiveSource};
 use crate::cli::scan::build_app;
 use crate::cli::{CliError, SourceArgs};
 use crate::model::{AppReport, DriftReport, SyncStatus};
 use crate::sources::apps::{self, AppDefinition};
 use crate::sources::{self, files, git};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Discovery applies when a repository is given without naming the app or its path.
+/// Discovery applies when a repository is given without naming the app or its path, or when
+/// no source is given at all and live state comes from a cluster.
 pub fn wanted(args: &SourceArgs) -> bool {
-    args.repo.is_some() && args.path.is_none() && args.app.is_none()
+    let nothing_given = args.sample.is_none() && args.desired.is_none() && args.live.is_none();
+    match &args.repo {
+        Some(_) => args.path.is_none() && args.app.is_none(),
+        None => nothing_given,
+    }
 }
 
 /// Scans every discovered app; returns the report and a label naming the sources.
 pub fn scan_all(args: &SourceArgs) -> Result<(DriftReport, String), CliError> {
-    let (Some(repo), Some(live)) = (&args.repo, &args.live) else {
-        return Err(CliError::NoSource);
-    };
+    let live = LiveSource::from_args(args)?;
     let revision = args.revision.as_deref().unwrap_or("HEAD");
-    let definitions = discover(repo, revision, live)?;
+    let catalog = match &args.repo {
+        Some(repo) => catalog(repo, revision)?,
+        None => None,
+    };
+    let mut definitions = match catalog {
+        Some(definitions) => definitions,
+        None => live_apps(&live)?,
+    };
+    if let Some(only) = &args.app {
+        definitions.retain(|d| d.name == *only);
+        if definitions.is_empty() {
+            return Err(CliError::NoSuchApp(only.clone(), live.label()));
+        }
+    }
     let mut reports = Vec::with_capacity(definitions.len());
     for definition in definitions {
-        reports.push(scan_one(args, repo, &definition)?);
+        reports.push(scan_one(args, &live, &definition)?);
     }
-    let label = format!("git {} vs snapshot {}", repo.display(), live.display());
+    let label = match &args.repo {
+        Some(repo) => format!("git {} vs {}", repo.display(), live.label()),
+        None => live.label(),
+    };
     Ok((DriftReport::new(reports), label))
 }
 
-/// The catalog's apps when the repository has one, else the app objects in the snapshot.
-fn discover(repo: &Path, revision: &str, live: &Path) -> Result<Vec<AppDefinition>, CliError> {
-    if let Some(text) = git::read_file(repo, revision, apps::CATALOG_FILE).map_err(sources::SourceError::from)? {
-        let origin = format!("{}@{revision}", apps::CATALOG_FILE);
-        return apps::parse_catalog(&text, &origin).map_err(CliError::Catalog);
-    }
+/// The repository's catalog at `revision`, when it has one.
+fn catalog(repo: &Path, revision: &str) -> Result<Option<Vec<AppDefinition>>, CliError> {
+    let Some(text) = git::read_file(repo, revision, apps::CATALOG_FILE).map_err(sources::SourceError::from)? else {
+        return Ok(None);
+    };
+    let origin = format!("{}@{revision}", apps::CATALOG_FILE);
+    apps::parse_catalog(&text, &origin).map(Some).map_err(CliError::Catalog)
+}
+
+/// The app objects among the live state.
+fn live_apps(live: &LiveSource) -> Result<Vec<AppDefinition>, CliError> {
     let mut found: Vec<AppDefinition> = Vec::new();
-    files::for_each_manifest(live, |manifest| {
+    let mut add = |manifest: crate::engine::Manifest| {
         if let Some(app) = apps::from_object(&manifest.object, &manifest.origin)
             && !found.iter().any(|known| known.name == app.name)
         {
             found.push(app);
         }
-    })
-    .map_err(sources::SourceError::from)?;
+    };
+    match live {
+        LiveSource::Snapshot(path) => files::for_each_manifest(path, add).map_err(sources::SourceError::from)?,
+        LiveSource::Cluster(session) => {
+            let (objects, notes) = session.app_definitions().map_err(sources::SourceError::from)?;
+            for note in notes {
+                eprintln!("kdrift: warning: {note}");
+            }
+            objects.into_iter().for_each(&mut add);
+        }
+    }
     if found.is_empty() {
-        return Err(CliError::NoApps(live.display().to_string()));
+        return Err(CliError::NoApps(live.label()));
     }
     Ok(found)
 }
 
-/// One app: its path at its revision (an explicit `--revision` wins; a target revision the
-/// local repository lacks falls back to HEAD, with a note saying so).
-fn scan_one(args: &SourceArgs, repo: &Path, definition: &AppDefinition) -> Result<AppReport, CliError> {
+/// One app: its path at its revision in its repository. An explicit `--revision` wins; else
+/// the commit the controller last compared or tried, else its target revision; one the
+/// local repository lacks falls back to HEAD, with a note saying so.
+fn scan_one(args: &SourceArgs, live: &LiveSource, definition: &AppDefinition) -> Result<AppReport, CliError> {
+    let Some(repo) = repository_for(args, definition) else {
+        return Ok(not_compared(definition, not_cloned_note(definition)));
+    };
     let mut note = None;
-    let revision = match (&args.revision, &definition.revision) {
+    // Argo CD's status.sync.revision is the exact commit it compared against.
+    let compared =
+        definition.controller.as_ref().filter(|c| c.kind.starts_with("Argo")).and_then(|c| c.revision.clone());
+    let candidates: Vec<String> = compared.into_iter().chain(definition.revision.clone()).collect();
+    let revision = match (&args.revision, candidates.first()) {
         (Some(explicit), _) => explicit.clone(),
-        (None, Some(target)) if git::has_revision(repo, target) => target.clone(),
-        (None, Some(target)) if git::has_revision(repo, &format!("origin/{target}")) => format!("origin/{target}"),
-        (None, Some(target)) => {
-            note = Some(format!(
-                "{} targets revision '{target}', which this repository does not have: compared against HEAD",
-                definition.origin
-            ));
-            "HEAD".to_owned()
-        }
         (None, None) => "HEAD".to_owned(),
+        (None, Some(_)) => match pick_revision(&repo, &candidates) {
+            Some(found) => found,
+            None => {
+                note = Some(format!(
+                    "{} targets revision '{}', which this repository does not have: compared against HEAD",
+                    definition.origin,
+                    candidates.join("' or '")
+                ));
+                "HEAD".to_owned()
+            }
+        },
     };
     let app_args = SourceArgs {
         app: Some(definition.name.clone()),
         namespace: args.namespace.clone().or_else(|| Some(definition.namespace.clone())),
+        repo: Some(repo),
         revision: Some(revision),
         path: Some(definition.path.clone()),
         ..args.clone()
     };
-    let mut report = match input::resolve(&app_args) {
+    let mut report = match input::resolve_with(&app_args, live) {
         Ok(input) => build_app(input)?,
         // One app whose path or revision is missing must not hide the others.
-        Err(CliError::Source(error @ sources::SourceError::Git(_))) => AppReport {
-            name: definition.name.clone(),
-            sync_status: SyncStatus::Unknown,
-            findings: Vec::new(),
-            resources: Vec::new(),
-            notes: vec![format!("not compared: {error}")],
-            owner_team: None,
-            criticality: None,
-        },
+        Err(CliError::Source(error @ sources::SourceError::Git(_))) => {
+            not_compared(definition, format!("not compared: {error}"))
+        }
         Err(other) => return Err(other),
     };
     report.notes.extend(note);
     report.owner_team.clone_from(&definition.owner_team);
     report.criticality.clone_from(&definition.criticality);
+    report.controller.clone_from(&definition.controller);
     report.apply_criticality();
     Ok(report)
+}
+
+/// The first candidate revision the repository has, as it is or as `origin/<name>`.
+fn pick_revision(repo: &Path, candidates: &[String]) -> Option<String> {
+    candidates.iter().find_map(|candidate| {
+        [candidate.clone(), format!("origin/{candidate}")].into_iter().find(|rev| git::has_revision(repo, rev))
+    })
+}
+
+/// `--repo`, else the current directory when it is a clone of the app's repository.
+fn repository_for(args: &SourceArgs, definition: &AppDefinition) -> Option<PathBuf> {
+    if let Some(repo) = &args.repo {
+        return Some(repo.clone());
+    }
+    let url = definition.repo_url.as_deref()?;
+    let here = Path::new(".");
+    git::remote_matches(here, url).then(|| here.to_owned())
+}
+
+fn not_cloned_note(definition: &AppDefinition) -> String {
+    match &definition.repo_url {
+        Some(url) => {
+            format!("desired state not read: give --repo PATH (a clone of {url}), or run kdrift inside such a clone")
+        }
+        None => "desired state not read: give --repo PATH (a clone of the repository the app deploys from)".to_owned(),
+    }
+}
+
+/// An app kdrift could not compare: what its controller says, and why kdrift could not.
+fn not_compared(definition: &AppDefinition, note: String) -> AppReport {
+    AppReport {
+        name: definition.name.clone(),
+        sync_status: SyncStatus::Unknown,
+        findings: Vec::new(),
+        resources: Vec::new(),
+        notes: vec![note],
+        owner_team: definition.owner_team.clone(),
+        criticality: definition.criticality.clone(),
+        permissions: Vec::new(),
+        controller: definition.controller.clone(),
+    }
 }

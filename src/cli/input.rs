@@ -4,13 +4,18 @@
 use crate::cli::{CliError, SourceArgs};
 use crate::config;
 use crate::engine::availability;
+use crate::engine::identity;
 use crate::engine::time::parse_rfc3339;
 use crate::engine::{Comparator, EngineConfig, Manifest};
+use crate::model::ResourceKey;
 use crate::model::{AppReport, Finding, SyncStatus};
+use crate::sources::cluster::blocking::Session;
+use crate::sources::cluster::read::{LiveQuery, LiveRead};
 use crate::sources::git::{self, GitContent, GitEvidence};
 use crate::sources::{self, files, render, rules, samples};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::rc::Rc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Objects already in memory (a sample, rendered output) or files to stream.
 pub enum Objects {
@@ -35,7 +40,7 @@ pub struct Input {
     pub now: Option<i64>,
     pub desired: Objects,
     pub live: Objects,
-    /// "sample checkout-api", "snapshot ./live".
+    /// "sample checkout-api", "snapshot ./live", "git .@1a2b3c4 vs cluster prod".
     pub source_label: String,
     /// Engine settings from the config file, with the ignore rules loaded.
     pub engine: EngineConfig,
@@ -44,31 +49,73 @@ pub struct Input {
     /// The desired state could not be rendered: the app-level finding saying so. Nothing
     /// is compared then (every live object would look like an orphan).
     pub render_failure: Option<Finding>,
+    /// When live state came from a cluster: the session (for the access review after the
+    /// comparison) and what could not be read there.
+    pub cluster: Option<(Rc<Session>, LiveRead)>,
+}
+
+/// Where live state comes from: a snapshot on disk, or a cluster through the kubeconfig.
+#[derive(Clone)]
+pub enum LiveSource {
+    Snapshot(PathBuf),
+    Cluster(Rc<Session>),
+}
+
+impl LiveSource {
+    /// `--live PATH`, else the kubeconfig's context (`--context`), connected once.
+    pub fn from_args(args: &SourceArgs) -> Result<LiveSource, CliError> {
+        if let Some(path) = &args.live {
+            return Ok(LiveSource::Snapshot(path.clone()));
+        }
+        let timeout = Duration::from_secs(args.request_timeout);
+        let session = Session::connect(args.context.as_deref(), args.namespace.as_deref(), timeout)
+            .map_err(sources::SourceError::from)?;
+        Ok(LiveSource::Cluster(Rc::new(session)))
+    }
+
+    /// "snapshot ./live", "cluster prod".
+    pub fn label(&self) -> String {
+        match self {
+            LiveSource::Snapshot(path) => format!("snapshot {}", path.display()),
+            LiveSource::Cluster(session) => format!("cluster {}", session.cluster().context),
+        }
+    }
+
+    /// The namespace objects default to: the context's for a cluster.
+    fn default_namespace(&self) -> String {
+        match self {
+            LiveSource::Snapshot(_) => "default".to_owned(),
+            LiveSource::Cluster(session) => session.cluster().namespace.clone(),
+        }
+    }
 }
 
 pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
-    let engine = engine_config(args)?;
-    let explicit_now = match &args.now {
-        Some(text) => Some(parse_rfc3339(text).ok_or_else(|| CliError::BadNow(text.clone()))?),
-        None => None,
-    };
     if let Some(name) = &args.sample {
         let sample = samples::load(name).map_err(sources::SourceError::from)?;
         return Ok(Input {
             app: args.app.clone().unwrap_or(sample.meta.app),
             namespace: args.namespace.clone().unwrap_or(sample.meta.namespace),
-            now: explicit_now.or(sample.observed_at),
+            now: explicit_now(args)?.or(sample.observed_at),
             desired: Objects::Loaded(sample.desired),
             live: Objects::Loaded(sample.live),
             source_label: format!("sample {name}"),
-            engine,
+            engine: engine_config(args)?,
             git: None,
             render_failure: None,
+            cluster: None,
         });
     }
-    let Some(live_path) = &args.live else {
+    if args.desired.is_none() && args.repo.is_none() {
         return Err(CliError::NoSource);
-    };
+    }
+    resolve_with(args, &LiveSource::from_args(args)?)
+}
+
+/// One app's input with live state from `live`.
+pub fn resolve_with(args: &SourceArgs, live: &LiveSource) -> Result<Input, CliError> {
+    let engine = engine_config(args)?;
+    let now = explicit_now(args)?.or_else(system_now);
     let (desired, default_app, git) = match (&args.repo, &args.desired) {
         (Some(repo), _) => {
             from_git(repo, args.revision.as_deref().unwrap_or("HEAD"), args.path.as_deref().unwrap_or(""))?
@@ -83,27 +130,60 @@ pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
         (None, None) => return Err(CliError::NoSource),
     };
     let app = args.app.clone().unwrap_or(default_app);
-    let namespace = args.namespace.clone().unwrap_or_else(|| "default".to_owned());
+    let namespace = args.namespace.clone().unwrap_or_else(|| live.default_namespace());
     let (desired, render_failure) = render_if_needed(desired, args, &app, &namespace)?;
-    Ok(Input {
-        app,
-        namespace,
-        now: explicit_now.or_else(system_now),
-        desired,
-        live: Objects::Path(live_path.clone()),
-        source_label: match &git {
-            Some(git) => format!(
-                "git {}@{} vs snapshot {}",
-                args.repo.as_deref().unwrap_or(Path::new(".")).display(),
-                git.commit.id.chars().take(7).collect::<String>(),
-                live_path.display()
-            ),
-            None => format!("snapshot {}", live_path.display()),
-        },
-        engine,
-        git,
-        render_failure,
-    })
+    let source_label = match &git {
+        Some(git) => format!(
+            "git {}@{} vs {}",
+            args.repo.as_deref().unwrap_or(Path::new(".")).display(),
+            git.commit.id.chars().take(7).collect::<String>(),
+            live.label()
+        ),
+        None => live.label(),
+    };
+    let (desired, live_objects, cluster) = match live {
+        LiveSource::Snapshot(path) => (desired, Objects::Path(path.clone()), None),
+        // Nothing to compare: reading the cluster would only find "orphans".
+        LiveSource::Cluster(_) if render_failure.is_some() => (desired, Objects::Loaded(Vec::new()), None),
+        LiveSource::Cluster(session) => {
+            let (desired, objects, read) = read_cluster(session, desired, &app, &namespace)?;
+            (desired, objects, Some((Rc::clone(session), read)))
+        }
+    };
+    Ok(Input { app, namespace, now, desired, live: live_objects, source_label, engine, git, render_failure, cluster })
+}
+
+/// Reads the app's live objects from the cluster; desired objects whose kind could not be
+/// read are left out of the comparison (the read's findings say which and why).
+fn read_cluster(
+    session: &Session,
+    desired: Objects,
+    app: &str,
+    namespace: &str,
+) -> Result<(Objects, Objects, LiveRead), CliError> {
+    let manifests = match desired {
+        Objects::Loaded(manifests) => manifests,
+        Objects::Path(path) => files::load_path(&path).map_err(sources::SourceError::from)?,
+    };
+    let keys: Vec<(ResourceKey, String)> =
+        manifests.iter().map(|m| (identity::key_of(&m.object, namespace), identity::version_of(&m.object))).collect();
+    let query = LiveQuery { app: app.to_owned(), desired: keys };
+    let mut read = session.read(&query).map_err(sources::SourceError::from)?;
+    let comparable = manifests
+        .into_iter()
+        .zip(&query.desired)
+        .filter(|(_, (key, _))| !read.unreadable.contains(key))
+        .map(|(manifest, _)| manifest)
+        .collect();
+    let live = std::mem::take(&mut read.objects);
+    Ok((Objects::Loaded(comparable), Objects::Loaded(live), read))
+}
+
+fn explicit_now(args: &SourceArgs) -> Result<Option<i64>, CliError> {
+    match &args.now {
+        Some(text) => Ok(Some(parse_rfc3339(text).ok_or_else(|| CliError::BadNow(text.clone()))?)),
+        None => Ok(None),
+    }
 }
 
 /// Renders a Kustomize or Helm directory; a render failure becomes the app-level finding
@@ -199,33 +279,45 @@ fn default_app_name(path: &Path) -> String {
 /// Runs the engine over the input. `keep` sees every desired and live object before the
 /// engine takes it (the diff view keeps the few it shows; the scan keeps nothing).
 pub fn compare(input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<AppReport, CliError> {
-    if let Some(finding) = input.render_failure {
-        return Ok(AppReport {
-            name: input.app,
+    let Input { app, namespace, now, desired, live, engine, render_failure, cluster, .. } = input;
+    let mut report = match render_failure {
+        Some(finding) => AppReport {
+            name: app,
             sync_status: SyncStatus::Unknown,
             findings: vec![finding],
             resources: Vec::new(),
             notes: Vec::new(),
             owner_team: None,
             criticality: None,
-        });
-    }
-    let mut comparator = Comparator::new(&input.engine, &input.app, &input.namespace, input.now);
-    let mut duplicate = None;
-    input.desired.for_each(|manifest| {
-        keep(Side::Desired, &manifest);
-        if duplicate.is_none() {
-            duplicate = comparator.add_desired(manifest).err();
+            permissions: Vec::new(),
+            controller: None,
+        },
+        None => {
+            let mut comparator = Comparator::new(&engine, &app, &namespace, now);
+            let mut duplicate = None;
+            desired.for_each(|manifest| {
+                keep(Side::Desired, &manifest);
+                if duplicate.is_none() {
+                    duplicate = comparator.add_desired(manifest).err();
+                }
+            })?;
+            if let Some(error) = duplicate {
+                return Err(error.into());
+            }
+            live.for_each(|manifest| {
+                keep(Side::Live, &manifest);
+                comparator.observe_live(manifest);
+            })?;
+            comparator.finish()?
         }
-    })?;
-    if let Some(error) = duplicate {
-        return Err(error.into());
+    };
+    if let Some((session, read)) = cluster {
+        // What could not be read comes first: it qualifies everything below it.
+        report.findings.splice(0..0, read.findings.iter().cloned());
+        report.notes.extend(read.notes.iter().cloned());
+        report.permissions = session.permissions(&report, &read);
     }
-    input.live.for_each(|manifest| {
-        keep(Side::Live, &manifest);
-        comparator.observe_live(manifest);
-    })?;
-    Ok(comparator.finish()?)
+    Ok(report)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

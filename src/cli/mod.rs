@@ -38,13 +38,20 @@ pub enum Command {
 #[derive(Debug, Args, Clone)]
 pub struct SourceArgs {
     /// Desired state: a manifest file or directory (a directory with kustomization.yaml is rendered).
-    #[arg(long, value_name = "PATH", requires = "live", conflicts_with = "sample")]
+    #[arg(long, value_name = "PATH", conflicts_with = "sample")]
     pub desired: Option<PathBuf>,
-    /// Live state: a snapshot file or directory (`kubectl get -o yaml --show-managed-fields` output).
+    /// Live state: a snapshot file or directory (`kubectl get -o yaml --show-managed-fields`
+    /// output). Without it, live state is read from the cluster of the kubeconfig's context.
     #[arg(long, value_name = "PATH", conflicts_with = "sample")]
     pub live: Option<PathBuf>,
+    /// Kubeconfig context to read live state from (default: the current context).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["live", "sample"])]
+    pub context: Option<String>,
+    /// Seconds one request to the API server may take.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub request_timeout: u64,
     /// Desired state from this Git repository (bare or not), read at --revision without a checkout.
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["desired", "sample"], requires = "live")]
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["desired", "sample"])]
     pub repo: Option<PathBuf>,
     /// Revision to read from --repo: a branch, tag, commit or any rev-parse expression
     /// (default: each discovered app's target revision, else HEAD).
@@ -100,6 +107,8 @@ impl SourceArgs {
         SourceArgs {
             desired: None,
             live: None,
+            context: None,
+            request_timeout: 30,
             repo: None,
             revision: None,
             path: None,
@@ -187,7 +196,7 @@ pub struct DiffArgs {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    #[error("give --desired PATH (or --repo PATH) and --live PATH, or --sample NAME")]
+    #[error("give --desired PATH or --repo PATH (and --live PATH, or a kubeconfig context), or --sample NAME")]
     NoSource,
     #[error("--now '{0}' is not an RFC 3339 time (like 2026-06-08T09:10:00Z)")]
     BadNow(String),
@@ -196,9 +205,11 @@ pub enum CliError {
     #[error("no resource matches --resource '{0}'")]
     NoSuchResource(String),
     #[error(
-        "no apps found in '{0}': give --path (and --app), add a .kdrift.yaml catalog, or include the Argo CD Applications or Flux Kustomizations in the live snapshot"
+        "no apps found in the {0}: no Argo CD Application or Flux Kustomization there; give --desired PATH or --repo PATH --path DIR, or add a .kdrift.yaml catalog to the repository"
     )]
     NoApps(String),
+    #[error("no app named '{0}' in the {1}")]
+    NoSuchApp(String, String),
     #[error("{0}")]
     Catalog(String),
     #[error("the interactive TUI is not built yet: run `kdrift demo`, `kdrift scan --help` or `kdrift diff --help`")]

@@ -117,6 +117,12 @@ pub fn render_failure(renderer: &str, detail: &str) -> Finding {
     )
 }
 
+/// A finding for live state kdrift could not read: the report is incomplete for those
+/// objects, and nothing about them may be concluded. `reason` says what, why, and which.
+pub fn read_failure(reason: String) -> Finding {
+    finding(Severity::Medium, reason)
+}
+
 /// `(reason, message)` of a condition of `kind` whose status is `False`.
 fn false_condition(status: Option<&Value>, kind: &str) -> Option<(String, String)> {
     let conditions = status?.get("conditions")?.as_array()?;

@@ -378,6 +378,8 @@ impl<'c> Comparator<'c> {
             notes: self.app_notes,
             owner_team: None,
             criticality: None,
+            permissions: Vec::new(),
+            controller: None,
         })
     }
 }

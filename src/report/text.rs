@@ -2,7 +2,8 @@
 //! findings (severity, category, field, values, owner, response, reason), then a summary.
 
 use crate::model::{
-    AppReport, CommitEvidence, DriftReport, EventEvidence, Finding, ResourceReport, ResourceStatus, Severity, SyncStatus,
+    AppReport, CommitEvidence, ControllerStatus, DriftReport, EventEvidence, Finding, Permission, ResourceReport,
+    ResourceStatus, Severity, SyncStatus,
 };
 use crate::report::style::Style;
 use crate::report::{owner_phrase, values_phrase};
@@ -45,6 +46,12 @@ fn render_app(out: &mut String, app: &AppReport, options: &TextOptions) {
         options.source,
         app.all_findings().count() - ignored
     );
+    if let Some(controller) = &app.controller {
+        let _ = writeln!(out, "  {}", style.dim(&controller_phrase(controller)));
+    }
+    for permission in &app.permissions {
+        let _ = writeln!(out, "  {}", style.dim(&permission_phrase(permission)));
+    }
     for note in &app.notes {
         let _ = writeln!(out, "  {}", style.dim(&format!("note: {note}")));
     }
@@ -123,6 +130,25 @@ fn render_finding(out: &mut String, finding: &Finding, style: Style) {
             let _ = writeln!(out, "             {}", style.severity(Severity::High, warning));
         }
     }
+}
+
+/// "controller: Argo CD Application says OutOfSync, Degraded, at 1a2b3c4".
+fn controller_phrase(controller: &ControllerStatus) -> String {
+    let mut said: Vec<&str> =
+        [controller.sync.as_deref(), controller.health.as_deref()].into_iter().flatten().collect();
+    if said.is_empty() {
+        said.push("nothing yet");
+    }
+    let at = controller.revision.as_deref().map(|r| format!(", at {r}")).unwrap_or_default();
+    format!("controller: {} says {}{at}", controller.kind, said.join(", "))
+}
+
+/// "access: may sync (patch applications.argoproj.io argocd/web)", "access: may not prune (…): reason".
+fn permission_phrase(permission: &Permission) -> String {
+    let may = if permission.allowed { "may" } else { "may not" };
+    let reason =
+        permission.reason.as_deref().filter(|_| !permission.allowed).map(|r| format!(": {r}")).unwrap_or_default();
+    format!("access: {may} {} ({permission}){reason}", permission.action)
 }
 
 /// "in 1a2b3c4 by Alice on 2026-05-01: raise memory".

@@ -2,6 +2,7 @@
 //! `Application`s and Flux `Kustomization`s among the live objects (cluster or snapshot), or
 //! from a repository's `.kdrift.yaml` catalog for teams that use neither.
 
+use crate::model::ControllerStatus;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -24,6 +25,8 @@ pub struct AppDefinition {
     pub criticality: Option<String>,
     /// Where the definition was read: a live object or the catalog.
     pub origin: String,
+    /// What the GitOps controller says of the app, when it was read from its definition.
+    pub controller: Option<ControllerStatus>,
 }
 
 /// The app defined by `object`, if it is an Argo CD `Application` or a Flux `Kustomization`.
@@ -48,6 +51,13 @@ pub fn from_object(object: &Value, origin: &str) -> Option<AppDefinition> {
                 owner_team: None,
                 criticality: None,
                 origin: format!("{origin} (Application)"),
+                controller: Some(ControllerStatus {
+                    kind: "Argo CD Application".to_owned(),
+                    sync: text("/status/sync/status"),
+                    health: text("/status/health/status"),
+                    // The exact commit Argo CD compared against, when it has compared.
+                    revision: text("/status/sync/revision").filter(|r| !r.is_empty()),
+                }),
             })
         }
         ("kustomize.toolkit.fluxcd.io", "Kustomization") => Some(AppDefinition {
@@ -56,15 +66,41 @@ pub fn from_object(object: &Value, origin: &str) -> Option<AppDefinition> {
             namespace: text("/spec/targetNamespace")
                 .or_else(|| text("/metadata/namespace"))
                 .unwrap_or_else(|| "default".to_owned()),
-            // `main@sha1:abc123`: the commit Flux last applied, when it tells.
-            revision: None,
+            // The commit Flux last tried to apply is what Git says now.
+            revision: text("/status/lastAttemptedRevision").as_deref().and_then(flux_commit),
             repo_url: None,
             owner_team: None,
             criticality: None,
             origin: format!("{origin} (Kustomization)"),
+            controller: Some(ControllerStatus {
+                kind: "Flux Kustomization".to_owned(),
+                sync: flux_ready(object),
+                health: None,
+                revision: text("/status/lastAppliedRevision").filter(|r| !r.is_empty()),
+            }),
         }),
         _ => None,
     }
+}
+
+/// The commit in a Flux revision: `main@sha1:abc123` (Flux 2.1+) or `main/abc123` (older).
+fn flux_commit(revision: &str) -> Option<String> {
+    let commit = match revision.rsplit_once("sha1:") {
+        Some((_, commit)) => commit,
+        None => revision.rsplit('/').next()?,
+    };
+    (!commit.is_empty()).then(|| commit.to_owned())
+}
+
+/// "Ready", or "NotReady (ReconciliationFailed)" from the Ready condition.
+fn flux_ready(object: &Value) -> Option<String> {
+    let conditions = object.pointer("/status/conditions")?.as_array()?;
+    let ready = conditions.iter().find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))?;
+    let reason = ready.get("reason").and_then(Value::as_str).unwrap_or("unknown");
+    Some(match ready.get("status").and_then(Value::as_str) {
+        Some("True") => "Ready".to_owned(),
+        _ => format!("NotReady ({reason})"),
+    })
 }
 
 fn clean_path(path: &str) -> String {
@@ -112,6 +148,7 @@ pub fn parse_catalog(text: &str, origin: &str) -> Result<Vec<AppDefinition>, Str
                 owner_team: app.owner,
                 criticality: app.criticality,
                 origin: format!("{origin} apps[{index}]"),
+                controller: None,
                 name: app.name,
             })
         })
@@ -148,6 +185,16 @@ mod tests {
             "spec": {"path": "./apps/checkout/overlays/prod", "targetNamespace": "prod"}});
         let app = from_object(&kustomization, "live.yaml#2").unwrap();
         assert_eq!((app.path.as_str(), app.namespace.as_str()), ("apps/checkout/overlays/prod", "prod"));
+        let failing = json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "web", "namespace": "flux-system"}, "spec": {"path": "./web"},
+            "status": {"lastAttemptedRevision": "main@sha1:bbb222", "lastAppliedRevision": "main@sha1:aaa111",
+                "conditions": [{"type": "Ready", "status": "False", "reason": "ReconciliationFailed"}]}});
+        let app = from_object(&failing, "x").unwrap();
+        assert_eq!(app.revision.as_deref(), Some("bbb222"), "compared against what Flux tried to apply");
+        let controller = app.controller.unwrap();
+        assert_eq!(controller.sync.as_deref(), Some("NotReady (ReconciliationFailed)"));
+        assert_eq!(controller.revision.as_deref(), Some("main@sha1:aaa111"));
+        assert_eq!(flux_commit("main/abc123").as_deref(), Some("abc123"));
         let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}});
         assert!(from_object(&deployment, "x").is_none());
     }

@@ -142,6 +142,30 @@ pub fn has_revision(repo_path: &Path, revision: &str) -> bool {
     open(repo_path).is_ok_and(|repo| resolve(&repo, repo_path, revision).is_ok())
 }
 
+/// Whether `repo_path` is a Git repository with a remote pointing at `url` (compared without
+/// scheme, credentials, `.git` suffix or trailing slash, so SSH and HTTPS clones match).
+pub fn remote_matches(repo_path: &Path, url: &str) -> bool {
+    let Ok(repo) = Repository::open(repo_path) else { return false };
+    let Ok(names) = repo.remotes() else { return false };
+    let wanted = normalize_url(url);
+    (0..names.len()).filter_map(|index| names.get(index).ok().flatten()).any(|name| {
+        repo.find_remote(name).ok().and_then(|remote| remote.url().ok().map(normalize_url)).is_some_and(|u| u == wanted)
+    })
+}
+
+/// `git@github.com:org/repo.git`, `https://user@github.com/org/repo/` → `github.com/org/repo`.
+fn normalize_url(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.split_once('@').map_or(rest, |(_, host)| host);
+    let rest = rest.trim_end_matches('/').trim_end_matches(".git");
+    // scp-like `host:path` becomes `host/path`; a `host:port/` stays as it is.
+    match rest.split_once(':') {
+        Some((host, path)) if !path.starts_with(|c: char| c.is_ascii_digit()) => format!("{host}/{path}"),
+        _ => rest.to_owned(),
+    }
+    .to_lowercase()
+}
+
 fn open(repo_path: &Path) -> Result<Repository, GitError> {
     Repository::open(repo_path)
         .map_err(|e| GitError::Open { repo: repo_path.to_owned(), message: e.message().to_owned() })
@@ -394,5 +418,15 @@ mod tests {
         assert_eq!(parse_origin("apps/web/a.yaml@1a2b3c4#2"), Some(("apps/web/a.yaml", 2, None)));
         assert_eq!(parse_origin("a.yaml@1a2b3c4#1, item 3"), Some(("a.yaml", 1, Some(3))));
         assert_eq!(parse_origin("a.yaml#1"), None);
+    }
+
+    #[test]
+    fn ssh_and_https_urls_of_one_repository_match() {
+        let https = normalize_url("https://github.com/Org/apps.git");
+        assert_eq!(https, "github.com/org/apps");
+        assert_eq!(normalize_url("git@github.com:org/apps.git"), https);
+        assert_eq!(normalize_url("https://user@github.com/org/apps/"), https);
+        assert_eq!(normalize_url("ssh://git@git.example.com:2222/org/apps"), "git.example.com:2222/org/apps");
+        assert_ne!(normalize_url("https://github.com/org/other.git"), https);
     }
 }

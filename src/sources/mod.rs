@@ -1,9 +1,10 @@
 //! Sources produce the desired and live object sets (DESIGN §2) and the apps they belong to
 //! (`apps`): manifest files and snapshots
-//! (`files`), Git revisions (`git`), Kustomize rendering (`render`), the sample clusters embedded in the binary
+//! (`files`), Git revisions (`git`), Kustomize and Helm rendering (`render`), the live cluster (`cluster`), the sample clusters embedded in the binary
 //! (`samples`), and ignore-rule files (`rules`).
 
 pub mod apps;
+pub mod cluster;
 pub mod files;
 pub mod git;
 pub mod render;
@@ -22,4 +23,6 @@ pub enum SourceError {
     Rules(#[from] rules::RulesError),
     #[error(transparent)]
     Git(#[from] git::GitError),
+    #[error(transparent)]
+    Cluster(#[from] cluster::ClusterError),
 }

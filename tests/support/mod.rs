@@ -2,6 +2,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // each test file uses a subset
 
+pub mod api_server;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +18,8 @@ pub fn kdrift() -> Command {
     command.env("NO_COLOR", "1");
     // A developer's own config must not change what the tests see.
     command.env("XDG_CONFIG_HOME", std::env::temp_dir().join("kdrift-tests-no-config"));
+    // Nor may a developer's cluster: a test that wants one serves it (`api_server`).
+    command.env("KUBECONFIG", std::env::temp_dir().join("kdrift-tests-no-kubeconfig"));
     command
 }
 

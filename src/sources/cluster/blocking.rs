@@ -1,0 +1,44 @@
+//! The cluster for code that is not async (the CLI): one session owns a small tokio runtime
+//! and the connection, and every call blocks until the API server has answered.
+
+use crate::engine::Manifest;
+use crate::model::{AppReport, Permission};
+use crate::sources::cluster::read::{self, LiveQuery, LiveRead};
+use crate::sources::cluster::{Cluster, ClusterError, access};
+use std::time::Duration;
+
+pub struct Session {
+    runtime: tokio::runtime::Runtime,
+    cluster: Cluster,
+}
+
+impl Session {
+    /// Connects to `context` (default: the kubeconfig's current one).
+    pub fn connect(context: Option<&str>, namespace: Option<&str>, timeout: Duration) -> Result<Session, ClusterError> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|error| {
+            ClusterError::Config { context: context.unwrap_or("current").to_owned(), detail: error.to_string() }
+        })?;
+        let cluster = runtime.block_on(Cluster::connect(context, namespace, timeout))?;
+        Ok(Session { runtime, cluster })
+    }
+
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    /// One app's live objects and what could not be read.
+    pub fn read(&self, query: &LiveQuery) -> Result<LiveRead, ClusterError> {
+        self.runtime.block_on(read::read(&self.cluster, query))
+    }
+
+    /// Every Argo CD Application and Flux Kustomization, for app discovery.
+    pub fn app_definitions(&self) -> Result<(Vec<Manifest>, Vec<String>), ClusterError> {
+        self.runtime.block_on(read::app_definitions(&self.cluster))
+    }
+
+    /// What the user may do about `report`, asked of the API server.
+    pub fn permissions(&self, report: &AppReport, live: &LiveRead) -> Vec<Permission> {
+        let checks = access::checks_for(report, &live.definitions, &live.resources);
+        self.runtime.block_on(access::review(&self.cluster, checks))
+    }
+}

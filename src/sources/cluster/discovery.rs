@@ -1,0 +1,134 @@
+//! API discovery: which resource (plural, scope) serves each kind at each version, CRDs
+//! included. Only the groups a scan needs are asked about, one request per group version,
+//! so discovery costs a handful of requests even on clusters with hundreds of CRDs.
+
+use crate::sources::cluster::{Cluster, ClusterError, Problem};
+use futures::StreamExt as _;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{APIGroupList, APIResourceList};
+use std::collections::{BTreeSet, HashMap};
+
+/// How many requests kdrift keeps in flight against one API server.
+pub const CONCURRENCY: usize = 6;
+
+/// One served resource: `deployments` in `apps/v1`, namespaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedResource {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub plural: String,
+    pub namespaced: bool,
+}
+
+impl ServedResource {
+    pub fn api_version(&self) -> String {
+        match self.group.as_str() {
+            "" => self.version.clone(),
+            group => format!("{group}/{}", self.version),
+        }
+    }
+
+    /// `deployments.apps`, `services`: how kubectl names it.
+    pub fn display(&self) -> String {
+        match self.group.as_str() {
+            "" => self.plural.clone(),
+            group => format!("{}.{group}", self.plural),
+        }
+    }
+
+    /// The collection's path, in `namespace` or across all namespaces (`None`).
+    pub fn collection(&self, namespace: Option<&str>) -> String {
+        let base = match self.group.as_str() {
+            "" => format!("/api/{}", self.version),
+            group => format!("/apis/{group}/{}", self.version),
+        };
+        match namespace {
+            Some(namespace) if self.namespaced => format!("{base}/namespaces/{namespace}/{}", self.plural),
+            _ => format!("{base}/{}", self.plural),
+        }
+    }
+}
+
+/// A group (and, when desired state names one, a version) discovery must cover.
+pub type Wanted = BTreeSet<(String, Option<String>)>;
+
+#[derive(Debug, Default)]
+pub struct ResourceMap {
+    resources: Vec<ServedResource>,
+    /// Group → its preferred version.
+    preferred: HashMap<String, String>,
+    /// Group versions whose discovery failed (an aggregated API that is down), with why.
+    pub unavailable: Vec<(String, Problem)>,
+}
+
+impl ResourceMap {
+    pub fn serves_group(&self, group: &str) -> bool {
+        group.is_empty() || self.preferred.contains_key(group)
+    }
+
+    /// The resource for `kind` at `version`, else at the group's preferred version.
+    pub fn resolve(&self, group: &str, version: &str, kind: &str) -> Option<&ServedResource> {
+        let at =
+            |wanted: &str| self.resources.iter().find(|r| r.group == group && r.kind == kind && r.version == wanted);
+        at(version).or_else(|| at(self.preferred.get(group).map_or("v1", String::as_str)))
+    }
+
+    /// The resource for `kind` at the group's preferred version.
+    pub fn kind(&self, group: &str, kind: &str) -> Option<&ServedResource> {
+        self.resolve(group, "", kind)
+    }
+}
+
+/// Discovers the core group and every `wanted` group the server has.
+pub async fn discover(cluster: &Cluster, wanted: &Wanted) -> Result<ResourceMap, ClusterError> {
+    let mut map = ResourceMap::default();
+    let core: APIResourceList =
+        cluster.get("/api/v1").await.map_err(|p| cluster.error("discover", "the core API (/api/v1)".into(), p))?;
+    add_resources(&mut map, "", &core);
+    map.preferred.insert(String::new(), "v1".to_owned());
+    let groups: APIGroupList =
+        cluster.get("/apis").await.map_err(|p| cluster.error("discover", "the API groups (/apis)".into(), p))?;
+    let mut group_versions = Vec::new();
+    for group in groups.groups.iter().filter(|g| wanted.iter().any(|(name, _)| *name == g.name)) {
+        let preferred = group.preferred_version.as_ref().or(group.versions.first());
+        let Some(preferred) = preferred else { continue };
+        map.preferred.insert(group.name.clone(), preferred.version.clone());
+        let served = |version: &str| group.versions.iter().any(|v| v.version == version);
+        let mut versions: BTreeSet<&str> = BTreeSet::from([preferred.version.as_str()]);
+        versions.extend(wanted.iter().filter(|(name, _)| *name == group.name).filter_map(|(_, v)| v.as_deref()));
+        group_versions
+            .extend(versions.into_iter().filter(|v| served(v)).map(|version| (group.name.clone(), version.to_owned())));
+    }
+    let lists: Vec<_> = futures::stream::iter(group_versions)
+        .map(|(group, version)| async move {
+            let list: Result<APIResourceList, Problem> = cluster.get(&format!("/apis/{group}/{version}")).await;
+            (group, version, list)
+        })
+        .buffered(CONCURRENCY)
+        .collect()
+        .await;
+    for (group, version, list) in lists {
+        match list {
+            Ok(list) => add_resources(&mut map, &group, &list),
+            Err(problem) if problem.is_fatal() => {
+                return Err(cluster.error("discover", format!("the API group {group}/{version}"), problem));
+            }
+            Err(problem) => map.unavailable.push((format!("{group}/{version}"), problem)),
+        }
+    }
+    Ok(map)
+}
+
+fn add_resources(map: &mut ResourceMap, group: &str, list: &APIResourceList) {
+    let version = list.group_version.rsplit('/').next().unwrap_or(&list.group_version);
+    // `deployments/status` and friends are subresources, not collections.
+    for resource in list.resources.iter().filter(|r| !r.name.contains('/')) {
+        map.resources.push(ServedResource {
+            group: group.to_owned(),
+            version: version.to_owned(),
+            kind: resource.kind.clone(),
+            plural: resource.name.clone(),
+            namespaced: resource.namespaced,
+        });
+    }
+}

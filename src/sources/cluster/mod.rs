@@ -1,0 +1,171 @@
+//! The live cluster as a source (kube-rs): connecting through the user's kubeconfig, and the
+//! one place that turns the API's failures (401, 403, 404, timeouts, an unreachable server)
+//! into a message naming the context, the verb and the resource. Discovery, reading and
+//! access review live in the submodules; the CLI reaches them through `blocking`.
+
+pub mod access;
+pub mod blocking;
+pub mod discovery;
+pub mod read;
+
+use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
+use serde::de::DeserializeOwned;
+use std::fmt;
+use std::time::Duration;
+
+/// A connection to one kubeconfig context.
+#[derive(Clone)]
+pub struct Cluster {
+    client: kube::Client,
+    /// The context's name, as the user knows it.
+    pub context: String,
+    /// The namespace objects default to: `--namespace`, else the context's, else `default`.
+    pub namespace: String,
+    /// The API server's address, for messages about reaching it.
+    pub server: String,
+    /// How long one request may take.
+    pub timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error(
+        "no kubeconfig to reach a cluster ({0}): give --live PATH for a snapshot, or run `kdrift demo` for the embedded sample cluster"
+    )]
+    NoKubeconfig(String),
+    #[error("kubeconfig has no context '{wanted}' (it has: {available})")]
+    NoSuchContext { wanted: String, available: String },
+    #[error("kubeconfig names no current context: give --context NAME (it has: {0})")]
+    NoCurrentContext(String),
+    #[error("context '{context}': {detail}")]
+    Config { context: String, detail: String },
+    #[error("context '{context}': cannot {verb} {resource}: {problem}")]
+    Request { context: String, verb: &'static str, resource: String, problem: Problem },
+}
+
+/// Why one request failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    Unauthorized(String),
+    Forbidden(String),
+    NotFound,
+    Timeout(Duration),
+    Unreachable { server: String, detail: String },
+    Status { code: u16, message: String },
+    BadResponse(String),
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Unauthorized(message) => write!(
+                f,
+                "unauthorized (401): the API server rejected the credentials ({message}); log in again or refresh the token"
+            ),
+            Problem::Forbidden(message) => write!(f, "forbidden (403): {message}"),
+            Problem::NotFound => f.write_str("not found (404)"),
+            Problem::Timeout(limit) => {
+                write!(f, "no answer within {}s (raise --request-timeout if the API server is slow)", limit.as_secs())
+            }
+            Problem::Unreachable { server, detail } => write!(f, "API server {server} unreachable: {detail}"),
+            Problem::Status { code, message } => write!(f, "the API server answered {code}: {message}"),
+            Problem::BadResponse(detail) => write!(f, "unexpected answer from the API server: {detail}"),
+        }
+    }
+}
+
+impl Problem {
+    /// Problems that say the cluster as a whole cannot be read (not one resource).
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, Problem::Unauthorized(_) | Problem::Unreachable { .. } | Problem::Timeout(_))
+    }
+}
+
+impl Cluster {
+    /// Connects to `context` (default: the kubeconfig's current context). Nothing is sent yet.
+    pub async fn connect(
+        context: Option<&str>,
+        namespace: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Cluster, ClusterError> {
+        let kubeconfig = Kubeconfig::read().map_err(|error| ClusterError::NoKubeconfig(kubeconfig_reason(&error)))?;
+        let available = kubeconfig.contexts.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+        let name = match context.map(str::to_owned).or_else(|| kubeconfig.current_context.clone()) {
+            Some(name) if kubeconfig.contexts.iter().any(|c| c.name == name) => name,
+            Some(wanted) => return Err(ClusterError::NoSuchContext { wanted, available }),
+            None => return Err(ClusterError::NoCurrentContext(available)),
+        };
+        let options = KubeConfigOptions { context: Some(name.clone()), cluster: None, user: None };
+        let config_error = |detail: String| ClusterError::Config { context: name.clone(), detail };
+        let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .map_err(|error| config_error(error.to_string()))?;
+        config.connect_timeout = Some(timeout);
+        config.read_timeout = Some(timeout);
+        // Retries would hide a struggling API server from the responder; kdrift reports instead.
+        config.default_retry = false;
+        let server = config.cluster_url.to_string().trim_end_matches('/').to_owned();
+        let namespace = namespace.map(str::to_owned).unwrap_or_else(|| config.default_namespace.clone());
+        let client = kube::Client::try_from(config).map_err(|error| config_error(error.to_string()))?;
+        Ok(Cluster { client, context: name, namespace, server, timeout })
+    }
+
+    /// GETs `path` and parses the JSON answer.
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Problem> {
+        let request = http::Request::get(path).body(Vec::new()).map_err(|e| Problem::BadResponse(e.to_string()))?;
+        self.send(request).await
+    }
+
+    /// POSTs a JSON `body` to `path` and parses the JSON answer.
+    pub(crate) async fn post<T: DeserializeOwned>(&self, path: &str, body: &serde_json::Value) -> Result<T, Problem> {
+        let bytes = serde_json::to_vec(body).map_err(|e| Problem::BadResponse(e.to_string()))?;
+        let request = http::Request::post(path)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(bytes)
+            .map_err(|e| Problem::BadResponse(e.to_string()))?;
+        self.send(request).await
+    }
+
+    async fn send<T: DeserializeOwned>(&self, request: http::Request<Vec<u8>>) -> Result<T, Problem> {
+        match tokio::time::timeout(self.timeout, self.client.request::<T>(request)).await {
+            Err(_) => Err(Problem::Timeout(self.timeout)),
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(self.problem(error)),
+        }
+    }
+
+    fn problem(&self, error: kube::Error) -> Problem {
+        match error {
+            kube::Error::Api(status) => match status.code {
+                401 => Problem::Unauthorized(status.message),
+                403 => Problem::Forbidden(status.message),
+                404 => Problem::NotFound,
+                code => Problem::Status { code, message: status.message },
+            },
+            kube::Error::SerdeError(error) => Problem::BadResponse(error.to_string()),
+            other => Problem::Unreachable { server: self.server.clone(), detail: root_cause(&other) },
+        }
+    }
+
+    /// The error for `verb` on `resource` failing with `problem`.
+    pub fn error(&self, verb: &'static str, resource: String, problem: Problem) -> ClusterError {
+        ClusterError::Request { context: self.context.clone(), verb, resource, problem }
+    }
+}
+
+/// The innermost cause: "Connection refused (os error 111)" rather than "ServiceError: …".
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    cause.to_string()
+}
+
+fn kubeconfig_reason(error: &KubeconfigError) -> String {
+    match error {
+        KubeconfigError::FindPath => "KUBECONFIG is unset and there is no home directory".to_owned(),
+        KubeconfigError::ReadConfig(io, path) => format!("cannot read {}: {}", path.display(), root_cause(io)),
+        other => root_cause(other),
+    }
+}

@@ -1,0 +1,369 @@
+//! Reading one app's live state: every desired kind, the kinds orphans usually are, and the
+//! evidence kinds (Pods, HPAs, Events) listed per namespace with pagination; cluster-scoped
+//! desired objects fetched one by one; the app's Argo CD `Application` or Flux
+//! `Kustomization`/`HelmRelease` (and `argocd-cm`, controller pods) found by name. Requests
+//! run a few at a time. A kind that cannot be read makes its desired objects "not compared",
+//! never "missing".
+
+use crate::engine::{Manifest, availability, identity};
+use crate::model::{Finding, ResourceKey};
+use crate::sources::cluster::discovery::{self, CONCURRENCY, ResourceMap, ServedResource, Wanted};
+use crate::sources::cluster::{Cluster, ClusterError, Problem};
+use futures::StreamExt as _;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// Items per LIST page: large enough for few round trips, small enough for the API server.
+pub const PAGE_SIZE: &str = "500";
+
+/// Kinds leftover objects usually are (checked for orphans even when Git has none of them).
+const ORPHAN_CANDIDATES: &[(&str, &str)] = &[
+    ("", "Service"),
+    ("", "ConfigMap"),
+    ("", "ServiceAccount"),
+    ("", "PersistentVolumeClaim"),
+    ("apps", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("batch", "CronJob"),
+    ("networking.k8s.io", "Ingress"),
+    ("networking.k8s.io", "NetworkPolicy"),
+    ("policy", "PodDisruptionBudget"),
+    ("rbac.authorization.k8s.io", "Role"),
+    ("rbac.authorization.k8s.io", "RoleBinding"),
+];
+
+/// Kinds read as evidence: what selects, scales and reports on the app's objects.
+const EVIDENCE: &[(&str, &str)] = &[("", "Pod"), ("autoscaling", "HorizontalPodAutoscaler"), ("", "Event")];
+
+/// App definitions, found by the app's name in any namespace.
+const DEFINITIONS: &[(&str, &str)] = &[
+    ("argoproj.io", "Application"),
+    ("kustomize.toolkit.fluxcd.io", "Kustomization"),
+    ("helm.toolkit.fluxcd.io", "HelmRelease"),
+];
+
+/// What to read for one app.
+#[derive(Debug, Clone)]
+pub struct LiveQuery {
+    pub app: String,
+    /// Every desired object's identity and the version its apiVersion names.
+    pub desired: Vec<(ResourceKey, String)>,
+}
+
+/// What was read, and what could not be.
+#[derive(Debug, Default)]
+pub struct LiveRead {
+    pub objects: Vec<Manifest>,
+    /// Desired objects whose kind could not be read: leave them out of the comparison.
+    pub unreadable: Vec<ResourceKey>,
+    /// App-level findings saying which desired objects were not compared, and why.
+    pub findings: Vec<Finding>,
+    /// Evidence that could not be read (orphan candidates, events of a namespace).
+    pub notes: Vec<String>,
+    /// The app definitions found (`Application`, `Kustomization`, `HelmRelease`).
+    pub definitions: Vec<ResourceKey>,
+    /// What discovery found, for the access review that follows.
+    pub resources: ResourceMap,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Purpose {
+    /// Desired objects live here: a failure leaves them uncompared.
+    Desired,
+    /// Evidence and orphan candidates: a failure is a note.
+    Evidence,
+    /// Optional context (app definitions, argocd-cm): a 404 or 403 is only a note.
+    Definition,
+}
+
+#[derive(Debug, Clone)]
+struct Task {
+    resource: ServedResource,
+    namespace: Option<String>,
+    /// GET this object instead of listing the collection.
+    name: Option<String>,
+    field_selector: Option<String>,
+    purpose: Purpose,
+}
+
+/// Reads everything `query` needs from `cluster`.
+pub async fn read(cluster: &Cluster, query: &LiveQuery) -> Result<LiveRead, ClusterError> {
+    let map = discovery::discover(cluster, &wanted_groups(query)).await?;
+    let mut read = LiveRead::default();
+    for (group_version, problem) in &map.unavailable {
+        read.notes
+            .push(format!("API group {group_version} could not be discovered ({problem}): its kinds were not read"));
+    }
+    let tasks = plan(cluster, query, &map, &mut read);
+    run(cluster, tasks, query, &mut read).await?;
+    // The controllers' namespaces hold argocd-cm and the controller pods.
+    let follow_up = follow_up(&map, &read);
+    run(cluster, follow_up, query, &mut read).await?;
+    read.resources = map;
+    Ok(read)
+}
+
+/// Every Argo CD `Application` and Flux `Kustomization` in the cluster, for app discovery;
+/// notes say which of them could not be listed.
+pub async fn app_definitions(cluster: &Cluster) -> Result<(Vec<Manifest>, Vec<String>), ClusterError> {
+    let wanted: Wanted = DEFINITIONS.iter().map(|(group, _)| ((*group).to_owned(), None)).collect();
+    let map = discovery::discover(cluster, &wanted).await?;
+    let query = LiveQuery { app: String::new(), desired: Vec::new() };
+    let mut read = LiveRead::default();
+    let tasks = [("argoproj.io", "Application"), ("kustomize.toolkit.fluxcd.io", "Kustomization")]
+        .iter()
+        .filter_map(|(group, kind)| map.kind(group, kind))
+        .map(|resource| Task {
+            resource: resource.clone(),
+            namespace: None,
+            name: None,
+            field_selector: None,
+            purpose: Purpose::Definition,
+        })
+        .collect();
+    run(cluster, tasks, &query, &mut read).await?;
+    Ok((read.objects, read.notes))
+}
+
+fn wanted_groups(query: &LiveQuery) -> Wanted {
+    let mut wanted: Wanted =
+        query.desired.iter().map(|(key, version)| (key.group.clone(), Some(version.clone()))).collect();
+    for (group, _) in ORPHAN_CANDIDATES.iter().chain(EVIDENCE).chain(DEFINITIONS) {
+        wanted.insert(((*group).to_owned(), None));
+    }
+    wanted
+}
+
+/// The first round of requests; desired kinds the server does not serve become findings.
+fn plan(cluster: &Cluster, query: &LiveQuery, map: &ResourceMap, read: &mut LiveRead) -> Vec<Task> {
+    let mut namespaces: BTreeSet<&str> = query
+        .desired
+        .iter()
+        .filter(|(key, _)| !identity::is_cluster_scoped(&key.kind) && !key.namespace.is_empty())
+        .map(|(key, _)| key.namespace.as_str())
+        .collect();
+    if namespaces.is_empty() {
+        namespaces.insert(&cluster.namespace);
+    }
+    let mut tasks: Vec<Task> = Vec::new();
+    let mut push = |task: Task| {
+        let same = |t: &Task| t.resource == task.resource && t.namespace == task.namespace && t.name == task.name;
+        if !tasks.iter().any(same) {
+            tasks.push(task);
+        }
+    };
+    let mut unserved: Vec<&ResourceKey> = Vec::new();
+    for (key, version) in &query.desired {
+        let Some(resource) = map.resolve(&key.group, version, &key.kind) else {
+            unserved.push(key);
+            continue;
+        };
+        let (namespace, name) = match resource.namespaced {
+            true => (Some(key.namespace.clone()), None),
+            false => (None, Some(key.name.clone())),
+        };
+        push(Task { resource: resource.clone(), namespace, name, field_selector: None, purpose: Purpose::Desired });
+    }
+    for namespace in &namespaces {
+        for (group, kind) in ORPHAN_CANDIDATES.iter().chain(EVIDENCE) {
+            if let Some(resource) = map.kind(group, kind) {
+                let namespace = Some((*namespace).to_owned());
+                push(Task {
+                    resource: resource.clone(),
+                    namespace,
+                    name: None,
+                    field_selector: None,
+                    purpose: Purpose::Evidence,
+                });
+            }
+        }
+    }
+    for (group, kind) in DEFINITIONS {
+        if let Some(resource) = map.kind(group, kind) {
+            let field_selector = Some(format!("metadata.name={}", query.app));
+            push(Task {
+                resource: resource.clone(),
+                namespace: None,
+                name: None,
+                field_selector,
+                purpose: Purpose::Definition,
+            });
+        }
+    }
+    if !unserved.is_empty() {
+        read.unreadable.extend(unserved.iter().map(|key| (*key).clone()));
+        let kinds: BTreeSet<String> = unserved.iter().map(|key| key.kind.clone()).collect();
+        let kinds = kinds.into_iter().collect::<Vec<_>>().join(", ");
+        read.findings.push(availability::read_failure(format!(
+            "the cluster (context {}) serves no {kinds} at the version Git uses: its CustomResourceDefinition is not installed (or its API is down), so the GitOps controller cannot apply {}; install the CRD first",
+            cluster.context,
+            objects_phrase(&unserved)
+        )));
+    }
+    tasks
+}
+
+/// Requests that depend on the first round: argocd-cm and controller pods beside the app's
+/// definition.
+fn follow_up(map: &ResourceMap, read: &LiveRead) -> Vec<Task> {
+    let mut tasks = Vec::new();
+    let read_pods_in: BTreeSet<&str> = read
+        .objects
+        .iter()
+        .filter(|m| m.object.get("kind").and_then(Value::as_str) == Some("Pod"))
+        .filter_map(|m| m.object.pointer("/metadata/namespace").and_then(Value::as_str))
+        .collect();
+    let mut namespaces: BTreeSet<&str> = BTreeSet::new();
+    for definition in &read.definitions {
+        if definition.kind == "Application"
+            && let Some(config_maps) = map.kind("", "ConfigMap")
+        {
+            tasks.push(Task {
+                resource: config_maps.clone(),
+                namespace: Some(definition.namespace.clone()),
+                name: Some("argocd-cm".to_owned()),
+                field_selector: None,
+                purpose: Purpose::Definition,
+            });
+        }
+        namespaces.insert(&definition.namespace);
+    }
+    if let Some(pods) = map.kind("", "Pod") {
+        for namespace in namespaces.into_iter().filter(|ns| !read_pods_in.contains(ns)) {
+            tasks.push(Task {
+                resource: pods.clone(),
+                namespace: Some(namespace.to_owned()),
+                name: None,
+                field_selector: None,
+                purpose: Purpose::Definition,
+            });
+        }
+    }
+    tasks
+}
+
+/// Runs `tasks` a few at a time, keeping their order in the result.
+async fn run(cluster: &Cluster, tasks: Vec<Task>, query: &LiveQuery, read: &mut LiveRead) -> Result<(), ClusterError> {
+    let results: Vec<(Task, Result<Vec<Value>, Problem>)> = futures::stream::iter(tasks)
+        .map(|task| async move {
+            let result = fetch(cluster, &task).await;
+            (task, result)
+        })
+        .buffered(CONCURRENCY)
+        .collect()
+        .await;
+    for (task, result) in results {
+        match result {
+            Ok(objects) => accept(cluster, &task, objects, read),
+            Err(problem) => failed(cluster, &task, problem, query, read)?,
+        }
+    }
+    Ok(())
+}
+
+async fn fetch(cluster: &Cluster, task: &Task) -> Result<Vec<Value>, Problem> {
+    let collection = task.resource.collection(task.namespace.as_deref());
+    if let Some(name) = &task.name {
+        return match cluster.get::<Value>(&format!("{collection}/{name}")).await {
+            Ok(object) => Ok(vec![object]),
+            // Absent is an answer: the object is missing from the cluster.
+            Err(Problem::NotFound) => Ok(Vec::new()),
+            Err(problem) => Err(problem),
+        };
+    }
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if let Some(selector) = &task.field_selector {
+            query.append_pair("fieldSelector", selector);
+        }
+        query.append_pair("limit", PAGE_SIZE);
+        if let Some(token) = &token {
+            query.append_pair("continue", token);
+        }
+        let mut page: Value = cluster.get(&format!("{collection}?{}", query.finish())).await?;
+        token = page.pointer("/metadata/continue").and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_owned);
+        if let Some(Value::Array(page_items)) = page.get_mut("items").map(Value::take) {
+            items.extend(page_items);
+        }
+        if token.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
+fn accept(cluster: &Cluster, task: &Task, objects: Vec<Value>, read: &mut LiveRead) {
+    let api_version = task.resource.api_version();
+    for mut object in objects {
+        // A LIST answer's items carry no apiVersion or kind; the collection says them.
+        if let Some(fields) = object.as_object_mut() {
+            fields.entry("apiVersion").or_insert_with(|| Value::String(api_version.clone()));
+            fields.entry("kind").or_insert_with(|| Value::String(task.resource.kind.clone()));
+        }
+        let key = identity::key_of(&object, "");
+        if task.purpose == Purpose::Definition && DEFINITIONS.iter().any(|(g, k)| key.group == *g && key.kind == *k) {
+            read.definitions.push(key.clone());
+        }
+        let origin = match key.namespace.as_str() {
+            "" => format!("cluster {}: {} {}", cluster.context, task.resource.display(), key.name),
+            namespace => format!("cluster {}: {} {namespace}/{}", cluster.context, task.resource.display(), key.name),
+        };
+        read.objects.push(Manifest { object, origin });
+    }
+}
+
+fn failed(
+    cluster: &Cluster,
+    task: &Task,
+    problem: Problem,
+    query: &LiveQuery,
+    read: &mut LiveRead,
+) -> Result<(), ClusterError> {
+    let what = match (&task.namespace, &task.name) {
+        (Some(namespace), Some(name)) => format!("{} {namespace}/{name}", task.resource.display()),
+        (None, Some(name)) => format!("{} {name}", task.resource.display()),
+        (Some(namespace), None) => format!("{} in namespace {namespace}", task.resource.display()),
+        (None, None) => format!("{} in all namespaces", task.resource.display()),
+    };
+    let verb = if task.name.is_some() { "get" } else { "list" };
+    if problem.is_fatal() {
+        return Err(cluster.error(verb, what, problem));
+    }
+    match task.purpose {
+        Purpose::Desired => {
+            let skipped: Vec<&ResourceKey> = query
+                .desired
+                .iter()
+                .map(|(key, _)| key)
+                .filter(|key| key.group == task.resource.group && key.kind == task.resource.kind)
+                .filter(|key| task.namespace.as_ref().is_none_or(|ns| *ns == key.namespace))
+                .filter(|key| task.name.as_ref().is_none_or(|name| *name == key.name))
+                .collect();
+            read.findings.push(availability::read_failure(format!(
+                "kdrift cannot {verb} {what} (context {}): {problem}; not compared: {}. This report is incomplete for them: ask for read access, or compare a snapshot (--live)",
+                cluster.context,
+                objects_phrase(&skipped)
+            )));
+            read.unreadable.extend(skipped.into_iter().cloned());
+        }
+        Purpose::Evidence => {
+            read.notes.push(format!("could not {verb} {what}: {problem}; orphans and evidence there were not checked"))
+        }
+        Purpose::Definition if problem == Problem::NotFound => {}
+        Purpose::Definition => read.notes.push(format!(
+            "could not {verb} {what}: {problem}; the app's ignore rules and controller status there were not read"
+        )),
+    }
+    Ok(())
+}
+
+/// "Deployment prod/checkout-api and 2 more".
+fn objects_phrase(keys: &[&ResourceKey]) -> String {
+    match keys {
+        [] => "nothing".to_owned(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+    }
+}

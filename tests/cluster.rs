@@ -1,0 +1,351 @@
+//! Live state from a cluster (issue 4), tested on the wire (DESIGN §6 layer 5): there is no
+//! Kubernetes API server on these machines, so a loopback server serves real API shapes and
+//! records what the real `kdrift` binary sends. Each test asserts the exact requests
+//! (discovery, paginated LISTs, GETs, access reviews with their bodies) and what the user sees:
+//! the same report as from a snapshot of the same objects, 403s as findings, and 401s,
+//! timeouts and unreachable servers as one line naming context, verb and resource.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed setup should panic
+
+mod support;
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use support::api_server::{Behaviour, FakeApi, objects_in};
+use support::{NOW, assert_one_line_error, kdrift, run, tree};
+
+fn sample(part: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/checkout-api").join(part)
+}
+
+/// The app's Argo CD Application, as the cluster holds it.
+fn application(revision: &str) -> Value {
+    json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+        "metadata": {"name": "checkout-api", "namespace": "argocd"},
+        "spec": {"source": {"repoURL": "https://git.example.com/platform/apps.git",
+            "targetRevision": "main", "path": "apps/checkout-api"},
+            "destination": {"namespace": "prod"}},
+        "status": {"sync": {"status": "OutOfSync", "revision": revision}, "health": {"status": "Healthy"}}})
+}
+
+fn kdrift_on(api: &FakeApi) -> assert_cmd::Command {
+    let mut command = kdrift();
+    command.env("KUBECONFIG", api.kubeconfig());
+    command
+}
+
+fn json_of(stdout: &str) -> Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+/// The report without what only says where the objects came from.
+fn findings_only(mut report: Value) -> Value {
+    for app in report["apps"].as_array_mut().unwrap() {
+        let app = app.as_object_mut().unwrap();
+        app.remove("permissions");
+        for resource in app["resources"].as_array_mut().unwrap() {
+            resource.as_object_mut().unwrap().remove("live_source");
+        }
+    }
+    report
+}
+
+#[test]
+fn the_cluster_is_read_like_a_snapshot_with_exact_requests() {
+    // The sample's live objects plus the app's Application, served by the cluster and
+    // written as a snapshot: both must give the same findings.
+    let mut objects = objects_in(&sample("live"));
+    objects.push(application("4f9c2ab"));
+    let snapshot = tree(&[("live/application.yaml", &yaml_serde::to_string(&application("4f9c2ab")).unwrap())]);
+    for file in std::fs::read_dir(sample("live")).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), snapshot.path().join("live").join(file.file_name())).unwrap();
+    }
+    let behaviour = Behaviour {
+        paged: vec!["/api/v1/namespaces/prod/services".into()],
+        allowed: vec!["patch applications".into()],
+        ..Behaviour::default()
+    };
+    let api = FakeApi::start(objects, behaviour);
+    let args = ["scan", "--app", "checkout-api", "--now", NOW, "-o", "json"];
+    let from_cluster = run(kdrift_on(&api).args(args).arg("--desired").arg(sample("desired")));
+    assert_eq!(from_cluster.code, 1, "drift needs action; stderr: {}", from_cluster.stderr);
+    let from_snapshot = run(kdrift()
+        .args(args)
+        .arg("--desired")
+        .arg(sample("desired"))
+        .args(["-n", "prod"])
+        .arg("--live")
+        .arg(snapshot.path().join("live")));
+    let (cluster_report, snapshot_report) = (json_of(&from_cluster.stdout), json_of(&from_snapshot.stdout));
+    assert_eq!(findings_only(cluster_report.clone()), findings_only(snapshot_report), "same report as the snapshot");
+
+    // The orphan Service sits on the second page: the continue token was followed.
+    let app = &cluster_report["apps"][0];
+    let orphan = app["resources"].as_array().unwrap().iter().find(|r| r["name"] == "checkout-api-legacy").unwrap();
+    assert_eq!(orphan["status"], "orphan");
+    assert_eq!(orphan["live_source"], "cluster test-prod: services prod/checkout-api-legacy");
+
+    let q = "?limit=500";
+    let prod = |path: &str| format!("GET {path}{q}");
+    let mut expected = vec![
+        "GET /api/v1".to_owned(),
+        "GET /apis".to_owned(),
+        "GET /apis/apps/v1".to_owned(),
+        "GET /apis/argoproj.io/v1alpha1".to_owned(),
+        "GET /apis/autoscaling/v2".to_owned(),
+        "GET /apis/kustomize.toolkit.fluxcd.io/v1".to_owned(),
+        "GET /apis/rbac.authorization.k8s.io/v1".to_owned(),
+        prod("/api/v1/namespaces/prod/configmaps"),
+        prod("/api/v1/namespaces/prod/services"),
+        "GET /api/v1/namespaces/prod/services?limit=500&continue=page-2-token%3D%3D".to_owned(),
+        prod("/api/v1/namespaces/prod/serviceaccounts"),
+        prod("/api/v1/namespaces/prod/persistentvolumeclaims"),
+        prod("/api/v1/namespaces/prod/pods"),
+        prod("/api/v1/namespaces/prod/events"),
+        prod("/apis/apps/v1/namespaces/prod/deployments"),
+        prod("/apis/apps/v1/namespaces/prod/statefulsets"),
+        prod("/apis/apps/v1/namespaces/prod/daemonsets"),
+        prod("/apis/autoscaling/v2/namespaces/prod/horizontalpodautoscalers"),
+        prod("/apis/rbac.authorization.k8s.io/v1/namespaces/prod/roles"),
+        prod("/apis/rbac.authorization.k8s.io/v1/namespaces/prod/rolebindings"),
+        "GET /apis/argoproj.io/v1alpha1/applications?fieldSelector=metadata.name%3Dcheckout-api&limit=500".to_owned(),
+        "GET /apis/kustomize.toolkit.fluxcd.io/v1/kustomizations?fieldSelector=metadata.name%3Dcheckout-api&limit=500"
+            .to_owned(),
+        // Beside the Application: Argo CD's own ignore rules and its controller pods.
+        "GET /api/v1/namespaces/argocd/configmaps/argocd-cm".to_owned(),
+        prod("/api/v1/namespaces/argocd/pods"),
+        "POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews".to_owned(),
+        "POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews".to_owned(),
+    ];
+    expected.sort();
+    assert_eq!(api.lines(), expected);
+    for request in api.requests() {
+        assert_eq!(request.authorization.as_deref(), Some("Bearer test-token"), "{}", request.line());
+    }
+
+    // Access reviews: sync through the Application, prune the orphan Service.
+    let mut reviews: Vec<Value> = api
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| {
+            assert_eq!(r.content_type.as_deref(), Some("application/json"));
+            serde_json::from_str(&r.body).unwrap()
+        })
+        .collect();
+    reviews.sort_by_key(|r| r["spec"]["resourceAttributes"]["verb"].to_string());
+    assert_eq!(reviews[0]["kind"], "SelfSubjectAccessReview");
+    assert_eq!(
+        reviews[0]["spec"]["resourceAttributes"],
+        json!({"verb": "delete", "group": "", "resource": "services", "namespace": "prod", "name": ""})
+    );
+    assert_eq!(
+        reviews[1]["spec"]["resourceAttributes"],
+        json!({"verb": "patch", "group": "argoproj.io", "resource": "applications", "namespace": "argocd", "name": "checkout-api"})
+    );
+    let permissions = app["permissions"].as_array().unwrap();
+    let allowed: Vec<(&str, bool)> =
+        permissions.iter().map(|p| (p["action"].as_str().unwrap(), p["allowed"].as_bool().unwrap())).collect();
+    assert_eq!(allowed, [("sync", true), ("prune", false)]);
+
+    let text = run(kdrift_on(&api)
+        .args(["scan", "--app", "checkout-api", "--now", NOW])
+        .arg("--desired")
+        .arg(sample("desired")));
+    assert!(text.stdout.contains("(cluster test-prod; 4 finding(s), 2 need action, 0 ignored)"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("access: may sync (patch applications.argoproj.io argocd/checkout-api)"),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("access: may not prune (delete services in prod)"), "{}", text.stdout);
+}
+
+#[test]
+fn a_forbidden_kind_is_a_finding_and_its_objects_are_not_called_missing() {
+    let forbidden = "deployments.apps is forbidden: User \"tester\" cannot list resource \"deployments\" in API group \"apps\" in the namespace \"prod\"";
+    let behaviour = Behaviour {
+        failures: vec![("/apis/apps/v1/namespaces/prod/deployments".into(), 403, forbidden.into())],
+        ..Behaviour::default()
+    };
+    let api = FakeApi::start(objects_in(&sample("live")), behaviour);
+    let result = run(kdrift_on(&api)
+        .args(["scan", "--app", "checkout-api", "--now", NOW, "-o", "json"])
+        .arg("--desired")
+        .arg(sample("desired")));
+    assert_eq!(result.code, 1, "an incomplete report needs action; stderr: {}", result.stderr);
+    let report = json_of(&result.stdout);
+    let app = &report["apps"][0];
+    assert_eq!(app["findings"][0]["category"], "sync-availability");
+    let reason = app["findings"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(&format!("kdrift cannot list deployments.apps in namespace prod (context test-prod): forbidden (403): {forbidden}; not compared: Deployment prod/checkout-api")),
+        "{reason}"
+    );
+    let kinds: Vec<&str> = app["resources"].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert!(!kinds.contains(&"Deployment"), "not reported missing: {kinds:?}");
+    assert!(kinds.contains(&"ConfigMap"), "the rest is still compared: {kinds:?}");
+}
+
+#[test]
+fn a_cluster_scoped_object_is_fetched_by_name_and_a_404_means_missing() {
+    let desired = tree(&[
+        (
+            "desired/role.yaml",
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\nrules: []\n",
+        ),
+        (
+            "desired/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: prod\ndata:\n  a: b\n",
+        ),
+    ]);
+    let live_cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "prod"}, "data": {"a": "b"}});
+    let api = FakeApi::start(vec![live_cm], Behaviour::default());
+    let result = run(kdrift_on(&api)
+        .args(["scan", "--app", "web", "-o", "json"])
+        .arg("--desired")
+        .arg(desired.path().join("desired")));
+    let report = json_of(&result.stdout);
+    let statuses: Vec<(&str, &str)> = report["apps"][0]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["kind"].as_str().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(statuses, [("ConfigMap", "synced"), ("ClusterRole", "missing")]);
+    assert!(api.lines().contains(&"GET /apis/rbac.authorization.k8s.io/v1/clusterroles/reader".to_owned()));
+    let prune_review = api.requests().iter().any(|r| r.body.contains("\"delete\""));
+    assert!(!prune_review, "nothing to prune, so no prune review");
+}
+
+#[test]
+fn unauthorized_unreachable_and_silent_servers_are_one_line_naming_context_verb_and_resource() {
+    let behaviour =
+        Behaviour { failures: vec![("/api/v1".into(), 401, "Unauthorized".into())], ..Behaviour::default() };
+    let api = FakeApi::start(Vec::new(), behaviour);
+    let desired = sample("desired");
+    let result = run(kdrift_on(&api).arg("scan").arg("--desired").arg(&desired));
+    assert_one_line_error(
+        &result,
+        &["context 'test-prod': cannot discover the core API (/api/v1): unauthorized (401)", "log in again"],
+    );
+
+    // Nothing listens on port 1.
+    api.write_kubeconfig("http://127.0.0.1:1");
+    let result = run(kdrift_on(&api).arg("scan").arg("--desired").arg(&desired));
+    assert_one_line_error(
+        &result,
+        &["context 'test-prod': cannot discover the core API (/api/v1): API server http://127.0.0.1:1 unreachable"],
+    );
+
+    // A server that accepts connections and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = silent.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let held: Vec<_> = silent.incoming().take(4).collect();
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        drop(held);
+    });
+    api.write_kubeconfig(&format!("http://{address}"));
+    let result = run(kdrift_on(&api).args(["scan", "--request-timeout", "1"]).arg("--desired").arg(&desired));
+    assert_one_line_error(&result, &["context 'test-prod': cannot discover the core API (/api/v1)", "within 1s"]);
+}
+
+#[test]
+fn kubeconfig_problems_say_what_to_do() {
+    let api = FakeApi::start(Vec::new(), Behaviour::default());
+    let result = run(kdrift_on(&api).args(["scan", "--context", "nope"]).arg("--desired").arg(sample("desired")));
+    assert_one_line_error(&result, &["kubeconfig has no context 'nope' (it has: test-prod, other)"]);
+    let result =
+        run(kdrift().env("KUBECONFIG", "/nonexistent/kubeconfig").arg("scan").arg("--desired").arg(sample("desired")));
+    assert_one_line_error(&result, &["cannot read /nonexistent/kubeconfig", "give --live PATH", "kdrift demo"]);
+}
+
+#[test]
+fn apps_are_discovered_in_the_cluster_and_compared_from_a_clone_of_their_repository() {
+    let kustomization = json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+        "metadata": {"name": "payments", "namespace": "flux-system"},
+        "spec": {"path": "./apps/payments", "targetNamespace": "payments", "sourceRef": {"kind": "GitRepository", "name": "platform"}},
+        "status": {"lastAttemptedRevision": "main@sha1:bbb222", "lastAppliedRevision": "main@sha1:aaa111",
+            "conditions": [{"type": "Ready", "status": "False", "reason": "ReconciliationFailed", "message": "apply failed"}]}});
+    let mut objects = objects_in(&sample("live"));
+    objects.push(application("0000000"));
+    objects.push(kustomization);
+    let api = FakeApi::start(objects, Behaviour::default());
+
+    // Outside a clone: every app with what its controller says, and how to compare it.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let result = run(kdrift_on(&api).current_dir(elsewhere.path()).args(["scan", "-o", "json"]));
+    assert_eq!(result.code, 0, "nothing compared, nothing needs action; stderr: {}", result.stderr);
+    let report = json_of(&result.stdout);
+    let apps = report["apps"].as_array().unwrap();
+    assert_eq!(apps.len(), 2);
+    assert_eq!(apps[0]["name"], "checkout-api");
+    assert_eq!(apps[0]["sync_status"], "Unknown");
+    assert_eq!(
+        apps[0]["controller"],
+        json!({"kind": "Argo CD Application", "sync": "OutOfSync", "health": "Healthy", "revision": "0000000"})
+    );
+    assert_eq!(
+        apps[0]["notes"][0],
+        "desired state not read: give --repo PATH (a clone of https://git.example.com/platform/apps.git), or run kdrift inside such a clone"
+    );
+    assert_eq!(apps[1]["controller"]["sync"], "NotReady (ReconciliationFailed)");
+    let mut discovery = vec![
+        "GET /api/v1",
+        "GET /apis",
+        "GET /apis/argoproj.io/v1alpha1",
+        "GET /apis/kustomize.toolkit.fluxcd.io/v1",
+        "GET /apis/argoproj.io/v1alpha1/applications?limit=500",
+        "GET /apis/kustomize.toolkit.fluxcd.io/v1/kustomizations?limit=500",
+    ];
+    discovery.sort_unstable();
+    assert_eq!(api.lines(), discovery);
+
+    // Inside a clone (its origin is the Application's repoURL, over SSH): compared.
+    let clone = tempfile::tempdir().unwrap();
+    let repo = git2::Repository::init(clone.path()).unwrap();
+    repo.remote("origin", "git@git.example.com:platform/apps.git").unwrap();
+    let mut index = repo.index().unwrap();
+    for file in std::fs::read_dir(sample("desired")).unwrap() {
+        let file = file.unwrap();
+        let relative = Path::new("apps/checkout-api").join(file.file_name());
+        std::fs::create_dir_all(clone.path().join("apps/checkout-api")).unwrap();
+        std::fs::copy(file.path(), clone.path().join(&relative)).unwrap();
+        index.add_path(&relative).unwrap();
+    }
+    let tree_id = index.write_tree().unwrap();
+    let signature = git2::Signature::now("Dev", "dev@example.com").unwrap();
+    repo.commit(Some("HEAD"), &signature, &signature, "checkout-api", &repo.find_tree(tree_id).unwrap(), &[]).unwrap();
+    let result = run(kdrift_on(&api).current_dir(clone.path()).args([
+        "scan",
+        "--context",
+        "test-prod",
+        "--app",
+        "checkout-api",
+        "--now",
+        NOW,
+        "-o",
+        "json",
+    ]));
+    assert_eq!(result.code, 1, "stderr: {}", result.stderr);
+    let report = json_of(&result.stdout);
+    let app = &report["apps"][0];
+    assert_eq!(app["sync_status"], "OutOfSync");
+    assert!(
+        app["notes"][0].as_str().unwrap().contains(
+            "targets revision '0000000' or 'main', which this repository does not have: compared against HEAD"
+        ),
+        "{}",
+        app["notes"]
+    );
+    let memory = app["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["findings"].as_array().unwrap())
+        .find(|f| f["path"] == "/spec/template/spec/containers/0/resources/limits/memory")
+        .expect("the memory hotfix is found through the clone");
+    assert_eq!(memory["response"], "backport");
+}
