@@ -277,7 +277,7 @@ fn apps_are_discovered_in_the_cluster_and_compared_from_a_clone_of_their_reposit
     // Outside a clone: every app with what its controller says, and how to compare it.
     let elsewhere = tempfile::tempdir().unwrap();
     let result = run(kdrift_on(&api).current_dir(elsewhere.path()).args(["scan", "-o", "json"]));
-    assert_eq!(result.code, 0, "nothing compared, nothing needs action; stderr: {}", result.stderr);
+    assert_eq!(result.code, 1, "Flux's failed apply needs action even uncompared; stderr: {}", result.stderr);
     let report = json_of(&result.stdout);
     let apps = report["apps"].as_array().unwrap();
     assert_eq!(apps.len(), 2);
@@ -292,6 +292,9 @@ fn apps_are_discovered_in_the_cluster_and_compared_from_a_clone_of_their_reposit
         "desired state not read: give --repo PATH (a clone of https://git.example.com/platform/apps.git), or run kdrift inside such a clone"
     );
     assert_eq!(apps[1]["controller"]["sync"], "NotReady (ReconciliationFailed)");
+    assert_eq!(apps[1]["findings"][0]["category"], "sync-availability");
+    let reason = apps[1]["findings"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("last attempted main@sha1:bbb222 but last applied main@sha1:aaa111"), "{reason}");
     let mut discovery = vec![
         "GET /api/v1",
         "GET /apis",
@@ -333,6 +336,7 @@ fn apps_are_discovered_in_the_cluster_and_compared_from_a_clone_of_their_reposit
     let report = json_of(&result.stdout);
     let app = &report["apps"][0];
     assert_eq!(app["sync_status"], "OutOfSync");
+    assert_eq!(app["controller"]["kind"], "Argo CD Application", "the controller's view beside kdrift's");
     assert!(
         app["notes"][0].as_str().unwrap().contains(
             "targets revision '0000000' or 'main', which this repository does not have: compared against HEAD"
@@ -348,4 +352,26 @@ fn apps_are_discovered_in_the_cluster_and_compared_from_a_clone_of_their_reposit
         .find(|f| f["path"] == "/spec/template/spec/containers/0/resources/limits/memory")
         .expect("the memory hotfix is found through the clone");
     assert_eq!(memory["response"], "backport");
+}
+
+#[test]
+fn diff_reads_the_cluster_too() {
+    let api = FakeApi::start(objects_in(&sample("live")), Behaviour::default());
+    let result = run(kdrift_on(&api)
+        .args([
+            "diff",
+            "--app",
+            "checkout-api",
+            "--resource",
+            "Deployment/checkout-api",
+            "--width",
+            "140",
+            "--now",
+            NOW,
+        ])
+        .arg("--desired")
+        .arg(sample("desired")));
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert!(result.stdout.contains("2Gi") && result.stdout.contains("kubectl-edit"), "{}", result.stdout);
+    assert!(!api.requests().iter().any(|r| r.method != "GET"), "a diff only reads");
 }

@@ -12,7 +12,8 @@ use std::io::Write as _;
 
 pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
     let filter = args.resource.as_deref().map(ResourceFilter::parse).transpose()?;
-    let input = input::resolve(&args.source)?;
+    let mut input = input::resolve(&args.source)?;
+    input.review_access = false;
     let namespace = input.namespace.clone();
     let now = input.now;
     let mut desired: HashMap<ResourceKey, Value> = HashMap::new();

@@ -132,7 +132,9 @@ fn scan_one(args: &SourceArgs, live: &LiveSource, definition: &AppDefinition) ->
     report.notes.extend(note);
     report.owner_team.clone_from(&definition.owner_team);
     report.criticality.clone_from(&definition.criticality);
-    report.controller.clone_from(&definition.controller);
+    if report.controller.is_none() {
+        report.controller.clone_from(&definition.controller);
+    }
     report.apply_criticality();
     Ok(report)
 }
@@ -168,7 +170,7 @@ fn not_compared(definition: &AppDefinition, note: String) -> AppReport {
     AppReport {
         name: definition.name.clone(),
         sync_status: SyncStatus::Unknown,
-        findings: Vec::new(),
+        findings: definition.availability.clone(),
         resources: Vec::new(),
         notes: vec![note],
         owner_team: definition.owner_team.clone(),

@@ -52,6 +52,8 @@ pub struct Input {
     /// When live state came from a cluster: the session (for the access review after the
     /// comparison) and what could not be read there.
     pub cluster: Option<(Rc<Session>, LiveRead)>,
+    /// Ask the cluster which corrections the user may make (a scan does; a diff need not).
+    pub review_access: bool,
 }
 
 /// Where live state comes from: a snapshot on disk, or a cluster through the kubeconfig.
@@ -104,6 +106,7 @@ pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
             git: None,
             render_failure: None,
             cluster: None,
+            review_access: false,
         });
     }
     if args.desired.is_none() && args.repo.is_none() {
@@ -150,7 +153,19 @@ pub fn resolve_with(args: &SourceArgs, live: &LiveSource) -> Result<Input, CliEr
             (desired, objects, Some((Rc::clone(session), read)))
         }
     };
-    Ok(Input { app, namespace, now, desired, live: live_objects, source_label, engine, git, render_failure, cluster })
+    Ok(Input {
+        app,
+        namespace,
+        now,
+        desired,
+        live: live_objects,
+        source_label,
+        engine,
+        git,
+        render_failure,
+        cluster,
+        review_access: true,
+    })
 }
 
 /// Reads the app's live objects from the cluster; desired objects whose kind could not be
@@ -279,7 +294,7 @@ fn default_app_name(path: &Path) -> String {
 /// Runs the engine over the input. `keep` sees every desired and live object before the
 /// engine takes it (the diff view keeps the few it shows; the scan keeps nothing).
 pub fn compare(input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<AppReport, CliError> {
-    let Input { app, namespace, now, desired, live, engine, render_failure, cluster, .. } = input;
+    let Input { app, namespace, now, desired, live, engine, render_failure, cluster, review_access, .. } = input;
     let mut report = match render_failure {
         Some(finding) => AppReport {
             name: app,
@@ -315,7 +330,9 @@ pub fn compare(input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<Ap
         // What could not be read comes first: it qualifies everything below it.
         report.findings.splice(0..0, read.findings.iter().cloned());
         report.notes.extend(read.notes.iter().cloned());
-        report.permissions = session.permissions(&report, &read);
+        if review_access {
+            report.permissions = session.permissions(&report, &read);
+        }
     }
     Ok(report)
 }

@@ -3,7 +3,7 @@
 //! app's Flux `Kustomization` or Argo CD `Application`, from GitOps controller pods, and from
 //! kdrift's own render of the desired state; each becomes an app-level finding.
 
-use crate::model::{Category, Finding, Response, Severity};
+use crate::model::{Category, ControllerStatus, Finding, Response, Severity};
 use serde_json::Value;
 
 /// Controller components whose pods must be ready for GitOps to apply anything.
@@ -32,6 +32,40 @@ fn finding(severity: Severity, reason: String) -> Finding {
         desired_path: None,
         git_commit: None,
     }
+}
+
+/// What an Argo CD `Application` or Flux `Kustomization` says of its app.
+pub fn controller_status(object: &Value) -> Option<ControllerStatus> {
+    let text =
+        |pointer: &str| object.pointer(pointer).and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_owned);
+    let group = text("/apiVersion")?.split('/').next()?.to_owned();
+    match (group.as_str(), text("/kind")?.as_str()) {
+        ("argoproj.io", "Application") => Some(ControllerStatus {
+            kind: "Argo CD Application".to_owned(),
+            sync: text("/status/sync/status"),
+            health: text("/status/health/status"),
+            // The exact commit Argo CD compared against, when it has compared.
+            revision: text("/status/sync/revision"),
+        }),
+        ("kustomize.toolkit.fluxcd.io", "Kustomization") => Some(ControllerStatus {
+            kind: "Flux Kustomization".to_owned(),
+            sync: flux_ready(object.get("status")),
+            health: None,
+            revision: text("/status/lastAppliedRevision"),
+        }),
+        _ => None,
+    }
+}
+
+/// "Ready", or "NotReady (ReconciliationFailed)", from Flux's Ready condition.
+fn flux_ready(status: Option<&Value>) -> Option<String> {
+    let conditions = status?.get("conditions")?.as_array()?;
+    let ready = conditions.iter().find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))?;
+    let reason = ready.get("reason").and_then(Value::as_str).unwrap_or("unknown");
+    Some(match ready.get("status").and_then(Value::as_str) {
+        Some("True") => "Ready".to_owned(),
+        _ => format!("NotReady ({reason})"),
+    })
 }
 
 /// Findings from a Flux `Kustomization`'s status.

@@ -28,7 +28,9 @@ pub mod quantity;
 pub mod secrets;
 pub mod time;
 
-use crate::model::{AppReport, Finding, IgnoredBy, ResourceKey, ResourceReport, ResourceStatus, SyncStatus};
+use crate::model::{
+    AppReport, ControllerStatus, Finding, IgnoredBy, ResourceKey, ResourceReport, ResourceStatus, SyncStatus,
+};
 use diff::{LiveEvidence, RawDiff};
 use ignore::parse::RuleError;
 use ignore::{IgnoreRule, Subject};
@@ -144,6 +146,8 @@ pub struct Comparator<'c> {
     flux: Option<FluxApp>,
     argo: Option<ArgoApp>,
     events: events::EventLog,
+    /// What the app's controller says of it, from its definition.
+    controller: Option<ControllerStatus>,
 }
 
 impl<'c> Comparator<'c> {
@@ -168,6 +172,7 @@ impl<'c> Comparator<'c> {
             flux: None,
             argo: None,
             events: events::EventLog::default(),
+            controller: None,
         }
     }
 
@@ -268,6 +273,9 @@ impl<'c> Comparator<'c> {
             return;
         }
         self.definitions_read.push(key.clone());
+        if is_app && self.controller.is_none() {
+            self.controller = availability::controller_status(object);
+        }
         let source = format!("{origin} ({key})");
         match key.kind.as_str() {
             "Kustomization" => {
@@ -379,7 +387,7 @@ impl<'c> Comparator<'c> {
             owner_team: None,
             criticality: None,
             permissions: Vec::new(),
-            controller: None,
+            controller: self.controller,
         })
     }
 }

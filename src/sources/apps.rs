@@ -2,7 +2,8 @@
 //! `Application`s and Flux `Kustomization`s among the live objects (cluster or snapshot), or
 //! from a repository's `.kdrift.yaml` catalog for teams that use neither.
 
-use crate::model::ControllerStatus;
+use crate::engine::availability;
+use crate::model::{ControllerStatus, Finding};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -27,6 +28,8 @@ pub struct AppDefinition {
     pub origin: String,
     /// What the GitOps controller says of the app, when it was read from its definition.
     pub controller: Option<ControllerStatus>,
+    /// Why that status may be stale (sync availability), from the definition's status.
+    pub availability: Vec<Finding>,
 }
 
 /// The app defined by `object`, if it is an Argo CD `Application` or a Flux `Kustomization`.
@@ -51,13 +54,8 @@ pub fn from_object(object: &Value, origin: &str) -> Option<AppDefinition> {
                 owner_team: None,
                 criticality: None,
                 origin: format!("{origin} (Application)"),
-                controller: Some(ControllerStatus {
-                    kind: "Argo CD Application".to_owned(),
-                    sync: text("/status/sync/status"),
-                    health: text("/status/health/status"),
-                    // The exact commit Argo CD compared against, when it has compared.
-                    revision: text("/status/sync/revision").filter(|r| !r.is_empty()),
-                }),
+                controller: availability::controller_status(object),
+                availability: availability::from_argo_application(object, &name_in(object)),
             })
         }
         ("kustomize.toolkit.fluxcd.io", "Kustomization") => Some(AppDefinition {
@@ -72,12 +70,8 @@ pub fn from_object(object: &Value, origin: &str) -> Option<AppDefinition> {
             owner_team: None,
             criticality: None,
             origin: format!("{origin} (Kustomization)"),
-            controller: Some(ControllerStatus {
-                kind: "Flux Kustomization".to_owned(),
-                sync: flux_ready(object),
-                health: None,
-                revision: text("/status/lastAppliedRevision").filter(|r| !r.is_empty()),
-            }),
+            controller: availability::controller_status(object),
+            availability: availability::from_flux_kustomization(object, &name_in(object)),
         }),
         _ => None,
     }
@@ -92,15 +86,10 @@ fn flux_commit(revision: &str) -> Option<String> {
     (!commit.is_empty()).then(|| commit.to_owned())
 }
 
-/// "Ready", or "NotReady (ReconciliationFailed)" from the Ready condition.
-fn flux_ready(object: &Value) -> Option<String> {
-    let conditions = object.pointer("/status/conditions")?.as_array()?;
-    let ready = conditions.iter().find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))?;
-    let reason = ready.get("reason").and_then(Value::as_str).unwrap_or("unknown");
-    Some(match ready.get("status").and_then(Value::as_str) {
-        Some("True") => "Ready".to_owned(),
-        _ => format!("NotReady ({reason})"),
-    })
+/// "namespace/name" of an app object, as findings name it.
+fn name_in(object: &Value) -> String {
+    let field = |name: &str| object.pointer(&format!("/metadata/{name}")).and_then(Value::as_str).unwrap_or_default();
+    format!("{}/{}", field("namespace"), field("name"))
 }
 
 fn clean_path(path: &str) -> String {
@@ -149,6 +138,7 @@ pub fn parse_catalog(text: &str, origin: &str) -> Result<Vec<AppDefinition>, Str
                 criticality: app.criticality,
                 origin: format!("{origin} apps[{index}]"),
                 controller: None,
+                availability: Vec::new(),
                 name: app.name,
             })
         })
