@@ -355,3 +355,27 @@ fn a_kdrift_catalog_names_apps_with_owner_and_criticality() {
         &[".kdrift.yaml@HEAD: apps[0].criticality: 'urgent' is not one of low, medium, high, critical"],
     );
 }
+
+#[test]
+fn a_renderer_named_by_the_catalog_or_flag_is_checked_against_the_files() {
+    let (_dir, repo_path, live) = history();
+    let repo = Repository::open(&repo_path).unwrap();
+    let catalog = "apps:\n- name: storefront\n  path: apps/web\n  namespace: prod\n  renderer: helm\n- name: plain-web\n  path: apps/web\n  namespace: prod\n  renderer: plain\n";
+    commit(&repo, &[(".kdrift.yaml", catalog)], "Dana", 1_777_100_000, "Catalog with renderers");
+    let result = run(kdrift().arg("scan").arg("--repo").arg(&repo_path).arg("--live").arg(&live).args(["-o", "json"]));
+    let report: Value = serde_json::from_str(&result.stdout).unwrap_or_else(|e| panic!("{e}: {}", result.stderr));
+    let apps = report["apps"].as_array().unwrap();
+    assert_eq!(apps[0]["sync_status"], "Unknown", "a chart that is not there is not compared");
+    assert_eq!(apps[0]["notes"][0], "not compared: --renderer helm: 'apps/web' has no Chart.yaml");
+    assert_eq!(apps[1]["sync_status"], "OutOfSync", "the other app is still scanned");
+
+    let plain = tree(&[("desired/deployment.yaml", DEPLOYMENT_V1)]);
+    let forced = run(kdrift()
+        .args(["scan", "--renderer", "kustomize", "--desired"])
+        .arg(plain.path().join("desired"))
+        .arg("--live")
+        .arg(&live));
+    let expected =
+        format!("--renderer kustomize: '{}' has no kustomization.yaml", plain.path().join("desired").display());
+    assert_one_line_error(&forced, &[expected.as_str()]);
+}

@@ -6,7 +6,7 @@
 
 use crate::cli::input::{self, LiveSource};
 use crate::cli::scan::build_app;
-use crate::cli::{CliError, SourceArgs};
+use crate::cli::{CliError, RendererChoice, SourceArgs};
 use crate::model::{AppReport, DriftReport, SyncStatus};
 use crate::sources::apps::{self, AppDefinition};
 use crate::sources::{self, files, git};
@@ -113,7 +113,12 @@ fn scan_one(args: &SourceArgs, live: &LiveSource, definition: &AppDefinition) ->
             }
         },
     };
+    let renderer = match (args.renderer, definition.renderer.as_deref().and_then(RendererChoice::from_name)) {
+        (RendererChoice::Auto, Some(catalog)) => catalog,
+        (given, _) => given,
+    };
     let app_args = SourceArgs {
+        renderer,
         app: Some(definition.name.clone()),
         namespace: args.namespace.clone().or_else(|| Some(definition.namespace.clone())),
         repo: Some(repo),
@@ -124,7 +129,7 @@ fn scan_one(args: &SourceArgs, live: &LiveSource, definition: &AppDefinition) ->
     let mut report = match input::resolve_with(&app_args, live) {
         Ok(input) => build_app(input)?,
         // One app whose path or revision is missing must not hide the others.
-        Err(CliError::Source(error @ sources::SourceError::Git(_))) => {
+        Err(error @ (CliError::Source(sources::SourceError::Git(_)) | CliError::Renderer(_))) => {
             not_compared(definition, format!("not compared: {error}"))
         }
         Err(other) => return Err(other),

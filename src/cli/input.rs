@@ -1,7 +1,7 @@
 //! Resolving `SourceArgs` into what the engine needs: desired manifests, a live stream, the
 //! app name, default namespace and evaluation time, and a label naming the source.
 
-use crate::cli::{CliError, SourceArgs};
+use crate::cli::{CliError, RendererChoice, SourceArgs};
 use crate::config;
 use crate::engine::availability;
 use crate::engine::identity;
@@ -120,11 +120,14 @@ pub fn resolve_with(args: &SourceArgs, live: &LiveSource) -> Result<Input, CliEr
     let engine = engine_config(args)?;
     let now = explicit_now(args)?.or_else(system_now);
     let (desired, default_app, git) = match (&args.repo, &args.desired) {
-        (Some(repo), _) => {
-            from_git(repo, args.revision.as_deref().unwrap_or("HEAD"), args.path.as_deref().unwrap_or(""))?
-        }
+        (Some(repo), _) => from_git(
+            repo,
+            args.revision.as_deref().unwrap_or("HEAD"),
+            args.path.as_deref().unwrap_or(""),
+            args.renderer,
+        )?,
         (None, Some(desired_path)) => {
-            let desired = match render::detect(desired_path) {
+            let desired = match args.renderer.choose(desired_path, render::detect(desired_path))? {
                 Some(renderer) => Desired::Render { renderer, dir: desired_path.clone(), label: None, _root: None },
                 None => Desired::Objects(Objects::Path(desired_path.clone())),
             };
@@ -245,20 +248,29 @@ enum Desired {
 /// Desired objects read from `repo` at `revision` (a directory to render when `path` is a
 /// Kustomize root or a chart), the default app name (the path's last component, else the
 /// repository's name) and the evidence to annotate the report with.
-fn from_git(repo: &Path, revision: &str, path: &str) -> Result<(Desired, String, Option<GitEvidence>), CliError> {
+fn from_git(
+    repo: &Path,
+    revision: &str,
+    path: &str,
+    choice: RendererChoice,
+) -> Result<(Desired, String, Option<GitEvidence>), CliError> {
     let desired = git::read(repo, revision, path).map_err(sources::SourceError::from)?;
     let name = match desired.path.rsplit('/').next().filter(|n| !n.is_empty()) {
         Some(last) => last.trim_end_matches(".yaml").trim_end_matches(".yml").to_owned(),
         None => default_app_name(repo),
     };
     let objects = match desired.content {
-        GitContent::Manifests(manifests) => Desired::Objects(Objects::Loaded(manifests)),
+        GitContent::Manifests(manifests) => {
+            choice.choose(Path::new(&desired.path), None)?;
+            Desired::Objects(Objects::Loaded(manifests))
+        }
         GitContent::Materialized { root, dir } => {
             let short: String = desired.evidence.commit.id.chars().take(7).collect();
             let label = format!("{}@{short}", if desired.path.is_empty() { "." } else { &desired.path });
-            match render::detect(&dir) {
+            match choice.choose(Path::new(&desired.path), render::detect(&dir))? {
                 Some(renderer) => Desired::Render { renderer, dir, label: Some(label), _root: Some(root) },
-                None => Desired::Objects(Objects::Loaded(Vec::new())),
+                // Read now: the temporary copy goes away with `root`.
+                None => Desired::Objects(Objects::Loaded(files::load_path(&dir).map_err(sources::SourceError::from)?)),
             }
         }
     };

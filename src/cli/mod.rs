@@ -6,6 +6,7 @@ pub mod discovery;
 pub mod input;
 pub mod scan;
 
+use crate::sources::render::Renderer;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -74,6 +75,10 @@ pub struct SourceArgs {
     /// Evaluate ages as of this RFC 3339 time instead of now (reproducible reports).
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
+    /// How to turn the desired directory into objects: `auto` renders a directory holding a
+    /// kustomization.yaml or a Chart.yaml; `plain` reads its YAML files as they are.
+    #[arg(long, value_enum, default_value_t = RendererChoice::Auto)]
+    pub renderer: RendererChoice,
     /// kubectl binary, used for `kubectl kustomize` when no kustomize binary is installed.
     #[arg(long, value_name = "BIN", default_value = "kubectl")]
     pub kubectl: String,
@@ -116,6 +121,7 @@ impl SourceArgs {
             app: None,
             namespace: None,
             now: None,
+            renderer: RendererChoice::Auto,
             kubectl: "kubectl".to_owned(),
             kustomize: None,
             helm: "helm".to_owned(),
@@ -125,6 +131,47 @@ impl SourceArgs {
             ignore: Vec::new(),
             config: None,
         }
+    }
+}
+
+/// Which renderer turns desired state into objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RendererChoice {
+    /// Kustomize for a kustomization.yaml, Helm for a Chart.yaml, else plain YAML.
+    Auto,
+    Plain,
+    Kustomize,
+    Helm,
+}
+
+impl RendererChoice {
+    /// The renderer for `dir`, whose own files suggest `detected`; a forced renderer the
+    /// directory cannot feed is an error naming the file it lacks.
+    pub fn choose(self, dir: &std::path::Path, detected: Option<Renderer>) -> Result<Option<Renderer>, CliError> {
+        let lacking =
+            |file: &str| CliError::Renderer(format!("--renderer {}: '{}' has no {file}", self.name(), dir.display()));
+        match (self, detected) {
+            (RendererChoice::Auto, detected) => Ok(detected),
+            (RendererChoice::Plain, _) => Ok(None),
+            (RendererChoice::Kustomize, Some(Renderer::Kustomize)) => Ok(Some(Renderer::Kustomize)),
+            (RendererChoice::Kustomize, _) => Err(lacking("kustomization.yaml")),
+            (RendererChoice::Helm, Some(Renderer::Helm)) => Ok(Some(Renderer::Helm)),
+            (RendererChoice::Helm, _) => Err(lacking("Chart.yaml")),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RendererChoice::Auto => "auto",
+            RendererChoice::Plain => "plain",
+            RendererChoice::Kustomize => "kustomize",
+            RendererChoice::Helm => "helm",
+        }
+    }
+
+    /// The catalog's spelling (`plain`, `kustomize`, `helm`).
+    pub fn from_name(name: &str) -> Option<RendererChoice> {
+        [RendererChoice::Plain, RendererChoice::Kustomize, RendererChoice::Helm].into_iter().find(|c| c.name() == name)
     }
 }
 
@@ -212,6 +259,8 @@ pub enum CliError {
     NoSuchApp(String, String),
     #[error("{0}")]
     Catalog(String),
+    #[error("{0}")]
+    Renderer(String),
     #[error("the interactive TUI is not built yet: run `kdrift demo`, `kdrift scan --help` or `kdrift diff --help`")]
     NoTui,
     #[error(transparent)]

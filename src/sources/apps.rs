@@ -30,6 +30,8 @@ pub struct AppDefinition {
     pub controller: Option<ControllerStatus>,
     /// Why that status may be stale (sync availability), from the definition's status.
     pub availability: Vec<Finding>,
+    /// The catalog's renderer (`plain`, `kustomize`, `helm`); none: detected from the files.
+    pub renderer: Option<String>,
 }
 
 /// The app defined by `object`, if it is an Argo CD `Application` or a Flux `Kustomization`.
@@ -56,6 +58,7 @@ pub fn from_object(object: &Value, origin: &str) -> Option<AppDefinition> {
                 origin: format!("{origin} (Application)"),
                 controller: availability::controller_status(object),
                 availability: availability::from_argo_application(object, &name_in(object)),
+                renderer: None,
             })
         }
         ("kustomize.toolkit.fluxcd.io", "Kustomization") => Some(AppDefinition {
@@ -72,6 +75,7 @@ pub fn from_object(object: &Value, origin: &str) -> Option<AppDefinition> {
             origin: format!("{origin} (Kustomization)"),
             controller: availability::controller_status(object),
             availability: availability::from_flux_kustomization(object, &name_in(object)),
+            renderer: None,
         }),
         _ => None,
     }
@@ -113,9 +117,12 @@ struct CatalogApp {
     owner: Option<String>,
     #[serde(default)]
     criticality: Option<String>,
+    #[serde(default)]
+    renderer: Option<String>,
 }
 
 const CRITICALITIES: &[&str] = &["low", "medium", "high", "critical"];
+const RENDERERS: &[&str] = &["plain", "kustomize", "helm"];
 
 /// Parses a `.kdrift.yaml` catalog; errors name the key at fault.
 pub fn parse_catalog(text: &str, origin: &str) -> Result<Vec<AppDefinition>, String> {
@@ -129,6 +136,9 @@ pub fn parse_catalog(text: &str, origin: &str) -> Result<Vec<AppDefinition>, Str
             if let Some(level) = app.criticality.as_deref().filter(|c| !CRITICALITIES.contains(c)) {
                 return Err(format!("{at}.criticality: '{level}' is not one of {}", CRITICALITIES.join(", ")));
             }
+            if let Some(renderer) = app.renderer.as_deref().filter(|r| !RENDERERS.contains(r)) {
+                return Err(format!("{at}.renderer: '{renderer}' is not one of {}", RENDERERS.join(", ")));
+            }
             Ok(AppDefinition {
                 path: clean_path(&app.path),
                 namespace: app.namespace.unwrap_or_else(|| "default".to_owned()),
@@ -139,6 +149,7 @@ pub fn parse_catalog(text: &str, origin: &str) -> Result<Vec<AppDefinition>, Str
                 origin: format!("{origin} apps[{index}]"),
                 controller: None,
                 availability: Vec::new(),
+                renderer: app.renderer,
                 name: app.name,
             })
         })
@@ -203,5 +214,7 @@ mod tests {
         let error =
             parse_catalog("apps:\n- name: web\n  path: a\n  criticality: urgent\n", ".kdrift.yaml").unwrap_err();
         assert_eq!(error, ".kdrift.yaml: apps[0].criticality: 'urgent' is not one of low, medium, high, critical");
+        let error = parse_catalog("apps:\n- name: web\n  path: a\n  renderer: jsonnet\n", ".kdrift.yaml").unwrap_err();
+        assert_eq!(error, ".kdrift.yaml: apps[0].renderer: 'jsonnet' is not one of plain, kustomize, helm");
     }
 }
