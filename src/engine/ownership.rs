@@ -237,6 +237,36 @@ impl<'m> OwnershipTrie<'m> {
             .max_by_key(|e| (e.epoch.unwrap_or(i64::MIN), e.class != ManagerClass::Gitops))
     }
 
+    /// The managers owning the value at `pointer` in `live` (any line of the object, not only
+    /// drifted ones): the node's own owners, or for a map or list line everything beneath it;
+    /// beneath a value owned as a whole (an atomic list), that value's owners. Empty when no
+    /// manager claims it, which is how server defaults look.
+    pub fn owners_at(&self, live: &Value, pointer: &str) -> Owners {
+        let mut node = ROOT;
+        let mut value = live;
+        for token in pointer.split('/').skip(1) {
+            let token = token.replace("~1", "/").replace("~0", "~");
+            let next = match value {
+                Value::Object(map) => map.get(&token).map(|child| (self.field(node, &token), child)),
+                Value::Array(items) => token
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|index| items.get(index).map(|item| (self.item(node, index, item), item))),
+                _ => None,
+            };
+            match next {
+                Some((Some(child), child_value)) => (node, value) = (child, child_value),
+                // Beneath a value owned as a whole, its owners own every part of it.
+                _ if self.is_leaf(node) && node != ROOT => return self.direct_owners(node),
+                _ => return Owners::default(),
+            }
+        }
+        match self.direct_owners(node) {
+            owners if !owners.is_empty() => owners,
+            _ => self.subtree_owners(node),
+        }
+    }
+
     /// The subset of `owners` whose class is one of `classes`.
     pub fn of_classes(&self, owners: Owners, classes: &[ManagerClass]) -> Owners {
         Owners(owners.iter().filter(|i| classes.contains(&self.entry(*i).class)).fold(0, |set, i| set | (1 << i)))

@@ -1,6 +1,7 @@
 //! Rendering a `DriftReport` for people and machines: JSON (the v1 contract), text for the
 //! terminal, markdown for tickets and pull requests, and the side-by-side `diff` view.
 
+pub mod aligned;
 pub mod diff_view;
 pub mod json;
 pub mod markdown;

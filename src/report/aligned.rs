@@ -1,0 +1,341 @@
+//! Desired and live YAML aligned row by row, computed once per resource and shared by the
+//! CLI's `kdrift diff` and the TUI's diff screen: each row knows its line numbers, whether it
+//! changed (with the changed words marked), the finding it belongs to, and who owns the live
+//! line. Folding and rendering happen later, on the rows.
+
+use crate::engine::ownership::OwnershipTrie;
+use crate::model::{Finding, Owner, ResourceReport};
+use crate::report::yaml_lines::{YamlLine, render};
+use serde_json::{Map, Value};
+use similar::{ChangeTag, DiffOp, TextDiff};
+use std::ops::Range;
+
+/// Unchanged lines kept around each change before the rest of a run is folded.
+pub const CONTEXT: usize = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    Equal,
+    /// Spelled differently, equal by value (`1000m` and `1`): not drift.
+    Equivalent,
+    Removed,
+    Added,
+    Changed,
+}
+
+/// One side of a row: its 1-based line number, text, and the changed byte ranges of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub number: usize,
+    pub text: String,
+    pub pointer: String,
+    pub emphasis: Vec<Range<usize>>,
+}
+
+/// Who set a live line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LineOwner {
+    Manager(Owner),
+    /// No manager claims it: the API server defaulted it.
+    ServerDefault,
+    /// The live copy carries no managedFields, so nobody can be named.
+    NotRecorded,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub kind: RowKind,
+    pub left: Option<Cell>,
+    pub right: Option<Cell>,
+    /// Index into the resource's findings of the one this row shows.
+    pub finding: Option<usize>,
+    /// Owner of the live line, when there is one.
+    pub owner: Option<LineOwner>,
+}
+
+impl Row {
+    pub fn ignored(&self, resource: &ResourceReport) -> bool {
+        self.finding.and_then(|i| resource.findings.get(i)).is_some_and(|f| f.ignored_by.is_some())
+    }
+}
+
+/// A run of unchanged rows that can be folded: rows `start..start + len`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fold {
+    pub start: usize,
+    pub len: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Aligned {
+    pub rows: Vec<Row>,
+    pub folds: Vec<Fold>,
+    /// First row of each finding shown, in row order (for `n`/`N`).
+    pub finding_rows: Vec<usize>,
+}
+
+/// Which live fields to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// The fields Git sets and the drifted ones (what Argo CD shows).
+    Projected,
+    /// Every live field, server defaults and controller-owned ones included.
+    Full,
+}
+
+/// Aligns `desired` with `live` (both normalized); `trie` attributes every live line.
+pub fn align(
+    resource: &ResourceReport,
+    desired: &Value,
+    live: &Value,
+    shown: Shown,
+    trie: Option<&OwnershipTrie<'_>>,
+) -> Aligned {
+    let pointers: Vec<&str> = resource.findings.iter().map(|f| f.path.as_str()).collect();
+    let mut live_shown = match shown {
+        Shown::Full => live.clone(),
+        Shown::Projected => project(live, Some(desired), "", &pointers),
+    };
+    // kubectl sorts keys; Git does not. Same order on both sides keeps lines aligned.
+    align_key_order(&mut live_shown, desired);
+    let left = render(desired);
+    let right = render(&live_shown);
+    let left_text: Vec<&str> = left.iter().map(|l| l.text.as_str()).collect();
+    let right_text: Vec<&str> = right.iter().map(|l| l.text.as_str()).collect();
+    let diff = TextDiff::configure().diff_slices(&left_text, &right_text);
+    let builder = Builder { resource, left: &left, right: &right, live: &live_shown, trie };
+    let mut aligned = Aligned::default();
+    let ops = diff.ops();
+    for (index, op) in ops.iter().enumerate() {
+        match *op {
+            DiffOp::Equal { old_index, new_index, len } => {
+                let start = aligned.rows.len();
+                for i in 0..len {
+                    aligned.rows.push(builder.row(RowKind::Equal, Some(old_index + i), Some(new_index + i)));
+                }
+                let head = if index == 0 { 0 } else { CONTEXT };
+                let tail = if index + 1 == ops.len() { 0 } else { CONTEXT };
+                if len > head + tail + 1 {
+                    aligned.folds.push(Fold { start: start + head, len: len - head - tail });
+                }
+            }
+            DiffOp::Delete { old_index, old_len, .. } => {
+                for i in 0..old_len {
+                    aligned.rows.push(builder.row(RowKind::Removed, Some(old_index + i), None));
+                }
+            }
+            DiffOp::Insert { new_index, new_len, .. } => {
+                for i in 0..new_len {
+                    aligned.rows.push(builder.row(RowKind::Added, None, Some(new_index + i)));
+                }
+            }
+            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                for i in 0..old_len.max(new_len) {
+                    let l = (i < old_len).then_some(old_index + i);
+                    let r = (i < new_len).then_some(new_index + i);
+                    aligned.rows.push(builder.replaced(l, r));
+                }
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    for (index, row) in aligned.rows.iter().enumerate() {
+        if let Some(finding) = row.finding.filter(|f| !seen.contains(f))
+            && row.kind != RowKind::Equal
+        {
+            seen.push(finding);
+            aligned.finding_rows.push(index);
+        }
+    }
+    aligned
+}
+
+struct Builder<'a> {
+    resource: &'a ResourceReport,
+    left: &'a [YamlLine],
+    right: &'a [YamlLine],
+    live: &'a Value,
+    trie: Option<&'a OwnershipTrie<'a>>,
+}
+
+impl Builder<'_> {
+    fn cell(lines: &[YamlLine], index: usize) -> Cell {
+        let line = &lines[index];
+        Cell { number: index + 1, text: line.text.clone(), pointer: line.pointer.clone(), emphasis: Vec::new() }
+    }
+
+    fn row(&self, kind: RowKind, l: Option<usize>, r: Option<usize>) -> Row {
+        let left = l.map(|i| Self::cell(self.left, i));
+        let right = r.map(|i| Self::cell(self.right, i));
+        let pointer = right.as_ref().or(left.as_ref()).map(|c| c.pointer.as_str()).unwrap_or_default();
+        let finding = owning_finding(pointer, &self.resource.findings);
+        let owner = right.as_ref().map(|cell| self.owner(&cell.pointer));
+        Row { kind, left, right, finding, owner }
+    }
+
+    /// A row of a replaced block: equal by value when both sides show the same field and no
+    /// finding covers it; else changed, with the differing words marked.
+    fn replaced(&self, l: Option<usize>, r: Option<usize>) -> Row {
+        let kind = match (l, r) {
+            (Some(_), None) => RowKind::Removed,
+            (None, Some(_)) => RowKind::Added,
+            _ => RowKind::Changed,
+        };
+        let mut row = self.row(kind, l, r);
+        if let (Some(left), Some(right)) = (&mut row.left, &mut row.right) {
+            if left.pointer == right.pointer && row.finding.is_none() {
+                row.kind = RowKind::Equivalent;
+            } else {
+                (left.emphasis, right.emphasis) = changed_words(&left.text, &right.text);
+            }
+        }
+        row
+    }
+
+    fn owner(&self, pointer: &str) -> LineOwner {
+        let Some(trie) = self.trie else {
+            return LineOwner::NotRecorded;
+        };
+        match trie.primary(trie.owners_at(self.live, pointer)) {
+            Some(entry) => LineOwner::Manager(entry.to_owner()),
+            None => LineOwner::ServerDefault,
+        }
+    }
+}
+
+/// The byte ranges of each side that differ, word by word.
+fn changed_words(left: &str, right: &str) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
+    let diff = TextDiff::from_words(left, right);
+    let (mut old, mut new) = (Vec::new(), Vec::new());
+    let (mut old_at, mut new_at) = (0, 0);
+    for change in diff.iter_all_changes() {
+        let len = change.value().len();
+        match change.tag() {
+            ChangeTag::Equal => {
+                old_at += len;
+                new_at += len;
+            }
+            ChangeTag::Delete => {
+                old.push(old_at..old_at + len);
+                old_at += len;
+            }
+            ChangeTag::Insert => {
+                new.push(new_at..new_at + len);
+                new_at += len;
+            }
+        }
+    }
+    (old, new)
+}
+
+/// The finding whose path is this line's pointer or one of its ancestors (the deepest one).
+pub fn owning_finding(pointer: &str, findings: &[Finding]) -> Option<usize> {
+    findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.path.is_empty())
+        .filter(|(_, f)| {
+            pointer == f.path || pointer.strip_prefix(f.path.as_str()).is_some_and(|rest| rest.starts_with('/'))
+        })
+        .max_by_key(|(_, f)| f.path.len())
+        .map(|(index, _)| index)
+}
+
+/// Reorders `live`'s maps to follow `desired`'s key order, live-only keys last.
+fn align_key_order(live: &mut Value, desired: &Value) {
+    match (live, desired) {
+        (Value::Object(live_map), Value::Object(desired_map)) => {
+            let mut ordered = Map::with_capacity(live_map.len());
+            for key in desired_map.keys() {
+                if let Some(value) = live_map.shift_remove(key) {
+                    ordered.insert(key.clone(), value);
+                }
+            }
+            ordered.extend(std::mem::take(live_map));
+            for (key, value) in ordered.iter_mut() {
+                if let Some(counterpart) = desired_map.get(key) {
+                    align_key_order(value, counterpart);
+                }
+            }
+            *live_map = ordered;
+        }
+        (Value::Array(live_items), Value::Array(desired_items)) => {
+            for (index, item) in live_items.iter_mut().enumerate() {
+                let counterpart = match item.get("name") {
+                    Some(name) => desired_items.iter().find(|d| d.get("name") == Some(name)),
+                    None => desired_items.get(index),
+                };
+                if let Some(counterpart) = counterpart {
+                    align_key_order(item, counterpart);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Live as Argo CD would show it: the fields Git sets plus the drifted ones, without the
+/// server defaults and controller-owned fields that are not drift.
+fn project(live: &Value, desired: Option<&Value>, pointer: &str, findings: &[&str]) -> Value {
+    let on_finding_path = |p: &str| {
+        findings.iter().any(|f| *f == p || f.starts_with(&format!("{p}/")) || p.starts_with(&format!("{f}/")))
+    };
+    match live {
+        Value::Object(map) => {
+            let mut kept = Map::new();
+            for (key, value) in map {
+                let mut child = String::with_capacity(pointer.len() + key.len() + 1);
+                child.push_str(pointer);
+                child.push('/');
+                crate::engine::path::push_pointer_token(&mut child, key);
+                let counterpart = desired.and_then(|d| d.get(key));
+                if counterpart.is_some() || on_finding_path(&child) {
+                    kept.insert(key.clone(), project(value, counterpart, &child, findings));
+                }
+            }
+            Value::Object(kept)
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(index, item)| {
+                    let counterpart = desired.and_then(Value::as_array).and_then(|list| match item.get("name") {
+                        Some(name) => list.iter().find(|d| d.get("name") == Some(name)),
+                        None => list.get(index),
+                    });
+                    project(item, counterpart, &format!("{pointer}/{index}"), findings)
+                })
+                .collect(),
+        ),
+        scalar => scalar.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn projection_keeps_git_fields_and_drift_but_drops_server_defaults() {
+        let live = json!({"spec": {"replicas": 9, "progressDeadlineSeconds": 600,
+            "template": {"spec": {"containers": [{"name": "app", "image": "x", "imagePullPolicy": "IfNotPresent",
+                "env": [{"name": "DEBUG", "value": "1"}]}]}}}});
+        let desired =
+            json!({"spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "app", "image": "x"}]}}}});
+        let shown = project(&live, Some(&desired), "", &["/spec/template/spec/containers/0/env"]);
+        assert_eq!(
+            shown,
+            json!({"spec": {"replicas": 9, "template": {"spec": {"containers": [
+            {"name": "app", "image": "x", "env": [{"name": "DEBUG", "value": "1"}]}]}}}})
+        );
+    }
+
+    #[test]
+    fn changed_words_are_marked_on_both_sides() {
+        let (old, new) = changed_words("      memory: 512Mi", "      memory: 2Gi");
+        assert_eq!(&"      memory: 512Mi"[old[0].clone()], "512Mi");
+        assert_eq!(&"      memory: 2Gi"[new[0].clone()], "2Gi");
+    }
+}
