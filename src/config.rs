@@ -17,6 +17,11 @@ pub struct Config {
     /// Ignore-rule files applied to every scan (relative paths: from the config file's folder).
     #[serde(default)]
     pub ignore: Vec<PathBuf>,
+    /// The TUI's theme: a built-in name or a file name in the themes directory.
+    pub theme: Option<String>,
+    /// Contexts (glob patterns, `*` and `?`) the TUI opens read-only, as with `--read-only`.
+    #[serde(default)]
+    pub read_only_contexts: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +32,17 @@ pub enum ConfigError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("config '{}': {message}", path.display())]
     Invalid { path: PathBuf, message: String },
+}
+
+/// Where user themes live: `themes/` beside the default config file.
+pub fn themes_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "kdrift").map(|dirs| dirs.config_dir().join("themes"))
+}
+
+/// Where the TUI writes its log: the platform's state directory, else its cache directory.
+pub fn log_dir() -> Option<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "kdrift")?;
+    Some(dirs.state_dir().unwrap_or(dirs.cache_dir()).to_owned())
 }
 
 /// The default config file, when the platform has a config directory.
@@ -68,6 +84,11 @@ pub fn parse(text: &str) -> Result<Config, String> {
 }
 
 impl Config {
+    /// Whether `context` matches one of the read-only patterns.
+    pub fn is_read_only(&self, context: &str) -> bool {
+        self.read_only_contexts.iter().any(|pattern| crate::engine::ignore::matching::glob_matches(pattern, context))
+    }
+
     /// The engine settings this config sets (rules are added by the caller).
     pub fn engine(&self) -> EngineConfig {
         EngineConfig {
@@ -101,5 +122,14 @@ mod tests {
         let error = parse("mask_annotations = \"token\"\n").unwrap_err();
         assert!(error.contains("line 1"), "{error}");
         assert!(parse("instance_label = \" \"\n").unwrap_err().contains("instance_label"));
+    }
+
+    #[test]
+    fn production_contexts_can_be_read_only_by_pattern() {
+        let config = parse("read_only_contexts = [\"prod-*\", \"*-eu\"]\ntheme = \"light\"\n").unwrap();
+        assert!(config.is_read_only("prod-us"));
+        assert!(config.is_read_only("staging-eu"));
+        assert!(!config.is_read_only("staging-us"));
+        assert_eq!(config.theme.as_deref(), Some("light"));
     }
 }

@@ -1,11 +1,20 @@
-//! Themes: colours for severities, diff lines and ownership classes. The default theme is
-//! `themes/default.toml`, embedded in the binary; any other theme is a partial override of it
-//! (only the keys it sets). A bad theme names the key at fault.
+//! Themes: colours for severities, diff lines, ownership classes and the TUI's chrome. The
+//! default theme is `themes/default.toml`; the other built-in themes (`themes/*.toml`, all
+//! embedded in the binary) and user themes (`<config dir>/kdrift/themes/NAME.toml`) are
+//! partial overrides of it (only the keys they set). A bad theme names the key at fault.
 
 use crate::model::{ManagerClass, Severity};
 use serde::Deserialize;
 
 const DEFAULT_THEME: &str = include_str!("../themes/default.toml");
+
+/// The built-in themes, by name: each overrides the default.
+pub const BUILTIN_THEMES: &[(&str, &str)] = &[
+    ("default", DEFAULT_THEME),
+    ("light", include_str!("../themes/light.toml")),
+    ("high-contrast", include_str!("../themes/high-contrast.toml")),
+    ("colorblind", include_str!("../themes/colorblind.toml")),
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Color {
@@ -47,6 +56,19 @@ pub struct Theme {
     pub changed: Color,
     pub equivalent: Color,
     pub ownership: [Color; 5],
+    /// Live lines no manager claims: the API server's defaults.
+    pub server_default: Color,
+    pub ui: UiColors,
+}
+
+/// The TUI's own colours (the selection is shown reversed, which reads in any terminal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UiColors {
+    pub accent: Color,
+    pub dim: Color,
+    pub banner: Color,
+    pub read_only: Color,
+    pub read_write: Color,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -55,6 +77,10 @@ pub enum ThemeError {
     Syntax { source_name: String, message: String },
     #[error("theme {source_name}: key '{key}' has colour '{value}', expected an ANSI name or #rrggbb")]
     BadColor { source_name: String, key: String, value: String },
+    #[error("no theme named '{name}' (built in: {available}; or put {name}.toml in {dir})")]
+    Unknown { name: String, available: String, dir: String },
+    #[error("theme {source_name}: {message}")]
+    Unreadable { source_name: String, message: String },
 }
 
 /// The file format: every key optional, unknown keys rejected.
@@ -67,6 +93,18 @@ struct ThemeFile {
     diff: DiffKeys,
     #[serde(default)]
     ownership: OwnershipKeys,
+    #[serde(default)]
+    ui: UiKeys,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UiKeys {
+    accent: Option<String>,
+    dim: Option<String>,
+    banner: Option<String>,
+    read_only: Option<String>,
+    read_write: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -96,6 +134,7 @@ struct OwnershipKeys {
     human: Option<String>,
     webhook: Option<String>,
     unknown: Option<String>,
+    server_default: Option<String>,
 }
 
 impl Theme {
@@ -113,6 +152,14 @@ impl Theme {
             changed: Color::Ansi(3),
             equivalent: Color::Ansi(8),
             ownership: [Color::Ansi(4), Color::Ansi(6), Color::Ansi(9), Color::Ansi(5), Color::Ansi(3)],
+            server_default: Color::Ansi(8),
+            ui: UiColors {
+                accent: Color::Ansi(6),
+                dim: Color::Ansi(8),
+                banner: Color::Ansi(9),
+                read_only: Color::Ansi(2),
+                read_write: Color::Ansi(3),
+            },
         };
         // The embedded file is checked by the test suite; fall back to the same colours in code.
         plain.overridden_by(DEFAULT_THEME, "default").unwrap_or(plain)
@@ -160,7 +207,38 @@ impl Theme {
         ] {
             set(&mut theme.ownership[class_index(class)], key, value)?;
         }
+        set(&mut theme.server_default, "ownership.server_default", &o.server_default)?;
+        let u = &file.ui;
+        set(&mut theme.ui.accent, "ui.accent", &u.accent)?;
+        set(&mut theme.ui.dim, "ui.dim", &u.dim)?;
+        set(&mut theme.ui.banner, "ui.banner", &u.banner)?;
+        set(&mut theme.ui.read_only, "ui.read_only", &u.read_only)?;
+        set(&mut theme.ui.read_write, "ui.read_write", &u.read_write)?;
         Ok(theme)
+    }
+
+    /// The theme called `name`: a user theme in `user_dir` (`NAME.toml`) wins over a
+    /// built-in one of that name; both override the default.
+    pub fn named(name: &str, user_dir: Option<&std::path::Path>) -> Result<Theme, ThemeError> {
+        if let Some(path) = user_dir.map(|dir| dir.join(format!("{name}.toml"))).filter(|p| p.is_file()) {
+            let source_name = path.display().to_string();
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| ThemeError::Unreadable { source_name: source_name.clone(), message: e.to_string() })?;
+            // A user theme named like a built-in one refines that built-in one.
+            let base = match BUILTIN_THEMES.iter().find(|(n, _)| *n == name) {
+                Some((builtin, text)) => Theme::builtin().overridden_by(text, builtin)?,
+                None => Theme::builtin().clone(),
+            };
+            return base.overridden_by(&text, &source_name);
+        }
+        match BUILTIN_THEMES.iter().find(|(n, _)| *n == name) {
+            Some((builtin, text)) => Theme::builtin().overridden_by(text, builtin),
+            None => Err(ThemeError::Unknown {
+                name: name.to_owned(),
+                available: BUILTIN_THEMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+                dir: user_dir.map_or_else(|| "the config directory's themes/".to_owned(), |d| d.display().to_string()),
+            }),
+        }
     }
 
     pub fn severity(&self, severity: Severity) -> Color {
@@ -216,6 +294,22 @@ mod tests {
         assert_eq!(theme.owner(ManagerClass::Human), Color::Ansi(9));
         assert_eq!(theme.severity(Severity::Critical), Color::Ansi(13));
         assert_eq!(theme.owner(ManagerClass::Gitops).sgr(), "34");
+    }
+
+    #[test]
+    fn every_built_in_theme_is_embedded_and_user_themes_refine_them() {
+        for (name, _) in BUILTIN_THEMES {
+            Theme::named(name, None).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let light = Theme::named("light", None).expect("light");
+        assert_ne!(light.ui.dim, Theme::builtin().ui.dim, "light changes what reads badly on white");
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("light.toml"), "[ui]\naccent = \"#112233\"\n").expect("write");
+        let mine = Theme::named("light", Some(dir.path())).expect("user light");
+        assert_eq!(mine.ui.accent, Color::Rgb(0x11, 0x22, 0x33));
+        assert_eq!(mine.ui.dim, light.ui.dim, "the rest of the built-in light theme stays");
+        let unknown = Theme::named("neon", Some(dir.path())).expect_err("unknown");
+        assert!(unknown.to_string().starts_with("no theme named 'neon' (built in: default, light, high-contrast, colorblind"));
     }
 
     #[test]
