@@ -1,7 +1,8 @@
 //! kdrift: a terminal drift investigator for GitOps-managed Kubernetes.
 //!
 //! Data flows one way (DESIGN §2): `sources` load desired and live objects, the pure `engine`
-//! turns them into a `model::DriftReport`, and `report` renders it for people and machines.
+//! turns them into a `model::DriftReport`, and `report` renders it for people and machines;
+//! `tui` is the interactive investigator over the same sources and engine.
 
 #![forbid(unsafe_code)]
 
@@ -12,3 +13,4 @@ pub mod model;
 pub mod report;
 pub mod sources;
 pub mod theme;
+pub mod tui;

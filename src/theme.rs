@@ -309,7 +309,11 @@ mod tests {
         assert_eq!(mine.ui.accent, Color::Rgb(0x11, 0x22, 0x33));
         assert_eq!(mine.ui.dim, light.ui.dim, "the rest of the built-in light theme stays");
         let unknown = Theme::named("neon", Some(dir.path())).expect_err("unknown");
-        assert!(unknown.to_string().starts_with("no theme named 'neon' (built in: default, light, high-contrast, colorblind"));
+        assert!(
+            unknown
+                .to_string()
+                .starts_with("no theme named 'neon' (built in: default, light, high-contrast, colorblind")
+        );
     }
 
     #[test]

@@ -83,7 +83,7 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
 
 /// Both sides normalized as the engine compared them, with Secret values masked; a key gets
 /// the longer "changed" mask exactly when the engine reported a finding on it.
-fn normalized_pair(
+pub(crate) fn normalized_pair(
     resource: &ResourceReport,
     desired: &Value,
     live: &Value,

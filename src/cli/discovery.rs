@@ -5,7 +5,7 @@
 //! when the current directory is a clone of the repository it deploys from.
 
 use crate::cli::input::{self, LiveSource};
-use crate::cli::scan::build_app;
+use crate::cli::scan::{Keep, build_app};
 use crate::cli::{CliError, RendererChoice, SourceArgs};
 use crate::model::{AppReport, DriftReport, SyncStatus};
 use crate::sources::apps::{self, AppDefinition};
@@ -23,7 +23,7 @@ pub fn wanted(args: &SourceArgs) -> bool {
 }
 
 /// Scans every discovered app; returns the report and a label naming the sources.
-pub fn scan_all(args: &SourceArgs) -> Result<(DriftReport, String), CliError> {
+pub fn scan_all(args: &SourceArgs, keep: Keep<'_>) -> Result<(DriftReport, String), CliError> {
     let live = LiveSource::from_args(args)?;
     let revision = args.revision.as_deref().unwrap_or("HEAD");
     let catalog = match &args.repo {
@@ -42,7 +42,7 @@ pub fn scan_all(args: &SourceArgs) -> Result<(DriftReport, String), CliError> {
     }
     let mut reports = Vec::with_capacity(definitions.len());
     for definition in definitions {
-        reports.push(scan_one(args, &live, &definition)?);
+        reports.push(scan_one(args, &live, &definition, keep)?);
     }
     let label = match &args.repo {
         Some(repo) => format!("git {} vs {}", repo.display(), live.label()),
@@ -89,7 +89,12 @@ fn live_apps(live: &LiveSource) -> Result<Vec<AppDefinition>, CliError> {
 /// One app: its path at its revision in its repository. An explicit `--revision` wins; else
 /// the commit the controller last compared or tried, else its target revision; one the
 /// local repository lacks falls back to HEAD, with a note saying so.
-fn scan_one(args: &SourceArgs, live: &LiveSource, definition: &AppDefinition) -> Result<AppReport, CliError> {
+fn scan_one(
+    args: &SourceArgs,
+    live: &LiveSource,
+    definition: &AppDefinition,
+    keep: Keep<'_>,
+) -> Result<AppReport, CliError> {
     let Some(repo) = repository_for(args, definition) else {
         return Ok(not_compared(definition, not_cloned_note(definition)));
     };
@@ -127,7 +132,7 @@ fn scan_one(args: &SourceArgs, live: &LiveSource, definition: &AppDefinition) ->
         ..args.clone()
     };
     let mut report = match input::resolve_with(&app_args, live) {
-        Ok(input) => build_app(input)?,
+        Ok(input) => build_app(input, keep)?,
         // One app whose path or revision is missing must not hide the others.
         Err(error @ (CliError::Source(sources::SourceError::Git(_)) | CliError::Renderer(_))) => {
             not_compared(definition, format!("not compared: {error}"))

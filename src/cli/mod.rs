@@ -16,18 +16,48 @@ use std::path::PathBuf;
     version,
     about = "Investigate GitOps drift: what differs, who changed it, does it matter, and what is the least dangerous correction"
 )]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Without a command: the TUI on the current kubeconfig context (or these sources).
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+/// How the interactive TUI opens.
+#[derive(Debug, Args, Clone)]
+pub struct TuiArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Remove every write action (sync, backport, ignore, prune) from the TUI.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Theme: default, light, high-contrast, colorblind, or NAME.toml in the themes directory.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+}
+
+impl TuiArgs {
+    fn start(&self) -> crate::tui::Start {
+        crate::tui::Start { read_only: self.read_only, theme: self.theme.clone(), config: self.source.config.clone() }
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Investigate the sample cluster embedded in the binary (no cluster needed).
+    /// Investigate the sample cluster embedded in the binary in the TUI (no cluster needed;
+    /// outside a terminal, print its report).
     Demo {
-        /// Which embedded sample to open.
-        #[arg(long, default_value = crate::sources::samples::DEMO_SAMPLE)]
-        sample: String,
+        /// Open only this embedded sample (default: every one, as apps of one cluster).
+        #[arg(long, value_name = "NAME")]
+        sample: Option<String>,
+        /// Remove every write action from the TUI.
+        #[arg(long)]
+        read_only: bool,
+        /// Theme: default, light, high-contrast, colorblind, or NAME.toml in the themes directory.
+        #[arg(long, value_name = "NAME")]
+        theme: Option<String>,
     },
     /// Scan desired against live state and report every finding (for CI and alerting).
     Scan(ScanArgs),
@@ -261,8 +291,12 @@ pub enum CliError {
     Catalog(String),
     #[error("{0}")]
     Renderer(String),
-    #[error("the interactive TUI is not built yet: run `kdrift demo`, `kdrift scan --help` or `kdrift diff --help`")]
-    NoTui,
+    #[error(transparent)]
+    Tui(#[from] crate::tui::TuiError),
+    #[error(
+        "no cluster to open ({0}): run `kdrift demo` for the embedded sample cluster, or `kdrift --desired PATH --live PATH`"
+    )]
+    NoCluster(String),
     #[error(transparent)]
     Source(#[from] crate::sources::SourceError),
     #[error(transparent)]
@@ -273,6 +307,19 @@ pub enum CliError {
     Output(#[from] std::io::Error),
 }
 
+/// `kdrift` alone: the TUI on the current context, or on the sources given; with no
+/// kubeconfig, one line saying how to start the demo instead.
+fn open_tui(args: &TuiArgs) -> Result<i32, CliError> {
+    let source = &args.source;
+    let wants_cluster = source.sample.is_none() && source.live.is_none();
+    if wants_cluster {
+        crate::sources::cluster::current_context(source.context.as_deref())
+            .map_err(|error| CliError::NoCluster(error.to_string()))?;
+    }
+    let request = crate::tui::data::Request::Sources(Box::new(source.clone()));
+    crate::tui::run(request, &args.start())
+}
+
 /// Exit codes of `scan` and `diff` (DESIGN §4).
 pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_DRIFT: i32 = 1;
@@ -281,8 +328,19 @@ pub const EXIT_ERROR: i32 = 2;
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32, CliError> {
     match cli.command {
-        None => Err(CliError::NoTui),
-        Some(Command::Demo { sample }) => scan::demo(&sample),
+        None => open_tui(&cli.tui),
+        Some(Command::Demo { sample, read_only, theme }) => {
+            use std::io::IsTerminal as _;
+            let name = sample.as_deref().unwrap_or(crate::sources::samples::DEMO_SAMPLE);
+            if !std::io::stdout().is_terminal() {
+                return scan::demo(name);
+            }
+            let request = match sample {
+                Some(name) => crate::tui::data::Request::Sources(Box::new(SourceArgs::sample(&name))),
+                None => crate::tui::data::Request::Samples,
+            };
+            crate::tui::run(request, &crate::tui::Start { read_only, theme, config: None })
+        }
         Some(Command::Scan(args)) => scan::run(&args),
         Some(Command::Diff(args)) => diff::run(&args),
     }

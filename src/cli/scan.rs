@@ -1,15 +1,16 @@
 //! `kdrift scan` (and, until the TUI lands, `kdrift demo`): one report, exit code by drift.
 
 use crate::cli::discovery;
-use crate::cli::input::{self, Input};
+use crate::cli::input::{self, Input, Side};
 use crate::cli::{CliError, EXIT_CLEAN, EXIT_DRIFT, OutputFormat, ScanArgs, SourceArgs};
+use crate::engine::Manifest;
 use crate::model::DriftReport;
 use crate::report::{json, markdown, style::Style, text};
 use std::io::Write as _;
 
 pub fn run(args: &ScanArgs) -> Result<i32, CliError> {
     let (mut report, source_label) = match discovery::wanted(&args.source) {
-        true => discovery::scan_all(&args.source)?,
+        true => discovery::scan_all(&args.source, &mut |_, _, _| {})?,
         false => {
             let input = input::resolve(&args.source)?;
             let label = input.source_label.clone();
@@ -31,13 +32,18 @@ pub fn run(args: &ScanArgs) -> Result<i32, CliError> {
 }
 
 pub fn build(input: Input) -> Result<DriftReport, CliError> {
-    Ok(DriftReport::new(vec![build_app(input)?]))
+    Ok(DriftReport::new(vec![build_app(input, &mut |_, _, _| {})?]))
 }
 
+/// Sees every object an app's comparison reads: `(app, default namespace)`, the side, and
+/// the object (the TUI keeps them for its diff screen; a scan keeps nothing).
+pub type Keep<'k> = &'k mut dyn FnMut((&str, &str), Side, &Manifest);
+
 /// One app's report, with Git evidence when desired state came from Git.
-pub fn build_app(mut input: Input) -> Result<crate::model::AppReport, CliError> {
+pub fn build_app(mut input: Input, keep: Keep<'_>) -> Result<crate::model::AppReport, CliError> {
     let git = input.git.take();
-    let mut app = input::compare(input, |_, _| {})?;
+    let (app, namespace) = (input.app.clone(), input.namespace.clone());
+    let mut app = input::compare(input, |side, manifest| keep((&app, &namespace), side, manifest))?;
     if let Some(git) = &git {
         crate::sources::git::attach_evidence(git, &mut app);
     }

@@ -241,7 +241,7 @@ impl<'m> OwnershipTrie<'m> {
     /// drifted ones): the node's own owners, or for a map or list line everything beneath it;
     /// beneath a value owned as a whole (an atomic list), that value's owners. Empty when no
     /// manager claims it, which is how server defaults look.
-    pub fn owners_at(&self, live: &Value, pointer: &str) -> Owners {
+    pub fn owners_at(&self, live: &Value, pointer: &str) -> LineOwners {
         let mut node = ROOT;
         let mut value = live;
         for token in pointer.split('/').skip(1) {
@@ -257,20 +257,33 @@ impl<'m> OwnershipTrie<'m> {
             match next {
                 Some((Some(child), child_value)) => (node, value) = (child, child_value),
                 // Beneath a value owned as a whole, its owners own every part of it.
-                _ if self.is_leaf(node) && node != ROOT => return self.direct_owners(node),
-                _ => return Owners::default(),
+                _ if self.is_leaf(node) && node != ROOT => return LineOwners::Value(self.direct_owners(node)),
+                _ => return LineOwners::Value(Owners::default()),
             }
         }
         match self.direct_owners(node) {
-            owners if !owners.is_empty() => owners,
-            _ => self.subtree_owners(node),
+            owners if !owners.is_empty() => LineOwners::Value(owners),
+            _ => LineOwners::Beneath(self.subtree_owners(node)),
         }
+    }
+
+    /// The owner to show for a map or list line: whoever wrote first (the structure's
+    /// author), not the latest writer of one field deep inside it.
+    pub fn founder(&self, owners: Owners) -> Option<&ManagerEntry> {
+        owners.iter().map(|i| self.entry(i)).min_by_key(|e| e.epoch.unwrap_or(i64::MAX))
     }
 
     /// The subset of `owners` whose class is one of `classes`.
     pub fn of_classes(&self, owners: Owners, classes: &[ManagerClass]) -> Owners {
         Owners(owners.iter().filter(|i| classes.contains(&self.entry(*i).class)).fold(0, |set, i| set | (1 << i)))
     }
+}
+
+/// Who owns a line: the managers of its value, or (for a map or list line) of what is beneath.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineOwners {
+    Value(Owners),
+    Beneath(Owners),
 }
 
 /// A set of managedFields entry indices.

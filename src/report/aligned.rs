@@ -3,7 +3,7 @@
 //! changed (with the changed words marked), the finding it belongs to, and who owns the live
 //! line. Folding and rendering happen later, on the rows.
 
-use crate::engine::ownership::OwnershipTrie;
+use crate::engine::ownership::{LineOwners, OwnershipTrie};
 use crate::model::{Finding, Owner, ResourceReport};
 use crate::report::yaml_lines::{YamlLine, render};
 use serde_json::{Map, Value};
@@ -169,7 +169,10 @@ impl Builder<'_> {
         let right = r.map(|i| Self::cell(self.right, i));
         let pointer = right.as_ref().or(left.as_ref()).map(|c| c.pointer.as_str()).unwrap_or_default();
         let finding = owning_finding(pointer, &self.resource.findings);
-        let owner = right.as_ref().map(|cell| self.owner(&cell.pointer));
+        // Inside a finding, the engine's attribution wins: it knows, for example, that a
+        // field the GitOps manager "owns" was injected by a webhook during its apply.
+        let attributed = finding.and_then(|f| self.resource.findings[f].owner.clone()).map(LineOwner::Manager);
+        let owner = right.as_ref().map(|cell| attributed.unwrap_or_else(|| self.owner(&cell.pointer)));
         Row { kind, left, right, finding, owner }
     }
 
@@ -196,7 +199,11 @@ impl Builder<'_> {
         let Some(trie) = self.trie else {
             return LineOwner::NotRecorded;
         };
-        match trie.primary(trie.owners_at(self.live, pointer)) {
+        let entry = match trie.owners_at(self.live, pointer) {
+            LineOwners::Value(owners) => trie.primary(owners),
+            LineOwners::Beneath(owners) => trie.founder(owners),
+        };
+        match entry {
             Some(entry) => LineOwner::Manager(entry.to_owner()),
             None => LineOwner::ServerDefault,
         }

@@ -81,6 +81,18 @@ impl Problem {
     }
 }
 
+/// The context kdrift would use (`context`, else the kubeconfig's current one), read from
+/// the kubeconfig without contacting the cluster.
+pub fn current_context(context: Option<&str>) -> Result<String, ClusterError> {
+    let kubeconfig = Kubeconfig::read().map_err(|error| ClusterError::NoKubeconfig(kubeconfig_reason(&error)))?;
+    let available = kubeconfig.contexts.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+    match context.map(str::to_owned).or_else(|| kubeconfig.current_context.clone()) {
+        Some(name) if kubeconfig.contexts.iter().any(|c| c.name == name) => Ok(name),
+        Some(wanted) => Err(ClusterError::NoSuchContext { wanted, available }),
+        None => Err(ClusterError::NoCurrentContext(available)),
+    }
+}
+
 impl Cluster {
     /// Connects to `context` (default: the kubeconfig's current context). Nothing is sent yet.
     pub async fn connect(

@@ -1,0 +1,396 @@
+//! The TUI's state and its one `update` function: every key, load result and resize arrives
+//! as a `Msg`, changes the state, and may ask for IO as an `Effect` that the event loop runs
+//! on a worker and answers with another `Msg`. Nothing here does IO or draws.
+
+use crate::theme::Theme;
+use crate::tui::data::{Investigation, Request};
+use crate::tui::diff_state::DiffState;
+use crate::tui::keys::{self, Action, Screen};
+use crate::tui::lists::{self, AppSort, AppSummary, ResourceRow};
+use crossterm::event::{KeyCode, KeyEvent};
+use std::path::PathBuf;
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Loaded(Result<Investigation, String>),
+    /// The terminal's new size (columns, rows).
+    Resize(u16, u16),
+}
+
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Load(Request),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Filter,
+    Command,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub text: String,
+}
+
+/// Settings fixed at start.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub read_only: bool,
+    /// Contexts opened read-only whatever the flag says (config `read_only_contexts`).
+    pub read_only_contexts: Vec<String>,
+    pub theme: Theme,
+    pub theme_name: String,
+    pub themes_dir: Option<PathBuf>,
+    pub mask_annotations: Vec<String>,
+}
+
+pub struct App {
+    pub request: Request,
+    pub data: Investigation,
+    pub summaries: Vec<AppSummary>,
+    pub loading: bool,
+    /// Wall-clock time (seconds) of the last completed load.
+    pub loaded_at: Option<i64>,
+    /// Why what is shown may be stale (a failed load): stays until a load succeeds.
+    pub banner: Option<String>,
+    /// Feedback on the last command or key: gone at the next key.
+    pub notice: Option<String>,
+    pub options: Options,
+    pub screen: Screen,
+    pub app_selected: usize,
+    pub app_filter: String,
+    pub app_sort: AppSort,
+    /// The app the resources screen shows (index into `data.apps`).
+    pub app_open: usize,
+    pub resource_selected: usize,
+    pub resource_filter: String,
+    pub diff: Option<DiffState>,
+    pub prompt: Option<Prompt>,
+    pub help: bool,
+    pub quit: bool,
+    /// Terminal size, for paging and keeping the cursor on screen.
+    pub size: (u16, u16),
+}
+
+impl App {
+    pub fn new(request: Request, options: Options) -> App {
+        App {
+            request,
+            data: Investigation::default(),
+            summaries: Vec::new(),
+            loading: true,
+            loaded_at: None,
+            banner: None,
+            notice: None,
+            options,
+            screen: Screen::Apps,
+            app_selected: 0,
+            app_filter: String::new(),
+            app_sort: AppSort::Urgency,
+            app_open: 0,
+            resource_selected: 0,
+            resource_filter: String::new(),
+            diff: None,
+            prompt: None,
+            help: false,
+            quit: false,
+            size: (80, 24),
+        }
+    }
+
+    /// No write is possible: `--read-only`, a read-only context, or no cluster at all.
+    pub fn read_only(&self) -> bool {
+        let context_read_only = self.data.context.as_deref().is_some_and(|context| {
+            self.options.read_only_contexts.iter().any(|p| crate::engine::ignore::matching::glob_matches(p, context))
+        });
+        self.options.read_only || context_read_only || !self.request.is_cluster()
+    }
+
+    /// The first thing to do: load the source.
+    pub fn start(&self) -> Vec<Effect> {
+        vec![Effect::Load(self.request.clone())]
+    }
+
+    pub fn visible_apps(&self) -> Vec<usize> {
+        lists::visible_apps(&self.data.apps, &self.summaries, &self.app_filter, self.app_sort)
+    }
+
+    pub fn resource_rows(&self) -> Vec<ResourceRow> {
+        match self.data.apps.get(self.app_open) {
+            Some(app) => lists::resource_rows(&app.report, &self.resource_filter),
+            None => Vec::new(),
+        }
+    }
+
+    /// Lines the body of the screen holds (the terminal minus header, titles and footer).
+    pub fn body_height(&self) -> usize {
+        usize::from(self.size.1).saturating_sub(6).max(1)
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Resize(columns, rows) => self.size = (columns, rows),
+            Msg::Loaded(result) => self.loaded(result),
+            Msg::Key(key) => return self.key(key),
+        }
+        Vec::new()
+    }
+
+    fn loaded(&mut self, result: Result<Investigation, String>) {
+        self.loading = false;
+        match result {
+            Ok(data) => {
+                self.summaries = data.apps.iter().map(AppSummary::of).collect();
+                self.data = data;
+                self.loaded_at = wall_clock();
+                self.banner = None;
+                self.app_selected = self.app_selected.min(self.data.apps.len().saturating_sub(1));
+                // The diff's indices belong to the previous load.
+                if self.diff.is_some() || self.app_open >= self.data.apps.len() {
+                    self.diff = None;
+                    self.screen = if self.app_open < self.data.apps.len() { Screen::Resources } else { Screen::Apps };
+                }
+            }
+            // What was shown stays usable; the banner says why it is not fresh.
+            Err(message) => self.banner = Some(message),
+        }
+    }
+
+    fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        self.notice = None;
+        if self.prompt.is_some() {
+            return self.prompt_key(key);
+        }
+        if self.help {
+            // Any key closes help; `q` and Esc do nothing else.
+            self.help = false;
+            return Vec::new();
+        }
+        let Some(action) = keys::action_for(self.screen, key) else {
+            return Vec::new();
+        };
+        self.act(action)
+    }
+
+    fn act(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Quit if self.screen == Screen::Apps => self.quit = true,
+            Action::Quit | Action::Back => self.back(),
+            Action::Help => self.help = true,
+            Action::Filter => {
+                let text = self.filter().clone();
+                self.prompt = Some(Prompt { kind: PromptKind::Filter, text });
+            }
+            Action::Command => self.prompt = Some(Prompt { kind: PromptKind::Command, text: String::new() }),
+            Action::Refresh => return self.refresh(),
+            Action::Sort => {
+                self.app_sort = self.app_sort.next();
+            }
+            Action::Open => self.open(),
+            _ => self.navigate(action),
+        }
+        Vec::new()
+    }
+
+    fn filter(&mut self) -> &mut String {
+        match self.screen {
+            Screen::Resources => &mut self.resource_filter,
+            _ => &mut self.app_filter,
+        }
+    }
+
+    fn back(&mut self) {
+        match self.screen {
+            Screen::Diff => {
+                self.diff = None;
+                self.screen = Screen::Resources;
+            }
+            Screen::Resources => self.screen = Screen::Apps,
+            Screen::Apps if !self.app_filter.is_empty() => self.app_filter.clear(),
+            Screen::Apps => {}
+        }
+    }
+
+    fn refresh(&mut self) -> Vec<Effect> {
+        self.loading = true;
+        vec![Effect::Load(self.request.clone())]
+    }
+
+    fn open(&mut self) {
+        match self.screen {
+            Screen::Apps => {
+                if let Some(&app) = self.visible_apps().get(self.app_selected) {
+                    self.app_open = app;
+                    self.resource_selected = 0;
+                    self.resource_filter.clear();
+                    self.screen = Screen::Resources;
+                }
+            }
+            Screen::Resources => {
+                let rows = self.resource_rows();
+                let Some(row) = rows.get(self.resource_selected) else { return };
+                let Some(resource) = row.resource else {
+                    self.notice = Some("an app-level finding has no diff: it concerns the app as a whole".to_owned());
+                    return;
+                };
+                let Some(app) = self.data.apps.get(self.app_open) else { return };
+                let report = &app.report.resources[resource];
+                let pair = app.objects.get(&report.key());
+                let mask = &self.options.mask_annotations;
+                self.diff = Some(DiffState::open((self.app_open, resource), report, pair, mask, row.finding));
+                self.screen = Screen::Diff;
+                let height = self.body_height();
+                if let Some(diff) = &mut self.diff {
+                    // The finding a third of the way down, and no blank screen below the end.
+                    diff.top = diff.cursor.saturating_sub(height / 3).min(diff.len().saturating_sub(height));
+                }
+            }
+            Screen::Diff => {}
+        }
+    }
+
+    fn navigate(&mut self, action: Action) {
+        let page = self.body_height();
+        if self.screen == Screen::Diff {
+            self.navigate_diff(action, page);
+            return;
+        }
+        let (len, selected) = match self.screen {
+            Screen::Apps => (self.visible_apps().len(), &mut self.app_selected),
+            _ => (self.resource_rows().len(), &mut self.resource_selected),
+        };
+        *selected = moved(*selected, len, action, page);
+    }
+
+    fn navigate_diff(&mut self, action: Action, page: usize) {
+        let Some(diff) = &mut self.diff else { return };
+        match action {
+            Action::NextFinding => diff.jump_finding(true),
+            Action::PreviousFinding => diff.jump_finding(false),
+            Action::ScrollLeft => diff.left = diff.left.saturating_sub(8),
+            Action::ScrollRight => diff.left += 8,
+            Action::ToggleFold if !diff.show_raw => diff.toggle_fold(),
+            Action::ToggleRaw => {
+                diff.show_raw = !diff.show_raw;
+                diff.cursor = 0;
+                diff.top = 0;
+            }
+            Action::ToggleFull => {
+                diff.full = !diff.full;
+                if let Some(app) = self.data.apps.get(diff.app) {
+                    let report = &app.report.resources[diff.resource];
+                    diff.compute(report, app.objects.get(&report.key()), &self.options.mask_annotations);
+                }
+            }
+            movement => diff.cursor = moved(diff.cursor, diff.len(), movement, page),
+        }
+        diff.scroll_into_view(page);
+    }
+
+    fn prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(prompt) = &mut self.prompt else { return Vec::new() };
+        match key.code {
+            KeyCode::Esc => {
+                if prompt.kind == PromptKind::Filter {
+                    self.filter().clear();
+                }
+                self.prompt = None;
+            }
+            KeyCode::Enter => {
+                let Some(prompt) = self.prompt.take() else { return Vec::new() };
+                if prompt.kind == PromptKind::Command {
+                    return self.command(prompt.text.trim());
+                }
+            }
+            KeyCode::Backspace => {
+                prompt.text.pop();
+            }
+            KeyCode::Char(c) => prompt.text.push(c),
+            _ => {}
+        }
+        // A filter applies as it is typed, and selection starts over.
+        if let Some(Prompt { kind: PromptKind::Filter, text }) = &self.prompt {
+            let text = text.clone();
+            *self.filter() = text;
+            match self.screen {
+                Screen::Resources => self.resource_selected = 0,
+                _ => self.app_selected = 0,
+            }
+        }
+        Vec::new()
+    }
+
+    /// Runs a `:` command.
+    fn command(&mut self, text: &str) -> Vec<Effect> {
+        let (verb, argument) = text.split_once(' ').map_or((text, ""), |(v, a)| (v, a.trim()));
+        match (verb, argument) {
+            ("q" | "quit" | "q!", _) => self.quit = true,
+            ("apps" | "app", _) => {
+                self.diff = None;
+                self.screen = Screen::Apps;
+            }
+            ("refresh" | "reload", _) => return self.refresh(),
+            ("theme", "") => self.notice = Some(format!("usage: :theme NAME ({})", theme_names())),
+            ("theme", name) => match Theme::named(name, self.options.themes_dir.as_deref()) {
+                Ok(theme) => {
+                    self.options.theme = theme;
+                    self.options.theme_name = name.to_owned();
+                }
+                Err(error) => self.notice = Some(format!("{error}; keeping theme {}", self.options.theme_name)),
+            },
+            ("context" | "ctx", "") => self.notice = Some("usage: :context NAME (a kubeconfig context)".to_owned()),
+            ("ns" | "namespace", "") => self.notice = Some("usage: :ns NAME".to_owned()),
+            ("context" | "ctx" | "ns" | "namespace", value) => return self.switch_source(verb, value),
+            _ => {
+                self.notice = Some(format!("unknown command ':{text}' (try :apps :theme :context :ns :refresh :quit)"))
+            }
+        }
+        Vec::new()
+    }
+
+    /// Reloads from another context or namespace of the cluster.
+    fn switch_source(&mut self, verb: &str, value: &str) -> Vec<Effect> {
+        let mut args = match &self.request {
+            crate::tui::data::Request::Sources(args) => (**args).clone(),
+            crate::tui::data::Request::Samples => crate::cli::SourceArgs::sample(crate::sources::samples::DEMO_SAMPLE),
+        };
+        args.sample = None;
+        args.live = None;
+        if verb.starts_with("ctx") || verb.starts_with("context") {
+            args.context = Some(value.to_owned());
+        } else {
+            args.namespace = Some(value.to_owned());
+        }
+        self.request = Request::Sources(Box::new(args));
+        self.screen = Screen::Apps;
+        self.diff = None;
+        self.app_selected = 0;
+        self.refresh()
+    }
+}
+
+/// `selected` after `action` in a list of `len` lines, `page` lines per screen.
+fn moved(selected: usize, len: usize, action: Action, page: usize) -> usize {
+    let last = len.saturating_sub(1);
+    match action {
+        Action::Up => selected.saturating_sub(1),
+        Action::Down => (selected + 1).min(last),
+        Action::PageUp => selected.saturating_sub(page),
+        Action::PageDown => (selected + page).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => selected.min(last),
+    }
+}
+
+fn theme_names() -> String {
+    crate::theme::BUILTIN_THEMES.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
+}
+
+fn wall_clock() -> Option<i64> {
+    let elapsed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?;
+    i64::try_from(elapsed.as_secs()).ok()
+}

@@ -1,0 +1,218 @@
+//! The diff screen's state: the aligned rows of one resource, computed once when it opens,
+//! which folds are open, the cursor, the scroll positions and the raw-object toggle. Every
+//! key only moves indices; nothing here is recomputed per frame.
+
+use crate::cli::diff::normalized_pair;
+use crate::engine::managers::ManagerTable;
+use crate::engine::ownership::OwnershipTrie;
+use crate::engine::secrets::mask_object;
+use crate::model::ResourceReport;
+use crate::report::aligned::{Aligned, Shown, align};
+use crate::report::yaml_lines;
+use crate::tui::data::Pair;
+use serde_json::Value;
+
+/// A line of the screen: an aligned row, or a folded run of unchanged rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visible {
+    Row(usize),
+    Fold(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct DiffState {
+    pub app: usize,
+    pub resource: usize,
+    pub aligned: Aligned,
+    /// The live object as the API returned it (secrets masked), for the raw toggle.
+    pub raw: Vec<String>,
+    pub expanded: Vec<bool>,
+    pub visible: Vec<Visible>,
+    /// Focused line (index into `visible`, or into `raw` when it shows).
+    pub cursor: usize,
+    pub top: usize,
+    pub left: usize,
+    pub show_raw: bool,
+    pub full: bool,
+    /// Why there is nothing to put side by side (a missing or orphaned object).
+    pub alone: Option<String>,
+}
+
+impl DiffState {
+    /// Opens `resource`, focused on its finding `focus` (else the first one).
+    pub fn open(
+        (app, resource): (usize, usize),
+        report: &ResourceReport,
+        pair: Option<&Pair>,
+        mask_annotations: &[String],
+        focus: Option<usize>,
+    ) -> DiffState {
+        let mut state = DiffState {
+            app,
+            resource,
+            aligned: Aligned::default(),
+            raw: Vec::new(),
+            expanded: Vec::new(),
+            visible: Vec::new(),
+            cursor: 0,
+            top: 0,
+            left: 0,
+            show_raw: false,
+            full: false,
+            alone: None,
+        };
+        let raw_live = pair.and_then(|p| p.live.as_ref());
+        if let Some(live) = raw_live {
+            state.raw = raw_lines(report, live, mask_annotations);
+        }
+        state.compute(report, pair, mask_annotations);
+        if let Some(row) =
+            focus.and_then(|f| state.row_of_finding(f)).or_else(|| state.aligned.finding_rows.first().copied())
+        {
+            state.focus_row(row);
+        }
+        state
+    }
+
+    /// Aligns the pair (again, after the full-fields toggle).
+    pub fn compute(&mut self, report: &ResourceReport, pair: Option<&Pair>, mask_annotations: &[String]) {
+        let (Some(desired), Some(live)) = (pair.and_then(|p| p.desired.as_ref()), pair.and_then(|p| p.live.as_ref()))
+        else {
+            let reason = report.findings.first().map(|f| f.reason.clone()).unwrap_or_default();
+            self.alone =
+                Some(format!("{} is {}: nothing to put side by side. {reason}", report.key(), report.status.as_str()));
+            return;
+        };
+        let (d, l) = normalized_pair(report, desired, live, mask_annotations);
+        let managers = ManagerTable::default();
+        let managed_fields = live.pointer("/metadata/managedFields");
+        let trie = managed_fields.and_then(|m| OwnershipTrie::from_managed_fields(m, &managers));
+        let shown = if self.full { Shown::Full } else { Shown::Projected };
+        self.aligned = align(report, &d, &l, shown, trie.as_ref());
+        self.expanded = vec![false; self.aligned.folds.len()];
+        self.rebuild_visible();
+        self.cursor = self.cursor.min(self.visible.len().saturating_sub(1));
+    }
+
+    fn rebuild_visible(&mut self) {
+        let mut visible = Vec::with_capacity(self.aligned.rows.len());
+        let mut row = 0;
+        while row < self.aligned.rows.len() {
+            match self.aligned.folds.iter().position(|f| f.start == row) {
+                Some(fold) if !self.expanded[fold] => {
+                    visible.push(Visible::Fold(fold));
+                    row += self.aligned.folds[fold].len;
+                }
+                _ => {
+                    visible.push(Visible::Row(row));
+                    row += 1;
+                }
+            }
+        }
+        self.visible = visible;
+    }
+
+    /// The number of lines the screen can move through.
+    pub fn len(&self) -> usize {
+        if self.show_raw { self.raw.len() } else { self.visible.len() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Opens the fold under the cursor, or folds the run the cursor is in.
+    pub fn toggle_fold(&mut self) {
+        let target = match self.visible.get(self.cursor) {
+            Some(Visible::Fold(fold)) => Some(*fold),
+            Some(Visible::Row(row)) => self.aligned.folds.iter().position(|f| (f.start..f.start + f.len).contains(row)),
+            None => None,
+        };
+        let Some(fold) = target else { return };
+        self.expanded[fold] = !self.expanded[fold];
+        self.rebuild_visible();
+        let start = self.aligned.folds[fold].start;
+        if let Some(index) =
+            self.visible_index_of_row(start).or_else(|| self.visible.iter().position(|v| *v == Visible::Fold(fold)))
+        {
+            self.cursor = index;
+        }
+    }
+
+    fn visible_index_of_row(&self, row: usize) -> Option<usize> {
+        self.visible.iter().position(|v| *v == Visible::Row(row))
+    }
+
+    fn row_of_finding(&self, finding: usize) -> Option<usize> {
+        self.aligned
+            .rows
+            .iter()
+            .position(|r| r.finding == Some(finding) && r.kind != crate::report::aligned::RowKind::Equal)
+    }
+
+    /// Puts the cursor on aligned row `row`, opening its fold if it is folded.
+    pub fn focus_row(&mut self, row: usize) {
+        if let Some(fold) = self.aligned.folds.iter().position(|f| (f.start..f.start + f.len).contains(&row))
+            && !self.expanded[fold]
+        {
+            self.expanded[fold] = true;
+            self.rebuild_visible();
+        }
+        if let Some(index) = self.visible_index_of_row(row) {
+            self.cursor = index;
+        }
+    }
+
+    /// Moves to the next (or previous) finding's first row, wrapping around.
+    pub fn jump_finding(&mut self, forward: bool) {
+        let current = match self.visible.get(self.cursor) {
+            Some(Visible::Row(row)) => *row,
+            Some(Visible::Fold(fold)) => self.aligned.folds[*fold].start,
+            None => 0,
+        };
+        let rows = &self.aligned.finding_rows;
+        let next = match forward {
+            true => rows.iter().find(|r| **r > current).or(rows.first()),
+            false => rows.iter().rev().find(|r| **r < current).or(rows.last()),
+        };
+        if let Some(row) = next.copied() {
+            self.focus_row(row);
+        }
+    }
+
+    /// Keeps the cursor on screen for a view `height` lines tall.
+    pub fn scroll_into_view(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.cursor < self.top {
+            self.top = self.cursor;
+        } else if self.cursor >= self.top + height {
+            self.top = self.cursor + 1 - height;
+        }
+        self.top = self.top.min(self.len().saturating_sub(1));
+    }
+
+    /// The aligned row under the cursor.
+    pub fn focused_row(&self) -> Option<&crate::report::aligned::Row> {
+        match self.visible.get(self.cursor)? {
+            Visible::Row(row) => self.aligned.rows.get(*row),
+            Visible::Fold(_) => None,
+        }
+    }
+}
+
+/// The live object as read, secrets masked and a Secret's last-applied copy (which holds its
+/// values in clear) withheld.
+fn raw_lines(report: &ResourceReport, live: &Value, mask_annotations: &[String]) -> Vec<String> {
+    let mut raw = live.clone();
+    if report.kind == "Secret"
+        && let Some(annotations) = raw.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut)
+        && annotations.contains_key("kubectl.kubernetes.io/last-applied-configuration")
+    {
+        annotations.insert(
+            "kubectl.kubernetes.io/last-applied-configuration".to_owned(),
+            Value::String("(withheld: it holds the Secret's values)".to_owned()),
+        );
+    }
+    mask_object(&mut raw, mask_annotations, |_| false);
+    yaml_lines::render(&raw).into_iter().map(|line| line.text).collect()
+}

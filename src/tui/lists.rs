@@ -1,0 +1,134 @@
+//! What the apps and resources screens list, computed from the loaded reports once per load
+//! (counts, ages) and per keystroke only where filtering and sorting need it.
+
+use crate::model::{AppReport, Finding, ResourceStatus, Severity, SyncStatus};
+use crate::tui::data::AppData;
+
+/// One app's line on the apps screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppSummary {
+    pub harmful: usize,
+    pub expected: usize,
+    pub ignored: usize,
+    pub orphans: usize,
+    pub highest: Option<Severity>,
+    /// Seconds since the oldest harmful change whose owner recorded a time.
+    pub oldest_harmful: Option<i64>,
+}
+
+impl AppSummary {
+    pub fn of(app: &AppData) -> AppSummary {
+        let report = &app.report;
+        let findings: Vec<&Finding> = report.all_findings().collect();
+        let visible = findings.iter().filter(|f| f.ignored_by.is_none());
+        let harmful: Vec<&&Finding> = visible.clone().filter(|f| f.category.is_harmful()).collect();
+        let oldest = harmful
+            .iter()
+            .filter_map(|f| f.owner.as_ref()?.time.as_deref().and_then(crate::engine::time::parse_rfc3339))
+            .min();
+        AppSummary {
+            harmful: harmful.len(),
+            expected: visible.clone().filter(|f| !f.category.is_harmful()).count(),
+            ignored: findings.iter().filter(|f| f.ignored_by.is_some()).count(),
+            orphans: report.resources.iter().filter(|r| r.status == ResourceStatus::Orphan).count(),
+            highest: harmful.iter().map(|f| f.severity).max(),
+            oldest_harmful: oldest.zip(app.now).map(|(then, now)| now - then),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppSort {
+    /// Out of sync and harmful first, most severe first.
+    Urgency,
+    Name,
+    OldestDrift,
+    Owner,
+}
+
+impl AppSort {
+    pub fn next(self) -> AppSort {
+        match self {
+            AppSort::Urgency => AppSort::Name,
+            AppSort::Name => AppSort::OldestDrift,
+            AppSort::OldestDrift => AppSort::Owner,
+            AppSort::Owner => AppSort::Urgency,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AppSort::Urgency => "urgency",
+            AppSort::Name => "name",
+            AppSort::OldestDrift => "oldest drift",
+            AppSort::Owner => "owner",
+        }
+    }
+}
+
+/// Indices of the apps to show, filtered by `filter` (name, owner or origin) and sorted.
+pub fn visible_apps(apps: &[AppData], summaries: &[AppSummary], filter: &str, sort: AppSort) -> Vec<usize> {
+    let filter = filter.to_lowercase();
+    let mut shown: Vec<usize> = (0..apps.len())
+        .filter(|&i| {
+            let app = &apps[i];
+            let owner = app.report.owner_team.as_deref().unwrap_or_default();
+            [app.report.name.as_str(), owner, app.origin.as_str()].iter().any(|t| t.to_lowercase().contains(&filter))
+        })
+        .collect();
+    let name = |i: &usize| apps[*i].report.name.clone();
+    match sort {
+        AppSort::Urgency => shown.sort_by_key(|i| {
+            let (report, summary) = (&apps[*i].report, &summaries[*i]);
+            (
+                report.sync_status != SyncStatus::OutOfSync,
+                summary.harmful == 0,
+                std::cmp::Reverse(summary.highest),
+                report.name.clone(),
+            )
+        }),
+        AppSort::Name => shown.sort_by_key(name),
+        AppSort::OldestDrift => shown.sort_by_key(|i| (std::cmp::Reverse(summaries[*i].oldest_harmful), name(i))),
+        AppSort::Owner => shown.sort_by_key(|i| {
+            (apps[*i].report.owner_team.clone().is_none(), apps[*i].report.owner_team.clone(), name(i))
+        }),
+    }
+    shown
+}
+
+/// One line of the resources screen: an app-level finding, a resource's finding, or a
+/// resource without findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResourceRow {
+    pub resource: Option<usize>,
+    pub finding: Option<usize>,
+}
+
+/// The resources screen's lines: app-level findings, then drifted resources (each finding a
+/// line), then synced resources; filtered by `filter` on resource and field.
+pub fn resource_rows(report: &AppReport, filter: &str) -> Vec<ResourceRow> {
+    let filter = filter.to_lowercase();
+    let matches = |text: &str| filter.is_empty() || text.to_lowercase().contains(&filter);
+    let mut rows: Vec<ResourceRow> = (0..report.findings.len())
+        .filter(|&f| matches(&report.findings[f].reason))
+        .map(|f| ResourceRow { resource: None, finding: Some(f) })
+        .collect();
+    let (synced, drifted): (Vec<usize>, Vec<usize>) =
+        (0..report.resources.len()).partition(|&r| report.resources[r].status == ResourceStatus::Synced);
+    for r in drifted.into_iter().chain(synced) {
+        let resource = &report.resources[r];
+        let key = resource.key().to_string();
+        if resource.findings.is_empty() {
+            if matches(&key) {
+                rows.push(ResourceRow { resource: Some(r), finding: None });
+            }
+            continue;
+        }
+        for (f, finding) in resource.findings.iter().enumerate() {
+            if matches(&key) || matches(&finding.display_path) {
+                rows.push(ResourceRow { resource: Some(r), finding: Some(f) });
+            }
+        }
+    }
+    rows
+}

@@ -1,0 +1,147 @@
+//! The interactive investigator (ratatui + crossterm + tokio). `run` owns the terminal and the
+//! event loop: keys and load results become messages for `app::App::update`, IO runs on
+//! worker threads, `view::render` draws the state. The terminal is restored on every exit,
+//! error and panic; logs go to a file, never to the screen.
+
+pub mod app;
+pub mod data;
+pub mod diff_state;
+pub mod keys;
+pub mod lists;
+pub mod style;
+pub mod view;
+pub mod views;
+
+use crate::cli::CliError;
+use crate::config;
+use crate::theme::Theme;
+use app::{App, Effect, Msg, Options};
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use data::Request;
+use futures::StreamExt as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// How the TUI starts.
+#[derive(Debug, Clone, Default)]
+pub struct Start {
+    pub read_only: bool,
+    pub theme: Option<String>,
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("kdrift's TUI needs a terminal: run it in one, or use `kdrift scan` for a report")]
+    NotATerminal,
+    #[error("cannot drive the terminal: {0}")]
+    Terminal(#[source] std::io::Error),
+}
+
+/// The options a session starts with; a bad theme is a banner over the default one.
+pub fn options(start: &Start) -> Result<(Options, Option<String>), CliError> {
+    let config = config::load(start.config.as_deref())?;
+    let themes_dir = config::themes_dir();
+    let name = start.theme.clone().or(config.theme.clone()).unwrap_or_else(|| "default".to_owned());
+    let (theme, theme_name, banner) = match Theme::named(&name, themes_dir.as_deref()) {
+        Ok(theme) => (theme, name, None),
+        Err(error) => {
+            (Theme::builtin().clone(), "default".to_owned(), Some(format!("{error}; using the default theme")))
+        }
+    };
+    let options = Options {
+        read_only: start.read_only,
+        read_only_contexts: config.read_only_contexts.clone(),
+        theme,
+        theme_name,
+        themes_dir,
+        mask_annotations: config.mask_annotations.clone(),
+    };
+    Ok((options, banner))
+}
+
+/// Runs the TUI until the user quits; returns the exit code.
+pub fn run(request: Request, start: &Start) -> Result<i32, CliError> {
+    use std::io::IsTerminal as _;
+    if !std::io::stdout().is_terminal() {
+        return Err(TuiError::NotATerminal.into());
+    }
+    let (options, banner) = options(start)?;
+    let _log = start_log();
+    let started = Instant::now();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(TuiError::Terminal)?;
+    let mut terminal = ratatui::try_init().map_err(TuiError::Terminal)?;
+    let mut app = App::new(request, options);
+    app.notice = banner;
+    if let Ok(size) = terminal.size() {
+        app.size = (size.width, size.height);
+    }
+    let outcome = runtime.block_on(event_loop(&mut terminal, &mut app, started));
+    ratatui::restore();
+    outcome.map_err(TuiError::Terminal)?;
+    tracing::info!("quit");
+    Ok(crate::cli::EXIT_CLEAN)
+}
+
+async fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, started: Instant) -> std::io::Result<()> {
+    let (sender, mut results) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    let mut events = EventStream::new();
+    for effect in app.start() {
+        spawn(effect, sender.clone());
+    }
+    let mut first_frame = true;
+    while !app.quit {
+        terminal.draw(|frame| view::render(frame, app))?;
+        if std::mem::take(&mut first_frame) {
+            tracing::info!(elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "first frame drawn");
+        }
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => Msg::Key(key),
+                Some(Ok(Event::Resize(columns, rows))) => Msg::Resize(columns, rows),
+                Some(Ok(_)) => continue,
+                Some(Err(error)) => return Err(error),
+                None => return Ok(()),
+            },
+            Some(msg) = results.recv() => msg,
+        };
+        for effect in app.update(msg) {
+            spawn(effect, sender.clone());
+        }
+    }
+    Ok(())
+}
+
+/// Runs an effect on a worker thread; its result comes back as a message.
+fn spawn(effect: Effect, sender: tokio::sync::mpsc::UnboundedSender<Msg>) {
+    match effect {
+        Effect::Load(request) => {
+            tokio::task::spawn_blocking(move || {
+                let started = Instant::now();
+                let result = data::load(&request).map_err(|error| error.to_string());
+                match &result {
+                    Ok(data) => {
+                        tracing::info!(apps = data.apps.len(), elapsed_ms = started.elapsed().as_millis() as u64, source = %request.label(), "loaded")
+                    }
+                    Err(error) => tracing::warn!(%error, source = %request.label(), "load failed"),
+                }
+                // The UI may have quit meanwhile; nothing is waiting then.
+                let _ = sender.send(Msg::Loaded(result));
+            });
+        }
+    }
+}
+
+/// Logs to `kdrift.log` in the state (or cache) directory; none when it cannot be created.
+fn start_log() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = config::log_dir()?;
+    std::fs::create_dir_all(&dir).ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::never(dir, "kdrift.log"));
+    let subscriber = tracing_subscriber::fmt().with_writer(writer).with_ansi(false).finish();
+    tracing::subscriber::set_global_default(subscriber).ok()?;
+    Some(guard)
+}

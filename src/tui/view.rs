@@ -1,0 +1,167 @@
+//! Drawing: a pure function of the state. The header (source, namespace scope, `[RO]`/`[RW]`,
+//! last refresh, theme), a banner line for errors, the screen's body, and a footer with key
+//! hints or the open prompt; help is drawn over everything, from the key table.
+
+use crate::engine::time::format_rfc3339;
+use crate::tui::app::{App, PromptKind};
+use crate::tui::keys::{self, Screen};
+use crate::tui::style;
+use crate::tui::views;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+pub fn render(frame: &mut Frame<'_>, app: &App) {
+    let [header, title, body, footer] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1), Constraint::Length(2)])
+            .areas(frame.area());
+    frame.render_widget(Paragraph::new(header_line(app)), header);
+    frame.render_widget(Paragraph::new(title_line(app)), title);
+    match app.screen {
+        Screen::Apps => views::apps::render(frame, body, app),
+        Screen::Resources => views::resources::render(frame, body, app),
+        Screen::Diff => views::diff::render(frame, body, app),
+    }
+    frame.render_widget(Paragraph::new(footer_lines(app)), footer);
+    if app.help {
+        render_help(frame, app);
+    }
+}
+
+fn header_line(app: &App) -> Line<'static> {
+    let theme = &app.options.theme;
+    let mode = match app.read_only() {
+        true => Span::styled("[RO]", style::fg(theme.ui.read_only).add_modifier(ratatui::style::Modifier::BOLD)),
+        false => Span::styled("[RW]", style::fg(theme.ui.read_write).add_modifier(ratatui::style::Modifier::BOLD)),
+    };
+    let source = match &app.data.context {
+        Some(context) => format!("context {context}"),
+        None => app.request.label(),
+    };
+    let refreshed = match (app.loading, app.loaded_at) {
+        (true, _) => "loading…".to_owned(),
+        (false, Some(at)) => format!("refreshed {} UTC", format_rfc3339(at).get(11..19).unwrap_or_default()),
+        (false, None) => "not loaded".to_owned(),
+    };
+    let sep = || Span::styled(" │ ", style::dim(theme));
+    Line::from(vec![
+        Span::styled(" kdrift", style::accent(theme)),
+        sep(),
+        Span::raw(source),
+        sep(),
+        Span::raw(format!("ns {}", namespace_scope(app))),
+        sep(),
+        mode,
+        sep(),
+        Span::styled(refreshed, style::dim(theme)),
+        sep(),
+        Span::styled(format!("theme {}", app.options.theme_name), style::dim(theme)),
+    ])
+}
+
+/// The namespace of the open app, or of every app when they share one.
+fn namespace_scope(app: &App) -> String {
+    if app.screen != Screen::Apps
+        && let Some(open) = app.data.apps.get(app.app_open)
+    {
+        return open.namespace.clone();
+    }
+    let mut namespaces: Vec<&str> = app.data.apps.iter().map(|a| a.namespace.as_str()).collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
+    match namespaces.as_slice() {
+        [] => "-".to_owned(),
+        [one] => (*one).to_owned(),
+        many => format!("{} namespaces", many.len()),
+    }
+}
+
+fn title_line(app: &App) -> Line<'static> {
+    let theme = &app.options.theme;
+    if let Some(banner) = &app.banner {
+        return Line::from(Span::styled(
+            format!(" ⚠ {banner}"),
+            style::fg(theme.ui.banner).add_modifier(ratatui::style::Modifier::BOLD),
+        ));
+    }
+    let crumb = match app.screen {
+        Screen::Apps => {
+            let filter =
+                if app.app_filter.is_empty() { String::new() } else { format!(" · filter '{}'", app.app_filter) };
+            format!(" Apps ({}) · sort {}{filter}", app.visible_apps().len(), app.app_sort.label())
+        }
+        Screen::Resources => {
+            let name = app.data.apps.get(app.app_open).map(|a| a.report.name.clone()).unwrap_or_default();
+            let filter = if app.resource_filter.is_empty() {
+                String::new()
+            } else {
+                format!(" · filter '{}'", app.resource_filter)
+            };
+            format!(" Apps › {name}{filter}")
+        }
+        Screen::Diff => {
+            let name = app.data.apps.get(app.app_open).map(|a| a.report.name.clone()).unwrap_or_default();
+            let resource = app
+                .diff
+                .as_ref()
+                .and_then(|d| app.data.apps.get(d.app)?.report.resources.get(d.resource))
+                .map(|r| r.key().to_string())
+                .unwrap_or_default();
+            format!(" Apps › {name} › {resource}")
+        }
+    };
+    Line::from(Span::styled(crumb, style::accent(theme)))
+}
+
+fn footer_lines(app: &App) -> Vec<Line<'static>> {
+    let theme = &app.options.theme;
+    if let Some(prompt) = &app.prompt {
+        let lead = match prompt.kind {
+            PromptKind::Filter => "/",
+            PromptKind::Command => ":",
+        };
+        return vec![Line::from(vec![
+            Span::styled(lead, style::accent(theme)),
+            Span::raw(format!("{}▏", prompt.text)),
+        ])];
+    }
+    if app.screen == Screen::Diff {
+        return views::diff::footer(app);
+    }
+    let hints = match app.screen {
+        Screen::Apps => "Enter open  / filter  s sort  : command  ? help  q quit",
+        _ => "Enter diff  / filter  : command  ? help  Esc back",
+    };
+    vec![Line::default(), Line::from(Span::styled(format!(" {hints}"), style::dim(theme)))]
+}
+
+fn render_help(frame: &mut Frame<'_>, app: &App) {
+    let theme = &app.options.theme;
+    let lines: Vec<Line<'static>> = keys::help_for(app.screen)
+        .into_iter()
+        .map(|(label, help)| {
+            Line::from(vec![Span::styled(format!(" {label:<9}"), style::accent(theme)), Span::raw(help)])
+        })
+        .chain([
+            Line::default(),
+            Line::from(Span::styled(
+                " Owner marks: ◆ gitops  ● ctrl (controller)  ▲ human  ■ hook (webhook/operator)",
+                style::dim(theme),
+            )),
+            Line::from(Span::styled("              · deflt (API server default)  ? other", style::dim(theme))),
+            Line::from(Span::styled(" Any key closes this help.", style::dim(theme))),
+        ])
+        .collect();
+    let area = centered(frame.area(), 84, lines.len() as u16 + 2);
+    frame.render_widget(Clear, area);
+    let block =
+        Block::default().borders(Borders::ALL).title(Span::styled(" Help: keys on this screen ", style::accent(theme)));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height }
+}

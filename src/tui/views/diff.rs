@@ -1,0 +1,237 @@
+//! The diff screen: desired (left) and live (right) side by side with one scroll position,
+//! equal columns, line numbers, changed words highlighted, unchanged runs folded, horizontal
+//! scrolling instead of wrapping, and the ownership gutter on every live line. The footer
+//! names the focused line's manager, operation, subresource and age. Only the rows on screen
+//! are drawn.
+
+use crate::engine::classify::manager_label;
+use crate::engine::time::{parse_rfc3339, short_age};
+use crate::model::ResourceReport;
+use crate::report::aligned::{Cell, LineOwner, Row, RowKind};
+use crate::theme::Theme;
+use crate::tui::app::App;
+use crate::tui::diff_state::{DiffState, Visible};
+use crate::tui::style::{self, OWNER_GUTTER};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+/// Column widths of one frame.
+struct Columns {
+    number: usize,
+    text: usize,
+}
+
+impl Columns {
+    fn new(width: usize, lines: usize) -> Columns {
+        let number = lines.max(1).to_string().len();
+        // cursor, and per side: number + marker + space; " │ " twice; the owner gutter.
+        let fixed = 1 + 2 * (number + 2) + 3 + 3 + OWNER_GUTTER;
+        Columns { number, text: width.saturating_sub(fixed).max(8) / 2 }
+    }
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let theme = &app.options.theme;
+    let Some(diff) = &app.diff else { return };
+    let Some(resource) = app.data.apps.get(diff.app).and_then(|a| a.report.resources.get(diff.resource)) else {
+        return;
+    };
+    if let Some(alone) = &diff.alone {
+        let text = Paragraph::new(Span::styled(format!(" {alone}"), style::dim(theme))).wrap(Wrap { trim: false });
+        frame.render_widget(text, area);
+        return;
+    }
+    let height = usize::from(area.height).saturating_sub(1);
+    let lines =
+        if diff.show_raw { raw(diff, theme, area, height) } else { aligned(diff, resource, theme, area, height) };
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn aligned(
+    diff: &DiffState,
+    resource: &ResourceReport,
+    theme: &Theme,
+    area: Rect,
+    height: usize,
+) -> Vec<Line<'static>> {
+    let last = diff.aligned.rows.iter().filter_map(|r| r.left.as_ref().or(r.right.as_ref())).map(|c| c.number).max();
+    let columns = Columns::new(usize::from(area.width), last.unwrap_or(1));
+    let header = format!(
+        " {:w$}{} │ {:w$}{} │ owner",
+        "",
+        super::fit("desired (Git)", columns.text + 2),
+        "",
+        super::fit(if diff.full { "live (cluster, every field)" } else { "live (cluster)" }, columns.text + 2),
+        w = columns.number
+    );
+    let mut lines = vec![Line::from(Span::styled(header, style::dim(theme)))];
+    for (index, visible) in diff.visible.iter().enumerate().skip(diff.top).take(height) {
+        let focused = index == diff.cursor;
+        let line = match visible {
+            Visible::Fold(fold) => {
+                let hidden = diff.aligned.folds[*fold].len;
+                let cursor = if focused { "▶" } else { " " };
+                Line::from(Span::styled(
+                    format!("{cursor}{:w$}  ⋯ {hidden} unchanged lines (Enter expands)", "", w = columns.number),
+                    style::dim(theme),
+                ))
+            }
+            Visible::Row(row) => row_line(&diff.aligned.rows[*row], resource, theme, &columns, diff.left, focused),
+        };
+        lines.push(line);
+    }
+    lines
+}
+
+fn row_line(
+    row: &Row,
+    resource: &ResourceReport,
+    theme: &Theme,
+    columns: &Columns,
+    left: usize,
+    focused: bool,
+) -> Line<'static> {
+    let ignored = row.ignored(resource);
+    let base = match row.kind {
+        _ if ignored => style::dim(theme).add_modifier(Modifier::ITALIC),
+        RowKind::Equal => Style::default(),
+        RowKind::Equivalent => style::fg(theme.equivalent),
+        RowKind::Removed => style::fg(theme.removed),
+        RowKind::Added => style::fg(theme.added),
+        RowKind::Changed => style::fg(theme.changed),
+    };
+    let (left_mark, right_mark) = match row.kind {
+        RowKind::Equal => (' ', ' '),
+        RowKind::Equivalent => ('≈', '≈'),
+        _ => (if row.left.is_some() { '-' } else { ' ' }, if row.right.is_some() { '+' } else { ' ' }),
+    };
+    let cursor = if focused { Span::styled("▶", style::accent(theme)) } else { Span::raw(" ") };
+    let mut spans = vec![cursor];
+    spans.extend(cell(row.left.as_ref(), left_mark, base, theme, columns, left));
+    spans.push(Span::styled(" │ ", style::dim(theme)));
+    spans.extend(cell(row.right.as_ref(), right_mark, base, theme, columns, left));
+    spans.push(Span::styled(" │ ", style::dim(theme)));
+    let mark = if row.right.is_some() { style::owner_mark(row.owner.as_ref()) } else { "" };
+    spans.push(Span::styled(mark, style::owner_style(theme, row.owner.as_ref())));
+    if ignored {
+        spans.push(Span::styled(" ignored", style::dim(theme)));
+    }
+    Line::from(spans)
+}
+
+/// A side: line number, marker, and the text scrolled `left` characters, changed words
+/// emphasized, cut to the column.
+fn cell(
+    cell: Option<&Cell>,
+    mark: char,
+    base: Style,
+    theme: &Theme,
+    columns: &Columns,
+    left: usize,
+) -> Vec<Span<'static>> {
+    let Some(cell) = cell else {
+        return vec![Span::raw(" ".repeat(columns.number + 2 + columns.text))];
+    };
+    let mut spans = vec![
+        Span::styled(format!("{:>w$}", cell.number, w = columns.number), style::dim(theme)),
+        Span::styled(format!("{mark} "), base),
+    ];
+    let emphasized = base.add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+    let mut shown = 0;
+    let mut run = String::new();
+    let mut run_emphasized = false;
+    for (byte, character) in cell.text.char_indices().skip(left) {
+        if shown == columns.text {
+            break;
+        }
+        let is_emphasized = cell.emphasis.iter().any(|range| range.contains(&byte));
+        if is_emphasized != run_emphasized && !run.is_empty() {
+            spans.push(Span::styled(std::mem::take(&mut run), if run_emphasized { emphasized } else { base }));
+        }
+        run_emphasized = is_emphasized;
+        run.push(character);
+        shown += 1;
+    }
+    if !run.is_empty() {
+        spans.push(Span::styled(run, if run_emphasized { emphasized } else { base }));
+    }
+    if cell.text.chars().count() > left + columns.text
+        && let Some(last) = spans.last_mut()
+    {
+        // A cut line says so: its last character becomes `…`.
+        let mut text = last.content.to_string();
+        text.pop();
+        text.push('…');
+        last.content = text.into();
+    }
+    spans.push(Span::raw(" ".repeat(columns.text - shown.min(columns.text))));
+    spans
+}
+
+fn raw(diff: &DiffState, theme: &Theme, area: Rect, height: usize) -> Vec<Line<'static>> {
+    let number = diff.raw.len().max(1).to_string().len();
+    let width = usize::from(area.width).saturating_sub(number + 3);
+    let mut lines = vec![Line::from(Span::styled(
+        " raw live object, as the API returned it (status, managedFields; secrets masked) — y returns to the diff",
+        style::dim(theme),
+    ))];
+    for (index, text) in diff.raw.iter().enumerate().skip(diff.top).take(height) {
+        let cursor = if index == diff.cursor { "▶" } else { " " };
+        let shown: String = text.chars().skip(diff.left).take(width).collect();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{cursor}{:>number$} ", index + 1), style::dim(theme)),
+            Span::raw(shown),
+        ]));
+    }
+    lines
+}
+
+/// The focused line's owner ("▲ human kubectl-edit · Update · 43d ago") and its finding.
+pub fn footer(app: &App) -> Vec<Line<'static>> {
+    let theme = &app.options.theme;
+    let hints = Line::from(Span::styled(
+        " n/N finding  Enter fold  h/l scroll  f all fields  y raw YAML  Esc back  ? help",
+        style::dim(theme),
+    ));
+    let Some(diff) = &app.diff else { return vec![hints] };
+    let Some(data) = app.data.apps.get(diff.app) else { return vec![hints] };
+    let Some(row) = diff.focused_row().filter(|_| !diff.show_raw) else { return vec![Line::default(), hints] };
+    let owner = match &row.owner {
+        Some(LineOwner::Manager(owner)) => {
+            let age = match (owner.time.as_deref().and_then(parse_rfc3339), data.now) {
+                (Some(then), Some(now)) => format!(" · {} ago", short_age(now - then)),
+                _ => String::new(),
+            };
+            let mut parts = vec![manager_label(owner).to_owned()];
+            parts.extend(owner.operation.clone());
+            parts.extend(owner.subresource.as_ref().map(|s| format!("/{s}")));
+            format!("{} · {}{age}", style::owner_mark(row.owner.as_ref()), parts.join(" · "))
+        }
+        Some(LineOwner::ServerDefault) => "· set by the API server (a default; no manager claims it)".to_owned(),
+        Some(LineOwner::NotRecorded) => "the live copy has no managedFields: no owner can be named".to_owned(),
+        None => "only in Git".to_owned(),
+    };
+    let finding = row.finding.and_then(|f| data.report.resources.get(diff.resource)?.findings.get(f));
+    let second = match finding {
+        Some(finding) => {
+            let verdict = match &finding.ignored_by {
+                Some(by) => format!("ignored by {by}"),
+                None => format!(
+                    "{} {} → {}",
+                    finding.severity.as_str().to_uppercase(),
+                    finding.category.as_str(),
+                    finding.response.as_str()
+                ),
+            };
+            Line::from(vec![
+                Span::styled(format!(" {verdict}: "), style::severity(theme, finding.severity)),
+                Span::raw(finding.reason.clone()),
+            ])
+        }
+        None => hints,
+    };
+    vec![Line::from(Span::styled(format!(" {owner}"), style::owner_style(theme, row.owner.as_ref()))), second]
+}

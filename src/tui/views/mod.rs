@@ -1,0 +1,29 @@
+//! One module per screen; each draws only the rows that fit, from state computed earlier.
+
+pub mod apps;
+pub mod diff;
+pub mod resources;
+
+/// The first line to draw so that `selected` stays visible in `height` lines.
+pub fn window_start(selected: usize, height: usize) -> usize {
+    (selected + 1).saturating_sub(height.max(1))
+}
+
+/// `text` cut or padded to exactly `width` characters (a cut ends in `…`).
+pub fn fit(text: &str, width: usize) -> String {
+    let count = text.chars().count();
+    if count <= width {
+        format!("{text}{}", " ".repeat(width - count))
+    } else {
+        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// A table column: `text` fitted to `width - 1` characters and a space before the next one.
+pub fn column(text: &str, width: usize) -> String {
+    let mut cell = fit(text, width.saturating_sub(1));
+    cell.push(' ');
+    cell
+}

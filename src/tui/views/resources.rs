@@ -1,0 +1,88 @@
+//! The resources screen of one app: app-level findings, then each drifted resource with its
+//! findings (severity, category, field, owner, suggested response, reason), then the
+//! resources in sync. `Enter` opens the diff at the selected finding.
+
+use crate::model::{Finding, ResourceReport};
+use crate::tui::app::App;
+use crate::tui::style;
+use crate::tui::views::{column, window_start};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let theme = &app.options.theme;
+    let [list_area, reason_area] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Min(1),
+        ratatui::layout::Constraint::Length(3),
+    ])
+    .areas(area);
+    let Some(data) = app.data.apps.get(app.app_open) else { return };
+    let report = &data.report;
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            " {}{}{}{}{}{}",
+            column("RESOURCE", 40),
+            column("STATUS", 9),
+            column("SEVERITY", 9),
+            column("CATEGORY", 19),
+            column("OWNER", 24),
+            "RESPONSE · FIELD"
+        ),
+        style::dim(theme),
+    ))];
+    let rows = app.resource_rows();
+    let height = usize::from(list_area.height).saturating_sub(1);
+    let start = window_start(app.resource_selected, height);
+    for (position, row) in rows.iter().enumerate().skip(start).take(height) {
+        let resource: Option<&ResourceReport> = row.resource.map(|r| &report.resources[r]);
+        let finding: Option<&Finding> = match (resource, row.finding) {
+            (Some(resource), Some(f)) => resource.findings.get(f),
+            (None, Some(f)) => report.findings.get(f),
+            _ => None,
+        };
+        let name = resource.map(|r| r.key().to_string()).unwrap_or_else(|| "(app)".to_owned());
+        let status = resource.map(|r| r.status.as_str()).unwrap_or("app");
+        let mut spans = vec![Span::raw(format!(" {}", column(&name, 40))), Span::raw(column(status, 9))];
+        match finding {
+            Some(finding) => {
+                let owner = finding
+                    .owner
+                    .as_ref()
+                    .map(|o| format!("{} ({})", o.manager, o.class.as_str()))
+                    .unwrap_or_else(|| "-".to_owned());
+                let mut severity_style = style::severity(theme, finding.severity);
+                if finding.ignored_by.is_some() {
+                    severity_style = style::dim(theme);
+                }
+                spans.push(Span::styled(column(finding.severity.as_str(), 9), severity_style));
+                spans.push(Span::raw(column(finding.category.as_str(), 19)));
+                spans.push(Span::raw(column(&owner, 24)));
+                let response = if finding.ignored_by.is_some() {
+                    "ignored".to_owned()
+                } else {
+                    finding.response.as_str().to_owned()
+                };
+                let bold = ratatui::style::Style::default().add_modifier(Modifier::BOLD);
+                spans.push(Span::styled(format!("{response} · {}", finding.display_path), bold));
+            }
+            None => spans.push(Span::styled("in sync", style::dim(theme))),
+        }
+        if position == app.resource_selected {
+            spans = spans.into_iter().map(|s| s.patch_style(style::selected())).collect();
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), list_area);
+    // The selected finding's reason, in full, under the list.
+    if let Some(row) = rows.get(app.resource_selected) {
+        let reason = match row.resource {
+            Some(r) => row.finding.and_then(|f| report.resources[r].findings.get(f)).map(|f| f.reason.clone()),
+            None => row.finding.and_then(|f| report.findings.get(f)).map(|f| f.reason.clone()),
+        };
+        let text = Line::from(Span::styled(format!(" {}", reason.unwrap_or_default()), style::dim(theme)));
+        frame.render_widget(Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: false }), reason_area);
+    }
+}
