@@ -328,3 +328,17 @@ fn an_installed_binary_runs_the_samples_from_an_empty_directory() {
     assert!(diff.stdout.contains("kubectl-edit"), "{}", diff.stdout);
     assert_eq!(std::fs::read_dir(empty.path()).expect("dir").count(), 0, "nothing written to the directory");
 }
+
+#[test]
+fn kdrift_alone_opens_the_current_context_or_says_how_to_start_the_demo() {
+    // No kubeconfig at all.
+    let alone = run(&mut kdrift());
+    assert_one_line_error(&alone, &["no cluster to open", "run `kdrift demo` for the embedded sample cluster"]);
+    // A kubeconfig, but no terminal to draw on (as in CI or a pipe).
+    let dir = tree(&[(
+        "kubeconfig",
+        "apiVersion: v1\nkind: Config\ncurrent-context: dev\ncontexts:\n- name: dev\n  context: {cluster: c, user: u}\nclusters:\n- name: c\n  cluster: {server: 'http://127.0.0.1:1'}\nusers:\n- name: u\n  user: {token: t}\n",
+    )]);
+    let piped = run(kdrift().env("KUBECONFIG", dir.path().join("kubeconfig")));
+    assert_one_line_error(&piped, &["kdrift's TUI needs a terminal", "kdrift scan"]);
+}

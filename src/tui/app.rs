@@ -339,7 +339,7 @@ impl App {
                     self.options.theme = theme;
                     self.options.theme_name = name.to_owned();
                 }
-                Err(error) => self.notice = Some(format!("{error}; keeping theme {}", self.options.theme_name)),
+                Err(error) => self.notice = Some(format!("kept theme {}: {error}", self.options.theme_name)),
             },
             ("context" | "ctx", "") => self.notice = Some("usage: :context NAME (a kubeconfig context)".to_owned()),
             ("ns" | "namespace", "") => self.notice = Some("usage: :ns NAME".to_owned()),

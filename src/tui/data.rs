@@ -24,7 +24,7 @@ impl Request {
     /// "sample cluster", "context prod-eu", "snapshot ./live".
     pub fn label(&self) -> String {
         match self {
-            Request::Samples => "sample cluster (embedded)".to_owned(),
+            Request::Samples => "samples (embedded)".to_owned(),
             Request::Sources(args) => match (&args.live, &args.sample) {
                 (_, Some(sample)) => format!("sample {sample}"),
                 (Some(live), _) => format!("snapshot {}", live.display()),

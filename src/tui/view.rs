@@ -50,7 +50,7 @@ fn header_line(app: &App) -> Line<'static> {
         sep(),
         Span::raw(source),
         sep(),
-        Span::raw(format!("ns {}", namespace_scope(app))),
+        Span::raw(namespace_scope(app)),
         sep(),
         mode,
         sep(),
@@ -65,14 +65,14 @@ fn namespace_scope(app: &App) -> String {
     if app.screen != Screen::Apps
         && let Some(open) = app.data.apps.get(app.app_open)
     {
-        return open.namespace.clone();
+        return format!("ns {}", open.namespace);
     }
     let mut namespaces: Vec<&str> = app.data.apps.iter().map(|a| a.namespace.as_str()).collect();
     namespaces.sort_unstable();
     namespaces.dedup();
     match namespaces.as_slice() {
-        [] => "-".to_owned(),
-        [one] => (*one).to_owned(),
+        [] => "no namespace".to_owned(),
+        [one] => format!("ns {one}"),
         many => format!("{} namespaces", many.len()),
     }
 }
@@ -84,6 +84,9 @@ fn title_line(app: &App) -> Line<'static> {
             format!(" ⚠ {banner}"),
             style::fg(theme.ui.banner).add_modifier(ratatui::style::Modifier::BOLD),
         ));
+    }
+    if let Some(notice) = &app.notice {
+        return Line::from(Span::styled(format!(" {notice}"), style::fg(theme.ui.banner)));
     }
     let crumb = match app.screen {
         Screen::Apps => {

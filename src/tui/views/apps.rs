@@ -14,22 +14,10 @@ use ratatui::widgets::Paragraph;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let theme = &app.options.theme;
-    let mut lines = vec![Line::from(Span::styled(
-        format!(
-            " {}{}{}{}{}{}{}{}{}{}",
-            column("APP", 22),
-            column("SYNC", 11),
-            column("HARMFUL", 8),
-            column("EXPECTED", 9),
-            column("IGNORED", 8),
-            column("ORPHANS", 8),
-            column("SEVERITY", 9),
-            column("OLDEST", 7),
-            column("OWNER", 17),
-            "SOURCE"
-        ),
-        style::dim(theme),
-    ))];
+    let widths = Widths::for_width(area.width);
+    let heading: String =
+        widths.headings().iter().zip(widths.columns()).map(|(title, width)| column(title, width)).collect();
+    let mut lines = vec![Line::from(Span::styled(format!(" {heading}SOURCE"), style::dim(theme)))];
     if app.loading && app.data.apps.is_empty() {
         lines.push(Line::from(Span::styled(" loading…", style::dim(theme))));
     }
@@ -43,33 +31,33 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         let (data, summary) = (&app.data.apps[index], &app.summaries[index]);
         let report = &data.report;
         let sync = match report.sync_status {
-            SyncStatus::Synced => Span::styled(column("Synced", 11), style::fg(theme.added)),
+            SyncStatus::Synced => Span::styled(column("Synced", widths.sync), style::fg(theme.added)),
             SyncStatus::OutOfSync => Span::styled(
-                column("OutOfSync", 11),
+                column("OutOfSync", widths.sync),
                 style::fg(theme.changed).add_modifier(ratatui::style::Modifier::BOLD),
             ),
-            SyncStatus::Unknown => Span::styled(column("Unknown", 11), style::fg(theme.ui.banner)),
+            SyncStatus::Unknown => Span::styled(column("Unknown", widths.sync), style::fg(theme.ui.banner)),
         };
         let severity = match summary.highest {
-            Some(level) => Span::styled(column(level.as_str(), 9), style::severity(theme, level)),
-            None => Span::styled(column("-", 9), style::dim(theme)),
+            Some(level) => Span::styled(column(level.as_str(), widths.severity), style::severity(theme, level)),
+            None => Span::styled(column("-", widths.severity), style::dim(theme)),
         };
         let count = |n: usize, width: usize| column(&n.to_string(), width);
         let harmful = Span::styled(
-            count(summary.harmful, 8),
+            count(summary.harmful, widths.harmful),
             if summary.harmful > 0 { style::severity(theme, crate::model::Severity::High) } else { style::dim(theme) },
         );
         let oldest = summary.oldest_harmful.map(short_age).unwrap_or_else(|| "-".to_owned());
         let mut spans = vec![
-            Span::raw(format!(" {}", column(&report.name, 22))),
+            Span::raw(format!(" {}", column(&report.name, widths.name))),
             sync,
             harmful,
-            Span::raw(count(summary.expected, 9)),
-            Span::styled(count(summary.ignored, 8), style::dim(theme)),
-            Span::raw(count(summary.orphans, 8)),
+            Span::raw(count(summary.expected, widths.expected)),
+            Span::styled(count(summary.ignored, widths.ignored), style::dim(theme)),
+            Span::raw(count(summary.orphans, widths.orphans)),
             severity,
-            Span::raw(column(&oldest, 7)),
-            Span::raw(column(report.owner_team.as_deref().unwrap_or("-"), 17)),
+            Span::raw(column(&oldest, widths.oldest)),
+            Span::raw(column(report.owner_team.as_deref().unwrap_or("-"), widths.owner)),
             Span::styled(data.origin.clone(), style::dim(theme)),
         ];
         if position == app.app_selected {
@@ -78,4 +66,70 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Column widths; narrow terminals get short headings so every column still fits in 80.
+struct Widths {
+    name: usize,
+    sync: usize,
+    harmful: usize,
+    expected: usize,
+    ignored: usize,
+    orphans: usize,
+    severity: usize,
+    oldest: usize,
+    owner: usize,
+    compact: bool,
+}
+
+impl Widths {
+    fn for_width(width: u16) -> Widths {
+        match width < 120 {
+            true => Widths {
+                name: 18,
+                sync: 10,
+                harmful: 5,
+                expected: 4,
+                ignored: 4,
+                orphans: 5,
+                severity: 9,
+                oldest: 6,
+                owner: 14,
+                compact: true,
+            },
+            false => Widths {
+                name: 22,
+                sync: 11,
+                harmful: 8,
+                expected: 9,
+                ignored: 8,
+                orphans: 8,
+                severity: 9,
+                oldest: 7,
+                owner: 17,
+                compact: false,
+            },
+        }
+    }
+
+    fn headings(&self) -> [&'static str; 9] {
+        match self.compact {
+            true => ["APP", "SYNC", "HARM", "EXP", "IGN", "ORPH", "SEVERITY", "AGE", "OWNER"],
+            false => ["APP", "SYNC", "HARMFUL", "EXPECTED", "IGNORED", "ORPHANS", "SEVERITY", "OLDEST", "OWNER"],
+        }
+    }
+
+    fn columns(&self) -> [usize; 9] {
+        [
+            self.name,
+            self.sync,
+            self.harmful,
+            self.expected,
+            self.ignored,
+            self.orphans,
+            self.severity,
+            self.oldest,
+            self.owner,
+        ]
+    }
 }

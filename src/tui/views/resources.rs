@@ -21,18 +21,16 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     .areas(area);
     let Some(data) = app.data.apps.get(app.app_open) else { return };
     let report = &data.report;
-    let mut lines = vec![Line::from(Span::styled(
-        format!(
-            " {}{}{}{}{}{}",
-            column("RESOURCE", 40),
-            column("STATUS", 9),
-            column("SEVERITY", 9),
-            column("CATEGORY", 19),
-            column("OWNER", 24),
-            "RESPONSE · FIELD"
-        ),
-        style::dim(theme),
-    ))];
+    // Narrow terminals drop the category and owner columns (the reason below names both).
+    let wide = area.width >= 140;
+    let name_width = if wide { 40 } else { 32 };
+    let mut heading = format!(" {}{}{}", column("RESOURCE", name_width), column("STATUS", 9), column("SEVERITY", 9));
+    if wide {
+        heading.push_str(&column("CATEGORY", 19));
+        heading.push_str(&column("OWNER", 24));
+    }
+    heading.push_str("RESPONSE · FIELD");
+    let mut lines = vec![Line::from(Span::styled(heading, style::dim(theme)))];
     let rows = app.resource_rows();
     let height = usize::from(list_area.height).saturating_sub(1);
     let start = window_start(app.resource_selected, height);
@@ -45,7 +43,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         };
         let name = resource.map(|r| r.key().to_string()).unwrap_or_else(|| "(app)".to_owned());
         let status = resource.map(|r| r.status.as_str()).unwrap_or("app");
-        let mut spans = vec![Span::raw(format!(" {}", column(&name, 40))), Span::raw(column(status, 9))];
+        let mut spans = vec![Span::raw(format!(" {}", column(&name, name_width))), Span::raw(column(status, 9))];
         match finding {
             Some(finding) => {
                 let owner = finding
@@ -58,8 +56,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
                     severity_style = style::dim(theme);
                 }
                 spans.push(Span::styled(column(finding.severity.as_str(), 9), severity_style));
-                spans.push(Span::raw(column(finding.category.as_str(), 19)));
-                spans.push(Span::raw(column(&owner, 24)));
+                if wide {
+                    spans.push(Span::raw(column(finding.category.as_str(), 19)));
+                    spans.push(Span::raw(column(&owner, 24)));
+                }
                 let response = if finding.ignored_by.is_some() {
                     "ignored".to_owned()
                 } else {

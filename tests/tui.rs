@@ -1,0 +1,303 @@
+//! The TUI (issue 5), driven as a user drives it: key events go through the real
+//! `App::update` path and every frame is drawn with `view::render` on ratatui's `TestBackend`.
+//! The tests read the screen's text *and* its styles (insta snapshots drop colour, so the
+//! ownership gutter's colours are asserted cell by cell), snapshot the layouts at 80×24 and
+//! 200×50, and run the real binary in a pseudo-terminal.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed setup should panic
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdrift::model::ManagerClass;
+use kdrift::theme::Theme;
+use kdrift::tui::app::{App, Msg, Options};
+use kdrift::tui::data::{self, Request};
+use kdrift::tui::keys::Screen;
+use kdrift::tui::{style, view};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+fn options() -> Options {
+    Options {
+        read_only: false,
+        read_only_contexts: Vec::new(),
+        theme: Theme::builtin().clone(),
+        theme_name: "default".to_owned(),
+        themes_dir: None,
+        mask_annotations: Vec::new(),
+    }
+}
+
+/// The demo's sample cluster, loaded as the event loop would load it.
+fn demo(width: u16, height: u16) -> (App, Terminal<TestBackend>) {
+    let mut app = App::new(Request::Samples, options());
+    let loaded = data::load(&Request::Samples).map_err(|e| e.to_string());
+    app.update(Msg::Resize(width, height));
+    app.update(Msg::Loaded(loaded));
+    (app, Terminal::new(TestBackend::new(width, height)).unwrap())
+}
+
+fn press(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\x1b' => KeyCode::Esc,
+            c => KeyCode::Char(c),
+        };
+        app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+}
+
+fn draw(app: &App, terminal: &mut Terminal<TestBackend>) -> Buffer {
+    terminal.draw(|frame| view::render(frame, app)).unwrap();
+    terminal.backend().buffer().clone()
+}
+
+fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    (0..area.height)
+        .map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>().trim_end().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The screen line holding `needle`, and the column where it starts.
+fn find(buffer: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    let lines = text(buffer);
+    lines.lines().enumerate().find_map(|(y, line)| {
+        let byte = line.find(needle)?;
+        Some((line[..byte].chars().count() as u16, y as u16))
+    })
+}
+
+#[test]
+fn the_apps_screen_lists_out_of_sync_and_harmful_first_and_filters() {
+    let (mut app, mut terminal) = demo(160, 30);
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("kdrift │ samples (embedded) │ 2 namespaces │ [RO]"), "{screen}");
+    assert!(screen.contains("[RO]"), "nothing can be written to a sample: {screen}");
+    let first_app = screen.lines().nth(3).unwrap();
+    assert!(first_app.starts_with(" checkout-api") && first_app.contains("OutOfSync"), "{screen}");
+    assert!(first_app.contains("43d"), "oldest harmful drift: the 2Gi hotfix, 43 days ago: {first_app}");
+    let compliance = screen.lines().position(|l| l.contains("billing-api")).unwrap();
+    let hotfix = screen.lines().position(|l| l.contains("payments-api")).unwrap();
+    assert!(hotfix < compliance, "harmful before expected-only apps:\n{screen}");
+
+    press(&mut app, "/billing\n");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("Apps (1)") && screen.contains("filter 'billing'"), "{screen}");
+    press(&mut app, "\x1b");
+    assert_eq!(app.visible_apps().len(), 7, "Esc clears the filter");
+    press(&mut app, "s");
+    assert!(text(&draw(&app, &mut terminal)).contains("sort name"));
+}
+
+#[test]
+fn the_resources_screen_lists_findings_and_opens_the_diff_at_the_selected_one() {
+    let (mut app, mut terminal) = demo(160, 30);
+    press(&mut app, "\n");
+    assert_eq!(app.screen, Screen::Resources);
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("Apps › checkout-api"), "{screen}");
+    let first = screen.lines().nth(3).unwrap();
+    assert!(
+        first.contains("Deployment prod/checkout-api")
+            && first.contains("high")
+            && first.contains("kubectl-edit (human)")
+            && first.contains("backport"),
+        "{first}"
+    );
+    assert!(
+        screen.contains("memory limit raised live by kubectl-edit 43 days ago; Git says 512Mi"),
+        "the reason in full: {screen}"
+    );
+    // The third finding is the HPA's replicas: the diff opens on that line.
+    press(&mut app, "jj\n");
+    assert_eq!(app.screen, Screen::Diff);
+    let buffer = draw(&app, &mut terminal);
+    let (_, y) = find(&buffer, "▶").expect("a focused line");
+    let focused = text(&buffer).lines().nth(usize::from(y)).unwrap().to_owned();
+    assert!(focused.contains("replicas: 3") && focused.contains("replicas: 9"), "{focused}");
+    assert!(text(&buffer).contains("kube-controller-manager · Update · /scale · 15m ago"), "{}", text(&buffer));
+    press(&mut app, "\x1b\x1b");
+    assert_eq!(app.screen, Screen::Apps);
+}
+
+#[test]
+fn the_diff_marks_every_live_line_with_its_owner_in_colour_and_in_words() {
+    let (mut app, mut terminal) = demo(160, 40);
+    press(&mut app, "\n\n");
+    let buffer = draw(&app, &mut terminal);
+    let screen = text(&buffer);
+    // 512Mi in Git against 2Gi live, owned by a human with kubectl edit.
+    let (_, y) = find(&buffer, "memory: 2Gi").expect("the hotfix line");
+    let line = screen.lines().nth(usize::from(y)).unwrap();
+    assert!(line.contains("memory: 512Mi") && line.contains("▲ human"), "{line}");
+    let (x, _) = find(&buffer, "▲ human").unwrap();
+    let theme = Theme::builtin();
+    assert_eq!(buffer[(x, y)].fg, style::color(theme.owner(ManagerClass::Human)), "human owner in the human colour");
+    // The changed word is emphasized, not the whole line.
+    let (value_x, _) = find(&buffer, "2Gi").unwrap();
+    let modifiers = buffer[(value_x, y)].modifier;
+    assert!(modifiers.contains(ratatui::style::Modifier::UNDERLINED), "changed word emphasized: {modifiers:?}");
+    let (key_x, _) = find(&buffer, "memory: 2Gi").unwrap();
+    assert!(!buffer[(key_x, y)].modifier.contains(ratatui::style::Modifier::UNDERLINED), "unchanged words are not");
+    assert!(screen.contains("▲ human · kubectl-edit · Update · 43d ago"), "footer names the owner: {screen}");
+    // Replicas: the HPA's controller, in the controller colour.
+    let (_, replicas_y) = find(&buffer, "replicas: 9").unwrap();
+    let replicas = screen.lines().nth(usize::from(replicas_y)).unwrap();
+    let (ctrl_x, _) = find(&buffer, "● ctrl").unwrap();
+    assert!(replicas.contains("● ctrl"), "{replicas}");
+    assert_eq!(buffer[(ctrl_x, replicas_y)].fg, style::color(theme.owner(ManagerClass::Controller)));
+    // The webhook's annotation and Git's own fields.
+    assert!(screen.lines().any(|l| l.contains("injected-policy: baseline") && l.contains("■ hook")), "{screen}");
+    assert!(screen.lines().any(|l| l.contains("team: payments") && l.ends_with("◆ gitops")), "{screen}");
+    assert!(screen.contains("⋯ 14 unchanged lines"), "long unchanged runs are folded: {screen}");
+}
+
+#[test]
+fn diff_keys_jump_between_findings_unfold_scroll_and_show_the_raw_object() {
+    let (mut app, mut terminal) = demo(160, 40);
+    press(&mut app, "\n\n");
+    let focused =
+        |app: &App| app.diff.as_ref().and_then(|d| d.focused_row()).and_then(|r| r.right.clone()).map(|c| c.text);
+    assert_eq!(focused(&app).unwrap().trim(), "memory: 2Gi");
+    let annotation = "platform.example.com/injected-policy: baseline";
+    press(&mut app, "n");
+    assert_eq!(focused(&app).unwrap().trim(), annotation, "wraps to the first finding");
+    press(&mut app, "n");
+    assert_eq!(focused(&app).unwrap().trim(), "replicas: 9");
+    press(&mut app, "N");
+    assert_eq!(focused(&app).unwrap().trim(), annotation);
+    // Unfold the folded run under the cursor.
+    press(&mut app, "gz");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(!screen.contains("⋯ 5 unchanged lines"), "first fold opened: {screen}");
+    assert!(screen.contains("apiVersion: apps/v1"), "{screen}");
+    // Horizontal scroll moves text, never wraps it.
+    press(&mut app, "l");
+    let scrolled = text(&draw(&app, &mut terminal));
+    assert!(
+        !scrolled.contains("apiVersion: apps/v1") && scrolled.contains(" on: apps/v1"),
+        "eight columns scrolled: {scrolled}"
+    );
+    press(&mut app, "hy");
+    let raw = text(&draw(&app, &mut terminal));
+    assert!(raw.contains("managedFields:") && raw.contains("f:progressDeadlineSeconds"), "{raw}");
+    press(&mut app, "G");
+    let bottom = text(&draw(&app, &mut terminal));
+    assert!(bottom.contains("status:") && bottom.contains("availableReplicas"), "the end of the raw object: {bottom}");
+    press(&mut app, "f");
+    assert!(app.diff.as_ref().unwrap().full);
+}
+
+#[test]
+fn help_is_built_from_the_key_table_and_themes_switch_live() {
+    let (mut app, mut terminal) = demo(120, 40);
+    press(&mut app, "\n\n?");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("Help: keys on this screen"), "{screen}");
+    for (label, help) in kdrift::tui::keys::help_for(Screen::Diff) {
+        assert!(screen.contains(label) && screen.contains(help), "help lists {label} {help}");
+    }
+    press(&mut app, "x:theme colorblind\n");
+    assert!(!app.help, "any key closes help");
+    let buffer = draw(&app, &mut terminal);
+    assert!(text(&buffer).contains("theme colorblind"));
+    let (x, y) = find(&buffer, "▲ human").unwrap();
+    let colorblind = Theme::named("colorblind", None).unwrap();
+    assert_eq!(buffer[(x, y)].fg, style::color(colorblind.owner(ManagerClass::Human)));
+    press(&mut app, ":theme neon\n");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("kept theme colorblind: no theme named 'neon'"), "{screen}");
+    press(&mut app, ":quit\n");
+    assert!(app.quit);
+}
+
+#[test]
+fn a_failed_load_is_a_banner_and_what_was_shown_stays_usable() {
+    let (mut app, mut terminal) = demo(120, 30);
+    app.update(Msg::Loaded(Err("context 'prod': cannot discover the core API (/api/v1): forbidden (403)".to_owned())));
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("⚠ context 'prod': cannot discover the core API (/api/v1): forbidden (403)"), "{screen}");
+    assert!(screen.contains("checkout-api"), "the last good view stays: {screen}");
+    press(&mut app, "\n");
+    assert_eq!(app.screen, Screen::Resources, "and keys still work");
+}
+
+#[test]
+fn layouts_at_80_by_24_and_200_by_50() {
+    for (width, height) in [(80, 24), (200, 50)] {
+        let (mut app, mut terminal) = demo(width, height);
+        // The refresh time changes every run; the snapshot shows the rest.
+        app.loaded_at = Some(1_780_909_800);
+        let apps = text(&draw(&app, &mut terminal));
+        press(&mut app, "\n");
+        let resources = text(&draw(&app, &mut terminal));
+        press(&mut app, "\n");
+        let diff = text(&draw(&app, &mut terminal));
+        insta::assert_snapshot!(format!("apps_{width}x{height}"), apps);
+        insta::assert_snapshot!(format!("resources_{width}x{height}"), resources);
+        insta::assert_snapshot!(format!("diff_{width}x{height}"), diff);
+    }
+}
+
+#[test]
+fn the_real_binary_runs_in_a_terminal_and_restores_it() {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::{Read as _, Write as _};
+    let pty = native_pty_system();
+    let pair = pty.openpty(PtySize { rows: 40, cols: 150, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let mut command = CommandBuilder::new(assert_cmd::cargo::cargo_bin("kdrift"));
+    command.arg("demo");
+    let home = tempfile::tempdir().unwrap();
+    command.env("HOME", home.path());
+    command.env("XDG_CONFIG_HOME", home.path().join("config"));
+    command.env("XDG_STATE_HOME", home.path().join("state"));
+    command.env("TERM", "xterm-256color");
+    let mut child = pair.slave.spawn_command(command).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut chunk) {
+            if n == 0 || sender.send(chunk[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut parser = vt100::Parser::new(40, 150, 0);
+    let mut wait_for = |needle: &str, parser: &mut vt100::Parser| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            if let Ok(bytes) = receiver.recv_timeout(std::time::Duration::from_millis(100)) {
+                parser.process(&bytes);
+            }
+            if parser.screen().contents().contains(needle) {
+                return;
+            }
+        }
+        panic!("'{needle}' never appeared on screen:\n{}", parser.screen().contents());
+    };
+    wait_for("OutOfSync", &mut parser);
+    assert!(parser.screen().alternate_screen(), "the TUI draws on the alternate screen");
+    writer.write_all(b"\r").unwrap();
+    wait_for("Apps › checkout-api", &mut parser);
+    writer.write_all(b"\r").unwrap();
+    wait_for("▲ human · kubectl-edit · Update · 43d ago", &mut parser);
+    writer.write_all(b"?").unwrap();
+    wait_for("Help: keys on this screen", &mut parser);
+    writer.write_all(b"x:theme light\r").unwrap();
+    wait_for("theme light", &mut parser);
+    writer.write_all(b"qqq").unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    // Drain what the TUI wrote last: the terminal must be back to the normal screen.
+    while let Ok(bytes) = receiver.recv_timeout(std::time::Duration::from_millis(300)) {
+        parser.process(&bytes);
+    }
+    assert!(!parser.screen().alternate_screen(), "alternate screen left on quit");
+    assert!(!parser.screen().hide_cursor(), "cursor shown again on quit");
+}
