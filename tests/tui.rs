@@ -269,7 +269,7 @@ fn the_real_binary_runs_in_a_terminal_and_restores_it() {
         }
     });
     let mut parser = vt100::Parser::new(40, 150, 0);
-    let mut wait_for = |needle: &str, parser: &mut vt100::Parser| {
+    let wait_for = |needle: &str, parser: &mut vt100::Parser| {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while std::time::Instant::now() < deadline {
             if let Ok(bytes) = receiver.recv_timeout(std::time::Duration::from_millis(100)) {
