@@ -1,0 +1,98 @@
+//! TUI speed (issue #5): one redraw of the diff screen for a 5,000-line manifest must take
+//! ≤ 5 ms, because only the visible rows are drawn from rows aligned once when the screen
+//! opens; opening (the alignment) is measured too. Drawn on ratatui's TestBackend at 200×50.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdrift::engine::{EngineConfig, Manifest, compare_app};
+use kdrift::theme::Theme;
+use kdrift::tui::app::{App, Msg, Options};
+use kdrift::tui::data::{AppData, Investigation, Pair, Request};
+use kdrift::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::{Map, Value, json};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() {
+    divan::main();
+}
+
+/// A ConfigMap of 5,000 keys (one line each); every 500th value changed live by kubectl.
+fn big_pair() -> (Value, Value) {
+    let mut desired_data = Map::new();
+    let mut live_data = Map::new();
+    let mut owned = Map::new();
+    for i in 0..5_000 {
+        let key = format!("setting-{i:05}");
+        desired_data.insert(key.clone(), Value::String(format!("value {i} of the service configuration")));
+        let live = if i % 500 == 0 { format!("value {i} changed by hand") } else { format!("value {i} of the service configuration") };
+        live_data.insert(key.clone(), Value::String(live));
+        owned.insert(format!("f:{key}"), json!({}));
+    }
+    let metadata = json!({"name": "big", "namespace": "prod"});
+    let desired = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": desired_data});
+    let managed = json!([{"manager": "kubectl-edit", "operation": "Update", "apiVersion": "v1",
+        "time": "2026-06-01T10:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": {"f:data": owned}}]);
+    let live = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "big", "namespace": "prod", "managedFields": managed}, "data": live_data});
+    (desired, live)
+}
+
+fn app_on_big_diff() -> App {
+    let (desired, live) = big_pair();
+    let manifest = |object: &Value| Manifest { object: object.clone(), origin: "bench".to_owned() };
+    let report = compare_app(&EngineConfig::default(), "big", "prod", Some(1_780_909_800), vec![manifest(&desired)], vec![manifest(&live)]).unwrap();
+    let key = report.resources[0].key();
+    let pair = Pair { desired: Some(desired), live: Some(live) };
+    let data = AppData { report, origin: "bench".to_owned(), namespace: "prod".to_owned(), objects: [(key, pair)].into(), now: Some(1_780_909_800) };
+    let options = Options {
+        read_only: true,
+        read_only_contexts: Vec::new(),
+        theme: Theme::builtin().clone(),
+        theme_name: "default".to_owned(),
+        themes_dir: None,
+        mask_annotations: Vec::new(),
+    };
+    let mut app = App::new(Request::Samples, options);
+    app.update(Msg::Resize(200, 50));
+    app.update(Msg::Loaded(Ok(Investigation { apps: vec![data], context: None })));
+    app
+}
+
+fn enter(app: &mut App) {
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+}
+
+/// Opening the diff: normalize, align 5,000 lines, attribute every live line.
+#[divan::bench(sample_count = 10)]
+fn open_5000_line_diff(bencher: divan::Bencher) {
+    bencher.with_inputs(|| {
+        let mut app = app_on_big_diff();
+        enter(&mut app);
+        app
+    }).bench_local_values(|mut app| {
+        enter(&mut app);
+        assert!(app.diff.is_some());
+        app
+    });
+}
+
+/// One redraw of the open diff (the cursor moved a page), 200×50.
+#[divan::bench(sample_count = 100)]
+fn redraw_5000_line_diff(bencher: divan::Bencher) {
+    let mut app = app_on_big_diff();
+    enter(&mut app);
+    enter(&mut app);
+    let diff = app.diff.as_ref().unwrap();
+    assert!(diff.aligned.rows.len() >= 5_000, "{} rows", diff.aligned.rows.len());
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    let page = KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE);
+    bencher.bench_local(|| {
+        app.update(Msg::Key(page));
+        terminal.draw(|frame| view::render(frame, &app)).unwrap();
+    });
+}
