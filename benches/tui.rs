@@ -29,7 +29,11 @@ fn big_pair() -> (Value, Value) {
     for i in 0..5_000 {
         let key = format!("setting-{i:05}");
         desired_data.insert(key.clone(), Value::String(format!("value {i} of the service configuration")));
-        let live = if i % 500 == 0 { format!("value {i} changed by hand") } else { format!("value {i} of the service configuration") };
+        let live = if i % 500 == 0 {
+            format!("value {i} changed by hand")
+        } else {
+            format!("value {i} of the service configuration")
+        };
         live_data.insert(key.clone(), Value::String(live));
         owned.insert(format!("f:{key}"), json!({}));
     }
@@ -45,10 +49,24 @@ fn big_pair() -> (Value, Value) {
 fn app_on_big_diff() -> App {
     let (desired, live) = big_pair();
     let manifest = |object: &Value| Manifest { object: object.clone(), origin: "bench".to_owned() };
-    let report = compare_app(&EngineConfig::default(), "big", "prod", Some(1_780_909_800), vec![manifest(&desired)], vec![manifest(&live)]).unwrap();
+    let report = compare_app(
+        &EngineConfig::default(),
+        "big",
+        "prod",
+        Some(1_780_909_800),
+        vec![manifest(&desired)],
+        vec![manifest(&live)],
+    )
+    .unwrap();
     let key = report.resources[0].key();
     let pair = Pair { desired: Some(desired), live: Some(live) };
-    let data = AppData { report, origin: "bench".to_owned(), namespace: "prod".to_owned(), objects: [(key, pair)].into(), now: Some(1_780_909_800) };
+    let data = AppData {
+        report,
+        origin: "bench".to_owned(),
+        namespace: "prod".to_owned(),
+        objects: [(key, pair)].into(),
+        now: Some(1_780_909_800),
+    };
     let options = Options {
         read_only: true,
         read_only_contexts: Vec::new(),
@@ -70,15 +88,17 @@ fn enter(app: &mut App) {
 /// Opening the diff: normalize, align 5,000 lines, attribute every live line.
 #[divan::bench(sample_count = 10)]
 fn open_5000_line_diff(bencher: divan::Bencher) {
-    bencher.with_inputs(|| {
-        let mut app = app_on_big_diff();
-        enter(&mut app);
-        app
-    }).bench_local_values(|mut app| {
-        enter(&mut app);
-        assert!(app.diff.is_some());
-        app
-    });
+    bencher
+        .with_inputs(|| {
+            let mut app = app_on_big_diff();
+            enter(&mut app);
+            app
+        })
+        .bench_local_values(|mut app| {
+            enter(&mut app);
+            assert!(app.diff.is_some());
+            app
+        });
 }
 
 /// One redraw of the open diff (the cursor moved a page), 200×50.

@@ -1,4 +1,4 @@
-//! `kdrift scan` (and, until the TUI lands, `kdrift demo`): one report, exit code by drift.
+//! `kdrift scan` (and `kdrift demo` outside a terminal): one report, exit code by drift.
 
 use crate::cli::discovery;
 use crate::cli::input::{self, Input, Side};
