@@ -301,3 +301,36 @@ fn the_real_binary_runs_in_a_terminal_and_restores_it() {
     assert!(!parser.screen().alternate_screen(), "alternate screen left on quit");
     assert!(!parser.screen().hide_cursor(), "cursor shown again on quit");
 }
+
+#[test]
+fn differences_an_ignore_rule_hides_are_dimmed_and_name_the_rule() {
+    let mut args = kdrift::cli::SourceArgs::sample("checkout-api");
+    args.ignore = vec![
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/samples/checkout-api/rules/argocd-application.yaml"),
+    ];
+    let request = Request::Sources(Box::new(args));
+    let mut app = App::new(request.clone(), options());
+    app.update(Msg::Resize(160, 40));
+    app.update(Msg::Loaded(data::load(&request).map_err(|e| e.to_string())));
+    let mut terminal = Terminal::new(TestBackend::new(160, 40)).unwrap();
+    press(&mut app, "\n\n");
+    // The replicas line: dimmed, marked, and its rule named when focused.
+    while app
+        .diff
+        .as_ref()
+        .and_then(|d| d.focused_row())
+        .and_then(|r| r.right.clone())
+        .is_none_or(|c| c.text.trim() != "replicas: 9")
+    {
+        press(&mut app, "n");
+    }
+    let buffer = draw(&app, &mut terminal);
+    let screen = text(&buffer);
+    let (_, y) = find(&buffer, "replicas: 9").unwrap();
+    let line = screen.lines().nth(usize::from(y)).unwrap();
+    assert!(line.ends_with("● ctrl ignored"), "{line}");
+    let (x, _) = find(&buffer, "replicas: 9").unwrap();
+    assert_eq!(buffer[(x, y)].fg, style::color(Theme::builtin().ui.dim), "hidden differences are dimmed");
+    assert!(screen.contains("ignored by ") && screen.contains("/spec/replicas"), "{screen}");
+}

@@ -120,7 +120,8 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, star
 fn spawn(effect: Effect, sender: tokio::sync::mpsc::UnboundedSender<Msg>) {
     match effect {
         Effect::Load(request) => {
-            tokio::task::spawn_blocking(move || {
+            let label = request.label();
+            let worker = tokio::task::spawn_blocking(move || {
                 let started = Instant::now();
                 let result = data::load(&request).map_err(|error| error.to_string());
                 match &result {
@@ -129,6 +130,14 @@ fn spawn(effect: Effect, sender: tokio::sync::mpsc::UnboundedSender<Msg>) {
                     }
                     Err(error) => tracing::warn!(%error, source = %request.label(), "load failed"),
                 }
+                result
+            });
+            tokio::spawn(async move {
+                // A loader that died must not leave the UI waiting for ever.
+                let result = worker.await.unwrap_or_else(|error| {
+                    tracing::error!(%error, "loader stopped");
+                    Err(format!("loading {label} stopped unexpectedly ({error}); see the log file"))
+                });
                 // The UI may have quit meanwhile; nothing is waiting then.
                 let _ = sender.send(Msg::Loaded(result));
             });

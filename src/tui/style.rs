@@ -78,5 +78,7 @@ pub fn owner_style(theme: &Theme, owner: Option<&LineOwner>) -> Style {
     }
 }
 
-/// Width of the ownership gutter.
-pub const OWNER_GUTTER: usize = 8;
+/// Width of the ownership gutter: a mark and, for a difference a rule hid, "ignored".
+pub const OWNER_GUTTER: usize = 16;
+/// Width of the mark alone, for narrow terminals.
+pub const OWNER_MARK: usize = 8;

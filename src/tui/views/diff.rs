@@ -11,7 +11,7 @@ use crate::report::aligned::{Cell, LineOwner, Row, RowKind};
 use crate::theme::Theme;
 use crate::tui::app::App;
 use crate::tui::diff_state::{DiffState, Visible};
-use crate::tui::style::{self, OWNER_GUTTER};
+use crate::tui::style::{self, OWNER_GUTTER, OWNER_MARK};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -22,14 +22,18 @@ use ratatui::widgets::{Paragraph, Wrap};
 struct Columns {
     number: usize,
     text: usize,
+    /// Room for "ignored" beside the owner mark (narrow terminals show one or the other).
+    wide_gutter: bool,
 }
 
 impl Columns {
     fn new(width: usize, lines: usize) -> Columns {
         let number = lines.max(1).to_string().len();
+        let wide_gutter = width >= 120;
+        let gutter = if wide_gutter { OWNER_GUTTER } else { OWNER_MARK };
         // cursor, and per side: number + marker + space; " │ " twice; the owner gutter.
-        let fixed = 1 + 2 * (number + 2) + 3 + 3 + OWNER_GUTTER;
-        Columns { number, text: width.saturating_sub(fixed).max(8) / 2 }
+        let fixed = 1 + 2 * (number + 2) + 3 + 3 + gutter;
+        Columns { number, text: width.saturating_sub(fixed).max(8) / 2, wide_gutter }
     }
 }
 
@@ -115,9 +119,14 @@ fn row_line(
     spans.extend(cell(row.right.as_ref(), right_mark, base, theme, columns, left));
     spans.push(Span::styled(" │ ", style::dim(theme)));
     let mark = if row.right.is_some() { style::owner_mark(row.owner.as_ref()) } else { "" };
-    spans.push(Span::styled(mark, style::owner_style(theme, row.owner.as_ref())));
-    if ignored {
-        spans.push(Span::styled(" ignored", style::dim(theme)));
+    match (ignored, columns.wide_gutter) {
+        // Narrow: the rule wins the gutter; the footer still names the owner.
+        (true, false) => spans.push(Span::styled("ignored", style::dim(theme))),
+        (true, true) => {
+            spans.push(Span::styled(mark, style::owner_style(theme, row.owner.as_ref())));
+            spans.push(Span::styled(" ignored", style::dim(theme)));
+        }
+        (false, _) => spans.push(Span::styled(mark, style::owner_style(theme, row.owner.as_ref()))),
     }
     Line::from(spans)
 }
