@@ -23,7 +23,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     }
     let shown = app.visible_apps();
     if !app.loading && shown.is_empty() {
-        lines.push(Line::from(Span::styled(" no apps match", style::dim(theme))));
+        let why =
+            if app.data.apps.is_empty() { " nothing loaded (Ctrl-r retries)" } else { " no apps match the filter" };
+        lines.push(Line::from(Span::styled(why, style::dim(theme))));
     }
     let height = usize::from(area.height).saturating_sub(1);
     let start = window_start(app.app_selected, height);
