@@ -291,7 +291,8 @@ pub fn engine_config(args: &SourceArgs) -> Result<EngineConfig, CliError> {
     Ok(engine)
 }
 
-fn system_now() -> Option<i64> {
+/// The wall clock in seconds since the epoch (the engine itself never reads a clock).
+pub fn system_now() -> Option<i64> {
     let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).ok()?;
     i64::try_from(elapsed.as_secs()).ok()
 }

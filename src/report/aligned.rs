@@ -72,6 +72,8 @@ pub struct Aligned {
     pub folds: Vec<Fold>,
     /// First row of each finding shown, in row order (for `n`/`N`).
     pub finding_rows: Vec<usize>,
+    /// Lines of the longer side: the widest line number.
+    pub lines: usize,
 }
 
 /// Which live fields to show.
@@ -104,7 +106,7 @@ pub fn align(
     let right_text: Vec<&str> = right.iter().map(|l| l.text.as_str()).collect();
     let diff = TextDiff::configure().diff_slices(&left_text, &right_text);
     let builder = Builder { resource, left: &left, right: &right, live: &live_shown, trie };
-    let mut aligned = Aligned::default();
+    let mut aligned = Aligned { lines: left.len().max(right.len()), ..Aligned::default() };
     let ops = diff.ops();
     for (index, op) in ops.iter().enumerate() {
         match *op {

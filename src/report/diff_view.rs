@@ -27,8 +27,7 @@ pub fn render_resource(resource: &ResourceReport, desired: &Value, live: &Value,
     let title =
         format!("── {} · {} · {} finding(s) ", resource.key(), resource.status.as_str(), resource.findings.len());
     let _ = writeln!(out, "{}", options.style.bold(&pad(&title, options.width, '─')));
-    let lines = aligned.rows.iter().filter_map(|r| r.left.as_ref().or(r.right.as_ref())).map(|c| c.number).max();
-    let layout = Layout::new(options.width, lines.unwrap_or(1));
+    let layout = Layout::new(options.width, aligned.lines);
     let _ = writeln!(
         out,
         "{}",

@@ -145,7 +145,7 @@ impl App {
             Ok(data) => {
                 self.summaries = data.apps.iter().map(AppSummary::of).collect();
                 self.data = data;
-                self.loaded_at = wall_clock();
+                self.loaded_at = crate::cli::input::system_now();
                 self.banner = None;
                 self.app_selected = self.app_selected.min(self.data.apps.len().saturating_sub(1));
                 // The diff's indices belong to the previous load.
@@ -388,9 +388,4 @@ fn moved(selected: usize, len: usize, action: Action, page: usize) -> usize {
 
 fn theme_names() -> String {
     crate::theme::BUILTIN_THEMES.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
-}
-
-fn wall_clock() -> Option<i64> {
-    let elapsed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?;
-    i64::try_from(elapsed.as_secs()).ok()
 }

@@ -103,7 +103,7 @@ fn load_sources(args: &SourceArgs) -> Result<Investigation, CliError> {
         let report = crate::model::DriftReport::new(vec![build_app(input, &mut keep)?]);
         (report, label)
     };
-    let now = args.now.as_deref().and_then(crate::engine::time::parse_rfc3339).or_else(system_now);
+    let now = args.now.as_deref().and_then(crate::engine::time::parse_rfc3339).or_else(input::system_now);
     let apps = report
         .apps
         .into_iter()
@@ -144,9 +144,4 @@ impl Kept {
         // Overlapping snapshot files: the first copy wins, as in the engine.
         slot.get_or_insert_with(|| manifest.object.clone());
     }
-}
-
-fn system_now() -> Option<i64> {
-    let elapsed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?;
-    i64::try_from(elapsed.as_secs()).ok()
 }

@@ -61,8 +61,7 @@ fn aligned(
     area: Rect,
     height: usize,
 ) -> Vec<Line<'static>> {
-    let last = diff.aligned.rows.iter().filter_map(|r| r.left.as_ref().or(r.right.as_ref())).map(|c| c.number).max();
-    let columns = Columns::new(usize::from(area.width), last.unwrap_or(1));
+    let columns = Columns::new(usize::from(area.width), diff.aligned.lines);
     let header = format!(
         " {:w$}{} │ {:w$}{} │ owner",
         "",
