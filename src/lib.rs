@@ -6,11 +6,13 @@
 
 #![forbid(unsafe_code)]
 
+pub mod actions;
 pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod model;
 pub mod report;
+pub mod runbook;
 pub mod sources;
 pub mod theme;
 pub mod tui;

@@ -351,6 +351,19 @@ pub struct AppReport {
     /// What the GitOps controller itself reports, when its app object was read; an extension of v1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub controller: Option<ControllerStatus>,
+    /// Where the desired state was read from in Git (for backports; not part of the JSON).
+    #[serde(skip)]
+    pub desired_git: Option<GitSpot>,
+}
+
+/// A place in a Git repository: the repository, the commit read, and the app's directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitSpot {
+    pub repo: std::path::PathBuf,
+    /// The full commit id desired state was read at.
+    pub commit: String,
+    /// The app's directory (or file) inside the repository, `/`-separated, `""` for the root.
+    pub path: String,
 }
 
 /// The GitOps controller's own view of an app.
@@ -364,6 +377,18 @@ pub struct ControllerStatus {
     pub health: Option<String>,
     /// The revision it last compared (Argo CD) or applied (Flux).
     pub revision: Option<String>,
+    /// The Application or Kustomization object itself (a sync asks it to act).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<ObjectName>,
+}
+
+/// An object's address: API version, kind, namespace and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectName {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
 }
 
 /// One correction and whether the API server allows it (a `SelfSubjectAccessReview`).

@@ -186,6 +186,7 @@ fn not_compared(definition: &AppDefinition, note: String) -> AppReport {
         owner_team: definition.owner_team.clone(),
         criticality: definition.criticality.clone(),
         permissions: Vec::new(),
+        desired_git: None,
         controller: definition.controller.clone(),
     }
 }

@@ -318,6 +318,7 @@ pub fn compare(input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<Ap
             owner_team: None,
             criticality: None,
             permissions: Vec::new(),
+            desired_git: None,
             controller: None,
         },
         None => {

@@ -46,6 +46,7 @@ pub fn build_app(mut input: Input, keep: Keep<'_>) -> Result<crate::model::AppRe
     let mut app = input::compare(input, |side, manifest| keep((&app, &namespace), side, manifest))?;
     if let Some(git) = &git {
         crate::sources::git::attach_evidence(git, &mut app);
+        app.desired_git = Some(git.spot());
     }
     Ok(app)
 }

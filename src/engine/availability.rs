@@ -46,15 +46,27 @@ pub fn controller_status(object: &Value) -> Option<ControllerStatus> {
             health: text("/status/health/status"),
             // The exact commit Argo CD compared against, when it has compared.
             revision: text("/status/sync/revision"),
+            object: object_name(object),
         }),
         ("kustomize.toolkit.fluxcd.io", "Kustomization") => Some(ControllerStatus {
             kind: "Flux Kustomization".to_owned(),
             sync: flux_ready(object.get("status")),
             health: None,
             revision: text("/status/lastAppliedRevision"),
+            object: object_name(object),
         }),
         _ => None,
     }
+}
+
+fn object_name(object: &Value) -> Option<crate::model::ObjectName> {
+    let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
+    Some(crate::model::ObjectName {
+        api_version: text("/apiVersion")?,
+        kind: text("/kind")?,
+        namespace: text("/metadata/namespace").unwrap_or_default(),
+        name: text("/metadata/name")?,
+    })
 }
 
 /// "Ready", or "NotReady (ReconciliationFailed)", from Flux's Ready condition.

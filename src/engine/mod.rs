@@ -387,6 +387,7 @@ impl<'c> Comparator<'c> {
             owner_team: None,
             criticality: None,
             permissions: Vec::new(),
+            desired_git: None,
             controller: self.controller,
         })
     }

@@ -49,6 +49,14 @@ pub struct GitEvidence {
     pub commit: CommitEvidence,
     /// Repository path of each manifest file read → the last commit that changed it.
     pub file_commits: HashMap<String, CommitEvidence>,
+    /// The app's directory (or file) in the repository, as read.
+    pub path: String,
+}
+
+impl GitEvidence {
+    pub fn spot(&self) -> crate::model::GitSpot {
+        crate::model::GitSpot { repo: self.repo.clone(), commit: self.commit.id.clone(), path: self.path.clone() }
+    }
 }
 
 pub enum GitContent {
@@ -90,7 +98,12 @@ pub fn read(repo_path: &Path, revision: &str, path: &str) -> Result<GitDesired, 
         materialize(&repo, &root, root_dir.path())
             .map_err(|message| GitError::Materialize { revision: revision.to_owned(), message })?;
         let dir = root_dir.path().join(&path);
-        let evidence = GitEvidence { repo: repo_path.to_owned(), commit: evidence, file_commits: HashMap::new() };
+        let evidence = GitEvidence {
+            repo: repo_path.to_owned(),
+            commit: evidence,
+            file_commits: HashMap::new(),
+            path: path.clone(),
+        };
         return Ok(GitDesired { evidence, path, content: GitContent::Materialized { root: root_dir, dir } });
     }
     let mut files: Vec<(String, Oid)> = Vec::new();
@@ -120,7 +133,7 @@ pub fn read(repo_path: &Path, revision: &str, path: &str) -> Result<GitDesired, 
     }
     let names: Vec<String> = files.into_iter().map(|(file, _)| file).collect();
     let file_commits = last_changes(&repo, commit.id(), &path, &names).map_err(other)?;
-    let evidence = GitEvidence { repo: repo_path.to_owned(), commit: evidence, file_commits };
+    let evidence = GitEvidence { repo: repo_path.to_owned(), commit: evidence, file_commits, path: path.clone() };
     Ok(GitDesired { evidence, path, content: GitContent::Manifests(manifests) })
 }
 
@@ -373,7 +386,7 @@ pub fn line_of(text: &str, document: usize, item: Option<usize>, pointer: &str) 
 
 /// Document `number` (1-based, as `files::parse_documents` counts them) and the 0-based line
 /// it starts on. Content before the first `---` is a document only when it holds something.
-fn nth_document(text: &str, number: usize) -> Option<(usize, &str)> {
+pub fn nth_document(text: &str, number: usize) -> Option<(usize, &str)> {
     let mut documents: Vec<(usize, usize, usize)> = Vec::new(); // (first line, start byte, end byte)
     let (mut start_byte, mut start_line, mut offset) = (0, 0, 0);
     for (index, line) in text.split_inclusive('\n').enumerate() {

@@ -26,6 +26,11 @@ impl Session {
         &self.cluster
     }
 
+    /// Runs one request (or a few) to completion on the session's runtime.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
     /// One app's live objects and what could not be read.
     pub fn read(&self, query: &LiveQuery) -> Result<LiveRead, ClusterError> {
         self.runtime.block_on(read::read(&self.cluster, query))

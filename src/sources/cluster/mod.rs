@@ -138,6 +138,24 @@ impl Cluster {
         self.send(request).await
     }
 
+    /// Sends `method` to `path` (query included) with a body of `content_type`: the writes
+    /// of `actions` (PATCH, DELETE) go through here so their failures read like the reads'.
+    pub(crate) async fn write<T: DeserializeOwned>(
+        &self,
+        method: http::Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<T, Problem> {
+        let request = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header(http::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .map_err(|e| Problem::BadResponse(e.to_string()))?;
+        self.send(request).await
+    }
+
     async fn send<T: DeserializeOwned>(&self, request: http::Request<Vec<u8>>) -> Result<T, Problem> {
         match tokio::time::timeout(self.timeout, self.client.request::<T>(request)).await {
             Err(_) => Err(Problem::Timeout(self.timeout)),

@@ -1,0 +1,110 @@
+//! The audit log: one JSON line per decision (taken, refused or failed) in `audit.jsonl`
+//! under the data directory, written and flushed to disk before the action returns. Values
+//! of Secrets never reach it: the findings it quotes are the engine's, already masked.
+
+use crate::actions::{ActionError, Outcome, Plan, Workspace};
+use serde::Serialize;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+pub const FILE: &str = "audit.jsonl";
+
+pub fn path(data_dir: &Path) -> PathBuf {
+    data_dir.join(FILE)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Entry {
+    /// RFC 3339, UTC.
+    pub time: String,
+    pub who: String,
+    /// Where the decision applied: "cluster prod-eu", "simulated sample checkout-api".
+    pub target: String,
+    pub app: String,
+    pub resource: String,
+    pub fields: Vec<FieldEvidence>,
+    pub decision: &'static str,
+    pub summary: String,
+    /// `done`, `refused`, `aborted` or `failed`.
+    pub result: &'static str,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub artefacts: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incident: Option<String>,
+}
+
+/// The evidence behind one field of the decision.
+#[derive(Debug, Serialize)]
+pub struct FieldEvidence {
+    pub path: String,
+    pub desired: Option<serde_json::Value>,
+    pub live: Option<serde_json::Value>,
+    pub category: &'static str,
+    pub owner: Option<String>,
+    pub changed: Option<String>,
+}
+
+impl Entry {
+    pub fn of(plan: &Plan, result: &Result<Outcome, ActionError>, workspace: &Workspace) -> Entry {
+        let (status, detail, artefacts) = match result {
+            Ok(outcome) => ("done", outcome.result.clone(), outcome.artefacts.clone()),
+            Err(ActionError::Refused(why)) => ("refused", why.clone(), Vec::new()),
+            Err(error @ (ActionError::LiveChanged { .. } | ActionError::NotConfirmed(_) | ActionError::ReadOnly(_))) => {
+                ("aborted", error.to_string(), Vec::new())
+            }
+            Err(error) => ("failed", error.to_string(), Vec::new()),
+        };
+        let fields = plan
+            .subject
+            .findings
+            .iter()
+            .map(|finding| FieldEvidence {
+                path: finding.display_path.clone(),
+                desired: finding.desired.clone(),
+                live: finding.live.clone(),
+                category: finding.category.as_str(),
+                owner: finding.owner.as_ref().map(|o| format!("{} ({})", o.manager, o.class.as_str())),
+                changed: finding.owner.as_ref().and_then(|o| o.time.clone()),
+            })
+            .collect();
+        Entry {
+            time: crate::engine::time::format_rfc3339(crate::cli::input::system_now().unwrap_or(0)),
+            who: workspace.who.clone(),
+            target: workspace.writer.as_ref().map_or_else(|| "no cluster".to_owned(), |w| w.label()),
+            app: plan.subject.app.clone(),
+            resource: plan.subject.key().to_string(),
+            fields,
+            decision: plan.decision.as_str(),
+            summary: plan.summary.clone(),
+            result: status,
+            detail,
+            artefacts,
+            incident: workspace.incident.clone(),
+        }
+    }
+}
+
+/// Appends `entry` and syncs it to disk.
+pub fn append(data_dir: &Path, entry: &Entry) -> Result<(), ActionError> {
+    let file_path = path(data_dir);
+    std::fs::create_dir_all(data_dir).map_err(ActionError::io(data_dir))?;
+    let mut line = serde_json::to_string(entry).map_err(|e| ActionError::Invalid(e.to_string()))?;
+    line.push('\n');
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&file_path)
+        .map_err(ActionError::io(&file_path))?;
+    file.write_all(line.as_bytes()).map_err(ActionError::io(&file_path))?;
+    file.sync_data().map_err(ActionError::io(&file_path))
+}
+
+/// The user for the audit log: the OS user and the context acted on.
+pub fn who(context: Option<&str>) -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".to_owned());
+    match context {
+        Some(context) => format!("{user} (context {context})"),
+        None => user,
+    }
+}

@@ -1,0 +1,562 @@
+//! Backport: the live value becomes Git's. The file that sets the field is found at the
+//! app's revision (for Kustomize, following `resources` and `patches` from the app's
+//! overlay), edited in place with a comment-preserving patch (yamlpatch), and committed on a
+//! new branch `kdrift/backport/<app>/<kind>-<name>` with the evidence in the message. A value
+//! set by a base outside the app's directory becomes a patch in the app's overlay instead,
+//! so other overlays sharing the base do not change. Secrets are refused.
+
+use crate::actions::{ActionError, Decision, Outcome, Plan, Subject, Work, Workspace, git_write, recheck_live};
+use crate::model::{Finding, GitSpot};
+use crate::sources::files::yaml_documents;
+use serde_json::Value;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone)]
+pub struct BackportWork {
+    pub spot: GitSpot,
+    pub branch: String,
+    /// Repository path → new text.
+    pub changes: Vec<(String, String)>,
+    pub message: String,
+    /// Where each field's new value can be read back: (file, document, route, value).
+    pub checks: Vec<(String, usize, Vec<Seg>, Value)>,
+}
+
+/// One step of a route into a YAML document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+const KUSTOMIZATION_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
+    let branch_wanted = format!(
+        "kdrift/backport/{}/{}-{}",
+        subject.app,
+        subject.resource.kind.to_lowercase(),
+        subject.resource.name
+    );
+    let plan = Plan::new(Decision::Backport, subject, format!("commit the live value on a new branch {branch_wanted}"), Work::Nothing);
+    if plan.subject.is_secret() {
+        return Ok(plan.refuse(
+            "a Secret's values must never be written to Git in clear text: change the secret at its source (SOPS, Sealed Secrets, External Secrets) and backport only the reference".to_owned(),
+        ));
+    }
+    let Some(spot) = plan.subject.git.clone() else {
+        return Ok(plan.refuse("desired state did not come from Git: give --repo PATH so kdrift can write a branch".to_owned()));
+    };
+    let (Some(live), Some(desired)) = (plan.subject.live.clone(), plan.subject.desired.clone()) else {
+        return Ok(plan.refuse("backport writes a live value into Git's object: this resource exists on one side only".to_owned()));
+    };
+    let fields: Vec<Finding> = plan.subject.findings.iter().filter(|f| !f.path.is_empty()).cloned().collect();
+    if fields.is_empty() {
+        return Ok(plan.refuse("no field selected to backport".to_owned()));
+    }
+    let files = git_write::yaml_files(&spot.repo, &spot.commit, "")?;
+    let order = candidate_files(&files, &spot.path);
+    let mut edits = Edits::default();
+    for finding in &fields {
+        edits.add(finding, &live, &desired, &files, &order, &spot, &plan.subject)?;
+    }
+    let branch = git_write::free_branch(&spot.repo, &branch_wanted)?;
+    let mut plan = plan;
+    plan.summary = format!("commit the live value on a new branch {branch} (HEAD and working tree untouched)");
+    for (file, text) in &edits.changes {
+        let before = files.iter().find(|(path, _)| path == file).map_or("", |(_, text)| text.as_str());
+        plan.preview.push(format!("--- a/{file}"));
+        plan.preview.push(format!("+++ b/{file}"));
+        plan.preview.extend(unified(before, text));
+    }
+    plan.warnings.extend(edits.notes.iter().cloned());
+    let message = commit_message(&plan.subject, &fields, workspace);
+    plan.preview.push(String::new());
+    plan.preview.push("Commit message:".to_owned());
+    plan.preview.extend(message.lines().map(|line| format!("  {line}")));
+    plan.work = Work::Backport(BackportWork { spot, branch, changes: edits.changes, message, checks: edits.checks });
+    Ok(plan)
+}
+
+/// The files that may define the app's objects, in the order Kustomize applies them (later
+/// ones win), each with whether it lies inside the app's directory.
+fn candidate_files(files: &[(String, String)], app_path: &str) -> Vec<(String, bool)> {
+    let has = |path: &str| files.iter().any(|(p, _)| p == path);
+    let kustomization = KUSTOMIZATION_NAMES.iter().map(|name| join(app_path, name)).find(|p| has(p));
+    match kustomization {
+        Some(_) => {
+            let mut order = Vec::new();
+            walk_kustomization(files, app_path, &mut order, 0);
+            order.into_iter().map(|path| {
+                let inside = app_path.is_empty() || path.starts_with(&format!("{app_path}/"));
+                (path, inside)
+            }).collect()
+        }
+        None => {
+            let prefix = if app_path.is_empty() { String::new() } else { format!("{app_path}/") };
+            files
+                .iter()
+                .filter(|(path, _)| path == app_path || path.starts_with(&prefix))
+                .map(|(path, _)| (path.clone(), true))
+                .collect()
+        }
+    }
+}
+
+fn walk_kustomization(files: &[(String, String)], dir: &str, order: &mut Vec<String>, depth: usize) {
+    if depth > 10 {
+        return;
+    }
+    let Some(text) = KUSTOMIZATION_NAMES.iter().find_map(|name| {
+        let path = join(dir, name);
+        files.iter().find(|(p, _)| *p == path).map(|(_, text)| text.clone())
+    }) else {
+        return;
+    };
+    let Ok(kustomization) = yaml_serde::from_str::<Value>(&text) else { return };
+    let strings = |field: &str| -> Vec<String> {
+        kustomization.get(field).and_then(Value::as_array).map_or_else(Vec::new, |items| {
+            items
+                .iter()
+                .filter_map(|item| item.as_str().map(str::to_owned).or_else(|| item.get("path")?.as_str().map(str::to_owned)))
+                .collect()
+        })
+    };
+    for resource in strings("resources").into_iter().chain(strings("bases")) {
+        let path = join(dir, &resource);
+        if files.iter().any(|(p, _)| *p == path) {
+            order.push(path);
+        } else {
+            walk_kustomization(files, &path, order, depth + 1);
+        }
+    }
+    for patch in strings("patches").into_iter().chain(strings("patchesStrategicMerge")) {
+        order.push(join(dir, &patch));
+    }
+}
+
+/// `a/b` + `../c/d.yaml` → `a/c/d.yaml`.
+fn join(dir: &str, relative: &str) -> String {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in relative.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+#[derive(Default)]
+struct Edits {
+    changes: Vec<(String, String)>,
+    checks: Vec<(String, usize, Vec<Seg>, Value)>,
+    notes: Vec<String>,
+}
+
+impl Edits {
+    fn text_of<'a>(&'a self, files: &'a [(String, String)], file: &str) -> Option<&'a str> {
+        self.changes.iter().chain(files.iter()).find(|(path, _)| path == file).map(|(_, text)| text.as_str())
+    }
+
+    fn set(&mut self, file: &str, text: String) {
+        match self.changes.iter_mut().find(|(path, _)| path == file) {
+            Some(entry) => entry.1 = text,
+            None => self.changes.push((file.to_owned(), text)),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        finding: &Finding,
+        live: &Value,
+        desired: &Value,
+        files: &[(String, String)],
+        order: &[(String, bool)],
+        spot: &GitSpot,
+        subject: &Subject,
+    ) -> Result<(), ActionError> {
+        let new_value = live.pointer(&finding.path).cloned();
+        let kind = desired.get("kind").and_then(Value::as_str).unwrap_or_default();
+        let name = desired.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+        // The last file (in apply order) whose document for this object sets the field wins.
+        let mut best: Option<(String, bool, usize, Vec<Seg>, bool)> = None;
+        for (file, inside) in order {
+            let Some(text) = self.text_of(files, file) else { continue };
+            let Ok(documents) = yaml_documents(text) else { continue };
+            for (number, document) in documents {
+                let same = document.get("kind").and_then(Value::as_str) == Some(kind)
+                    && document.pointer("/metadata/name").and_then(Value::as_str) == Some(name);
+                if !same {
+                    continue;
+                }
+                let (route, complete) = route_in(&document, live, &finding.path);
+                let parent_found = route.len() + 1 >= pointer_len(&finding.path);
+                if complete || (new_value.is_some() && parent_found && best.as_ref().is_none_or(|b| !b.4)) {
+                    best = Some((file.clone(), *inside, number, route, complete));
+                }
+            }
+        }
+        let Some((file, inside, number, route, complete)) = best else {
+            return Err(ActionError::Refused(format!(
+                "no file at {} sets {} of {kind} {name}",
+                &spot.commit[..spot.commit.len().min(7)],
+                finding.display_path
+            )));
+        };
+        if !inside {
+            return self.overlay_patch(finding, live, desired, files, spot, subject, &file);
+        }
+        let text = self.text_of(files, &file).unwrap_or_default().to_owned();
+        let edited = edit_document(&text, number, &route, &finding.path, complete, new_value.as_ref())
+            .map_err(|why| ActionError::Refused(format!("{file}: cannot edit {}: {why}", finding.display_path)))?;
+        self.set(&file, edited);
+        let full_route = if complete { route } else { extend(route, &finding.path) };
+        if let Some(value) = new_value {
+            self.checks.push((file, number, full_route, value));
+        }
+        Ok(())
+    }
+
+    /// The value is set in a base outside the app's directory: a strategic merge patch in
+    /// the overlay changes it for this app only.
+    #[allow(clippy::too_many_arguments)]
+    fn overlay_patch(
+        &mut self,
+        finding: &Finding,
+        live: &Value,
+        desired: &Value,
+        files: &[(String, String)],
+        spot: &GitSpot,
+        subject: &Subject,
+        base_file: &str,
+    ) -> Result<(), ActionError> {
+        let patch_name = format!("kdrift-backport-{}-{}.yaml", subject.resource.kind.to_lowercase(), subject.resource.name);
+        let patch_file = join(&spot.path, &patch_name);
+        let mut patch = match self.text_of(files, &patch_file).map(yaml_serde::from_str::<Value>) {
+            Some(Ok(existing)) => existing,
+            _ => {
+                let mut metadata = serde_json::Map::new();
+                metadata.insert("name".into(), desired.pointer("/metadata/name").cloned().unwrap_or(Value::Null));
+                if let Some(namespace) = desired.pointer("/metadata/namespace") {
+                    metadata.insert("namespace".into(), namespace.clone());
+                }
+                serde_json::json!({"apiVersion": desired.get("apiVersion"), "kind": desired.get("kind"), "metadata": metadata})
+            }
+        };
+        insert_by_name(&mut patch, live, &finding.path)
+            .ok_or_else(|| ActionError::Refused(format!("cannot express {} as a strategic merge patch", finding.display_path)))?;
+        let text = format!(
+            "# Backported from live by kdrift: {} was set in the shared base {base_file}\n{}",
+            finding.display_path,
+            yaml_serde::to_string(&patch).map_err(|e| ActionError::Invalid(e.to_string()))?
+        );
+        let first_time = self.text_of(files, &patch_file).is_none();
+        self.set(&patch_file, text);
+        if first_time {
+            let kustomization = KUSTOMIZATION_NAMES
+                .iter()
+                .map(|name| join(&spot.path, name))
+                .find(|p| self.text_of(files, p).is_some())
+                .ok_or_else(|| ActionError::Refused(format!("{} has no kustomization.yaml", spot.path)))?;
+            let current = self.text_of(files, &kustomization).unwrap_or_default().to_owned();
+            let edited = add_patch_entry(&current, &patch_name)
+                .map_err(|why| ActionError::Refused(format!("{kustomization}: cannot add the patch: {why}")))?;
+            self.set(&kustomization, edited);
+        }
+        self.notes.push(format!(
+            "{} comes from {base_file}, outside the app's directory (a base other overlays may share): the value goes into a new patch {patch_file} instead",
+            finding.display_path
+        ));
+        if let Some(value) = live.pointer(&finding.path) {
+            let (route, _) = route_in(&patch, live, &finding.path);
+            self.checks.push((patch_file, 1, route, value.clone()));
+        }
+        Ok(())
+    }
+}
+
+fn pointer_len(pointer: &str) -> usize {
+    pointer.split('/').skip(1).count()
+}
+
+fn tokens(pointer: &str) -> impl Iterator<Item = String> + '_ {
+    pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~"))
+}
+
+/// The route to `pointer` (a pointer into `live`) inside `document`, matching list items by
+/// `name` when they have one (a patch lists only the containers it changes), else by
+/// position; `complete` is false when the document stops short of the field.
+pub fn route_in(document: &Value, live: &Value, pointer: &str) -> (Vec<Seg>, bool) {
+    let mut route = Vec::new();
+    let (mut here, mut there) = (document, live);
+    for token in tokens(pointer) {
+        let step = match (here, there) {
+            (Value::Object(map), _) => map.get(&token).map(|next| (Seg::Key(token.clone()), next, there.get(&token))),
+            (Value::Array(items), Value::Array(live_items)) => {
+                let index: usize = token.parse().unwrap_or(usize::MAX);
+                let live_item = live_items.get(index);
+                let name = live_item.and_then(|item| item.get("name")).and_then(Value::as_str);
+                let position = match name {
+                    Some(name) => items.iter().position(|item| item.get("name").and_then(Value::as_str) == Some(name)),
+                    None => (index < items.len()).then_some(index),
+                };
+                position.map(|p| (Seg::Index(p), &items[p], live_item))
+            }
+            _ => None,
+        };
+        match step {
+            Some((seg, next, live_next)) => {
+                route.push(seg);
+                here = next;
+                there = live_next.unwrap_or(&Value::Null);
+            }
+            None => return (route, false),
+        }
+    }
+    (route, true)
+}
+
+fn extend(mut route: Vec<Seg>, pointer: &str) -> Vec<Seg> {
+    if let Some(last) = tokens(pointer).last() {
+        route.push(Seg::Key(last));
+    }
+    route
+}
+
+/// Builds `pointer`'s path into a strategic merge patch, list items by name, ending in the
+/// live value.
+fn insert_by_name(patch: &mut Value, live: &Value, pointer: &str) -> Option<()> {
+    let tokens: Vec<String> = tokens(pointer).collect();
+    let mut here = patch;
+    let mut there = live;
+    for (index, token) in tokens.iter().enumerate() {
+        let last = index + 1 == tokens.len();
+        match there {
+            Value::Array(items) => {
+                let item = items.get(token.parse::<usize>().ok()?)?;
+                let name = item.get("name")?.clone();
+                if !here.is_array() {
+                    *here = Value::Array(Vec::new());
+                }
+                let list = here.as_array_mut()?;
+                let position = match list.iter().position(|i| i.get("name") == Some(&name)) {
+                    Some(position) => position,
+                    None => {
+                        list.push(serde_json::json!({"name": name}));
+                        list.len() - 1
+                    }
+                };
+                here = &mut list[position];
+                there = item;
+            }
+            _ => {
+                let next = there.get(token)?;
+                if !here.is_object() {
+                    *here = Value::Object(serde_json::Map::new());
+                }
+                let map = here.as_object_mut()?;
+                let slot = map.entry(token.clone()).or_insert(Value::Null);
+                if last {
+                    *slot = next.clone();
+                    return Some(());
+                }
+                here = slot;
+                there = next;
+            }
+        }
+    }
+    Some(())
+}
+
+fn components(route: &[Seg]) -> Vec<yamlpath::Component<'_>> {
+    route
+        .iter()
+        .map(|seg| match seg {
+            Seg::Key(key) => yamlpath::Component::Key(key.as_str().into()),
+            Seg::Index(index) => yamlpath::Component::Index(*index),
+        })
+        .collect()
+}
+
+/// Edits document `number` of `text`: replaces the value at `route` (complete), adds the
+/// pointer's last key under it (the parent), or removes it (`value` is `None`); every other
+/// byte, comments included, stays as it was.
+fn edit_document(text: &str, number: usize, route: &[Seg], pointer: &str, complete: bool, value: Option<&Value>) -> Result<String, String> {
+    let (_, body) = crate::sources::git::nth_document(text, number).ok_or("document not found")?;
+    let start = body.as_ptr() as usize - text.as_ptr() as usize;
+    let document = yamlpath::Document::new(body.to_owned()).map_err(|e| e.to_string())?;
+    let to_yaml = |value: &Value| yaml_serde::to_value(value).map_err(|e| e.to_string());
+    let patch = match (complete, value) {
+        (true, Some(value)) => yamlpatch::Patch { route: yamlpath::Route::from(components(route)), operation: yamlpatch::Op::Replace(to_yaml(value)?) },
+        (true, None) => yamlpatch::Patch { route: yamlpath::Route::from(components(route)), operation: yamlpatch::Op::Remove },
+        (false, Some(value)) => {
+            let key = tokens(pointer).last().ok_or("empty path")?;
+            yamlpatch::Patch { route: yamlpath::Route::from(components(route)), operation: yamlpatch::Op::Add { key, value: to_yaml(value)? } }
+        }
+        (false, None) => return Ok(text.to_owned()),
+    };
+    let edited = yamlpatch::apply_yaml_patches(&document, &[patch]).map_err(|e| e.to_string())?;
+    Ok(format!("{}{}{}", &text[..start], edited.source(), &text[start + body.len()..]))
+}
+
+/// Adds `- path: FILE` to the kustomization's `patches` (creating the key when absent).
+fn add_patch_entry(text: &str, file: &str) -> Result<String, String> {
+    let document = yamlpath::Document::new(text.to_owned()).map_err(|e| e.to_string())?;
+    let entry = yaml_serde::to_value(serde_json::json!({"path": file})).map_err(|e| e.to_string())?;
+    let has_patches = yaml_serde::from_str::<Value>(text).ok().and_then(|v| v.get("patches").cloned()).is_some();
+    let operation = if has_patches {
+        yamlpatch::Op::Append { value: entry }
+    } else {
+        yamlpatch::Op::Add { key: "patches".to_owned(), value: yaml_serde::Value::Sequence(vec![entry]) }
+    };
+    let route = if has_patches { yamlpath::Route::from(vec![yamlpath::Component::Key("patches".into())]) } else { yamlpath::Route::from(Vec::new()) };
+    let edited = yamlpatch::apply_yaml_patches(&document, &[yamlpatch::Patch { route, operation }]).map_err(|e| e.to_string())?;
+    Ok(edited.source().to_owned())
+}
+
+/// A unified diff with 2 lines of context.
+fn unified(before: &str, after: &str) -> Vec<String> {
+    let diff = similar::TextDiff::from_lines(before, after);
+    let mut lines = Vec::new();
+    for group in diff.grouped_ops(2) {
+        for op in group {
+            for change in diff.iter_changes(&op) {
+                let sign = match change.tag() {
+                    similar::ChangeTag::Delete => '-',
+                    similar::ChangeTag::Insert => '+',
+                    similar::ChangeTag::Equal => ' ',
+                };
+                lines.push(format!("{sign}{}", change.value().trim_end_matches('\n')));
+            }
+        }
+    }
+    lines
+}
+
+fn commit_message(subject: &Subject, fields: &[Finding], workspace: &Workspace) -> String {
+    let key = subject.key();
+    let mut message = format!("backport({}): keep the live {} of {} {}\n\n", subject.app, short_field(fields), key.kind, key.name);
+    let _ = writeln!(message, "Live state in {} differed from Git; the live value is kept.\n", subject.namespace);
+    for finding in fields {
+        let _ = writeln!(message, "Field: {}", finding.display_path);
+        let _ = writeln!(message, "Git: {} -> live: {}", text(finding.desired.as_ref()), text(finding.live.as_ref()));
+        if let Some(owner) = &finding.owner {
+            let _ = writeln!(
+                message,
+                "Set live by: {} ({}){}{}",
+                owner.manager,
+                owner.class.as_str(),
+                owner.operation.as_deref().map(|o| format!(", {o}")).unwrap_or_default(),
+                owner.time.as_deref().map(|t| format!(", at {t}")).unwrap_or_default()
+            );
+        }
+        let _ = writeln!(message, "Reason: {}\n", finding.reason);
+    }
+    if let Some(incident) = &workspace.incident {
+        let _ = writeln!(message, "Incident: {incident}");
+    }
+    let _ = writeln!(message, "Recorded-by: kdrift for {}", workspace.who);
+    message
+}
+
+fn short_field(fields: &[Finding]) -> String {
+    let last = fields[0].display_path.rsplit('.').next().unwrap_or("value").to_owned();
+    if fields.len() > 1 { format!("{last} and {} more", fields.len() - 1) } else { last }
+}
+
+fn text(value: Option<&Value>) -> String {
+    match value {
+        None => "(absent)".to_owned(),
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+pub fn execute(plan: &Plan, work: &BackportWork, workspace: &Workspace) -> Result<Outcome, ActionError> {
+    // The value to keep must still be the one shown.
+    if let Some(writer) = workspace.writer.as_deref() {
+        recheck_live(&plan.subject, writer)?;
+    }
+    let commit = git_write::commit_on_branch(&work.spot.repo, &work.spot.commit, &work.branch, &work.changes, &work.message)?;
+    let mut verification = vec![format!("✓ branch {} at {} (parent {})", work.branch, &commit[..7], &work.spot.commit[..7])];
+    for (file, number, route, value) in &work.checks {
+        let text = git_write::file_on_branch(&work.spot.repo, &work.branch, file)?.unwrap_or_default();
+        let found = yaml_documents(&text)
+            .ok()
+            .and_then(|docs| docs.into_iter().find(|(n, _)| n == number))
+            .and_then(|(_, doc)| value_at(&doc, route).cloned());
+        verification.push(match found {
+            Some(found) if found == *value => format!("✓ {file}: the branch now holds {}", text_of(value)),
+            _ => format!("✗ {file}: the branch does not hold {}", text_of(value)),
+        });
+    }
+    let mut artefacts = vec![format!("branch: {}", work.branch)];
+    if workspace.push {
+        let pushed = git_write::push(&work.spot.repo, &work.branch)?;
+        verification.push(format!("✓ {pushed}"));
+    } else {
+        artefacts.push(format!("push it with: git -C {} push origin {}", work.spot.repo.display(), work.branch));
+    }
+    Ok(Outcome {
+        decision: plan.decision,
+        result: format!("committed {} on {}", &commit[..7], work.branch),
+        verification,
+        artefacts,
+        rescanned: None,
+        live_after: None,
+    })
+}
+
+fn text_of(value: &Value) -> String {
+    text(Some(value))
+}
+
+fn value_at<'v>(document: &'v Value, route: &[Seg]) -> Option<&'v Value> {
+    route.iter().try_fold(document, |here, seg| match seg {
+        Seg::Key(key) => here.get(key),
+        Seg::Index(index) => here.get(index),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn paths_join_like_kustomize_resolves_them() {
+        assert_eq!(join("apps/web/overlays/prod", "../../base"), "apps/web/base");
+        assert_eq!(join("apps/web", "./deploy.yaml"), "apps/web/deploy.yaml");
+        assert_eq!(join("", "a.yaml"), "a.yaml");
+    }
+
+    #[test]
+    fn routes_match_list_items_by_name() {
+        let live = json!({"spec": {"containers": [{"name": "sidecar"}, {"name": "app", "memory": "2Gi"}]}});
+        let patch = json!({"spec": {"containers": [{"name": "app", "memory": "1Gi"}]}});
+        assert_eq!(route_in(&patch, &live, "/spec/containers/1/memory"), (vec![Seg::Key("spec".into()), Seg::Key("containers".into()), Seg::Index(0), Seg::Key("memory".into())], true));
+        let (route, complete) = route_in(&json!({"spec": {}}), &live, "/spec/containers/1/memory");
+        assert_eq!((route.len(), complete), (1, false));
+    }
+
+    #[test]
+    fn edits_keep_comments_and_other_documents() {
+        let text = "# the config\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n# web\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3 # keep small\n";
+        let route = vec![Seg::Key("spec".into()), Seg::Key("replicas".into())];
+        let edited = edit_document(text, 2, &route, "/spec/replicas", true, Some(&json!(9))).unwrap();
+        assert_eq!(edited, text.replace("replicas: 3", "replicas: 9"));
+    }
+
+    #[test]
+    fn strategic_merge_patches_name_list_items() {
+        let live = json!({"spec": {"template": {"spec": {"containers": [{"name": "app", "resources": {"limits": {"memory": "2Gi"}}}]}}}});
+        let mut patch = json!({"kind": "Deployment"});
+        insert_by_name(&mut patch, &live, "/spec/template/spec/containers/0/resources/limits/memory").unwrap();
+        assert_eq!(patch, json!({"kind": "Deployment", "spec": {"template": {"spec": {"containers": [{"name": "app", "resources": {"limits": {"memory": "2Gi"}}}]}}}}));
+    }
+}

@@ -1,0 +1,175 @@
+//! Escalate: the seed's careful remediation record, in Markdown — the observed diff, the
+//! suspected cause, the risk of each response, the chosen action and the owner team — saved
+//! under the data directory, shown, and handed on stdin to `escalate.command` when the
+//! config names one (a pager, a ticket tool, a chat webhook script).
+
+use crate::actions::{ActionError, DECISIONS, Decision, Outcome, Plan, Subject, Work, Workspace};
+use crate::model::Finding;
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct EscalateWork {
+    pub markdown: String,
+    pub file_name: String,
+}
+
+pub fn prepare(subject: Subject, workspace: &Workspace, note: Option<&str>) -> Plan {
+    let team = owner_team(&subject);
+    let markdown = record(&subject, workspace, team.as_deref(), note);
+    let stamp = crate::engine::time::format_rfc3339(crate::cli::input::system_now().unwrap_or(0)).replace(':', "");
+    let key = subject.key();
+    let file_name = format!("{stamp}-{}-{}-{}.md", subject.app, key.kind.to_lowercase(), key.name);
+    let to = team.map_or_else(|| "the service owner (no owner team recorded)".to_owned(), |t| format!("team {t}"));
+    let mut summary = format!("write a remediation record for {} and hand it to {to}", subject.key());
+    if let Some(command) = &workspace.escalate_command {
+        let _ = write!(summary, " (piped to `{command}`)");
+    }
+    let mut plan = Plan::new(Decision::Escalate, subject, summary, Work::Nothing);
+    plan.preview = markdown.lines().map(str::to_owned).collect();
+    plan.work = Work::Escalate(EscalateWork { markdown, file_name });
+    plan
+}
+
+/// The owner team: the catalog's, else a `team`/`owner` label on the object.
+pub fn owner_team(subject: &Subject) -> Option<String> {
+    if let Some(team) = &subject.owner_team {
+        return Some(team.clone());
+    }
+    let label = |object: &Option<Value>, key: &str| {
+        object.as_ref()?.pointer("/metadata/labels")?.get(key)?.as_str().map(str::to_owned)
+    };
+    ["team", "owner", "app.kubernetes.io/team"]
+        .iter()
+        .find_map(|key| label(&subject.live, key).or_else(|| label(&subject.desired, key)))
+}
+
+fn record(subject: &Subject, workspace: &Workspace, team: Option<&str>, note: Option<&str>) -> String {
+    let mut out = String::new();
+    let now = crate::engine::time::format_rfc3339(crate::cli::input::system_now().unwrap_or(0));
+    let _ = writeln!(out, "# Drift remediation record: {} — {}\n", subject.app, subject.key());
+    let _ = writeln!(out, "- Recorded: {now} by {}", workspace.who);
+    let _ = writeln!(out, "- Where: {}", workspace.writer.as_ref().map_or_else(|| "snapshot".to_owned(), |w| w.label()));
+    let _ = writeln!(out, "- Owner team: {}", team.unwrap_or("unknown — find the service owner"));
+    if let Some(criticality) = &subject.criticality {
+        let _ = writeln!(out, "- Criticality: {criticality}");
+    }
+    if let Some(incident) = &workspace.incident {
+        let _ = writeln!(out, "- Incident: {incident}");
+    }
+    if let Some(controller) = &subject.controller {
+        let _ = writeln!(
+            out,
+            "- Controller: {} (sync {}, health {})",
+            controller.kind,
+            controller.sync.as_deref().unwrap_or("unknown"),
+            controller.health.as_deref().unwrap_or("unknown")
+        );
+    }
+    out.push_str("\n## Observed diff\n\n| field | Git | live | category | set by |\n|---|---|---|---|---|\n");
+    for finding in &subject.findings {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} |",
+            if finding.display_path.is_empty() { "(whole object)" } else { &finding.display_path },
+            cell(finding.desired.as_ref()),
+            cell(finding.live.as_ref()),
+            finding.category.as_str(),
+            owner(finding)
+        );
+    }
+    out.push_str("\n## Suspected cause\n\n");
+    for finding in &subject.findings {
+        let _ = writeln!(out, "- {}", finding.reason);
+    }
+    for event in &subject.resource.events {
+        let _ = writeln!(out, "- event {} {}: {} (×{})", event.kind, event.reason, event.message, event.count);
+    }
+    out.push_str("\n## Risk of each response\n\n| response | choose it when | avoid it when |\n|---|---|---|\n");
+    for decision in DECISIONS {
+        let risk = decision.risk();
+        let _ = writeln!(out, "| {} | {} | {} |", decision.as_str(), risk.choose_when, risk.avoid_when);
+    }
+    let suggested: Vec<&str> = subject.findings.iter().map(|f| f.response.as_str()).collect();
+    let _ = writeln!(out, "\nkdrift suggested: {}.", if suggested.is_empty() { "nothing" } else { &suggested[0] });
+    out.push_str("\n## Chosen action\n\nEscalated: ownership, safety or impact is unclear, so nothing was written to production.\n");
+    if let Some(note) = note {
+        let _ = writeln!(out, "\nNote: {note}");
+    }
+    out.push_str("\nDecision maker: ______  Next action: ______  Due: ______\n");
+    out
+}
+
+fn cell(value: Option<&Value>) -> String {
+    match value {
+        None => "—".to_owned(),
+        Some(Value::String(text)) => format!("`{}`", text.replace('|', "\\|")),
+        Some(other) => format!("`{}`", other.to_string().replace('|', "\\|")),
+    }
+}
+
+fn owner(finding: &Finding) -> String {
+    match &finding.owner {
+        None => "—".to_owned(),
+        Some(owner) => format!(
+            "{} ({}){}",
+            owner.manager,
+            owner.class.as_str(),
+            owner.time.as_deref().map(|t| format!(" at {t}")).unwrap_or_default()
+        ),
+    }
+}
+
+/// Where remediation records are kept.
+pub fn records_dir(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("records")
+}
+
+pub fn execute(plan: &Plan, work: &EscalateWork, workspace: &Workspace) -> Result<Outcome, ActionError> {
+    let dir = records_dir(&workspace.data_dir);
+    std::fs::create_dir_all(&dir).map_err(ActionError::io(&dir))?;
+    let path = dir.join(&work.file_name);
+    std::fs::write(&path, &work.markdown).map_err(ActionError::io(&path))?;
+    let mut verification = vec![format!("✓ record written: {} ({} bytes)", path.display(), work.markdown.len())];
+    if let Some(command) = &workspace.escalate_command {
+        verification.push(hand_on(command, &work.markdown));
+    }
+    Ok(Outcome {
+        decision: plan.decision,
+        result: format!("escalated {}: remediation record saved", plan.subject.key()),
+        verification,
+        artefacts: vec![format!("record: {}", path.display())],
+        rescanned: None,
+        live_after: None,
+    })
+}
+
+/// Runs `escalate.command` with the record on stdin; its failure is reported, not fatal:
+/// the record is already saved.
+fn hand_on(command: &str, markdown: &str) -> String {
+    let child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(error) => return format!("✗ escalate.command `{command}` did not start: {error}"),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(markdown.as_bytes());
+    }
+    match child.wait_with_output() {
+        Ok(output) if output.status.success() => format!("✓ handed to `{command}`"),
+        Ok(output) => format!(
+            "✗ `{command}` exited {}: {}",
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ),
+        Err(error) => format!("✗ `{command}` failed: {error}"),
+    }
+}

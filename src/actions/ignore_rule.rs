@@ -1,0 +1,264 @@
+//! Ignore: the narrowest rule that hides one finding — group/kind/name/namespace plus the
+//! exact JSON pointer; a jq prefix expression for a family of injected annotations or labels;
+//! `managedFieldsManagers` for a delegated controller that owns several fields — written in
+//! Argo CD's `ignoreDifferences` form and Flux's `spec.ignore` form. The preview says what the
+//! rule would hide across every app of the source and warns when that includes a
+//! `desired-config` difference. Saving writes a rules file kdrift and `--ignore` read.
+
+use crate::actions::{ActionError, Decision, Outcome, Plan, Subject, Work, Workspace, verify};
+use crate::engine::ignore::parse::rules_in;
+use crate::engine::ignore::{IgnoreRule, Subject as RuleSubject};
+use crate::model::{AppReport, Category, Finding, ManagerClass};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+/// Where a generated rule goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveTo {
+    /// Shown only; nothing is written.
+    Print,
+    /// A YAML list of Argo CD-style rules (the shape `--ignore FILE` and config `ignore` read).
+    RulesFile(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct IgnoreWork {
+    /// The rule as an Argo CD `ignoreDifferences` entry.
+    pub argo: Value,
+    /// The rule as a Flux `spec.ignore` entry, when Flux can express it.
+    pub flux: Option<Value>,
+    pub save_to: SaveTo,
+}
+
+/// How the rule selects what it hides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Pointer,
+    /// A family of keys sharing a `domain/` prefix (injected by a webhook).
+    KeyPrefix,
+    /// Every field one delegated controller manages.
+    Manager,
+}
+
+/// The default rules file for an app: under the data directory, never the working tree.
+pub fn default_rules_file(data_dir: &std::path::Path, app: &str) -> PathBuf {
+    data_dir.join("ignore").join(format!("{app}.yaml"))
+}
+
+pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
+    let Some(finding) = subject.findings.first().cloned() else {
+        let plan = Plan::new(Decision::Ignore, subject, "ignore".to_owned(), Work::Nothing);
+        return Ok(plan.refuse("no difference selected to ignore".to_owned()));
+    };
+    if finding.path.is_empty() {
+        let plan = Plan::new(Decision::Ignore, subject, "ignore".to_owned(), Work::Nothing);
+        return Ok(plan.refuse(format!("a {} finding is about the whole object: an ignore rule hides fields", finding.category.as_str())));
+    }
+    let shape = shape_for(&subject, &finding);
+    let argo = argo_rule(&subject, &finding, shape);
+    let flux = flux_rule(&subject, shape);
+    let rule = parse_rule(&argo)?;
+    let save_to = if workspace.read_only { SaveTo::Print } else { workspace.ignore_target.clone() };
+    let summary = match &save_to {
+        SaveTo::Print => "print the rule (nothing is written)".to_owned(),
+        SaveTo::RulesFile(path) => format!("add the rule to {}", path.display()),
+    };
+    let mut plan = Plan::new(Decision::Ignore, subject, summary, Work::Nothing);
+    plan.preview.push("Argo CD (Application spec.ignoreDifferences):".to_owned());
+    plan.preview.extend(yaml_lines(&json!([argo])));
+    match &flux {
+        Some(flux) => {
+            plan.preview.push("Flux (Kustomization spec.ignore / HelmRelease spec.driftDetection.ignore):".to_owned());
+            plan.preview.extend(yaml_lines(&json!([flux])));
+        }
+        None => plan.preview.push("Flux: no equivalent (Flux ignores JSON pointers only)".to_owned()),
+    }
+    let hidden = hidden_by(&rule, &plan.subject, &workspace.all_apps);
+    let resources: std::collections::BTreeSet<&str> = hidden.iter().map(|h| h.resource.as_str()).collect();
+    plan.preview.push(format!("Across every app of this source it hides {} difference(s) in {} resource(s):", hidden.len(), resources.len()));
+    plan.preview.extend(hidden.iter().map(|h| format!("  {} {} {} ({})", h.app, h.resource, h.field, h.category.as_str())));
+    for h in hidden.iter().filter(|h| h.category == Category::DesiredConfig) {
+        plan.warnings.push(format!(
+            "⚠ THIS RULE HIDES A DESIRED-CONFIG DIFFERENCE: {} {} — configuration Git should review, not a field to ignore",
+            h.resource, h.field
+        ));
+    }
+    plan.work = Work::Ignore(IgnoreWork { argo, flux, save_to });
+    Ok(plan)
+}
+
+/// The narrowest shape that still covers the finding's cause.
+fn shape_for(subject: &Subject, finding: &Finding) -> Shape {
+    let owner = finding.owner.as_ref();
+    let class = owner.map(|o| o.class);
+    let in_metadata_map = finding.path.starts_with("/metadata/annotations/") || finding.path.starts_with("/metadata/labels/");
+    if in_metadata_map && class == Some(ManagerClass::Webhook) && key_prefix(&finding.path).is_some() {
+        return Shape::KeyPrefix;
+    }
+    // A controller other than Kubernetes' own that owns several fields of this resource:
+    // its manager is the narrowest stable description of what it manages.
+    if let Some(owner) = owner.filter(|o| o.class == ManagerClass::Controller && o.manager != "kube-controller-manager") {
+        let same = subject.resource.findings.iter().filter(|f| f.owner.as_ref().is_some_and(|o| o.manager == owner.manager)).count();
+        if same > 1 {
+            return Shape::Manager;
+        }
+    }
+    Shape::Pointer
+}
+
+/// `platform.example.com/` of `/metadata/annotations/platform.example.com~1injected-at`.
+fn key_prefix(pointer: &str) -> Option<String> {
+    let key = pointer.rsplit('/').next()?.replace("~1", "/").replace("~0", "~");
+    let (domain, _) = key.split_once('/')?;
+    Some(format!("{domain}/"))
+}
+
+fn target(subject: &Subject) -> serde_json::Map<String, Value> {
+    let key = subject.key();
+    let mut map = serde_json::Map::new();
+    map.insert("group".into(), Value::String(key.group.clone()));
+    map.insert("kind".into(), Value::String(key.kind.clone()));
+    map.insert("name".into(), Value::String(key.name.clone()));
+    if !key.namespace.is_empty() {
+        map.insert("namespace".into(), Value::String(key.namespace.clone()));
+    }
+    map
+}
+
+fn argo_rule(subject: &Subject, finding: &Finding, shape: Shape) -> Value {
+    let mut rule = target(subject);
+    match shape {
+        Shape::Pointer => {
+            rule.insert("jsonPointers".into(), json!([finding.path]));
+        }
+        Shape::KeyPrefix => {
+            let field = if finding.path.starts_with("/metadata/labels/") { "labels" } else { "annotations" };
+            let prefix = key_prefix(&finding.path).unwrap_or_default();
+            let expression = format!(
+                ".metadata.{field}[(.metadata.{field} // {{}} | keys[] | select(startswith({})))]",
+                Value::String(prefix)
+            );
+            rule.insert("jqPathExpressions".into(), json!([expression]));
+        }
+        Shape::Manager => {
+            let manager = finding.owner.as_ref().map(|o| o.manager.clone()).unwrap_or_default();
+            rule.insert("managedFieldsManagers".into(), json!([manager]));
+        }
+    }
+    Value::Object(rule)
+}
+
+fn flux_rule(subject: &Subject, shape: Shape) -> Option<Value> {
+    if shape != Shape::Pointer {
+        return None;
+    }
+    let paths: Vec<&str> = subject.findings.iter().map(|f| f.path.as_str()).filter(|p| !p.is_empty()).take(1).collect();
+    Some(json!({"paths": paths, "target": Value::Object(target(subject))}))
+}
+
+fn parse_rule(argo: &Value) -> Result<IgnoreRule, ActionError> {
+    let parsed = rules_in(&json!([argo]), "generated rule").map_err(|e| ActionError::Invalid(e.to_string()))?;
+    parsed.and_then(|p| p.rules.into_iter().next()).ok_or_else(|| ActionError::Invalid("the generated rule is empty".to_owned()))
+}
+
+fn yaml_lines(value: &Value) -> Vec<String> {
+    yaml_serde::to_string(value).unwrap_or_default().lines().map(|line| format!("  {line}")).collect()
+}
+
+/// One difference a rule would hide.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hidden {
+    pub app: String,
+    pub resource: String,
+    pub field: String,
+    pub category: Category,
+}
+
+/// What `rule` would hide among the differences not already ignored, in every app. Pointer
+/// and manager rules are matched against the findings; a jq rule is run on the subject's live
+/// object (the only object a generated jq rule can target, as it names the resource).
+pub fn hidden_by(rule: &IgnoreRule, subject: &Subject, apps: &[AppReport]) -> Vec<Hidden> {
+    let jq_hidden: Vec<String> = match (&subject.live, rule.jq.is_empty()) {
+        (Some(live), false) => rule
+            .jq
+            .iter()
+            .filter_map(|jq| jq.delete_from(live).ok())
+            .flat_map(|after| subject.resource.findings.iter().filter(move |f| after.pointer(&f.path).is_none() && !f.path.is_empty()).map(|f| f.path.clone()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut hidden = Vec::new();
+    for app in apps {
+        for resource in &app.resources {
+            let key = resource.key();
+            let applies = rule.applies_to(&RuleSubject { key: &key, version: &resource.version, object: &Value::Null });
+            if !applies {
+                continue;
+            }
+            let same_resource = key == subject.key() && app.name == subject.app;
+            for finding in resource.findings.iter().filter(|f| f.ignored_by.is_none() && !f.path.is_empty()) {
+                let by_pointer = rule.pointers.iter().any(|p| finding.path == *p || finding.path.starts_with(&format!("{p}/")));
+                let by_manager = finding.owner.as_ref().is_some_and(|o| rule.managers.contains(&o.manager));
+                let by_jq = same_resource && jq_hidden.contains(&finding.path);
+                if by_pointer || by_manager || by_jq {
+                    hidden.push(Hidden { app: app.name.clone(), resource: key.to_string(), field: finding.display_path.clone(), category: finding.category });
+                }
+            }
+        }
+    }
+    hidden
+}
+
+pub fn execute(plan: &Plan, work: &IgnoreWork, workspace: &Workspace) -> Result<Outcome, ActionError> {
+    let rule = parse_rule(&work.argo)?;
+    let mut artefacts = Vec::new();
+    let result = match &work.save_to {
+        SaveTo::Print => "rule printed; nothing written".to_owned(),
+        SaveTo::RulesFile(path) => {
+            append_rule(path, &work.argo)?;
+            artefacts.push(format!("rules: {}", path.display()));
+            format!("rule added to {} (use it with --ignore {0} or config `ignore`)", path.display())
+        }
+    };
+    let mut engine = workspace.engine.clone();
+    engine.rules.push(rule);
+    let rescanned = verify::rescan(&plan.subject, plan.subject.live.as_ref(), &engine, workspace.now)?;
+    let verification = verify::fields_after(&plan.subject, rescanned.as_ref());
+    Ok(Outcome { decision: plan.decision, result, verification, artefacts, rescanned, live_after: None })
+}
+
+/// Adds `rule` to the list in `path` (created when absent); a file that is not a rule list
+/// is left alone with an error naming it.
+fn append_rule(path: &std::path::Path, rule: &Value) -> Result<(), ActionError> {
+    let mut rules: Vec<Value> = match std::fs::read_to_string(path) {
+        Ok(text) if !text.trim().is_empty() => yaml_serde::from_str(&text)
+            .map_err(|e| ActionError::Invalid(format!("{}: not a list of rules ({e}); nothing written", path.display())))?,
+        _ => Vec::new(),
+    };
+    if !rules.contains(rule) {
+        rules.push(rule.clone());
+    }
+    let text = yaml_serde::to_string(&rules).map_err(|e| ActionError::Invalid(e.to_string()))?;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(ActionError::io(parent))?;
+    }
+    let header = "# Ignore rules written by kdrift (Argo CD ignoreDifferences form); read with --ignore FILE\n";
+    std::fs::write(path, format!("{header}{text}")).map_err(ActionError::io(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ignore::jq::JqDeletion;
+
+    #[test]
+    fn annotation_families_become_a_prefix_expression_that_deletes_only_them() {
+        assert_eq!(key_prefix("/metadata/annotations/platform.example.com~1injected-at").as_deref(), Some("platform.example.com/"));
+        assert_eq!(key_prefix("/metadata/annotations/plain"), None);
+        let expression = ".metadata.annotations[(.metadata.annotations // {} | keys[] | select(startswith(\"platform.example.com/\")))]";
+        let jq = JqDeletion::compile(expression).unwrap();
+        let object = json!({"metadata": {"annotations": {"platform.example.com/a": "1", "platform.example.com/b": "2", "team": "x"}}});
+        assert_eq!(jq.delete_from(&object).unwrap(), json!({"metadata": {"annotations": {"team": "x"}}}));
+        assert_eq!(jq.delete_from(&json!({"metadata": {}})).unwrap(), json!({"metadata": {}}));
+    }
+}

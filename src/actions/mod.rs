@@ -1,0 +1,368 @@
+//! The five decisions as values (DESIGN §2): every correction is prepared into a `Plan`
+//! (its preview, what confirming it takes, and the work it will do), then executed against
+//! the cluster or the repository, verified by rescanning, and appended to the audit log.
+//! These modules are the only code in kdrift that writes anywhere.
+
+pub mod audit;
+pub mod backport;
+pub mod escalate;
+pub mod git_write;
+pub mod ignore_rule;
+pub mod prevent;
+pub mod prune;
+pub mod sync;
+pub mod target;
+pub mod verify;
+
+use crate::model::{ControllerStatus, Finding, ResourceKey, ResourceReport};
+use crate::sources::cluster::ClusterError;
+use serde_json::Value;
+use std::path::PathBuf;
+use target::Writer;
+
+/// What the responder decided. `LeaveAsIs` is recorded too: a decision not to act is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Decision {
+    Sync,
+    Backport,
+    Ignore,
+    Prune,
+    Escalate,
+    LeaveAsIs,
+}
+
+/// The five corrections in the order the runbook offers them.
+pub const DECISIONS: [Decision; 5] =
+    [Decision::Sync, Decision::Backport, Decision::Ignore, Decision::Prune, Decision::Escalate];
+
+/// When a response fits, when it does harm, and how to tell it worked (the seed's response
+/// table, in kdrift's words).
+pub struct Risk {
+    pub choose_when: &'static str,
+    pub avoid_when: &'static str,
+    pub verify_by: &'static str,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Sync => "sync",
+            Decision::Backport => "backport",
+            Decision::Ignore => "ignore",
+            Decision::Prune => "prune",
+            Decision::Escalate => "escalate",
+            Decision::LeaveAsIs => "left-as-is",
+        }
+    }
+
+    pub fn from_response(response: crate::model::Response) -> Decision {
+        use crate::model::Response;
+        match response {
+            Response::Sync => Decision::Sync,
+            Response::Backport => Decision::Backport,
+            Response::Ignore => Decision::Ignore,
+            Response::Prune => Decision::Prune,
+            Response::Escalate => Decision::Escalate,
+        }
+    }
+
+    /// Whether the decision changes the cluster or a repository (read-only mode hides these).
+    pub fn writes(self) -> bool {
+        matches!(self, Decision::Sync | Decision::Backport | Decision::Prune | Decision::Ignore)
+    }
+
+    pub fn risk(self) -> Risk {
+        match self {
+            Decision::Sync => Risk {
+                choose_when: "Git is trusted and tested, and should override the live edit",
+                avoid_when: "another controller owns the field, or Git may be stale (a live fix would be reverted)",
+                verify_by: "the diff clears, the rollout stays healthy, and the field does not flip back",
+            },
+            Decision::Backport => Risk {
+                choose_when: "the live value is right and Git is incomplete (an emergency fix never committed)",
+                avoid_when: "the live value is accidental, unreviewed or unsafe",
+                verify_by: "a reviewed change carries the evidence and becomes the desired state",
+            },
+            Decision::Ignore => Risk {
+                choose_when: "one field is deliberately managed outside Git (HPA replicas, injected bookkeeping)",
+                avoid_when: "the rule would hide configuration or security changes",
+                verify_by: "only the expected field disappears from the drift report",
+            },
+            Decision::Prune => Risk {
+                choose_when: "the leftover object is provably the app's (tracking label or annotation)",
+                avoid_when: "the object is shared, generated, or still in use",
+                verify_by: "the object is gone and nothing that pointed at it broke",
+            },
+            Decision::Escalate => Risk {
+                choose_when: "ownership, safety or impact is unclear",
+                avoid_when: "a low-risk policy already covers the case",
+                verify_by: "the record names the decision maker and the next action",
+            },
+            Decision::LeaveAsIs => Risk {
+                choose_when: "the difference needs no change now",
+                avoid_when: "the drift is harmful",
+                verify_by: "the audit log says why it was left",
+            },
+        }
+    }
+}
+
+/// The resource a decision is about, with everything shown to the responder.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub app: String,
+    /// The app's default namespace.
+    pub namespace: String,
+    pub resource: ResourceReport,
+    /// The findings in scope: one field, or every finding of the resource that needs action.
+    pub findings: Vec<Finding>,
+    pub desired: Option<Value>,
+    /// The live object exactly as shown (its `resourceVersion` is re-checked before writes).
+    pub live: Option<Value>,
+    pub controller: Option<ControllerStatus>,
+    pub owner_team: Option<String>,
+    pub criticality: Option<String>,
+    /// Where desired state came from in Git, when it did.
+    pub git: Option<crate::model::GitSpot>,
+}
+
+impl Subject {
+    pub fn key(&self) -> ResourceKey {
+        self.resource.key()
+    }
+
+    /// The display paths of the fields in scope.
+    pub fn fields(&self) -> Vec<String> {
+        self.findings.iter().map(|f| f.display_path.clone()).filter(|p| !p.is_empty()).collect()
+    }
+
+    /// The live object's `resourceVersion` as shown.
+    pub fn shown_version(&self) -> Option<&str> {
+        self.live.as_ref()?.pointer("/metadata/resourceVersion")?.as_str()
+    }
+
+    pub fn is_secret(&self) -> bool {
+        self.resource.group.is_empty() && self.resource.kind == "Secret"
+    }
+}
+
+/// How a plan must be confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirm {
+    /// `y` (or `--yes`).
+    Yes,
+    /// The resource's name typed back (a dangerous write on a production context).
+    TypeName(String),
+}
+
+/// A prepared decision: what it will do, shown before anything is written.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub decision: Decision,
+    pub subject: Subject,
+    /// One line: what confirming does.
+    pub summary: String,
+    /// The preview: a server dry-run diff, a patch, a rule, a record.
+    pub preview: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Why this decision cannot be taken here (nothing is executed then).
+    pub refused: Option<String>,
+    pub confirm: Confirm,
+    /// Field conflicts a server-side apply reported: forcing needs a second confirmation.
+    pub conflicts: Vec<String>,
+    pub work: Work,
+}
+
+/// What executing a plan does.
+#[derive(Debug, Clone)]
+pub enum Work {
+    Sync(sync::SyncWork),
+    Backport(backport::BackportWork),
+    Ignore(ignore_rule::IgnoreWork),
+    Prune(prune::PruneWork),
+    Escalate(escalate::EscalateWork),
+    Nothing,
+}
+
+/// What the responder confirmed.
+#[derive(Debug, Clone, Default)]
+pub struct Confirmation {
+    /// The name typed, when the plan asks for it.
+    pub typed: Option<String>,
+    /// Take conflicting fields (a second confirmation after the conflicts were shown).
+    pub force: bool,
+}
+
+/// What happened, verified.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub decision: Decision,
+    /// One line: what was done.
+    pub result: String,
+    /// What the rescan (or the repository) shows now.
+    pub verification: Vec<String>,
+    /// Files, branches and records written.
+    pub artefacts: Vec<String>,
+    /// The resource as the rescan sees it, for the UI to show.
+    pub rescanned: Option<ResourceReport>,
+    /// The live object after the write.
+    pub live_after: Option<Value>,
+}
+
+/// Where an action may write, and who is acting.
+pub struct Workspace {
+    /// The cluster (or its simulation); `None` when the source has none.
+    pub writer: Option<Box<dyn Writer>>,
+    /// `--read-only` or a read-only context: no write is prepared.
+    pub read_only: bool,
+    /// The context matches `production_contexts`: dangerous writes need the name typed.
+    pub production: bool,
+    pub data_dir: PathBuf,
+    /// "alice (context prod-eu)", for the audit log and records.
+    pub who: String,
+    pub escalate_command: Option<String>,
+    pub engine: crate::engine::EngineConfig,
+    pub now: Option<i64>,
+    /// An incident or change id quoted in commits and records.
+    pub incident: Option<String>,
+    /// Sync by server-side apply even when the app has a controller (break-glass).
+    pub break_glass: bool,
+    /// Push a backport branch with `git push` after committing it.
+    pub push: bool,
+    /// Where `ignore` saves rules: the repository's `.kdrift.yaml`, the app's manifest, or nowhere.
+    pub ignore_target: ignore_rule::SaveTo,
+    /// Every app of the current source, for the ignore preview.
+    pub all_apps: Vec<crate::model::AppReport>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error("context '{context}' serves no {kind} in group '{group}'")]
+    NotServed { kind: String, group: String, context: String },
+    #[error(
+        "{resource} changed since it was shown (resourceVersion {shown} → {now}): nothing was written; refresh and look again"
+    )]
+    LiveChanged { resource: String, shown: String, now: String },
+    #[error("{0} no longer exists: nothing was written")]
+    Gone(String),
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("not confirmed: type '{0}' to confirm")]
+    NotConfirmed(String),
+    #[error("read-only: {0} writes, and this session may not write")]
+    ReadOnly(&'static str),
+    #[error("Git: {0}")]
+    Git(String),
+    #[error("cannot write '{}': {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ActionError {
+    pub fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> ActionError + '_ {
+        move |source| ActionError::Io { path: path.to_owned(), source }
+    }
+}
+
+/// Prepares `decision` for `subject`: every read and dry run the preview needs, no write.
+pub fn prepare(decision: Decision, subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
+    if workspace.read_only && decision.writes() && decision != Decision::Ignore {
+        return Err(ActionError::ReadOnly(decision.as_str()));
+    }
+    let mut plan = match decision {
+        Decision::Sync => sync::prepare(subject, workspace)?,
+        Decision::Backport => backport::prepare(subject, workspace)?,
+        Decision::Ignore => ignore_rule::prepare(subject, workspace)?,
+        Decision::Prune => prune::prepare(subject, workspace)?,
+        Decision::Escalate => escalate::prepare(subject, workspace, None),
+        Decision::LeaveAsIs => Plan::new(Decision::LeaveAsIs, subject, "record that the difference is left as it is".to_owned(), Work::Nothing),
+    };
+    let dangerous = matches!(decision, Decision::Sync | Decision::Prune);
+    if dangerous && workspace.production {
+        plan.confirm = Confirm::TypeName(plan.subject.resource.name.clone());
+    }
+    Ok(plan)
+}
+
+impl Plan {
+    pub fn new(decision: Decision, subject: Subject, summary: String, work: Work) -> Plan {
+        Plan {
+            decision,
+            subject,
+            summary,
+            preview: Vec::new(),
+            warnings: Vec::new(),
+            refused: None,
+            confirm: Confirm::Yes,
+            conflicts: Vec::new(),
+            work,
+        }
+    }
+
+    fn refuse(mut self, why: String) -> Plan {
+        self.refused = Some(why);
+        self
+    }
+}
+
+/// Executes a confirmed plan, verifies it, and appends the decision to the audit log
+/// (whatever the result) before returning.
+pub fn execute(plan: &Plan, confirmation: &Confirmation, workspace: &Workspace) -> Result<Outcome, ActionError> {
+    let result = checked_execute(plan, confirmation, workspace);
+    let entry = audit::Entry::of(plan, &result, workspace);
+    audit::append(&workspace.data_dir, &entry)?;
+    let mut outcome = result?;
+    outcome.artefacts.push(format!("audit: {}", audit::path(&workspace.data_dir).display()));
+    Ok(outcome)
+}
+
+fn checked_execute(plan: &Plan, confirmation: &Confirmation, workspace: &Workspace) -> Result<Outcome, ActionError> {
+    if let Some(why) = &plan.refused {
+        return Err(ActionError::Refused(why.clone()));
+    }
+    if let Confirm::TypeName(name) = &plan.confirm
+        && confirmation.typed.as_deref() != Some(name.as_str())
+    {
+        return Err(ActionError::NotConfirmed(name.clone()));
+    }
+    if workspace.read_only && plan.decision.writes() && !matches!(plan.work, Work::Ignore(_)) {
+        return Err(ActionError::ReadOnly(plan.decision.as_str()));
+    }
+    match &plan.work {
+        Work::Sync(work) => sync::execute(plan, work, confirmation.force, workspace),
+        Work::Backport(work) => backport::execute(plan, work, workspace),
+        Work::Ignore(work) => ignore_rule::execute(plan, work, workspace),
+        Work::Prune(work) => prune::execute(plan, work, workspace),
+        Work::Escalate(work) => escalate::execute(plan, work, workspace),
+        Work::Nothing => Ok(Outcome {
+            decision: plan.decision,
+            result: format!("{} left as it is", plan.subject.key()),
+            verification: Vec::new(),
+            artefacts: Vec::new(),
+            rescanned: None,
+            live_after: None,
+        }),
+    }
+}
+
+/// Re-reads the live object and fails when it moved since it was shown: a write must never
+/// land on a state the responder did not see.
+pub fn recheck_live(subject: &Subject, writer: &dyn Writer) -> Result<Option<Value>, ActionError> {
+    let Some(shown) = &subject.live else {
+        return Ok(None);
+    };
+    let target = target::ObjectRef::of(shown, &subject.namespace);
+    let now = writer.get(&target)?.ok_or_else(|| ActionError::Gone(subject.key().to_string()))?;
+    let version = |object: &Value| object.pointer("/metadata/resourceVersion").and_then(Value::as_str).map(str::to_owned);
+    match (version(shown), version(&now)) {
+        (Some(shown), Some(current)) if shown != current => Err(ActionError::LiveChanged {
+            resource: subject.key().to_string(),
+            shown,
+            now: current,
+        }),
+        _ => Ok(Some(now)),
+    }
+}

@@ -1,0 +1,86 @@
+//! Preventing recurrence (the runbook's last step): the seed's controls as artefacts for the
+//! app at hand — a read-only RBAC Role for its namespace, a Prometheus alert on its drift,
+//! and the break-glass reminder — written under the data directory when the responder asks.
+
+use crate::actions::ActionError;
+use crate::model::AppReport;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+pub struct Artefact {
+    pub title: &'static str,
+    pub file_name: String,
+    pub text: String,
+}
+
+pub fn artefacts(app: &AppReport, namespace: &str) -> Vec<Artefact> {
+    vec![
+        Artefact { title: "read-only RBAC Role", file_name: format!("{}-readonly-role.yaml", app.name), text: readonly_role(app, namespace) },
+        Artefact { title: "Prometheus drift alert", file_name: format!("{}-drift-alert.yaml", app.name), text: alert_rule(app) },
+        Artefact { title: "break-glass reminder", file_name: format!("{}-break-glass.md", app.name), text: break_glass(app) },
+    ]
+}
+
+/// Read access to every kind the app deploys: humans investigate, GitOps writes.
+fn readonly_role(app: &AppReport, namespace: &str) -> String {
+    let mut groups = BTreeSet::new();
+    let mut resources = BTreeSet::new();
+    for resource in &app.resources {
+        groups.insert(format!("\"{}\"", resource.group));
+        resources.insert(format!("{}s", resource.kind.to_lowercase()).replace("policys", "policies"));
+    }
+    resources.insert("pods".to_owned());
+    groups.insert("\"\"".to_owned());
+    format!(
+        "# Production is changed through Git: people read, the GitOps controller writes.\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: {namespace}-readonly\n  namespace: {namespace}\nrules:\n- apiGroups: [{}]\n  resources: [{}]\n  verbs: [\"get\", \"list\", \"watch\"]\n",
+        groups.into_iter().collect::<Vec<_>>().join(", "),
+        resources.into_iter().map(|r| format!("\"{r}\"")).collect::<Vec<_>>().join(", ")
+    )
+}
+
+fn alert_rule(app: &AppReport) -> String {
+    let team = app.owner_team.as_deref().unwrap_or("platform");
+    let severity = if app.criticality.as_deref() == Some("critical") { "page" } else { "warning" };
+    let flux = app.controller.as_ref().is_some_and(|c| c.kind.contains("Flux"));
+    let expression = if flux {
+        format!("gotk_reconcile_condition{{kind=\"Kustomization\",name=\"{}\",type=\"Ready\",status=\"False\"}} == 1", app.name)
+    } else {
+        format!("argocd_app_info{{name=\"{}\",sync_status=\"OutOfSync\"}} == 1", app.name)
+    };
+    format!(
+        "groups:\n- name: {name}-gitops-drift\n  rules:\n  - alert: {camel}OutOfSync\n    expr: {expression}\n    for: 10m\n    labels:\n      severity: {severity}\n      service: {name}\n      team: {team}\n    annotations:\n      summary: \"{name} differs from Git\"\n      description: \"{name} has differed from Git for more than ten minutes. Inspect the diff and its owners (kdrift) before syncing.\"\n",
+        name = app.name,
+        camel = app.name.split('-').map(capitalized).collect::<String>(),
+    )
+}
+
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+fn break_glass(app: &AppReport) -> String {
+    format!(
+        "# Break-glass for {}\n\nDirect production writes stay possible for real incidents, with:\n\n- an expiring role, granted per incident;\n- an incident or change id on every write;\n- the API server's audit log kept;\n- a closure step within a working day: backport the live change to Git or sync it away — kdrift's `backport` and `sync` record which.\n",
+        app.name
+    )
+}
+
+/// Where prevention artefacts are written.
+pub fn dir(data_dir: &Path, app: &str) -> PathBuf {
+    data_dir.join("prevention").join(app)
+}
+
+/// Writes the artefacts; returns the files written.
+pub fn write(data_dir: &Path, app: &AppReport, namespace: &str) -> Result<Vec<PathBuf>, ActionError> {
+    let folder = dir(data_dir, &app.name);
+    std::fs::create_dir_all(&folder).map_err(ActionError::io(&folder))?;
+    artefacts(app, namespace)
+        .into_iter()
+        .map(|artefact| {
+            let path = folder.join(&artefact.file_name);
+            std::fs::write(&path, &artefact.text).map_err(ActionError::io(&path))?;
+            Ok(path)
+        })
+        .collect()
+}

@@ -1,0 +1,292 @@
+//! Sync: make live match Git. When the app has a controller, kdrift asks it to act (Argo CD:
+//! the Application's `operation.sync`, limited to the drifted objects, as `argocd app sync
+//! --resource` does; Flux: the `reconcile.fluxcd.io/requestedAt` annotation). Otherwise, or
+//! as break-glass, a server-side apply of the desired object under the GitOps field manager.
+//! Every path is previewed with a server dry run (`dryRun=All`) diffed against live.
+
+use crate::actions::target::{Mode, ObjectRef, Writer};
+use crate::actions::{ActionError, Outcome, Plan, Subject, Work, Workspace, recheck_live, verify};
+use crate::model::ObjectName;
+use crate::sources::cluster::{ClusterError, Problem};
+use serde_json::{Value, json};
+
+pub const FLUX_REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
+
+#[derive(Debug, Clone)]
+pub enum SyncWork {
+    /// Set the Argo CD Application's `operation`.
+    Argo { application: ObjectRef, patch: Value },
+    /// Annotate the Flux Kustomization.
+    Flux { kustomization: ObjectRef, patch: Value },
+    /// Server-side apply of the desired object.
+    Apply { object: Value, field_manager: String },
+}
+
+/// The field manager a break-glass apply uses: the app's GitOps controller's, so the fields
+/// stay owned by GitOps afterwards and the next sync does not fight over them.
+pub fn field_manager(subject: &Subject) -> &'static str {
+    match subject.controller.as_ref().and_then(|c| c.object.as_ref()).map(|o| o.kind.as_str()) {
+        Some("Application") => "argocd-controller",
+        Some("Kustomization") => "kustomize-controller",
+        _ => "kdrift",
+    }
+}
+
+pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
+    let Some(writer) = workspace.writer.as_deref() else {
+        let plan = Plan::new(crate::actions::Decision::Sync, subject, "sync".to_owned(), Work::Nothing);
+        return Ok(plan.refuse("live state came from a snapshot: there is no cluster to sync".to_owned()));
+    };
+    let Some(desired) = subject.desired.clone() else {
+        let plan = Plan::new(crate::actions::Decision::Sync, subject, "sync".to_owned(), Work::Nothing);
+        return Ok(plan.refuse("Git has no such object: an orphan is pruned, not synced".to_owned()));
+    };
+    let controller = subject.controller.as_ref().and_then(|c| c.object.clone());
+    let work = match controller {
+        Some(object) if !workspace.break_glass && object.kind == "Application" => argo_work(&subject, &object),
+        Some(object) if !workspace.break_glass && object.kind == "Kustomization" => flux_work(&object, workspace.now),
+        _ => SyncWork::Apply { object: apply_body(&desired, &subject.namespace), field_manager: field_manager(&subject).to_owned() },
+    };
+    let mut plan = Plan::new(crate::actions::Decision::Sync, subject, summary(&work), Work::Nothing);
+    preview(&mut plan, &work, &desired, writer)?;
+    plan.work = Work::Sync(work);
+    Ok(plan)
+}
+
+fn summary(work: &SyncWork) -> String {
+    match work {
+        SyncWork::Argo { application, .. } => format!(
+            "ask Argo CD to sync Application {}/{} (only the drifted objects)",
+            application.key.namespace, application.key.name
+        ),
+        SyncWork::Flux { kustomization, .. } => format!(
+            "ask Flux to reconcile Kustomization {}/{} now (it re-applies all of its objects)",
+            kustomization.key.namespace, kustomization.key.name
+        ),
+        SyncWork::Apply { field_manager, .. } => {
+            format!("server-side apply Git's object as field manager '{field_manager}' (break-glass: no controller involved)")
+        }
+    }
+}
+
+fn argo_work(subject: &Subject, application: &ObjectName) -> SyncWork {
+    let key = subject.key();
+    let revision = subject.controller.as_ref().and_then(|c| c.revision.clone());
+    let mut sync = json!({"resources": [{"group": key.group, "kind": key.kind, "name": key.name, "namespace": key.namespace}]});
+    if let Some(revision) = revision {
+        sync["revision"] = Value::String(revision);
+    }
+    let patch = json!({"operation": {"initiatedBy": {"username": "kdrift"}, "sync": sync}});
+    SyncWork::Argo { application: object_ref(application), patch }
+}
+
+fn flux_work(kustomization: &ObjectName, now: Option<i64>) -> SyncWork {
+    let stamp = crate::engine::time::format_rfc3339(now.or_else(crate::cli::input::system_now).unwrap_or(0));
+    let patch = json!({"metadata": {"annotations": {FLUX_REQUESTED_AT: stamp}}});
+    SyncWork::Flux { kustomization: object_ref(kustomization), patch }
+}
+
+fn object_ref(object: &ObjectName) -> ObjectRef {
+    let (group, version) = crate::engine::identity::split_api_version(&object.api_version);
+    ObjectRef {
+        key: crate::model::ResourceKey {
+            group: group.to_owned(),
+            kind: object.kind.clone(),
+            namespace: object.namespace.clone(),
+            name: object.name.clone(),
+        },
+        version: version.to_owned(),
+    }
+}
+
+/// Git's object as an apply body: the namespace filled in, nothing the server owns.
+pub fn apply_body(desired: &Value, namespace: &str) -> Value {
+    let mut body = desired.clone();
+    if let Some(metadata) = body.get_mut("metadata").and_then(Value::as_object_mut) {
+        for field in ["resourceVersion", "uid", "managedFields", "creationTimestamp", "generation"] {
+            metadata.remove(field);
+        }
+        let kind = desired.get("kind").and_then(Value::as_str).unwrap_or_default();
+        if !metadata.contains_key("namespace") && !crate::engine::identity::is_cluster_scoped(kind) {
+            metadata.insert("namespace".into(), Value::String(namespace.to_owned()));
+        }
+    }
+    if let Some(map) = body.as_object_mut() {
+        map.remove("status");
+    }
+    body
+}
+
+/// Dry-runs what the sync writes and shows what it would change in the live object.
+fn preview(plan: &mut Plan, work: &SyncWork, desired: &Value, writer: &dyn Writer) -> Result<(), ActionError> {
+    let target = ObjectRef::of(desired, &plan.subject.namespace);
+    let manager = field_manager(&plan.subject);
+    match work {
+        SyncWork::Argo { application, patch } | SyncWork::Flux { kustomization: application, patch } => {
+            writer.merge_patch(application, patch, Mode::DryRun)?;
+            plan.preview.push(format!(
+                "PATCH {} {}/{} (merge patch, accepted by a server dry run):",
+                application.key.kind, application.key.namespace, application.key.name
+            ));
+            plan.preview.extend(pretty(patch).lines().map(|line| format!("  {line}")));
+        }
+        SyncWork::Apply { .. } => {}
+    }
+    let applied = match work {
+        SyncWork::Apply { object, field_manager } => writer.apply(&target, object, field_manager, false, Mode::DryRun),
+        _ => writer.apply(&target, &apply_body(desired, &plan.subject.namespace), manager, true, Mode::DryRun),
+    };
+    match applied {
+        Ok(result) => {
+            plan.preview.push("What the sync changes in the live object (server dry run, dryRun=All):".to_owned());
+            let before = plan.subject.live.clone().unwrap_or(Value::Null);
+            let changes = leaf_changes(&before, &result, plan.subject.is_secret());
+            if changes.is_empty() {
+                plan.preview.push("  nothing: live already matches Git".to_owned());
+            }
+            plan.preview.extend(changes.into_iter().map(|line| format!("  {line}")));
+        }
+        Err(ActionError::Cluster(ClusterError::Request { problem: Problem::Status { code: 409, message }, .. })) => {
+            plan.conflicts = conflicts_in(&message);
+            plan.preview.push("The server dry run found field conflicts (other managers own these fields):".to_owned());
+            plan.preview.extend(plan.conflicts.iter().map(|c| format!("  {c}")));
+            plan.warnings.push("forcing takes these fields from their managers: confirm a second time to force".to_owned());
+        }
+        Err(error) => return Err(error),
+    }
+    if let Some(radius) = crate::runbook::blast_radius(&plan.subject) {
+        plan.warnings.push(radius);
+    }
+    Ok(())
+}
+
+/// The conflicts of a 409 apply answer, one per line: the API server names the manager
+/// that holds the fields, then lists them (`- .spec.replicas`).
+fn conflicts_in(message: &str) -> Vec<String> {
+    message.split('\n').map(str::trim).filter(|line| !line.is_empty()).map(str::to_owned).collect()
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+/// Fields whose values differ between two objects, as `path: old → new` (Secret values
+/// masked); the server's own bookkeeping is left out.
+pub fn leaf_changes(before: &Value, after: &Value, secret: bool) -> Vec<String> {
+    let mut changes = Vec::new();
+    walk(before, after, &mut String::new(), secret, &mut changes);
+    changes
+}
+
+const SERVER_FIELDS: &[&str] =
+    ["/metadata/managedFields", "/metadata/resourceVersion", "/metadata/generation", "/metadata/uid", "/status"]
+        .as_slice();
+
+fn walk(before: &Value, after: &Value, path: &mut String, secret: bool, out: &mut Vec<String>) {
+    if SERVER_FIELDS.contains(&path.as_str()) || before == after {
+        return;
+    }
+    match (before, after) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for key in keys {
+                let mark = path.len();
+                path.push('/');
+                crate::engine::path::push_pointer_token(path, key);
+                walk(a.get(key).unwrap_or(&Value::Null), b.get(key).unwrap_or(&Value::Null), path, secret, out);
+                path.truncate(mark);
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (index, (x, y)) in a.iter().zip(b).enumerate() {
+                let mark = path.len();
+                path.push_str(&format!("/{index}"));
+                walk(x, y, path, secret, out);
+                path.truncate(mark);
+            }
+        }
+        _ => {
+            let masked = secret && (path.starts_with("/data/") || path.starts_with("/stringData/"));
+            let show = |value: &Value| match value {
+                _ if masked => "++++++++".to_owned(),
+                Value::Null => "(absent)".to_owned(),
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            out.push(format!("{path}: {} → {}", show(before), show(after)));
+        }
+    }
+}
+
+pub fn execute(plan: &Plan, work: &SyncWork, force: bool, workspace: &Workspace) -> Result<Outcome, ActionError> {
+    let writer = workspace.writer.as_deref().ok_or_else(|| ActionError::Refused("no cluster".to_owned()))?;
+    let subject = &plan.subject;
+    recheck_live(subject, writer)?;
+    let desired = subject.desired.as_ref().ok_or_else(|| ActionError::Refused("Git has no such object".to_owned()))?;
+    let target = ObjectRef::of(desired, &subject.namespace);
+    if !plan.conflicts.is_empty() && !force {
+        return Err(ActionError::Refused("field conflicts: confirm forcing, or choose another response".to_owned()));
+    }
+    let mut verification = Vec::new();
+    let result = match work {
+        SyncWork::Argo { application, patch } | SyncWork::Flux { kustomization: application, patch } => {
+            let after = writer.merge_patch(application, patch, Mode::Commit)?;
+            verification.push(controller_state(&after));
+            if writer.is_simulated() {
+                // The simulated controller does what the real one will: apply Git's object.
+                writer.apply(&target, &apply_body(desired, &subject.namespace), field_manager(subject), true, Mode::Commit)?;
+            }
+            format!("{} {}/{} asked to sync", application.key.kind, application.key.namespace, application.key.name)
+        }
+        SyncWork::Apply { object, field_manager } => {
+            writer.apply(&target, object, field_manager, force, Mode::Commit)?;
+            format!("applied Git's {} as '{field_manager}'{}", subject.key(), if force { " (forced)" } else { "" })
+        }
+    };
+    let live_after = writer.get(&target)?;
+    let rescanned = verify::rescan(subject, live_after.as_ref(), &workspace.engine, workspace.now)?;
+    verification.extend(verify::fields_after(subject, rescanned.as_ref()));
+    if let Some(rollout) = live_after.as_ref().and_then(verify::rollout) {
+        verification.push(if writer.is_simulated() { format!("{rollout} (simulated: the sample's status does not move)") } else { rollout });
+    }
+    Ok(Outcome { decision: plan.decision, result, verification, artefacts: Vec::new(), rescanned, live_after })
+}
+
+/// What the controller says after the request: Argo CD's operation phase, Flux's readiness.
+fn controller_state(object: &Value) -> String {
+    let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str);
+    if let Some(phase) = text("/status/operationState/phase") {
+        return format!("Argo CD operation: {phase}");
+    }
+    if object.pointer("/operation").is_some() {
+        return "Argo CD accepted the operation; it runs on the controller's next pass".to_owned();
+    }
+    match text(&format!("/metadata/annotations/{}", FLUX_REQUESTED_AT.replace('/', "~1"))) {
+        Some(stamp) => format!("Flux reconcile requested at {stamp}"),
+        None => "the controller accepted the request".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leaf_changes_name_paths_and_mask_secrets() {
+        let before = json!({"metadata": {"resourceVersion": "1"}, "spec": {"replicas": 9, "a": [1, 2]}, "data": {"k": "c2VjcmV0"}});
+        let after = json!({"metadata": {"resourceVersion": "2"}, "spec": {"replicas": 3, "a": [1, 3]}, "data": {"k": "b3RoZXI="}});
+        assert_eq!(leaf_changes(&before, &after, false)[..2], ["/data/k: c2VjcmV0 → b3RoZXI=".to_owned(), "/spec/a/1: 2 → 3".to_owned()]);
+        let masked = leaf_changes(&before, &after, true);
+        assert_eq!(masked[0], "/data/k: ++++++++ → ++++++++");
+        assert_eq!(masked.len(), 3, "resourceVersion is the server's: {masked:?}");
+    }
+
+    #[test]
+    fn conflicts_are_read_from_the_status_message() {
+        let message = "Apply failed with 1 conflict: conflict with \"kubectl-edit\" using apps/v1: .spec.template.spec.containers[name=\"app\"].resources.limits.memory";
+        assert_eq!(conflicts_in(message), vec![message.to_owned()]);
+        let many = "Apply failed with 2 conflicts: conflicts with \"kubectl-edit\" using apps/v1:\n- .spec.replicas\n- .spec.paused";
+        assert_eq!(conflicts_in(many).len(), 3);
+        assert_eq!(conflicts_in(many)[1], "- .spec.replicas");
+    }
+}

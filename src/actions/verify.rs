@@ -1,0 +1,78 @@
+//! Verification after an action: the resource is compared again by the engine (desired
+//! against the live object as it is now) and the fields the decision was about are checked
+//! one by one: cleared, now ignored, or still different. Workloads also report rollout state.
+
+use crate::actions::{ActionError, Subject};
+use crate::engine::{Comparator, EngineConfig, Manifest};
+use crate::model::{Finding, ResourceReport};
+use serde_json::Value;
+
+/// The resource compared again with `live` (`None`: the object is gone).
+pub fn rescan(
+    subject: &Subject,
+    live: Option<&Value>,
+    engine: &EngineConfig,
+    now: Option<i64>,
+) -> Result<Option<ResourceReport>, ActionError> {
+    let mut comparator = Comparator::new(engine, &subject.app, &subject.namespace, now);
+    if let Some(desired) = &subject.desired {
+        let manifest = Manifest { object: desired.clone(), origin: "desired".to_owned() };
+        comparator.add_desired(manifest).map_err(|e| ActionError::Invalid(e.to_string()))?;
+    }
+    if let Some(live) = live {
+        comparator.observe_live(Manifest { object: live.clone(), origin: "live (rescanned)".to_owned() });
+    }
+    let report = comparator.finish().map_err(|e| ActionError::Invalid(e.to_string()))?;
+    let key = subject.key();
+    Ok(report.resources.into_iter().find(|r| r.key() == key))
+}
+
+/// One line per field in scope: whether its difference cleared, is now ignored, or remains.
+pub fn fields_after(subject: &Subject, rescanned: Option<&ResourceReport>) -> Vec<String> {
+    let findings: &[Finding] = rescanned.map_or(&[], |r| r.findings.as_slice());
+    subject
+        .findings
+        .iter()
+        .map(|before| {
+            let label = if before.display_path.is_empty() { subject.key().to_string() } else { before.display_path.clone() };
+            match findings.iter().find(|after| after.path == before.path) {
+                None => format!("✓ {label}: no longer differs"),
+                Some(after) => match &after.ignored_by {
+                    Some(rule) => format!("✓ {label}: now ignored by {rule}"),
+                    None => format!(
+                        "✗ {label}: still differs (desired {}, live {})",
+                        shown(after.desired.as_ref()),
+                        shown(after.live.as_ref())
+                    ),
+                },
+            }
+        })
+        .collect()
+}
+
+fn shown(value: Option<&Value>) -> String {
+    match value {
+        None => "absent".to_owned(),
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Rollout state of a workload from its status: "rollout: 9/9 updated, 9 available".
+pub fn rollout(object: &Value) -> Option<String> {
+    let kind = object.get("kind")?.as_str()?;
+    if !matches!(kind, "Deployment" | "StatefulSet" | "DaemonSet") {
+        return None;
+    }
+    let number = |pointer: &str| object.pointer(pointer).and_then(Value::as_i64);
+    let generation = number("/metadata/generation");
+    let observed = number("/status/observedGeneration");
+    let wanted = number("/spec/replicas").or(number("/status/desiredNumberScheduled")).unwrap_or(1);
+    let updated = number("/status/updatedReplicas").or(number("/status/updatedNumberScheduled")).unwrap_or(0);
+    let available = number("/status/availableReplicas").or(number("/status/numberAvailable")).unwrap_or(0);
+    if generation.is_some() && observed < generation {
+        return Some("rollout: the controller has not seen the change yet (observedGeneration behind)".to_owned());
+    }
+    let state = if updated >= wanted && available >= wanted { "complete" } else { "in progress" };
+    Some(format!("rollout {state}: {updated}/{wanted} updated, {available} available"))
+}
