@@ -22,6 +22,19 @@ pub struct Config {
     /// Contexts (glob patterns, `*` and `?`) the TUI opens read-only, as with `--read-only`.
     #[serde(default)]
     pub read_only_contexts: Vec<String>,
+    /// Contexts (glob patterns) where sync and prune need the resource's name typed.
+    #[serde(default)]
+    pub production_contexts: Vec<String>,
+    #[serde(default)]
+    pub escalate: EscalateConfig,
+}
+
+/// `[escalate]`: where remediation records go besides the data directory.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalateConfig {
+    /// A shell command that receives each record on stdin (a pager or ticket script).
+    pub command: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +56,12 @@ pub fn themes_dir() -> Option<PathBuf> {
 pub fn log_dir() -> Option<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "kdrift")?;
     Some(dirs.state_dir().unwrap_or(dirs.cache_dir()).to_owned())
+}
+
+/// Where the audit log, remediation records and saved rules live: the platform's data
+/// directory (`$XDG_DATA_HOME/kdrift` on Linux).
+pub fn data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "kdrift").map(|dirs| dirs.data_dir().to_owned())
 }
 
 /// The default config file, when the platform has a config directory.
@@ -89,6 +108,11 @@ impl Config {
         self.read_only_contexts.iter().any(|pattern| crate::engine::ignore::matching::glob_matches(pattern, context))
     }
 
+    /// Whether `context` matches one of the production patterns.
+    pub fn is_production(&self, context: &str) -> bool {
+        self.production_contexts.iter().any(|pattern| crate::engine::ignore::matching::glob_matches(pattern, context))
+    }
+
     /// The engine settings this config sets (rules are added by the caller).
     pub fn engine(&self) -> EngineConfig {
         EngineConfig {
@@ -126,7 +150,10 @@ mod tests {
 
     #[test]
     fn production_contexts_can_be_read_only_by_pattern() {
-        let config = parse("read_only_contexts = [\"prod-*\", \"*-eu\"]\ntheme = \"light\"\n").unwrap();
+        let config = parse("read_only_contexts = [\"prod-*\", \"*-eu\"]\ntheme = \"light\"\nproduction_contexts = [\"prod-*\"]\n[escalate]\ncommand = \"cat\"\n").unwrap();
+        assert!(config.is_production("prod-us") && !config.is_production("staging-eu"));
+        assert_eq!(config.escalate.command.as_deref(), Some("cat"));
+        assert!(parse("[escalate]\ncomand = \"x\"\n").unwrap_err().contains("unknown field `comand`"));
         assert!(config.is_read_only("prod-us"));
         assert!(config.is_read_only("staging-eu"));
         assert!(!config.is_read_only("staging-us"));

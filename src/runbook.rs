@@ -93,7 +93,9 @@ impl Runbook {
     /// What still keeps the current step open, or `None` when it can be left.
     pub fn blocker(&self) -> Option<String> {
         if self.step == Step::Choose && self.decided.is_none() {
-            return Some("take a decision: s sync · b backport · i ignore · p prune · e escalate · L leave as is".to_owned());
+            return Some(
+                "take a decision: s sync · b backport · i ignore · p prune · e escalate · L leave as is".to_owned(),
+            );
         }
         let open = self.items().iter().filter(|item| !item.settled()).count();
         (open > 0).then(|| format!("{open} item(s) to tick (space) before the next step"))
@@ -149,7 +151,14 @@ fn scope(subject: &Subject, app: &AppReport) -> Vec<Item> {
     let mut items = vec![Item::checked(
         "Identify the app, namespace, resource and field",
         true,
-        vec![format!("app {} · namespace {} · {} {} · {}", subject.app, subject.namespace, key.kind, key.name, field_line(subject))],
+        vec![format!(
+            "app {} · namespace {} · {} {} · {}",
+            subject.app,
+            subject.namespace,
+            key.kind,
+            key.name,
+            field_line(subject)
+        )],
     )];
     match &app.controller {
         Some(controller) => items.push(Item::checked(
@@ -162,7 +171,9 @@ fn scope(subject: &Subject, app: &AppReport) -> Vec<Item> {
                 controller.health.as_deref().unwrap_or("not reported")
             )],
         )),
-        None => items.push(Item::manual("Check the workload's health apart from sync status (no controller status in this source)")),
+        None => items.push(Item::manual(
+            "Check the workload's health apart from sync status (no controller status in this source)",
+        )),
     }
     let availability: Vec<String> =
         app.findings.iter().filter(|f| f.category == Category::SyncAvailability).map(|f| f.reason.clone()).collect();
@@ -194,8 +205,11 @@ fn inspect(subject: &Subject) -> Vec<Item> {
             vec![format!("{harmful} difference(s) need action, {expected} expected or ignored on {}", subject.key())],
         ),
     ];
-    let rules: Vec<String> =
-        resource.findings.iter().filter_map(|f| f.ignored_by.as_ref().map(|r| format!("{} hidden by {r}", f.display_path))).collect();
+    let rules: Vec<String> = resource
+        .findings
+        .iter()
+        .filter_map(|f| f.ignored_by.as_ref().map(|r| format!("{} hidden by {r}", f.display_path)))
+        .collect();
     items.push(Item::checked(
         "Compare against the expected-drift inventory (ignore rules)",
         true,
@@ -221,20 +235,37 @@ fn ownership(subject: &Subject, app: &AppReport) -> Vec<Item> {
             None => format!("{}: no manager recorded", f.display_path),
         })
         .collect();
-    let human = subject.findings.iter().any(|f| f.owner.as_ref().is_some_and(|o| matches!(o.class, ManagerClass::Human | ManagerClass::Unknown)));
+    let human = subject
+        .findings
+        .iter()
+        .any(|f| f.owner.as_ref().is_some_and(|o| matches!(o.class, ManagerClass::Human | ManagerClass::Unknown)));
     items.push(Item::checked("Who set the live value (managedFields)", !human, owners));
     let delegated: Vec<String> = subject
         .resource
         .findings
         .iter()
-        .filter_map(|f| f.owner.as_ref().filter(|o| matches!(o.class, ManagerClass::Controller | ManagerClass::Webhook)).map(|o| format!("{} by {} ({})", f.display_path, o.manager, o.class.as_str())))
+        .filter_map(|f| {
+            f.owner
+                .as_ref()
+                .filter(|o| matches!(o.class, ManagerClass::Controller | ManagerClass::Webhook))
+                .map(|o| format!("{} by {} ({})", f.display_path, o.manager, o.class.as_str()))
+        })
         .collect();
     items.push(Item::checked(
         "HPA, VPA, operator or webhook ownership",
         true,
-        if delegated.is_empty() { vec!["no controller or webhook owns a drifted field here".to_owned()] } else { delegated },
+        if delegated.is_empty() {
+            vec!["no controller or webhook owns a drifted field here".to_owned()]
+        } else {
+            delegated
+        },
     ));
-    let events: Vec<String> = subject.resource.events.iter().map(|e| format!("{} {}: {} (×{})", e.kind, e.reason, e.message, e.count)).collect();
+    let events: Vec<String> = subject
+        .resource
+        .events
+        .iter()
+        .map(|e| format!("{} {}: {} (×{})", e.kind, e.reason, e.message, e.count))
+        .collect();
     items.push(Item::checked(
         "Kubernetes events for direct writes or failures",
         subject.resource.events.iter().all(|e| e.kind != "Warning"),
@@ -243,7 +274,18 @@ fn ownership(subject: &Subject, app: &AppReport) -> Vec<Item> {
     let blame: Vec<String> = subject
         .findings
         .iter()
-        .filter_map(|f| f.git_commit.as_ref().map(|c| format!("Git last changed {} in {} by {} ({}): {}", f.display_path, &c.id[..c.id.len().min(7)], c.author, c.time, c.summary)))
+        .filter_map(|f| {
+            f.git_commit.as_ref().map(|c| {
+                format!(
+                    "Git last changed {} in {} by {} ({}): {}",
+                    f.display_path,
+                    &c.id[..c.id.len().min(7)],
+                    c.author,
+                    c.time,
+                    c.summary
+                )
+            })
+        })
         .collect();
     if !blame.is_empty() {
         items.push(Item::checked("Git history of the desired value", true, blame));
@@ -260,7 +302,9 @@ fn verify_items(outcome: Option<(Decision, &[String])>) -> Vec<Item> {
         items.push(Item::checked(format!("The {} result is verified", decision.as_str()), ok, verification.to_vec()));
     }
     items.push(Item::manual("Workload health, error rate, latency and saturation stay acceptable"));
-    items.push(Item::manual("Record whether RBAC, webhook defaults, prune policy or break-glass need improvement (w writes the controls)"));
+    items.push(Item::manual(
+        "Record whether RBAC, webhook defaults, prune policy or break-glass need improvement (w writes the controls)",
+    ));
     items
 }
 
@@ -275,9 +319,13 @@ pub fn blast_radius(subject: &Subject) -> Option<String> {
     if subject.desired.is_none() {
         return Some(format!("removes {} {} from the cluster", key.kind, key.name));
     }
-    if paths.iter().any(|p| p.starts_with("/spec/template/")) && matches!(key.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet") {
+    if paths.iter().any(|p| p.starts_with("/spec/template/"))
+        && matches!(key.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet")
+    {
         return Some(match pods {
-            Some(pods) => format!("changing the pod template restarts all {pods} pods of {} (a rolling update)", key.name),
+            Some(pods) => {
+                format!("changing the pod template restarts all {pods} pods of {} (a rolling update)", key.name)
+            }
             None => format!("changing the pod template restarts every pod of {} (a rolling update)", key.name),
         });
     }
@@ -293,7 +341,10 @@ pub fn blast_radius(subject: &Subject) -> Option<String> {
         return Some(format!("changes which pods Service {} sends traffic to", key.name));
     }
     if matches!(key.kind.as_str(), "ConfigMap" | "Secret") {
-        return Some(format!("pods using {} {} see the change on restart (or on their next volume sync)", key.kind, key.name));
+        return Some(format!(
+            "pods using {} {} see the change on restart (or on their next volume sync)",
+            key.kind, key.name
+        ));
     }
     None
 }

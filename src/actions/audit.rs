@@ -50,9 +50,9 @@ impl Entry {
         let (status, detail, artefacts) = match result {
             Ok(outcome) => ("done", outcome.result.clone(), outcome.artefacts.clone()),
             Err(ActionError::Refused(why)) => ("refused", why.clone(), Vec::new()),
-            Err(error @ (ActionError::LiveChanged { .. } | ActionError::NotConfirmed(_) | ActionError::ReadOnly(_))) => {
-                ("aborted", error.to_string(), Vec::new())
-            }
+            Err(
+                error @ (ActionError::LiveChanged { .. } | ActionError::NotConfirmed(_) | ActionError::ReadOnly(_)),
+            ) => ("aborted", error.to_string(), Vec::new()),
             Err(error) => ("failed", error.to_string(), Vec::new()),
         };
         let fields = plan
@@ -91,11 +91,8 @@ pub fn append(data_dir: &Path, entry: &Entry) -> Result<(), ActionError> {
     std::fs::create_dir_all(data_dir).map_err(ActionError::io(data_dir))?;
     let mut line = serde_json::to_string(entry).map_err(|e| ActionError::Invalid(e.to_string()))?;
     line.push('\n');
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&file_path)
-        .map_err(ActionError::io(&file_path))?;
+    let mut file =
+        std::fs::OpenOptions::new().create(true).append(true).open(&file_path).map_err(ActionError::io(&file_path))?;
     file.write_all(line.as_bytes()).map_err(ActionError::io(&file_path))?;
     file.sync_data().map_err(ActionError::io(&file_path))
 }

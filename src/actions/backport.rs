@@ -32,23 +32,27 @@ pub enum Seg {
 const KUSTOMIZATION_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
-    let branch_wanted = format!(
-        "kdrift/backport/{}/{}-{}",
-        subject.app,
-        subject.resource.kind.to_lowercase(),
-        subject.resource.name
+    let branch_wanted =
+        format!("kdrift/backport/{}/{}-{}", subject.app, subject.resource.kind.to_lowercase(), subject.resource.name);
+    let plan = Plan::new(
+        Decision::Backport,
+        subject,
+        format!("commit the live value on a new branch {branch_wanted}"),
+        Work::Nothing,
     );
-    let plan = Plan::new(Decision::Backport, subject, format!("commit the live value on a new branch {branch_wanted}"), Work::Nothing);
     if plan.subject.is_secret() {
         return Ok(plan.refuse(
             "a Secret's values must never be written to Git in clear text: change the secret at its source (SOPS, Sealed Secrets, External Secrets) and backport only the reference".to_owned(),
         ));
     }
     let Some(spot) = plan.subject.git.clone() else {
-        return Ok(plan.refuse("desired state did not come from Git: give --repo PATH so kdrift can write a branch".to_owned()));
+        return Ok(plan
+            .refuse("desired state did not come from Git: give --repo PATH so kdrift can write a branch".to_owned()));
     };
     let (Some(live), Some(desired)) = (plan.subject.live.clone(), plan.subject.desired.clone()) else {
-        return Ok(plan.refuse("backport writes a live value into Git's object: this resource exists on one side only".to_owned()));
+        return Ok(plan.refuse(
+            "backport writes a live value into Git's object: this resource exists on one side only".to_owned(),
+        ));
     };
     let fields: Vec<Finding> = plan.subject.findings.iter().filter(|f| !f.path.is_empty()).cloned().collect();
     if fields.is_empty() {
@@ -87,10 +91,13 @@ fn candidate_files(files: &[(String, String)], app_path: &str) -> Vec<(String, b
         Some(_) => {
             let mut order = Vec::new();
             walk_kustomization(files, app_path, &mut order, 0);
-            order.into_iter().map(|path| {
-                let inside = app_path.is_empty() || path.starts_with(&format!("{app_path}/"));
-                (path, inside)
-            }).collect()
+            order
+                .into_iter()
+                .map(|path| {
+                    let inside = app_path.is_empty() || path.starts_with(&format!("{app_path}/"));
+                    (path, inside)
+                })
+                .collect()
         }
         None => {
             let prefix = if app_path.is_empty() { String::new() } else { format!("{app_path}/") };
@@ -118,7 +125,9 @@ fn walk_kustomization(files: &[(String, String)], dir: &str, order: &mut Vec<Str
         kustomization.get(field).and_then(Value::as_array).map_or_else(Vec::new, |items| {
             items
                 .iter()
-                .filter_map(|item| item.as_str().map(str::to_owned).or_else(|| item.get("path")?.as_str().map(str::to_owned)))
+                .filter_map(|item| {
+                    item.as_str().map(str::to_owned).or_else(|| item.get("path")?.as_str().map(str::to_owned))
+                })
                 .collect()
         })
     };
@@ -235,7 +244,8 @@ impl Edits {
         subject: &Subject,
         base_file: &str,
     ) -> Result<(), ActionError> {
-        let patch_name = format!("kdrift-backport-{}-{}.yaml", subject.resource.kind.to_lowercase(), subject.resource.name);
+        let patch_name =
+            format!("kdrift-backport-{}-{}.yaml", subject.resource.kind.to_lowercase(), subject.resource.name);
         let patch_file = join(&spot.path, &patch_name);
         let mut patch = match self.text_of(files, &patch_file).map(yaml_serde::from_str::<Value>) {
             Some(Ok(existing)) => existing,
@@ -248,8 +258,9 @@ impl Edits {
                 serde_json::json!({"apiVersion": desired.get("apiVersion"), "kind": desired.get("kind"), "metadata": metadata})
             }
         };
-        insert_by_name(&mut patch, live, &finding.path)
-            .ok_or_else(|| ActionError::Refused(format!("cannot express {} as a strategic merge patch", finding.display_path)))?;
+        insert_by_name(&mut patch, live, &finding.path).ok_or_else(|| {
+            ActionError::Refused(format!("cannot express {} as a strategic merge patch", finding.display_path))
+        })?;
         let text = format!(
             "# Backported from live by kdrift: {} was set in the shared base {base_file}\n{}",
             finding.display_path,
@@ -386,17 +397,32 @@ fn components(route: &[Seg]) -> Vec<yamlpath::Component<'_>> {
 /// Edits document `number` of `text`: replaces the value at `route` (complete), adds the
 /// pointer's last key under it (the parent), or removes it (`value` is `None`); every other
 /// byte, comments included, stays as it was.
-fn edit_document(text: &str, number: usize, route: &[Seg], pointer: &str, complete: bool, value: Option<&Value>) -> Result<String, String> {
+fn edit_document(
+    text: &str,
+    number: usize,
+    route: &[Seg],
+    pointer: &str,
+    complete: bool,
+    value: Option<&Value>,
+) -> Result<String, String> {
     let (_, body) = crate::sources::git::nth_document(text, number).ok_or("document not found")?;
     let start = body.as_ptr() as usize - text.as_ptr() as usize;
     let document = yamlpath::Document::new(body.to_owned()).map_err(|e| e.to_string())?;
     let to_yaml = |value: &Value| yaml_serde::to_value(value).map_err(|e| e.to_string());
     let patch = match (complete, value) {
-        (true, Some(value)) => yamlpatch::Patch { route: yamlpath::Route::from(components(route)), operation: yamlpatch::Op::Replace(to_yaml(value)?) },
-        (true, None) => yamlpatch::Patch { route: yamlpath::Route::from(components(route)), operation: yamlpatch::Op::Remove },
+        (true, Some(value)) => yamlpatch::Patch {
+            route: yamlpath::Route::from(components(route)),
+            operation: yamlpatch::Op::Replace(to_yaml(value)?),
+        },
+        (true, None) => {
+            yamlpatch::Patch { route: yamlpath::Route::from(components(route)), operation: yamlpatch::Op::Remove }
+        }
         (false, Some(value)) => {
             let key = tokens(pointer).last().ok_or("empty path")?;
-            yamlpatch::Patch { route: yamlpath::Route::from(components(route)), operation: yamlpatch::Op::Add { key, value: to_yaml(value)? } }
+            yamlpatch::Patch {
+                route: yamlpath::Route::from(components(route)),
+                operation: yamlpatch::Op::Add { key, value: to_yaml(value)? },
+            }
         }
         (false, None) => return Ok(text.to_owned()),
     };
@@ -414,8 +440,13 @@ fn add_patch_entry(text: &str, file: &str) -> Result<String, String> {
     } else {
         yamlpatch::Op::Add { key: "patches".to_owned(), value: yaml_serde::Value::Sequence(vec![entry]) }
     };
-    let route = if has_patches { yamlpath::Route::from(vec![yamlpath::Component::Key("patches".into())]) } else { yamlpath::Route::from(Vec::new()) };
-    let edited = yamlpatch::apply_yaml_patches(&document, &[yamlpatch::Patch { route, operation }]).map_err(|e| e.to_string())?;
+    let route = if has_patches {
+        yamlpath::Route::from(vec![yamlpath::Component::Key("patches".into())])
+    } else {
+        yamlpath::Route::from(Vec::new())
+    };
+    let edited = yamlpatch::apply_yaml_patches(&document, &[yamlpatch::Patch { route, operation }])
+        .map_err(|e| e.to_string())?;
     Ok(edited.source().to_owned())
 }
 
@@ -440,7 +471,8 @@ fn unified(before: &str, after: &str) -> Vec<String> {
 
 fn commit_message(subject: &Subject, fields: &[Finding], workspace: &Workspace) -> String {
     let key = subject.key();
-    let mut message = format!("backport({}): keep the live {} of {} {}\n\n", subject.app, short_field(fields), key.kind, key.name);
+    let mut message =
+        format!("backport({}): keep the live {} of {} {}\n\n", subject.app, short_field(fields), key.kind, key.name);
     let _ = writeln!(message, "Live state in {} differed from Git; the live value is kept.\n", subject.namespace);
     for finding in fields {
         let _ = writeln!(message, "Field: {}", finding.display_path);
@@ -482,8 +514,10 @@ pub fn execute(plan: &Plan, work: &BackportWork, workspace: &Workspace) -> Resul
     if let Some(writer) = workspace.writer.as_deref() {
         recheck_live(&plan.subject, writer)?;
     }
-    let commit = git_write::commit_on_branch(&work.spot.repo, &work.spot.commit, &work.branch, &work.changes, &work.message)?;
-    let mut verification = vec![format!("✓ branch {} at {} (parent {})", work.branch, &commit[..7], &work.spot.commit[..7])];
+    let commit =
+        git_write::commit_on_branch(&work.spot.repo, &work.spot.commit, &work.branch, &work.changes, &work.message)?;
+    let mut verification =
+        vec![format!("✓ branch {} at {} (parent {})", work.branch, &commit[..7], &work.spot.commit[..7])];
     for (file, number, route, value) in &work.checks {
         let text = git_write::file_on_branch(&work.spot.repo, &work.branch, file)?.unwrap_or_default();
         let found = yaml_documents(&text)
@@ -539,7 +573,13 @@ mod tests {
     fn routes_match_list_items_by_name() {
         let live = json!({"spec": {"containers": [{"name": "sidecar"}, {"name": "app", "memory": "2Gi"}]}});
         let patch = json!({"spec": {"containers": [{"name": "app", "memory": "1Gi"}]}});
-        assert_eq!(route_in(&patch, &live, "/spec/containers/1/memory"), (vec![Seg::Key("spec".into()), Seg::Key("containers".into()), Seg::Index(0), Seg::Key("memory".into())], true));
+        assert_eq!(
+            route_in(&patch, &live, "/spec/containers/1/memory"),
+            (
+                vec![Seg::Key("spec".into()), Seg::Key("containers".into()), Seg::Index(0), Seg::Key("memory".into())],
+                true
+            )
+        );
         let (route, complete) = route_in(&json!({"spec": {}}), &live, "/spec/containers/1/memory");
         assert_eq!((route.len(), complete), (1, false));
     }
@@ -557,6 +597,9 @@ mod tests {
         let live = json!({"spec": {"template": {"spec": {"containers": [{"name": "app", "resources": {"limits": {"memory": "2Gi"}}}]}}}});
         let mut patch = json!({"kind": "Deployment"});
         insert_by_name(&mut patch, &live, "/spec/template/spec/containers/0/resources/limits/memory").unwrap();
-        assert_eq!(patch, json!({"kind": "Deployment", "spec": {"template": {"spec": {"containers": [{"name": "app", "resources": {"limits": {"memory": "2Gi"}}}]}}}}));
+        assert_eq!(
+            patch,
+            json!({"kind": "Deployment", "spec": {"template": {"spec": {"containers": [{"name": "app", "resources": {"limits": {"memory": "2Gi"}}}]}}}})
+        );
     }
 }

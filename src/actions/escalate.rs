@@ -51,7 +51,8 @@ fn record(subject: &Subject, workspace: &Workspace, team: Option<&str>, note: Op
     let now = crate::engine::time::format_rfc3339(crate::cli::input::system_now().unwrap_or(0));
     let _ = writeln!(out, "# Drift remediation record: {} — {}\n", subject.app, subject.key());
     let _ = writeln!(out, "- Recorded: {now} by {}", workspace.who);
-    let _ = writeln!(out, "- Where: {}", workspace.writer.as_ref().map_or_else(|| "snapshot".to_owned(), |w| w.label()));
+    let _ =
+        writeln!(out, "- Where: {}", workspace.writer.as_ref().map_or_else(|| "snapshot".to_owned(), |w| w.label()));
     let _ = writeln!(out, "- Owner team: {}", team.unwrap_or("unknown — find the service owner"));
     if let Some(criticality) = &subject.criticality {
         let _ = writeln!(out, "- Criticality: {criticality}");

@@ -66,10 +66,8 @@ pub fn commit_on_branch(
     }
     let tree_id = update.create_updated(&repo, &parent.tree().map_err(git_error)?).map_err(git_error)?;
     let tree = repo.find_tree(tree_id).map_err(git_error)?;
-    let signature = repo
-        .signature()
-        .or_else(|_| git2::Signature::now("kdrift", "kdrift@localhost"))
-        .map_err(git_error)?;
+    let signature =
+        repo.signature().or_else(|_| git2::Signature::now("kdrift", "kdrift@localhost")).map_err(git_error)?;
     // Creating the branch ref first (at the parent) keeps an existing name from being moved.
     repo.branch(branch, &parent, false).map_err(git_error)?;
     let reference = format!("refs/heads/{branch}");

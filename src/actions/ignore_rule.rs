@@ -52,7 +52,10 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
     };
     if finding.path.is_empty() {
         let plan = Plan::new(Decision::Ignore, subject, "ignore".to_owned(), Work::Nothing);
-        return Ok(plan.refuse(format!("a {} finding is about the whole object: an ignore rule hides fields", finding.category.as_str())));
+        return Ok(plan.refuse(format!(
+            "a {} finding is about the whole object: an ignore rule hides fields",
+            finding.category.as_str()
+        )));
     }
     let shape = shape_for(&subject, &finding);
     let argo = argo_rule(&subject, &finding, shape);
@@ -75,8 +78,13 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
     }
     let hidden = hidden_by(&rule, &plan.subject, &workspace.all_apps);
     let resources: std::collections::BTreeSet<&str> = hidden.iter().map(|h| h.resource.as_str()).collect();
-    plan.preview.push(format!("Across every app of this source it hides {} difference(s) in {} resource(s):", hidden.len(), resources.len()));
-    plan.preview.extend(hidden.iter().map(|h| format!("  {} {} {} ({})", h.app, h.resource, h.field, h.category.as_str())));
+    plan.preview.push(format!(
+        "Across every app of this source it hides {} difference(s) in {} resource(s):",
+        hidden.len(),
+        resources.len()
+    ));
+    plan.preview
+        .extend(hidden.iter().map(|h| format!("  {} {} {} ({})", h.app, h.resource, h.field, h.category.as_str())));
     for h in hidden.iter().filter(|h| h.category == Category::DesiredConfig) {
         plan.warnings.push(format!(
             "⚠ THIS RULE HIDES A DESIRED-CONFIG DIFFERENCE: {} {} — configuration Git should review, not a field to ignore",
@@ -91,14 +99,21 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
 fn shape_for(subject: &Subject, finding: &Finding) -> Shape {
     let owner = finding.owner.as_ref();
     let class = owner.map(|o| o.class);
-    let in_metadata_map = finding.path.starts_with("/metadata/annotations/") || finding.path.starts_with("/metadata/labels/");
+    let in_metadata_map =
+        finding.path.starts_with("/metadata/annotations/") || finding.path.starts_with("/metadata/labels/");
     if in_metadata_map && class == Some(ManagerClass::Webhook) && key_prefix(&finding.path).is_some() {
         return Shape::KeyPrefix;
     }
     // A controller other than Kubernetes' own that owns several fields of this resource:
     // its manager is the narrowest stable description of what it manages.
-    if let Some(owner) = owner.filter(|o| o.class == ManagerClass::Controller && o.manager != "kube-controller-manager") {
-        let same = subject.resource.findings.iter().filter(|f| f.owner.as_ref().is_some_and(|o| o.manager == owner.manager)).count();
+    if let Some(owner) = owner.filter(|o| o.class == ManagerClass::Controller && o.manager != "kube-controller-manager")
+    {
+        let same = subject
+            .resource
+            .findings
+            .iter()
+            .filter(|f| f.owner.as_ref().is_some_and(|o| o.manager == owner.manager))
+            .count();
         if same > 1 {
             return Shape::Manager;
         }
@@ -158,7 +173,9 @@ fn flux_rule(subject: &Subject, shape: Shape) -> Option<Value> {
 
 fn parse_rule(argo: &Value) -> Result<IgnoreRule, ActionError> {
     let parsed = rules_in(&json!([argo]), "generated rule").map_err(|e| ActionError::Invalid(e.to_string()))?;
-    parsed.and_then(|p| p.rules.into_iter().next()).ok_or_else(|| ActionError::Invalid("the generated rule is empty".to_owned()))
+    parsed
+        .and_then(|p| p.rules.into_iter().next())
+        .ok_or_else(|| ActionError::Invalid("the generated rule is empty".to_owned()))
 }
 
 fn yaml_lines(value: &Value) -> Vec<String> {
@@ -183,7 +200,14 @@ pub fn hidden_by(rule: &IgnoreRule, subject: &Subject, apps: &[AppReport]) -> Ve
             .jq
             .iter()
             .filter_map(|jq| jq.delete_from(live).ok())
-            .flat_map(|after| subject.resource.findings.iter().filter(move |f| after.pointer(&f.path).is_none() && !f.path.is_empty()).map(|f| f.path.clone()))
+            .flat_map(|after| {
+                subject
+                    .resource
+                    .findings
+                    .iter()
+                    .filter(move |f| after.pointer(&f.path).is_none() && !f.path.is_empty())
+                    .map(|f| f.path.clone())
+            })
             .collect(),
         _ => Vec::new(),
     };
@@ -197,11 +221,17 @@ pub fn hidden_by(rule: &IgnoreRule, subject: &Subject, apps: &[AppReport]) -> Ve
             }
             let same_resource = key == subject.key() && app.name == subject.app;
             for finding in resource.findings.iter().filter(|f| f.ignored_by.is_none() && !f.path.is_empty()) {
-                let by_pointer = rule.pointers.iter().any(|p| finding.path == *p || finding.path.starts_with(&format!("{p}/")));
+                let by_pointer =
+                    rule.pointers.iter().any(|p| finding.path == *p || finding.path.starts_with(&format!("{p}/")));
                 let by_manager = finding.owner.as_ref().is_some_and(|o| rule.managers.contains(&o.manager));
                 let by_jq = same_resource && jq_hidden.contains(&finding.path);
                 if by_pointer || by_manager || by_jq {
-                    hidden.push(Hidden { app: app.name.clone(), resource: key.to_string(), field: finding.display_path.clone(), category: finding.category });
+                    hidden.push(Hidden {
+                        app: app.name.clone(),
+                        resource: key.to_string(),
+                        field: finding.display_path.clone(),
+                        category: finding.category,
+                    });
                 }
             }
         }
@@ -213,7 +243,7 @@ pub fn execute(plan: &Plan, work: &IgnoreWork, workspace: &Workspace) -> Result<
     let rule = parse_rule(&work.argo)?;
     let mut artefacts = Vec::new();
     let result = match &work.save_to {
-        SaveTo::Print => "rule printed; nothing written".to_owned(),
+        SaveTo::Print => "rule printed; nothing written (below: what it hides once in place)".to_owned(),
         SaveTo::RulesFile(path) => {
             append_rule(path, &work.argo)?;
             artefacts.push(format!("rules: {}", path.display()));
@@ -231,8 +261,9 @@ pub fn execute(plan: &Plan, work: &IgnoreWork, workspace: &Workspace) -> Result<
 /// is left alone with an error naming it.
 fn append_rule(path: &std::path::Path, rule: &Value) -> Result<(), ActionError> {
     let mut rules: Vec<Value> = match std::fs::read_to_string(path) {
-        Ok(text) if !text.trim().is_empty() => yaml_serde::from_str(&text)
-            .map_err(|e| ActionError::Invalid(format!("{}: not a list of rules ({e}); nothing written", path.display())))?,
+        Ok(text) if !text.trim().is_empty() => yaml_serde::from_str(&text).map_err(|e| {
+            ActionError::Invalid(format!("{}: not a list of rules ({e}); nothing written", path.display()))
+        })?,
         _ => Vec::new(),
     };
     if !rules.contains(rule) {
@@ -253,7 +284,10 @@ mod tests {
 
     #[test]
     fn annotation_families_become_a_prefix_expression_that_deletes_only_them() {
-        assert_eq!(key_prefix("/metadata/annotations/platform.example.com~1injected-at").as_deref(), Some("platform.example.com/"));
+        assert_eq!(
+            key_prefix("/metadata/annotations/platform.example.com~1injected-at").as_deref(),
+            Some("platform.example.com/")
+        );
         assert_eq!(key_prefix("/metadata/annotations/plain"), None);
         let expression = ".metadata.annotations[(.metadata.annotations // {} | keys[] | select(startswith(\"platform.example.com/\")))]";
         let jq = JqDeletion::compile(expression).unwrap();

@@ -13,6 +13,7 @@ pub mod prune;
 pub mod sync;
 pub mod target;
 pub mod verify;
+pub mod workspace;
 
 use crate::model::{ControllerStatus, Finding, ResourceKey, ResourceReport};
 use crate::sources::cluster::ClusterError;
@@ -278,7 +279,12 @@ pub fn prepare(decision: Decision, subject: Subject, workspace: &Workspace) -> R
         Decision::Ignore => ignore_rule::prepare(subject, workspace)?,
         Decision::Prune => prune::prepare(subject, workspace)?,
         Decision::Escalate => escalate::prepare(subject, workspace, None),
-        Decision::LeaveAsIs => Plan::new(Decision::LeaveAsIs, subject, "record that the difference is left as it is".to_owned(), Work::Nothing),
+        Decision::LeaveAsIs => Plan::new(
+            Decision::LeaveAsIs,
+            subject,
+            "record that the difference is left as it is".to_owned(),
+            Work::Nothing,
+        ),
     };
     let dangerous = matches!(decision, Decision::Sync | Decision::Prune);
     if dangerous && workspace.production {
@@ -356,13 +362,12 @@ pub fn recheck_live(subject: &Subject, writer: &dyn Writer) -> Result<Option<Val
     };
     let target = target::ObjectRef::of(shown, &subject.namespace);
     let now = writer.get(&target)?.ok_or_else(|| ActionError::Gone(subject.key().to_string()))?;
-    let version = |object: &Value| object.pointer("/metadata/resourceVersion").and_then(Value::as_str).map(str::to_owned);
+    let version =
+        |object: &Value| object.pointer("/metadata/resourceVersion").and_then(Value::as_str).map(str::to_owned);
     match (version(shown), version(&now)) {
-        (Some(shown), Some(current)) if shown != current => Err(ActionError::LiveChanged {
-            resource: subject.key().to_string(),
-            shown,
-            now: current,
-        }),
+        (Some(shown), Some(current)) if shown != current => {
+            Err(ActionError::LiveChanged { resource: subject.key().to_string(), shown, now: current })
+        }
         _ => Ok(Some(now)),
     }
 }

@@ -15,9 +15,21 @@ pub struct Artefact {
 
 pub fn artefacts(app: &AppReport, namespace: &str) -> Vec<Artefact> {
     vec![
-        Artefact { title: "read-only RBAC Role", file_name: format!("{}-readonly-role.yaml", app.name), text: readonly_role(app, namespace) },
-        Artefact { title: "Prometheus drift alert", file_name: format!("{}-drift-alert.yaml", app.name), text: alert_rule(app) },
-        Artefact { title: "break-glass reminder", file_name: format!("{}-break-glass.md", app.name), text: break_glass(app) },
+        Artefact {
+            title: "read-only RBAC Role",
+            file_name: format!("{}-readonly-role.yaml", app.name),
+            text: readonly_role(app, namespace),
+        },
+        Artefact {
+            title: "Prometheus drift alert",
+            file_name: format!("{}-drift-alert.yaml", app.name),
+            text: alert_rule(app),
+        },
+        Artefact {
+            title: "break-glass reminder",
+            file_name: format!("{}-break-glass.md", app.name),
+            text: break_glass(app),
+        },
     ]
 }
 
@@ -43,7 +55,10 @@ fn alert_rule(app: &AppReport) -> String {
     let severity = if app.criticality.as_deref() == Some("critical") { "page" } else { "warning" };
     let flux = app.controller.as_ref().is_some_and(|c| c.kind.contains("Flux"));
     let expression = if flux {
-        format!("gotk_reconcile_condition{{kind=\"Kustomization\",name=\"{}\",type=\"Ready\",status=\"False\"}} == 1", app.name)
+        format!(
+            "gotk_reconcile_condition{{kind=\"Kustomization\",name=\"{}\",type=\"Ready\",status=\"False\"}} == 1",
+            app.name
+        )
     } else {
         format!("argocd_app_info{{name=\"{}\",sync_status=\"OutOfSync\"}} == 1", app.name)
     };

@@ -41,7 +41,8 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
         }
     }
     writer.delete(&target, PROPAGATION, Mode::DryRun)?;
-    plan.preview.push(format!("DELETE {} (propagationPolicy={PROPAGATION}): accepted by a server dry run", plan.subject.key()));
+    plan.preview
+        .push(format!("DELETE {} (propagationPolicy={PROPAGATION}): accepted by a server dry run", plan.subject.key()));
     let pointing = referencers(&live, &plan.subject.namespace, writer);
     if pointing.is_empty() {
         plan.preview.push("Nothing found that still points at it.".to_owned());
@@ -106,6 +107,13 @@ fn referencers(live: &Value, namespace: &str, writer: &dyn Writer) -> Vec<String
                 }
             }
             if let Some(selector) = live.pointer("/spec/selector").and_then(Value::as_object) {
+                for (group, workload_kind) in [("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "DaemonSet")] {
+                    for workload in list(group, workload_kind, &mut found) {
+                        if selects(selector, workload.pointer("/spec/template/metadata/labels")) {
+                            found.push(format!("it still selects the pods of {workload_kind} {}", name_of(&workload)));
+                        }
+                    }
+                }
                 let pods: Vec<String> = list("", "Pod", &mut found)
                     .iter()
                     .filter(|pod| selects(selector, pod.pointer("/metadata/labels")))
@@ -208,13 +216,20 @@ mod tests {
     #[test]
     fn tracking_and_opt_outs_are_read_from_metadata() {
         let tracked = json!({"metadata": {"labels": {"app.kubernetes.io/instance": "checkout-api"}}});
-        assert_eq!(tracked_by(&tracked, "checkout-api", "app.kubernetes.io/instance").as_deref(), Some("label app.kubernetes.io/instance=checkout-api"));
+        assert_eq!(
+            tracked_by(&tracked, "checkout-api", "app.kubernetes.io/instance").as_deref(),
+            Some("label app.kubernetes.io/instance=checkout-api")
+        );
         assert!(tracked_by(&tracked, "other", "app.kubernetes.io/instance").is_none());
         let argo = json!({"metadata": {"annotations": {"argocd.argoproj.io/tracking-id": "web:/Service:prod/web"}}});
         assert!(tracked_by(&argo, "web", "x").is_some());
-        let kept = json!({"metadata": {"annotations": {"argocd.argoproj.io/sync-options": "Replace=true, Prune=false"}}});
+        let kept =
+            json!({"metadata": {"annotations": {"argocd.argoproj.io/sync-options": "Replace=true, Prune=false"}}});
         assert!(opted_out(&kept).is_some());
-        assert!(opted_out(&json!({"metadata": {"annotations": {"kustomize.toolkit.fluxcd.io/prune": "disabled"}}})).is_some());
+        assert!(
+            opted_out(&json!({"metadata": {"annotations": {"kustomize.toolkit.fluxcd.io/prune": "disabled"}}}))
+                .is_some()
+        );
         assert!(opted_out(&tracked).is_none());
     }
 

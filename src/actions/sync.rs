@@ -45,7 +45,10 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
     let work = match controller {
         Some(object) if !workspace.break_glass && object.kind == "Application" => argo_work(&subject, &object),
         Some(object) if !workspace.break_glass && object.kind == "Kustomization" => flux_work(&object, workspace.now),
-        _ => SyncWork::Apply { object: apply_body(&desired, &subject.namespace), field_manager: field_manager(&subject).to_owned() },
+        _ => SyncWork::Apply {
+            object: apply_body(&desired, &subject),
+            field_manager: field_manager(&subject).to_owned(),
+        },
     };
     let mut plan = Plan::new(crate::actions::Decision::Sync, subject, summary(&work), Work::Nothing);
     preview(&mut plan, &work, &desired, writer)?;
@@ -64,7 +67,9 @@ fn summary(work: &SyncWork) -> String {
             kustomization.key.namespace, kustomization.key.name
         ),
         SyncWork::Apply { field_manager, .. } => {
-            format!("server-side apply Git's object as field manager '{field_manager}' (break-glass: no controller involved)")
+            format!(
+                "server-side apply Git's object as field manager '{field_manager}' (break-glass: no controller involved)"
+            )
         }
     }
 }
@@ -72,7 +77,8 @@ fn summary(work: &SyncWork) -> String {
 fn argo_work(subject: &Subject, application: &ObjectName) -> SyncWork {
     let key = subject.key();
     let revision = subject.controller.as_ref().and_then(|c| c.revision.clone());
-    let mut sync = json!({"resources": [{"group": key.group, "kind": key.kind, "name": key.name, "namespace": key.namespace}]});
+    let mut sync =
+        json!({"resources": [{"group": key.group, "kind": key.kind, "name": key.name, "namespace": key.namespace}]});
     if let Some(revision) = revision {
         sync["revision"] = Value::String(revision);
     }
@@ -99,9 +105,20 @@ fn object_ref(object: &ObjectName) -> ObjectRef {
     }
 }
 
-/// Git's object as an apply body: the namespace filled in, nothing the server owns.
-pub fn apply_body(desired: &Value, namespace: &str) -> Value {
+/// Git's object as an apply body: the namespace filled in, nothing the server owns, and
+/// none of the fields delegated to a controller or hidden by an ignore rule (applying Git's
+/// `replicas: 3` over an HPA's 9 would fight the autoscaler, as Argo CD's
+/// `RespectIgnoreDifferences` avoids).
+pub fn apply_body(desired: &Value, subject: &Subject) -> Value {
+    let namespace = subject.namespace.as_str();
     let mut body = desired.clone();
+    for finding in &subject.resource.findings {
+        let delegated = finding.category == crate::model::Category::ControllerManaged || finding.ignored_by.is_some();
+        if delegated && finding.desired.is_some() {
+            let pointer = finding.desired_path.as_deref().unwrap_or(&finding.path);
+            crate::engine::ignore::apply::remove_pointer(&mut body, pointer);
+        }
+    }
     if let Some(metadata) = body.get_mut("metadata").and_then(Value::as_object_mut) {
         for field in ["resourceVersion", "uid", "managedFields", "creationTimestamp", "generation"] {
             metadata.remove(field);
@@ -134,7 +151,7 @@ fn preview(plan: &mut Plan, work: &SyncWork, desired: &Value, writer: &dyn Write
     }
     let applied = match work {
         SyncWork::Apply { object, field_manager } => writer.apply(&target, object, field_manager, false, Mode::DryRun),
-        _ => writer.apply(&target, &apply_body(desired, &plan.subject.namespace), manager, true, Mode::DryRun),
+        _ => writer.apply(&target, &apply_body(desired, &plan.subject), manager, true, Mode::DryRun),
     };
     match applied {
         Ok(result) => {
@@ -146,11 +163,14 @@ fn preview(plan: &mut Plan, work: &SyncWork, desired: &Value, writer: &dyn Write
             }
             plan.preview.extend(changes.into_iter().map(|line| format!("  {line}")));
         }
-        Err(ActionError::Cluster(ClusterError::Request { problem: Problem::Status { code: 409, message }, .. })) => {
+        Err(ActionError::Cluster(ClusterError::Request {
+            problem: Problem::Status { code: 409, message }, ..
+        })) => {
             plan.conflicts = conflicts_in(&message);
             plan.preview.push("The server dry run found field conflicts (other managers own these fields):".to_owned());
             plan.preview.extend(plan.conflicts.iter().map(|c| format!("  {c}")));
-            plan.warnings.push("forcing takes these fields from their managers: confirm a second time to force".to_owned());
+            plan.warnings
+                .push("forcing takes these fields from their managers: confirm a second time to force".to_owned());
         }
         Err(error) => return Err(error),
     }
@@ -205,6 +225,7 @@ fn walk(before: &Value, after: &Value, path: &mut String, secret: bool, out: &mu
                 path.truncate(mark);
             }
         }
+        (Value::String(_), Value::String(_)) if path.contains("/resources/") && same_quantity(before, after) => {}
         _ => {
             let masked = secret && (path.starts_with("/data/") || path.starts_with("/stringData/"));
             let show = |value: &Value| match value {
@@ -216,6 +237,12 @@ fn walk(before: &Value, after: &Value, path: &mut String, secret: bool, out: &mu
             out.push(format!("{path}: {} → {}", show(before), show(after)));
         }
     }
+}
+
+/// `1` and `1000m` are one CPU: the API server stores either as the same quantity.
+fn same_quantity(a: &Value, b: &Value) -> bool {
+    use crate::engine::quantity::Quantity;
+    matches!((Quantity::from_json(a), Quantity::from_json(b)), (Some(x), Some(y)) if x == y)
 }
 
 pub fn execute(plan: &Plan, work: &SyncWork, force: bool, workspace: &Workspace) -> Result<Outcome, ActionError> {
@@ -234,7 +261,7 @@ pub fn execute(plan: &Plan, work: &SyncWork, force: bool, workspace: &Workspace)
             verification.push(controller_state(&after));
             if writer.is_simulated() {
                 // The simulated controller does what the real one will: apply Git's object.
-                writer.apply(&target, &apply_body(desired, &subject.namespace), field_manager(subject), true, Mode::Commit)?;
+                writer.apply(&target, &apply_body(desired, subject), field_manager(subject), true, Mode::Commit)?;
             }
             format!("{} {}/{} asked to sync", application.key.kind, application.key.namespace, application.key.name)
         }
@@ -247,7 +274,11 @@ pub fn execute(plan: &Plan, work: &SyncWork, force: bool, workspace: &Workspace)
     let rescanned = verify::rescan(subject, live_after.as_ref(), &workspace.engine, workspace.now)?;
     verification.extend(verify::fields_after(subject, rescanned.as_ref()));
     if let Some(rollout) = live_after.as_ref().and_then(verify::rollout) {
-        verification.push(if writer.is_simulated() { format!("{rollout} (simulated: the sample's status does not move)") } else { rollout });
+        verification.push(if writer.is_simulated() {
+            format!("{rollout} (simulated: the sample's status does not move)")
+        } else {
+            rollout
+        });
     }
     Ok(Outcome { decision: plan.decision, result, verification, artefacts: Vec::new(), rescanned, live_after })
 }
@@ -275,7 +306,10 @@ mod tests {
     fn leaf_changes_name_paths_and_mask_secrets() {
         let before = json!({"metadata": {"resourceVersion": "1"}, "spec": {"replicas": 9, "a": [1, 2]}, "data": {"k": "c2VjcmV0"}});
         let after = json!({"metadata": {"resourceVersion": "2"}, "spec": {"replicas": 3, "a": [1, 3]}, "data": {"k": "b3RoZXI="}});
-        assert_eq!(leaf_changes(&before, &after, false)[..2], ["/data/k: c2VjcmV0 → b3RoZXI=".to_owned(), "/spec/a/1: 2 → 3".to_owned()]);
+        assert_eq!(
+            leaf_changes(&before, &after, false)[..2],
+            ["/data/k: c2VjcmV0 → b3RoZXI=".to_owned(), "/spec/a/1: 2 → 3".to_owned()]
+        );
         let masked = leaf_changes(&before, &after, true);
         assert_eq!(masked[0], "/data/k: ++++++++ → ++++++++");
         assert_eq!(masked.len(), 3, "resourceVersion is the server's: {masked:?}");

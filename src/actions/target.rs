@@ -44,8 +44,14 @@ pub trait Writer {
     /// Objects of one kind in one namespace (what might point at an object to prune).
     fn list(&self, group: &str, kind: &str, namespace: &str) -> Result<Vec<Value>, ActionError>;
     /// Server-side apply of `object` as `field_manager`; `force` takes conflicting fields.
-    fn apply(&self, target: &ObjectRef, object: &Value, field_manager: &str, force: bool, mode: Mode)
-    -> Result<Value, ActionError>;
+    fn apply(
+        &self,
+        target: &ObjectRef,
+        object: &Value,
+        field_manager: &str,
+        force: bool,
+        mode: Mode,
+    ) -> Result<Value, ActionError>;
     /// A JSON merge patch (Argo CD's `operation`, Flux's reconcile annotation).
     fn merge_patch(&self, target: &ObjectRef, patch: &Value, mode: Mode) -> Result<Value, ActionError>;
     /// Deletes with `propagationPolicy`.
@@ -57,12 +63,12 @@ pub trait Writer {
 
 /// The real cluster, one blocking session.
 pub struct LiveCluster {
-    session: Session,
+    session: std::rc::Rc<Session>,
     served: RefCell<HashMap<(String, String), ServedResource>>,
 }
 
 impl LiveCluster {
-    pub fn new(session: Session) -> LiveCluster {
+    pub fn new(session: std::rc::Rc<Session>) -> LiveCluster {
         LiveCluster { session, served: RefCell::new(HashMap::new()) }
     }
 
@@ -100,7 +106,15 @@ impl LiveCluster {
         ActionError::Cluster(self.session.cluster().error(verb, what, problem))
     }
 
-    fn send(&self, method: http::Method, verb: &'static str, target: &ObjectRef, query: &[(&str, &str)], content_type: &str, body: Vec<u8>) -> Result<Value, ActionError> {
+    fn send(
+        &self,
+        method: http::Method,
+        verb: &'static str,
+        target: &ObjectRef,
+        query: &[(&str, &str)],
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<Value, ActionError> {
         let (resource, path) = self.object_path(target)?;
         let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish();
         let full = if query.is_empty() { path } else { format!("{path}?{query}") };
@@ -129,7 +143,9 @@ impl Writer for LiveCluster {
         match self.session.block_on(cluster.get::<Value>(&path)) {
             Ok(object) => Ok(Some(object)),
             Err(Problem::NotFound) => Ok(None),
-            Err(problem) => Err(self.failed("get", format!("{} {}", resource.display(), describe(&target.key)), problem)),
+            Err(problem) => {
+                Err(self.failed("get", format!("{} {}", resource.display(), describe(&target.key)), problem))
+            }
         }
     }
 
@@ -155,7 +171,14 @@ impl Writer for LiveCluster {
             .collect())
     }
 
-    fn apply(&self, target: &ObjectRef, object: &Value, field_manager: &str, force: bool, mode: Mode) -> Result<Value, ActionError> {
+    fn apply(
+        &self,
+        target: &ObjectRef,
+        object: &Value,
+        field_manager: &str,
+        force: bool,
+        mode: Mode,
+    ) -> Result<Value, ActionError> {
         let mut query = vec![("fieldManager", field_manager)];
         if force {
             query.push(("force", "true"));
@@ -217,7 +240,14 @@ impl Writer for Simulated {
         Ok(found)
     }
 
-    fn apply(&self, target: &ObjectRef, object: &Value, _field_manager: &str, _force: bool, mode: Mode) -> Result<Value, ActionError> {
+    fn apply(
+        &self,
+        target: &ObjectRef,
+        object: &Value,
+        _field_manager: &str,
+        _force: bool,
+        mode: Mode,
+    ) -> Result<Value, ActionError> {
         let mut objects = self.objects.borrow_mut();
         let mut result = objects.get(&target.key).cloned().unwrap_or(Value::Null);
         merge_applied(&mut result, object);
@@ -312,7 +342,8 @@ fn bump_version(object: &mut Value) {
     let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else {
         return;
     };
-    let next = metadata.get("resourceVersion").and_then(Value::as_str).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
+    let next =
+        metadata.get("resourceVersion").and_then(Value::as_str).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
     metadata.insert("resourceVersion".into(), Value::String(next.to_string()));
 }
 

@@ -34,7 +34,8 @@ pub fn fields_after(subject: &Subject, rescanned: Option<&ResourceReport>) -> Ve
         .findings
         .iter()
         .map(|before| {
-            let label = if before.display_path.is_empty() { subject.key().to_string() } else { before.display_path.clone() };
+            let label =
+                if before.display_path.is_empty() { subject.key().to_string() } else { before.display_path.clone() };
             match findings.iter().find(|after| after.path == before.path) {
                 None => format!("✓ {label}: no longer differs"),
                 Some(after) => match &after.ignored_by {

@@ -107,15 +107,15 @@ fn columns() -> Option<usize> {
 }
 
 /// `--resource KIND/NAME` or `KIND/NAMESPACE/NAME`, kind case-insensitive.
-struct ResourceFilter {
-    text: String,
+pub(crate) struct ResourceFilter {
+    pub(crate) text: String,
     kind: String,
     namespace: Option<String>,
     name: String,
 }
 
 impl ResourceFilter {
-    fn parse(text: &str) -> Result<ResourceFilter, CliError> {
+    pub(crate) fn parse(text: &str) -> Result<ResourceFilter, CliError> {
         let parts: Vec<&str> = text.split('/').collect();
         let (kind, namespace, name) = match parts.as_slice() {
             [kind, name] => (*kind, None, *name),
@@ -128,7 +128,7 @@ impl ResourceFilter {
         Ok(ResourceFilter { text: text.to_owned(), kind: kind.to_ascii_lowercase(), namespace, name: name.to_owned() })
     }
 
-    fn matches(&self, key: &ResourceKey) -> bool {
+    pub(crate) fn matches(&self, key: &ResourceKey) -> bool {
         key.kind.to_ascii_lowercase() == self.kind
             && key.name == self.name
             && self.namespace.as_ref().is_none_or(|ns| *ns == key.namespace)

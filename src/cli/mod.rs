@@ -1,11 +1,14 @@
 //! The command line (DESIGN §4): arguments, and the commands that wire sources, engine and
 //! report together. Commands return an exit code; errors travel up as one line for stderr.
 
+pub mod act;
 pub mod diff;
 pub mod discovery;
 pub mod input;
 pub mod scan;
 
+use crate::actions::Decision;
+use crate::actions::workspace::Options;
 use crate::sources::render::Renderer;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -63,6 +66,82 @@ pub enum Command {
     Scan(ScanArgs),
     /// Show desired and live YAML side by side with the owner of every drifted line.
     Diff(DiffArgs),
+    /// Make live match Git: ask the app's controller (Argo CD operation, Flux reconcile), or
+    /// server-side apply Git's object (break-glass). Previewed with a server dry run.
+    Sync {
+        #[command(flatten)]
+        act: ActArgs,
+        /// Apply Git's object directly even when the app has a controller.
+        #[arg(long)]
+        break_glass: bool,
+    },
+    /// Keep the live value: commit it into the Git file that defines it, on a new branch
+    /// (the working tree and current branch are never touched).
+    Backport {
+        #[command(flatten)]
+        act: ActArgs,
+        /// Push the new branch to origin with `git push` (your own credentials).
+        #[arg(long)]
+        push: bool,
+    },
+    /// Generate the narrowest ignore rule (Argo CD and Flux forms), preview what it hides
+    /// across the source, and save it to a rules file.
+    Ignore {
+        #[command(flatten)]
+        act: ActArgs,
+        /// Rules file to add the rule to (default: the app's file under kdrift's data directory).
+        #[arg(long, value_name = "FILE")]
+        save: Option<std::path::PathBuf>,
+        /// Only print the rule.
+        #[arg(long, conflicts_with = "save")]
+        print: bool,
+    },
+    /// Delete an orphan the app's tracking proves it managed (dry-run delete and what still
+    /// points at it shown first; propagation Foreground).
+    Prune {
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// Write a remediation record (diff, cause, risks, owner team) under the data directory
+    /// and hand it to `escalate.command`.
+    Escalate {
+        #[command(flatten)]
+        act: ActArgs,
+        /// A note for the record.
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+}
+
+/// What every decision command takes: the sources, the resource and the confirmation.
+#[derive(Debug, Args)]
+pub struct ActArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The resource: KIND/NAME or KIND/NAMESPACE/NAME (e.g. Deployment/checkout-api).
+    #[arg(long, value_name = "KIND/NAME")]
+    pub resource: String,
+    /// Only this field (display path or JSON pointer); default: every field needing action.
+    #[arg(long, value_name = "PATH")]
+    pub field: Option<String>,
+    /// Show the preview (server dry runs included) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Confirm without asking.
+    #[arg(long)]
+    pub yes: bool,
+    /// The resource's name, typed: required with --yes on production contexts.
+    #[arg(long, value_name = "NAME")]
+    pub confirm: Option<String>,
+    /// Sync: take fields other managers own (after their conflicts were shown).
+    #[arg(long)]
+    pub force: bool,
+    /// An incident or change id for the commit, record and audit log.
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// Prepare nothing that writes (only escalate and printing a rule remain).
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 /// Where desired and live state come from.
@@ -303,6 +382,10 @@ pub enum CliError {
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Engine(#[from] crate::engine::EngineError),
+    #[error("no field '{0}' on that resource (it has: {1})")]
+    NoSuchField(String, String),
+    #[error(transparent)]
+    Action(#[from] crate::actions::ActionError),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -318,6 +401,10 @@ fn open_tui(args: &TuiArgs) -> Result<i32, CliError> {
     }
     let request = crate::tui::data::Request::Sources(Box::new(source.clone()));
     crate::tui::run(request, &args.start())
+}
+
+fn options(args: &ActArgs) -> Options {
+    Options { read_only: args.read_only, incident: args.incident.clone(), ..Options::default() }
 }
 
 /// Exit codes of `scan` and `diff` (DESIGN §4).
@@ -343,5 +430,20 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         }
         Some(Command::Scan(args)) => scan::run(&args),
         Some(Command::Diff(args)) => diff::run(&args),
+        Some(Command::Sync { act: args, break_glass }) => {
+            let options = Options { break_glass, ..options(&args) };
+            act::run(Decision::Sync, &args, options, None)
+        }
+        Some(Command::Backport { act: args, push }) => {
+            act::run(Decision::Backport, &args, Options { push, ..options(&args) }, None)
+        }
+        Some(Command::Ignore { act: args, save, print }) => {
+            let options = Options { rules_file: save, print_only: print, ..options(&args) };
+            act::run(Decision::Ignore, &args, options, None)
+        }
+        Some(Command::Prune { act: args }) => act::run(Decision::Prune, &args, options(&args), None),
+        Some(Command::Escalate { act: args, note }) => {
+            act::run(Decision::Escalate, &args, options(&args), note.as_deref())
+        }
     }
 }

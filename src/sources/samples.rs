@@ -67,6 +67,29 @@ pub fn load(name: &str) -> Result<Sample, SampleError> {
     Ok(Sample { name: name.to_owned(), meta, observed_at, desired, live })
 }
 
+/// The sample's desired files as shipped: path under `desired/` and text.
+pub fn desired_files(name: &str) -> Vec<(String, &'static str)> {
+    let Some(dir) = SAMPLES.get_dir(format!("{name}/desired")) else {
+        return Vec::new();
+    };
+    let prefix = format!("{name}/desired/");
+    let mut files: Vec<(String, &'static str)> = Vec::new();
+    collect_files(dir, &prefix, &mut files);
+    files.sort();
+    files
+}
+
+fn collect_files(dir: &'static Dir<'static>, prefix: &str, out: &mut Vec<(String, &'static str)>) {
+    for file in dir.files() {
+        if let (Some(text), Some(path)) = (file.contents_utf8(), file.path().to_str()) {
+            out.push((path.trim_start_matches(prefix).to_owned(), text));
+        }
+    }
+    for sub in dir.dirs() {
+        collect_files(sub, prefix, out);
+    }
+}
+
 fn manifests_in(dir: &Dir<'static>, sub: &str) -> Result<Vec<Manifest>, String> {
     let sub_dir = dir.get_dir(sub).ok_or_else(|| format!("{sub}/ is missing"))?;
     let mut files: Vec<_> = sub_dir.files().collect();
