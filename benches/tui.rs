@@ -74,6 +74,7 @@ fn app_on_big_diff() -> App {
         theme_name: "default".to_owned(),
         themes_dir: None,
         mask_annotations: Vec::new(),
+        data_dir: None,
     };
     let mut app = App::new(Request::Samples, options);
     app.update(Msg::Resize(200, 50));

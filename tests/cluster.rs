@@ -285,7 +285,8 @@ fn apps_are_discovered_in_the_cluster_and_compared_from_a_clone_of_their_reposit
     assert_eq!(apps[0]["sync_status"], "Unknown");
     assert_eq!(
         apps[0]["controller"],
-        json!({"kind": "Argo CD Application", "sync": "OutOfSync", "health": "Healthy", "revision": "0000000"})
+        json!({"kind": "Argo CD Application", "sync": "OutOfSync", "health": "Healthy", "revision": "0000000",
+            "object": {"api_version": "argoproj.io/v1alpha1", "kind": "Application", "namespace": "argocd", "name": "checkout-api"}})
     );
     assert_eq!(
         apps[0]["notes"][0],

@@ -9,7 +9,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::model::ManagerClass;
 use kdrift::theme::Theme;
-use kdrift::tui::app::{App, Msg, Options};
+use kdrift::tui::app::{App, Effect, Msg, Options};
 use kdrift::tui::data::{self, Request};
 use kdrift::tui::keys::Screen;
 use kdrift::tui::{style, view};
@@ -25,6 +25,7 @@ fn options() -> Options {
         theme_name: "default".to_owned(),
         themes_dir: None,
         mask_annotations: Vec::new(),
+        data_dir: None,
     }
 }
 
@@ -74,8 +75,10 @@ fn find(buffer: &Buffer, needle: &str) -> Option<(u16, u16)> {
 fn the_apps_screen_lists_out_of_sync_and_harmful_first_and_filters() {
     let (mut app, mut terminal) = demo(160, 30);
     let screen = text(&draw(&app, &mut terminal));
-    assert!(screen.contains("kdrift │ samples (embedded) │ 2 namespaces │ [RO]"), "{screen}");
-    assert!(screen.contains("[RO]"), "nothing can be written to a sample: {screen}");
+    assert!(
+        screen.contains("kdrift │ samples (embedded) │ 2 namespaces │ [SIM]"),
+        "writes to a sample are simulated: {screen}"
+    );
     let first_app = screen.lines().nth(3).unwrap();
     assert!(first_app.starts_with(" checkout-api") && first_app.contains("OutOfSync"), "{screen}");
     assert!(first_app.contains("43d"), "oldest harmful drift: the 2Gi hotfix, 43 days ago: {first_app}");
@@ -197,7 +200,7 @@ fn help_is_built_from_the_key_table_and_themes_switch_live() {
     press(&mut app, "\n\n?");
     let screen = text(&draw(&app, &mut terminal));
     assert!(screen.contains("Help: keys on this screen"), "{screen}");
-    for (label, help) in kdrift::tui::keys::help_for(Screen::Diff) {
+    for (label, help) in kdrift::tui::keys::help_for(Screen::Diff, false) {
         assert!(screen.contains(label) && screen.contains(help), "help lists {label} {help}");
     }
     press(&mut app, "x:theme colorblind\n");
@@ -333,4 +336,120 @@ fn differences_an_ignore_rule_hides_are_dimmed_and_name_the_rule() {
     let (x, _) = find(&buffer, "replicas: 9").unwrap();
     assert_eq!(buffer[(x, y)].fg, style::color(Theme::builtin().ui.dim), "hidden differences are dimmed");
     assert!(screen.contains("ignored by ") && screen.contains("/spec/replicas"), "{screen}");
+}
+
+/// Presses keys (with Tab, BackTab and space) and runs every job a key asks for, as the
+/// event loop's worker would, feeding the answer back.
+fn walk(app: &mut App, keys: &[KeyCode]) {
+    for code in keys {
+        let effects = app.update(Msg::Key(KeyEvent::new(*code, KeyModifiers::NONE)));
+        for effect in effects {
+            if let Effect::Act(job) = effect {
+                let done = kdrift::tui::runbook_state::run(*job);
+                app.update(Msg::Acted(done));
+            }
+        }
+    }
+}
+
+fn chars(text: &str) -> Vec<KeyCode> {
+    text.chars().map(KeyCode::Char).collect()
+}
+
+#[test]
+fn the_runbook_walks_the_memory_limit_case_to_a_verified_backport() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(
+        Request::Sources(Box::new(kdrift::cli::SourceArgs::sample("checkout-api"))),
+        Options { data_dir: Some(data_dir.path().to_owned()), ..options() },
+    );
+    let loaded = data::load(&app.request).map_err(|e| e.to_string());
+    app.update(Msg::Resize(160, 40));
+    app.update(Msg::Loaded(loaded));
+    let mut terminal = Terminal::new(TestBackend::new(160, 40)).unwrap();
+    // Open checkout-api; the first finding is the memory limit; `r` opens its runbook.
+    walk(&mut app, &[KeyCode::Enter, KeyCode::Char('r')]);
+    assert_eq!(app.screen, Screen::Runbook);
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("Runbook › checkout-api › Deployment prod/checkout-api · spec.template.spec.containers[name=app].resources.limits.memory"), "{screen}");
+    assert!(screen.contains("▸ 1 Acknowledge and scope"));
+    // The step cannot be left before the responder ticks what kdrift cannot check.
+    walk(&mut app, &[KeyCode::Tab]);
+    assert!(app.notice.as_deref().unwrap_or_default().contains("to tick"), "{:?}", app.notice);
+    walk(&mut app, &[KeyCode::Down, KeyCode::Char(' '), KeyCode::Tab, KeyCode::Tab]);
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("▸ 3 Ownership and cause"), "{screen}");
+    assert!(screen.contains("kubectl-edit (human) Update 2026-04-26T08:10:00Z"), "the owner and time: {screen}");
+    assert!(screen.contains("Scaled up replica set checkout-api-6d8f9c7b5"), "the events: {screen}");
+    walk(&mut app, &[KeyCode::Down, KeyCode::Down, KeyCode::Down, KeyCode::Char(' '), KeyCode::Tab]);
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("Suggested: backport  (review required)"), "{screen}");
+    assert!(screen.contains("Blast radius: changing the pod template restarts all 9 pods of checkout-api"), "{screen}");
+    for response in ["s  sync", "b  backport", "i  ignore", "p  prune", "e  escalate"] {
+        assert!(screen.contains(response), "the risk of {response}: {screen}");
+    }
+    // Step 4 forces a decision.
+    walk(&mut app, &[KeyCode::Tab]);
+    assert!(app.notice.as_deref().unwrap_or_default().contains("take a decision"));
+    walk(&mut app, &chars("b"));
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("Preview: backport"), "{screen}");
+    assert!(
+        screen.contains("-              memory: 512Mi") && screen.contains("+              memory: 2Gi"),
+        "{screen}"
+    );
+    assert!(screen.contains("y confirm"), "{screen}");
+    walk(&mut app, &chars("y"));
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("▸ 5 Verify and prevent recurrence") && screen.contains("decided: backport"), "{screen}");
+    assert!(screen.contains("✓ desired/deployment.yaml: the branch now holds 2Gi"), "{screen}");
+    // The branch is real: in the sample's sandbox repository, beside the untouched main.
+    let sandbox = git2::Repository::open(data_dir.path().join("sandbox/checkout-api")).unwrap();
+    assert!(
+        sandbox.find_branch("kdrift/backport/checkout-api/deployment-checkout-api", git2::BranchType::Local).is_ok()
+    );
+    let audit = std::fs::read_to_string(data_dir.path().join("audit.jsonl")).unwrap();
+    assert!(audit.contains("\"decision\":\"backport\"") && audit.contains("\"result\":\"done\""), "{audit}");
+    walk(&mut app, &[KeyCode::Char('w')]);
+    assert!(data_dir.path().join("prevention/checkout-api/checkout-api-drift-alert.yaml").exists(), "{:?}", app.notice);
+    walk(&mut app, &[KeyCode::Down, KeyCode::Char(' '), KeyCode::Down, KeyCode::Char(' ')]);
+    assert!(app.runbook.as_ref().unwrap().runbook.is_complete());
+}
+
+#[test]
+fn a_simulated_sync_clears_the_finding_and_read_only_sessions_offer_no_writes() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let request = Request::Sources(Box::new(kdrift::cli::SourceArgs::sample("checkout-api")));
+    let mut app = App::new(request.clone(), Options { data_dir: Some(data_dir.path().to_owned()), ..options() });
+    app.update(Msg::Resize(160, 40));
+    app.update(Msg::Loaded(data::load(&request).map_err(|e| e.to_string())));
+    walk(&mut app, &[KeyCode::Enter, KeyCode::Char('r'), KeyCode::Char('s')]);
+    let preview = text(&draw(&app, &mut Terminal::new(TestBackend::new(160, 40)).unwrap()));
+    assert!(preview.contains("/spec/template/spec/containers/0/resources/limits/memory: 2Gi → 512Mi"), "{preview}");
+    walk(&mut app, &chars("y"));
+    let memory = "/spec/template/spec/containers/0/resources/limits/memory";
+    let deployment = app.data.apps[0].report.resources.iter().find(|r| r.kind == "Deployment").unwrap();
+    assert!(deployment.findings.iter().all(|f| f.path != memory), "the rescanned resource replaced the old one");
+    assert_eq!(app.simulated["checkout-api"].len(), 1, "the simulated cluster remembers the sync");
+
+    let mut read_only =
+        App::new(request.clone(), Options { read_only: true, data_dir: Some(data_dir.path().to_owned()), ..options() });
+    read_only.update(Msg::Resize(160, 40));
+    read_only.update(Msg::Loaded(data::load(&request).map_err(|e| e.to_string())));
+    walk(
+        &mut read_only,
+        &[KeyCode::Enter, KeyCode::Char('r'), KeyCode::Char('s'), KeyCode::Char('b'), KeyCode::Char('p')],
+    );
+    assert!(
+        matches!(read_only.runbook.as_ref().unwrap().stage, kdrift::tui::runbook_state::Stage::Checklist),
+        "no write key is bound"
+    );
+    let help = kdrift::tui::keys::help_for(Screen::Runbook, true);
+    assert!(help.iter().all(|(label, _)| !["s", "b", "p", "F"].contains(label)), "{help:?}");
+    walk(&mut read_only, &chars("e"));
+    let screen = text(&draw(&read_only, &mut Terminal::new(TestBackend::new(160, 40)).unwrap()));
+    assert!(
+        screen.contains("Preview: escalate") && screen.contains("# Drift remediation record"),
+        "escalating stays possible: {screen}"
+    );
 }

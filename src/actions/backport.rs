@@ -430,23 +430,19 @@ fn edit_document(
     Ok(format!("{}{}{}", &text[..start], edited.source(), &text[start + body.len()..]))
 }
 
-/// Adds `- path: FILE` to the kustomization's `patches` (creating the key when absent).
+/// Adds `- path: FILE` to the kustomization's `patches`: appended to the block list when it
+/// exists, else a new block list at the end of the file (every other line kept as written).
 fn add_patch_entry(text: &str, file: &str) -> Result<String, String> {
+    let parsed: Value = yaml_serde::from_str(text).map_err(|e| e.to_string())?;
+    if parsed.get("patches").is_none() {
+        let separator = if text.is_empty() || text.ends_with('\n') { "" } else { "\n" };
+        return Ok(format!("{text}{separator}patches:\n- path: {file}\n"));
+    }
     let document = yamlpath::Document::new(text.to_owned()).map_err(|e| e.to_string())?;
     let entry = yaml_serde::to_value(serde_json::json!({"path": file})).map_err(|e| e.to_string())?;
-    let has_patches = yaml_serde::from_str::<Value>(text).ok().and_then(|v| v.get("patches").cloned()).is_some();
-    let operation = if has_patches {
-        yamlpatch::Op::Append { value: entry }
-    } else {
-        yamlpatch::Op::Add { key: "patches".to_owned(), value: yaml_serde::Value::Sequence(vec![entry]) }
-    };
-    let route = if has_patches {
-        yamlpath::Route::from(vec![yamlpath::Component::Key("patches".into())])
-    } else {
-        yamlpath::Route::from(Vec::new())
-    };
-    let edited = yamlpatch::apply_yaml_patches(&document, &[yamlpatch::Patch { route, operation }])
-        .map_err(|e| e.to_string())?;
+    let route = yamlpath::Route::from(vec![yamlpath::Component::Key("patches".into())]);
+    let patch = yamlpatch::Patch { route, operation: yamlpatch::Op::Append { value: entry } };
+    let edited = yamlpatch::apply_yaml_patches(&document, &[patch]).map_err(|e| e.to_string())?;
     Ok(edited.source().to_owned())
 }
 

@@ -224,6 +224,17 @@ impl Simulated {
     }
 }
 
+impl Simulated {
+    /// Replaces (or, with `None`, deletes) one object: an earlier simulated action's result.
+    pub fn set(&self, key: &ResourceKey, object: Option<Value>) {
+        let mut objects = self.objects.borrow_mut();
+        match object {
+            Some(object) => objects.insert(key.clone(), object),
+            None => objects.remove(key),
+        };
+    }
+}
+
 impl Writer for Simulated {
     fn get(&self, target: &ObjectRef) -> Result<Option<Value>, ActionError> {
         Ok(self.objects.borrow().get(&target.key).cloned())

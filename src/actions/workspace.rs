@@ -24,6 +24,8 @@ pub struct Options {
     pub rules_file: Option<PathBuf>,
     /// `ignore`: only print the rule.
     pub print_only: bool,
+    /// Where the audit log and records go instead of the platform's data directory.
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Where the data directory is, or an error saying the platform has none.
@@ -43,7 +45,10 @@ pub fn workspace(
     app: &str,
     options: &Options,
 ) -> Result<Workspace, ActionError> {
-    let data_dir = data_dir()?;
+    let data_dir = match &options.data_dir {
+        Some(dir) => dir.clone(),
+        None => data_dir()?,
+    };
     let read_only = options.read_only || context.is_some_and(|c| config.is_read_only(c));
     let ignore_target = match (&options.rules_file, options.print_only) {
         (_, true) => SaveTo::Print,
@@ -73,10 +78,10 @@ pub fn cluster_writer(session: Rc<Session>) -> Box<dyn Writer> {
 }
 
 /// A simulated cluster holding the sample's live objects.
-pub fn sample_writer(name: &str) -> Result<Box<dyn Writer>, ActionError> {
+pub fn sample_cluster(name: &str) -> Result<Simulated, ActionError> {
     let sample = samples::load(name).map_err(|e| ActionError::Invalid(e.to_string()))?;
     let objects = sample.live.into_iter().map(|manifest| manifest.object);
-    Ok(Box::new(Simulated::new(format!("simulated sample {name}"), &sample.meta.namespace, objects)))
+    Ok(Simulated::new(format!("simulated sample {name}"), &sample.meta.namespace, objects))
 }
 
 /// The sample's sandbox repository (created on first use): its desired files under

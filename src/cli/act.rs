@@ -139,7 +139,8 @@ fn load(args: &ActArgs, options: &Options, decision: Decision) -> Result<Loaded,
             let data_dir = workspace::data_dir()?;
             let git =
                 if decision == Decision::Backport { Some(workspace::sandbox_repo(&data_dir, sample)?) } else { None };
-            (Some(workspace::sample_writer(sample)?), None, git)
+            let writer: Box<dyn actions::target::Writer> = Box::new(workspace::sample_cluster(sample)?);
+            (Some(writer), None, git)
         }
         (None, Some(session)) => {
             let context = session.cluster().context.clone();

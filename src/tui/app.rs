@@ -2,18 +2,24 @@
 //! as a `Msg`, changes the state, and may ask for IO as an `Effect` that the event loop runs
 //! on a worker and answers with another `Msg`. Nothing here does IO or draws.
 
+use crate::model::ResourceKey;
 use crate::theme::Theme;
 use crate::tui::data::{Investigation, Request};
 use crate::tui::diff_state::DiffState;
 use crate::tui::keys::{self, Action, Screen};
 use crate::tui::lists::{self, AppSort, AppSummary, ResourceRow};
+use crate::tui::runbook_state::{Done, Job, RunbookScreen};
 use crossterm::event::{KeyCode, KeyEvent};
+use serde_json::Value;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
     Loaded(Result<Investigation, String>),
+    /// A runbook job (preview, execution, prevention artefacts) finished.
+    Acted(Result<Done, String>),
     /// The terminal's new size (columns, rows).
     Resize(u16, u16),
 }
@@ -21,6 +27,7 @@ pub enum Msg {
 #[derive(Debug, Clone)]
 pub enum Effect {
     Load(Request),
+    Act(Box<Job>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +52,8 @@ pub struct Options {
     pub theme_name: String,
     pub themes_dir: Option<PathBuf>,
     pub mask_annotations: Vec<String>,
+    /// Where decisions are recorded (default: the platform's data directory).
+    pub data_dir: Option<PathBuf>,
 }
 
 pub struct App {
@@ -73,6 +82,11 @@ pub struct App {
     pub quit: bool,
     /// Terminal size, for paging and keeping the cursor on screen.
     pub size: (u16, u16),
+    pub runbook: Option<RunbookScreen>,
+    /// The screen `Esc` returns to from the runbook.
+    pub runbook_from: Screen,
+    /// Per sample: objects simulated actions changed (`None`: pruned).
+    pub simulated: HashMap<String, HashMap<ResourceKey, Option<Value>>>,
 }
 
 impl App {
@@ -98,15 +112,27 @@ impl App {
             help: false,
             quit: false,
             size: (80, 24),
+            runbook: None,
+            runbook_from: Screen::Resources,
+            simulated: HashMap::new(),
         }
     }
 
-    /// No write is possible: `--read-only`, a read-only context, or no cluster at all.
+    /// Writes go to a simulated copy of an embedded sample, not to anything real.
+    pub fn simulated(&self) -> bool {
+        match &self.request {
+            Request::Samples => true,
+            Request::Sources(args) => args.sample.is_some(),
+        }
+    }
+
+    /// No write is possible: `--read-only`, a read-only context, or a snapshot (nothing to
+    /// write to). Samples are writable: their writes are simulated.
     pub fn read_only(&self) -> bool {
         let context_read_only = self.data.context.as_deref().is_some_and(|context| {
             self.options.read_only_contexts.iter().any(|p| crate::engine::ignore::matching::glob_matches(p, context))
         });
-        self.options.read_only || context_read_only || !self.request.is_cluster()
+        self.options.read_only || context_read_only || !(self.request.is_cluster() || self.simulated())
     }
 
     /// The first thing to do: load the source.
@@ -134,6 +160,7 @@ impl App {
         match msg {
             Msg::Resize(columns, rows) => self.size = (columns, rows),
             Msg::Loaded(result) => self.loaded(result),
+            Msg::Acted(result) => return self.acted(result),
             Msg::Key(key) => return self.key(key),
         }
         Vec::new()
@@ -169,9 +196,15 @@ impl App {
             self.help = false;
             return Vec::new();
         }
+        if self.screen == Screen::Runbook && self.typing_name(key) {
+            return self.runbook_typed(key);
+        }
         let Some(action) = keys::action_for(self.screen, key) else {
             return Vec::new();
         };
+        if action.writes() && self.read_only() {
+            return Vec::new();
+        }
         self.act(action)
     }
 
@@ -190,6 +223,15 @@ impl App {
                 self.app_sort = self.app_sort.next();
             }
             Action::Open => self.open(),
+            Action::OpenRunbook => self.open_runbook(),
+            Action::NextStep
+            | Action::PreviousStep
+            | Action::Tick
+            | Action::Decide(_)
+            | Action::Confirm
+            | Action::Force
+            | Action::WritePrevention => return self.runbook_action(action),
+            _ if self.screen == Screen::Runbook => self.runbook_move(action),
             _ => self.navigate(action),
         }
         Vec::new()
@@ -204,6 +246,7 @@ impl App {
 
     fn back(&mut self) {
         match self.screen {
+            Screen::Runbook => self.runbook_back(),
             Screen::Diff => {
                 self.diff = None;
                 self.screen = Screen::Resources;
@@ -248,7 +291,7 @@ impl App {
                     diff.top = diff.cursor.saturating_sub(height / 3).min(diff.len().saturating_sub(height));
                 }
             }
-            Screen::Diff => {}
+            Screen::Diff | Screen::Runbook => {}
         }
     }
 

@@ -2,6 +2,7 @@
 //! the action it becomes and its help text. Key handling and the `?` help are both read from
 //! this one table, so help never lies about what a key does.
 
+use crate::actions::Decision;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,6 +10,7 @@ pub enum Screen {
     Apps,
     Resources,
     Diff,
+    Runbook,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +36,21 @@ pub enum Action {
     ToggleFold,
     ToggleRaw,
     ToggleFull,
+    OpenRunbook,
+    NextStep,
+    PreviousStep,
+    Tick,
+    Decide(Decision),
+    Confirm,
+    Force,
+    WritePrevention,
+}
+
+impl Action {
+    /// Decisions that write to a cluster or a repository: not bound in read-only mode.
+    pub fn writes(self) -> bool {
+        matches!(self, Action::Decide(Decision::Sync | Decision::Backport | Decision::Prune) | Action::Force)
+    }
 }
 
 pub struct Binding {
@@ -45,9 +62,10 @@ pub struct Binding {
     pub help: &'static str,
 }
 
-const ALL: &[Screen] = &[Screen::Apps, Screen::Resources, Screen::Diff];
+const ALL: &[Screen] = &[Screen::Apps, Screen::Resources, Screen::Diff, Screen::Runbook];
 const LISTS: &[Screen] = &[Screen::Apps, Screen::Resources];
 const DIFF: &[Screen] = &[Screen::Diff];
+const RUNBOOK: &[Screen] = &[Screen::Runbook];
 
 pub const BINDINGS: &[Binding] = &[
     Binding {
@@ -169,6 +187,97 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::ToggleRaw,
         help: "raw live YAML (status, managedFields; secrets masked)",
     },
+    Binding {
+        label: "r",
+        keys: &[KeyCode::Char('r')],
+        screens: &[Screen::Resources, Screen::Diff],
+        action: Action::OpenRunbook,
+        help: "runbook for the selected finding",
+    },
+    Binding {
+        label: "Tab/Enter",
+        keys: &[KeyCode::Tab, KeyCode::Enter],
+        screens: RUNBOOK,
+        action: Action::NextStep,
+        help: "next step (once every item is ticked and, at step 4, a decision taken)",
+    },
+    Binding {
+        label: "S-Tab",
+        keys: &[KeyCode::BackTab],
+        screens: RUNBOOK,
+        action: Action::PreviousStep,
+        help: "previous step",
+    },
+    Binding {
+        label: "space",
+        keys: &[KeyCode::Char(' ')],
+        screens: RUNBOOK,
+        action: Action::Tick,
+        help: "tick the selected item",
+    },
+    Binding {
+        label: "s",
+        keys: &[KeyCode::Char('s')],
+        screens: RUNBOOK,
+        action: Action::Decide(Decision::Sync),
+        help: "sync: make live match Git (preview: server dry run)",
+    },
+    Binding {
+        label: "b",
+        keys: &[KeyCode::Char('b')],
+        screens: RUNBOOK,
+        action: Action::Decide(Decision::Backport),
+        help: "backport: commit the live value to a new Git branch",
+    },
+    Binding {
+        label: "i",
+        keys: &[KeyCode::Char('i')],
+        screens: RUNBOOK,
+        action: Action::Decide(Decision::Ignore),
+        help: "ignore: the narrowest rule, and what it would hide",
+    },
+    Binding {
+        label: "p",
+        keys: &[KeyCode::Char('p')],
+        screens: RUNBOOK,
+        action: Action::Decide(Decision::Prune),
+        help: "prune: delete the orphan (dry-run delete and what points at it first)",
+    },
+    Binding {
+        label: "e",
+        keys: &[KeyCode::Char('e')],
+        screens: RUNBOOK,
+        action: Action::Decide(Decision::Escalate),
+        help: "escalate: a remediation record for the owner team",
+    },
+    Binding {
+        label: "L",
+        keys: &[KeyCode::Char('L')],
+        screens: RUNBOOK,
+        action: Action::Decide(Decision::LeaveAsIs),
+        help: "leave as is (recorded in the audit log)",
+    },
+    Binding {
+        label: "y",
+        keys: &[KeyCode::Char('y')],
+        screens: RUNBOOK,
+        action: Action::Confirm,
+        help: "confirm the previewed action",
+    },
+    Binding {
+        label: "F",
+        keys: &[KeyCode::Char('F')],
+        screens: RUNBOOK,
+        action: Action::Force,
+        help: "force a sync over field conflicts (second confirmation)",
+    },
+    Binding {
+        label: "w",
+        keys: &[KeyCode::Char('w')],
+        screens: RUNBOOK,
+        action: Action::WritePrevention,
+        help: "write the prevention controls (RBAC Role, alert rule, break-glass note)",
+    },
 ];
 
 /// The action `key` means on `screen`, if any.
@@ -188,9 +297,14 @@ pub fn action_for(screen: Screen, key: KeyEvent) -> Option<Action> {
         .map(|binding| binding.action)
 }
 
-/// Help lines for `screen`: `(key label, what it does)`.
-pub fn help_for(screen: Screen) -> Vec<(&'static str, &'static str)> {
-    BINDINGS.iter().filter(|b| b.screens.contains(&screen)).map(|b| (b.label, b.help)).collect()
+/// Help lines for `screen`: `(key label, what it does)`; write keys are left out when the
+/// session is read-only, as they are not bound then.
+pub fn help_for(screen: Screen, read_only: bool) -> Vec<(&'static str, &'static str)> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.screens.contains(&screen) && !(read_only && b.action.writes()))
+        .map(|b| (b.label, b.help))
+        .collect()
 }
 
 #[cfg(test)]
@@ -203,7 +317,7 @@ mod tests {
 
     #[test]
     fn a_key_means_one_thing_per_screen() {
-        for screen in [Screen::Apps, Screen::Resources, Screen::Diff] {
+        for screen in [Screen::Apps, Screen::Resources, Screen::Diff, Screen::Runbook] {
             let mut seen: Vec<KeyCode> = Vec::new();
             for binding in BINDINGS.iter().filter(|b| b.screens.contains(&screen)) {
                 for code in binding.keys {
@@ -218,7 +332,10 @@ mod tests {
     fn help_lists_what_the_keys_do_on_each_screen() {
         assert_eq!(action_for(Screen::Diff, key(KeyCode::Char('n'))), Some(Action::NextFinding));
         assert_eq!(action_for(Screen::Apps, key(KeyCode::Char('n'))), None);
-        assert!(help_for(Screen::Diff).contains(&("n", "next finding")));
-        assert!(!help_for(Screen::Apps).iter().any(|(label, _)| *label == "n"));
+        assert!(help_for(Screen::Diff, false).contains(&("n", "next finding")));
+        assert!(!help_for(Screen::Apps, false).iter().any(|(label, _)| *label == "n"));
+        assert!(help_for(Screen::Runbook, false).iter().any(|(label, _)| *label == "s"));
+        assert!(!help_for(Screen::Runbook, true).iter().any(|(label, _)| ["s", "b", "p", "F"].contains(label)));
+        assert!(help_for(Screen::Runbook, true).iter().any(|(label, _)| *label == "e"));
     }
 }

@@ -8,6 +8,8 @@ pub mod data;
 pub mod diff_state;
 pub mod keys;
 pub mod lists;
+pub mod runbook_keys;
+pub mod runbook_state;
 pub mod style;
 pub mod view;
 pub mod views;
@@ -56,6 +58,7 @@ pub fn options(start: &Start) -> Result<(Options, Option<String>), CliError> {
         theme_name,
         themes_dir,
         mask_annotations: config.mask_annotations.clone(),
+        data_dir: None,
     };
     Ok((options, banner))
 }
@@ -140,6 +143,19 @@ fn spawn(effect: Effect, sender: tokio::sync::mpsc::UnboundedSender<Msg>) {
                 });
                 // The UI may have quit meanwhile; nothing is waiting then.
                 let _ = sender.send(Msg::Loaded(result));
+            });
+        }
+        Effect::Act(job) => {
+            let worker = tokio::task::spawn_blocking(move || runbook_state::run(*job));
+            tokio::spawn(async move {
+                let result = worker.await.unwrap_or_else(|error| {
+                    tracing::error!(%error, "action stopped");
+                    Err(format!("the action stopped unexpectedly ({error}); see the audit log and the log file"))
+                });
+                if let Err(error) = &result {
+                    tracing::warn!(%error, "action not done");
+                }
+                let _ = sender.send(Msg::Acted(result));
             });
         }
     }

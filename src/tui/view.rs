@@ -22,6 +22,7 @@ pub fn render(frame: &mut Frame<'_>, app: &App) {
         Screen::Apps => views::apps::render(frame, body, app),
         Screen::Resources => views::resources::render(frame, body, app),
         Screen::Diff => views::diff::render(frame, body, app),
+        Screen::Runbook => views::runbook::render(frame, body, app),
     }
     frame.render_widget(Paragraph::new(footer_lines(app)), footer);
     if app.help {
@@ -32,6 +33,9 @@ pub fn render(frame: &mut Frame<'_>, app: &App) {
 fn header_line(app: &App) -> Line<'static> {
     let theme = &app.options.theme;
     let mode = match app.read_only() {
+        false if app.simulated() => {
+            Span::styled("[SIM]", style::fg(theme.ui.read_write).add_modifier(ratatui::style::Modifier::BOLD))
+        }
         true => Span::styled("[RO]", style::fg(theme.ui.read_only).add_modifier(ratatui::style::Modifier::BOLD)),
         false => Span::styled("[RW]", style::fg(theme.ui.read_write).add_modifier(ratatui::style::Modifier::BOLD)),
     };
@@ -113,6 +117,12 @@ fn title_line(app: &App) -> Line<'static> {
                 .unwrap_or_default();
             format!(" Apps › {name} › {resource}")
         }
+        Screen::Runbook => {
+            let subject = app.runbook.as_ref().map(|r| &r.runbook.subject);
+            let what =
+                subject.map(|s| format!("{} › {} · {}", s.app, s.key(), s.fields().join(", "))).unwrap_or_default();
+            format!(" Runbook › {what}")
+        }
     };
     Line::from(Span::styled(crumb, style::accent(theme)))
 }
@@ -134,14 +144,20 @@ fn footer_lines(app: &App) -> Vec<Line<'static>> {
     }
     let hints = match app.screen {
         Screen::Apps => "Enter open  / filter  s sort  : command  ? help  q quit",
-        _ => "Enter diff  / filter  : command  ? help  Esc back",
+        Screen::Runbook if app.read_only() => {
+            "Tab next step  space tick  i ignore (print)  e escalate  L leave  ? help  Esc back"
+        }
+        Screen::Runbook => {
+            "Tab next step  space tick  s sync  b backport  i ignore  p prune  e escalate  L leave  ? help  Esc back"
+        }
+        _ => "Enter diff  r runbook  / filter  : command  ? help  Esc back",
     };
     vec![Line::default(), Line::from(Span::styled(format!(" {hints}"), style::dim(theme)))]
 }
 
 fn render_help(frame: &mut Frame<'_>, app: &App) {
     let theme = &app.options.theme;
-    let lines: Vec<Line<'static>> = keys::help_for(app.screen)
+    let lines: Vec<Line<'static>> = keys::help_for(app.screen, app.read_only())
         .into_iter()
         .map(|(label, help)| {
             Line::from(vec![Span::styled(format!(" {label:<9}"), style::accent(theme)), Span::raw(help)])

@@ -72,6 +72,11 @@ pub struct Behaviour {
     pub paged: Vec<String>,
     /// `verb resource` pairs an access review allows (`patch applications`).
     pub allowed: Vec<String>,
+    /// A server-side apply without `force=true` fails with this 409 conflict message.
+    pub apply_conflict: Option<String>,
+    /// Someone else writes between kdrift's read and its write: a GET of one object answers
+    /// a newer `resourceVersion` than the LIST did.
+    pub moved_since_list: bool,
 }
 
 pub struct FakeApi {
@@ -86,7 +91,7 @@ impl FakeApi {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let state = Arc::new((objects, behaviour));
+        let state = Arc::new((Mutex::new(objects), behaviour));
         let recorded = Arc::clone(&requests);
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -124,7 +129,12 @@ impl FakeApi {
     }
 }
 
-fn serve_connection(stream: TcpStream, recorded: &Mutex<Vec<Recorded>>, objects: &[Value], behaviour: &Behaviour) {
+fn serve_connection(
+    stream: TcpStream,
+    recorded: &Mutex<Vec<Recorded>>,
+    objects: &Mutex<Vec<Value>>,
+    behaviour: &Behaviour,
+) {
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     loop {
@@ -158,7 +168,7 @@ fn serve_connection(stream: TcpStream, recorded: &Mutex<Vec<Recorded>>, objects:
             body: String::from_utf8_lossy(&body).into_owned(),
         };
         recorded.lock().unwrap().push(request.clone());
-        let (code, answer) = respond(&request, objects, behaviour);
+        let (code, answer) = respond(&request, &mut objects.lock().unwrap(), behaviour);
         let text = answer.to_string();
         let head = format!(
             "HTTP/1.1 {code} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
@@ -177,7 +187,8 @@ fn status(code: u16, reason: &str, message: &str) -> (u16, Value) {
     (code, body)
 }
 
-fn respond(request: &Recorded, objects: &[Value], behaviour: &Behaviour) -> (u16, Value) {
+/// The answer to one request; writes that are not dry runs change the served objects.
+fn respond(request: &Recorded, objects: &mut Vec<Value>, behaviour: &Behaviour) -> (u16, Value) {
     let path = request.path();
     if let Some((_, code, message)) = behaviour.failures.iter().find(|(prefix, _, _)| path.starts_with(prefix.as_str()))
     {
@@ -243,10 +254,48 @@ fn respond(request: &Recorded, objects: &[Value], behaviour: &Behaviour) -> (u16
         .filter(|o| namespace.is_none_or(|ns| o["metadata"]["namespace"] == ns))
         .collect();
     if let Some(name) = name {
-        return match matching.iter().find(|o| o["metadata"]["name"] == name) {
-            Some(object) => (200, (*object).clone()),
-            None => status(404, "NotFound", &format!("{plural} \"{name}\" not found")),
+        let Some(object) = matching.iter().find(|o| o["metadata"]["name"] == name) else {
+            return status(404, "NotFound", &format!("{plural} \"{name}\" not found"));
         };
+        let mut object = (*object).clone();
+        let query = request.query();
+        let dry_run = query.contains_key("dryRun");
+        let position = objects.iter().position(|o| *o == object);
+        match request.method.as_str() {
+            "PATCH" => {
+                let apply = request.content_type.as_deref() == Some("application/apply-patch+yaml");
+                if apply
+                    && !query.contains_key("force")
+                    && let Some(message) = &behaviour.apply_conflict
+                {
+                    return status(409, "Conflict", message);
+                }
+                let patch: Value = serde_json::from_str(&request.body).unwrap();
+                merge(&mut object, &patch);
+                let version =
+                    object["metadata"]["resourceVersion"].as_str().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+                object["metadata"]["resourceVersion"] = json!((version + 1).to_string());
+                if let (false, Some(position)) = (dry_run, position) {
+                    objects[position] = object.clone();
+                }
+                return (200, object);
+            }
+            "DELETE" => {
+                if let (false, Some(position)) = (dry_run, position) {
+                    objects.remove(position);
+                }
+                return (
+                    200,
+                    json!({"kind": "Status", "apiVersion": "v1", "status": "Success",
+                    "details": {"name": name, "kind": plural}}),
+                );
+            }
+            _ => {}
+        }
+        if behaviour.moved_since_list {
+            object["metadata"]["resourceVersion"] = json!("999999");
+        }
+        return (200, object);
     }
     let query = request.query();
     let selected: Vec<Value> = matching
@@ -277,6 +326,18 @@ fn respond(request: &Recorded, objects: &[Value], behaviour: &Behaviour) -> (u16
         json!({"kind": list_kind, "apiVersion": api_version,
         "metadata": {"resourceVersion": "4242", "continue": next}, "items": items}),
     )
+}
+
+/// A merge patch (and, near enough for these tests, an apply): maps merge, the rest replaces.
+fn merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(target), Value::Object(patch)) => {
+            for (key, value) in patch {
+                merge(target.entry(key.clone()).or_insert(Value::Null), value);
+            }
+        }
+        (target, patch) => *target = patch.clone(),
+    }
 }
 
 fn resource_list(version: &str, group: &str) -> Value {

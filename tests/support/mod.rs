@@ -20,6 +20,8 @@ pub fn kdrift() -> Command {
     command.env("XDG_CONFIG_HOME", std::env::temp_dir().join("kdrift-tests-no-config"));
     // Nor may a developer's cluster: a test that wants one serves it (`api_server`).
     command.env("KUBECONFIG", std::env::temp_dir().join("kdrift-tests-no-kubeconfig"));
+    // Audit logs and records of tests stay out of the developer's data directory.
+    command.env("XDG_DATA_HOME", std::env::temp_dir().join("kdrift-tests-data"));
     command
 }
 

@@ -1,0 +1,265 @@
+//! The runbook screen's half of `App::update`: opening a runbook on the selected finding,
+//! walking its steps, turning a decision key into a preview job, a confirmation into an
+//! execution job, and folding the verified result back into what the other screens show.
+
+use crate::actions::{Confirm, Confirmation, Decision, Subject};
+use crate::runbook::{Runbook, Step};
+use crate::tui::app::{App, Effect};
+use crate::tui::keys::{Action, Screen};
+use crate::tui::runbook_state::{self, Done, Job, RunbookScreen, Stage};
+use crossterm::event::{KeyCode, KeyEvent};
+
+impl App {
+    /// `r` on a finding (resources screen) or in a diff: the runbook for that finding.
+    pub(crate) fn open_runbook(&mut self) {
+        let (app_index, resource, finding) = match self.screen {
+            Screen::Diff => match &self.diff {
+                Some(diff) => (diff.app, Some(diff.resource), diff.focused_row().and_then(|row| row.finding)),
+                None => return,
+            },
+            _ => {
+                let rows = self.resource_rows();
+                let Some(row) = rows.get(self.resource_selected) else { return };
+                (self.app_open, row.resource, row.finding)
+            }
+        };
+        let Some(resource) = resource else {
+            self.notice =
+                Some("an app-level finding: fix the controller first (the runbook works on a resource)".to_owned());
+            return;
+        };
+        let Some(data) = self.data.apps.get(app_index) else { return };
+        let report = &data.report.resources[resource];
+        let findings = match finding.and_then(|f| report.findings.get(f)) {
+            Some(one) => vec![one.clone()],
+            None => {
+                let acting: Vec<_> = report.findings.iter().filter(|f| f.needs_action()).cloned().collect();
+                if acting.is_empty() { report.findings.clone() } else { acting }
+            }
+        };
+        let pair = data.objects.get(&report.key());
+        let subject = Subject {
+            app: data.report.name.clone(),
+            namespace: data.namespace.clone(),
+            resource: report.clone(),
+            findings,
+            desired: pair.and_then(|p| p.desired.clone()),
+            live: pair.and_then(|p| p.live.clone()),
+            controller: data.report.controller.clone(),
+            owner_team: data.report.owner_team.clone(),
+            criticality: data.report.criticality.clone(),
+            git: data.report.desired_git.clone(),
+        };
+        self.runbook = Some(RunbookScreen::new(Runbook::new(subject, &data.report), app_index));
+        self.runbook_from = self.screen;
+        self.screen = Screen::Runbook;
+    }
+
+    pub(crate) fn runbook_back(&mut self) {
+        let Some(screen) = &mut self.runbook else {
+            self.screen = Screen::Resources;
+            return;
+        };
+        match screen.stage {
+            Stage::Checklist => {
+                self.screen = if self.runbook_from == Screen::Diff && self.diff.is_some() {
+                    Screen::Diff
+                } else {
+                    Screen::Resources
+                };
+                self.runbook = None;
+            }
+            _ => screen.stage = Stage::Checklist,
+        }
+    }
+
+    pub(crate) fn runbook_move(&mut self, action: Action) {
+        let Some(screen) = &mut self.runbook else { return };
+        match (&screen.stage, action) {
+            (Stage::Preview { .. }, Action::Down) => screen.scroll += 1,
+            (Stage::Preview { .. }, Action::Up) => screen.scroll = screen.scroll.saturating_sub(1),
+            (Stage::Preview { .. }, Action::PageDown) => screen.scroll += 10,
+            (Stage::Preview { .. }, Action::PageUp) => screen.scroll = screen.scroll.saturating_sub(10),
+            (_, Action::Down) => {
+                screen.selected = (screen.selected + 1).min(screen.runbook.items().len().saturating_sub(1))
+            }
+            (_, Action::Up) => screen.selected = screen.selected.saturating_sub(1),
+            _ => {}
+        }
+    }
+
+    /// The preview asks for the resource's name: keys type it.
+    pub(crate) fn typing_name(&self, key: KeyEvent) -> bool {
+        let typing = matches!(self.runbook.as_ref().map(|r| &r.stage), Some(Stage::Preview { typed: Some(_), .. }));
+        typing && matches!(key.code, KeyCode::Char(_) | KeyCode::Backspace | KeyCode::Enter)
+    }
+
+    pub(crate) fn runbook_typed(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(RunbookScreen { stage: Stage::Preview { typed: Some(typed), .. }, .. }) = &mut self.runbook else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Char(c) => typed.push(c),
+            KeyCode::Backspace => {
+                typed.pop();
+            }
+            KeyCode::Enter => return self.runbook_action(Action::Confirm),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    pub(crate) fn runbook_action(&mut self, action: Action) -> Vec<Effect> {
+        let read_only = self.read_only();
+        let all_apps: Vec<_> = self.data.apps.iter().map(|a| a.report.clone()).collect();
+        let target = self.action_target();
+        let data_dir = self.options.data_dir.clone();
+        let Some(screen) = &mut self.runbook else { return Vec::new() };
+        let job = |step| {
+            vec![Effect::Act(Box::new(Job {
+                target: target.clone(),
+                read_only,
+                data_dir: data_dir.clone(),
+                all_apps: all_apps.clone(),
+                step,
+            }))]
+        };
+        match (&mut screen.stage, action) {
+            (Stage::Waiting(_), _) => {}
+            (Stage::Checklist | Stage::Failed(_), Action::NextStep) => {
+                if !screen.runbook.advance() {
+                    self.notice = screen.runbook.blocker().or(Some("this is the last step".to_owned()));
+                }
+                screen.selected = 0;
+            }
+            (Stage::Checklist | Stage::Failed(_), Action::PreviousStep) => {
+                screen.runbook.back();
+                screen.selected = 0;
+            }
+            (Stage::Checklist, Action::Tick) => screen.runbook.toggle(screen.selected),
+            (Stage::Checklist | Stage::Failed(_), Action::Decide(decision)) => {
+                if screen.runbook.step < Step::Choose {
+                    screen.runbook.step = Step::Choose;
+                }
+                screen.stage = Stage::Waiting(format!("preparing the {} preview…", decision.as_str()));
+                screen.scroll = 0;
+                let subject = Box::new(screen.runbook.subject.clone());
+                return job(runbook_state::Step::Prepare(decision, subject));
+            }
+            (Stage::Preview { plan, .. }, Action::Force) if !plan.conflicts.is_empty() => {
+                if let Stage::Preview { forcing, .. } = &mut screen.stage {
+                    *forcing = true;
+                }
+                self.notice = Some("forcing: y takes the conflicting fields from their managers".to_owned());
+            }
+            (Stage::Preview { plan, typed, forcing }, Action::Confirm) => {
+                if let Some(why) = &plan.refused {
+                    self.notice = Some(format!("refused: {why} — choose another response"));
+                    return Vec::new();
+                }
+                if !plan.conflicts.is_empty() && !*forcing {
+                    self.notice = Some("field conflicts: F to force (a second confirmation), or Esc".to_owned());
+                    return Vec::new();
+                }
+                if let Confirm::TypeName(name) = &plan.confirm
+                    && typed.as_deref() != Some(name.as_str())
+                {
+                    self.notice = Some(format!("type '{name}' and press Enter to confirm"));
+                    return Vec::new();
+                }
+                let confirmation = Confirmation { typed: typed.clone(), force: *forcing };
+                let plan = plan.clone();
+                screen.stage = Stage::Waiting(format!("{}: executing and verifying…", plan.decision.as_str()));
+                return job(runbook_state::Step::Execute(plan, confirmation));
+            }
+            (Stage::Checklist, Action::WritePrevention) => {
+                if let Some(data) = self.data.apps.get(screen.app) {
+                    screen.stage = Stage::Waiting("writing the prevention controls…".to_owned());
+                    return job(runbook_state::Step::Prevent(Box::new(data.report.clone()), data.namespace.clone()));
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Where the open app's decisions act.
+    fn action_target(&self) -> runbook_state::Target {
+        let app = self.runbook.as_ref().and_then(|r| self.data.apps.get(r.app));
+        let sample = app.and_then(|a| a.origin.strip_prefix("sample ")).map(str::to_owned);
+        match (sample, &self.request) {
+            (Some(name), _) => {
+                let changes = self.simulated.get(&name).cloned().unwrap_or_default();
+                runbook_state::Target::Sample { name, changes }
+            }
+            (None, crate::tui::data::Request::Sources(args)) => runbook_state::Target::Sources(args.clone()),
+            // Every app of the sample cluster is a sample; a snapshot-like target writes nothing.
+            (None, crate::tui::data::Request::Samples) => {
+                let mut args = crate::cli::SourceArgs::sample(crate::sources::samples::DEMO_SAMPLE);
+                args.sample = None;
+                args.live = Some(std::path::PathBuf::new());
+                runbook_state::Target::Sources(Box::new(args))
+            }
+        }
+    }
+
+    pub(crate) fn acted(&mut self, result: Result<Done, String>) -> Vec<Effect> {
+        let Some(screen) = &mut self.runbook else { return Vec::new() };
+        match result {
+            Err(error) => screen.stage = Stage::Failed(error),
+            Ok(Done::Prepared(plan)) => {
+                let typed = matches!(plan.confirm, Confirm::TypeName(_)).then(String::new);
+                screen.stage = Stage::Preview { plan, typed, forcing: false };
+            }
+            Ok(Done::Prevented(files)) => {
+                screen.stage = Stage::Checklist;
+                self.notice = Some(format!("wrote {} file(s): {}", files.len(), files.join(", ")));
+            }
+            Ok(Done::Executed(outcome)) => {
+                let mut lines = vec![outcome.result.clone()];
+                lines.extend(outcome.verification.iter().cloned());
+                lines.extend(outcome.artefacts.iter().cloned());
+                screen.runbook.decided(outcome.decision, &lines);
+                screen.stage = Stage::Checklist;
+                screen.selected = 0;
+                let key = screen.runbook.subject.key();
+                let app_index = screen.app;
+                self.fold_back(app_index, &key, &outcome);
+            }
+        }
+        Vec::new()
+    }
+
+    /// Shows the verified state on the other screens: the rescanned resource replaces the
+    /// old one; a pruned resource disappears; a sample remembers its simulated change.
+    fn fold_back(&mut self, app_index: usize, key: &crate::model::ResourceKey, outcome: &crate::actions::Outcome) {
+        let Some(data) = self.data.apps.get_mut(app_index) else { return };
+        let writes_live = matches!(outcome.decision, Decision::Sync | Decision::Prune);
+        if let Some(name) = data.origin.strip_prefix("sample ")
+            && writes_live
+        {
+            self.simulated.entry(name.to_owned()).or_default().insert(key.clone(), outcome.live_after.clone());
+        }
+        if outcome.decision == Decision::Prune && outcome.live_after.is_none() {
+            data.report.resources.retain(|r| r.key() != *key);
+            data.objects.remove(key);
+        } else if let Some(rescanned) = &outcome.rescanned
+            && let Some(slot) = data.report.resources.iter_mut().find(|r| r.key() == *key)
+        {
+            // Keep what the rescan could not know (events, Git evidence) from the full scan.
+            let (events, commit) = (slot.events.clone(), slot.desired_commit.clone());
+            *slot = rescanned.clone();
+            slot.events = events;
+            slot.desired_commit = commit;
+            if writes_live && let Some(pair) = data.objects.get_mut(key) {
+                pair.live = outcome.live_after.clone();
+            }
+        }
+        if data.report.all_findings().all(|f| !f.needs_action()) {
+            data.report.sync_status = crate::model::SyncStatus::Synced;
+        }
+        self.summaries = self.data.apps.iter().map(crate::tui::lists::AppSummary::of).collect();
+        self.diff = None;
+        self.runbook_from = Screen::Resources;
+    }
+}

@@ -1,0 +1,195 @@
+//! The runbook screen: the five steps on the left (done, current, to come), the current
+//! step's checklist on the right with kdrift's evidence under each item; at step 4 the
+//! suggested response, the blast radius and the risk of each of the five; while a decision
+//! is under way, its preview, confirmation prompt or result instead.
+
+use crate::actions::{Confirm, DECISIONS, Decision};
+use crate::runbook::{Check, STEPS, Step};
+use crate::theme::Theme;
+use crate::tui::app::App;
+use crate::tui::runbook_state::{RunbookScreen, Stage};
+use crate::tui::style;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let Some(screen) = &app.runbook else { return };
+    let theme = &app.options.theme;
+    let steps_width = if area.width >= 100 { 36 } else { 24 };
+    let [steps_area, body_area] =
+        Layout::horizontal([Constraint::Length(steps_width), Constraint::Min(20)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(step_lines(screen, theme)).block(Block::default().borders(Borders::ALL).title(" Steps ")),
+        steps_area,
+    );
+    let (title, lines, scroll) = match &screen.stage {
+        Stage::Checklist => {
+            (format!(" {} ", screen.runbook.step.title()), checklist(screen, theme, app.read_only()), 0)
+        }
+        Stage::Waiting(what) => (" Working ".to_owned(), vec![Line::from(format!(" {what}"))], 0),
+        Stage::Failed(error) => (
+            " Not done ".to_owned(),
+            vec![
+                Line::from(Span::styled(
+                    format!(" ✗ {error}"),
+                    style::fg(theme.ui.banner).add_modifier(Modifier::BOLD),
+                )),
+                Line::default(),
+                Line::from(Span::styled(" Nothing else was written. Esc: back to the checklist.", style::dim(theme))),
+            ],
+            0,
+        ),
+        Stage::Preview { plan, typed, forcing } => (
+            format!(" Preview: {} ", plan.decision.as_str()),
+            preview(plan, typed.as_deref(), *forcing, theme),
+            screen.scroll,
+        ),
+    };
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(title, style::accent(theme)));
+    let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0)), body_area);
+}
+
+fn step_lines(screen: &RunbookScreen, theme: &Theme) -> Vec<Line<'static>> {
+    STEPS
+        .iter()
+        .enumerate()
+        .map(|(index, step)| {
+            let settled = screen.runbook.items[index].iter().all(|item| item.settled());
+            let done = *step < screen.runbook.step || (*step == Step::Verify && screen.runbook.is_complete());
+            let (mark, text_style) = match (*step == screen.runbook.step, done && settled) {
+                (true, _) => ("▸", style::accent(theme).add_modifier(Modifier::BOLD)),
+                (false, true) => ("✓", ratatui::style::Style::default()),
+                (false, false) => (" ", style::dim(theme)),
+            };
+            Line::from(Span::styled(format!(" {mark} {}", step.title()), text_style))
+        })
+        .chain([
+            Line::default(),
+            Line::from(Span::styled(
+                match screen.runbook.decided {
+                    Some(decision) => format!(" decided: {}", decision.as_str()),
+                    None => " no decision yet".to_owned(),
+                },
+                style::dim(theme),
+            )),
+        ])
+        .collect()
+}
+
+fn checklist(screen: &RunbookScreen, theme: &Theme, read_only: bool) -> Vec<Line<'static>> {
+    let runbook = &screen.runbook;
+    let mut lines = Vec::new();
+    if runbook.step == Step::Choose {
+        lines.extend(choose(screen, theme, read_only));
+    }
+    for (index, item) in runbook.items().iter().enumerate() {
+        let (mark, mark_style) = match item.check {
+            Check::Checked(true) => ("✓", ratatui::style::Style::default().fg(ratatui::style::Color::Green)),
+            Check::Checked(false) => ("!", style::fg(theme.ui.banner).add_modifier(Modifier::BOLD)),
+            Check::Manual { ticked: true } => ("[x]", ratatui::style::Style::default()),
+            Check::Manual { ticked: false } => ("[ ]", style::accent(theme)),
+        };
+        let mut spans = vec![Span::styled(format!(" {mark:>3} "), mark_style), Span::raw(item.text.clone())];
+        if index == screen.selected {
+            spans = spans.into_iter().map(|s| s.patch_style(style::selected())).collect();
+        }
+        lines.push(Line::from(spans));
+        lines.extend(item.evidence.iter().map(|e| Line::from(Span::styled(format!("       {e}"), style::dim(theme)))));
+    }
+    if let Some(blocker) = runbook.blocker() {
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled(format!(" → {blocker}"), style::dim(theme))));
+    }
+    lines
+}
+
+/// Step 4: the suggestion, the blast radius, and what each response risks.
+fn choose(screen: &RunbookScreen, theme: &Theme, read_only: bool) -> Vec<Line<'static>> {
+    let runbook = &screen.runbook;
+    let review = runbook.subject.findings.iter().any(|f| f.review_required);
+    let mut lines = vec![Line::from(vec![
+        Span::raw(" Suggested: "),
+        Span::styled(runbook.suggested.as_str().to_owned(), style::accent(theme).add_modifier(Modifier::BOLD)),
+        Span::raw(if review { "  (review required)" } else { "" }),
+    ])];
+    if let Some(radius) = &runbook.blast_radius {
+        lines.push(Line::from(Span::styled(format!(" Blast radius: {radius}"), style::fg(theme.ui.banner))));
+    }
+    lines.push(Line::default());
+    for decision in DECISIONS {
+        let risk = decision.risk();
+        let unavailable = read_only && decision.writes() && decision != Decision::Ignore;
+        let key = decision.as_str().chars().next().unwrap_or(' ');
+        let head_style = if unavailable { style::dim(theme) } else { style::accent(theme) };
+        let marker = if decision == runbook.suggested { "▶" } else { " " };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {marker} {key}  {:<9}", decision.as_str()), head_style.add_modifier(Modifier::BOLD)),
+            Span::raw(format!("when {}", risk.choose_when)),
+        ]));
+        lines.push(Line::from(Span::styled(format!("              risk: {}", risk.avoid_when), style::dim(theme))));
+    }
+    let leave = if read_only {
+        " L leave as is  (read-only: sync, backport and prune are not available)"
+    } else {
+        " L leave as is (recorded)"
+    };
+    lines.push(Line::from(Span::styled(leave, style::dim(theme))));
+    lines.push(Line::default());
+    lines
+}
+
+fn preview(plan: &crate::actions::Plan, typed: Option<&str>, forcing: bool, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled(
+        format!(" {}", plan.summary),
+        ratatui::style::Style::default().add_modifier(Modifier::BOLD),
+    ))];
+    let fields = plan.subject.fields();
+    if !fields.is_empty() {
+        lines.push(Line::from(Span::styled(format!(" fields: {}", fields.join(", ")), style::dim(theme))));
+    }
+    if let Some(why) = &plan.refused {
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled(
+            format!(" ✗ refused: {why}"),
+            style::fg(theme.ui.banner).add_modifier(Modifier::BOLD),
+        )));
+        lines.push(Line::from(Span::styled(" Esc: choose another response", style::dim(theme))));
+        return lines;
+    }
+    lines.push(Line::default());
+    lines.extend(plan.preview.iter().map(|line| {
+        let color = match line.chars().next() {
+            Some('+') if !line.starts_with("+++") => Some(ratatui::style::Color::Green),
+            Some('-') if !line.starts_with("---") => Some(ratatui::style::Color::Red),
+            _ => None,
+        };
+        let text = format!(" {line}");
+        match color {
+            Some(color) => Line::from(Span::styled(text, ratatui::style::Style::default().fg(color))),
+            None => Line::from(text),
+        }
+    }));
+    for warning in &plan.warnings {
+        lines.push(Line::from(Span::styled(
+            format!(" ⚠ {warning}"),
+            style::fg(theme.ui.banner).add_modifier(Modifier::BOLD),
+        )));
+    }
+    lines.push(Line::default());
+    let prompt = match (&plan.confirm, typed) {
+        (Confirm::TypeName(name), Some(typed)) => {
+            format!(" Production context: type '{name}' and Enter to confirm: {typed}▏")
+        }
+        _ if !plan.conflicts.is_empty() && !forcing => {
+            " F force over the conflicts (second confirmation) · Esc cancel".to_owned()
+        }
+        _ if forcing => " FORCING: y takes the conflicting fields · Esc cancel".to_owned(),
+        _ => " y confirm · Esc cancel · j/k scroll".to_owned(),
+    };
+    lines.push(Line::from(Span::styled(prompt, style::accent(theme).add_modifier(Modifier::BOLD))));
+    lines
+}

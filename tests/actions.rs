@@ -1,0 +1,517 @@
+//! The five decisions (issue 6) through the real binary: cluster writes asserted on the wire
+//! (DESIGN §6: exact verbs, paths, `dryRun=All`, `fieldManager`, content types and bodies, the
+//! resourceVersion abort), backports on real Git repositories built with git2 (plain files and
+//! a Kustomize overlay over a shared base, rendered again with `kubectl kustomize` to prove
+//! the fix), ignore rules and their preview counts, refusals, read-only mode, and the audit
+//! log every decision leaves.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed setup should panic
+
+mod support;
+
+use git2::{Repository, Signature};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use support::api_server::{Behaviour, FakeApi, Recorded, objects_in};
+use support::{NOW, kdrift, run, tree};
+
+fn sample(part: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/checkout-api").join(part)
+}
+
+/// `kdrift` with its own data directory (for the audit log) and the fake cluster's kubeconfig.
+fn kdrift_with(data: &Path, api: Option<&FakeApi>) -> assert_cmd::Command {
+    let mut command = kdrift();
+    command.env("XDG_DATA_HOME", data);
+    if let Some(api) = api {
+        command.env("KUBECONFIG", api.kubeconfig());
+    }
+    command
+}
+
+fn audit(data: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(data.join("kdrift/audit.jsonl")).unwrap_or_default();
+    text.lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+}
+
+fn writes(api: &FakeApi) -> Vec<Recorded> {
+    api.requests().into_iter().filter(|r| r.method == "PATCH" || r.method == "DELETE").collect()
+}
+
+const DEPLOYMENT_PATH: &str = "/apis/apps/v1/namespaces/prod/deployments/checkout-api";
+
+/// `kdrift <decision> --desired <sample desired> --app checkout-api --resource …` on the cluster.
+fn act_on_cluster(data: &Path, api: &FakeApi, decision: &str, resource: &str, extra: &[&str]) -> support::Run {
+    run(kdrift_with(data, Some(api))
+        .arg(decision)
+        .arg("--desired")
+        .arg(sample("desired"))
+        .args(["--app", "checkout-api", "--now", NOW, "--resource", resource])
+        .args(extra))
+}
+
+#[test]
+fn sync_without_a_controller_dry_runs_then_applies_as_the_gitops_manager() {
+    let data = tempfile::tempdir().unwrap();
+    let api = FakeApi::start(objects_in(&sample("live")), Behaviour::default());
+    let result = act_on_cluster(data.path(), &api, "sync", "Deployment/checkout-api", &["--yes"]);
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    let writes = writes(&api);
+    let lines: Vec<String> = writes.iter().map(Recorded::line).collect();
+    assert_eq!(
+        lines,
+        [
+            format!("PATCH {DEPLOYMENT_PATH}?fieldManager=kdrift&dryRun=All"),
+            format!("PATCH {DEPLOYMENT_PATH}?fieldManager=kdrift"),
+        ]
+    );
+    for write in &writes {
+        assert_eq!(write.content_type.as_deref(), Some("application/apply-patch+yaml"));
+        let body: Value = serde_json::from_str(&write.body).unwrap();
+        assert_eq!(body["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"], "512Mi");
+        assert!(body["spec"].get("replicas").is_none(), "the HPA's replicas are not fought over: {body}");
+        assert!(body["metadata"].get("resourceVersion").is_none() && body.get("status").is_none());
+    }
+    // Between the dry run and the write: the object is read again to check nothing moved.
+    let requests: Vec<String> = api.requests().iter().map(Recorded::line).collect();
+    let dry_run = requests.iter().position(|l| l.ends_with("dryRun=All")).unwrap();
+    let apply = requests.iter().position(|l| l == &format!("PATCH {DEPLOYMENT_PATH}?fieldManager=kdrift")).unwrap();
+    assert!(requests[dry_run..apply].contains(&format!("GET {DEPLOYMENT_PATH}")), "{requests:#?}");
+    assert!(result.stdout.contains("/spec/template/spec/containers/0/resources/limits/memory: 2Gi → 512Mi"));
+    assert!(result.stdout.contains("restarts all 9 pods of checkout-api"), "blast radius: {}", result.stdout);
+    assert!(
+        result.stdout.contains("✓ spec.template.spec.containers[name=app].resources.limits.memory: no longer differs")
+    );
+    let entries = audit(data.path());
+    assert_eq!(entries.len(), 1);
+    let entry = &entries[0];
+    assert_eq!((entry["decision"].as_str(), entry["result"].as_str()), (Some("sync"), Some("done")));
+    assert_eq!(entry["target"], "cluster test-prod");
+    assert_eq!(entry["fields"][0]["owner"], "kubectl-edit (human)");
+    assert!(entry["who"].as_str().unwrap().contains("context test-prod"));
+}
+
+fn application() -> Value {
+    json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+        "metadata": {"name": "checkout-api", "namespace": "argocd"},
+        "spec": {"source": {"repoURL": "https://git.example.com/platform/apps.git", "targetRevision": "main",
+            "path": "apps/checkout-api"}, "destination": {"namespace": "prod"}},
+        "status": {"sync": {"status": "OutOfSync", "revision": "4f9c2ab"}, "health": {"status": "Healthy"}}})
+}
+
+#[test]
+fn sync_asks_argo_cd_for_an_operation_limited_to_the_drifted_object() {
+    let data = tempfile::tempdir().unwrap();
+    let mut objects = objects_in(&sample("live"));
+    objects.push(application());
+    let api = FakeApi::start(objects, Behaviour::default());
+    let result = act_on_cluster(data.path(), &api, "sync", "Deployment/checkout-api", &["--yes"]);
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    let application_path = "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/checkout-api";
+    let patches: Vec<Recorded> = writes(&api).into_iter().filter(|w| w.path() == application_path).collect();
+    let lines: Vec<String> = patches.iter().map(Recorded::line).collect();
+    assert_eq!(lines, [format!("PATCH {application_path}?dryRun=All"), format!("PATCH {application_path}")]);
+    let body: Value = serde_json::from_str(&patches[1].body).unwrap();
+    assert_eq!(patches[1].content_type.as_deref(), Some("application/merge-patch+json"));
+    assert_eq!(
+        body,
+        json!({"operation": {"initiatedBy": {"username": "kdrift"}, "sync": {"revision": "4f9c2ab",
+            "resources": [{"group": "apps", "kind": "Deployment", "name": "checkout-api", "namespace": "prod"}]}}})
+    );
+    // The Deployment itself is only ever dry-run: Argo CD does the writing.
+    assert!(writes(&api).iter().filter(|w| w.path() == DEPLOYMENT_PATH).all(|w| w.target.contains("dryRun=All")));
+    assert!(result.stdout.contains("ask Argo CD to sync Application argocd/checkout-api"));
+}
+
+#[test]
+fn sync_asks_flux_to_reconcile_with_the_requested_at_annotation() {
+    let data = tempfile::tempdir().unwrap();
+    let mut objects = objects_in(&sample("live"));
+    objects.push(json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+        "metadata": {"name": "checkout-api", "namespace": "flux-system"},
+        "spec": {"path": "./apps/checkout-api", "targetNamespace": "prod"},
+        "status": {"lastAppliedRevision": "main@sha1:4f9c2ab", "lastAttemptedRevision": "main@sha1:4f9c2ab",
+            "conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded"}]}}));
+    let api = FakeApi::start(objects, Behaviour::default());
+    let result = act_on_cluster(data.path(), &api, "sync", "Deployment/checkout-api", &["--yes"]);
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    let path = "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/checkout-api";
+    let patch = writes(&api).into_iter().find(|w| w.target == path).expect("the real annotation patch");
+    assert_eq!(patch.content_type.as_deref(), Some("application/merge-patch+json"));
+    let body: Value = serde_json::from_str(&patch.body).unwrap();
+    assert_eq!(body, json!({"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": NOW}}}));
+    assert!(result.stdout.contains("Flux reconcile requested at"), "{}", result.stdout);
+}
+
+#[test]
+fn a_live_object_that_moved_since_it_was_read_is_not_written() {
+    let data = tempfile::tempdir().unwrap();
+    let behaviour = Behaviour { moved_since_list: true, ..Behaviour::default() };
+    let api = FakeApi::start(objects_in(&sample("live")), behaviour);
+    let result = act_on_cluster(data.path(), &api, "sync", "Deployment/checkout-api", &["--yes"]);
+    assert_eq!(result.code, 2);
+    assert!(
+        result.stderr.contains("changed since it was shown (resourceVersion 912300 → 999999): nothing was written"),
+        "{}",
+        result.stderr
+    );
+    assert!(writes(&api).iter().all(|w| w.target.contains("dryRun=All")), "only the dry run was sent");
+    assert_eq!(audit(data.path())[0]["result"], "aborted");
+}
+
+#[test]
+fn apply_conflicts_are_shown_and_need_force() {
+    let data = tempfile::tempdir().unwrap();
+    let message = "Apply failed with 1 conflict: conflict with \"kubectl-edit\" using apps/v1: .spec.template.spec.containers[name=\"app\"].resources.limits.memory";
+    let behaviour = Behaviour { apply_conflict: Some(message.to_owned()), ..Behaviour::default() };
+    let api = FakeApi::start(objects_in(&sample("live")), behaviour);
+    let refused = act_on_cluster(data.path(), &api, "sync", "Deployment/checkout-api", &["--yes"]);
+    assert_eq!(refused.code, 2);
+    assert!(refused.stdout.contains("conflict with \"kubectl-edit\""), "{}", refused.stdout);
+    assert!(refused.stderr.contains("field conflicts"), "{}", refused.stderr);
+    assert!(writes(&api).iter().all(|w| w.target.contains("dryRun=All")));
+    let forced = act_on_cluster(data.path(), &api, "sync", "Deployment/checkout-api", &["--yes", "--force"]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert!(writes(&api).iter().any(|w| w.target == format!("{DEPLOYMENT_PATH}?fieldManager=kdrift&force=true")));
+}
+
+#[test]
+fn prune_dry_runs_the_delete_shows_what_points_at_it_and_deletes_in_the_foreground() {
+    let data = tempfile::tempdir().unwrap();
+    let api = FakeApi::start(objects_in(&sample("live")), Behaviour::default());
+    let result = act_on_cluster(data.path(), &api, "prune", "Service/checkout-api-legacy", &["--yes"]);
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    let path = "/api/v1/namespaces/prod/services/checkout-api-legacy";
+    let lines: Vec<String> = writes(&api).iter().map(Recorded::line).collect();
+    assert_eq!(
+        lines,
+        [
+            format!("DELETE {path}?propagationPolicy=Foreground&dryRun=All"),
+            format!("DELETE {path}?propagationPolicy=Foreground")
+        ]
+    );
+    assert!(
+        result
+            .stdout
+            .contains("Tracking proves checkout-api managed it: label app.kubernetes.io/instance=checkout-api")
+    );
+    assert!(result.stdout.contains("it still selects the pods of Deployment checkout-api"), "{}", result.stdout);
+    // A resource Git still has is never pruned.
+    let refused = act_on_cluster(data.path(), &api, "prune", "Deployment/checkout-api", &["--yes"]);
+    assert_eq!(refused.code, 2);
+    assert!(refused.stderr.contains("Git still has this object"), "{}", refused.stderr);
+    let entries = audit(data.path());
+    assert_eq!(entries.iter().map(|e| e["result"].as_str().unwrap()).collect::<Vec<_>>(), ["done", "refused"]);
+}
+
+#[test]
+fn production_contexts_need_the_name_typed_and_read_only_writes_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let config = tree(&[("config.toml", "production_contexts = [\"test-*\"]\n")]);
+    let api = FakeApi::start(objects_in(&sample("live")), Behaviour::default());
+    let config_arg = config.path().join("config.toml");
+    let config_arg = config_arg.to_str().unwrap();
+    let unconfirmed =
+        act_on_cluster(data.path(), &api, "prune", "Service/checkout-api-legacy", &["--yes", "--config", config_arg]);
+    assert_eq!(unconfirmed.code, 2);
+    assert!(unconfirmed.stderr.contains("type 'checkout-api-legacy' to confirm"), "{}", unconfirmed.stderr);
+    let typed = act_on_cluster(
+        data.path(),
+        &api,
+        "prune",
+        "Service/checkout-api-legacy",
+        &["--yes", "--config", config_arg, "--confirm", "checkout-api-legacy"],
+    );
+    assert_eq!(typed.code, 0, "{}", typed.stderr);
+    let before = writes(&api).len();
+    let read_only = act_on_cluster(data.path(), &api, "sync", "Deployment/checkout-api", &["--yes", "--read-only"]);
+    assert_eq!(read_only.code, 2);
+    assert!(read_only.stderr.contains("read-only"), "{}", read_only.stderr);
+    assert_eq!(writes(&api).len(), before, "not even a dry run");
+}
+
+// ---- Git: backports -------------------------------------------------------------------
+
+fn commit_all(repo: &Repository, files: &[(&str, &str)], message: &str) -> git2::Oid {
+    let workdir = repo.workdir().unwrap().to_owned();
+    let mut index = repo.index().unwrap();
+    for (path, content) in files {
+        let full = workdir.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(&full, content).unwrap();
+        index.add_path(Path::new(path)).unwrap();
+    }
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let signature = Signature::now("Alice", "alice@example.com").unwrap();
+    let parents: Vec<git2::Commit<'_>> = repo.head().ok().and_then(|h| h.peel_to_commit().ok()).into_iter().collect();
+    let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+    repo.commit(Some("HEAD"), &signature, &signature, message, &tree, &parents).unwrap()
+}
+
+fn new_repo(dir: &Path, files: &[(&str, &str)]) -> (PathBuf, git2::Oid) {
+    let path = dir.join("repo");
+    let mut options = git2::RepositoryInitOptions::new();
+    options.initial_head("main");
+    let repo = Repository::init_opts(&path, &options).unwrap();
+    let head = commit_all(&repo, files, "Add checkout-api");
+    (path, head)
+}
+
+fn desired_file(name: &str) -> String {
+    std::fs::read_to_string(sample("desired").join(name)).unwrap()
+}
+
+fn backport(data: &Path, repo: &Path, app_path: &str, resource: &str) -> support::Run {
+    run(kdrift_with(data, None)
+        .arg("backport")
+        .arg("--repo")
+        .arg(repo)
+        .args(["--path", app_path, "--app", "checkout-api", "-n", "prod", "--now", NOW, "--resource", resource])
+        .arg("--live")
+        .arg(sample("live"))
+        .args(["--incident", "INC-4711", "--yes"]))
+}
+
+const BRANCH: &str = "kdrift/backport/checkout-api/deployment-checkout-api";
+
+fn file_at(repo: &Repository, reference: &str, path: &str) -> Option<String> {
+    let tree = repo.revparse_single(reference).ok()?.peel_to_tree().ok()?;
+    let blob = repo.find_blob(tree.get_path(Path::new(path)).ok()?.id()).ok()?;
+    Some(String::from_utf8_lossy(blob.content()).into_owned())
+}
+
+#[test]
+fn backport_commits_only_the_live_value_on_a_new_branch_and_touches_nothing_checked_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let deployment = format!("# checkout-api: owned by team payments\n{}", desired_file("deployment.yaml"))
+        .replace("memory: 512Mi", "memory: 512Mi # sized for the 2025 load test");
+    let (repo_path, head) = new_repo(
+        dir.path(),
+        &[
+            ("apps/checkout-api/deployment.yaml", &deployment),
+            ("apps/checkout-api/service.yaml", &desired_file("service.yaml")),
+            ("apps/checkout-api/hpa.yaml", &desired_file("hpa.yaml")),
+            ("apps/checkout-api/configmap.yaml", &desired_file("configmap.yaml")),
+        ],
+    );
+    // Work in progress in the working tree must survive untouched.
+    let wip = repo_path.join("apps/checkout-api/service.yaml");
+    std::fs::write(&wip, "half: [edited\n").unwrap();
+    let result = backport(dir.path(), &repo_path, "apps/checkout-api", "Deployment/checkout-api");
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+
+    let repo = Repository::open(&repo_path).unwrap();
+    assert_eq!(repo.head().unwrap().name().ok(), Some("refs/heads/main"), "still on main");
+    assert_eq!(repo.head().unwrap().target(), Some(head), "main did not move");
+    assert_eq!(std::fs::read_to_string(&wip).unwrap(), "half: [edited\n");
+    assert_eq!(std::fs::read_to_string(repo_path.join("apps/checkout-api/deployment.yaml")).unwrap(), deployment);
+
+    let after = file_at(&repo, BRANCH, "apps/checkout-api/deployment.yaml").expect("the branch exists");
+    let changed: Vec<(&str, &str)> = deployment.lines().zip(after.lines()).filter(|(a, b)| a != b).collect();
+    assert_eq!(changed.len(), 1, "one line changed: {changed:?}");
+    assert_eq!(changed[0].1.trim(), "memory: 2Gi # sized for the 2025 load test", "the comment is kept");
+    assert_eq!(deployment.lines().count(), after.lines().count());
+    assert!(after.starts_with("# checkout-api: owned by team payments\n"));
+
+    let commit = repo.revparse_single(BRANCH).unwrap().peel_to_commit().unwrap();
+    assert_eq!(commit.parent_id(0).unwrap(), head, "branched from the app's revision");
+    let message = commit.message().unwrap();
+    for evidence in [
+        "spec.template.spec.containers[name=app].resources.limits.memory",
+        "Git: 512Mi -> live: 2Gi",
+        "kubectl-edit (human), Update, at 2026-04-26T08:10:00Z",
+        "Incident: INC-4711",
+    ] {
+        assert!(message.contains(evidence), "{evidence} in {message}");
+    }
+    assert!(
+        result.stdout.contains("✓ apps/checkout-api/deployment.yaml: the branch now holds 2Gi"),
+        "{}",
+        result.stdout
+    );
+    // A second backport of the same resource gets a fresh branch, never moving the first.
+    let again = backport(dir.path(), &repo_path, "apps/checkout-api", "Deployment/checkout-api");
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(repo.find_branch(&format!("{BRANCH}-2"), git2::BranchType::Local).is_ok());
+    assert_eq!(audit(dir.path()).iter().filter(|e| e["decision"] == "backport").count(), 2);
+}
+
+#[test]
+fn backport_into_a_kustomize_overlay_patches_the_overlay_not_the_shared_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let base_files = ["deployment.yaml", "service.yaml", "hpa.yaml", "configmap.yaml"];
+    let mut files: Vec<(String, String)> =
+        base_files.iter().map(|f| (format!("apps/checkout-api/base/{f}"), desired_file(f))).collect();
+    files.push((
+        "apps/checkout-api/base/kustomization.yaml".into(),
+        format!("resources:\n{}", base_files.iter().map(|f| format!("- {f}\n")).collect::<String>()),
+    ));
+    let overlay = "# prod overlay\nresources:\n- ../../base\n";
+    files.push(("apps/checkout-api/overlays/prod/kustomization.yaml".into(), overlay.into()));
+    files.push(("apps/checkout-api/overlays/staging/kustomization.yaml".into(), "resources:\n- ../../base\n".into()));
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+    let (repo_path, _) = new_repo(dir.path(), &borrowed);
+    let result = backport(dir.path(), &repo_path, "apps/checkout-api/overlays/prod", "Deployment/checkout-api");
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    assert!(result.stdout.contains("outside the app's directory"), "{}", result.stdout);
+
+    let repo = Repository::open(&repo_path).unwrap();
+    let base = file_at(&repo, BRANCH, "apps/checkout-api/base/deployment.yaml").unwrap();
+    assert_eq!(base, desired_file("deployment.yaml"), "the shared base is unchanged");
+    let kustomization = file_at(&repo, BRANCH, "apps/checkout-api/overlays/prod/kustomization.yaml").unwrap();
+    assert!(
+        kustomization.starts_with("# prod overlay\n")
+            && kustomization.contains("path: kdrift-backport-deployment-checkout-api.yaml"),
+        "{kustomization}"
+    );
+    // Rendered again by the real renderer, the prod overlay now carries the live value.
+    let scan = run(kdrift_with(dir.path(), None)
+        .arg("scan")
+        .arg("--repo")
+        .arg(&repo_path)
+        .args([
+            "--revision",
+            BRANCH,
+            "--path",
+            "apps/checkout-api/overlays/prod",
+            "--app",
+            "checkout-api",
+            "-n",
+            "prod",
+            "--now",
+            NOW,
+            "-o",
+            "json",
+        ])
+        .arg("--live")
+        .arg(sample("live")));
+    let report: Value =
+        serde_json::from_str(&scan.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", scan.stdout, scan.stderr));
+    let memory = report.to_string().contains("resources/limits/memory");
+    assert!(!memory, "no memory finding after the backport: {}", scan.stdout);
+}
+
+#[test]
+fn secrets_are_never_backported() {
+    let dir = tree(&[
+        (
+            "desired/secret.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\ndata:\n  password: b2xk\n",
+        ),
+        (
+            "live/secret.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\ndata:\n  password: c2VjcmV0LW5ldw==\n",
+        ),
+    ]);
+    let result = run(kdrift_with(dir.path(), None)
+        .arg("backport")
+        .arg("--desired")
+        .arg(dir.path().join("desired"))
+        .arg("--live")
+        .arg(dir.path().join("live"))
+        .args(["--resource", "Secret/db", "--yes"]));
+    assert_eq!(result.code, 2);
+    assert!(result.stderr.contains("a Secret's values must never be written to Git"), "{}", result.stderr);
+    let everything = format!(
+        "{}{}{}",
+        result.stdout,
+        result.stderr,
+        std::fs::read_to_string(dir.path().join("kdrift/audit.jsonl")).unwrap()
+    );
+    assert!(
+        !everything.contains("c2VjcmV0LW5ldw==") && !everything.contains("secret-new"),
+        "no value in clear or base64"
+    );
+}
+
+// ---- ignore and escalate --------------------------------------------------------------
+
+#[test]
+fn ignore_rules_are_the_narrowest_and_their_preview_counts_what_they_hide() {
+    let data = tempfile::tempdir().unwrap();
+    let rules = data.path().join("rules.yaml");
+    let sample_args = ["--sample", "checkout-api", "--resource", "Deployment/checkout-api"];
+    let replicas = run(kdrift_with(data.path(), None)
+        .arg("ignore")
+        .args(sample_args)
+        .args(["--field", "spec.replicas", "--yes", "--save"])
+        .arg(&rules));
+    assert_eq!(replicas.code, 0, "{}", replicas.stderr);
+    assert!(replicas.stdout.contains("hides 1 difference(s) in 1 resource(s)"), "{}", replicas.stdout);
+    assert!(replicas.stdout.contains("    jsonPointers:\n    - /spec/replicas"), "{}", replicas.stdout);
+    assert!(replicas.stdout.contains("  - paths:\n    - /spec/replicas"), "the Flux form: {}", replicas.stdout);
+    assert!(!replicas.stdout.contains("DESIRED-CONFIG"));
+    // The saved rule is one `--ignore` reads: the scan now shows replicas as ignored.
+    let scan = run(kdrift_with(data.path(), None)
+        .args(["scan", "--sample", "checkout-api", "-o", "json", "--ignore"])
+        .arg(&rules));
+    let report: Value = serde_json::from_str(&scan.stdout).unwrap();
+    let findings = &report["apps"][0]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "Deployment")
+        .unwrap()["findings"];
+    let replicas_finding = findings.as_array().unwrap().iter().find(|f| f["path"] == "/spec/replicas").unwrap();
+    assert_eq!(replicas_finding["ignored_by"]["method"], "json-pointer");
+
+    let memory = run(kdrift_with(data.path(), None).arg("ignore").args(sample_args).args([
+        "--field",
+        "spec.template.spec.containers[name=app].resources.limits.memory",
+        "--print",
+        "--dry-run",
+    ]));
+    assert_eq!(memory.code, 0, "{}", memory.stderr);
+    assert!(memory.stdout.contains("THIS RULE HIDES A DESIRED-CONFIG DIFFERENCE"), "{}", memory.stdout);
+
+    let injected = run(kdrift_with(data.path(), None).arg("ignore").args(sample_args).args([
+        "--field",
+        "metadata.annotations.\"platform.example.com/injected-policy\"",
+        "--print",
+        "--yes",
+    ]));
+    assert!(
+        injected.stdout.contains("select(startswith(\"platform.example.com/\"))"),
+        "a prefix rule: {}",
+        injected.stdout
+    );
+    assert!(injected.stdout.contains("now ignored by generated rule"), "{}", injected.stdout);
+}
+
+#[test]
+fn escalation_writes_the_remediation_record_and_hands_it_to_the_configured_command() {
+    let data = tempfile::tempdir().unwrap();
+    let received = data.path().join("received.md");
+    let config = tree(&[("config.toml", &format!("[escalate]\ncommand = \"cat > '{}'\"\n", received.display()))]);
+    let result = run(kdrift_with(data.path(), None)
+        .args([
+            "escalate",
+            "--sample",
+            "checkout-api",
+            "--resource",
+            "Deployment/checkout-api",
+            "--yes",
+            "--note",
+            "who raised it?",
+        ])
+        .arg("--config")
+        .arg(config.path().join("config.toml")));
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    let records: Vec<_> = std::fs::read_dir(data.path().join("kdrift/records")).unwrap().collect();
+    assert_eq!(records.len(), 1);
+    let record = std::fs::read_to_string(records[0].as_ref().unwrap().path()).unwrap();
+    for part in [
+        "## Observed diff",
+        "`512Mi` | `2Gi`",
+        "## Suspected cause",
+        "## Risk of each response",
+        "| prune |",
+        "## Chosen action",
+        "who raised it?",
+    ] {
+        assert!(record.contains(part), "{part} in {record}");
+    }
+    assert_eq!(std::fs::read_to_string(&received).unwrap(), record, "the command got the record on stdin");
+    assert_eq!(audit(data.path())[0]["decision"], "escalate");
+}
