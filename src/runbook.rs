@@ -90,6 +90,11 @@ impl Runbook {
         &self.items[self.step.index()]
     }
 
+    /// The item a cursor should start on: the first one waiting for the responder.
+    pub fn first_open(&self) -> usize {
+        self.items().iter().position(|item| !item.settled()).unwrap_or(0)
+    }
+
     /// What still keeps the current step open, or `None` when it can be left.
     pub fn blocker(&self) -> Option<String> {
         if self.step == Step::Choose && self.decided.is_none() {
@@ -151,14 +156,10 @@ fn scope(subject: &Subject, app: &AppReport) -> Vec<Item> {
     let mut items = vec![Item::checked(
         "Identify the app, namespace, resource and field",
         true,
-        vec![format!(
-            "app {} · namespace {} · {} {} · {}",
-            subject.app,
-            subject.namespace,
-            key.kind,
-            key.name,
-            field_line(subject)
-        )],
+        vec![
+            format!("app {} · namespace {} · {} {}", subject.app, subject.namespace, key.kind, key.name),
+            format!("field: {}", field_line(subject)),
+        ],
     )];
     match &app.controller {
         Some(controller) => items.push(Item::checked(

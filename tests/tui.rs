@@ -376,12 +376,12 @@ fn the_runbook_walks_the_memory_limit_case_to_a_verified_backport() {
     // The step cannot be left before the responder ticks what kdrift cannot check.
     walk(&mut app, &[KeyCode::Tab]);
     assert!(app.notice.as_deref().unwrap_or_default().contains("to tick"), "{:?}", app.notice);
-    walk(&mut app, &[KeyCode::Down, KeyCode::Char(' '), KeyCode::Tab, KeyCode::Tab]);
+    walk(&mut app, &[KeyCode::Char(' '), KeyCode::Tab, KeyCode::Tab]);
     let screen = text(&draw(&app, &mut terminal));
     assert!(screen.contains("▸ 3 Ownership and cause"), "{screen}");
     assert!(screen.contains("kubectl-edit (human) Update 2026-04-26T08:10:00Z"), "the owner and time: {screen}");
     assert!(screen.contains("Scaled up replica set checkout-api-6d8f9c7b5"), "the events: {screen}");
-    walk(&mut app, &[KeyCode::Down, KeyCode::Down, KeyCode::Down, KeyCode::Char(' '), KeyCode::Tab]);
+    walk(&mut app, &[KeyCode::Char(' '), KeyCode::Tab]);
     let screen = text(&draw(&app, &mut terminal));
     assert!(screen.contains("Suggested: backport  (review required)"), "{screen}");
     assert!(screen.contains("Blast radius: changing the pod template restarts all 9 pods of checkout-api"), "{screen}");
@@ -412,7 +412,7 @@ fn the_runbook_walks_the_memory_limit_case_to_a_verified_backport() {
     assert!(audit.contains("\"decision\":\"backport\"") && audit.contains("\"result\":\"done\""), "{audit}");
     walk(&mut app, &[KeyCode::Char('w')]);
     assert!(data_dir.path().join("prevention/checkout-api/checkout-api-drift-alert.yaml").exists(), "{:?}", app.notice);
-    walk(&mut app, &[KeyCode::Down, KeyCode::Char(' '), KeyCode::Down, KeyCode::Char(' ')]);
+    walk(&mut app, &[KeyCode::Char(' '), KeyCode::Down, KeyCode::Char(' ')]);
     assert!(app.runbook.as_ref().unwrap().runbook.is_complete());
 }
 

@@ -529,8 +529,10 @@ pub fn execute(plan: &Plan, work: &BackportWork, workspace: &Workspace) -> Resul
     if workspace.push {
         let pushed = git_write::push(&work.spot.repo, &work.branch)?;
         verification.push(format!("✓ {pushed}"));
-    } else {
+    } else if git_write::has_origin(&work.spot.repo) {
         artefacts.push(format!("push it with: git -C {} push origin {}", work.spot.repo.display(), work.branch));
+    } else {
+        artefacts.push(format!("see it with: git -C {} show {}", work.spot.repo.display(), work.branch));
     }
     Ok(Outcome {
         decision: plan.decision,

@@ -87,6 +87,11 @@ pub fn file_on_branch(repo_path: &Path, branch: &str, file: &str) -> Result<Opti
     Ok(Some(String::from_utf8_lossy(blob.content()).into_owned()))
 }
 
+/// Whether the repository has a remote named `origin` to push to.
+pub fn has_origin(repo_path: &Path) -> bool {
+    Repository::open(repo_path).is_ok_and(|repo| repo.find_remote("origin").is_ok())
+}
+
 /// `git push --set-upstream origin BRANCH` with the user's own Git and credentials.
 pub fn push(repo_path: &Path, branch: &str) -> Result<String, ActionError> {
     let output = std::process::Command::new("git")

@@ -50,7 +50,9 @@ impl App {
             criticality: data.report.criticality.clone(),
             git: data.report.desired_git.clone(),
         };
-        self.runbook = Some(RunbookScreen::new(Runbook::new(subject, &data.report), app_index));
+        let mut screen = RunbookScreen::new(Runbook::new(subject, &data.report), app_index);
+        screen.selected = screen.runbook.first_open();
+        self.runbook = Some(screen);
         self.runbook_from = self.screen;
         self.screen = Screen::Runbook;
     }
@@ -130,11 +132,11 @@ impl App {
                 if !screen.runbook.advance() {
                     self.notice = screen.runbook.blocker().or(Some("this is the last step".to_owned()));
                 }
-                screen.selected = 0;
+                screen.selected = screen.runbook.first_open();
             }
             (Stage::Checklist | Stage::Failed(_), Action::PreviousStep) => {
                 screen.runbook.back();
-                screen.selected = 0;
+                screen.selected = screen.runbook.first_open();
             }
             (Stage::Checklist, Action::Tick) => screen.runbook.toggle(screen.selected),
             (Stage::Checklist | Stage::Failed(_), Action::Decide(decision)) => {
@@ -221,7 +223,7 @@ impl App {
                 lines.extend(outcome.artefacts.iter().cloned());
                 screen.runbook.decided(outcome.decision, &lines);
                 screen.stage = Stage::Checklist;
-                screen.selected = 0;
+                screen.selected = screen.runbook.first_open();
                 let key = screen.runbook.subject.key();
                 let app_index = screen.app;
                 self.fold_back(app_index, &key, &outcome);
