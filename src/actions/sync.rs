@@ -275,7 +275,7 @@ pub fn execute(plan: &Plan, work: &SyncWork, force: bool, workspace: &Workspace)
     verification.extend(verify::fields_after(subject, rescanned.as_ref()));
     if let Some(rollout) = live_after.as_ref().and_then(verify::rollout) {
         verification.push(if writer.is_simulated() {
-            format!("{rollout} (simulated: the sample's status does not move)")
+            "rollout: not simulated (a sample's status never moves); on a cluster this line counts updated and available pods".to_owned()
         } else {
             rollout
         });
