@@ -81,7 +81,7 @@ pub struct Runbook {
 impl Runbook {
     pub fn new(subject: Subject, app: &AppReport) -> Runbook {
         let suggested = subject.findings.first().map_or(Decision::LeaveAsIs, |f| Decision::from_response(f.response));
-        let items = [scope(&subject, app), inspect(&subject), ownership(&subject, app), Vec::new(), verify_items(None)];
+        let items = [scope(&subject, app), inspect(&subject), ownership(&subject), Vec::new(), verify_items(None)];
         let blast_radius = blast_radius(&subject);
         Runbook { subject, step: Step::Scope, items, suggested, blast_radius, decided: None }
     }
@@ -219,7 +219,7 @@ fn inspect(subject: &Subject) -> Vec<Item> {
     items
 }
 
-fn ownership(subject: &Subject, app: &AppReport) -> Vec<Item> {
+fn ownership(subject: &Subject) -> Vec<Item> {
     let mut items = Vec::new();
     let owners: Vec<String> = subject
         .findings
@@ -291,7 +291,6 @@ fn ownership(subject: &Subject, app: &AppReport) -> Vec<Item> {
     if !blame.is_empty() {
         items.push(Item::checked("Git history of the desired value", true, blame));
     }
-    let _ = app;
     items.push(Item::manual("Check recent incidents and changes for emergency patches never backported"));
     items
 }

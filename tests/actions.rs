@@ -9,7 +9,7 @@
 
 mod support;
 
-use git2::{Repository, Signature};
+use git2::Repository;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use support::api_server::{Behaviour, FakeApi, Recorded, objects_in};
@@ -232,29 +232,12 @@ fn production_contexts_need_the_name_typed_and_read_only_writes_nothing() {
 
 // ---- Git: backports -------------------------------------------------------------------
 
-fn commit_all(repo: &Repository, files: &[(&str, &str)], message: &str) -> git2::Oid {
-    let workdir = repo.workdir().unwrap().to_owned();
-    let mut index = repo.index().unwrap();
-    for (path, content) in files {
-        let full = workdir.join(path);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(&full, content).unwrap();
-        index.add_path(Path::new(path)).unwrap();
-    }
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let signature = Signature::now("Alice", "alice@example.com").unwrap();
-    let parents: Vec<git2::Commit<'_>> = repo.head().ok().and_then(|h| h.peel_to_commit().ok()).into_iter().collect();
-    let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
-    repo.commit(Some("HEAD"), &signature, &signature, message, &tree, &parents).unwrap()
-}
-
 fn new_repo(dir: &Path, files: &[(&str, &str)]) -> (PathBuf, git2::Oid) {
     let path = dir.join("repo");
     let mut options = git2::RepositoryInitOptions::new();
     options.initial_head("main");
     let repo = Repository::init_opts(&path, &options).unwrap();
-    let head = commit_all(&repo, files, "Add checkout-api");
+    let head = support::commit(&repo, files, "Alice", 1_777_000_000, "Add checkout-api");
     (path, head)
 }
 

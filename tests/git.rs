@@ -7,10 +7,10 @@
 
 mod support;
 
-use git2::{Repository, Signature, Time};
+use git2::Repository;
 use serde_json::Value;
 use std::path::Path;
-use support::{assert_one_line_error, kdrift, run, tree};
+use support::{assert_one_line_error, commit, kdrift, run, tree};
 
 const DEPLOYMENT_V1: &str = "apiVersion: apps/v1
 kind: Deployment
@@ -75,25 +75,6 @@ spec:
   - port: 80
     protocol: TCP
 ";
-
-/// Commits `files` (path → content) on top of HEAD as `author` at `time` (seconds).
-fn commit(repo: &Repository, files: &[(&str, &str)], author: &str, time: i64, message: &str) -> git2::Oid {
-    let workdir = repo.workdir().expect("non-bare").to_owned();
-    let mut index = repo.index().unwrap();
-    for (path, content) in files {
-        let full = workdir.join(path);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(&full, content).unwrap();
-        index.add_path(Path::new(path)).unwrap();
-    }
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let signature =
-        Signature::new(author, &format!("{}@example.com", author.to_lowercase()), &Time::new(time, 0)).unwrap();
-    let parents: Vec<git2::Commit<'_>> = repo.head().ok().and_then(|h| h.peel_to_commit().ok()).into_iter().collect();
-    let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-    repo.commit(Some("HEAD"), &signature, &signature, message, &tree, &parent_refs).unwrap()
-}
 
 /// A repository with two commits: Alice adds the app (image v1, 512Mi), Bob bumps the image
 /// to v2. Tag `first` marks Alice's commit. Returns (temp dir, repo path, live dir).

@@ -137,11 +137,6 @@ impl Subject {
         self.findings.iter().map(|f| f.display_path.clone()).filter(|p| !p.is_empty()).collect()
     }
 
-    /// The live object's `resourceVersion` as shown.
-    pub fn shown_version(&self) -> Option<&str> {
-        self.live.as_ref()?.pointer("/metadata/resourceVersion")?.as_str()
-    }
-
     pub fn is_secret(&self) -> bool {
         self.resource.group.is_empty() && self.resource.kind == "Secret"
     }

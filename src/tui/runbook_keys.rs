@@ -222,6 +222,10 @@ impl App {
                 lines.extend(outcome.verification.iter().cloned());
                 lines.extend(outcome.artefacts.iter().cloned());
                 screen.runbook.decided(outcome.decision, &lines);
+                // A further decision on this resource starts from what is live now.
+                if matches!(outcome.decision, Decision::Sync | Decision::Prune) {
+                    screen.runbook.subject.live = outcome.live_after.clone();
+                }
                 screen.stage = Stage::Checklist;
                 screen.selected = screen.runbook.first_open();
                 let key = screen.runbook.subject.key();

@@ -85,3 +85,23 @@ pub fn scan_tree(dir: &Path) -> Command {
     command.arg("scan").arg("--desired").arg(dir.join("desired")).arg("--live").arg(dir.join("live"));
     command
 }
+
+/// Commits `files` (path → content) on top of HEAD as `author` at `time` (seconds).
+pub fn commit(repo: &git2::Repository, files: &[(&str, &str)], author: &str, time: i64, message: &str) -> git2::Oid {
+    let workdir = repo.workdir().expect("non-bare").to_owned();
+    let mut index = repo.index().unwrap();
+    for (path, content) in files {
+        let full = workdir.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(&full, content).unwrap();
+        index.add_path(Path::new(path)).unwrap();
+    }
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let signature =
+        git2::Signature::new(author, &format!("{}@example.com", author.to_lowercase()), &git2::Time::new(time, 0))
+            .unwrap();
+    let parents: Vec<git2::Commit<'_>> = repo.head().ok().and_then(|h| h.peel_to_commit().ok()).into_iter().collect();
+    let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+    repo.commit(Some("HEAD"), &signature, &signature, message, &tree, &parent_refs).unwrap()
+}
