@@ -411,6 +411,42 @@ fn secrets_are_never_backported() {
 // ---- ignore and escalate --------------------------------------------------------------
 
 #[test]
+fn an_ignore_rule_is_committed_into_the_apps_application_on_a_new_branch() {
+    let dir = tempfile::tempdir().unwrap();
+    let application = "# checkout-api in prod\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: checkout-api\n  namespace: argocd\nspec:\n  project: prod # reviewed by platform\n  source:\n    repoURL: https://git.example.com/platform/apps.git\n    path: apps/checkout-api\n  destination:\n    namespace: prod\n";
+    let files: Vec<(String, String)> = ["deployment.yaml", "service.yaml", "hpa.yaml", "configmap.yaml"]
+        .iter()
+        .map(|f| (format!("apps/checkout-api/{f}"), desired_file(f)))
+        .chain([("argocd/checkout-api.yaml".to_owned(), application.to_owned())])
+        .collect();
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+    let (repo_path, head) = new_repo(dir.path(), &borrowed);
+    let result = run(kdrift_with(dir.path(), None)
+        .arg("ignore")
+        .arg("--repo")
+        .arg(&repo_path)
+        .args(["--path", "apps/checkout-api", "--app", "checkout-api", "-n", "prod", "--now", NOW])
+        .args(["--resource", "Deployment/checkout-api", "--field", "spec.replicas", "--commit", "--yes"])
+        .arg("--live")
+        .arg(sample("live")));
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    let repo = Repository::open(&repo_path).unwrap();
+    assert_eq!(repo.head().unwrap().target(), Some(head), "main did not move");
+    let edited =
+        file_at(&repo, "kdrift/ignore/checkout-api/deployment-checkout-api", "argocd/checkout-api.yaml").unwrap();
+    assert!(
+        edited.starts_with("# checkout-api in prod\n") && edited.contains("project: prod # reviewed by platform"),
+        "{edited}"
+    );
+    let parsed: Value = yaml_serde::from_str(&edited).unwrap();
+    assert_eq!(
+        parsed["spec"]["ignoreDifferences"],
+        json!([{"group": "apps", "kind": "Deployment", "name": "checkout-api", "namespace": "prod", "jsonPointers": ["/spec/replicas"]}])
+    );
+    assert!(result.stdout.contains("✓ spec.replicas: now ignored"), "{}", result.stdout);
+}
+
+#[test]
 fn ignore_rules_are_the_narrowest_and_their_preview_counts_what_they_hide() {
     let data = tempfile::tempdir().unwrap();
     let rules = data.path().join("rules.yaml");

@@ -447,7 +447,7 @@ fn add_patch_entry(text: &str, file: &str) -> Result<String, String> {
 }
 
 /// A unified diff with 2 lines of context.
-fn unified(before: &str, after: &str) -> Vec<String> {
+pub(crate) fn unified(before: &str, after: &str) -> Vec<String> {
     let diff = similar::TextDiff::from_lines(before, after);
     let mut lines = Vec::new();
     for group in diff.grouped_ops(2) {

@@ -19,6 +19,9 @@ pub enum SaveTo {
     Print,
     /// A YAML list of Argo CD-style rules (the shape `--ignore FILE` and config `ignore` read).
     RulesFile(PathBuf),
+    /// The app's Argo CD Application manifest in Git (`spec.ignoreDifferences`), committed on
+    /// a new branch as a backport is.
+    Application,
 }
 
 #[derive(Debug, Clone)]
@@ -28,6 +31,18 @@ pub struct IgnoreWork {
     /// The rule as a Flux `spec.ignore` entry, when Flux can express it.
     pub flux: Option<Value>,
     pub save_to: SaveTo,
+    /// For `SaveTo::Application`: the commit to make.
+    pub commit: Option<GitChange>,
+}
+
+/// A change to one file committed on a new branch.
+#[derive(Debug, Clone)]
+pub struct GitChange {
+    pub spot: crate::model::GitSpot,
+    pub branch: String,
+    pub file: String,
+    pub text: String,
+    pub message: String,
 }
 
 /// How the rule selects what it hides.
@@ -62,11 +77,26 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
     let flux = flux_rule(&subject, shape);
     let rule = parse_rule(&argo)?;
     let save_to = if workspace.read_only { SaveTo::Print } else { workspace.ignore_target.clone() };
-    let summary = match &save_to {
-        SaveTo::Print => "print the rule (nothing is written)".to_owned(),
-        SaveTo::RulesFile(path) => format!("add the rule to {}", path.display()),
+    let commit = match save_to {
+        SaveTo::Application => Some(application_change(&subject, &argo)?),
+        _ => None,
+    };
+    let summary = match (&save_to, &commit) {
+        (SaveTo::Print, _) => "print the rule (nothing is written)".to_owned(),
+        (SaveTo::RulesFile(path), _) => format!("add the rule to {}", path.display()),
+        (SaveTo::Application, Some(change)) => {
+            format!("add the rule to {} on a new branch {}", change.file, change.branch)
+        }
+        (SaveTo::Application, None) => "add the rule to the app's Application".to_owned(),
     };
     let mut plan = Plan::new(Decision::Ignore, subject, summary, Work::Nothing);
+    if let Some(change) = &commit {
+        let before = crate::actions::git_write::yaml_files(&change.spot.repo, &change.spot.commit, &change.file)?;
+        let before = before.first().map_or("", |(_, text)| text.as_str());
+        plan.preview.push(format!("--- a/{}", change.file));
+        plan.preview.push(format!("+++ b/{}", change.file));
+        plan.preview.extend(crate::actions::backport::unified(before, &change.text));
+    }
     plan.preview.push("Argo CD (Application spec.ignoreDifferences):".to_owned());
     plan.preview.extend(yaml_lines(&json!([argo])));
     match &flux {
@@ -91,7 +121,7 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
             h.resource, h.field
         ));
     }
-    plan.work = Work::Ignore(IgnoreWork { argo, flux, save_to });
+    plan.work = Work::Ignore(IgnoreWork { argo, flux, save_to, commit });
     Ok(plan)
 }
 
@@ -249,12 +279,84 @@ pub fn execute(plan: &Plan, work: &IgnoreWork, workspace: &Workspace) -> Result<
             artefacts.push(format!("rules: {}", path.display()));
             format!("rule added to {} (use it with --ignore {0} or config `ignore`)", path.display())
         }
+        SaveTo::Application => {
+            let change =
+                work.commit.as_ref().ok_or_else(|| ActionError::Refused("no Application to edit".to_owned()))?;
+            let changes = [(change.file.clone(), change.text.clone())];
+            let id = crate::actions::git_write::commit_on_branch(
+                &change.spot.repo,
+                &change.spot.commit,
+                &change.branch,
+                &changes,
+                &change.message,
+            )?;
+            artefacts.push(format!("branch: {}", change.branch));
+            format!("committed {} on {}: {} gains the rule", &id[..7], change.branch, change.file)
+        }
     };
     let mut engine = workspace.engine.clone();
     engine.rules.push(rule);
     let rescanned = verify::rescan(&plan.subject, plan.subject.live.as_ref(), &engine, workspace.now)?;
     let verification = verify::fields_after(&plan.subject, rescanned.as_ref());
     Ok(Outcome { decision: plan.decision, result, verification, artefacts, rescanned, live_after: None })
+}
+
+/// The app's Argo CD Application in Git with `rule` added to `spec.ignoreDifferences`.
+fn application_change(subject: &Subject, rule: &Value) -> Result<GitChange, ActionError> {
+    let spot = subject.git.clone().ok_or_else(|| {
+        ActionError::Refused("desired state did not come from Git: give --repo PATH to commit the rule".to_owned())
+    })?;
+    let files = crate::actions::git_write::yaml_files(&spot.repo, &spot.commit, "")?;
+    let found = files.iter().find_map(|(file, text)| {
+        let documents = crate::sources::files::yaml_documents(text).ok()?;
+        documents.into_iter().find_map(|(number, document)| {
+            let is_app = document.get("kind").and_then(Value::as_str) == Some("Application")
+                && document.get("apiVersion").and_then(Value::as_str).is_some_and(|v| v.starts_with("argoproj.io/"))
+                && document.pointer("/metadata/name").and_then(Value::as_str) == Some(subject.app.as_str());
+            is_app.then(|| (file.clone(), text.clone(), number, document))
+        })
+    });
+    let Some((file, text, number, document)) = found else {
+        return Err(ActionError::Refused(format!(
+            "no Argo CD Application named '{}' in the repository at {}: save the rule to a file instead (--save FILE)",
+            subject.app,
+            &spot.commit[..spot.commit.len().min(7)]
+        )));
+    };
+    let has_list = document.pointer("/spec/ignoreDifferences").is_some();
+    let edited = add_to_application(&text, number, rule, has_list)
+        .map_err(|why| ActionError::Refused(format!("{file}: cannot add the rule: {why}")))?;
+    let key = subject.key();
+    let wanted = format!("kdrift/ignore/{}/{}-{}", subject.app, key.kind.to_lowercase(), key.name);
+    let branch = crate::actions::git_write::free_branch(&spot.repo, &wanted)?;
+    let fields = subject.fields().join(", ");
+    let message = format!(
+        "ignore({}): {fields} of {} {} is managed outside Git\n\n{}\nRecorded-by: kdrift\n",
+        subject.app,
+        key.kind,
+        key.name,
+        subject.findings.iter().map(|f| format!("Reason: {}\n", f.reason)).collect::<String>()
+    );
+    Ok(GitChange { spot, branch, file, text: edited, message })
+}
+
+/// Appends `rule` to document `number`'s `spec.ignoreDifferences` (creating the list).
+fn add_to_application(text: &str, number: usize, rule: &Value, has_list: bool) -> Result<String, String> {
+    let (_, body) = crate::sources::git::nth_document(text, number).ok_or("document not found")?;
+    let start = body.as_ptr() as usize - text.as_ptr() as usize;
+    let document = yamlpath::Document::new(body.to_owned()).map_err(|e| e.to_string())?;
+    let value = yaml_serde::to_value(rule).map_err(|e| e.to_string())?;
+    let spec = yamlpath::Component::Key("spec".into());
+    let patch = if has_list {
+        let route = yamlpath::Route::from(vec![spec, yamlpath::Component::Key("ignoreDifferences".into())]);
+        yamlpatch::Patch { route, operation: yamlpatch::Op::Append { value } }
+    } else {
+        let route = yamlpath::Route::from(vec![spec]);
+        let list = yaml_serde::Value::Sequence(vec![value]);
+        yamlpatch::Patch { route, operation: yamlpatch::Op::Add { key: "ignoreDifferences".to_owned(), value: list } }
+    };
+    let edited = yamlpatch::apply_yaml_patches(&document, &[patch]).map_err(|e| e.to_string())?;
+    Ok(format!("{}{}{}", &text[..start], edited.source(), &text[start + body.len()..]))
 }
 
 /// Adds `rule` to the list in `path` (created when absent); a file that is not a rule list

@@ -24,6 +24,8 @@ pub struct Options {
     pub rules_file: Option<PathBuf>,
     /// `ignore`: only print the rule.
     pub print_only: bool,
+    /// `ignore`: commit the rule into the app's Argo CD Application manifest in Git.
+    pub commit_rule: bool,
     /// Where the audit log and records go instead of the platform's data directory.
     pub data_dir: Option<PathBuf>,
 }
@@ -50,10 +52,11 @@ pub fn workspace(
         None => data_dir()?,
     };
     let read_only = options.read_only || context.is_some_and(|c| config.is_read_only(c));
-    let ignore_target = match (&options.rules_file, options.print_only) {
-        (_, true) => SaveTo::Print,
-        (Some(path), false) => SaveTo::RulesFile(path.clone()),
-        (None, false) => SaveTo::RulesFile(crate::actions::ignore_rule::default_rules_file(&data_dir, app)),
+    let ignore_target = match (&options.rules_file, options.print_only, options.commit_rule) {
+        (_, true, _) => SaveTo::Print,
+        (_, false, true) => SaveTo::Application,
+        (Some(path), false, false) => SaveTo::RulesFile(path.clone()),
+        (None, false, false) => SaveTo::RulesFile(crate::actions::ignore_rule::default_rules_file(&data_dir, app)),
     };
     Ok(Workspace {
         writer,

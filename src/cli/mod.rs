@@ -95,6 +95,10 @@ pub enum Command {
         /// Only print the rule.
         #[arg(long, conflicts_with = "save")]
         print: bool,
+        /// Commit the rule into the app's Argo CD Application manifest in --repo, on a new
+        /// branch `kdrift/ignore/<app>/<kind>-<name>`.
+        #[arg(long, conflicts_with_all = ["save", "print"])]
+        commit: bool,
     },
     /// Delete an orphan the app's tracking proves it managed (dry-run delete and what still
     /// points at it shown first; propagation Foreground).
@@ -437,8 +441,8 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Some(Command::Backport { act: args, push }) => {
             act::run(Decision::Backport, &args, Options { push, ..options(&args) }, None)
         }
-        Some(Command::Ignore { act: args, save, print }) => {
-            let options = Options { rules_file: save, print_only: print, ..options(&args) };
+        Some(Command::Ignore { act: args, save, print, commit }) => {
+            let options = Options { rules_file: save, print_only: print, commit_rule: commit, ..options(&args) };
             act::run(Decision::Ignore, &args, options, None)
         }
         Some(Command::Prune { act: args }) => act::run(Decision::Prune, &args, options(&args), None),

@@ -122,6 +122,16 @@ pub fn run(job: Job) -> Result<Done, String> {
             {
                 subject.git = Some(workspace::sandbox_repo(&workspace.data_dir, name).map_err(|e| e.to_string())?);
             }
+            // An app from Git keeps its ignore rules in its Application: commit there when
+            // the repository has one, else fall back to the rules file.
+            if decision == Decision::Ignore && subject.git.is_some() && !read_only {
+                let fallback =
+                    std::mem::replace(&mut workspace.ignore_target, actions::ignore_rule::SaveTo::Application);
+                match actions::prepare(decision, (*subject).clone(), &workspace) {
+                    Ok(plan) => return Ok(Done::Prepared(Box::new(plan))),
+                    Err(_) => workspace.ignore_target = fallback,
+                }
+            }
             let plan = match decision {
                 Decision::Escalate => actions::escalate::prepare(*subject, &workspace, None),
                 _ => actions::prepare(decision, *subject, &workspace).map_err(|e| e.to_string())?,
