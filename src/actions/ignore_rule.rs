@@ -41,6 +41,8 @@ pub struct GitChange {
     pub spot: crate::model::GitSpot,
     pub branch: String,
     pub file: String,
+    /// The file as it is at the app's revision, and as it will be.
+    pub before: String,
     pub text: String,
     pub message: String,
 }
@@ -91,11 +93,9 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
     };
     let mut plan = Plan::new(Decision::Ignore, subject, summary, Work::Nothing);
     if let Some(change) = &commit {
-        let before = crate::actions::git_write::yaml_files(&change.spot.repo, &change.spot.commit, &change.file)?;
-        let before = before.first().map_or("", |(_, text)| text.as_str());
         plan.preview.push(format!("--- a/{}", change.file));
         plan.preview.push(format!("+++ b/{}", change.file));
-        plan.preview.extend(crate::actions::backport::unified(before, &change.text));
+        plan.preview.extend(crate::actions::backport::unified(&change.before, &change.text));
     }
     plan.preview.push("Argo CD (Application spec.ignoreDifferences):".to_owned());
     plan.preview.extend(yaml_lines(&json!([argo])));
@@ -337,7 +337,7 @@ fn application_change(subject: &Subject, rule: &Value) -> Result<GitChange, Acti
         key.name,
         subject.findings.iter().map(|f| format!("Reason: {}\n", f.reason)).collect::<String>()
     );
-    Ok(GitChange { spot, branch, file, text: edited, message })
+    Ok(GitChange { spot, branch, file, before: text, text: edited, message })
 }
 
 /// Appends `rule` to document `number`'s `spec.ignoreDifferences` (creating the list).

@@ -67,9 +67,10 @@ impl Decision {
         }
     }
 
-    /// Whether the decision changes the cluster or a repository (read-only mode hides these).
+    /// Whether the decision needs a session that may write to the cluster or a repository
+    /// (read-only mode hides these). Ignore is not one: read-only, it prints the rule.
     pub fn writes(self) -> bool {
-        matches!(self, Decision::Sync | Decision::Backport | Decision::Prune | Decision::Ignore)
+        matches!(self, Decision::Sync | Decision::Backport | Decision::Prune)
     }
 
     pub fn risk(self) -> Risk {
@@ -265,7 +266,7 @@ impl ActionError {
 
 /// Prepares `decision` for `subject`: every read and dry run the preview needs, no write.
 pub fn prepare(decision: Decision, subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
-    if workspace.read_only && decision.writes() && decision != Decision::Ignore {
+    if workspace.read_only && decision.writes() {
         return Err(ActionError::ReadOnly(decision.as_str()));
     }
     let mut plan = match decision {
@@ -329,7 +330,7 @@ fn checked_execute(plan: &Plan, confirmation: &Confirmation, workspace: &Workspa
     {
         return Err(ActionError::NotConfirmed(name.clone()));
     }
-    if workspace.read_only && plan.decision.writes() && !matches!(plan.work, Work::Ignore(_)) {
+    if workspace.read_only && plan.decision.writes() {
         return Err(ActionError::ReadOnly(plan.decision.as_str()));
     }
     match &plan.work {

@@ -113,16 +113,20 @@ impl App {
 
     pub(crate) fn runbook_action(&mut self, action: Action) -> Vec<Effect> {
         let read_only = self.read_only();
-        let all_apps: Vec<_> = self.data.apps.iter().map(|a| a.report.clone()).collect();
         let target = self.action_target();
         let data_dir = self.options.data_dir.clone();
+        let now = self.runbook.as_ref().and_then(|r| self.data.apps.get(r.app)).and_then(|a| a.now);
+        let data = &self.data;
         let Some(screen) = &mut self.runbook else { return Vec::new() };
+        // Built only when a key asks for a job: every app's report goes with it (the ignore
+        // preview counts across them), so ticking and moving copy nothing.
         let job = |step| {
             vec![Effect::Act(Box::new(Job {
                 target: target.clone(),
                 read_only,
                 data_dir: data_dir.clone(),
-                all_apps: all_apps.clone(),
+                now,
+                all_apps: data.apps.iter().map(|a| a.report.clone()).collect(),
                 step,
             }))]
         };
@@ -195,13 +199,8 @@ impl App {
                 runbook_state::Target::Sample { name, changes }
             }
             (None, crate::tui::data::Request::Sources(args)) => runbook_state::Target::Sources(args.clone()),
-            // Every app of the sample cluster is a sample; a snapshot-like target writes nothing.
-            (None, crate::tui::data::Request::Samples) => {
-                let mut args = crate::cli::SourceArgs::sample(crate::sources::samples::DEMO_SAMPLE);
-                args.sample = None;
-                args.live = Some(std::path::PathBuf::new());
-                runbook_state::Target::Sources(Box::new(args))
-            }
+            // Every app of the sample cluster is a sample, so this is never reached.
+            (None, crate::tui::data::Request::Samples) => runbook_state::Target::Nowhere,
         }
     }
 

@@ -17,8 +17,13 @@ use std::rc::Rc;
 /// was opened on (a cluster context, or a snapshot that cannot be written).
 #[derive(Debug, Clone)]
 pub enum Target {
-    Sample { name: String, changes: HashMap<ResourceKey, Option<Value>> },
+    Sample {
+        name: String,
+        changes: HashMap<ResourceKey, Option<Value>>,
+    },
     Sources(Box<SourceArgs>),
+    /// Nothing to write to (the source has no cluster): sync and prune are refused.
+    Nowhere,
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +41,8 @@ pub struct Job {
     pub read_only: bool,
     /// Where the audit log and records go (default: the platform's data directory).
     pub data_dir: Option<std::path::PathBuf>,
+    /// The app's evaluation time (a sample's snapshot time), for ages in the rescan.
+    pub now: Option<i64>,
     pub all_apps: Vec<AppReport>,
     pub step: Step,
 }
@@ -78,7 +85,7 @@ impl RunbookScreen {
 
 /// Runs a job (blocking: on a worker thread).
 pub fn run(job: Job) -> Result<Done, String> {
-    let Job { target, read_only, data_dir, all_apps, step } = job;
+    let Job { target, read_only, data_dir, now, all_apps, step } = job;
     let options = Options { read_only, data_dir, ..Options::default() };
     let (args, writer, context, sample) = match &target {
         Target::Sample { name, changes } => {
@@ -98,6 +105,7 @@ pub fn run(job: Job) -> Result<Done, String> {
             ((**args).clone(), Some(workspace::cluster_writer(Rc::clone(&session))), Some(context), None)
         }
         Target::Sources(args) => ((**args).clone(), None, None, None),
+        Target::Nowhere => (SourceArgs::sample(crate::sources::samples::DEMO_SAMPLE), None, None, None),
     };
     let config = crate::config::load(args.config.as_deref()).map_err(|e| e.to_string())?;
     let engine = crate::cli::input::engine_config(&args).map_err(|e| e.to_string())?;
@@ -105,12 +113,6 @@ pub fn run(job: Job) -> Result<Done, String> {
         Step::Prepare(_, subject) => subject.app.clone(),
         Step::Execute(plan, _) => plan.subject.app.clone(),
         Step::Prevent(app, _) => app.name.clone(),
-    };
-    let now = match &step {
-        Step::Prepare(_, _) | Step::Execute(_, _) if sample.is_some() => {
-            crate::sources::samples::load(sample.as_deref().unwrap_or_default()).ok().and_then(|s| s.observed_at)
-        }
-        _ => crate::cli::input::system_now(),
     };
     let mut workspace = workspace::workspace(writer, context.as_deref(), &config, engine, now, &app_name, &options)
         .map_err(|e| e.to_string())?;

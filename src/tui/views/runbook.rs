@@ -3,7 +3,7 @@
 //! suggested response, the blast radius and the risk of each of the five; while a decision
 //! is under way, its preview, confirmation prompt or result instead.
 
-use crate::actions::{Confirm, DECISIONS, Decision};
+use crate::actions::{Confirm, DECISIONS};
 use crate::runbook::{Check, STEPS, Step};
 use crate::theme::Theme;
 use crate::tui::app::App;
@@ -122,7 +122,7 @@ fn choose(screen: &RunbookScreen, theme: &Theme, read_only: bool) -> Vec<Line<'s
     lines.push(Line::default());
     for decision in DECISIONS {
         let risk = decision.risk();
-        let unavailable = read_only && decision.writes() && decision != Decision::Ignore;
+        let unavailable = read_only && decision.writes();
         let key = decision.as_str().chars().next().unwrap_or(' ');
         let head_style = if unavailable { style::dim(theme) } else { style::accent(theme) };
         let marker = if decision == runbook.suggested { "▶" } else { " " };
