@@ -15,4 +15,5 @@ pub mod report;
 pub mod runbook;
 pub mod sources;
 pub mod theme;
+pub mod training;
 pub mod tui;

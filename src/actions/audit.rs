@@ -97,9 +97,14 @@ pub fn append(data_dir: &Path, entry: &Entry) -> Result<(), ActionError> {
     file.sync_data().map_err(ActionError::io(&file_path))
 }
 
+/// The OS user running kdrift.
+pub fn os_user() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".to_owned())
+}
+
 /// The user for the audit log: the OS user and the context acted on.
 pub fn who(context: Option<&str>) -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".to_owned());
+    let user = os_user();
     match context {
         Some(context) => format!("{user} (context {context})"),
         None => user,

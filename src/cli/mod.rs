@@ -6,6 +6,7 @@ pub mod diff;
 pub mod discovery;
 pub mod input;
 pub mod scan;
+pub mod train;
 
 use crate::actions::Decision;
 use crate::actions::workspace::Options;
@@ -66,6 +67,10 @@ pub enum Command {
     Scan(ScanArgs),
     /// Show desired and live YAML side by side with the owner of every drifted line.
     Diff(DiffArgs),
+    /// Training drills on the embedded sample clusters: predict, reveal the diff, classify each
+    /// finding and its owner, walk the runbook to a decision, see its simulated consequences,
+    /// and get a score per skill. Nothing is written anywhere but --record.
+    Train(TrainArgs),
     /// Make live match Git: ask the app's controller (Argo CD operation, Flux reconcile), or
     /// server-side apply Git's object (break-glass). Previewed with a server dry run.
     Sync {
@@ -115,6 +120,35 @@ pub enum Command {
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The scenario to play (a name from --list, or a scenario directory); without it, a picker.
+    #[arg(value_name = "NAME")]
+    pub scenario: Option<String>,
+    /// Print the scenarios (name, difficulty, what each teaches) and exit.
+    #[arg(long, conflicts_with_all = ["scenario", "check", "report"])]
+    pub list: bool,
+    /// Validate a scenario directory (scenario.yaml, desired/, live/) against the engine and exit.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["scenario", "report"])]
+    pub check: Option<PathBuf>,
+    /// Summarize the record files (*.json) in DIR: per scenario, success rate, score per skill
+    /// and the most common wrong answer.
+    #[arg(long, value_name = "DIR", conflicts_with = "scenario")]
+    pub report: Option<PathBuf>,
+    /// How --report prints.
+    #[arg(long, short = 'o', value_enum, default_value_t = train::ReportFormat::Text, requires = "report")]
+    pub output: train::ReportFormat,
+    /// Append every finished drill (answers and score) to FILE as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// The trainee's name in the record (default: the OS user).
+    #[arg(long, value_name = "NAME")]
+    pub trainee: Option<String>,
+    /// Theme: default, light, high-contrast, colorblind, or NAME.toml in the themes directory.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
 }
 
 /// What every decision command takes: the sources, the resource and the confirmation.
@@ -390,6 +424,10 @@ pub enum CliError {
     NoSuchField(String, String),
     #[error(transparent)]
     Action(#[from] crate::actions::ActionError),
+    #[error(transparent)]
+    Scenario(#[from] crate::training::scenario::ScenarioError),
+    #[error(transparent)]
+    Record(#[from] crate::training::record::RecordError),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -433,6 +471,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             crate::tui::run(request, &crate::tui::Start { read_only, theme, config: None })
         }
         Some(Command::Scan(args)) => scan::run(&args),
+        Some(Command::Train(args)) => train::run(&args),
         Some(Command::Diff(args)) => diff::run(&args),
         Some(Command::Sync { act: args, break_glass }) => {
             let options = Options { break_glass, ..options(&args) };

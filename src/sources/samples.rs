@@ -20,6 +20,8 @@ pub enum SampleError {
     Unknown { name: String, available: String },
     #[error("sample '{name}' is broken: {problem}")]
     Broken { name: String, problem: String },
+    #[error("{}: {problem}", path.display())]
+    Dir { path: std::path::PathBuf, problem: String },
 }
 
 /// What `scenario.yaml` says about the sample cluster.
@@ -33,6 +35,9 @@ pub struct SampleMeta {
     pub title: String,
     #[serde(default)]
     pub description: String,
+    /// The training drill played on this sample (`kdrift train`).
+    #[serde(default)]
+    pub drill: Option<crate::training::spec::DrillSpec>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,11 +65,34 @@ pub fn load(name: &str) -> Result<Sample, SampleError> {
         .get_file(format!("{name}/scenario.yaml"))
         .and_then(|f| f.contents_utf8())
         .ok_or_else(|| broken("scenario.yaml is missing".to_owned()))?;
-    let meta: SampleMeta = yaml_serde::from_str(scenario).map_err(|e| broken(format!("scenario.yaml: {e}")))?;
+    let meta = parse_meta(scenario).map_err(broken)?;
     let observed_at = parse_rfc3339(&meta.observed_at);
     let desired = manifests_in(dir, &format!("{name}/desired")).map_err(broken)?;
     let live = manifests_in(dir, &format!("{name}/live")).map_err(broken)?;
     Ok(Sample { name: name.to_owned(), meta, observed_at, desired, live })
+}
+
+/// `scenario.yaml`'s text as typed data; an error names the key, line and column.
+fn parse_meta(text: &str) -> Result<SampleMeta, String> {
+    yaml_serde::from_str(text).map_err(|error| match error.location() {
+        Some(at) => format!("scenario.yaml:{}:{}: {error}", at.line(), at.column()),
+        None => format!("scenario.yaml: {error}"),
+    })
+}
+
+/// A sample laid out in a directory outside the binary (an instructor's scenario): the
+/// same `scenario.yaml`, `desired/` and `live/` as the embedded ones.
+pub fn load_dir(path: &std::path::Path) -> Result<Sample, SampleError> {
+    let problem = |problem: String| SampleError::Dir { path: path.to_owned(), problem };
+    let scenario_path = path.join("scenario.yaml");
+    let text = std::fs::read_to_string(&scenario_path)
+        .map_err(|e| problem(format!("cannot read scenario.yaml: {e}")))?;
+    let meta = parse_meta(&text).map_err(problem)?;
+    let observed_at = parse_rfc3339(&meta.observed_at);
+    let load = |side: &str| crate::sources::files::load_path(&path.join(side)).map_err(|e| problem(e.to_string()));
+    let (desired, live) = (load("desired")?, load("live")?);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("scenario").to_owned();
+    Ok(Sample { name, meta, observed_at, desired, live })
 }
 
 /// The sample's desired files as shipped: path under `desired/` and text.

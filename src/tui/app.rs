@@ -20,6 +20,8 @@ pub enum Msg {
     Loaded(Result<Investigation, String>),
     /// A runbook job (preview, execution, prevention artefacts) finished.
     Acted(Result<Done, String>),
+    /// A finished drill's record was written (its path) or not (why).
+    Recorded(Result<String, String>),
     /// The terminal's new size (columns, rows).
     Resize(u16, u16),
 }
@@ -28,6 +30,8 @@ pub enum Msg {
 pub enum Effect {
     Load(Request),
     Act(Box<Job>),
+    /// Append a finished drill to the record file.
+    Record(PathBuf, Box<crate::training::record::Run>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +91,8 @@ pub struct App {
     pub runbook_from: Screen,
     /// Per sample: objects simulated actions changed (`None`: pruned).
     pub simulated: HashMap<String, HashMap<ResourceKey, Option<Value>>>,
+    /// Training mode (`kdrift train`): the picker and the drill in play.
+    pub train: Option<crate::tui::train_state::Training>,
 }
 
 impl App {
@@ -115,7 +121,20 @@ impl App {
             runbook: None,
             runbook_from: Screen::Resources,
             simulated: HashMap::new(),
+            train: None,
         }
+    }
+
+    /// A training session: the scenario picker, or straight into scenario `start`.
+    pub fn training(training: crate::tui::train_state::Training, start: Option<usize>, options: Options) -> App {
+        let mut app = App::new(Request::Samples, options);
+        app.train = Some(training);
+        app.loading = false;
+        app.screen = Screen::Train;
+        if let Some(index) = start {
+            app.start_drill(index);
+        }
+        app
     }
 
     /// Writes go to a simulated copy of an embedded sample, not to anything real.
@@ -137,6 +156,10 @@ impl App {
 
     /// The first thing to do: load the source.
     pub fn start(&self) -> Vec<Effect> {
+        if self.train.is_some() {
+            // A scenario is compared when it loads: there is nothing to wait for.
+            return Vec::new();
+        }
         vec![Effect::Load(self.request.clone())]
     }
 
@@ -161,6 +184,7 @@ impl App {
             Msg::Resize(columns, rows) => self.size = (columns, rows),
             Msg::Loaded(result) => self.loaded(result),
             Msg::Acted(result) => return self.acted(result),
+            Msg::Recorded(result) => self.recorded(result),
             Msg::Key(key) => return self.key(key),
         }
         Vec::new()
@@ -205,6 +229,14 @@ impl App {
         if action.writes() && self.read_only() {
             return Vec::new();
         }
+        if self.screen == Screen::Train && action != Action::Help {
+            return self.train_key(action, key);
+        }
+        if self.screen == Screen::Runbook
+            && let Some(effects) = self.drill_runbook_key(action)
+        {
+            return effects;
+        }
         self.act(action)
     }
 
@@ -222,7 +254,7 @@ impl App {
             Action::Sort => {
                 self.app_sort = self.app_sort.next();
             }
-            Action::Open => self.open(),
+            Action::Open => return self.open(),
             Action::OpenRunbook => self.open_runbook(),
             Action::NextStep
             | Action::PreviousStep
@@ -253,16 +285,20 @@ impl App {
             }
             Screen::Resources => self.screen = Screen::Apps,
             Screen::Apps if !self.app_filter.is_empty() => self.app_filter.clear(),
-            Screen::Apps => {}
+            Screen::Apps | Screen::Train => {}
         }
     }
 
     fn refresh(&mut self) -> Vec<Effect> {
+        if self.train.is_some() {
+            // A scenario never changes under the trainee.
+            return Vec::new();
+        }
         self.loading = true;
         vec![Effect::Load(self.request.clone())]
     }
 
-    fn open(&mut self) {
+    fn open(&mut self) -> Vec<Effect> {
         match self.screen {
             Screen::Apps => {
                 if let Some(&app) = self.visible_apps().get(self.app_selected) {
@@ -274,25 +310,29 @@ impl App {
             }
             Screen::Resources => {
                 let rows = self.resource_rows();
-                let Some(row) = rows.get(self.resource_selected) else { return };
+                let Some(row) = rows.get(self.resource_selected) else { return Vec::new() };
                 let Some(resource) = row.resource else {
                     self.notice = Some("an app-level finding has no diff: it concerns the app as a whole".to_owned());
-                    return;
+                    return Vec::new();
                 };
-                let Some(app) = self.data.apps.get(self.app_open) else { return };
-                let report = &app.report.resources[resource];
-                let pair = app.objects.get(&report.key());
-                let mask = &self.options.mask_annotations;
-                self.diff = Some(DiffState::open((self.app_open, resource), report, pair, mask, row.finding));
+                self.open_diff(self.app_open, resource, row.finding, self.body_height());
                 self.screen = Screen::Diff;
-                let height = self.body_height();
-                if let Some(diff) = &mut self.diff {
-                    // The finding a third of the way down, and no blank screen below the end.
-                    diff.top = diff.cursor.saturating_sub(height / 3).min(diff.len().saturating_sub(height));
-                }
             }
+            Screen::Train => return self.train_open(),
             Screen::Diff | Screen::Runbook => {}
         }
+        Vec::new()
+    }
+
+    /// The diff of `resource`, its cursor on `finding`, scrolled for a view `height` lines high.
+    pub(crate) fn open_diff(&mut self, app_index: usize, resource: usize, finding: Option<usize>, height: usize) {
+        let Some(app) = self.data.apps.get(app_index) else { return };
+        let Some(report) = app.report.resources.get(resource) else { return };
+        let pair = app.objects.get(&report.key());
+        let mut diff = DiffState::open((app_index, resource), report, pair, &self.options.mask_annotations, finding);
+        // The finding a third of the way down, and no blank screen below the end.
+        diff.top = diff.cursor.saturating_sub(height / 3).min(diff.len().saturating_sub(height));
+        self.diff = Some(diff);
     }
 
     fn navigate(&mut self, action: Action) {

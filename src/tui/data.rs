@@ -88,6 +88,25 @@ fn load_samples() -> Result<Investigation, CliError> {
     Ok(investigation)
 }
 
+/// A training scenario's app, already compared when the scenario loaded: nothing to wait for.
+pub fn scenario_data(scenario: &crate::training::scenario::Scenario) -> Investigation {
+    let mut kept = Kept { namespace: scenario.namespace.clone(), objects: HashMap::new() };
+    for manifest in &scenario.desired {
+        kept.observe(Side::Desired, manifest);
+    }
+    for manifest in &scenario.live {
+        kept.observe(Side::Live, manifest);
+    }
+    let app = AppData {
+        report: scenario.report.clone(),
+        origin: format!("sample {}", scenario.name),
+        namespace: scenario.namespace.clone(),
+        objects: kept.objects,
+        now: scenario.now,
+    };
+    Investigation { apps: vec![app], context: None }
+}
+
 fn load_sources(args: &SourceArgs) -> Result<Investigation, CliError> {
     let mut kept: HashMap<String, Kept> = HashMap::new();
     let mut keep = |(app, namespace): (&str, &str), side: Side, manifest: &Manifest| {

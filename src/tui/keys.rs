@@ -11,6 +11,8 @@ pub enum Screen {
     Resources,
     Diff,
     Runbook,
+    /// Training: the scenario picker and the drill's questions, feedback and debrief.
+    Train,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +46,8 @@ pub enum Action {
     Confirm,
     Force,
     WritePrevention,
+    /// A digit: the answer to the drill's question.
+    Answer,
 }
 
 impl Action {
@@ -62,10 +66,11 @@ pub struct Binding {
     pub help: &'static str,
 }
 
-const ALL: &[Screen] = &[Screen::Apps, Screen::Resources, Screen::Diff, Screen::Runbook];
+const ALL: &[Screen] = &[Screen::Apps, Screen::Resources, Screen::Diff, Screen::Runbook, Screen::Train];
 const LISTS: &[Screen] = &[Screen::Apps, Screen::Resources];
 const DIFF: &[Screen] = &[Screen::Diff];
 const RUNBOOK: &[Screen] = &[Screen::Runbook];
+const TRAIN: &[Screen] = &[Screen::Train];
 
 pub const BINDINGS: &[Binding] = &[
     Binding {
@@ -100,6 +105,31 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding { label: "Enter", keys: &[KeyCode::Enter], screens: LISTS, action: Action::Open, help: "open" },
     Binding {
+        label: "Enter",
+        keys: &[KeyCode::Enter],
+        screens: TRAIN,
+        action: Action::Open,
+        help: "start the scenario; answer the highlighted choice; continue",
+    },
+    Binding {
+        label: "1-9",
+        keys: &[
+            KeyCode::Char('1'),
+            KeyCode::Char('2'),
+            KeyCode::Char('3'),
+            KeyCode::Char('4'),
+            KeyCode::Char('5'),
+            KeyCode::Char('6'),
+            KeyCode::Char('7'),
+            KeyCode::Char('8'),
+            KeyCode::Char('9'),
+        ],
+        screens: TRAIN,
+        action: Action::Answer,
+        help: "answer with that choice",
+    },
+
+    Binding {
         label: "d",
         keys: &[KeyCode::Char('d')],
         screens: &[Screen::Resources],
@@ -119,7 +149,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[KeyCode::Char('q')],
         screens: ALL,
         action: Action::Quit,
-        help: "back; quit from the apps screen",
+        help: "back; quit from the apps screen and the scenario picker",
     },
     Binding { label: "/", keys: &[KeyCode::Char('/')], screens: LISTS, action: Action::Filter, help: "filter" },
     Binding {

@@ -11,6 +11,8 @@ pub mod lists;
 pub mod runbook_keys;
 pub mod runbook_state;
 pub mod style;
+pub mod train_keys;
+pub mod train_state;
 pub mod view;
 pub mod views;
 
@@ -65,6 +67,15 @@ pub fn options(start: &Start) -> Result<(Options, Option<String>), CliError> {
 
 /// Runs the TUI until the user quits; returns the exit code.
 pub fn run(request: Request, start: &Start) -> Result<i32, CliError> {
+    run_app(start, |options| App::new(request, options))
+}
+
+/// Runs training mode: the scenario picker, or scenario `first` at once.
+pub fn run_training(training: train_state::Training, first: Option<usize>, start: &Start) -> Result<i32, CliError> {
+    run_app(start, |options| App::training(training, first, options))
+}
+
+fn run_app(start: &Start, make: impl FnOnce(Options) -> App) -> Result<i32, CliError> {
     use std::io::IsTerminal as _;
     if !std::io::stdout().is_terminal() {
         return Err(TuiError::NotATerminal.into());
@@ -78,8 +89,8 @@ pub fn run(request: Request, start: &Start) -> Result<i32, CliError> {
         .build()
         .map_err(TuiError::Terminal)?;
     let mut terminal = ratatui::try_init().map_err(TuiError::Terminal)?;
-    let mut app = App::new(request, options);
-    app.notice = banner;
+    let mut app = make(options);
+    app.notice = banner.or(app.notice.take());
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);
     }
@@ -158,7 +169,20 @@ fn spawn(effect: Effect, sender: tokio::sync::mpsc::UnboundedSender<Msg>) {
                 let _ = sender.send(Msg::Acted(result));
             });
         }
+        Effect::Record(path, run) => {
+            tokio::spawn(async move {
+                let result = tokio::task::spawn_blocking(move || record(&path, *run))
+                    .await
+                    .unwrap_or_else(|error| Err(format!("recording stopped unexpectedly ({error})")));
+                let _ = sender.send(Msg::Recorded(result));
+            });
+        }
     }
+}
+
+/// Appends a finished drill to the record file; the answer is the file's path or why not.
+pub fn record(path: &std::path::Path, run: crate::training::record::Run) -> Result<String, String> {
+    crate::training::record::append(path, run).map(|()| path.display().to_string()).map_err(|e| e.to_string())
 }
 
 /// Logs to `kdrift.log` in the state (or cache) directory; none when it cannot be created.

@@ -28,8 +28,20 @@ impl App {
                 Some("an app-level finding: fix the controller first (the runbook works on a resource)".to_owned());
             return;
         };
+        let Some(subject) = self.subject_for(app_index, resource, finding) else { return };
         let Some(data) = self.data.apps.get(app_index) else { return };
-        let report = &data.report.resources[resource];
+        let mut screen = RunbookScreen::new(Runbook::new(subject, &data.report), app_index);
+        screen.selected = screen.runbook.first_open();
+        self.runbook = Some(screen);
+        self.runbook_from = self.screen;
+        self.screen = Screen::Runbook;
+    }
+
+    /// What a runbook on `resource` of app `app_index` is about: the one `finding`, or every
+    /// finding of the resource that needs action.
+    pub(crate) fn subject_for(&self, app_index: usize, resource: usize, finding: Option<usize>) -> Option<Subject> {
+        let data = self.data.apps.get(app_index)?;
+        let report = data.report.resources.get(resource)?;
         let findings = match finding.and_then(|f| report.findings.get(f)) {
             Some(one) => vec![one.clone()],
             None => {
@@ -38,7 +50,7 @@ impl App {
             }
         };
         let pair = data.objects.get(&report.key());
-        let subject = Subject {
+        Some(Subject {
             app: data.report.name.clone(),
             namespace: data.namespace.clone(),
             resource: report.clone(),
@@ -49,12 +61,7 @@ impl App {
             owner_team: data.report.owner_team.clone(),
             criticality: data.report.criticality.clone(),
             git: data.report.desired_git.clone(),
-        };
-        let mut screen = RunbookScreen::new(Runbook::new(subject, &data.report), app_index);
-        screen.selected = screen.runbook.first_open();
-        self.runbook = Some(screen);
-        self.runbook_from = self.screen;
-        self.screen = Screen::Runbook;
+        })
     }
 
     pub(crate) fn runbook_back(&mut self) {

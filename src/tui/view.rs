@@ -23,6 +23,7 @@ pub fn render(frame: &mut Frame<'_>, app: &App) {
         Screen::Resources => views::resources::render(frame, body, app),
         Screen::Diff => views::diff::render(frame, body, app),
         Screen::Runbook => views::runbook::render(frame, body, app),
+        Screen::Train => views::train::render(frame, body, app),
     }
     frame.render_widget(Paragraph::new(footer_lines(app)), footer);
     if app.help {
@@ -121,10 +122,33 @@ fn title_line(app: &App) -> Line<'static> {
             let subject = app.runbook.as_ref().map(|r| &r.runbook.subject);
             let what =
                 subject.map(|s| format!("{} › {} · {}", s.app, s.key(), s.fields().join(", "))).unwrap_or_default();
-            format!(" Runbook › {what}")
+            match app.drill() {
+                Some(drill) => format!(
+                    " Training › {} › runbook › {what} · decide at step 4, nothing is written",
+                    drill.scenario.name
+                ),
+                None => format!(" Runbook › {what}"),
+            }
         }
+        Screen::Train => match app.drill() {
+            Some(drill) => format!(" Training › {} · {}", drill.scenario.name, progress(drill)),
+            None => " Training › pick a scenario".to_owned(),
+        },
     };
     Line::from(Span::styled(crumb, style::accent(theme)))
+}
+
+/// "question 3 of 9 · 2 right so far".
+fn progress(drill: &crate::training::drill::Drill) -> String {
+    let spec = &drill.scenario.drill;
+    let total = spec.predict.len()
+        + spec.findings.len()
+        + spec.findings.iter().filter(|f| f.owner.is_some()).count()
+        + spec.decide.len()
+        + 1;
+    let done = drill.answers.len() + usize::from(drill.feedback.is_some());
+    let right = drill.answers.iter().chain(drill.feedback.as_ref()).filter(|a| a.correct).count();
+    format!("answered {done} of {total} · {right} right so far")
 }
 
 fn footer_lines(app: &App) -> Vec<Line<'static>> {
@@ -144,6 +168,11 @@ fn footer_lines(app: &App) -> Vec<Line<'static>> {
     }
     let hints = match app.screen {
         Screen::Apps => "Enter open  / filter  s sort  : command  ? help  q quit",
+        Screen::Train if app.drill().is_none() => "Enter start  j/k choose  ? help  q quit",
+        Screen::Train => "1-9 answer  j/k choose  Enter answer/continue  PgUp/PgDn scroll  ? help  q leave the drill",
+        Screen::Runbook if app.drill().is_some() => {
+            "Tab next step  space tick  s sync  b backport  i ignore  p prune  e escalate  L leave  q leave the drill"
+        }
         Screen::Runbook if app.read_only() => {
             "Tab next step  space tick  i ignore (print)  e escalate  L leave  ? help  Esc back"
         }

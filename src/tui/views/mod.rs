@@ -4,6 +4,7 @@ pub mod apps;
 pub mod diff;
 pub mod resources;
 pub mod runbook;
+pub mod train;
 
 /// The first line to draw so that `selected` stays visible in `height` lines.
 pub fn window_start(selected: usize, height: usize) -> usize {

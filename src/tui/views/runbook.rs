@@ -27,7 +27,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     );
     let (title, lines, scroll) = match &screen.stage {
         Stage::Checklist => {
-            (format!(" {} ", screen.runbook.step.title()), checklist(screen, theme, app.read_only()), 0)
+            (format!(" {} ", screen.runbook.step.title()), checklist(screen, theme, app.read_only(), app.drill().is_some()), 0)
         }
         Stage::Waiting(what) => (" Working ".to_owned(), vec![Line::from(format!(" {what}"))], 0),
         Stage::Failed(error) => (
@@ -80,11 +80,12 @@ fn step_lines(screen: &RunbookScreen, theme: &Theme) -> Vec<Line<'static>> {
         .collect()
 }
 
-fn checklist(screen: &RunbookScreen, theme: &Theme, read_only: bool) -> Vec<Line<'static>> {
+/// `training`: a drill is being played, so kdrift's suggestion stays hidden until decided.
+fn checklist(screen: &RunbookScreen, theme: &Theme, read_only: bool, training: bool) -> Vec<Line<'static>> {
     let runbook = &screen.runbook;
     let mut lines = Vec::new();
     if runbook.step == Step::Choose {
-        lines.extend(choose(screen, theme, read_only));
+        lines.extend(choose(screen, theme, read_only, training));
     }
     for (index, item) in runbook.items().iter().enumerate() {
         let (mark, mark_style) = match item.check {
@@ -108,14 +109,21 @@ fn checklist(screen: &RunbookScreen, theme: &Theme, read_only: bool) -> Vec<Line
 }
 
 /// Step 4: the suggestion, the blast radius, and what each response risks.
-fn choose(screen: &RunbookScreen, theme: &Theme, read_only: bool) -> Vec<Line<'static>> {
+fn choose(screen: &RunbookScreen, theme: &Theme, read_only: bool, training: bool) -> Vec<Line<'static>> {
     let runbook = &screen.runbook;
     let review = runbook.subject.findings.iter().any(|f| f.review_required);
-    let mut lines = vec![Line::from(vec![
-        Span::raw(" Suggested: "),
-        Span::styled(runbook.suggested.as_str().to_owned(), style::accent(theme).add_modifier(Modifier::BOLD)),
-        Span::raw(if review { "  (review required)" } else { "" }),
-    ])];
+    let mut lines = vec![if training {
+        Line::from(Span::styled(
+            " Training: kdrift's suggestion stays hidden — your decision is scored and simulated",
+            style::accent(theme),
+        ))
+    } else {
+        Line::from(vec![
+            Span::raw(" Suggested: "),
+            Span::styled(runbook.suggested.as_str().to_owned(), style::accent(theme).add_modifier(Modifier::BOLD)),
+            Span::raw(if review { "  (review required)" } else { "" }),
+        ])
+    }];
     if let Some(radius) = &runbook.blast_radius {
         lines.push(Line::from(Span::styled(format!(" Blast radius: {radius}"), style::fg(theme.ui.banner))));
     }
@@ -125,7 +133,7 @@ fn choose(screen: &RunbookScreen, theme: &Theme, read_only: bool) -> Vec<Line<'s
         let unavailable = read_only && decision.writes();
         let key = decision.as_str().chars().next().unwrap_or(' ');
         let head_style = if unavailable { style::dim(theme) } else { style::accent(theme) };
-        let marker = if decision == runbook.suggested { "▶" } else { " " };
+        let marker = if decision == runbook.suggested && !training { "▶" } else { " " };
         lines.push(Line::from(vec![
             Span::styled(format!(" {marker} {key}  {:<9}", decision.as_str()), head_style.add_modifier(Modifier::BOLD)),
             Span::raw(format!("when {}", risk.choose_when)),

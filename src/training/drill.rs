@@ -1,0 +1,283 @@
+//! A drill in progress, as a pure state machine: briefing, "pause and predict" questions
+//! (asked before the diff is revealed), the classification and owner of each finding, one
+//! runbook walk per decision, the verification question, and the debrief. Every answer is
+//! kept with its right answer and the scenario's explanation; the score is counted per skill.
+
+use crate::actions::Decision;
+use crate::training::scenario::Scenario;
+use crate::training::spec::{self, CATEGORY_NAMES, Question, SKILLS, Skill};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Briefing,
+    Predict(usize),
+    /// The category of `drill.findings[i]`.
+    Category(usize),
+    /// Who set the live value of `drill.findings[i]`.
+    Owner(usize),
+    /// The runbook walk for `drill.decide[i]`.
+    Decide(usize),
+    Verify,
+    Debrief,
+}
+
+/// One answer, judged.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    pub skill: Skill,
+    /// Where in the drill: "predict 1", "category Deployment/prod/orders-api /spec/replicas".
+    pub step: String,
+    pub question: String,
+    pub given: String,
+    pub expected: String,
+    pub correct: bool,
+    pub explanation: String,
+    /// What the decision did to the simulated sample (decisions only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub consequences: Vec<String>,
+}
+
+/// Right and total answers of one skill.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Tally {
+    pub right: usize,
+    pub total: usize,
+}
+
+impl Tally {
+    pub fn percent(self) -> Option<usize> {
+        (self.total > 0).then(|| self.right * 100 / self.total)
+    }
+}
+
+/// A drill passes when every decision was right and at least this share of all answers.
+pub const PASS_PERCENT: usize = 70;
+
+#[derive(Debug, Clone)]
+pub struct Drill {
+    pub scenario: Scenario,
+    pub stage: Stage,
+    pub answers: Vec<Answer>,
+    /// The current stage's answer, shown as feedback until the trainee moves on.
+    pub feedback: Option<Answer>,
+    /// The highlighted choice.
+    pub selected: usize,
+}
+
+impl Drill {
+    pub fn new(scenario: Scenario) -> Drill {
+        Drill { scenario, stage: Stage::Briefing, answers: Vec::new(), feedback: None, selected: 0 }
+    }
+
+    /// The question of a multiple-choice stage (not the briefing, a decision or the debrief).
+    pub fn question(&self) -> Option<String> {
+        let drill = &self.scenario.drill;
+        Some(match self.stage {
+            Stage::Predict(i) => drill.predict.get(i)?.question.clone(),
+            Stage::Category(i) => format!("How do you classify {}?", self.finding_label(i)),
+            Stage::Owner(i) => format!("Who set the live value of {}?", self.finding_label(i)),
+            Stage::Verify => drill.verify.question.clone(),
+            Stage::Briefing | Stage::Decide(_) | Stage::Debrief => return None,
+        })
+    }
+
+    pub fn choices(&self) -> Vec<String> {
+        let drill = &self.scenario.drill;
+        match self.stage {
+            Stage::Predict(i) => drill.predict.get(i).map(|q| q.choices.clone()).unwrap_or_default(),
+            Stage::Category(_) => CATEGORY_NAMES.iter().map(|c| (*c).to_owned()).collect(),
+            Stage::Owner(i) => self.scenario.targets.get(i).map(|t| t.owner_choices.clone()).unwrap_or_default(),
+            Stage::Verify => drill.verify.choices.clone(),
+            Stage::Briefing | Stage::Decide(_) | Stage::Debrief => Vec::new(),
+        }
+    }
+
+    /// "spec.replicas on Deployment prod/orders-api".
+    pub fn finding_label(&self, index: usize) -> String {
+        let Some(target) = self.scenario.targets.get(index) else { return String::new() };
+        match &target.resource {
+            Some(key) if target.finding.display_path.is_empty() => format!("{key} (the whole object)"),
+            Some(key) => format!("{} on {key}", target.finding.display_path),
+            None => format!("the app-level finding: {}", target.finding.reason),
+        }
+    }
+
+    /// Picks choice `index` (from 0) of the current question; a stage is answered once.
+    pub fn answer(&mut self, index: usize) {
+        if self.feedback.is_some() {
+            return;
+        }
+        let choices = self.choices();
+        let Some(given) = choices.get(index).cloned() else { return };
+        self.selected = index;
+        let drill = &self.scenario.drill;
+        let judged = |skill: Skill, step: String, question: &Question| {
+            let expected = question.choices.get(question.answer.saturating_sub(1)).cloned().unwrap_or_default();
+            Answer {
+                skill: question.skill.unwrap_or(skill),
+                step,
+                question: question.question.clone(),
+                correct: index + 1 == question.answer,
+                given: given.clone(),
+                expected,
+                explanation: question.explanation.clone(),
+                consequences: Vec::new(),
+            }
+        };
+        let answer = match self.stage {
+            Stage::Predict(i) => match drill.predict.get(i) {
+                Some(question) => judged(Skill::Response, format!("predict {}", i + 1), question),
+                None => return,
+            },
+            Stage::Verify => judged(Skill::Verification, "verify".to_owned(), &drill.verify),
+            Stage::Category(i) | Stage::Owner(i) => {
+                let Some(expected) = drill.findings.get(i) else { return };
+                let (skill, what, right) = match self.stage {
+                    Stage::Category(_) => (Skill::Classification, "category", expected.category.clone()),
+                    _ => (Skill::Ownership, "owner", expected.owner.clone().unwrap_or_default()),
+                };
+                Answer {
+                    skill,
+                    step: format!("{what} {}", self.finding_step(i)),
+                    question: self.question().unwrap_or_default(),
+                    correct: given == right,
+                    given,
+                    expected: right,
+                    explanation: expected.explanation.clone(),
+                    consequences: Vec::new(),
+                }
+            }
+            Stage::Briefing | Stage::Decide(_) | Stage::Debrief => return,
+        };
+        self.feedback = Some(answer);
+    }
+
+    fn finding_step(&self, index: usize) -> String {
+        let Some(target) = self.scenario.targets.get(index) else { return String::new() };
+        match &target.resource {
+            Some(key) => format!("{}/{}/{} {}", key.kind, key.namespace, key.name, target.finding.path).trim().to_owned(),
+            None => format!("app {}", target.finding.category.as_str()),
+        }
+    }
+
+    /// The decision taken at the current runbook walk, with what it did to the simulation.
+    pub fn decide(&mut self, decision: Decision, consequences: Vec<String>) {
+        let Stage::Decide(i) = self.stage else { return };
+        if self.feedback.is_some() {
+            return;
+        }
+        let Some(expected) = self.scenario.drill.decide.get(i) else { return };
+        let given = spec::decision_name(decision);
+        let correct = expected.expected == given || expected.accepted.iter().any(|a| a == given);
+        let mut right = expected.expected.clone();
+        for accepted in &expected.accepted {
+            right.push_str(" or ");
+            right.push_str(accepted);
+        }
+        self.feedback = Some(Answer {
+            skill: Skill::Response,
+            step: format!("decide {}", expected.resource),
+            question: format!("Which response for {}?", expected.resource),
+            given: given.to_owned(),
+            expected: right,
+            correct,
+            explanation: expected.explanation.clone(),
+            consequences,
+        });
+    }
+
+    /// Moves past an answered stage (or the briefing); returns whether it moved.
+    pub fn next(&mut self) -> bool {
+        if self.stage == Stage::Debrief {
+            return false;
+        }
+        if self.stage != Stage::Briefing {
+            match self.feedback.take() {
+                Some(answer) => self.answers.push(answer),
+                None => return false,
+            }
+        }
+        self.stage = self.after(self.stage);
+        self.selected = 0;
+        true
+    }
+
+    fn after(&self, stage: Stage) -> Stage {
+        let drill = &self.scenario.drill;
+        let first_finding = || if drill.findings.is_empty() { Stage::Decide(0) } else { Stage::Category(0) };
+        match stage {
+            Stage::Briefing if drill.predict.is_empty() => first_finding(),
+            Stage::Briefing => Stage::Predict(0),
+            Stage::Predict(i) if i + 1 < drill.predict.len() => Stage::Predict(i + 1),
+            Stage::Predict(_) => first_finding(),
+            Stage::Category(i) if drill.findings[i].owner.is_some() => Stage::Owner(i),
+            Stage::Category(i) | Stage::Owner(i) if i + 1 < drill.findings.len() => Stage::Category(i + 1),
+            Stage::Category(_) | Stage::Owner(_) => Stage::Decide(0),
+            Stage::Decide(i) if i + 1 < drill.decide.len() => Stage::Decide(i + 1),
+            Stage::Decide(_) => Stage::Verify,
+            Stage::Verify | Stage::Debrief => Stage::Debrief,
+        }
+    }
+
+    /// The diff is revealed once the predictions are in.
+    pub fn revealed(&self) -> bool {
+        !matches!(self.stage, Stage::Briefing | Stage::Predict(_))
+    }
+
+    pub fn score(&self) -> Score {
+        Score::of(&self.answers)
+    }
+}
+
+/// The score per skill and overall.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Score {
+    pub classification: Tally,
+    pub ownership: Tally,
+    pub response: Tally,
+    pub verification: Tally,
+    pub total: Tally,
+    /// Every decision right and at least `PASS_PERCENT` of all answers.
+    pub passed: bool,
+}
+
+impl Score {
+    pub fn of(answers: &[Answer]) -> Score {
+        let tally = |skill: Option<Skill>| {
+            let counted = answers.iter().filter(|a| skill.is_none_or(|s| a.skill == s));
+            counted.fold(Tally::default(), |t, a| Tally { right: t.right + usize::from(a.correct), total: t.total + 1 })
+        };
+        let total = tally(None);
+        let decisions_right = answers.iter().filter(|a| a.step.starts_with("decide ")).all(|a| a.correct);
+        Score {
+            classification: tally(Some(Skill::Classification)),
+            ownership: tally(Some(Skill::Ownership)),
+            response: tally(Some(Skill::Response)),
+            verification: tally(Some(Skill::Verification)),
+            total,
+            passed: decisions_right && total.percent().unwrap_or(0) >= PASS_PERCENT,
+        }
+    }
+
+    pub fn skill(&self, skill: Skill) -> Tally {
+        match skill {
+            Skill::Classification => self.classification,
+            Skill::Ownership => self.ownership,
+            Skill::Response => self.response,
+            Skill::Verification => self.verification,
+        }
+    }
+
+    /// "classification 3/4 · ownership 2/2 · response 1/2 · verification 1/1".
+    pub fn line(&self) -> String {
+        SKILLS
+            .iter()
+            .map(|s| {
+                let t = self.skill(*s);
+                format!("{} {}/{}", s.as_str(), t.right, t.total)
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}

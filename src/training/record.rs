@@ -1,0 +1,252 @@
+//! A trainee's results as JSON (`kdrift train --record FILE`), and the instructor's summary
+//! of many such files (`kdrift train --report DIR`): per scenario, the success rate, the
+//! score per skill and the most common wrong answer. A record file collects every run of a
+//! session; an existing file is appended to, never overwritten.
+
+use crate::training::drill::{Answer, Drill, Score, Tally};
+use crate::training::spec::{SKILLS, Skill};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const RECORD_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordFile {
+    pub version: u32,
+    pub runs: Vec<Run>,
+}
+
+/// One scenario played to the end.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Run {
+    pub trainee: String,
+    pub scenario: String,
+    pub title: String,
+    /// RFC 3339, when the debrief was reached.
+    pub finished_at: String,
+    pub answers: Vec<RecordedAnswer>,
+    pub score: Score,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordedAnswer {
+    pub skill: Skill,
+    pub step: String,
+    pub question: String,
+    pub given: String,
+    pub expected: String,
+    pub correct: bool,
+}
+
+impl From<&Answer> for RecordedAnswer {
+    fn from(answer: &Answer) -> RecordedAnswer {
+        RecordedAnswer {
+            skill: answer.skill,
+            step: answer.step.clone(),
+            question: answer.question.clone(),
+            given: answer.given.clone(),
+            expected: answer.expected.clone(),
+            correct: answer.correct,
+        }
+    }
+}
+
+impl Run {
+    pub fn of(drill: &Drill, trainee: &str, finished_at: String) -> Run {
+        Run {
+            trainee: trainee.to_owned(),
+            scenario: drill.scenario.name.clone(),
+            title: drill.scenario.title.clone(),
+            finished_at,
+            answers: drill.answers.iter().map(RecordedAnswer::from).collect(),
+            score: drill.score(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("cannot read '{}': {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot write '{}': {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("'{}' is not a kdrift training record ({problem}); nothing was written to it", path.display())]
+    NotARecord { path: PathBuf, problem: String },
+    #[error("'{}' holds no training records (*.json written by `kdrift train --record`)", path.display())]
+    Empty { path: PathBuf },
+}
+
+/// Reads a record file.
+pub fn read(path: &Path) -> Result<RecordFile, RecordError> {
+    let text = std::fs::read_to_string(path).map_err(|source| RecordError::Read { path: path.to_owned(), source })?;
+    let not_a_record = |problem: String| RecordError::NotARecord { path: path.to_owned(), problem };
+    let file: RecordFile = serde_json::from_str(&text).map_err(|e| not_a_record(e.to_string()))?;
+    if file.version != RECORD_VERSION {
+        return Err(not_a_record(format!("version {} (this kdrift writes {RECORD_VERSION})", file.version)));
+    }
+    Ok(file)
+}
+
+/// Adds `run` to the record file at `path` (created when missing), through a temporary file
+/// so an interrupted write never leaves half a record.
+pub fn append(path: &Path, run: Run) -> Result<(), RecordError> {
+    let mut file = if path.exists() { read(path)? } else { RecordFile { version: RECORD_VERSION, runs: Vec::new() } };
+    file.runs.push(run);
+    let write = |source| RecordError::Write { path: path.to_owned(), source };
+    let text = serde_json::to_string_pretty(&file).map_err(|e| write(std::io::Error::other(e)))?;
+    let temporary = path.with_extension("json.partial");
+    std::fs::write(&temporary, format!("{text}\n")).map_err(write)?;
+    std::fs::rename(&temporary, path).map_err(write)
+}
+
+/// Per scenario: what a class did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioSummary {
+    pub scenario: String,
+    pub runs: usize,
+    pub passed: usize,
+    /// Percent of runs passed.
+    pub success_rate: usize,
+    pub skills: BTreeMap<&'static str, Tally>,
+    pub total: Tally,
+    /// The wrong answer given most often: where, what, and how many runs gave it.
+    pub most_common_wrong: Option<WrongAnswer>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WrongAnswer {
+    pub step: String,
+    pub given: String,
+    pub expected: String,
+    pub runs: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub trainees: usize,
+    pub scenarios: Vec<ScenarioSummary>,
+    /// Files that were not records, with why (they are left out, not fatal).
+    pub skipped: Vec<String>,
+}
+
+/// Summarizes every `*.json` record file in `dir`.
+pub fn summarize(dir: &Path) -> Result<Summary, RecordError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| RecordError::Read { path: dir.to_owned(), source })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    let mut runs = Vec::new();
+    let mut skipped = Vec::new();
+    let mut files = 0;
+    for path in &paths {
+        match read(path) {
+            Ok(file) => {
+                files += 1;
+                runs.extend(file.runs);
+            }
+            Err(error) => skipped.push(error.to_string()),
+        }
+    }
+    if runs.is_empty() {
+        return Err(RecordError::Empty { path: dir.to_owned() });
+    }
+    let mut trainees: Vec<&str> = runs.iter().map(|r| r.trainee.as_str()).collect();
+    trainees.sort_unstable();
+    trainees.dedup();
+    let mut by_scenario: BTreeMap<&str, Vec<&Run>> = BTreeMap::new();
+    for run in &runs {
+        by_scenario.entry(run.scenario.as_str()).or_default().push(run);
+    }
+    let scenarios = by_scenario.into_iter().map(|(name, runs)| scenario_summary(name, &runs)).collect();
+    Ok(Summary { files, trainees: trainees.len(), scenarios, skipped })
+}
+
+fn scenario_summary(name: &str, runs: &[&Run]) -> ScenarioSummary {
+    let add = |a: Tally, b: Tally| Tally { right: a.right + b.right, total: a.total + b.total };
+    let skills = SKILLS
+        .iter()
+        .map(|skill| (skill.as_str(), runs.iter().fold(Tally::default(), |t, r| add(t, r.score.skill(*skill)))))
+        .collect();
+    let total = runs.iter().fold(Tally::default(), |t, r| add(t, r.score.total));
+    let passed = runs.iter().filter(|r| r.score.passed).count();
+    // Counted once per run, so one trainee's repeated mistake is not a class trend.
+    let mut wrong: BTreeMap<(&str, &str), (usize, &str)> = BTreeMap::new();
+    for run in runs {
+        let mut seen = Vec::new();
+        for answer in run.answers.iter().filter(|a| !a.correct) {
+            let key = (answer.step.as_str(), answer.given.as_str());
+            if !seen.contains(&key) {
+                seen.push(key);
+                wrong.entry(key).or_insert((0, answer.expected.as_str())).0 += 1;
+            }
+        }
+    }
+    let most_common_wrong = wrong
+        .into_iter()
+        .max_by(|(a_key, (a, _)), (b_key, (b, _))| a.cmp(b).then(b_key.cmp(a_key)))
+        .map(|((step, given), (count, expected))| WrongAnswer {
+            step: step.to_owned(),
+            given: given.to_owned(),
+            expected: expected.to_owned(),
+            runs: count,
+        });
+    ScenarioSummary {
+        scenario: name.to_owned(),
+        runs: runs.len(),
+        passed,
+        success_rate: passed * 100 / runs.len().max(1),
+        skills,
+        total,
+        most_common_wrong,
+    }
+}
+
+/// The summary as a table for the terminal.
+pub fn render(summary: &Summary, dir: &Path) -> String {
+    let runs: usize = summary.scenarios.iter().map(|s| s.runs).sum();
+    let mut out = format!(
+        "Training report: {runs} run(s) by {} trainee(s) in {} record file(s) from {}\n\n",
+        summary.trainees,
+        summary.files,
+        dir.display()
+    );
+    let percent = |t: Tally| t.percent().map_or_else(|| "–".to_owned(), |p| format!("{p}%"));
+    out.push_str(&format!(
+        "{:<20} {:>4} {:>6} {:>7} {:>5} {:>14} {:>9} {:>8} {:>12}\n",
+        "SCENARIO", "RUNS", "PASSED", "SUCCESS", "SCORE", "CLASSIFICATION", "OWNERSHIP", "RESPONSE", "VERIFICATION"
+    ));
+    for scenario in &summary.scenarios {
+        let skill = |name: &str| scenario.skills.get(name).copied().map(percent).unwrap_or_default();
+        out.push_str(&format!(
+            "{:<20} {:>4} {:>6} {:>6}% {:>5} {:>14} {:>9} {:>8} {:>12}\n",
+            scenario.scenario,
+            scenario.runs,
+            scenario.passed,
+            scenario.success_rate,
+            percent(scenario.total),
+            skill("classification"),
+            skill("ownership"),
+            skill("response"),
+            skill("verification"),
+        ));
+        match &scenario.most_common_wrong {
+            Some(wrong) => out.push_str(&format!(
+                "  most common wrong answer: {} → '{}' in {} of {} run(s) (right: {})\n",
+                wrong.step, wrong.given, wrong.runs, scenario.runs, wrong.expected
+            )),
+            None => out.push_str("  no wrong answers\n"),
+        }
+    }
+    for skipped in &summary.skipped {
+        out.push_str(&format!("\nskipped: {skipped}"));
+    }
+    if !summary.skipped.is_empty() {
+        out.push('\n');
+    }
+    out
+}

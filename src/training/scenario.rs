@@ -1,0 +1,289 @@
+//! Training scenarios: an embedded sample (or a directory laid out the same way) with its
+//! drill, run through the engine and checked against it. A drill whose expected
+//! classification or owner disagrees with what the engine reports, or that leaves a
+//! reported finding unclassified, does not load: the problem names the key at fault.
+
+use crate::engine::{EngineConfig, Manifest, compare_app, identity};
+use crate::model::{AppReport, Finding, ResourceKey};
+use crate::sources::samples::{self, Sample};
+use crate::training::spec::{self, DrillSpec};
+use std::path::{Path, PathBuf};
+
+/// Where a scenario comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Embedded,
+    Dir(PathBuf),
+}
+
+/// A loaded, validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub app: String,
+    pub namespace: String,
+    /// The snapshot time: ages read the same on every run.
+    pub now: Option<i64>,
+    pub observed_at: String,
+    pub drill: DrillSpec,
+    pub origin: Origin,
+    pub report: AppReport,
+    pub desired: Vec<Manifest>,
+    pub live: Vec<Manifest>,
+    /// What each `drill.findings` entry is in the report, in the same order.
+    pub targets: Vec<Target>,
+}
+
+/// A drill finding resolved against the engine's report.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// `None` for an app-level finding.
+    pub resource: Option<ResourceKey>,
+    pub finding: Finding,
+    /// The managers offered for the ownership question (the object's own, sorted).
+    pub owner_choices: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error(transparent)]
+    Sample(#[from] samples::SampleError),
+    #[error("scenario '{0}' has no drill: add a `drill:` key to its scenario.yaml")]
+    NoDrill(String),
+    #[error("scenario '{name}' is invalid:\n  {}", problems.join("\n  "))]
+    Invalid { name: String, problems: Vec<String> },
+}
+
+/// Every embedded scenario, beginner ones first, then by name.
+pub fn embedded() -> Result<Vec<Scenario>, ScenarioError> {
+    let mut scenarios = samples::names().into_iter().map(load).collect::<Result<Vec<_>, _>>()?;
+    scenarios.sort_by(|a, b| a.drill.difficulty.cmp(&b.drill.difficulty).then_with(|| a.name.cmp(&b.name)));
+    Ok(scenarios)
+}
+
+/// The embedded scenario `name`.
+pub fn load(name: &str) -> Result<Scenario, ScenarioError> {
+    from_sample(samples::load(name)?, Origin::Embedded)
+}
+
+/// A scenario directory outside the binary (`scenario.yaml`, `desired/`, `live/`).
+pub fn load_dir(path: &Path) -> Result<Scenario, ScenarioError> {
+    from_sample(samples::load_dir(path)?, Origin::Dir(path.to_owned()))
+}
+
+/// `NAME` is an embedded scenario; anything naming a directory is loaded from there.
+pub fn find(name_or_path: &str) -> Result<Scenario, ScenarioError> {
+    let path = Path::new(name_or_path);
+    if name_or_path.contains(std::path::MAIN_SEPARATOR) || name_or_path.starts_with('.') || path.is_dir() {
+        load_dir(path)
+    } else {
+        load(name_or_path)
+    }
+}
+
+fn from_sample(sample: Sample, origin: Origin) -> Result<Scenario, ScenarioError> {
+    let Sample { name, meta, observed_at, desired, live } = sample;
+    let drill = meta.drill.ok_or_else(|| ScenarioError::NoDrill(name.clone()))?;
+    let invalid = |problems| ScenarioError::Invalid { name: name.clone(), problems };
+    let mut problems = spec::check_shape(&drill);
+    if observed_at.is_none() {
+        problems.push(format!("observed_at: '{}' is not an RFC 3339 time", meta.observed_at));
+    }
+    if !problems.is_empty() {
+        return Err(invalid(problems));
+    }
+    let report = compare_app(&EngineConfig::default(), &meta.app, &meta.namespace, observed_at, desired.clone(), live.clone())
+        .map_err(|error| invalid(vec![format!("desired/: {error}")]))?;
+    let (targets, problems) = resolve(&drill, &report, &live, &meta.namespace);
+    if !problems.is_empty() {
+        return Err(invalid(problems));
+    }
+    Ok(Scenario {
+        name,
+        title: meta.title,
+        description: meta.description,
+        app: meta.app,
+        namespace: meta.namespace,
+        now: observed_at,
+        observed_at: meta.observed_at,
+        drill,
+        origin,
+        report,
+        desired,
+        live,
+        targets,
+    })
+}
+
+/// `KIND/NAMESPACE/NAME` or `KIND/NAME` (in the app's namespace).
+pub fn parse_resource(text: &str, namespace: &str) -> Option<(String, String, String)> {
+    match text.split('/').collect::<Vec<_>>().as_slice() {
+        [kind, name] if !kind.is_empty() && !name.is_empty() => {
+            Some(((*kind).to_owned(), namespace.to_owned(), (*name).to_owned()))
+        }
+        [kind, ns, name] if !kind.is_empty() && !name.is_empty() => {
+            Some(((*kind).to_owned(), (*ns).to_owned(), (*name).to_owned()))
+        }
+        _ => None,
+    }
+}
+
+/// The report's resource `text` names.
+pub fn resource_named<'r>(
+    report: &'r AppReport,
+    text: &str,
+    namespace: &str,
+) -> Option<&'r crate::model::ResourceReport> {
+    let (kind, ns, name) = parse_resource(text, namespace)?;
+    report.resources.iter().find(|r| {
+        r.kind == kind && r.name == name && (r.namespace == ns || identity::is_cluster_scoped(&r.kind))
+    })
+}
+
+fn field_matches(finding: &Finding, field: &str) -> bool {
+    finding.path == field || (!field.is_empty() && finding.display_path == field)
+}
+
+fn listing(findings: &[Finding]) -> String {
+    let paths: Vec<String> = findings
+        .iter()
+        .map(|f| if f.path.is_empty() { "\"\" (the whole object)".to_owned() } else { f.path.clone() })
+        .collect();
+    if paths.is_empty() { "no differences".to_owned() } else { paths.join(", ") }
+}
+
+/// Matches each drill finding to the engine's, and lists every disagreement by key.
+fn resolve(drill: &DrillSpec, report: &AppReport, live: &[Manifest], namespace: &str) -> (Vec<Target>, Vec<String>) {
+    let mut targets = Vec::new();
+    let mut problems = Vec::new();
+    let mut covered: Vec<(Option<ResourceKey>, String)> = Vec::new();
+    for (index, expected) in drill.findings.iter().enumerate() {
+        let key = format!("drill.findings[{index}]");
+        let (resource, finding) = if expected.resource == "app" {
+            match report.findings.iter().find(|f| f.category.as_str() == expected.category) {
+                Some(finding) => (None, finding),
+                None => {
+                    problems.push(format!(
+                        "{key}.resource: the engine reports no app-level {} finding for {}",
+                        expected.category, report.name
+                    ));
+                    continue;
+                }
+            }
+        } else {
+            let Some(resource) = resource_named(report, &expected.resource, namespace) else {
+                problems.push(format!(
+                    "{key}.resource: '{}' is not a resource of {} (KIND/NAMESPACE/NAME)",
+                    expected.resource, report.name
+                ));
+                continue;
+            };
+            match resource.findings.iter().find(|f| field_matches(f, &expected.field)) {
+                Some(finding) => (Some(resource.key()), finding),
+                None => {
+                    problems.push(format!(
+                        "{key}.field: the engine reports no difference at '{}' on {} (it reports: {})",
+                        expected.field,
+                        expected.resource,
+                        listing(&resource.findings)
+                    ));
+                    continue;
+                }
+            }
+        };
+        if finding.category.as_str() != expected.category {
+            problems.push(format!(
+                "{key}.category: '{}' but the engine classifies it as '{}'",
+                expected.category,
+                finding.category.as_str()
+            ));
+        }
+        let actual_owner = finding.owner.as_ref().map(|o| o.manager.as_str());
+        match (&expected.owner, actual_owner) {
+            (Some(owner), Some(actual)) if owner != actual => {
+                problems.push(format!("{key}.owner: '{owner}' but managedFields credit '{actual}'"))
+            }
+            (Some(owner), None) => {
+                problems.push(format!("{key}.owner: '{owner}' but managedFields credit nobody with this value"))
+            }
+            _ => {}
+        }
+        let owner_choices = resource.as_ref().map(|key| managers_of(live, key, namespace)).unwrap_or_default();
+        if expected.owner.is_some() && owner_choices.len() < 2 {
+            problems.push(format!("{key}.owner: the live object has fewer than two managers to choose from"));
+        }
+        covered.push((resource.clone(), finding.path.clone()));
+        if expected.resource == "app" {
+            // One entry per category covers every app-level finding of that category.
+            for other in report.findings.iter().filter(|f| f.category == finding.category) {
+                covered.push((None, other.path.clone()));
+            }
+        }
+        targets.push(Target { resource, finding: finding.clone(), owner_choices });
+    }
+    let reported = report
+        .findings
+        .iter()
+        .map(|f| (None, f))
+        .chain(report.resources.iter().flat_map(|r| r.findings.iter().map(move |f| (Some(r.key()), f))));
+    for (resource, finding) in reported {
+        if finding.ignored_by.is_none() && !covered.iter().any(|(r, p)| *r == resource && *p == finding.path) {
+            let at = match &resource {
+                Some(key) => format!("{}/{}/{} {}", key.kind, key.namespace, key.name, finding.path),
+                None => format!("app {}", finding.reason),
+            };
+            problems.push(format!(
+                "drill.findings: the engine also reports {at} ({}): classify it too",
+                finding.category.as_str()
+            ));
+        }
+    }
+    for (index, decision) in drill.decide.iter().enumerate() {
+        let key = format!("drill.decide[{index}]");
+        match resource_named(report, &decision.resource, namespace) {
+            None => problems.push(format!(
+                "{key}.resource: '{}' is not a resource of {} (KIND/NAMESPACE/NAME)",
+                decision.resource, report.name
+            )),
+            Some(resource) if resource.findings.is_empty() => {
+                problems.push(format!("{key}.resource: {} has no difference to decide on", decision.resource))
+            }
+            Some(resource) => {
+                if let Some(field) = &decision.field
+                    && !resource.findings.iter().any(|f| field_matches(f, field))
+                {
+                    problems.push(format!(
+                        "{key}.field: no difference at '{field}' on {} (it reports: {})",
+                        decision.resource,
+                        listing(&resource.findings)
+                    ));
+                }
+            }
+        }
+    }
+    (targets, problems)
+}
+
+/// The field managers recorded on the live object `key`, sorted.
+fn managers_of(live: &[Manifest], key: &ResourceKey, namespace: &str) -> Vec<String> {
+    let mut managers: Vec<String> = live
+        .iter()
+        .filter(|m| {
+            let other = identity::key_of(&m.object, namespace);
+            other.kind == key.kind && other.name == key.name && other.namespace == key.namespace
+        })
+        .flat_map(|m| {
+            m.object
+                .pointer("/metadata/managedFields")
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|entry| entry.get("manager").and_then(serde_json::Value::as_str).map(str::to_owned))
+        })
+        .collect();
+    managers.sort();
+    managers.dedup();
+    managers
+}

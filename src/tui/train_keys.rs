@@ -1,0 +1,244 @@
+//! Training's half of `App::update`: the picker, answering and moving through a drill, the
+//! diff each classification question reveals, the runbook walk each decision is taken in
+//! (its decision keys scored and simulated instead of executed), and the record written
+//! when the debrief is reached.
+
+use crate::actions::Decision;
+use crate::runbook::{Runbook, Step};
+use crate::training::drill::{Drill, Stage};
+use crate::training::record::Run;
+use crate::training::scenario::resource_named;
+use crate::training::simulate;
+use crate::tui::app::{App, Effect};
+use crate::tui::keys::{Action, Screen};
+use crate::tui::runbook_state::RunbookScreen;
+use crossterm::event::{KeyCode, KeyEvent};
+
+impl App {
+    /// The drill being played, if any.
+    pub fn drill(&self) -> Option<&Drill> {
+        self.train.as_ref().and_then(|t| t.drill.as_ref())
+    }
+
+    /// Keys on the training screen.
+    pub(crate) fn train_key(&mut self, action: Action, key: KeyEvent) -> Vec<Effect> {
+        let page = self.body_height() / 2;
+        let Some(training) = &mut self.train else { return Vec::new() };
+        let Some(drill) = &mut training.drill else {
+            match action {
+                Action::Down => training.selected = (training.selected + 1).min(training.scenarios.len().saturating_sub(1)),
+                Action::Up => training.selected = training.selected.saturating_sub(1),
+                Action::Top => training.selected = 0,
+                Action::Bottom => training.selected = training.scenarios.len().saturating_sub(1),
+                Action::Open => return self.train_open(),
+                Action::Quit | Action::Back => self.quit = true,
+                _ => {}
+            }
+            return Vec::new();
+        };
+        let choices = drill.choices().len();
+        match action {
+            Action::Answer => {
+                if let KeyCode::Char(digit) = key.code
+                    && let Some(choice) = digit.to_digit(10).and_then(|d| usize::try_from(d).ok())
+                    && choice >= 1
+                {
+                    drill.answer(choice - 1);
+                }
+            }
+            Action::Down if drill.feedback.is_none() && choices > 0 => {
+                drill.selected = (drill.selected + 1).min(choices - 1)
+            }
+            Action::Up if drill.feedback.is_none() && choices > 0 => drill.selected = drill.selected.saturating_sub(1),
+            Action::Down => training.scroll += 1,
+            Action::Up => training.scroll = training.scroll.saturating_sub(1),
+            Action::PageDown | Action::PageUp => {
+                if let Some(diff) = &mut self.diff {
+                    diff.cursor = match action {
+                        Action::PageDown => (diff.cursor + page).min(diff.len().saturating_sub(1)),
+                        _ => diff.cursor.saturating_sub(page),
+                    };
+                    diff.scroll_into_view(page);
+                } else if action == Action::PageDown {
+                    training.scroll += page;
+                } else {
+                    training.scroll = training.scroll.saturating_sub(page);
+                }
+            }
+            Action::Open => return self.train_open(),
+            Action::Quit | Action::Back => self.leave_drill(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Enter on the training screen: start the highlighted scenario, answer the highlighted
+    /// choice, or move on once the answer has been shown.
+    pub(crate) fn train_open(&mut self) -> Vec<Effect> {
+        let Some(training) = &mut self.train else { return Vec::new() };
+        let Some(drill) = &mut training.drill else {
+            let index = training.selected;
+            self.start_drill(index);
+            return Vec::new();
+        };
+        if drill.stage == Stage::Debrief {
+            self.leave_drill();
+            return Vec::new();
+        }
+        if drill.question().is_some() && drill.feedback.is_none() {
+            let selected = drill.selected;
+            drill.answer(selected);
+            return Vec::new();
+        }
+        if drill.next() {
+            training.scroll = 0;
+            return self.enter_stage();
+        }
+        Vec::new()
+    }
+
+    /// Starts scenario `index` of the picker at its briefing; its sample is the only app.
+    pub(crate) fn start_drill(&mut self, index: usize) {
+        let Some(training) = &mut self.train else { return };
+        let Some(scenario) = training.scenarios.get(index).cloned() else { return };
+        self.data = crate::tui::data::scenario_data(&scenario);
+        self.summaries = self.data.apps.iter().map(crate::tui::lists::AppSummary::of).collect();
+        self.request = crate::tui::data::Request::Sources(Box::new(crate::cli::SourceArgs::sample(&scenario.name)));
+        self.loading = false;
+        self.loaded_at = crate::cli::input::system_now();
+        self.app_open = 0;
+        self.diff = None;
+        self.runbook = None;
+        training.selected = index;
+        training.recorded = None;
+        training.scroll = 0;
+        training.drill = Some(Drill::new(scenario));
+        self.screen = Screen::Train;
+    }
+
+    /// Back to the picker; the drill's answers so far are dropped.
+    fn leave_drill(&mut self) {
+        if let Some(training) = &mut self.train {
+            training.drill = None;
+            training.scroll = 0;
+        }
+        self.diff = None;
+        self.runbook = None;
+        self.screen = Screen::Train;
+    }
+
+    /// Sets up what the new stage shows: the finding's diff, the runbook for a decision, or
+    /// the record of a finished drill.
+    fn enter_stage(&mut self) -> Vec<Effect> {
+        let Some(stage) = self.drill().map(|d| d.stage) else { return Vec::new() };
+        self.diff = None;
+        self.screen = Screen::Train;
+        match stage {
+            // The classification questions show the finding's diff above them.
+            Stage::Category(index) | Stage::Owner(index) => self.reveal_finding(index),
+            Stage::Decide(index) => self.open_decision(index),
+            Stage::Debrief => return self.record_run(),
+            Stage::Briefing | Stage::Predict(_) | Stage::Verify => {}
+        }
+        Vec::new()
+    }
+
+    /// The diff of `drill.findings[index]`'s resource, its cursor on the finding; an
+    /// app-level finding has none (the view shows the controller's status instead).
+    fn reveal_finding(&mut self, index: usize) {
+        let Some(target) = self.drill().and_then(|d| d.scenario.targets.get(index)).cloned() else { return };
+        let Some(key) = target.resource else { return };
+        let Some(report) = self.data.apps.first().map(|a| &a.report) else { return };
+        let Some(resource) = report.resources.iter().position(|r| r.key() == key) else { return };
+        let finding = report.resources[resource].findings.iter().position(|f| f.path == target.finding.path);
+        let height = self.body_height() * 3 / 5;
+        self.open_diff(0, resource, finding, height);
+    }
+
+    /// The runbook for `drill.decide[index]`, walked on the real runbook screen.
+    fn open_decision(&mut self, index: usize) {
+        let Some(drill) = self.drill() else { return };
+        let Some(spec) = drill.scenario.drill.decide.get(index) else { return };
+        let Some(report) = self.data.apps.first().map(|a| &a.report) else { return };
+        let Some(resource) = resource_named(report, &spec.resource, &drill.scenario.namespace) else { return };
+        let key = resource.key();
+        let finding = spec
+            .field
+            .as_ref()
+            .and_then(|field| resource.findings.iter().position(|f| f.path == *field || f.display_path == *field));
+        let Some(position) = report.resources.iter().position(|r| r.key() == key) else { return };
+        let Some(subject) = self.subject_for(0, position, finding) else { return };
+        let Some(data) = self.data.apps.first() else { return };
+        let mut screen = RunbookScreen::new(Runbook::new(subject, &data.report), 0);
+        screen.selected = screen.runbook.first_open();
+        self.runbook = Some(screen);
+        self.runbook_from = Screen::Train;
+        self.screen = Screen::Runbook;
+    }
+
+    /// Keys on the runbook screen while a drill's decision is being taken: decisions are
+    /// scored and simulated, nothing is prepared or written. `None`: the key works as usual.
+    pub(crate) fn drill_runbook_key(&mut self, action: Action) -> Option<Vec<Effect>> {
+        let deciding = matches!(self.drill().map(|d| d.stage), Some(Stage::Decide(_)));
+        if !deciding {
+            return None;
+        }
+        match action {
+            Action::Decide(decision) => {
+                self.drill_decide(decision);
+                Some(Vec::new())
+            }
+            Action::Confirm | Action::Force | Action::WritePrevention => {
+                self.notice = Some("training: nothing is written — take a decision at step 4".to_owned());
+                Some(Vec::new())
+            }
+            Action::Back => {
+                self.notice = Some("finish the walk with a decision at step 4 (s b i p e L); q leaves the drill".to_owned());
+                Some(Vec::new())
+            }
+            Action::Quit => {
+                self.leave_drill();
+                Some(Vec::new())
+            }
+            _ => None,
+        }
+    }
+
+    fn drill_decide(&mut self, decision: Decision) {
+        let Some(screen) = &mut self.runbook else { return };
+        if screen.runbook.step < Step::Choose {
+            self.notice = Some(format!(
+                "walk the runbook first: {} — Tab moves on, space ticks what you checked",
+                screen.runbook.blocker().unwrap_or_else(|| "reach step 4".to_owned())
+            ));
+            return;
+        }
+        let Some(training) = &mut self.train else { return };
+        let Some(drill) = &mut training.drill else { return };
+        let Stage::Decide(index) = drill.stage else { return };
+        let lines = simulate::consequences(&drill.scenario, index, decision);
+        screen.runbook.decided(decision, &lines);
+        drill.decide(decision, lines);
+        training.scroll = 0;
+        self.screen = Screen::Train;
+    }
+
+    /// The finished drill's record, when `--record` names a file.
+    fn record_run(&mut self) -> Vec<Effect> {
+        let Some(training) = &mut self.train else { return Vec::new() };
+        let (Some(path), Some(drill)) = (&training.record, &training.drill) else { return Vec::new() };
+        let finished = crate::cli::input::system_now().map(crate::engine::time::format_rfc3339).unwrap_or_default();
+        let run = Run::of(drill, &training.trainee, finished);
+        training.recorded = Some(format!("recording in {}…", path.display()));
+        vec![Effect::Record(path.clone(), Box::new(run))]
+    }
+
+    pub(crate) fn recorded(&mut self, result: Result<String, String>) {
+        if let Some(training) = &mut self.train {
+            training.recorded = Some(match result {
+                Ok(path) => format!("recorded in {path}"),
+                Err(error) => format!("not recorded: {error}"),
+            });
+        }
+    }
+}
