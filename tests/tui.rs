@@ -90,7 +90,7 @@ fn the_apps_screen_lists_out_of_sync_and_harmful_first_and_filters() {
     let screen = text(&draw(&app, &mut terminal));
     assert!(screen.contains("Apps (1)") && screen.contains("filter 'billing'"), "{screen}");
     press(&mut app, "\x1b");
-    assert_eq!(app.visible_apps().len(), 7, "Esc clears the filter");
+    assert_eq!(app.visible_apps().len(), 10, "Esc clears the filter");
     press(&mut app, "s");
     assert!(text(&draw(&app, &mut terminal)).contains("sort name"));
 }

@@ -72,12 +72,10 @@ pub fn load(name: &str) -> Result<Sample, SampleError> {
     Ok(Sample { name: name.to_owned(), meta, observed_at, desired, live })
 }
 
-/// `scenario.yaml`'s text as typed data; an error names the key, line and column.
+/// `scenario.yaml`'s text as typed data.
 fn parse_meta(text: &str) -> Result<SampleMeta, String> {
-    yaml_serde::from_str(text).map_err(|error| match error.location() {
-        Some(at) => format!("scenario.yaml:{}:{}: {error}", at.line(), at.column()),
-        None => format!("scenario.yaml: {error}"),
-    })
+    // The error names the key path, line and column itself.
+    yaml_serde::from_str(text).map_err(|error| format!("scenario.yaml: {error}"))
 }
 
 /// A sample laid out in a directory outside the binary (an instructor's scenario): the

@@ -42,9 +42,11 @@ fn header_line(app: &App) -> Line<'static> {
     };
     let source = match &app.data.context {
         Some(context) => format!("context {context}"),
+        None if app.train.is_some() && app.drill().is_none() => "training (scenarios embedded)".to_owned(),
         None => app.request.label(),
     };
     let refreshed = match (app.loading, app.loaded_at) {
+        _ if app.train.is_some() && app.drill().is_none() => "nothing is written".to_owned(),
         (true, _) => "loading…".to_owned(),
         (false, Some(at)) => format!("refreshed {} UTC", format_rfc3339(at).get(11..19).unwrap_or_default()),
         (false, None) => "not loaded".to_owned(),
@@ -71,6 +73,9 @@ fn namespace_scope(app: &App) -> String {
         && let Some(open) = app.data.apps.get(app.app_open)
     {
         return format!("ns {}", open.namespace);
+    }
+    if app.train.is_some() && app.drill().is_none() {
+        return "every namespace".to_owned();
     }
     let mut namespaces: Vec<&str> = app.data.apps.iter().map(|a| a.namespace.as_str()).collect();
     namespaces.sort_unstable();

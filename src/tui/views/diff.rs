@@ -207,21 +207,7 @@ pub fn footer(app: &App) -> Vec<Line<'static>> {
     let Some(diff) = &app.diff else { return vec![hints] };
     let Some(data) = app.data.apps.get(diff.app) else { return vec![hints] };
     let Some(row) = diff.focused_row().filter(|_| !diff.show_raw) else { return vec![Line::default(), hints] };
-    let owner = match &row.owner {
-        Some(LineOwner::Manager(owner)) => {
-            let age = match (owner.time.as_deref().and_then(parse_rfc3339), data.now) {
-                (Some(then), Some(now)) => format!(" · {} ago", short_age(now - then)),
-                _ => String::new(),
-            };
-            let mut parts = vec![manager_label(owner).to_owned()];
-            parts.extend(owner.operation.clone());
-            parts.extend(owner.subresource.as_ref().map(|s| format!("/{s}")));
-            format!("{} · {}{age}", style::owner_mark(row.owner.as_ref()), parts.join(" · "))
-        }
-        Some(LineOwner::ServerDefault) => "· set by the API server (a default; no manager claims it)".to_owned(),
-        Some(LineOwner::NotRecorded) => "the live copy has no managedFields: no owner can be named".to_owned(),
-        None => "only in Git".to_owned(),
-    };
+    let owner = owner_line(app).unwrap_or_default();
     let finding = row.finding.and_then(|f| data.report.resources.get(diff.resource)?.findings.get(f));
     let second = match finding {
         Some(finding) => {
@@ -242,4 +228,27 @@ pub fn footer(app: &App) -> Vec<Line<'static>> {
         None => hints,
     };
     vec![Line::from(Span::styled(format!(" {owner}"), style::owner_style(theme, row.owner.as_ref()))), second]
+}
+
+/// Who set the focused line: its mark, manager, operation, subresource and age. Training
+/// shows this alone, as the finding's verdict would give the answer away.
+pub fn owner_line(app: &App) -> Option<String> {
+    let diff = app.diff.as_ref()?;
+    let data = app.data.apps.get(diff.app)?;
+    let row = diff.focused_row().filter(|_| !diff.show_raw)?;
+    Some(match &row.owner {
+        Some(LineOwner::Manager(owner)) => {
+            let age = match (owner.time.as_deref().and_then(parse_rfc3339), data.now) {
+                (Some(then), Some(now)) => format!(" · {} ago", short_age(now - then)),
+                _ => String::new(),
+            };
+            let mut parts = vec![manager_label(owner).to_owned()];
+            parts.extend(owner.operation.clone());
+            parts.extend(owner.subresource.as_ref().map(|s| format!("/{s}")));
+            format!("{} · {}{age}", style::owner_mark(row.owner.as_ref()), parts.join(" · "))
+        }
+        Some(LineOwner::ServerDefault) => "· set by the API server (a default; no manager claims it)".to_owned(),
+        Some(LineOwner::NotRecorded) => "the live copy has no managedFields: no owner can be named".to_owned(),
+        None => "only in Git".to_owned(),
+    })
 }

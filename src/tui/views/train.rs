@@ -24,14 +24,22 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     };
     let classifying = matches!(drill.stage, Stage::Category(_) | Stage::Owner(_));
     let area = if classifying {
-        let [top, bottom] = Layout::vertical([Constraint::Percentage(60), Constraint::Min(8)]).areas(area);
+        // The answer's explanation needs the room the choices needed before.
+        let diff_share = if drill.feedback.is_some() { 35 } else { 60 };
+        let [top, bottom] = Layout::vertical([Constraint::Percentage(diff_share), Constraint::Min(8)]).areas(area);
         if app.diff.is_some() {
             let block = Block::default()
                 .borders(Borders::TOP)
                 .title(Span::styled(" The diff, revealed (owner marks on the right) ", style::dim(theme)));
             let inner = block.inner(top);
             frame.render_widget(block, top);
-            super::diff::render(frame, inner, app);
+            let [diff_area, owner_area] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            super::diff::render(frame, diff_area, app);
+            let owner = super::diff::owner_line(app).unwrap_or_default();
+            frame.render_widget(
+                Paragraph::new(Span::styled(format!(" set by: {owner}"), style::accent(theme))),
+                owner_area,
+            );
         } else {
             app_level(frame, top, drill, theme);
         }
