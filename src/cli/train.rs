@@ -17,7 +17,9 @@ pub fn run(args: &TrainArgs) -> Result<i32, CliError> {
         let summary = record::summarize(dir)?;
         let text = match args.output {
             ReportFormat::Text => record::render(&summary, dir),
-            ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&summary).map_err(std::io::Error::other)?),
+            ReportFormat::Json => {
+                format!("{}\n", serde_json::to_string_pretty(&summary).map_err(std::io::Error::other)?)
+            }
         };
         std::io::stdout().write_all(text.as_bytes())?;
         return Ok(EXIT_CLEAN);
@@ -60,7 +62,10 @@ fn list() -> Result<i32, CliError> {
             scenario.drill.situation
         ));
     }
-    out.push_str(&format!("\n{} scenario(s). Play one with `kdrift train NAME`, or pick with `kdrift train`.\n", scenarios.len()));
+    out.push_str(&format!(
+        "\n{} scenario(s). Play one with `kdrift train NAME`, or pick with `kdrift train`.\n",
+        scenarios.len()
+    ));
     std::io::stdout().write_all(out.as_bytes())?;
     Ok(EXIT_CLEAN)
 }

@@ -83,8 +83,8 @@ fn parse_meta(text: &str) -> Result<SampleMeta, String> {
 pub fn load_dir(path: &std::path::Path) -> Result<Sample, SampleError> {
     let problem = |problem: String| SampleError::Dir { path: path.to_owned(), problem };
     let scenario_path = path.join("scenario.yaml");
-    let text = std::fs::read_to_string(&scenario_path)
-        .map_err(|e| problem(format!("cannot read scenario.yaml: {e}")))?;
+    let text =
+        std::fs::read_to_string(&scenario_path).map_err(|e| problem(format!("cannot read scenario.yaml: {e}")))?;
     let meta = parse_meta(&text).map_err(problem)?;
     let observed_at = parse_rfc3339(&meta.observed_at);
     let load = |side: &str| crate::sources::files::load_path(&path.join(side)).map_err(|e| problem(e.to_string()));

@@ -156,7 +156,9 @@ impl Drill {
     fn finding_step(&self, index: usize) -> String {
         let Some(target) = self.scenario.targets.get(index) else { return String::new() };
         match &target.resource {
-            Some(key) => format!("{}/{}/{} {}", key.kind, key.namespace, key.name, target.finding.path).trim().to_owned(),
+            Some(key) => {
+                format!("{}/{}/{} {}", key.kind, key.namespace, key.name, target.finding.path).trim().to_owned()
+            }
             None => format!("app {}", target.finding.category.as_str()),
         }
     }
@@ -188,7 +190,7 @@ impl Drill {
     }
 
     /// Moves past an answered stage (or the briefing); returns whether it moved.
-    pub fn next(&mut self) -> bool {
+    pub fn move_on(&mut self) -> bool {
         if self.stage == Stage::Debrief {
             return false;
         }

@@ -186,9 +186,12 @@ fn scenario_summary(name: &str, runs: &[&Run]) -> ScenarioSummary {
             }
         }
     }
+    // Ties go to a wrong decision (the costliest mistake), then to the earliest step.
     let most_common_wrong = wrong
         .into_iter()
-        .max_by(|(a_key, (a, _)), (b_key, (b, _))| a.cmp(b).then(b_key.cmp(a_key)))
+        .max_by(|(a_key, (a, _)), (b_key, (b, _))| {
+            a.cmp(b).then(a_key.0.starts_with("decide ").cmp(&b_key.0.starts_with("decide "))).then(b_key.cmp(a_key))
+        })
         .map(|((step, given), (count, expected))| WrongAnswer {
             step: step.to_owned(),
             given: given.to_owned(),

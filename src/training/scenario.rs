@@ -94,8 +94,9 @@ fn from_sample(sample: Sample, origin: Origin) -> Result<Scenario, ScenarioError
     if !problems.is_empty() {
         return Err(invalid(problems));
     }
-    let report = compare_app(&EngineConfig::default(), &meta.app, &meta.namespace, observed_at, desired.clone(), live.clone())
-        .map_err(|error| invalid(vec![format!("desired/: {error}")]))?;
+    let report =
+        compare_app(&EngineConfig::default(), &meta.app, &meta.namespace, observed_at, desired.clone(), live.clone())
+            .map_err(|error| invalid(vec![format!("desired/: {error}")]))?;
     let (targets, problems) = resolve(&drill, &report, &live, &meta.namespace);
     if !problems.is_empty() {
         return Err(invalid(problems));
@@ -137,9 +138,10 @@ pub fn resource_named<'r>(
     namespace: &str,
 ) -> Option<&'r crate::model::ResourceReport> {
     let (kind, ns, name) = parse_resource(text, namespace)?;
-    report.resources.iter().find(|r| {
-        r.kind == kind && r.name == name && (r.namespace == ns || identity::is_cluster_scoped(&r.kind))
-    })
+    report
+        .resources
+        .iter()
+        .find(|r| r.kind == kind && r.name == name && (r.namespace == ns || identity::is_cluster_scoped(&r.kind)))
 }
 
 fn field_matches(finding: &Finding, field: &str) -> bool {

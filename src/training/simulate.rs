@@ -92,7 +92,10 @@ fn simulated(scenario: &Scenario, key: &ResourceKey, in_scope: &[&Finding], deci
                 .filter(|m| !same_object(&identity::key_of(&m.object, &scenario.namespace), key))
                 .cloned()
                 .collect();
-            vec![format!("simulated prune: {key} deleted (propagation Foreground)"), rescan(scenario, scenario.desired.clone(), live, key)]
+            vec![
+                format!("simulated prune: {key} deleted (propagation Foreground)"),
+                rescan(scenario, scenario.desired.clone(), live, key),
+            ]
         }
         Decision::Escalate => vec![format!(
             "simulated escalation: a remediation record (diff, owner, events, risks) goes to {}; nothing is changed yet",

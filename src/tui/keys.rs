@@ -128,7 +128,6 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Answer,
         help: "answer with that choice",
     },
-
     Binding {
         label: "d",
         keys: &[KeyCode::Char('d')],

@@ -26,7 +26,9 @@ impl App {
         let Some(training) = &mut self.train else { return Vec::new() };
         let Some(drill) = &mut training.drill else {
             match action {
-                Action::Down => training.selected = (training.selected + 1).min(training.scenarios.len().saturating_sub(1)),
+                Action::Down => {
+                    training.selected = (training.selected + 1).min(training.scenarios.len().saturating_sub(1))
+                }
                 Action::Up => training.selected = training.selected.saturating_sub(1),
                 Action::Top => training.selected = 0,
                 Action::Bottom => training.selected = training.scenarios.len().saturating_sub(1),
@@ -90,7 +92,7 @@ impl App {
             drill.answer(selected);
             return Vec::new();
         }
-        if drill.next() {
+        if drill.move_on() {
             training.scroll = 0;
             return self.enter_stage();
         }
@@ -193,7 +195,8 @@ impl App {
                 Some(Vec::new())
             }
             Action::Back => {
-                self.notice = Some("finish the walk with a decision at step 4 (s b i p e L); q leaves the drill".to_owned());
+                self.notice =
+                    Some("finish the walk with a decision at step 4 (s b i p e L); q leaves the drill".to_owned());
                 Some(Vec::new())
             }
             Action::Quit => {

@@ -26,9 +26,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         steps_area,
     );
     let (title, lines, scroll) = match &screen.stage {
-        Stage::Checklist => {
-            (format!(" {} ", screen.runbook.step.title()), checklist(screen, theme, app.read_only(), app.drill().is_some()), 0)
-        }
+        Stage::Checklist => (
+            format!(" {} ", screen.runbook.step.title()),
+            checklist(screen, theme, app.read_only(), app.drill().is_some()),
+            0,
+        ),
         Stage::Waiting(what) => (" Working ".to_owned(), vec![Line::from(format!(" {what}"))], 0),
         Stage::Failed(error) => (
             " Not done ".to_owned(),

@@ -164,7 +164,11 @@ fn question(drill: &Drill, theme: &Theme) -> Vec<Line<'static>> {
     for (index, choice) in drill.choices().iter().enumerate() {
         let marker = if index == drill.selected { "▸" } else { " " };
         let line = Line::from(format!(" {marker} {}  {choice}", index + 1));
-        lines.push(if index == drill.selected && drill.feedback.is_none() { line.style(style::selected()) } else { line });
+        lines.push(if index == drill.selected && drill.feedback.is_none() {
+            line.style(style::selected())
+        } else {
+            line
+        });
     }
     lines.push(Line::default());
     match &drill.feedback {
@@ -233,7 +237,10 @@ fn debrief(drill: &Drill, training: &Training, theme: &Theme) -> Vec<Line<'stati
         lines.push(Line::default());
         lines.push(Line::from(Span::styled(" To revisit:", style::accent(theme))));
         for answer in missed {
-            lines.push(Line::from(format!("   {}: you said {}, the answer: {}", answer.step, answer.given, answer.expected)));
+            lines.push(Line::from(format!(
+                "   {}: you said {}, the answer: {}",
+                answer.step, answer.given, answer.expected
+            )));
         }
     }
     lines.push(Line::default());
@@ -248,7 +255,7 @@ fn debrief(drill: &Drill, training: &Training, theme: &Theme) -> Vec<Line<'stati
 
 /// "██████░░░░" for a tally (ten cells).
 fn bar(tally: Tally) -> String {
-    let filled = if tally.total == 0 { 0 } else { tally.right * 10 / tally.total };
+    let filled = (tally.right * 10).checked_div(tally.total).unwrap_or(0);
     format!("{}{}", "█".repeat(filled), "░".repeat(10 - filled))
 }
 
