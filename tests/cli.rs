@@ -326,6 +326,9 @@ fn an_installed_binary_runs_the_samples_from_an_empty_directory() {
     let diff = installed(&["diff", "--sample", "checkout-api", "--width", "120"]);
     assert_eq!(diff.code, 0, "{}", diff.stderr);
     assert!(diff.stdout.contains("kubectl-edit"), "{}", diff.stdout);
+    let scenarios = installed(&["train", "--list"]);
+    assert_eq!(scenarios.code, 0, "{}", scenarios.stderr);
+    assert!(scenarios.stdout.contains("memory-hotfix      beginner"), "{}", scenarios.stdout);
     assert_eq!(std::fs::read_dir(empty.path()).expect("dir").count(), 0, "nothing written to the directory");
 }
 

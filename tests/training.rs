@@ -359,3 +359,34 @@ fn records_round_trip_through_the_instructors_report() {
     assert!(error.to_string().contains("nothing was written to it"), "{error}");
     assert_eq!(std::fs::read_to_string(class.path().join("notes.json")).unwrap(), "{\"todo\": true}");
 }
+
+#[test]
+fn a_trainee_plays_a_scenario_with_the_real_binary_in_an_empty_directory() {
+    let home = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let record = home.path().join("alice.json");
+    let record_arg = record.to_str().unwrap();
+    let mut terminal = support::terminal::Terminal::start(
+        &["train", "--record", record_arg, "--trainee", "alice"],
+        home.path(),
+        work.path(),
+    );
+    terminal.wait_for("Training scenarios (10)");
+    terminal.type_keys(b"\r");
+    terminal.wait_for("[ALERT] ArgoCDApplicationOutOfSync — orders-api (prod)");
+    terminal.type_keys(b"\r2");
+    terminal.wait_for("✓ Right");
+    terminal.type_keys(b"\r2\r3");
+    terminal.wait_for("kube-controller-manager · Update · /scale");
+    // Step 1 and step 3 each wait for one tick; step 4 takes the decision.
+    terminal.type_keys(b"\r2\r \t\t \ti");
+    terminal.wait_for("simulated ignore");
+    terminal.type_keys(b"\r2\r");
+    terminal.wait_for("passed (6 of 6 right)");
+    terminal.wait_for("recorded in");
+    terminal.type_keys(b"\rq");
+    assert!(terminal.finish(), "quits cleanly");
+    assert!(terminal.restored());
+    assert_eq!(kdrift::training::record::read(&record).unwrap().runs[0].score.total.right, 6);
+    assert_eq!(std::fs::read_dir(work.path()).unwrap().count(), 0, "nothing written where the trainee stood");
+}

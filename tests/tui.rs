@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed setup should panic
 
+mod support;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::model::ManagerClass;
 use kdrift::theme::Theme;
@@ -247,62 +249,21 @@ fn layouts_at_80_by_24_and_200_by_50() {
 
 #[test]
 fn the_real_binary_runs_in_a_terminal_and_restores_it() {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-    use std::io::{Read as _, Write as _};
-    let pty = native_pty_system();
-    let pair = pty.openpty(PtySize { rows: 40, cols: 150, pixel_width: 0, pixel_height: 0 }).unwrap();
-    let mut command = CommandBuilder::new(assert_cmd::cargo::cargo_bin("kdrift"));
-    command.arg("demo");
     let home = tempfile::tempdir().unwrap();
-    command.env("HOME", home.path());
-    command.env("XDG_CONFIG_HOME", home.path().join("config"));
-    command.env("XDG_STATE_HOME", home.path().join("state"));
-    command.env("TERM", "xterm-256color");
-    let mut child = pair.slave.spawn_command(command).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
-    let (sender, receiver) = std::sync::mpsc::channel::<Vec<u8>>();
-    std::thread::spawn(move || {
-        let mut chunk = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut chunk) {
-            if n == 0 || sender.send(chunk[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut parser = vt100::Parser::new(40, 150, 0);
-    let wait_for = |needle: &str, parser: &mut vt100::Parser| {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while std::time::Instant::now() < deadline {
-            if let Ok(bytes) = receiver.recv_timeout(std::time::Duration::from_millis(100)) {
-                parser.process(&bytes);
-            }
-            if parser.screen().contents().contains(needle) {
-                return;
-            }
-        }
-        panic!("'{needle}' never appeared on screen:\n{}", parser.screen().contents());
-    };
-    wait_for("OutOfSync", &mut parser);
-    assert!(parser.screen().alternate_screen(), "the TUI draws on the alternate screen");
-    writer.write_all(b"\r").unwrap();
-    wait_for("Apps › checkout-api", &mut parser);
-    writer.write_all(b"\r").unwrap();
-    wait_for("▲ human · kubectl-edit · Update · 43d ago", &mut parser);
-    writer.write_all(b"?").unwrap();
-    wait_for("Help: keys on this screen", &mut parser);
-    writer.write_all(b"x:theme light\r").unwrap();
-    wait_for("theme light", &mut parser);
-    writer.write_all(b"qqq").unwrap();
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status:?}");
-    // Drain what the TUI wrote last: the terminal must be back to the normal screen.
-    while let Ok(bytes) = receiver.recv_timeout(std::time::Duration::from_millis(300)) {
-        parser.process(&bytes);
-    }
-    assert!(!parser.screen().alternate_screen(), "alternate screen left on quit");
-    assert!(!parser.screen().hide_cursor(), "cursor shown again on quit");
+    let mut terminal = support::terminal::Terminal::start(&["demo"], home.path(), home.path());
+    terminal.wait_for("OutOfSync");
+    assert!(terminal.parser.screen().alternate_screen(), "the TUI draws on the alternate screen");
+    terminal.type_keys(b"\r");
+    terminal.wait_for("Apps › checkout-api");
+    terminal.type_keys(b"\r");
+    terminal.wait_for("▲ human · kubectl-edit · Update · 43d ago");
+    terminal.type_keys(b"?");
+    terminal.wait_for("Help: keys on this screen");
+    terminal.type_keys(b"x:theme light\r");
+    terminal.wait_for("theme light");
+    terminal.type_keys(b"qqq");
+    assert!(terminal.finish(), "quits cleanly");
+    assert!(terminal.restored(), "alternate screen left and cursor shown again on quit");
 }
 
 #[test]

@@ -99,7 +99,7 @@ impl Drill {
         match &target.resource {
             Some(key) if target.finding.display_path.is_empty() => format!("{key} (the whole object)"),
             Some(key) => format!("{} on {key}", target.finding.display_path),
-            None => format!("the app-level finding: {}", target.finding.reason),
+            None => "the controller's own state (shown above)".to_owned(),
         }
     }
 
@@ -281,5 +281,67 @@ impl Score {
             })
             .collect::<Vec<_>>()
             .join(" · ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::training::scenario;
+
+    fn hpa() -> Drill {
+        Drill::new(scenario::load("hpa-replicas").expect("embedded"))
+    }
+
+    #[test]
+    fn a_stage_is_left_only_once_answered_and_an_answer_is_final() {
+        let mut drill = hpa();
+        assert!(drill.move_on(), "the briefing needs no answer");
+        assert_eq!(drill.stage, Stage::Predict(0));
+        assert!(!drill.move_on(), "a question must be answered first");
+        drill.answer(0);
+        drill.answer(1);
+        let feedback = drill.feedback.clone().expect("answered");
+        assert!(!feedback.correct && feedback.given.starts_with("Yes"), "the first answer stands: {feedback:?}");
+        drill.answer(42);
+        assert!(drill.move_on());
+        assert_eq!(drill.stage, Stage::Predict(1));
+        assert_eq!(drill.answers.len(), 1);
+    }
+
+    #[test]
+    fn decisions_accept_the_alternatives_and_must_all_be_right_to_pass() {
+        let answers = |decision_right: bool, others_right: usize| {
+            let mut answers: Vec<Answer> = (0..5)
+                .map(|i| Answer {
+                    skill: Skill::Classification,
+                    step: format!("category {i}"),
+                    question: String::new(),
+                    given: String::new(),
+                    expected: String::new(),
+                    correct: i < others_right,
+                    explanation: String::new(),
+                    consequences: Vec::new(),
+                })
+                .collect();
+            answers.push(Answer {
+                skill: Skill::Response,
+                step: "decide x".to_owned(),
+                correct: decision_right,
+                ..answers[0].clone()
+            });
+            Score::of(&answers)
+        };
+        assert!(answers(true, 4).passed, "5 of 6 with the decision right");
+        assert!(!answers(false, 5).passed, "a wrong decision fails whatever the rest");
+        assert!(!answers(true, 2).passed, "3 of 6 is under the pass mark");
+        assert_eq!(answers(true, 4).line(), "classification 4/5 · ownership 0/0 · response 1/1 · verification 0/0");
+
+        let mut drill = Drill::new(scenario::load("memory-hotfix").expect("embedded"));
+        drill.stage = Stage::Decide(0);
+        drill.decide(Decision::Escalate, Vec::new());
+        let feedback = drill.feedback.expect("decided");
+        assert!(feedback.correct, "escalate is an accepted alternative");
+        assert_eq!(feedback.expected, "backport or escalate");
     }
 }

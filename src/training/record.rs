@@ -253,3 +253,52 @@ pub fn render(summary: &Summary, dir: &Path) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(trainee: &str, wrong: &[(&str, &str)]) -> Run {
+        let answers = wrong
+            .iter()
+            .map(|(step, given)| RecordedAnswer {
+                skill: Skill::Response,
+                step: (*step).to_owned(),
+                question: String::new(),
+                given: (*given).to_owned(),
+                expected: "right".to_owned(),
+                correct: false,
+            })
+            .collect::<Vec<_>>();
+        let score = Score {
+            classification: Tally::default(),
+            ownership: Tally::default(),
+            response: Tally { right: 0, total: answers.len() },
+            verification: Tally::default(),
+            total: Tally { right: 0, total: answers.len() },
+            passed: answers.is_empty(),
+        };
+        Run {
+            trainee: trainee.to_owned(),
+            scenario: "s".to_owned(),
+            title: String::new(),
+            finished_at: String::new(),
+            answers,
+            score,
+        }
+    }
+
+    #[test]
+    fn the_most_common_wrong_answer_counts_runs_and_prefers_decisions_on_ties() {
+        let runs = [
+            run("a", &[("predict 1", "yes"), ("predict 1", "yes"), ("decide X", "sync")]),
+            run("b", &[("predict 1", "yes"), ("decide X", "sync")]),
+            run("c", &[]),
+        ];
+        let refs: Vec<&Run> = runs.iter().collect();
+        let summary = scenario_summary("s", &refs);
+        let wrong = summary.most_common_wrong.expect("wrong answers");
+        assert_eq!((wrong.step.as_str(), wrong.given.as_str(), wrong.runs), ("decide X", "sync", 2));
+        assert_eq!((summary.runs, summary.passed, summary.success_rate), (3, 1, 33));
+    }
+}

@@ -1,0 +1,78 @@
+//! The real binary in a pseudo-terminal, its screen read back through a VT100 parser, so
+//! tests drive kdrift exactly as a user at a terminal does.
+
+use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+use std::io::{Read as _, Write as _};
+use std::path::Path;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+pub struct Terminal {
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn std::io::Write + Send>,
+    output: Receiver<Vec<u8>>,
+    pub parser: vt100::Parser,
+}
+
+impl Terminal {
+    /// Starts `kdrift ARGS` in a 150×40 terminal with `home` as HOME and XDG directories,
+    /// working in `cwd`.
+    pub fn start(args: &[&str], home: &Path, cwd: &Path) -> Terminal {
+        let pair =
+            native_pty_system().openpty(PtySize { rows: 40, cols: 150, pixel_width: 0, pixel_height: 0 }).unwrap();
+        let mut command = CommandBuilder::new(assert_cmd::cargo::cargo_bin("kdrift"));
+        command.args(args);
+        command.cwd(cwd);
+        command.env("HOME", home);
+        command.env("XDG_CONFIG_HOME", home.join("config"));
+        command.env("XDG_STATE_HOME", home.join("state"));
+        command.env("XDG_DATA_HOME", home.join("data"));
+        command.env("TERM", "xterm-256color");
+        let child = pair.slave.spawn_command(command).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let (sender, output) = std::sync::mpsc::channel::<Vec<u8>>();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut chunk) {
+                if n == 0 || sender.send(chunk[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Terminal { child, writer, output, parser: vt100::Parser::new(40, 150, 0) }
+    }
+
+    /// Reads the screen until `needle` shows (20 s at most).
+    pub fn wait_for(&mut self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(100)) {
+                self.parser.process(&bytes);
+            }
+            if self.parser.screen().contents().contains(needle) {
+                return;
+            }
+        }
+        panic!("'{needle}' never appeared on screen:\n{}", self.parser.screen().contents());
+    }
+
+    pub fn type_keys(&mut self, keys: &[u8]) {
+        self.writer.write_all(keys).unwrap();
+    }
+
+    /// Waits for the exit and reads what was drawn last; whether it succeeded.
+    pub fn finish(&mut self) -> bool {
+        let status = self.child.wait().unwrap();
+        while let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(300)) {
+            self.parser.process(&bytes);
+        }
+        status.success()
+    }
+
+    /// The terminal is back to normal: main screen, cursor shown.
+    pub fn restored(&self) -> bool {
+        !self.parser.screen().alternate_screen() && !self.parser.screen().hide_cursor()
+    }
+}
