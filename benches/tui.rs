@@ -6,7 +6,6 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::engine::{EngineConfig, Manifest, compare_app};
-use kdrift::theme::Theme;
 use kdrift::tui::app::{App, Msg, Options};
 use kdrift::tui::data::{AppData, Investigation, Pair, Request};
 use kdrift::tui::view;
@@ -67,15 +66,7 @@ fn app_on_big_diff() -> App {
         objects: [(key, pair)].into(),
         now: Some(1_780_909_800),
     };
-    let options = Options {
-        read_only: true,
-        read_only_contexts: Vec::new(),
-        theme: Theme::builtin().clone(),
-        theme_name: "default".to_owned(),
-        themes_dir: None,
-        mask_annotations: Vec::new(),
-        data_dir: None,
-    };
+    let options = Options { read_only: true, ..Options::default() };
     let mut app = App::new(Request::Samples, options);
     app.update(Msg::Resize(200, 50));
     app.update(Msg::Loaded(Ok(Investigation { apps: vec![data], context: None })));

@@ -8,7 +8,6 @@
 mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kdrift::theme::Theme;
 use kdrift::training::drill::Stage;
 use kdrift::training::scenario::{self, ScenarioError};
 use kdrift::tui::app::{App, Effect, Msg, Options};
@@ -19,23 +18,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::{Path, PathBuf};
 
-fn options() -> Options {
-    Options {
-        read_only: false,
-        read_only_contexts: Vec::new(),
-        theme: Theme::builtin().clone(),
-        theme_name: "default".to_owned(),
-        themes_dir: None,
-        mask_annotations: Vec::new(),
-        data_dir: None,
-    }
-}
-
 /// A training session opened on `name`, recording to `record`.
 fn session(name: &str, record: Option<PathBuf>, trainee: &str) -> (App, Terminal<TestBackend>) {
     let scenarios = scenario::embedded().unwrap();
     let index = scenarios.iter().position(|s| s.name == name).unwrap();
-    let mut app = App::training(Training::new(scenarios, record, trainee.to_owned()), Some(index), options());
+    let mut app = App::training(Training::new(scenarios, record, trainee.to_owned()), Some(index), Options::default());
     app.update(Msg::Resize(120, 40));
     (app, Terminal::new(TestBackend::new(120, 40)).unwrap())
 }
@@ -67,11 +54,7 @@ fn keys(text: &str) -> Vec<KeyCode> {
 
 fn screen(app: &App, terminal: &mut Terminal<TestBackend>) -> String {
     terminal.draw(|frame| view::render(frame, app)).unwrap();
-    let buffer = terminal.backend().buffer();
-    (0..buffer.area.height)
-        .map(|y| (0..buffer.area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>().trim_end().to_owned())
-        .collect::<Vec<_>>()
-        .join("\n")
+    support::buffer_text(terminal.backend().buffer())
 }
 
 /// Ticks and tabs through runbook steps 1 to 3, as a trainee who checked each item.

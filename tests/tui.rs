@@ -19,21 +19,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
-fn options() -> Options {
-    Options {
-        read_only: false,
-        read_only_contexts: Vec::new(),
-        theme: Theme::builtin().clone(),
-        theme_name: "default".to_owned(),
-        themes_dir: None,
-        mask_annotations: Vec::new(),
-        data_dir: None,
-    }
-}
-
 /// The demo's sample cluster, loaded as the event loop would load it.
 fn demo(width: u16, height: u16) -> (App, Terminal<TestBackend>) {
-    let mut app = App::new(Request::Samples, options());
+    let mut app = App::new(Request::Samples, Options::default());
     let loaded = data::load(&Request::Samples).map_err(|e| e.to_string());
     app.update(Msg::Resize(width, height));
     app.update(Msg::Loaded(loaded));
@@ -57,11 +45,7 @@ fn draw(app: &App, terminal: &mut Terminal<TestBackend>) -> Buffer {
 }
 
 fn text(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    (0..area.height)
-        .map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>().trim_end().to_owned())
-        .collect::<Vec<_>>()
-        .join("\n")
+    support::buffer_text(buffer)
 }
 
 /// The screen line holding `needle`, and the column where it starts.
@@ -274,7 +258,7 @@ fn differences_an_ignore_rule_hides_are_dimmed_and_name_the_rule() {
             .join("assets/samples/checkout-api/rules/argocd-application.yaml"),
     ];
     let request = Request::Sources(Box::new(args));
-    let mut app = App::new(request.clone(), options());
+    let mut app = App::new(request.clone(), Options::default());
     app.update(Msg::Resize(160, 40));
     app.update(Msg::Loaded(data::load(&request).map_err(|e| e.to_string())));
     let mut terminal = Terminal::new(TestBackend::new(160, 40)).unwrap();
@@ -322,7 +306,7 @@ fn the_runbook_walks_the_memory_limit_case_to_a_verified_backport() {
     let data_dir = tempfile::tempdir().unwrap();
     let mut app = App::new(
         Request::Sources(Box::new(kdrift::cli::SourceArgs::sample("checkout-api"))),
-        Options { data_dir: Some(data_dir.path().to_owned()), ..options() },
+        Options { data_dir: Some(data_dir.path().to_owned()), ..Options::default() },
     );
     let loaded = data::load(&app.request).map_err(|e| e.to_string());
     app.update(Msg::Resize(160, 40));
@@ -381,7 +365,8 @@ fn the_runbook_walks_the_memory_limit_case_to_a_verified_backport() {
 fn a_simulated_sync_clears_the_finding_and_read_only_sessions_offer_no_writes() {
     let data_dir = tempfile::tempdir().unwrap();
     let request = Request::Sources(Box::new(kdrift::cli::SourceArgs::sample("checkout-api")));
-    let mut app = App::new(request.clone(), Options { data_dir: Some(data_dir.path().to_owned()), ..options() });
+    let mut app =
+        App::new(request.clone(), Options { data_dir: Some(data_dir.path().to_owned()), ..Options::default() });
     app.update(Msg::Resize(160, 40));
     app.update(Msg::Loaded(data::load(&request).map_err(|e| e.to_string())));
     walk(&mut app, &[KeyCode::Enter, KeyCode::Char('r'), KeyCode::Char('s')]);
@@ -393,8 +378,10 @@ fn a_simulated_sync_clears_the_finding_and_read_only_sessions_offer_no_writes() 
     assert!(deployment.findings.iter().all(|f| f.path != memory), "the rescanned resource replaced the old one");
     assert_eq!(app.simulated["checkout-api"].len(), 1, "the simulated cluster remembers the sync");
 
-    let mut read_only =
-        App::new(request.clone(), Options { read_only: true, data_dir: Some(data_dir.path().to_owned()), ..options() });
+    let mut read_only = App::new(
+        request.clone(),
+        Options { read_only: true, data_dir: Some(data_dir.path().to_owned()), ..Options::default() },
+    );
     read_only.update(Msg::Resize(160, 40));
     read_only.update(Msg::Loaded(data::load(&request).map_err(|e| e.to_string())));
     walk(

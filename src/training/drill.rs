@@ -22,8 +22,8 @@ pub enum Stage {
     Debrief,
 }
 
-/// One answer, judged.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One answer, judged. Records keep everything but the scenario's own texts.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Answer {
     pub skill: Skill,
     /// Where in the drill: "predict 1", "category Deployment/prod/orders-api /spec/replicas".
@@ -32,9 +32,10 @@ pub struct Answer {
     pub given: String,
     pub expected: String,
     pub correct: bool,
+    #[serde(skip)]
     pub explanation: String,
     /// What the decision did to the simulated sample (decisions only).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip)]
     pub consequences: Vec<String>,
 }
 

@@ -4,7 +4,7 @@
 //! session; an existing file is appended to, never overwritten.
 
 use crate::training::drill::{Answer, Drill, Score, Tally};
-use crate::training::spec::{SKILLS, Skill};
+use crate::training::spec::SKILLS;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,31 +25,8 @@ pub struct Run {
     pub title: String,
     /// RFC 3339, when the debrief was reached.
     pub finished_at: String,
-    pub answers: Vec<RecordedAnswer>,
+    pub answers: Vec<Answer>,
     pub score: Score,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RecordedAnswer {
-    pub skill: Skill,
-    pub step: String,
-    pub question: String,
-    pub given: String,
-    pub expected: String,
-    pub correct: bool,
-}
-
-impl From<&Answer> for RecordedAnswer {
-    fn from(answer: &Answer) -> RecordedAnswer {
-        RecordedAnswer {
-            skill: answer.skill,
-            step: answer.step.clone(),
-            question: answer.question.clone(),
-            given: answer.given.clone(),
-            expected: answer.expected.clone(),
-            correct: answer.correct,
-        }
-    }
 }
 
 impl Run {
@@ -59,7 +36,7 @@ impl Run {
             scenario: drill.scenario.name.clone(),
             title: drill.scenario.title.clone(),
             finished_at,
-            answers: drill.answers.iter().map(RecordedAnswer::from).collect(),
+            answers: drill.answers.clone(),
             score: drill.score(),
         }
     }
@@ -257,17 +234,20 @@ pub fn render(summary: &Summary, dir: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::training::spec::Skill;
 
     fn run(trainee: &str, wrong: &[(&str, &str)]) -> Run {
         let answers = wrong
             .iter()
-            .map(|(step, given)| RecordedAnswer {
+            .map(|(step, given)| Answer {
                 skill: Skill::Response,
                 step: (*step).to_owned(),
                 question: String::new(),
                 given: (*given).to_owned(),
                 expected: "right".to_owned(),
                 correct: false,
+                explanation: String::new(),
+                consequences: Vec::new(),
             })
             .collect::<Vec<_>>();
         let score = Score {

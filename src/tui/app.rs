@@ -60,6 +60,21 @@ pub struct Options {
     pub data_dir: Option<PathBuf>,
 }
 
+impl Default for Options {
+    /// Writable, the built-in theme, nothing masked, the platform's data directory.
+    fn default() -> Options {
+        Options {
+            read_only: false,
+            read_only_contexts: Vec::new(),
+            theme: Theme::builtin().clone(),
+            theme_name: "default".to_owned(),
+            themes_dir: None,
+            mask_annotations: Vec::new(),
+            data_dir: None,
+        }
+    }
+}
+
 pub struct App {
     pub request: Request,
     pub data: Investigation,
