@@ -141,7 +141,7 @@ fn a_scenario_the_engine_classifies_differently_does_not_load() {
     let error = scenario::load_dir(dir.path()).expect_err("unclassified orphan").to_string();
     assert!(
         error.contains(
-            "drill.findings: the engine also reports Service/prod/checkout-api-legacy  (orphan): classify it too"
+            "drill.findings: the engine also reports Service/prod/checkout-api-legacy (the whole object) (orphan): classify it too"
         ),
         "{error}"
     );

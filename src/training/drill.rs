@@ -214,7 +214,7 @@ impl Drill {
             Stage::Briefing => Stage::Predict(0),
             Stage::Predict(i) if i + 1 < drill.predict.len() => Stage::Predict(i + 1),
             Stage::Predict(_) => first_finding(),
-            Stage::Category(i) if drill.findings[i].owner.is_some() => Stage::Owner(i),
+            Stage::Category(i) if drill.findings.get(i).is_some_and(|f| f.owner.is_some()) => Stage::Owner(i),
             Stage::Category(i) | Stage::Owner(i) if i + 1 < drill.findings.len() => Stage::Category(i + 1),
             Stage::Category(_) | Stage::Owner(_) => Stage::Decide(0),
             Stage::Decide(i) if i + 1 < drill.decide.len() => Stage::Decide(i + 1),

@@ -158,90 +158,112 @@ fn listing(findings: &[Finding]) -> String {
 
 /// Matches each drill finding to the engine's, and lists every disagreement by key.
 fn resolve(drill: &DrillSpec, report: &AppReport, live: &[Manifest], namespace: &str) -> (Vec<Target>, Vec<String>) {
-    let mut targets = Vec::new();
     let mut problems = Vec::new();
-    let mut covered: Vec<(Option<ResourceKey>, String)> = Vec::new();
-    for (index, expected) in drill.findings.iter().enumerate() {
-        let key = format!("drill.findings[{index}]");
-        let (resource, finding) = if expected.resource == "app" {
-            match report.findings.iter().find(|f| f.category.as_str() == expected.category) {
-                Some(finding) => (None, finding),
-                None => {
-                    problems.push(format!(
-                        "{key}.resource: the engine reports no app-level {} finding for {}",
-                        expected.category, report.name
-                    ));
-                    continue;
-                }
-            }
-        } else {
-            let Some(resource) = resource_named(report, &expected.resource, namespace) else {
-                problems.push(format!(
-                    "{key}.resource: '{}' is not a resource of {} (KIND/NAMESPACE/NAME)",
-                    expected.resource, report.name
-                ));
-                continue;
-            };
-            match resource.findings.iter().find(|f| field_matches(f, &expected.field)) {
-                Some(finding) => (Some(resource.key()), finding),
-                None => {
-                    problems.push(format!(
-                        "{key}.field: the engine reports no difference at '{}' on {} (it reports: {})",
-                        expected.field,
-                        expected.resource,
-                        listing(&resource.findings)
-                    ));
-                    continue;
-                }
-            }
-        };
-        if finding.category.as_str() != expected.category {
+    let targets: Vec<Target> = drill
+        .findings
+        .iter()
+        .enumerate()
+        .filter_map(|(index, expected)| resolve_finding(index, expected, report, live, namespace, &mut problems))
+        .collect();
+    problems.extend(unclassified(report, &targets));
+    problems.extend(decisions_without_difference(drill, report, namespace));
+    (targets, problems)
+}
+
+/// The engine's finding `drill.findings[index]` names, checked against what it expects.
+fn resolve_finding(
+    index: usize,
+    expected: &spec::FindingAnswer,
+    report: &AppReport,
+    live: &[Manifest],
+    namespace: &str,
+    problems: &mut Vec<String>,
+) -> Option<Target> {
+    let key = format!("drill.findings[{index}]");
+    let (resource, finding) = if expected.resource == "app" {
+        let Some(finding) = report.findings.iter().find(|f| f.category.as_str() == expected.category) else {
             problems.push(format!(
-                "{key}.category: '{}' but the engine classifies it as '{}'",
-                expected.category,
-                finding.category.as_str()
+                "{key}.resource: the engine reports no app-level {} finding for {}",
+                expected.category, report.name
             ));
-        }
-        let actual_owner = finding.owner.as_ref().map(|o| o.manager.as_str());
-        match (&expected.owner, actual_owner) {
-            (Some(owner), Some(actual)) if owner != actual => {
-                problems.push(format!("{key}.owner: '{owner}' but managedFields credit '{actual}'"))
-            }
-            (Some(owner), None) => {
-                problems.push(format!("{key}.owner: '{owner}' but managedFields credit nobody with this value"))
-            }
-            _ => {}
-        }
-        let owner_choices = resource.as_ref().map(|key| managers_of(live, key, namespace)).unwrap_or_default();
-        if expected.owner.is_some() && owner_choices.len() < 2 {
-            problems.push(format!("{key}.owner: the live object has fewer than two managers to choose from"));
-        }
-        covered.push((resource.clone(), finding.path.clone()));
-        if expected.resource == "app" {
-            // One entry per category covers every app-level finding of that category.
-            for other in report.findings.iter().filter(|f| f.category == finding.category) {
-                covered.push((None, other.path.clone()));
-            }
-        }
-        targets.push(Target { resource, finding: finding.clone(), owner_choices });
+            return None;
+        };
+        (None, finding)
+    } else {
+        let Some(resource) = resource_named(report, &expected.resource, namespace) else {
+            problems.push(format!(
+                "{key}.resource: '{}' is not a resource of {} (KIND/NAMESPACE/NAME)",
+                expected.resource, report.name
+            ));
+            return None;
+        };
+        let Some(finding) = resource.findings.iter().find(|f| field_matches(f, &expected.field)) else {
+            problems.push(format!(
+                "{key}.field: the engine reports no difference at '{}' on {} (it reports: {})",
+                expected.field,
+                expected.resource,
+                listing(&resource.findings)
+            ));
+            return None;
+        };
+        (Some(resource.key()), finding)
+    };
+    if finding.category.as_str() != expected.category {
+        problems.push(format!(
+            "{key}.category: '{}' but the engine classifies it as '{}'",
+            expected.category,
+            finding.category.as_str()
+        ));
     }
+    match (&expected.owner, finding.owner.as_ref().map(|o| o.manager.as_str())) {
+        (Some(owner), Some(actual)) if owner != actual => {
+            problems.push(format!("{key}.owner: '{owner}' but managedFields credit '{actual}'"))
+        }
+        (Some(owner), None) => {
+            problems.push(format!("{key}.owner: '{owner}' but managedFields credit nobody with this value"))
+        }
+        _ => {}
+    }
+    let owner_choices = resource.as_ref().map(|key| managers_of(live, key, namespace)).unwrap_or_default();
+    if expected.owner.is_some() && owner_choices.len() < 2 {
+        problems.push(format!("{key}.owner: the live object has fewer than two managers to choose from"));
+    }
+    Some(Target { resource, finding: finding.clone(), owner_choices })
+}
+
+/// Findings the engine reports (and no rule hides) that no drill finding classifies. One
+/// `app` entry covers every app-level finding of its category.
+fn unclassified(report: &AppReport, targets: &[Target]) -> Vec<String> {
+    let covers = |resource: &Option<ResourceKey>, finding: &Finding| {
+        targets.iter().any(|t| match (&t.resource, resource) {
+            (None, None) => t.finding.category == finding.category,
+            (Some(a), Some(b)) => a == b && t.finding.path == finding.path,
+            _ => false,
+        })
+    };
     let reported = report
         .findings
         .iter()
         .map(|f| (None, f))
         .chain(report.resources.iter().flat_map(|r| r.findings.iter().map(move |f| (Some(r.key()), f))));
-    for (resource, finding) in reported {
-        if finding.ignored_by.is_none() && !covered.iter().any(|(r, p)| *r == resource && *p == finding.path) {
+    reported
+        .filter(|(resource, finding)| finding.ignored_by.is_none() && !covers(resource, finding))
+        .map(|(resource, finding)| {
             let at = match &resource {
+                Some(key) if finding.path.is_empty() => {
+                    format!("{}/{}/{} (the whole object)", key.kind, key.namespace, key.name)
+                }
                 Some(key) => format!("{}/{}/{} {}", key.kind, key.namespace, key.name, finding.path),
                 None => format!("app {}", finding.reason),
             };
-            problems.push(format!(
-                "drill.findings: the engine also reports {at} ({}): classify it too",
-                finding.category.as_str()
-            ));
-        }
-    }
+            format!("drill.findings: the engine also reports {at} ({}): classify it too", finding.category.as_str())
+        })
+        .collect()
+}
+
+/// Decisions on a resource that is not the app's, has no difference, or lacks the field.
+fn decisions_without_difference(drill: &DrillSpec, report: &AppReport, namespace: &str) -> Vec<String> {
+    let mut problems = Vec::new();
     for (index, decision) in drill.decide.iter().enumerate() {
         let key = format!("drill.decide[{index}]");
         match resource_named(report, &decision.resource, namespace) {
@@ -265,7 +287,7 @@ fn resolve(drill: &DrillSpec, report: &AppReport, live: &[Manifest], namespace: 
             }
         }
     }
-    (targets, problems)
+    problems
 }
 
 /// The field managers recorded on the live object `key`, sorted.

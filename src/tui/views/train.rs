@@ -140,7 +140,8 @@ fn body(drill: &Drill, training: &Training, theme: &Theme) -> (String, Vec<Line<
                 Some(answer) => feedback(answer, theme),
                 None => vec![Line::from(" Walk the runbook to step 4 and take a decision.")],
             };
-            (format!(" Decision {}/{total}: {} ", index + 1, spec.decide[index].resource), lines)
+            let resource = spec.decide.get(index).map(|d| d.resource.as_str()).unwrap_or_default();
+            (format!(" Decision {}/{total}: {resource} ", index + 1), lines)
         }
         Stage::Debrief => (" Debrief ".to_owned(), debrief(drill, training, theme)),
         Stage::Predict(_) | Stage::Category(_) | Stage::Owner(_) | Stage::Verify => {
