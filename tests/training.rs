@@ -247,6 +247,7 @@ fn a_drill_played_right_scores_every_skill_and_records_the_run() {
     let file = kdrift::training::record::read(&record).unwrap();
     assert_eq!(file.runs.len(), 1);
     assert_eq!(file.runs[0].trainee, "alice");
+    assert!(file.runs[0].seconds >= 0 && file.runs[0].finished_at.ends_with('Z'), "{:?}", file.runs[0]);
     assert!(file.runs[0].score.passed);
     // Enter goes back to the picker with another scenario to play.
     press(&mut app, &keys("\n"));

@@ -25,17 +25,21 @@ pub struct Run {
     pub title: String,
     /// RFC 3339, when the debrief was reached.
     pub finished_at: String,
+    /// From the briefing to the debrief.
+    pub seconds: i64,
     pub answers: Vec<Answer>,
     pub score: Score,
 }
 
 impl Run {
-    pub fn of(drill: &Drill, trainee: &str, finished_at: String) -> Run {
+    /// The run of `drill`, started and finished at these Unix times.
+    pub fn of(drill: &Drill, trainee: &str, started: i64, finished: i64) -> Run {
         Run {
             trainee: trainee.to_owned(),
             scenario: drill.scenario.name.clone(),
             title: drill.scenario.title.clone(),
-            finished_at,
+            finished_at: crate::engine::time::format_rfc3339(finished),
+            seconds: finished - started,
             answers: drill.answers.clone(),
             score: drill.score(),
         }
@@ -263,6 +267,7 @@ mod tests {
             scenario: "s".to_owned(),
             title: String::new(),
             finished_at: String::new(),
+            seconds: 0,
             answers,
             score,
         }

@@ -115,6 +115,7 @@ impl App {
         training.recorded = None;
         training.scroll = 0;
         training.drill = Some(Drill::new(scenario));
+        training.started = crate::cli::input::system_now().unwrap_or_default();
         self.screen = Screen::Train;
     }
 
@@ -230,8 +231,8 @@ impl App {
     fn record_run(&mut self) -> Vec<Effect> {
         let Some(training) = &mut self.train else { return Vec::new() };
         let (Some(path), Some(drill)) = (&training.record, &training.drill) else { return Vec::new() };
-        let finished = crate::cli::input::system_now().map(crate::engine::time::format_rfc3339).unwrap_or_default();
-        let run = Run::of(drill, &training.trainee, finished);
+        let finished = crate::cli::input::system_now().unwrap_or(training.started);
+        let run = Run::of(drill, &training.trainee, training.started, finished);
         training.recorded = Some(format!("recording in {}…", path.display()));
         vec![Effect::Record(path.clone(), Box::new(run))]
     }

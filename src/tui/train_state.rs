@@ -18,10 +18,12 @@ pub struct Training {
     pub recorded: Option<String>,
     /// Lines scrolled in long texts (briefing, feedback, debrief).
     pub scroll: usize,
+    /// When the drill in play started (Unix seconds), for its record.
+    pub started: i64,
 }
 
 impl Training {
     pub fn new(scenarios: Vec<Scenario>, record: Option<PathBuf>, trainee: String) -> Training {
-        Training { scenarios, selected: 0, drill: None, record, trainee, recorded: None, scroll: 0 }
+        Training { scenarios, selected: 0, drill: None, record, trainee, recorded: None, scroll: 0, started: 0 }
     }
 }
