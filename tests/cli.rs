@@ -329,6 +329,13 @@ fn an_installed_binary_runs_the_samples_from_an_empty_directory() {
     let scenarios = installed(&["train", "--list"]);
     assert_eq!(scenarios.code, 0, "{}", scenarios.stderr);
     assert!(scenarios.stdout.contains("memory-hotfix      beginner"), "{}", scenarios.stdout);
+    let piped = installed(&["train", "hpa-replicas"]);
+    assert_eq!(piped.code, 2);
+    assert!(
+        piped.stderr.contains("kdrift train needs a terminal") && piped.stderr.contains("--list"),
+        "{}",
+        piped.stderr
+    );
     assert_eq!(std::fs::read_dir(empty.path()).expect("dir").count(), 0, "nothing written to the directory");
 }
 

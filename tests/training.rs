@@ -252,7 +252,10 @@ fn a_drill_played_right_scores_every_skill_and_records_the_run() {
     // Enter goes back to the picker with another scenario to play.
     press(&mut app, &keys("\n"));
     assert!(app.drill().is_none());
-    assert!(screen(&app, &mut terminal).contains("Training scenarios (10)"));
+    let picker = screen(&app, &mut terminal);
+    assert!(picker.contains("Training scenarios (10)"), "{picker}");
+    let row = picker.lines().find(|l| l.contains("hpa-replicas")).unwrap();
+    assert!(row.contains("✓ 6/6"), "the picker shows what was played: {row}");
 }
 
 #[test]

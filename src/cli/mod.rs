@@ -424,6 +424,10 @@ pub enum CliError {
     NoSuchField(String, String),
     #[error(transparent)]
     Action(#[from] crate::actions::ActionError),
+    #[error(
+        "kdrift train needs a terminal: run it in one (`kdrift train --list` prints the scenarios, `--report DIR` summarizes records)"
+    )]
+    TrainingNeedsTerminal,
     #[error(transparent)]
     Scenario(#[from] crate::training::scenario::ScenarioError),
     #[error(transparent)]

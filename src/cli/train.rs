@@ -24,6 +24,10 @@ pub fn run(args: &TrainArgs) -> Result<i32, CliError> {
         std::io::stdout().write_all(text.as_bytes())?;
         return Ok(EXIT_CLEAN);
     }
+    use std::io::IsTerminal as _;
+    if !std::io::stdout().is_terminal() {
+        return Err(CliError::TrainingNeedsTerminal);
+    }
     let mut scenarios = scenario::embedded()?;
     let first = match &args.scenario {
         None => None,

@@ -67,6 +67,8 @@ pub struct Binding {
 }
 
 const ALL: &[Screen] = &[Screen::Apps, Screen::Resources, Screen::Diff, Screen::Runbook, Screen::Train];
+/// Every screen of the investigation (training has its own source and no commands).
+const INVESTIGATION: &[Screen] = &[Screen::Apps, Screen::Resources, Screen::Diff, Screen::Runbook];
 const LISTS: &[Screen] = &[Screen::Apps, Screen::Resources];
 const DIFF: &[Screen] = &[Screen::Diff];
 const RUNBOOK: &[Screen] = &[Screen::Runbook];
@@ -161,12 +163,12 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         label: ":",
         keys: &[KeyCode::Char(':')],
-        screens: ALL,
+        screens: INVESTIGATION,
         action: Action::Command,
         help: "command (:apps :theme NAME :context NAME :ns NAME :refresh :quit)",
     },
     Binding { label: "?", keys: &[KeyCode::Char('?')], screens: ALL, action: Action::Help, help: "this help" },
-    Binding { label: "^r", keys: &[], screens: ALL, action: Action::Refresh, help: "reload from the source" },
+    Binding { label: "^r", keys: &[], screens: INVESTIGATION, action: Action::Refresh, help: "reload from the source" },
     Binding {
         label: "n",
         keys: &[KeyCode::Char('n')],
@@ -346,7 +348,7 @@ mod tests {
 
     #[test]
     fn a_key_means_one_thing_per_screen() {
-        for screen in [Screen::Apps, Screen::Resources, Screen::Diff, Screen::Runbook] {
+        for screen in [Screen::Apps, Screen::Resources, Screen::Diff, Screen::Runbook, Screen::Train] {
             let mut seen: Vec<KeyCode> = Vec::new();
             for binding in BINDINGS.iter().filter(|b| b.screens.contains(&screen)) {
                 for code in binding.keys {
@@ -366,5 +368,8 @@ mod tests {
         assert!(help_for(Screen::Runbook, false).iter().any(|(label, _)| *label == "s"));
         assert!(!help_for(Screen::Runbook, true).iter().any(|(label, _)| ["s", "b", "p", "F"].contains(label)));
         assert!(help_for(Screen::Runbook, true).iter().any(|(label, _)| *label == "e"));
+        assert_eq!(action_for(Screen::Train, key(KeyCode::Char('7'))), Some(Action::Answer));
+        assert!(help_for(Screen::Train, false).iter().any(|(label, _)| *label == "1-9"));
+        assert!(!help_for(Screen::Train, false).iter().any(|(label, _)| [":", "^r", "s", "r"].contains(label)));
     }
 }

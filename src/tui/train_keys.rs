@@ -227,9 +227,12 @@ impl App {
         self.screen = Screen::Train;
     }
 
-    /// The finished drill's record, when `--record` names a file.
+    /// The finished drill's score for the picker, and its record when `--record` names a file.
     fn record_run(&mut self) -> Vec<Effect> {
         let Some(training) = &mut self.train else { return Vec::new() };
+        if let Some(drill) = &training.drill {
+            training.results.insert(drill.scenario.name.clone(), drill.score());
+        }
         let (Some(path), Some(drill)) = (&training.record, &training.drill) else { return Vec::new() };
         let finished = crate::cli::input::system_now().unwrap_or(training.started);
         let run = Run::of(drill, &training.trainee, training.started, finished);

@@ -20,10 +20,22 @@ pub struct Training {
     pub scroll: usize,
     /// When the drill in play started (Unix seconds), for its record.
     pub started: i64,
+    /// The last score of each scenario finished in this session, by name.
+    pub results: std::collections::HashMap<String, crate::training::drill::Score>,
 }
 
 impl Training {
     pub fn new(scenarios: Vec<Scenario>, record: Option<PathBuf>, trainee: String) -> Training {
-        Training { scenarios, selected: 0, drill: None, record, trainee, recorded: None, scroll: 0, started: 0 }
+        Training {
+            scenarios,
+            selected: 0,
+            drill: None,
+            record,
+            trainee,
+            recorded: None,
+            scroll: 0,
+            started: 0,
+            results: Default::default(),
+        }
     }
 }

@@ -69,13 +69,13 @@ fn header_line(app: &App) -> Line<'static> {
 
 /// The namespace of the open app, or of every app when they share one.
 fn namespace_scope(app: &App) -> String {
+    if app.train.is_some() && app.drill().is_none() {
+        return "every namespace".to_owned();
+    }
     if app.screen != Screen::Apps
         && let Some(open) = app.data.apps.get(app.app_open)
     {
         return format!("ns {}", open.namespace);
-    }
-    if app.train.is_some() && app.drill().is_none() {
-        return "every namespace".to_owned();
     }
     let mut namespaces: Vec<&str> = app.data.apps.iter().map(|a| a.namespace.as_str()).collect();
     namespaces.sort_unstable();

@@ -57,16 +57,28 @@ fn picker(frame: &mut Frame<'_>, area: Rect, training: &Training, theme: &Theme)
     let [list_area, detail_area] = Layout::vertical([Constraint::Min(4), Constraint::Length(7)]).areas(area);
     let width = usize::from(list_area.width).saturating_sub(2);
     let mut lines = vec![Line::from(Span::styled(
-        format!(" {}{}{}", super::column("SCENARIO", 20), super::column("LEVEL", 14), "WHAT IT TEACHES"),
+        format!(
+            " {}{}{}{}",
+            super::column("SCENARIO", 20),
+            super::column("LEVEL", 14),
+            super::column("PLAYED", 12),
+            "WHAT IT TEACHES"
+        ),
         style::dim(theme),
     ))];
     let height = usize::from(list_area.height).saturating_sub(3);
     let first = super::window_start(training.selected, height);
     for (index, scenario) in training.scenarios.iter().enumerate().skip(first).take(height) {
+        let played = match training.results.get(&scenario.name) {
+            Some(score) if score.passed => format!("✓ {}/{}", score.total.right, score.total.total),
+            Some(score) => format!("✗ {}/{}", score.total.right, score.total.total),
+            None => "–".to_owned(),
+        };
         let text = format!(
-            " {}{}{}",
+            " {}{}{}{}",
             super::column(&scenario.name, 20),
             super::column(scenario.drill.difficulty.as_str(), 14),
+            super::column(&played, 12),
             scenario.drill.teaches
         );
         let line = Line::from(super::fit(&text, width));
