@@ -377,3 +377,22 @@ fn a_trainee_plays_a_scenario_with_the_real_binary_in_an_empty_directory() {
     assert_eq!(kdrift::training::record::read(&record).unwrap().runs[0].score.total.right, 6);
     assert_eq!(std::fs::read_dir(work.path()).unwrap().count(), 0, "nothing written where the trainee stood");
 }
+
+#[test]
+fn leaving_a_drill_takes_a_second_q_and_drops_its_answers() {
+    let (mut app, mut terminal) = session("orphan-service", None, "carol");
+    press(&mut app, &keys("\n2\n"));
+    press(&mut app, &keys("q"));
+    assert!(app.drill().is_some(), "one q only asks");
+    assert!(screen(&app, &mut terminal).contains("q or Esc again leaves the drill"));
+    press(&mut app, &keys("j"));
+    press(&mut app, &keys("q"));
+    assert!(app.drill().is_some(), "another key in between starts over");
+    press(&mut app, &keys("q"));
+    assert!(app.drill().is_none(), "the second q in a row leaves");
+    let picker = screen(&app, &mut terminal);
+    let row = picker.lines().find(|l| l.contains("orphan-service")).unwrap();
+    assert!(row.contains(" – "), "an unfinished drill has no result: {row}");
+    press(&mut app, &keys("q"));
+    assert!(app.quit, "q on the picker quits");
+}

@@ -39,6 +39,7 @@ impl App {
             return Vec::new();
         };
         let choices = drill.choices().len();
+        let confirming_leave = std::mem::take(&mut training.leaving);
         match action {
             Action::Answer => {
                 if let KeyCode::Char(digit) = key.code
@@ -68,10 +69,22 @@ impl App {
                 }
             }
             Action::Open => return self.train_open(),
-            Action::Quit | Action::Back => self.leave_drill(),
+            Action::Quit | Action::Back => self.ask_to_leave(confirming_leave),
             _ => {}
         }
         Vec::new()
+    }
+
+    /// Leaving a drill drops its answers: the first `q`/`Esc` asks, the second leaves. A
+    /// finished drill (at its debrief) leaves at once.
+    fn ask_to_leave(&mut self, confirmed: bool) {
+        let finished = self.drill().is_some_and(|d| d.stage == Stage::Debrief);
+        if confirmed || finished {
+            self.leave_drill();
+        } else if let Some(training) = &mut self.train {
+            training.leaving = true;
+            self.notice = Some("q or Esc again leaves the drill (its answers so far are dropped)".to_owned());
+        }
     }
 
     /// Enter on the training screen: start the highlighted scenario, answer the highlighted
@@ -201,10 +214,16 @@ impl App {
                 Some(Vec::new())
             }
             Action::Quit => {
-                self.leave_drill();
+                let confirmed = self.train.as_mut().is_some_and(|t| std::mem::take(&mut t.leaving));
+                self.ask_to_leave(confirmed);
                 Some(Vec::new())
             }
-            _ => None,
+            _ => {
+                if let Some(training) = &mut self.train {
+                    training.leaving = false;
+                }
+                None
+            }
         }
     }
 

@@ -20,6 +20,8 @@ pub struct Training {
     pub scroll: usize,
     /// When the drill in play started (Unix seconds), for its record.
     pub started: i64,
+    /// `q`/`Esc` was pressed once in a drill: a second press leaves it.
+    pub leaving: bool,
     /// The last score of each scenario finished in this session, by name.
     pub results: std::collections::HashMap<String, crate::training::drill::Score>,
 }
@@ -35,6 +37,7 @@ impl Training {
             recorded: None,
             scroll: 0,
             started: 0,
+            leaving: false,
             results: Default::default(),
         }
     }
