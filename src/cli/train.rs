@@ -24,10 +24,6 @@ pub fn run(args: &TrainArgs) -> Result<i32, CliError> {
         std::io::stdout().write_all(text.as_bytes())?;
         return Ok(EXIT_CLEAN);
     }
-    use std::io::IsTerminal as _;
-    if !std::io::stdout().is_terminal() {
-        return Err(CliError::TrainingNeedsTerminal);
-    }
     let mut scenarios = scenario::embedded()?;
     let first = match &args.scenario {
         None => None,
@@ -40,6 +36,11 @@ pub fn run(args: &TrainArgs) -> Result<i32, CliError> {
             }
         },
     };
+    // A scenario named wrongly is reported before the missing terminal.
+    use std::io::IsTerminal as _;
+    if !std::io::stdout().is_terminal() {
+        return Err(CliError::TrainingNeedsTerminal);
+    }
     let trainee = args.trainee.clone().unwrap_or_else(crate::actions::audit::os_user);
     let training = crate::tui::train_state::Training::new(scenarios, args.record.clone(), trainee);
     let start = crate::tui::Start { read_only: false, theme: args.theme.clone(), config: None };
