@@ -338,7 +338,7 @@ fn an_installed_binary_runs_the_samples_from_an_empty_directory() {
     );
     let unknown = installed(&["train", "hpa"]);
     assert_eq!(unknown.code, 2);
-    assert!(unknown.stderr.contains("no sample named 'hpa' (available: break-glass-env,"), "{}", unknown.stderr);
+    assert!(unknown.stderr.contains("no scenario named 'hpa' (available: break-glass-env,"), "{}", unknown.stderr);
     assert_eq!(std::fs::read_dir(empty.path()).expect("dir").count(), 0, "nothing written to the directory");
 }
 

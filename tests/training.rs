@@ -319,7 +319,20 @@ fn records_round_trip_through_the_instructors_report() {
     assert!(report.starts_with("Training report: 2 run(s) by 2 trainee(s) in 2 record file(s)"), "{report}");
     let row = report.lines().find(|l| l.starts_with("hpa-replicas")).unwrap();
     let cells: Vec<&str> = row.split_whitespace().collect();
-    assert_eq!(cells, ["hpa-replicas", "2", "1", "50%", "91%", "100%", "100%", "83%", "100%"], "{report}");
+    assert_eq!(cells[..9], ["hpa-replicas", "2", "1", "50%", "91%", "100%", "100%", "83%", "100%"], "{report}");
+    assert!(cells[9].ends_with('s'), "the median time: {row}");
+    let trainees: Vec<Vec<&str>> = report
+        .lines()
+        .skip_while(|l| !l.starts_with("TRAINEE"))
+        .skip(1)
+        .take(2)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        trainees,
+        [vec!["alice", "1", "1", "100%", "–"], vec!["bob", "1", "0", "83%", "hpa-replicas"]],
+        "{report}"
+    );
     assert!(
         report.contains(
             "most common wrong answer: decide Deployment/prod/orders-api → 'sync' in 1 of 2 run(s) (right: ignore)"
@@ -336,6 +349,7 @@ fn records_round_trip_through_the_instructors_report() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["scenarios"][0]["success_rate"], 50);
     assert_eq!(json["scenarios"][0]["most_common_wrong"]["given"], "sync");
+    assert_eq!(json["trainees"][1]["not_passed"][0], "hpa-replicas");
 
     // Recording into a file that is not a record writes nothing to it.
     let error = kdrift::training::record::append(

@@ -91,6 +91,8 @@ pub struct ScenarioSummary {
     pub success_rate: usize,
     pub skills: BTreeMap<&'static str, Tally>,
     pub total: Tally,
+    /// The median time from briefing to debrief.
+    pub median_seconds: i64,
     /// The wrong answer given most often: where, what, and how many runs gave it.
     pub most_common_wrong: Option<WrongAnswer>,
 }
@@ -106,10 +108,21 @@ pub struct WrongAnswer {
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub files: usize,
-    pub trainees: usize,
+    pub trainees: Vec<TraineeSummary>,
     pub scenarios: Vec<ScenarioSummary>,
     /// Files that were not records, with why (they are left out, not fatal).
     pub skipped: Vec<String>,
+}
+
+/// Per trainee: what they played and what is left to pass.
+#[derive(Debug, Clone, Serialize)]
+pub struct TraineeSummary {
+    pub trainee: String,
+    pub runs: usize,
+    pub passed: usize,
+    pub total: Tally,
+    /// Scenarios whose latest run did not pass.
+    pub not_passed: Vec<String>,
 }
 
 /// Summarizes every `*.json` record file in `dir`.
@@ -136,19 +149,43 @@ pub fn summarize(dir: &Path) -> Result<Summary, RecordError> {
     if runs.is_empty() {
         return Err(RecordError::Empty { path: dir.to_owned() });
     }
-    let mut trainees: Vec<&str> = runs.iter().map(|r| r.trainee.as_str()).collect();
-    trainees.sort_unstable();
-    trainees.dedup();
+    let mut by_trainee: BTreeMap<&str, Vec<&Run>> = BTreeMap::new();
+    for run in &runs {
+        by_trainee.entry(run.trainee.as_str()).or_default().push(run);
+    }
+    let trainees = by_trainee.into_iter().map(|(name, runs)| trainee_summary(name, &runs)).collect();
     let mut by_scenario: BTreeMap<&str, Vec<&Run>> = BTreeMap::new();
     for run in &runs {
         by_scenario.entry(run.scenario.as_str()).or_default().push(run);
     }
     let scenarios = by_scenario.into_iter().map(|(name, runs)| scenario_summary(name, &runs)).collect();
-    Ok(Summary { files, trainees: trainees.len(), scenarios, skipped })
+    Ok(Summary { files, trainees, scenarios, skipped })
+}
+
+fn trainee_summary(name: &str, runs: &[&Run]) -> TraineeSummary {
+    let total = runs.iter().fold(Tally::default(), |t, r| add(t, r.score.total));
+    // The latest run of each scenario decides whether it still needs work.
+    let mut latest: BTreeMap<&str, &Run> = BTreeMap::new();
+    for run in runs {
+        let slot = latest.entry(run.scenario.as_str()).or_insert(run);
+        if run.finished_at >= slot.finished_at {
+            *slot = run;
+        }
+    }
+    TraineeSummary {
+        trainee: name.to_owned(),
+        runs: runs.len(),
+        passed: runs.iter().filter(|r| r.score.passed).count(),
+        total,
+        not_passed: latest.into_iter().filter(|(_, r)| !r.score.passed).map(|(s, _)| s.to_owned()).collect(),
+    }
+}
+
+fn add(a: Tally, b: Tally) -> Tally {
+    Tally { right: a.right + b.right, total: a.total + b.total }
 }
 
 fn scenario_summary(name: &str, runs: &[&Run]) -> ScenarioSummary {
-    let add = |a: Tally, b: Tally| Tally { right: a.right + b.right, total: a.total + b.total };
     let skills = SKILLS
         .iter()
         .map(|skill| (skill.as_str(), runs.iter().fold(Tally::default(), |t, r| add(t, r.score.skill(*skill)))))
@@ -179,8 +216,11 @@ fn scenario_summary(name: &str, runs: &[&Run]) -> ScenarioSummary {
             expected: expected.to_owned(),
             runs: count,
         });
+    let mut seconds: Vec<i64> = runs.iter().map(|r| r.seconds).collect();
+    seconds.sort_unstable();
     ScenarioSummary {
         scenario: name.to_owned(),
+        median_seconds: seconds.get(seconds.len() / 2).copied().unwrap_or_default(),
         runs: runs.len(),
         passed,
         success_rate: passed * 100 / runs.len().max(1),
@@ -195,19 +235,28 @@ pub fn render(summary: &Summary, dir: &Path) -> String {
     let runs: usize = summary.scenarios.iter().map(|s| s.runs).sum();
     let mut out = format!(
         "Training report: {runs} run(s) by {} trainee(s) in {} record file(s) from {}\n\n",
-        summary.trainees,
+        summary.trainees.len(),
         summary.files,
         dir.display()
     );
     let percent = |t: Tally| t.percent().map_or_else(|| "–".to_owned(), |p| format!("{p}%"));
     out.push_str(&format!(
-        "{:<20} {:>4} {:>6} {:>7} {:>5} {:>14} {:>9} {:>8} {:>12}\n",
-        "SCENARIO", "RUNS", "PASSED", "SUCCESS", "SCORE", "CLASSIFICATION", "OWNERSHIP", "RESPONSE", "VERIFICATION"
+        "{:<20} {:>4} {:>6} {:>7} {:>5} {:>14} {:>9} {:>8} {:>12} {:>7}\n",
+        "SCENARIO",
+        "RUNS",
+        "PASSED",
+        "SUCCESS",
+        "SCORE",
+        "CLASSIFICATION",
+        "OWNERSHIP",
+        "RESPONSE",
+        "VERIFICATION",
+        "TIME"
     ));
     for scenario in &summary.scenarios {
         let skill = |name: &str| scenario.skills.get(name).copied().map(percent).unwrap_or_default();
         out.push_str(&format!(
-            "{:<20} {:>4} {:>6} {:>6}% {:>5} {:>14} {:>9} {:>8} {:>12}\n",
+            "{:<20} {:>4} {:>6} {:>6}% {:>5} {:>14} {:>9} {:>8} {:>12} {:>7}\n",
             scenario.scenario,
             scenario.runs,
             scenario.passed,
@@ -217,6 +266,7 @@ pub fn render(summary: &Summary, dir: &Path) -> String {
             skill("ownership"),
             skill("response"),
             skill("verification"),
+            duration(scenario.median_seconds),
         ));
         match &scenario.most_common_wrong {
             Some(wrong) => out.push_str(&format!(
@@ -226,6 +276,17 @@ pub fn render(summary: &Summary, dir: &Path) -> String {
             None => out.push_str("  no wrong answers\n"),
         }
     }
+    out.push_str(&format!("\n{:<20} {:>4} {:>6} {:>5}  NOT PASSED YET\n", "TRAINEE", "RUNS", "PASSED", "SCORE"));
+    for trainee in &summary.trainees {
+        let pending = if trainee.not_passed.is_empty() { "–".to_owned() } else { trainee.not_passed.join(", ") };
+        out.push_str(&format!(
+            "{:<20} {:>4} {:>6} {:>5}  {pending}\n",
+            trainee.trainee,
+            trainee.runs,
+            trainee.passed,
+            percent(trainee.total)
+        ));
+    }
     for skipped in &summary.skipped {
         out.push_str(&format!("\nskipped: {skipped}"));
     }
@@ -233,6 +294,14 @@ pub fn render(summary: &Summary, dir: &Path) -> String {
         out.push('\n');
     }
     out
+}
+
+/// "45s", "3m05s": the median time column.
+fn duration(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s}s"),
+        s => format!("{}m{:02}s", s / 60, s % 60),
+    }
 }
 
 #[cfg(test)]

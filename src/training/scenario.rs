@@ -48,6 +48,8 @@ pub struct Target {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
+    #[error("no scenario named '{name}' (available: {available}; or give a scenario directory)")]
+    Unknown { name: String, available: String },
     #[error(transparent)]
     Sample(#[from] samples::SampleError),
     #[error("scenario '{0}' has no drill: add a `drill:` key to its scenario.yaml")]
@@ -65,7 +67,11 @@ pub fn embedded() -> Result<Vec<Scenario>, ScenarioError> {
 
 /// The embedded scenario `name`.
 pub fn load(name: &str) -> Result<Scenario, ScenarioError> {
-    from_sample(samples::load(name)?, Origin::Embedded)
+    let sample = samples::load(name).map_err(|error| match error {
+        samples::SampleError::Unknown { name, available } => ScenarioError::Unknown { name, available },
+        other => ScenarioError::Sample(other),
+    })?;
+    from_sample(sample, Origin::Embedded)
 }
 
 /// A scenario directory outside the binary (`scenario.yaml`, `desired/`, `live/`).
