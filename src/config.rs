@@ -2,7 +2,7 @@
 //! config directory (`$XDG_CONFIG_HOME/kdrift/` on Linux, via `directories`) or `--config
 //! FILE`. Every key is optional; an unknown key or a wrong type is an error naming it.
 
-use crate::engine::{DEFAULT_INSTANCE_LABEL, EngineConfig};
+use crate::engine::{DEFAULT_ARGOCD_NAMESPACE, DEFAULT_INSTANCE_LABEL, EngineConfig};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -14,6 +14,9 @@ pub struct Config {
     pub mask_annotations: Vec<String>,
     /// The label that ties objects to their app (Argo CD's `application.instanceLabelKey`).
     pub instance_label: Option<String>,
+    /// The namespace Argo CD runs in (default `argocd`): only its argocd-cm (or one in the
+    /// namespace of the app's own Application) is read as Argo CD's settings.
+    pub argocd_namespace: Option<String>,
     /// Ignore-rule files applied to every scan (relative paths: from the config file's folder).
     #[serde(default)]
     pub ignore: Vec<PathBuf>,
@@ -99,6 +102,11 @@ pub fn parse(text: &str) -> Result<Config, String> {
     {
         return Err("instance_label must not be empty".to_owned());
     }
+    if let Some(namespace) = &config.argocd_namespace
+        && namespace.trim().is_empty()
+    {
+        return Err("argocd_namespace must not be empty".to_owned());
+    }
     Ok(config)
 }
 
@@ -118,6 +126,7 @@ impl Config {
         EngineConfig {
             instance_label: self.instance_label.clone().unwrap_or_else(|| DEFAULT_INSTANCE_LABEL.to_owned()),
             mask_annotations: self.mask_annotations.clone(),
+            argocd_namespace: self.argocd_namespace.clone().unwrap_or_else(|| DEFAULT_ARGOCD_NAMESPACE.to_owned()),
             ..EngineConfig::default()
         }
     }
@@ -137,6 +146,10 @@ mod tests {
         .unwrap();
         assert_eq!(config.engine().mask_annotations, vec!["vault.example.com/token"]);
         assert_eq!(config.engine().instance_label, "argocd.argoproj.io/instance");
+        assert_eq!(config.engine().argocd_namespace, "argocd");
+        let config = parse("argocd_namespace = \"gitops\"\n").unwrap();
+        assert_eq!(config.engine().argocd_namespace, "gitops");
+        assert!(parse("argocd_namespace = \"\"\n").unwrap_err().contains("argocd_namespace"));
     }
 
     #[test]

@@ -180,6 +180,38 @@ pub struct Finding {
     /// (an extension of v1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub git_commit: Option<CommitEvidence>,
+    /// What decided which differences the API server itself produces (defaults, admission
+    /// changes): its own dry run, or kdrift's offline table. Field findings only (an
+    /// extension of v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oracle: Option<Oracle>,
+}
+
+/// Who answered "would the API server produce this value from Git's object?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Oracle {
+    /// A server-side dry-run apply of Git's object on the connected cluster.
+    ServerDryRun,
+    /// kdrift's table of Kubernetes defaults (offline, or the dry run was not possible).
+    DefaultsTable,
+}
+
+impl Oracle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Oracle::ServerDryRun => "server-dry-run",
+            Oracle::DefaultsTable => "defaults-table",
+        }
+    }
+
+    /// How a person reads it: "the API server's dry run", "kdrift's defaults table".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Oracle::ServerDryRun => "the API server's dry run of Git's object",
+            Oracle::DefaultsTable => "kdrift's offline table of API defaults",
+        }
+    }
 }
 
 /// A commit as evidence: who changed the desired state, when and why.
@@ -442,6 +474,8 @@ impl AppReport {
 pub struct Summary {
     pub apps: usize,
     pub out_of_sync: usize,
+    /// Apps kdrift could not compare (nothing readable, nothing rendered): never "in sync".
+    pub unknown: usize,
     /// Findings not hidden by an ignore rule.
     pub findings: usize,
     /// Of those, the ones in a harmful category (what the exit code reflects).
@@ -452,11 +486,11 @@ pub struct Summary {
 impl fmt::Display for Summary {
     /// "1 app(s), 1 out of sync; 4 finding(s), 2 need action, 0 ignored".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} app(s), {} out of sync; {} finding(s), {} need action, {} ignored",
-            self.apps, self.out_of_sync, self.findings, self.needs_action, self.ignored
-        )
+        write!(f, "{} app(s), {} out of sync", self.apps, self.out_of_sync)?;
+        if self.unknown > 0 {
+            write!(f, ", {} not compared", self.unknown)?;
+        }
+        write!(f, "; {} finding(s), {} need action, {} ignored", self.findings, self.needs_action, self.ignored)
     }
 }
 
@@ -484,6 +518,7 @@ impl DriftReport {
         let summary = Summary {
             apps: apps.len(),
             out_of_sync: apps.iter().filter(|a| a.sync_status == SyncStatus::OutOfSync).count(),
+            unknown: apps.iter().filter(|a| a.sync_status == SyncStatus::Unknown).count(),
             findings: visible,
             needs_action,
             ignored,
@@ -491,8 +526,9 @@ impl DriftReport {
         DriftReport { version: REPORT_VERSION, apps, summary }
     }
 
+    /// Drift that needs action, or an app nobody could compare: either way, not "all clear".
     pub fn needs_action(&self) -> bool {
-        self.summary.needs_action > 0
+        self.summary.needs_action > 0 || self.summary.unknown > 0
     }
 
     /// Drops the findings ignore rules hid, and resources left with none; the summary

@@ -92,9 +92,12 @@ fn json_output_follows_the_version_1_contract() {
             "review_required",
             "owner",
             "ignored_by",
-            "reason"
+            "reason",
+            // An extension of v1: what decided which differences the API server makes itself.
+            "oracle"
         ]
     );
+    assert_eq!(memory["oracle"], "defaults-table", "a snapshot has no API server to ask");
     assert_eq!(memory["path"], "/spec/template/spec/containers/0/resources/limits/memory");
     assert_eq!(memory["desired"], "512Mi");
     assert_eq!(memory["live"], "2Gi");

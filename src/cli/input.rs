@@ -36,6 +36,9 @@ impl Objects {
 
 pub struct Input {
     pub app: String,
+    /// The app's name came from a directory name, not from `--app`, a sample or a definition:
+    /// tracking that names another app is then a hint, not a claim.
+    pub app_name_guessed: bool,
     pub namespace: String,
     pub now: Option<i64>,
     pub desired: Objects,
@@ -97,6 +100,7 @@ pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
         let sample = samples::load(name).map_err(sources::SourceError::from)?;
         return Ok(Input {
             app: args.app.clone().unwrap_or(sample.meta.app),
+            app_name_guessed: false,
             namespace: args.namespace.clone().unwrap_or(sample.meta.namespace),
             now: explicit_now(args)?.or(sample.observed_at),
             desired: Objects::Loaded(sample.desired),
@@ -135,6 +139,7 @@ pub fn resolve_with(args: &SourceArgs, live: &LiveSource) -> Result<Input, CliEr
         }
         (None, None) => return Err(CliError::NoSource),
     };
+    let app_name_guessed = args.app.is_none();
     let app = args.app.clone().unwrap_or(default_app);
     let namespace = args.namespace.clone().unwrap_or_else(|| live.default_namespace());
     let (desired, render_failure) = render_if_needed(desired, args, &app, &namespace)?;
@@ -158,6 +163,7 @@ pub fn resolve_with(args: &SourceArgs, live: &LiveSource) -> Result<Input, CliEr
     };
     Ok(Input {
         app,
+        app_name_guessed,
         namespace,
         now,
         desired,
@@ -288,6 +294,7 @@ pub fn engine_config(args: &SourceArgs) -> Result<EngineConfig, CliError> {
         eprintln!("kdrift: warning: {warning}");
     }
     engine.rules = loaded.rules;
+    engine.compare_options = loaded.compare_options;
     Ok(engine)
 }
 
@@ -307,7 +314,19 @@ fn default_app_name(path: &Path) -> String {
 /// Runs the engine over the input. `keep` sees every desired and live object before the
 /// engine takes it (the diff view keeps the few it shows; the scan keeps nothing).
 pub fn compare(input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<AppReport, CliError> {
-    let Input { app, namespace, now, desired, live, engine, render_failure, cluster, review_access, .. } = input;
+    let Input {
+        app,
+        app_name_guessed,
+        namespace,
+        now,
+        desired,
+        live,
+        engine,
+        render_failure,
+        cluster,
+        review_access,
+        ..
+    } = input;
     let mut report = match render_failure {
         Some(finding) => AppReport {
             name: app,
@@ -323,6 +342,9 @@ pub fn compare(input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<Ap
         },
         None => {
             let mut comparator = Comparator::new(&engine, &app, &namespace, now);
+            if app_name_guessed {
+                comparator = comparator.app_name_guessed();
+            }
             let mut duplicate = None;
             desired.for_each(|manifest| {
                 keep(Side::Desired, &manifest);

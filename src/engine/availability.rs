@@ -31,6 +31,7 @@ fn finding(severity: Severity, reason: String) -> Finding {
         reason,
         desired_path: None,
         git_commit: None,
+        oracle: None,
     }
 }
 
@@ -80,15 +81,30 @@ fn flux_ready(status: Option<&Value>) -> Option<String> {
     })
 }
 
+/// What a controller's status says about delivery: the app-level findings, and — when they
+/// mean the controller cannot apply what Git says — a short phrase saying so, which field
+/// findings repeat instead of suggesting a sync that would fail the same way.
+#[derive(Debug, Default)]
+pub struct Delivery {
+    pub findings: Vec<Finding>,
+    pub blocked: Option<String>,
+}
+
 /// Findings from a Flux `Kustomization`'s status.
 pub fn from_flux_kustomization(object: &Value, name: &str) -> Vec<Finding> {
+    flux_delivery(object, name).findings
+}
+
+/// A Flux `Kustomization`'s delivery: a failed apply or a false Ready condition blocks it.
+pub fn flux_delivery(object: &Value, name: &str) -> Delivery {
     let status = object.get("status");
     let text = |field: &str| status.and_then(|s| s.get(field)).and_then(Value::as_str);
-    let mut findings = Vec::new();
+    let mut delivery = Delivery::default();
     if let (Some(attempted), Some(applied)) = (text("lastAttemptedRevision"), text("lastAppliedRevision"))
         && attempted != applied
     {
-        findings.push(finding(
+        delivery.blocked = Some(format!("Flux Kustomization {name} failed to apply {attempted}"));
+        delivery.findings.push(finding(
             Severity::High,
             format!(
                 "Flux Kustomization {name} last attempted {attempted} but last applied {applied}: the newest revision failed to apply, so the cluster still runs {applied} and drift reported against Git may be stale; fix the apply error before syncing anything"
@@ -96,15 +112,23 @@ pub fn from_flux_kustomization(object: &Value, name: &str) -> Vec<Finding> {
         ));
     }
     if let Some((reason, message)) = false_condition(status, "Ready") {
-        findings.push(finding(Severity::High, format!("Flux Kustomization {name} is not Ready ({reason}): {message}")));
+        delivery.blocked.get_or_insert_with(|| format!("Flux Kustomization {name} is not Ready ({reason})"));
+        delivery
+            .findings
+            .push(finding(Severity::High, format!("Flux Kustomization {name} is not Ready ({reason}): {message}")));
     }
-    findings
+    delivery
 }
 
 /// Findings from an Argo CD `Application`'s status.
 pub fn from_argo_application(object: &Value, name: &str) -> Vec<Finding> {
+    argo_delivery(object, name).findings
+}
+
+/// An Argo CD `Application`'s delivery: a failed sync or an error condition blocks it.
+pub fn argo_delivery(object: &Value, name: &str) -> Delivery {
     let status = object.get("status");
-    let mut findings = Vec::new();
+    let mut delivery = Delivery::default();
     let operation = status.and_then(|s| s.get("operationState"));
     let phase = operation.and_then(|o| o.get("phase")).and_then(Value::as_str);
     if let Some(phase @ ("Failed" | "Error")) = phase {
@@ -114,7 +138,8 @@ pub fn from_argo_application(object: &Value, name: &str) -> Vec<Finding> {
             .and_then(Value::as_str)
             .map(|r| format!(" of revision {r}"))
             .unwrap_or_default();
-        findings.push(finding(
+        delivery.blocked = Some(format!("Argo CD's last sync of {name} ended in {phase}"));
+        delivery.findings.push(finding(
             Severity::High,
             format!(
                 "Argo CD's last sync{revision} of {name} ended in {phase}: {message}; the cluster may not hold what Git says, and a retried sync will fail the same way"
@@ -126,16 +151,17 @@ pub fn from_argo_application(object: &Value, name: &str) -> Vec<Finding> {
         let kind = condition.get("type").and_then(Value::as_str).unwrap_or_default();
         if kind.ends_with("Error") {
             let message = condition.get("message").and_then(Value::as_str).unwrap_or("no message");
-            findings.push(finding(
+            delivery.blocked.get_or_insert_with(|| format!("Argo CD reports {kind} for {name}"));
+            delivery.findings.push(finding(
                 Severity::High,
                 format!("Argo CD reports {kind} for {name}: {message}; its sync status cannot be trusted until this is fixed"),
             ));
         }
     }
-    findings
+    delivery
 }
 
-/// A finding when `pod` is a GitOps controller pod that is not ready.
+/// A finding when `pod` is a GitOps controller pod that is not ready (which blocks delivery).
 pub fn from_controller_pod(pod: &Value, namespace: &str, name: &str) -> Option<Finding> {
     let labels = pod.pointer("/metadata/labels");
     let label = |key: &str| labels.and_then(|l| l.get(key)).and_then(Value::as_str);

@@ -6,7 +6,7 @@ use crate::engine::diff::{Change, Provenance, RawDiff};
 use crate::engine::fields::{Topic, topic_of};
 use crate::engine::secrets;
 use crate::engine::time::humanize_age;
-use crate::model::{Category, Finding, ManagerClass, Owner, ResourceKey, Response, Severity};
+use crate::model::{Category, Finding, ManagerClass, Oracle, Owner, ResourceKey, Response, Severity};
 use serde_json::Value;
 
 /// What classification knows beyond the difference itself.
@@ -18,6 +18,8 @@ pub struct Context<'a> {
     pub hpa: Option<&'a str>,
     /// Annotation keys whose values are masked like Secret data.
     pub mask_annotations: &'a [String],
+    /// What decided which differences the API server itself produces.
+    pub oracle: Oracle,
 }
 
 /// Runtime-assigned fields: allocated by the API server or a controller, never Git's.
@@ -44,6 +46,7 @@ pub fn classify(raw: RawDiff, ctx: &Context<'_>) -> Finding {
         owner: verdict.owner,
         ignored_by: None,
         reason,
+        oracle: Some(ctx.oracle),
     }
 }
 
@@ -70,6 +73,9 @@ enum Story {
     AbsentLive,
     AddedByHand,
     RemovedFromGit,
+    /// Removed from Git; the last-applied configuration that lacks it is another manager's
+    /// (named when managedFields record who wrote it).
+    RemovedDespiteForeignLastApplied(Option<String>),
 }
 
 fn decide(raw: &RawDiff, ctx: &Context<'_>, topic: Topic) -> Verdict {
@@ -122,6 +128,10 @@ fn decide(raw: &RawDiff, ctx: &Context<'_>, topic: Topic) -> Verdict {
         (Change::LiveOnly, _, Some(ManagerClass::Unknown)) => {
             drift(if sensitive { Response::Escalate } else { Response::Sync }, true, Story::AddedByHand)
         }
+        (Change::LiveOnly, Provenance::ForeignLastApplied, _) => {
+            let writer = raw.last_applied_by.clone();
+            drift(Response::Sync, sensitive, Story::RemovedDespiteForeignLastApplied(writer))
+        }
         (Change::LiveOnly, _, _) => drift(Response::Sync, false, Story::RemovedFromGit),
     }
 }
@@ -157,6 +167,7 @@ fn reason(
     let live = show(l);
     let by = v.owner.as_ref().map(manager_label).unwrap_or_default();
     let ago = age_phrase(v.owner.as_ref(), ctx.now);
+    let how = v.owner.as_ref().and_then(|o| o.operation.as_deref()).map(operation_phrase).unwrap_or_default();
     match v.story {
         Story::Autoscaled => format!(
             "{field} is scaled by HPA {hpa} (live {live}, Git {git}): delegated to the autoscaler; ignore exactly this field, never sync it back",
@@ -167,7 +178,7 @@ fn reason(
             "{field} is managed by {by}{ago} (live {live}, Git {git}): expected if that ownership is intentional; ignore this exact field or move the value into Git"
         ),
         Story::Injected => format!(
-            "{field} was injected at admission during {by}'s apply (it is not in the applied configuration): a mutating webhook owns it; ignore it narrowly, or add it to Git if it is stable intent"
+            "{field} was injected at admission during {by}'s apply: {by} owns it, yet the last-applied-configuration {by} wrote in the same request lacks it, so a mutating webhook set it; ignore it narrowly, or add it to Git if it is stable intent"
         ),
         Story::ChangedByHand => format!("{field} {verb} live by {by}{ago}; Git says {git}", verb = direction(d, l)),
         Story::ChangedByUnknown => format!(
@@ -191,6 +202,19 @@ fn reason(
                 "{field} was removed from Git but is still live ({live}, recorded in last-applied-configuration); a sync deletes it"
             ),
         },
+        Story::RemovedDespiteForeignLastApplied(ref writer) => format!(
+            "{field} was removed from Git but is still live ({live}): {by} owns it{how}{ago}, and the last-applied-configuration that lacks it was written by {writer}, not {by}, so it says nothing about what {by} applied; a sync deletes it",
+            writer = writer.as_deref().unwrap_or("a manager managedFields do not record")
+        ),
+    }
+}
+
+/// " through server-side apply", " through an update".
+fn operation_phrase(operation: &str) -> String {
+    match operation {
+        "Apply" => " through server-side apply".to_owned(),
+        "Update" => " through an update".to_owned(),
+        other => format!(" through {other}"),
     }
 }
 
@@ -283,6 +307,7 @@ mod tests {
             live: l,
             owner,
             provenance: Provenance::Managed,
+            last_applied_by: None,
         }
     }
 
@@ -291,7 +316,7 @@ mod tests {
     #[test]
     fn hand_raised_memory_limit_is_high_and_suggests_backport_with_review() {
         let k = key("Deployment");
-        let ctx = Context { key: &k, now: Some(NOW), hpa: None, mask_annotations: &[] };
+        let ctx = Context { key: &k, now: Some(NOW), hpa: None, mask_annotations: &[], oracle: Oracle::DefaultsTable };
         let fields = ["spec", "template", "spec", "containers", "resources", "limits", "memory"];
         let human = owner("kubectl-edit", ManagerClass::Human, "2026-04-26T08:10:00Z");
         let f = classify(raw(&fields, Change::Changed, Some(json!("512Mi")), Some(json!("2Gi")), Some(human)), &ctx);
@@ -305,7 +330,13 @@ mod tests {
     #[test]
     fn replicas_under_an_hpa_are_controller_managed_even_without_managed_fields() {
         let k = key("Deployment");
-        let ctx = Context { key: &k, now: Some(NOW), hpa: Some("checkout-api"), mask_annotations: &[] };
+        let ctx = Context {
+            key: &k,
+            now: Some(NOW),
+            hpa: Some("checkout-api"),
+            mask_annotations: &[],
+            oracle: Oracle::DefaultsTable,
+        };
         let f = classify(raw(&["spec", "replicas"], Change::Changed, Some(json!(3)), Some(json!(9)), None), &ctx);
         assert_eq!(f.category, Category::ControllerManaged);
         assert_eq!(f.response, Response::Ignore);
@@ -316,7 +347,7 @@ mod tests {
     #[test]
     fn git_ahead_of_the_gitops_manager_is_a_plain_sync() {
         let k = key("Deployment");
-        let ctx = Context { key: &k, now: None, hpa: None, mask_annotations: &[] };
+        let ctx = Context { key: &k, now: None, hpa: None, mask_annotations: &[], oracle: Oracle::DefaultsTable };
         let gitops = owner("argocd-controller", ManagerClass::Gitops, "2026-04-26T08:10:00Z");
         let f = classify(
             raw(&["spec", "paused"], Change::Changed, Some(json!(true)), Some(json!(false)), Some(gitops)),
@@ -328,7 +359,7 @@ mod tests {
     #[test]
     fn env_added_with_kubectl_set_needs_review() {
         let k = key("Deployment");
-        let ctx = Context { key: &k, now: Some(NOW), hpa: None, mask_annotations: &[] };
+        let ctx = Context { key: &k, now: Some(NOW), hpa: None, mask_annotations: &[], oracle: Oracle::DefaultsTable };
         let human = owner("kubectl-set", ManagerClass::Human, "2026-06-01T00:00:00Z");
         let fields = ["spec", "template", "spec", "containers", "env"];
         let mut added = raw(&fields, Change::LiveOnly, None, Some(json!({"name": "DEBUG", "value": "1"})), Some(human));

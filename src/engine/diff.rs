@@ -1,12 +1,15 @@
 //! The structural three-way diff of one normalized desired/live pair: maps by key, lists with
 //! merge keys by key (DESIGN §3), scalars with Kubernetes equivalences. Each difference is
 //! attributed to its live owner; ownership (and last-applied) is looked up only when a
-//! difference needs it, so a pair without drift never builds its ownership trie.
+//! difference needs it, so a pair without drift never builds its ownership trie. When the API
+//! server's dry run of Git's object is known (`oracle`), it decides what the server itself
+//! would produce; the defaults table is the offline fallback.
 
-use crate::engine::defaults;
+use crate::engine::defaults::{self, ApiKind};
 use crate::engine::managers::ManagerTable;
 use crate::engine::maps::lookup;
 use crate::engine::merge_keys::{self, ItemKey};
+use crate::engine::oracle::{self, Predicted, ServerSays};
 use crate::engine::ownership::{NodeId, Owners, OwnershipTrie, ROOT};
 use crate::engine::path::PathBuilder;
 use crate::engine::quantity::Quantity;
@@ -32,9 +35,13 @@ pub enum Provenance {
     Managed,
     /// Not owned in managedFields, but recorded in last-applied: Git used to set it.
     LastApplied,
-    /// Owned by the GitOps manager yet absent from its last-applied configuration: a
-    /// mutating webhook changed the object during the GitOps controller's request.
+    /// Owned by the GitOps manager yet absent from its last-applied configuration, which that
+    /// same manager wrote: a mutating webhook changed the object during its request.
     InjectedAtAdmission,
+    /// Owned by the GitOps manager and absent from Git; a last-applied configuration exists but
+    /// another manager wrote it (`RawDiff::last_applied_by`), so it proves nothing about what
+    /// the GitOps manager applied.
+    ForeignLastApplied,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +58,8 @@ pub struct RawDiff {
     pub live: Option<Value>,
     pub owner: Option<Owner>,
     pub provenance: Provenance,
+    /// The manager that wrote the last-applied configuration, when it is not the owner's.
+    pub last_applied_by: Option<String>,
 }
 
 /// Metadata keys GitOps controllers stamp on what they apply; never drift by themselves.
@@ -74,7 +83,8 @@ const CONTROLLER_ANNOTATIONS: &[&str] =
 
 /// What the walk knows about the live object besides its value.
 pub struct LiveEvidence<'a> {
-    pub kind: &'a str,
+    /// Group, version and kind: which API-server defaults apply.
+    pub api: ApiKind<'a>,
     /// `metadata.managedFields` as taken out of the live object by normalization.
     pub managed_fields: Option<&'a Value>,
     pub managers: &'a ManagerTable,
@@ -86,6 +96,8 @@ pub struct LiveEvidence<'a> {
     pub builtin_kind: bool,
     /// The configured instance label, stamped by the GitOps controller like the tracking keys.
     pub instance_label: &'a str,
+    /// What the API server would store for Git's object (a server-side dry-run apply).
+    pub predicted: Option<&'a Predicted<'a>>,
 }
 
 impl LiveEvidence<'_> {
@@ -97,17 +109,32 @@ impl LiveEvidence<'_> {
 
 /// Compares one normalized pair and returns every difference that is a drift candidate.
 pub fn diff_objects<'a>(desired: &'a Value, live: &'a Value, evidence: &LiveEvidence<'a>) -> Vec<RawDiff> {
+    diff_pair(desired, live, evidence).diffs
+}
+
+/// The differences of one pair, and the places the API server's dry run settled.
+#[derive(Debug, Default)]
+pub struct PairDiff {
+    pub diffs: Vec<RawDiff>,
+    /// Display paths where Git and live differ only as the API server itself would make them
+    /// differ (defaults, admission changes): not drift, by the server's own dry run.
+    pub settled: Vec<String>,
+}
+
+pub fn diff_pair<'a>(desired: &'a Value, live: &'a Value, evidence: &LiveEvidence<'a>) -> PairDiff {
     let mut walker = Walker {
         evidence,
         path: PathBuilder::default(),
         fields: Vec::new(),
         segments: Vec::new(),
         trie: OnceCell::new(),
+        predicted_trie: OnceCell::new(),
         last_applied: OnceCell::new(),
         out: Vec::new(),
+        settled: Vec::new(),
     };
     walker.compare(desired, live);
-    walker.out
+    PairDiff { diffs: walker.out, settled: walker.settled }
 }
 
 /// One step of the live path, kept so ownership and last-applied can be followed on demand.
@@ -129,7 +156,8 @@ struct Resolved {
 
 /// What to do with a live-only value, decided while the trie is borrowed.
 enum LiveOnlyVerdict {
-    Report(Owner, Provenance),
+    /// The owner, the provenance, and who wrote a last-applied configuration that is not theirs.
+    Report(Owner, Provenance, Option<String>),
     Children,
     ByLastApplied,
     NotDrift,
@@ -141,8 +169,11 @@ struct Walker<'a, 'e> {
     fields: Vec<&'a str>,
     segments: Vec<Segment<'a>>,
     trie: OnceCell<Option<OwnershipTrie<'a>>>,
+    /// Ownership in the dry run's answer, when there is one.
+    predicted_trie: OnceCell<Option<OwnershipTrie<'a>>>,
     last_applied: OnceCell<Option<Value>>,
     out: Vec<RawDiff>,
+    settled: Vec<String>,
 }
 
 impl<'a> Walker<'a, '_> {
@@ -151,6 +182,16 @@ impl<'a> Walker<'a, '_> {
         self.trie
             .get_or_init(|| {
                 let fields = self.evidence.managed_fields?;
+                OwnershipTrie::from_managed_fields(fields, self.evidence.managers)
+            })
+            .as_ref()
+    }
+
+    /// Ownership in the dry run's answer, built on first use.
+    fn predicted_trie(&self) -> Option<&OwnershipTrie<'a>> {
+        self.predicted_trie
+            .get_or_init(|| {
+                let fields = self.evidence.predicted?.managed_fields?;
                 OwnershipTrie::from_managed_fields(fields, self.evidence.managers)
             })
             .as_ref()
@@ -188,21 +229,80 @@ impl<'a> Walker<'a, '_> {
             (Value::Object(d), Value::Object(l)) => self.compare_maps(d, l),
             (Value::Array(d), Value::Array(l)) => self.compare_lists(d, l),
             _ if self.equivalent(desired, live) => {}
+            _ if self.server_stores(live) => self.settle(),
             _ => self.report(Change::Changed, Some(desired.clone()), Some(live.clone()), Provenance::Managed),
         }
+    }
+
+    /// True when the dry run of Git's object stores exactly the live value here: Git's value
+    /// and live's differ only as the API server itself makes them differ.
+    fn server_stores(&self, live: &Value) -> bool {
+        let Some(predicted) = self.evidence.predicted else {
+            return false;
+        };
+        self.follow(predicted.object).is_some_and(|stored| self.same_value(stored, live))
+    }
+
+    /// True when the dry run of Git's object drops a field Git sets (the server discards it).
+    fn server_drops(&self) -> bool {
+        self.evidence.predicted.is_some_and(|p| self.follow(p.object).is_none())
+    }
+
+    /// What the dry run says of a value only live has.
+    fn server_on_live_only(&self, live: &Value) -> ServerSays {
+        let Some(predicted) = self.evidence.predicted else {
+            return ServerSays::NotAsked;
+        };
+        match self.follow(predicted.object) {
+            Some(stored) if self.same_value(stored, live) => {
+                // Kept because another manager owns it says nothing about the server.
+                let kept_by_others = self.predicted_trie().is_some_and(|trie| {
+                    let here = self.resolve(trie);
+                    let owners = here.node.or(here.atomic).map(|n| trie.subtree_owners(n)).unwrap_or_default();
+                    !oracle::only_the_dry_run(trie, owners, predicted.manager)
+                });
+                if kept_by_others { ServerSays::Undecided } else { ServerSays::Produces }
+            }
+            _ => ServerSays::Changes,
+        }
+    }
+
+    /// Values equal as the API server compares them, structures member by member.
+    fn same_value(&self, a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                let members = |m: &Map<String, Value>| m.values().filter(|v| !is_empty_like(v)).count();
+                members(x) == members(y)
+                    && x.iter().all(|(k, v)| match lookup(y, k) {
+                        Some(w) => self.same_value(v, w),
+                        None => is_empty_like(v),
+                    })
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(v, w)| self.same_value(v, w))
+            }
+            _ => self.equivalent(a, b),
+        }
+    }
+
+    /// Records that the dry run settled the difference here.
+    fn settle(&mut self) {
+        self.settled.push(self.path.display().to_owned());
     }
 
     fn compare_maps(&mut self, desired: &'a Map<String, Value>, live: &'a Map<String, Value>) {
         let at_root = self.segments.is_empty();
         for (key, d) in desired {
-            if at_root && key == "apiVersion" {
-                // The served version is not part of identity or intent.
+            // The served version is not part of identity or intent; name and namespace are
+            // identity (the pair was matched on them), never a drifted field.
+            if (at_root && key == "apiVersion") || self.is_identity(key) {
                 continue;
             }
             self.enter_field(key);
             match lookup(live, key) {
                 Some(l) => self.compare(d, l),
                 None if is_empty_like(d) => {}
+                None if self.server_drops() => self.settle(),
                 None => self.report(Change::DesiredOnly, Some(d.clone()), None, Provenance::Managed),
             }
             self.leave();
@@ -211,7 +311,7 @@ impl<'a> Walker<'a, '_> {
             if lookup(desired, key).is_some() || is_empty_like(l) || (at_root && key == "apiVersion") {
                 continue;
             }
-            if self.is_tracking_metadata(key) {
+            if self.is_tracking_metadata(key) || self.is_identity(key) {
                 continue;
             }
             self.enter_field(key);
@@ -230,8 +330,14 @@ impl<'a> Walker<'a, '_> {
         if all_scalars {
             // Scalar lists (args, command, finalizers) read best as one whole-list change.
             let same = desired.len() == live.len() && desired.iter().zip(live).all(|(d, l)| self.equivalent(d, l));
-            if !same {
-                self.report(Change::Changed, Some(Value::from(desired)), Some(Value::from(live)), Provenance::Managed);
+            if same {
+                return;
+            }
+            let whole = Value::from(live);
+            if self.server_stores(&whole) {
+                self.settle();
+            } else {
+                self.report(Change::Changed, Some(Value::from(desired)), Some(whole), Provenance::Managed);
             }
             return;
         }
@@ -243,7 +349,7 @@ impl<'a> Walker<'a, '_> {
                 }
                 (Some(d), None) => {
                     self.enter_item(index, d, None, None, Some(index));
-                    self.report(Change::DesiredOnly, Some(d.clone()), None, Provenance::Managed);
+                    self.desired_only(d);
                 }
                 (None, Some(l)) => {
                     self.enter_item(index, l, None, None, None);
@@ -270,7 +376,7 @@ impl<'a> Walker<'a, '_> {
                     // Not in live: point past the end, where an apply would add it.
                     self.path.push_keyed_item_absent(&key);
                     self.segments.push(Segment::Item(live.len(), d, Some(key_fields), Some(desired_index)));
-                    self.report(Change::DesiredOnly, Some(d.clone()), None, Provenance::Managed);
+                    self.desired_only(d);
                 }
             }
             self.leave();
@@ -284,12 +390,31 @@ impl<'a> Walker<'a, '_> {
         }
     }
 
+    /// A list item only Git has: drift, unless the API server would drop it anyway.
+    fn desired_only(&mut self, desired: &Value) {
+        if self.server_drops() {
+            self.settle();
+        } else {
+            self.report(Change::DesiredOnly, Some(desired.clone()), None, Provenance::Managed);
+        }
+    }
+
     /// A field only live has: drift or not depending on who put it there (DESIGN §3).
     /// Maps are never judged whole (their members may have different owners); list items
-    /// are, when one set of managers owns the item and everything in it.
+    /// are, when one set of managers owns the item and everything in it. The API server's
+    /// dry run, when known, says whether the server itself produces the value; without it,
+    /// the defaults table does.
     fn live_only(&mut self, live: &'a Value, parent: Option<&'a Map<String, Value>>) {
-        if defaults::is_server_default(self.evidence.kind, &self.fields, live, parent) {
-            return;
+        match self.server_on_live_only(live) {
+            ServerSays::Produces => return self.settle(),
+            // The server would not store this value from Git's object: whatever the table
+            // says, a sync changes it.
+            ServerSays::Changes => {}
+            ServerSays::NotAsked | ServerSays::Undecided => {
+                if defaults::is_server_default(&self.evidence.api, &self.fields, live, parent) {
+                    return;
+                }
+            }
         }
         // Labels or annotations Git does not set at all, holding only stamped keys (the
         // Deployment revision): nothing to attribute, so no ownership trie to build.
@@ -299,10 +424,11 @@ impl<'a> Walker<'a, '_> {
             return;
         }
         match self.live_only_verdict(live) {
-            LiveOnlyVerdict::Report(owner, provenance) => {
+            LiveOnlyVerdict::Report(owner, provenance, last_applied_by) => {
                 self.report(Change::LiveOnly, None, Some(live.clone()), provenance);
                 if let Some(last) = self.out.last_mut() {
                     last.owner = Some(owner);
+                    last.last_applied_by = last_applied_by;
                 }
             }
             LiveOnlyVerdict::Children => self.live_only_children(live),
@@ -333,17 +459,45 @@ impl<'a> Walker<'a, '_> {
         };
         let pick = |wanted: &[ManagerClass]| trie.primary(trie.of_classes(owners, wanted)).map(|e| e.to_owner());
         if let Some(owner) = pick(&[ManagerClass::Human, ManagerClass::Unknown]) {
-            LiveOnlyVerdict::Report(owner, Provenance::Managed)
+            LiveOnlyVerdict::Report(owner, Provenance::Managed, None)
         } else if let Some(owner) = pick(&[ManagerClass::Gitops]) {
-            let injected = self.evidence.last_applied.is_some() && self.last_applied_here().is_none();
-            let provenance = if injected { Provenance::InjectedAtAdmission } else { Provenance::Managed };
-            LiveOnlyVerdict::Report(owner, provenance)
+            let (provenance, by) = self.gitops_provenance(trie, trie.of_classes(owners, &[ManagerClass::Gitops]));
+            LiveOnlyVerdict::Report(owner, provenance, by)
         } else if let Some(owner) = pick(&[ManagerClass::Webhook]) {
-            LiveOnlyVerdict::Report(owner, Provenance::Managed)
+            LiveOnlyVerdict::Report(owner, Provenance::Managed, None)
         } else {
             // Controller-owned only: delegated, not drift.
             LiveOnlyVerdict::NotDrift
         }
+    }
+
+    /// What a last-applied configuration proves about a live-only field the GitOps manager
+    /// owns: it is evidence of its own writer's applied configuration only (DESIGN §3). Written
+    /// by the same managedFields entry and lacking the field, it proves admission injection;
+    /// written by anyone else (a stale `kubectl-client-side-apply` annotation from before a
+    /// move to server-side apply), it proves nothing, and the field was removed from Git.
+    fn gitops_provenance(&self, trie: &OwnershipTrie<'a>, gitops: Owners) -> (Provenance, Option<String>) {
+        if self.evidence.last_applied.is_none() {
+            return (Provenance::Managed, None);
+        }
+        let writers = oracle::last_applied_writers(trie);
+        if gitops.overlaps(writers) {
+            let provenance =
+                if self.last_applied_here().is_none() { Provenance::InjectedAtAdmission } else { Provenance::Managed };
+            return (provenance, None);
+        }
+        (Provenance::ForeignLastApplied, trie.primary(writers).map(|e| e.manager.clone()))
+    }
+
+    /// Whether the last-applied configuration may stand for what Git once set: without
+    /// managedFields it is the only evidence (as for kubectl's own three-way diff); with them,
+    /// only when a GitOps manager (or nobody recorded) wrote it.
+    fn last_applied_speaks_for_git(&self) -> bool {
+        let Some(trie) = self.trie() else {
+            return true;
+        };
+        let writers = oracle::last_applied_writers(trie);
+        writers.is_empty() || writers.iter().any(|i| trie.entry(i).class == ManagerClass::Gitops)
     }
 
     fn live_only_children(&mut self, live: &'a Value) {
@@ -370,11 +524,27 @@ impl<'a> Walker<'a, '_> {
     }
 
     fn live_only_by_last_applied(&mut self, live: &'a Value) {
+        if !self.last_applied_speaks_for_git() {
+            return;
+        }
         match (self.last_applied_here(), live) {
             (None, _) => {}
             (Some(Value::Object(_)), Value::Object(_)) => self.live_only_children(live),
             (Some(_), _) => self.report(Change::LiveOnly, None, Some(live.clone()), Provenance::LastApplied),
         }
+    }
+
+    /// The value at the current path in another normalized copy of the object (the dry run's
+    /// answer): list items by merge key where the list has one, else by name or position.
+    fn follow<'v>(&self, root: &'v Value) -> Option<&'v Value> {
+        self.segments.iter().try_fold(root, |value, segment| match segment {
+            Segment::Field(key) => value.as_object().and_then(|map| lookup(map, key)),
+            Segment::Item(_, item, Some(key_fields), _) => {
+                let wanted = ItemKey::of(item, key_fields);
+                value.as_array()?.iter().find(|candidate| ItemKey::of(candidate, key_fields) == wanted)
+            }
+            Segment::Item(index, item, None, _) => matching_item(value, *index, item),
+        })
     }
 
     /// The last-applied value at the current path, parsing the annotation on first use.
@@ -402,6 +572,7 @@ impl<'a> Walker<'a, '_> {
             live,
             owner,
             provenance,
+            last_applied_by: None,
         });
     }
 
@@ -459,6 +630,11 @@ impl<'a> Walker<'a, '_> {
         if let Some(Segment::Field(_)) = self.segments.pop() {
             self.fields.pop();
         }
+    }
+
+    /// `metadata.name` and `metadata.namespace`: what the pair was matched on.
+    fn is_identity(&self, key: &str) -> bool {
+        matches!(key, "name" | "namespace") && self.fields.as_slice() == ["metadata"]
     }
 
     /// Labels and annotations GitOps tools and controllers stamp: not compared.

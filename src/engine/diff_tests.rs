@@ -1,6 +1,7 @@
 //! Unit tests of the diff walk's rules (DESIGN §3), each on the smallest realistic object with
 //! real manager names and field shapes.
 
+use crate::engine::defaults::ApiKind;
 use crate::engine::diff::{Change, LiveEvidence, Provenance, RawDiff, diff_objects};
 use crate::engine::managers::ManagerTable;
 use crate::engine::normalize::normalize;
@@ -17,15 +18,24 @@ fn diff_with(kind: &str, mut desired: Value, mut live: Value, builtin: bool) -> 
     let removed = normalize(&mut live, kind, false);
     let managers = ManagerTable::default();
     let evidence = LiveEvidence {
-        kind,
+        api: ApiKind { group: api_group(kind), version: "v1", kind },
         managed_fields: removed.managed_fields.as_ref(),
         managers: &managers,
         last_applied: removed.last_applied.as_deref(),
         opaque_data: matches!(kind, "ConfigMap" | "Secret"),
         builtin_kind: builtin,
         instance_label: "argocd.argoproj.io/instance",
+        predicted: None,
     };
     diff_objects(&desired, &live, &evidence)
+}
+
+/// The API group tests use for a kind.
+fn api_group(kind: &str) -> &'static str {
+    match kind {
+        "Deployment" | "StatefulSet" | "DaemonSet" => "apps",
+        _ => "",
+    }
 }
 
 fn deployment(containers: Value) -> Value {
@@ -140,7 +150,11 @@ fn a_label_git_removed_but_the_gitops_manager_set_is_drift() {
     let desired = json!({"kind": "ConfigMap", "metadata": {"name": "c", "labels": {"app": "a"}}});
     let mut live = managed(
         json!({"kind": "ConfigMap", "metadata": {"name": "c", "labels": {"app": "a", "tier": "backend"}}}),
-        json!([entry("argocd-controller", json!({"f:metadata": {"f:labels": {".": {}, "f:app": {}, "f:tier": {}}}}))]),
+        json!([entry(
+            "argocd-controller",
+            json!({"f:metadata": {"f:labels": {".": {}, "f:app": {}, "f:tier": {}},
+                "f:annotations": {".": {}, "f:kubectl.kubernetes.io/last-applied-configuration": {}}}})
+        )]),
     );
     live["metadata"]["annotations"] = json!({"kubectl.kubernetes.io/last-applied-configuration":
         "{\"kind\":\"ConfigMap\",\"metadata\":{\"labels\":{\"app\":\"a\",\"tier\":\"backend\"},\"name\":\"c\"}}"});
@@ -157,7 +171,8 @@ fn a_gitops_owned_field_missing_from_its_applied_configuration_was_injected() {
         json!({"kind": "ConfigMap", "metadata": {"name": "c", "annotations": {"policy.example.com/tier": "baseline"}}}),
         json!([entry(
             "argocd-controller",
-            json!({"f:metadata": {"f:annotations": {".": {}, "f:policy.example.com/tier": {}}}})
+            json!({"f:metadata": {"f:annotations": {".": {}, "f:policy.example.com/tier": {},
+                "f:kubectl.kubernetes.io/last-applied-configuration": {}}}})
         )]),
     );
     live["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] =
@@ -165,6 +180,46 @@ fn a_gitops_owned_field_missing_from_its_applied_configuration_was_injected() {
     let diffs = diff("ConfigMap", desired, live);
     assert_eq!(paths(&diffs), ["/metadata/annotations/policy.example.com~1tier"]);
     assert_eq!(diffs[0].provenance, Provenance::InjectedAtAdmission);
+}
+
+#[test]
+fn a_last_applied_written_by_another_manager_proves_nothing_about_a_server_side_apply() {
+    // Moved from `kubectl apply` to Argo CD's server-side apply: the stale annotation is
+    // kubectl-client-side-apply's, the field is argocd-controller's through Apply.
+    let desired = json!({"kind": "Service", "metadata": {"name": "s"}, "spec": {"ports": [{"port": 443}]}});
+    let mut live = managed(
+        json!({"kind": "Service", "metadata": {"name": "s"}, "spec": {"type": "NodePort", "ports": [{"port": 443}]}}),
+        json!([
+            entry("kubectl-client-side-apply",
+                json!({"f:metadata": {"f:annotations": {".": {}, "f:kubectl.kubernetes.io/last-applied-configuration": {}}}})),
+            {"manager": "argocd-controller", "operation": "Apply", "time": "2026-05-01T00:00:00Z",
+             "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:type": {}}}}
+        ]),
+    );
+    live["metadata"]["annotations"] = json!({"kubectl.kubernetes.io/last-applied-configuration":
+        "{\"kind\":\"Service\",\"spec\":{\"ports\":[{\"port\":443}]}}"});
+    let diffs = diff("Service", desired, live);
+    assert_eq!(paths(&diffs), ["/spec/type"]);
+    assert_eq!(diffs[0].provenance, Provenance::ForeignLastApplied);
+    assert_eq!(diffs[0].last_applied_by.as_deref(), Some("kubectl-client-side-apply"));
+    assert_eq!(diffs[0].owner.as_ref().map(|o| o.manager.as_str()), Some("argocd-controller"));
+}
+
+#[test]
+fn name_and_namespace_are_identity_never_drift() {
+    let desired = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}});
+    let live = managed(
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "prod",
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration":
+                "{\"apiVersion\":\"v1\",\"data\":{\"a\":\"1\"},\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"namespace\":\"prod\"}}"}},
+            "data": {"a": "1"}}),
+        json!([entry(
+            "argocd-controller",
+            json!({"f:data": {"f:a": {}},
+            "f:metadata": {"f:annotations": {"f:kubectl.kubernetes.io/last-applied-configuration": {}}}})
+        )]),
+    );
+    assert!(diff("ConfigMap", desired, live).is_empty());
 }
 
 #[test]
@@ -270,4 +325,88 @@ fn keyed_items_carry_their_desired_position_too() {
     };
     assert_eq!(image.pointer, "/spec/template/spec/containers/1/image");
     assert_eq!(image.desired_pointer, "/spec/template/spec/containers/0/image");
+}
+
+/// Diffs with the API server's dry-run answer as the oracle.
+fn diff_with_server(
+    kind: &str,
+    mut desired: Value,
+    mut live: Value,
+    mut predicted: Value,
+) -> crate::engine::diff::PairDiff {
+    normalize(&mut desired, kind, false);
+    let removed = normalize(&mut live, kind, false);
+    let answer = normalize(&mut predicted, kind, false);
+    let managers = ManagerTable::default();
+    let predicted = crate::engine::oracle::Predicted {
+        object: &predicted,
+        managed_fields: answer.managed_fields.as_ref(),
+        manager: "argocd-controller",
+    };
+    let evidence = LiveEvidence {
+        api: ApiKind { group: "example.com", version: "v1", kind },
+        managed_fields: removed.managed_fields.as_ref(),
+        managers: &managers,
+        last_applied: removed.last_applied.as_deref(),
+        opaque_data: false,
+        builtin_kind: false,
+        instance_label: "argocd.argoproj.io/instance",
+        predicted: Some(&predicted),
+    };
+    crate::engine::diff::diff_pair(&desired, &live, &evidence)
+}
+
+fn apply_entry(manager: &str, fields: Value) -> Value {
+    json!({"manager": manager, "operation": "Apply", "time": "2026-05-01T00:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": fields})
+}
+
+#[test]
+fn what_the_servers_dry_run_stores_is_not_drift() {
+    // A CRD's schema defaults `retries`; an admission webhook rewrites the image to a mirror.
+    let desired = json!({"kind": "Job", "metadata": {"name": "j"}, "spec": {"image": "nginx:1.27"}});
+    let live = managed(
+        json!({"kind": "Job", "metadata": {"name": "j"}, "spec": {"image": "mirror.example.com/nginx:1.27", "retries": 3}}),
+        json!([apply_entry("argocd-controller", json!({"f:spec": {"f:image": {}}}))]),
+    );
+    let predicted = managed(
+        json!({"kind": "Job", "metadata": {"name": "j"}, "spec": {"image": "mirror.example.com/nginx:1.27", "retries": 3}}),
+        json!([apply_entry("argocd-controller", json!({"f:spec": {"f:image": {}}}))]),
+    );
+    let outcome = diff_with_server("Job", desired, live, predicted);
+    assert!(outcome.diffs.is_empty(), "{:?}", outcome.diffs);
+    assert_eq!(outcome.settled, ["spec.image", "spec.retries"]);
+}
+
+#[test]
+fn what_the_servers_dry_run_would_change_stays_drift() {
+    // Git dropped `suspend`; argocd-controller applied it before: the dry run removes it.
+    let desired = json!({"kind": "Job", "metadata": {"name": "j"}, "spec": {"image": "nginx:1.27"}});
+    let live = managed(
+        json!({"kind": "Job", "metadata": {"name": "j"}, "spec": {"image": "nginx:1.27", "suspend": true}}),
+        json!([apply_entry("argocd-controller", json!({"f:spec": {"f:image": {}, "f:suspend": {}}}))]),
+    );
+    let predicted = json!({"kind": "Job", "metadata": {"name": "j"}, "spec": {"image": "nginx:1.27"}});
+    let outcome = diff_with_server("Job", desired, live, predicted);
+    assert_eq!(paths(&outcome.diffs), ["/spec/suspend"]);
+    assert!(outcome.settled.is_empty());
+}
+
+#[test]
+fn a_value_the_dry_run_keeps_because_a_person_owns_it_is_decided_by_ownership() {
+    let desired = json!({"kind": "Job", "metadata": {"name": "j"}, "spec": {"image": "nginx:1.27"}});
+    let owners = json!([
+        apply_entry("argocd-controller", json!({"f:spec": {"f:image": {}}})),
+        entry("kubectl-edit", json!({"f:spec": {"f:debug": {}}}))
+    ]);
+    let live = managed(
+        json!({"kind": "Job", "metadata": {"name": "j"}, "spec": {"image": "nginx:1.27", "debug": true}}),
+        owners.clone(),
+    );
+    let predicted = managed(
+        json!({"kind": "Job", "metadata": {"name": "j"}, "spec": {"image": "nginx:1.27", "debug": true}}),
+        owners,
+    );
+    let outcome = diff_with_server("Job", desired, live, predicted);
+    assert_eq!(paths(&outcome.diffs), ["/spec/debug"]);
+    assert_eq!(outcome.diffs[0].owner.as_ref().map(|o| o.class), Some(ManagerClass::Human));
 }

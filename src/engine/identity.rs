@@ -1,9 +1,11 @@
-//! Object identity: API group and version from `apiVersion`, which kinds are cluster-scoped,
-//! and the pairing key (group, kind, namespace, name) with a default namespace for Git objects
-//! that leave it to the destination.
+//! Object identity: API group and version from `apiVersion`, which kinds are cluster-scoped
+//! (built in, learned from discovery or from `CustomResourceDefinition` objects), and the
+//! pairing key (group, kind, namespace, name) with a default namespace for Git objects that
+//! leave it to the destination.
 
 use crate::model::ResourceKey;
 use serde_json::Value;
+use std::collections::HashSet;
 
 /// Built-in and common cluster-scoped kinds. Discovery refines this against a live cluster.
 const CLUSTER_SCOPED: &[&str] = &[
@@ -28,12 +30,76 @@ const CLUSTER_SCOPED: &[&str] = &[
     "APIService",
     "FlowSchema",
     "PriorityLevelConfiguration",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "ClusterTrustBundle",
+    "IPAddress",
+    "ServiceCIDR",
+    "VolumeAttributesClass",
+    "DeviceClass",
+    "StorageVersionMigration",
+    "ComponentStatus",
     "ClusterIssuer",
     "GatewayClass",
 ];
 
+/// True for built-in (and a few well-known) cluster-scoped kinds; `Scopes` knows the rest.
 pub fn is_cluster_scoped(kind: &str) -> bool {
     CLUSTER_SCOPED.contains(&kind)
+}
+
+/// Which kinds are cluster-scoped: the built-in ones, plus custom kinds learned from the
+/// cluster's discovery or from `CustomResourceDefinition` objects (DESIGN §3).
+#[derive(Debug, Clone, Default)]
+pub struct Scopes {
+    /// Cluster-scoped custom kinds as (group, kind).
+    custom: HashSet<(String, String)>,
+}
+
+impl Scopes {
+    pub fn new(cluster_scoped: impl IntoIterator<Item = (String, String)>) -> Scopes {
+        Scopes { custom: cluster_scoped.into_iter().collect() }
+    }
+
+    pub fn is_cluster_scoped(&self, group: &str, kind: &str) -> bool {
+        is_cluster_scoped(kind)
+            || (!self.custom.is_empty() && self.custom.contains(&(group.to_owned(), kind.to_owned())))
+    }
+
+    /// Learns the scope a `CustomResourceDefinition` declares; true when it taught something.
+    pub fn learn_from(&mut self, object: &Value) -> bool {
+        let field = |path: &[&str]| text(object, path);
+        if field(&["kind"]) != Some("CustomResourceDefinition") || field(&["spec", "scope"]) != Some("Cluster") {
+            return false;
+        }
+        match (field(&["spec", "group"]), field(&["spec", "names", "kind"])) {
+            (Some(group), Some(kind)) => self.learn(group, kind),
+            _ => false,
+        }
+    }
+
+    /// Records that `kind` in `group` is cluster-scoped; true when it was not known yet.
+    pub fn learn(&mut self, group: &str, kind: &str) -> bool {
+        !self.is_cluster_scoped(group, kind) && self.custom.insert((group.to_owned(), kind.to_owned()))
+    }
+
+    /// The pairing key of a validated object: cluster-scoped kinds have no namespace, others
+    /// take `default_namespace` when they carry none.
+    pub fn key_of(&self, object: &Value, default_namespace: &str) -> ResourceKey {
+        let kind = text(object, &["kind"]).unwrap_or_default();
+        let (group, _) = split_api_version(text(object, &["apiVersion"]).unwrap_or_default());
+        let namespace = if self.is_cluster_scoped(group, kind) {
+            ""
+        } else {
+            text(object, &["metadata", "namespace"]).filter(|ns| !ns.is_empty()).unwrap_or(default_namespace)
+        };
+        ResourceKey {
+            group: group.to_owned(),
+            kind: kind.to_owned(),
+            namespace: namespace.to_owned(),
+            name: text(object, &["metadata", "name"]).unwrap_or_default().to_owned(),
+        }
+    }
 }
 
 /// `apps/v1` → (`apps`, `v1`); `v1` → (``, `v1`).
@@ -50,21 +116,15 @@ fn text<'a>(object: &'a Value, path: &[&str]) -> Option<&'a str> {
     path.iter().try_fold(object, |v, key| v.get(*key))?.as_str()
 }
 
-/// The pairing key of a validated object (loaders guarantee apiVersion, kind and name).
+/// The pairing key of a validated object (loaders guarantee apiVersion, kind and name), with
+/// the built-in scopes only.
 pub fn key_of(object: &Value, default_namespace: &str) -> ResourceKey {
-    let kind = text(object, &["kind"]).unwrap_or_default();
-    let (group, _) = split_api_version(text(object, &["apiVersion"]).unwrap_or_default());
-    let namespace = if is_cluster_scoped(kind) {
-        ""
-    } else {
-        text(object, &["metadata", "namespace"]).filter(|ns| !ns.is_empty()).unwrap_or(default_namespace)
-    };
-    ResourceKey {
-        group: group.to_owned(),
-        kind: kind.to_owned(),
-        namespace: namespace.to_owned(),
-        name: text(object, &["metadata", "name"]).unwrap_or_default().to_owned(),
-    }
+    Scopes::default().key_of(object, default_namespace)
+}
+
+/// The namespace an object itself carries, if any.
+pub fn namespace_of(object: &Value) -> Option<&str> {
+    text(object, &["metadata", "namespace"]).filter(|ns| !ns.is_empty())
 }
 
 pub fn version_of(object: &Value) -> String {
@@ -96,5 +156,22 @@ mod tests {
         );
         assert_eq!(key.namespace, "");
         assert_eq!(key.group, "rbac.authorization.k8s.io");
+    }
+
+    #[test]
+    fn custom_kinds_learn_their_scope_from_a_crd() {
+        let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": "clusterpolicies.kyverno.io"},
+            "spec": {"group": "kyverno.io", "scope": "Cluster", "names": {"kind": "ClusterPolicy"}}});
+        let policy = json!({"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy",
+            "metadata": {"name": "require-labels", "namespace": "kyverno"}});
+        let mut scopes = Scopes::default();
+        assert_eq!(scopes.key_of(&policy, "prod").namespace, "kyverno");
+        assert!(scopes.learn_from(&crd));
+        assert!(!scopes.learn_from(&crd), "learned once");
+        assert_eq!(scopes.key_of(&policy, "prod").namespace, "");
+        let namespaced = json!({"kind": "CustomResourceDefinition", "spec": {"group": "kyverno.io",
+            "scope": "Namespaced", "names": {"kind": "Policy"}}});
+        assert!(!scopes.learn_from(&namespaced));
     }
 }

@@ -27,6 +27,7 @@ const CONTROLLERS: &[&str] = &[
     "horizontal-pod-autoscaler",
     "endpoint-controller",
     "endpointslice-controller",
+    "clusterrole-aggregation-controller",
 ];
 
 const HUMANS: &[&str] = &[

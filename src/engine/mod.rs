@@ -5,8 +5,11 @@
 //! pair immediately and dropped, so a scan never holds a large cluster twice. Differences are
 //! classified at the end, when cluster-wide evidence such as HPAs is complete. Drifted pairs
 //! (usually few) are kept until then, because ignore rules can arrive with the live objects
-//! (an Argo CD `Application`, a Flux `Kustomization`) after the objects they apply to.
+//! (an Argo CD `Application`, a Flux `Kustomization`) after the objects they apply to, and
+//! because the API server may still be asked about them (`dry_run_requests`).
 
+pub mod advice;
+pub mod app_context;
 pub mod availability;
 pub mod classify;
 pub mod defaults;
@@ -21,23 +24,27 @@ pub mod managers;
 pub mod maps;
 pub mod merge_keys;
 pub mod normalize;
+pub mod oracle;
 pub mod orphans;
 pub mod ownership;
+pub mod pairs;
 pub mod path;
 pub mod quantity;
 pub mod secrets;
 pub mod time;
+pub mod tracking;
 
-use crate::model::{
-    AppReport, ControllerStatus, Finding, IgnoredBy, ResourceKey, ResourceReport, ResourceStatus, SyncStatus,
-};
-use diff::{LiveEvidence, RawDiff};
+use crate::model::{AppReport, ResourceKey, ResourceStatus, SyncStatus};
+use app_context::AppContext;
+use identity::Scopes;
+use ignore::IgnoreRule;
+use ignore::compare_options::CompareOptions;
 use ignore::parse::RuleError;
-use ignore::{IgnoreRule, Subject};
 use managers::ManagerTable;
-use orphans::{AppIdentity, ArgoApp, FluxApp, Selectable, Unclaimed};
+use orphans::{AppIdentity, Selectable, Unclaimed};
+use pairs::{Compared, Desired, Finish, KeptPair, PredictedText, resource_report};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One object with where it came from (`file#document`), for errors and evidence.
 #[derive(Debug, Clone)]
@@ -49,15 +56,29 @@ pub struct Manifest {
 /// The label Argo CD tracks app instances with unless configured otherwise.
 pub const DEFAULT_INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
 
+/// The namespace Argo CD runs in unless configured otherwise.
+pub const DEFAULT_ARGOCD_NAMESPACE: &str = "argocd";
+
+/// The field manager a dry run applies as when the GitOps controller does not apply
+/// server-side itself.
+pub const DRY_RUN_MANAGER: &str = "kdrift";
+
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     pub managers: ManagerTable,
     /// Ignore rules given up front (`--ignore FILE`); the app's own definition adds more.
     pub rules: Vec<IgnoreRule>,
+    /// Argo CD compare options given up front (an argocd-cm passed with `--ignore`).
+    pub compare_options: Option<CompareOptions>,
     /// The label that ties objects to their app instance.
     pub instance_label: String,
     /// Annotation keys whose values are masked like Secret data.
     pub mask_annotations: Vec<String>,
+    /// Where Argo CD keeps its settings: an argocd-cm elsewhere (other than in the namespace
+    /// of the app's own Application) is ignored with a note.
+    pub argocd_namespace: String,
+    /// Cluster-scoped custom kinds as (group, kind), from the cluster's discovery.
+    pub cluster_scoped: Vec<(String, String)>,
 }
 
 impl Default for EngineConfig {
@@ -65,8 +86,11 @@ impl Default for EngineConfig {
         EngineConfig {
             managers: ManagerTable::default(),
             rules: Vec::new(),
+            compare_options: None,
             instance_label: DEFAULT_INSTANCE_LABEL.to_owned(),
             mask_annotations: Vec::new(),
+            argocd_namespace: DEFAULT_ARGOCD_NAMESPACE.to_owned(),
+            cluster_scoped: Vec::new(),
         }
     }
 }
@@ -81,73 +105,44 @@ pub enum EngineError {
     BadRule(#[from] RuleError),
 }
 
+/// A desired object the API server can be asked about: a server-side dry-run apply of it
+/// tells what the server and its admission chain would store (DESIGN §3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DryRunRequest {
+    pub key: ResourceKey,
+    pub version: String,
+    /// The normalized desired object, with its namespace set.
+    pub object: Value,
+    /// The GitOps controller's own manager when it applies server-side, else `kdrift`.
+    pub field_manager: String,
+}
+
 /// `HashMap` with a fast non-cryptographic hasher: keys are object identities, not input
 /// an attacker chooses to collide.
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
-/// A desired object and, once its live pair was seen, the comparison.
-struct Desired {
-    key: ResourceKey,
-    /// The normalized object as JSON text, parsed again when its live pair arrives.
-    text: Box<str>,
-    version: String,
-    origin: String,
-    compared: Option<Compared>,
-}
-
-/// A paired resource awaiting classification.
-struct Compared {
-    version: String,
-    diffs: Vec<RawDiff>,
-    live_origin: String,
-    notes: Vec<String>,
-    /// The normalized pair and its evidence, kept only when it differs (ignore rules need it).
-    pair: Option<Box<KeptPair>>,
-}
-
-/// Kept as compact JSON text, a tenth of a value tree's size: most scans have no rule that
-/// matches, and the text is parsed again only when one does.
-struct KeptPair {
-    desired: Box<str>,
-    live: Box<str>,
-    managed_fields: Option<Box<str>>,
-    last_applied: Option<String>,
-}
-
-impl KeptPair {
-    /// Text written from a value by this engine always parses back.
-    fn parse(text: &str) -> Value {
-        serde_json::from_str(text).unwrap_or_default()
-    }
-}
 
 pub struct Comparator<'c> {
     config: &'c EngineConfig,
     app: String,
     default_namespace: String,
     now: Option<i64>,
+    /// The app's name was guessed (from a directory), so tracking that names another app
+    /// is only reported as a hint, not as two apps claiming one object.
+    app_name_guessed: bool,
+    scopes: Scopes,
     /// Desired objects in the order they were given, and where each key sits.
     desired: Vec<Desired>,
     index: FastMap<ResourceKey, usize>,
+    /// Namespaced desired objects of custom kinds by (group, kind, name), namespace left
+    /// empty: a live object of that kind and name without a namespace is their pair.
+    by_name: FastMap<ResourceKey, Vec<usize>>,
     unclaimed: Vec<Unclaimed>,
     unclaimed_keys: FastMap<ResourceKey, ()>,
     /// Pods and pod templates a leftover Service could still select.
     selectable: Selectable,
-    /// Workloads a live HPA scales → the HPA's name.
-    hpa_targets: FastMap<ResourceKey, String>,
-    /// Rules read from the app's own definition found among the live objects.
-    app_rules: Vec<IgnoreRule>,
-    app_notes: Vec<String>,
-    /// App definitions and controller pods already read (a snapshot may hold one twice).
-    definitions_read: Vec<ResourceKey>,
-    /// App-level findings: why the controller's sync status may be stale.
-    app_findings: Vec<Finding>,
-    rule_error: Option<RuleError>,
-    flux: Option<FluxApp>,
-    argo: Option<ArgoApp>,
-    events: events::EventLog,
-    /// What the app's controller says of it, from its definition.
-    controller: Option<ControllerStatus>,
+    context: AppContext,
+    /// Other apps live objects are tracked to, when the app's name was guessed.
+    tracked_elsewhere: BTreeMap<String, usize>,
 }
 
 impl<'c> Comparator<'c> {
@@ -158,82 +153,108 @@ impl<'c> Comparator<'c> {
             app: app.to_owned(),
             default_namespace: default_namespace.to_owned(),
             now,
+            app_name_guessed: false,
+            scopes: Scopes::new(config.cluster_scoped.iter().cloned()),
             desired: Vec::new(),
             index: FastMap::default(),
+            by_name: FastMap::default(),
             unclaimed: Vec::new(),
             unclaimed_keys: FastMap::default(),
             selectable: Selectable::default(),
-            hpa_targets: FastMap::default(),
-            app_rules: Vec::new(),
-            app_notes: Vec::new(),
-            definitions_read: Vec::new(),
-            app_findings: Vec::new(),
-            rule_error: None,
-            flux: None,
-            argo: None,
-            events: events::EventLog::default(),
-            controller: None,
+            context: AppContext::new(app, &config.argocd_namespace),
+            tracked_elsewhere: BTreeMap::new(),
         }
+    }
+
+    /// Says the app's name was guessed (from a directory name) rather than given: objects
+    /// tracked to another app then yield a hint instead of a finding.
+    pub fn app_name_guessed(mut self) -> Self {
+        self.app_name_guessed = true;
+        self
     }
 
     /// Indexes and normalizes one desired object; the same identity twice is an error.
     pub fn add_desired(&mut self, manifest: Manifest) -> Result<(), EngineError> {
         let Manifest { mut object, origin } = manifest;
-        let key = identity::key_of(&object, &self.default_namespace);
+        self.scopes.learn_from(&object);
+        let key = self.scopes.key_of(&object, &self.default_namespace);
         if let Some(first) = self.index.get(&key) {
             let first = self.desired[*first].origin.clone();
             return Err(EngineError::DuplicateDesired { key: key.to_string(), first, second: origin });
         }
+        let namespace_from_git = identity::namespace_of(&object).is_some();
+        let ignored_namespace = match key.namespace.is_empty() {
+            true => identity::namespace_of(&object).map(str::to_owned),
+            false => None,
+        };
         let version = identity::version_of(&object);
-        normalize::normalize(&mut object, &key.kind, identity::is_cluster_scoped(&key.kind));
-        // serde_json's writer, not `Display`: the formatter adapter costs a third more.
-        let text = serde_json::to_string(&object).unwrap_or_default().into_boxed_str();
-        self.index.insert(key.clone(), self.desired.len());
-        self.desired.push(Desired { key, text, version, origin, compared: None });
+        let status = object.get("status").filter(|s| !diff::is_empty_like(s)).map(pairs::to_text);
+        normalize::normalize(&mut object, &key.kind, key.namespace.is_empty());
+        let text = pairs::to_text(&object);
+        let slot = self.desired.len();
+        if !key.namespace.is_empty() && !identity::is_builtin_group(&key.group) {
+            self.by_name.entry(ResourceKey { namespace: String::new(), ..key.clone() }).or_default().push(slot);
+        }
+        self.index.insert(key.clone(), slot);
+        let desired =
+            Desired { key, text, version, origin, status, namespace_from_git, ignored_namespace, compared: None };
+        self.desired.push(desired);
         Ok(())
     }
 
     /// Compares one live object with its desired pair (or keeps it as an orphan candidate).
     pub fn observe_live(&mut self, manifest: Manifest) {
         let Manifest { mut object, origin } = manifest;
-        let key = identity::key_of(&object, &self.default_namespace);
-        match key.kind.as_str() {
-            "HorizontalPodAutoscaler" => self.note_hpa(&key, &object),
-            "Application" | "Kustomization" | "HelmRelease" | "ConfigMap" => {
-                self.note_app_definition(&key, &object, &origin)
-            }
-            "Event" => {
-                self.events.observe(&object);
-                return;
-            }
-            "Pod" if !self.definitions_read.contains(&key) => {
-                if let Some(finding) = availability::from_controller_pod(&object, &key.namespace, &key.name) {
-                    self.definitions_read.push(key.clone());
-                    self.app_findings.push(finding);
-                }
-            }
-            _ => {}
+        self.scopes.learn_from(&object);
+        let key = self.live_key(&object);
+        if !self.context.observe(&key, &object, &origin) {
+            return;
         }
         self.selectable.observe(&key, &object);
-        let Some(&slot) = self.index.get(&key) else {
+        let Some(slot) = self.index.get(&key).copied().or_else(|| self.cluster_scoped_pair(&key)) else {
             // Overlapping snapshot files: the first copy wins, consistently.
             if !self.unclaimed_keys.contains_key(&key)
-                && let Some(object) = orphans::unclaimed(&key, &object, origin, &self.config.instance_label)
+                && let Some(object) =
+                    orphans::unclaimed(&key, &object, origin, &self.config.instance_label, &self.config.managers)
             {
                 self.unclaimed_keys.insert(key, ());
                 self.unclaimed.push(object);
             }
             return;
         };
-        let desired = &mut self.desired[slot];
-        if desired.compared.is_some() {
+        if self.desired[slot].compared.is_some() {
             return;
         }
-        let removed = normalize::normalize(&mut object, &key.kind, identity::is_cluster_scoped(&key.kind));
-        let evidence =
-            live_evidence(&key, removed.managed_fields.as_ref(), removed.last_applied.as_deref(), self.config);
-        let desired_object = KeptPair::parse(&desired.text);
+        let desired_object = pairs::parse(&self.desired[slot].text);
+        let key = self.desired[slot].key.clone();
+        let claim = pairs::claim_of(&object, &desired_object, &key, &self.app, self.config);
+        let claim = match (claim, self.app_name_guessed) {
+            (Some((claim, _)), true) => {
+                *self.tracked_elsewhere.entry(claim.app).or_default() += 1;
+                None
+            }
+            (claim, _) => claim,
+        };
+        let live_status = self.desired[slot].status.as_ref().and_then(|_| object.get("status").cloned());
+        let removed = normalize::normalize(&mut object, &key.kind, key.namespace.is_empty());
+        let version = identity::version_of(&object);
+        let evidence = pairs::live_evidence(
+            &key,
+            &version,
+            removed.managed_fields.as_ref(),
+            removed.last_applied.as_deref(),
+            None,
+            self.config,
+        );
         let diffs = diff::diff_objects(&desired_object, &object, &evidence);
+        let status_diffs = match (&self.desired[slot].status, live_status) {
+            (Some(git), live) => {
+                let wrap = |status: Value| serde_json::json!({ "status": status });
+                let live = wrap(live.unwrap_or(Value::Null));
+                diff::diff_objects(&wrap(pairs::parse(git)), &live, &evidence)
+            }
+            (None, _) => Vec::new(),
+        };
         let mut notes = Vec::new();
         if !evidence.has_ownership() {
             notes.push(
@@ -242,126 +263,157 @@ impl<'c> Comparator<'c> {
                     .to_owned(),
             );
         }
-        let version = identity::version_of(&object);
+        let desired = &mut self.desired[slot];
         // Paired: the desired text is needed again only if the pair differs.
         let desired_text = std::mem::take(&mut desired.text);
-        let pair = (!diffs.is_empty()).then(|| {
-            let text = |value: &Value| serde_json::to_string(value).unwrap_or_default().into_boxed_str();
+        let pair = (!diffs.is_empty() || !status_diffs.is_empty()).then(|| {
             Box::new(KeptPair {
                 desired: desired_text,
-                live: text(&object),
-                managed_fields: removed.managed_fields.as_ref().map(text),
+                live: pairs::to_text(&object),
+                managed_fields: removed.managed_fields.as_ref().map(pairs::to_text),
                 last_applied: removed.last_applied,
+                predicted: None,
             })
         });
-        desired.compared = Some(Compared { version, diffs, live_origin: origin, notes, pair });
+        desired.compared = Some(Compared { version, diffs, status_diffs, live_origin: origin, notes, pair, claim });
     }
 
-    /// Reads ignore rules (and a Flux inventory) from the app's own definition: an Argo CD
-    /// `Application`, Flux `Kustomization` or `HelmRelease` named like the app, and Argo
-    /// CD's `argocd-cm`, whose rules apply to every app.
-    fn note_app_definition(&mut self, key: &ResourceKey, object: &Value, origin: &str) {
-        let is_app = key.name == self.app
-            && matches!(
-                (key.group.as_str(), key.kind.as_str()),
-                ("argoproj.io", "Application")
-                    | ("kustomize.toolkit.fluxcd.io", "Kustomization")
-                    | ("helm.toolkit.fluxcd.io", "HelmRelease")
-            );
-        let is_argocd_cm = key.kind == "ConfigMap" && key.group.is_empty() && key.name == "argocd-cm";
-        if (!is_app && !is_argocd_cm) || self.definitions_read.contains(key) {
+    /// The pairing key of a live object. A custom object live without a namespace is
+    /// cluster-scoped: the API server sets one on every namespaced object.
+    fn live_key(&mut self, object: &Value) -> ResourceKey {
+        let key = self.scopes.key_of(object, &self.default_namespace);
+        let custom_without_namespace = !key.namespace.is_empty()
+            && identity::namespace_of(object).is_none()
+            && !identity::is_builtin_group(&key.group);
+        if !custom_without_namespace {
+            return key;
+        }
+        self.scopes.learn(&key.group, &key.kind);
+        ResourceKey { namespace: String::new(), ..key }
+    }
+
+    /// A namespaced desired object of this custom kind and name not yet paired: Git gave a
+    /// cluster-scoped object a namespace the API server ignores (kustomize's namespace
+    /// transformer does not know CRD scopes). The desired key becomes cluster-scoped.
+    fn cluster_scoped_pair(&mut self, key: &ResourceKey) -> Option<usize> {
+        if !key.namespace.is_empty() {
+            return None;
+        }
+        let slot = *self.by_name.get(key)?.iter().find(|slot| self.desired[**slot].compared.is_none())?;
+        let desired = &mut self.desired[slot];
+        self.index.remove(&desired.key);
+        let namespace = std::mem::take(&mut desired.key.namespace);
+        if desired.namespace_from_git {
+            desired.ignored_namespace = Some(namespace);
+        }
+        self.index.insert(desired.key.clone(), slot);
+        self.scopes.learn(&key.group, &key.kind);
+        Some(slot)
+    }
+
+    /// The drifted pairs the API server could settle with a dry run (Secrets are never sent).
+    pub fn dry_run_requests(&self) -> Vec<DryRunRequest> {
+        self.desired
+            .iter()
+            .filter_map(|desired| {
+                let compared = desired.compared.as_ref()?;
+                let pair = compared.pair.as_ref().filter(|_| !compared.diffs.is_empty())?;
+                if desired.key.kind == "Secret" {
+                    return None;
+                }
+                let mut object = pairs::parse(&pair.desired);
+                if !desired.key.namespace.is_empty()
+                    && let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut)
+                {
+                    metadata.insert("namespace".to_owned(), Value::String(desired.key.namespace.clone()));
+                }
+                let managed_fields = pair.managed_fields.as_deref().map(pairs::parse);
+                Some(DryRunRequest {
+                    key: desired.key.clone(),
+                    version: desired.version.clone(),
+                    object,
+                    field_manager: self.server_side_manager(managed_fields.as_ref()),
+                })
+            })
+            .collect()
+    }
+
+    /// The GitOps manager that applies this object server-side, if one does.
+    fn server_side_manager(&self, managed_fields: Option<&Value>) -> String {
+        let entries = managed_fields.and_then(Value::as_array).into_iter().flatten();
+        entries
+            .filter(|entry| entry.get("operation").and_then(Value::as_str) == Some("Apply"))
+            .filter_map(|entry| entry.get("manager").and_then(Value::as_str))
+            .find(|manager| self.config.managers.is_gitops(manager))
+            .unwrap_or(DRY_RUN_MANAGER)
+            .to_owned()
+    }
+
+    /// Records the API server's answer to a dry run of `key`'s desired object.
+    pub fn add_predicted(&mut self, key: &ResourceKey, manager: &str, mut object: Value) {
+        let Some(&slot) = self.index.get(key) else {
             return;
-        }
-        self.definitions_read.push(key.clone());
-        if is_app && self.controller.is_none() {
-            self.controller = availability::controller_status(object);
-        }
-        let source = format!("{origin} ({key})");
-        match key.kind.as_str() {
-            "Kustomization" => {
-                self.flux = Some(FluxApp::from_kustomization(object, &key.namespace, source.clone()));
-                let name = format!("{}/{}", key.namespace, key.name);
-                self.app_findings.extend(availability::from_flux_kustomization(object, &name));
-            }
-            "Application" if is_app => {
-                self.argo = Some(ArgoApp::from_application(object, source.clone()));
-                let name = format!("{}/{}", key.namespace, key.name);
-                self.app_findings.extend(availability::from_argo_application(object, &name));
-            }
-            _ => {}
-        }
-        match ignore::parse::rules_in(object, &source) {
-            Ok(Some(parsed)) => {
-                self.app_rules.extend(parsed.rules);
-                self.app_notes.extend(parsed.notes);
-            }
-            Ok(None) => {}
-            Err(error) => {
-                self.rule_error.get_or_insert(error);
-            }
-        }
-    }
-
-    fn note_hpa(&mut self, key: &ResourceKey, hpa: &Value) {
-        let target = hpa.get("spec").and_then(|s| s.get("scaleTargetRef"));
-        let field = |name: &str| target.and_then(|t| t.get(name)).and_then(Value::as_str);
-        if let (Some(kind), Some(name)) = (field("kind"), field("name")) {
-            let group = identity::split_api_version(field("apiVersion").unwrap_or("apps/v1")).0;
-            let workload = ResourceKey {
-                group: group.to_owned(),
-                kind: kind.to_owned(),
-                namespace: key.namespace.clone(),
-                name: name.to_owned(),
-            };
-            self.hpa_targets.insert(workload, key.name.clone());
-        }
+        };
+        let Some(pair) = self.desired[slot].compared.as_mut().and_then(|c| c.pair.as_mut()) else {
+            return;
+        };
+        let removed = normalize::normalize(&mut object, &key.kind, key.namespace.is_empty());
+        pair.predicted = Some(PredictedText {
+            object: pairs::to_text(&object),
+            managed_fields: removed.managed_fields.as_ref().map(pairs::to_text),
+            manager: manager.to_owned(),
+        });
     }
 
     /// Applies ignore rules, classifies everything observed and builds the app's report.
     pub fn finish(mut self) -> Result<AppReport, EngineError> {
-        if let Some(error) = self.rule_error {
-            return Err(error.into());
-        }
-        let rules: Vec<&IgnoreRule> = self.config.rules.iter().chain(&self.app_rules).collect();
+        let settled = self.context.settle()?;
+        let compare_options = settled.compare_options.as_ref().or(self.config.compare_options.as_ref());
+        let rules: Vec<&IgnoreRule> = self.config.rules.iter().chain(&settled.rules).collect();
         let mut resources = Vec::with_capacity(self.desired.len() + self.unclaimed.len());
-        for desired in self.desired {
-            let Some(compared) = desired.compared else {
+        for mut desired in std::mem::take(&mut self.desired) {
+            let mut notes = Vec::new();
+            if !desired.key.namespace.is_empty() && self.scopes.is_cluster_scoped(&desired.key.group, &desired.key.kind)
+            {
+                let namespace = std::mem::take(&mut desired.key.namespace);
+                desired.ignored_namespace = desired.namespace_from_git.then_some(namespace);
+            }
+            if let Some(namespace) = &desired.ignored_namespace {
+                notes.push(format!(
+                    "Git gives this {} the namespace '{namespace}', which the API server ignores: the kind is cluster-scoped",
+                    desired.key.kind
+                ));
+            }
+            let Some(mut compared) = desired.compared else {
                 let mut report =
                     resource_report(&desired.key, desired.version, vec![orphans::missing_finding(&desired.key)]);
                 report.status = ResourceStatus::Missing;
                 report.desired_source = Some(desired.origin);
+                report.notes = notes;
                 resources.push(report);
                 continue;
             };
-            let Compared { version, diffs, live_origin, mut notes, pair } = compared;
-            let marked = match pair {
-                Some(pair) => apply_rules(&rules, &desired.key, &version, &pair, diffs, self.config, &mut notes),
-                None => Vec::new(),
-            };
-            let hpa = self.hpa_targets.get(&desired.key).map(String::as_str);
-            let ctx = classify::Context {
-                key: &desired.key,
+            let finish = Finish {
+                config: self.config,
+                rules: &rules,
+                compare_options,
+                app: &self.app,
                 now: self.now,
-                hpa,
-                mask_annotations: &self.config.mask_annotations,
+                hpa: self.context.hpa_targets.get(&desired.key).map(String::as_str),
             };
-            let mut findings: Vec<Finding> = marked
-                .into_iter()
-                .map(|(raw, ignored_by)| Finding { ignored_by, ..classify::classify(raw, &ctx) })
-                .collect();
-            // What needs action first, most severe first; otherwise object order.
-            findings.sort_by_key(|f| (!f.needs_action(), f.ignored_by.is_some(), std::cmp::Reverse(f.severity)));
-            let mut report = resource_report(&desired.key, version, findings);
+            let findings = compared.findings(&desired.key, &finish);
+            let mut report = resource_report(&desired.key, compared.version, findings);
             report.desired_source = Some(desired.origin);
-            report.live_source = Some(live_origin);
+            report.live_source = Some(compared.live_origin);
+            notes.append(&mut compared.notes);
             report.notes = notes;
             resources.push(report);
         }
         let identity = AppIdentity {
             name: &self.app,
             instance_label: &self.config.instance_label,
-            flux: self.flux.as_ref(),
-            argo: self.argo.as_ref(),
+            flux: self.context.flux.as_ref(),
+            argo: self.context.argo.as_ref(),
         };
         for object in self.unclaimed {
             let Some(finding) = orphans::orphan_finding(&object, &identity, &self.selectable) else {
@@ -375,90 +427,31 @@ impl<'c> Comparator<'c> {
             resources.push(report);
         }
         for resource in resources.iter_mut().filter(|r| r.status != ResourceStatus::Synced) {
-            resource.events = self.events.take(&resource.key());
+            resource.events = self.context.events.take(&resource.key());
         }
+        if let Some(blocked) = &self.context.blocked {
+            advice::hold_syncs(resources.iter_mut().flat_map(|r| r.findings.iter_mut()), blocked);
+        }
+        let mut notes = std::mem::take(&mut self.context.notes);
+        notes.extend(self.tracked_elsewhere.iter().map(|(other, count)| {
+            format!(
+                "{count} object(s) here are tracked to app '{other}', not '{}' (a name kdrift guessed): pass --app {other} to compare them as that app and see who else claims them",
+                self.app
+            )
+        }));
         let in_sync = resources.iter().all(|r| matches!(r.status, ResourceStatus::Synced | ResourceStatus::Ignored));
         Ok(AppReport {
             name: self.app,
             sync_status: if in_sync { SyncStatus::Synced } else { SyncStatus::OutOfSync },
-            findings: self.app_findings,
+            findings: std::mem::take(&mut self.context.findings),
             resources,
-            notes: self.app_notes,
+            notes,
             owner_team: None,
             criticality: None,
             permissions: Vec::new(),
             desired_git: None,
-            controller: self.controller,
+            controller: self.context.controller.take(),
         })
-    }
-}
-
-/// The pair's differences with those hidden by a matching rule marked.
-fn apply_rules(
-    rules: &[&IgnoreRule],
-    key: &ResourceKey,
-    version: &str,
-    pair: &KeptPair,
-    diffs: Vec<RawDiff>,
-    config: &EngineConfig,
-    notes: &mut Vec<String>,
-) -> Vec<(RawDiff, Option<IgnoredBy>)> {
-    if rules.is_empty() {
-        return diffs.into_iter().map(|d| (d, None)).collect();
-    }
-    let desired = KeptPair::parse(&pair.desired);
-    let subject = Subject { key, version, object: &desired };
-    let matching: Vec<&IgnoreRule> = rules.iter().copied().filter(|rule| rule.applies_to(&subject)).collect();
-    if matching.is_empty() {
-        return diffs.into_iter().map(|d| (d, None)).collect();
-    }
-    let live = KeptPair::parse(&pair.live);
-    let managed_fields = pair.managed_fields.as_deref().map(KeptPair::parse);
-    let evidence = live_evidence(key, managed_fields.as_ref(), pair.last_applied.as_deref(), config);
-    let rediff = |desired: &Value, live: &Value| diff::diff_objects(desired, live, &evidence);
-    let outcome = ignore::apply::apply(&matching, &desired, &live, diffs, &rediff);
-    notes.extend(outcome.notes);
-    outcome.diffs
-}
-
-fn live_evidence<'a>(
-    key: &'a ResourceKey,
-    managed_fields: Option<&'a Value>,
-    last_applied: Option<&'a str>,
-    config: &'a EngineConfig,
-) -> LiveEvidence<'a> {
-    LiveEvidence {
-        kind: &key.kind,
-        managed_fields,
-        managers: &config.managers,
-        last_applied,
-        opaque_data: matches!(key.kind.as_str(), "ConfigMap" | "Secret"),
-        builtin_kind: identity::is_builtin_group(&key.group),
-        instance_label: &config.instance_label,
-    }
-}
-
-fn resource_report(key: &ResourceKey, version: String, findings: Vec<Finding>) -> ResourceReport {
-    let status = if findings.is_empty() {
-        ResourceStatus::Synced
-    } else if findings.iter().all(|f| f.ignored_by.is_some()) {
-        ResourceStatus::Ignored
-    } else {
-        ResourceStatus::Modified
-    };
-    ResourceReport {
-        group: key.group.clone(),
-        version,
-        kind: key.kind.clone(),
-        namespace: key.namespace.clone(),
-        name: key.name.clone(),
-        status,
-        findings,
-        desired_source: None,
-        live_source: None,
-        desired_commit: None,
-        notes: Vec::new(),
-        events: Vec::new(),
     }
 }
 
@@ -484,6 +477,7 @@ pub fn compare_app(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Finding;
     use serde_json::json;
 
     fn manifest(object: Value) -> Manifest {

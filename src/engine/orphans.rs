@@ -4,7 +4,10 @@
 //! and untracked objects are never claimed. Also the findings for missing resources.
 
 use crate::engine::identity;
-use crate::model::{Category, Finding, IgnoreMethod, IgnoredBy, ResourceKey, Response, Severity};
+use crate::engine::managers::ManagerTable;
+use crate::engine::time::parse_rfc3339;
+use crate::engine::tracking::{FLUX_NAME, FLUX_NAMESPACE, HELM_NAME, TRACKING_ID, TrackingId};
+use crate::model::{Category, Finding, IgnoreMethod, IgnoredBy, ManagerClass, Owner, ResourceKey, Response, Severity};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 
@@ -27,13 +30,9 @@ const DANGEROUS_ORPHANS: &[&str] = &[
     "ValidatingWebhookConfiguration",
 ];
 
-const TRACKING_ID: &str = "argocd.argoproj.io/tracking-id";
 const SYNC_OPTIONS: &str = "argocd.argoproj.io/sync-options";
 const COMPARE_OPTIONS: &str = "argocd.argoproj.io/compare-options";
-const FLUX_NAME: &str = "kustomize.toolkit.fluxcd.io/name";
-const FLUX_NAMESPACE: &str = "kustomize.toolkit.fluxcd.io/namespace";
 const FLUX_PRUNE: &str = "kustomize.toolkit.fluxcd.io/prune";
-const HELM_NAME: &str = "helm.toolkit.fluxcd.io/name";
 
 /// A live object without a desired pair and without a parent: the metadata that could tie it
 /// to the app, kept small until the whole live set (and any inventory) has been seen.
@@ -46,6 +45,8 @@ pub struct Unclaimed {
     annotations: BTreeMap<String, String>,
     /// A Service's selector, to tell whether it still sends traffic to live pods.
     selector: Option<BTreeMap<String, String>>,
+    /// Who put it there, from its managedFields.
+    owner: Option<Owner>,
 }
 
 /// The metadata worth keeping: tracking labels and annotations and prune/compare options.
@@ -128,7 +129,13 @@ fn parse_inventory_id(id: &str) -> Option<ResourceKey> {
 
 /// Keeps a live object without a desired pair when it could be the app's orphan: not a
 /// generated kind and without ownerReferences (its owner is what matters, not it).
-pub fn unclaimed(key: &ResourceKey, live: &Value, origin: String, instance_label: &str) -> Option<Unclaimed> {
+pub fn unclaimed(
+    key: &ResourceKey,
+    live: &Value,
+    origin: String,
+    instance_label: &str,
+    managers: &ManagerTable,
+) -> Option<Unclaimed> {
     if GENERATED_KINDS.contains(&key.kind.as_str()) {
         return None;
     }
@@ -158,7 +165,39 @@ pub fn unclaimed(key: &ResourceKey, live: &Value, origin: String, instance_label
         labels: pick("labels", &kept),
         annotations: pick("annotations", &kept),
         selector,
+        owner: object_owner(metadata.get("managedFields"), managers),
     })
+}
+
+/// Who an object belongs to by its managedFields: the GitOps manager that last applied it,
+/// else whoever wrote it first (its creator). Status writers count only when nobody else wrote.
+pub fn object_owner(managed_fields: Option<&Value>, managers: &ManagerTable) -> Option<Owner> {
+    let entries = managed_fields?.as_array()?;
+    let all: Vec<(Owner, i64)> = entries
+        .iter()
+        .filter_map(|entry| {
+            let text = |field: &str| entry.get(field).and_then(Value::as_str).filter(|t| !t.is_empty());
+            let manager = text("manager")?;
+            let time = text("time").map(str::to_owned);
+            let epoch = time.as_deref().and_then(parse_rfc3339).unwrap_or(i64::MAX);
+            let owner = Owner {
+                manager: manager.to_owned(),
+                class: managers.classify(manager),
+                operation: text("operation").map(str::to_owned),
+                subresource: text("subresource").map(str::to_owned),
+                time,
+            };
+            Some((owner, epoch))
+        })
+        .collect();
+    let writes_spec = |owner: &Owner| owner.subresource.as_deref() != Some("status");
+    let writers: Vec<&(Owner, i64)> = match all.iter().any(|(o, _)| writes_spec(o)) {
+        true => all.iter().filter(|(o, _)| writes_spec(o)).collect(),
+        false => all.iter().collect(),
+    };
+    let gitops = writers.iter().filter(|(o, _)| o.class == ManagerClass::Gitops).max_by_key(|(_, epoch)| *epoch);
+    let creator = || writers.iter().min_by_key(|(_, epoch)| *epoch);
+    gitops.or_else(creator).map(|(owner, _)| owner.clone())
 }
 
 fn string_map(value: Option<&Value>) -> Option<BTreeMap<String, String>> {
@@ -259,11 +298,12 @@ pub fn orphan_finding(object: &Unclaimed, app: &AppIdentity<'_>, selectable: &Se
         severity,
         response,
         review_required: dangerous || !selected.is_empty() || response == Response::Escalate,
-        owner: None,
+        owner: object.owner.clone(),
         ignored_by,
         reason,
         desired_path: None,
         git_commit: None,
+        oracle: None,
     })
 }
 
@@ -272,7 +312,7 @@ pub fn orphan_finding(object: &Unclaimed, app: &AppIdentity<'_>, selectable: &Se
 fn tracking_proof(object: &Unclaimed, app: &AppIdentity<'_>) -> Option<String> {
     let key = &object.key;
     if let Some(id) = object.annotations.get(TRACKING_ID)
-        && tracking_id_refers_to(id, app.name, key)
+        && TrackingId::parse(id).is_some_and(|parsed| parsed.names_object(key) && parsed.names_app(app.name))
     {
         return Some(format!("annotation {TRACKING_ID}={id}"));
     }
@@ -304,23 +344,6 @@ fn tracking_proof(object: &Unclaimed, app: &AppIdentity<'_>) -> Option<String> {
     None
 }
 
-/// `<app>:<group>/<Kind>:<namespace>/<name>` naming this very object (a copied annotation
-/// that names another object proves nothing). Apps in any namespace are `<ns>_<app>`.
-fn tracking_id_refers_to(id: &str, app: &str, key: &ResourceKey) -> bool {
-    let mut parts = id.splitn(3, ':');
-    let (Some(tracked_app), Some(group_kind), Some(namespace_name)) = (parts.next(), parts.next(), parts.next()) else {
-        return false;
-    };
-    let app_matches = tracked_app == app || tracked_app.rsplit_once('_').is_some_and(|(_, name)| name == app);
-    let Some((group, kind)) = group_kind.split_once('/') else {
-        return false;
-    };
-    let Some((namespace, name)) = namespace_name.split_once('/') else {
-        return false;
-    };
-    app_matches && group == key.group && kind == key.kind && namespace == key.namespace && name == key.name
-}
-
 pub fn missing_finding(key: &ResourceKey) -> Finding {
     Finding {
         path: String::new(),
@@ -338,6 +361,7 @@ pub fn missing_finding(key: &ResourceKey) -> Finding {
         ),
         desired_path: None,
         git_commit: None,
+        oracle: None,
     }
 }
 
@@ -363,7 +387,7 @@ mod tests {
 
     fn finding_for(metadata: Value, app: &AppIdentity<'_>, selectable: &Selectable) -> Option<Finding> {
         let (key, live) = service(metadata);
-        let object = unclaimed(&key, &live, "live.yaml#3".into(), app.instance_label)?;
+        let object = unclaimed(&key, &live, "live.yaml#3".into(), app.instance_label, &ManagerTable::default())?;
         orphan_finding(&object, app, selectable)
     }
 
@@ -431,7 +455,9 @@ mod tests {
     fn children_and_untracked_objects_are_never_claimed() {
         let (key, mut live) = service(json!({"labels": {"app.kubernetes.io/instance": "checkout-api"}}));
         live["metadata"]["ownerReferences"] = json!([{"kind": "Deployment", "name": "checkout-api"}]);
-        assert!(unclaimed(&key, &live, String::new(), "app.kubernetes.io/instance").is_none());
+        assert!(
+            unclaimed(&key, &live, String::new(), "app.kubernetes.io/instance", &ManagerTable::default()).is_none()
+        );
         let gitops_written = json!({"managedFields": [{"manager": "argocd-controller"}]});
         assert!(finding_for(gitops_written, &APP, &Selectable::default()).is_none());
     }

@@ -201,6 +201,12 @@ impl<'m> OwnershipTrie<'m> {
             .map(|(id, _)| id)
     }
 
+    /// The owner to show for the map field at `path` (field names from the root).
+    pub fn owner_of_fields(&self, path: &[String]) -> Option<Owner> {
+        let node = path.iter().try_fold(ROOT, |node, name| self.field(node, name))?;
+        self.primary(self.direct_owners(node)).map(ManagerEntry::to_owner)
+    }
+
     /// Leaves (no children) are values owned as a whole, such as atomic lists.
     pub fn is_leaf(&self, node: NodeId) -> bool {
         self.nodes[node as usize].first_child == NONE
@@ -298,6 +304,11 @@ impl Owners {
     /// True when every entry of `self` is also in `other`.
     pub fn within(self, other: Owners) -> bool {
         self.0 & !other.0 == 0
+    }
+
+    /// True when some entry is in both sets (the same manager, operation and subresource).
+    pub fn overlaps(self, other: Owners) -> bool {
+        self.0 & other.0 != 0
     }
 
     pub fn iter(self) -> impl Iterator<Item = u16> {

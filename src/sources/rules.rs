@@ -1,8 +1,9 @@
 //! Ignore-rule files given with `--ignore FILE` (or listed in the config): every document in
-//! the file is read as one of the rule shapes `engine::ignore::parse` knows; anything else is
-//! an error naming the file and document.
+//! the file is read as one of the rule shapes `engine::ignore::parse` knows (an argocd-cm also
+//! brings its compare options); anything else is an error naming the file and document.
 
 use crate::engine::ignore::IgnoreRule;
+use crate::engine::ignore::compare_options::CompareOptions;
 use crate::engine::ignore::parse::{RuleError, rules_in};
 use crate::sources::files::{self, LoadError};
 use serde_json::Value;
@@ -25,14 +26,17 @@ pub enum RulesError {
 pub struct LoadedRules {
     pub rules: Vec<IgnoreRule>,
     pub warnings: Vec<String>,
+    /// argocd-cm's `resource.compareoptions`, from the first file that sets them.
+    pub compare_options: Option<CompareOptions>,
 }
 
 pub fn load_rule_files(paths: &[PathBuf]) -> Result<LoadedRules, RulesError> {
     let mut loaded = LoadedRules::default();
     for path in paths {
         let before = loaded.rules.len();
+        let had_options = loaded.compare_options.is_some();
         load_rule_file(path, &mut loaded)?;
-        if loaded.rules.len() == before {
+        if loaded.rules.len() == before && loaded.compare_options.is_some() == had_options {
             loaded.warnings.push(format!("{} holds no ignore rules", path.display()));
         }
     }
@@ -52,6 +56,9 @@ fn load_rule_file(path: &Path, loaded: &mut LoadedRules) -> Result<(), RulesErro
             Some(parsed) => {
                 loaded.rules.extend(parsed.rules);
                 loaded.warnings.extend(parsed.notes);
+                if loaded.compare_options.is_none() {
+                    loaded.compare_options = parsed.compare_options;
+                }
             }
             None => {
                 let found = document.get("kind").and_then(Value::as_str).unwrap_or("no kind").to_owned();

@@ -12,7 +12,8 @@ pub struct AppSummary {
     pub ignored: usize,
     pub orphans: usize,
     pub highest: Option<Severity>,
-    /// Seconds since the oldest harmful change whose owner recorded a time.
+    /// Seconds since the oldest harmful change whose owner made it and recorded a time (the
+    /// GitOps controller's time is its last apply, not when Git and live parted).
     pub oldest_harmful: Option<i64>,
 }
 
@@ -24,7 +25,8 @@ impl AppSummary {
         let harmful: Vec<&&Finding> = visible.clone().filter(|f| f.category.is_harmful()).collect();
         let oldest = harmful
             .iter()
-            .filter_map(|f| f.owner.as_ref()?.time.as_deref().and_then(crate::engine::time::parse_rfc3339))
+            .filter_map(|f| f.owner.as_ref().filter(|o| o.class != crate::model::ManagerClass::Gitops))
+            .filter_map(|owner| owner.time.as_deref().and_then(crate::engine::time::parse_rfc3339))
             .min();
         AppSummary {
             harmful: harmful.len(),

@@ -191,6 +191,7 @@ pub fn remove_pointer(value: &mut Value, pointer: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::defaults::ApiKind;
     use crate::engine::diff::{LiveEvidence, diff_objects};
     use crate::engine::ignore::parse::rules_in;
     use crate::engine::managers::ManagerTable;
@@ -211,13 +212,14 @@ mod tests {
     ) -> (Vec<(String, Option<String>)>, Vec<String>) {
         let managers = ManagerTable::default();
         let evidence = LiveEvidence {
-            kind: "ConfigMap",
+            api: ApiKind { group: "", version: "v1", kind: "ConfigMap" },
             managed_fields: Some(&managed_fields),
             managers: &managers,
             last_applied: None,
             opaque_data: false,
             builtin_kind: true,
             instance_label: "app.kubernetes.io/instance",
+            predicted: None,
         };
         let rediff = |d: &Value, l: &Value| diff_objects(d, l, &evidence);
         let refs: Vec<&IgnoreRule> = rules.iter().collect();

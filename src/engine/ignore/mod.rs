@@ -3,6 +3,7 @@
 //! pair so every difference they hide stays in the report, marked with the rule (`apply`).
 
 pub mod apply;
+pub mod compare_options;
 pub mod jq;
 pub mod matching;
 pub mod parse;

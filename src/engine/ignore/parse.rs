@@ -1,9 +1,13 @@
 //! Reading ignore rules from the shapes teams already keep them in: an Argo CD `Application`
 //! (`spec.ignoreDifferences`), the `argocd-cm` ConfigMap
-//! (`resource.customizations.ignoreDifferences.<group>_<Kind>`, `.<Kind>`, `.all`), a Flux
-//! `Kustomization` (`spec.ignore` as a list) or `HelmRelease` (`spec.driftDetection.ignore`),
-//! or a plain list of Argo CD-style rules. Every error names the key at fault.
+//! (`resource.customizations.ignoreDifferences.<group>_<Kind>`, `.<Kind>`, `.all`, and the
+//! `resource.compareoptions` settings), a Flux `Kustomization` (drift ignore rules in
+//! `spec.ignore`, as kustomize-controller merged them; `spec.driftIgnoreRules`, the name its
+//! drafts and early write-ups used, is read too) or `HelmRelease`
+//! (`spec.driftDetection.ignore`), or a plain list of Argo CD-style rules. Every error names
+//! the key at fault.
 
+use super::compare_options::{self, CompareOptions};
 use super::jq::JqDeletion;
 use super::matching::{AnchoredRegex, Selector};
 use super::{FluxTarget, IgnoreRule, Target};
@@ -23,6 +27,8 @@ pub struct RuleError {
 pub struct Parsed {
     pub rules: Vec<IgnoreRule>,
     pub notes: Vec<String>,
+    /// argocd-cm's `resource.compareoptions`, when the document sets them.
+    pub compare_options: Option<CompareOptions>,
 }
 
 const CM_PREFIX: &str = "resource.customizations.ignoreDifferences.";
@@ -43,7 +49,7 @@ pub fn rules_in(document: &Value, source: &str) -> Result<Option<Parsed>, RuleEr
             .enumerate()
             .map(|(index, item)| reader.argo_rule(item, &format!("[{index}]")))
             .collect::<Result<_, _>>()?;
-        return Ok(Some(Parsed { rules, notes: Vec::new() }));
+        return Ok(Some(Parsed { rules, ..Parsed::default() }));
     }
     let text = |field: &str| document.get(field).and_then(Value::as_str).unwrap_or_default();
     let group = text("apiVersion").split('/').next().unwrap_or_default();
@@ -51,13 +57,19 @@ pub fn rules_in(document: &Value, source: &str) -> Result<Option<Parsed>, RuleEr
         ("argoproj.io", "Application") => reader.list_at(document, &["spec", "ignoreDifferences"], Reader::argo_rule),
         (_, "ConfigMap") => reader.argocd_cm(document).map(Some),
         ("kustomize.toolkit.fluxcd.io", "Kustomization") => {
+            let mut parsed = Parsed::default();
             if let Some(Value::String(_)) = document.get("spec").and_then(|s| s.get("ignore")) {
-                let note = format!(
+                parsed.notes.push(format!(
                     "{source}: spec.ignore is a .sourceignore pattern (files left out of the build), not a drift rule; nothing to apply"
+                ));
+            } else {
+                parsed.rules.extend(
+                    reader.list_at(document, &["spec", "ignore"], Reader::flux_rule)?.into_iter().flat_map(|p| p.rules),
                 );
-                return Ok(Some(Parsed { rules: Vec::new(), notes: vec![note] }));
             }
-            reader.list_at(document, &["spec", "ignore"], Reader::flux_rule)
+            let drafted = reader.list_at(document, &["spec", "driftIgnoreRules"], Reader::flux_rule)?;
+            parsed.rules.extend(drafted.into_iter().flat_map(|p| p.rules));
+            Ok(Some(parsed))
         }
         ("helm.toolkit.fluxcd.io", "HelmRelease") => {
             reader.list_at(document, &["spec", "driftDetection", "ignore"], Reader::flux_rule)
@@ -94,7 +106,7 @@ impl Reader<'_> {
             .enumerate()
             .map(|(index, item)| read(self, item, &format!("{at}[{index}]")))
             .collect::<Result<_, _>>()?;
-        Ok(Some(Parsed { rules, notes: Vec::new() }))
+        Ok(Some(Parsed { rules, ..Parsed::default() }))
     }
 
     fn argo_rule(&self, item: &Value, at: &str) -> Result<IgnoreRule, RuleError> {
@@ -136,6 +148,14 @@ impl Reader<'_> {
             return Ok(parsed);
         };
         for (key, value) in data {
+            if key == compare_options::KEY {
+                let at = format!("data[\"{key}\"]");
+                let text = value.as_str().ok_or_else(|| self.error(&at, "must be a YAML string"))?;
+                let (options, notes) = CompareOptions::parse(text, self.source).map_err(|e| self.error(&at, e))?;
+                parsed.compare_options = Some(options);
+                parsed.notes.extend(notes);
+                continue;
+            }
             let Some(resource) = key.strip_prefix(CM_PREFIX) else {
                 continue;
             };
@@ -308,6 +328,27 @@ mod tests {
             "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: checkout-api}\nspec:\n  driftDetection:\n    mode: enabled\n    ignore:\n    - paths: [/spec/replicas]\n",
         );
         assert_eq!(helm[0].rule, "spec.driftDetection.ignore[0]");
+        let drafted = rules(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: checkout-api}\nspec:\n  driftIgnoreRules:\n  - paths: [/metadata/annotations]\n",
+        );
+        assert_eq!(drafted[0].rule, "spec.driftIgnoreRules[0]", "the name kustomize-controller's drafts used");
+    }
+
+    #[test]
+    fn reads_argocd_cm_compare_options() {
+        let parsed = parse(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cm, namespace: argocd}\ndata:\n  resource.compareoptions: |\n    ignoreAggregatedRoles: true\n",
+        )
+        .unwrap()
+        .unwrap();
+        let options = parsed.compare_options.expect("read");
+        assert!(options.ignore_aggregated_roles);
+        assert_eq!(options.source, "rules.yaml");
+        let error = parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cm}\ndata:\n  resource.compareoptions: |\n    ignoreAggregatedRoles: maybe\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "rules.yaml: data[\"resource.compareoptions\"]: ignoreAggregatedRoles: must be true or false"
+        );
     }
 
     #[test]

@@ -1,0 +1,175 @@
+//! How GitOps controllers mark what they manage — Argo CD's tracking-id annotation
+//! (`<app>:<group>/<Kind>:<namespace>/<name>`), its instance label, Flux's name/namespace
+//! labels — and the claim a live object makes for an app other than the one compared: two
+//! apps that both declare an object fight over it, and whichever prunes first deletes it.
+
+use crate::engine::path::PathBuilder;
+use crate::model::ResourceKey;
+use serde_json::Value;
+
+pub const TRACKING_ID: &str = "argocd.argoproj.io/tracking-id";
+pub const FLUX_NAME: &str = "kustomize.toolkit.fluxcd.io/name";
+pub const FLUX_NAMESPACE: &str = "kustomize.toolkit.fluxcd.io/namespace";
+pub const HELM_NAME: &str = "helm.toolkit.fluxcd.io/name";
+pub const HELM_NAMESPACE: &str = "helm.toolkit.fluxcd.io/namespace";
+
+/// A parsed Argo CD tracking id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackingId<'a> {
+    /// `<app>`, or `<namespace>_<app>` for apps outside Argo CD's own namespace.
+    pub app: &'a str,
+    pub group: &'a str,
+    pub kind: &'a str,
+    pub namespace: &'a str,
+    pub name: &'a str,
+}
+
+impl<'a> TrackingId<'a> {
+    pub fn parse(id: &'a str) -> Option<TrackingId<'a>> {
+        let mut parts = id.splitn(3, ':');
+        let (app, group_kind, namespace_name) = (parts.next()?, parts.next()?, parts.next()?);
+        let (group, kind) = group_kind.split_once('/')?;
+        let (namespace, name) = namespace_name.split_once('/')?;
+        (!app.is_empty() && !kind.is_empty() && !name.is_empty()).then_some(TrackingId {
+            app,
+            group,
+            kind,
+            namespace,
+            name,
+        })
+    }
+
+    /// True when the id names this very object (a copied annotation naming another object
+    /// tracks nothing).
+    pub fn names_object(&self, key: &ResourceKey) -> bool {
+        self.group == key.group && self.kind == key.kind && self.namespace == key.namespace && self.name == key.name
+    }
+
+    /// True when the id's app is `app` (bare, or as `<namespace>_<app>`).
+    pub fn names_app(&self, app: &str) -> bool {
+        self.app == app || self.app.rsplit_once('_').is_some_and(|(_, name)| name == app)
+    }
+}
+
+/// A live object's claim for another app than the one compared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    /// The other app, as the tracking names it.
+    pub app: String,
+    /// How it is tracked: "annotation argocd.argoproj.io/tracking-id=…".
+    pub proof: String,
+    /// Where the tracking sits in the live object: field names, RFC 6901, and for display.
+    pub fields: Vec<String>,
+    pub pointer: String,
+    pub display: String,
+    /// The tracking value live, and what Git sets there (if anything).
+    pub live: String,
+    pub desired: Option<String>,
+}
+
+/// The claim `live` makes for an app other than `app`, if any. An Argo CD tracking id that
+/// names this object decides alone; without one, the instance label and Flux's labels do,
+/// unless Git itself sets the same value (a chart that bakes in its release name).
+pub fn other_claim(live: &Value, desired: &Value, key: &ResourceKey, app: &str, instance_label: &str) -> Option<Claim> {
+    let tracked =
+        metadata_text(live, "annotations", TRACKING_ID).and_then(|text| Some((text, TrackingId::parse(text)?)));
+    if let Some((text, id)) = tracked
+        && id.names_object(key)
+    {
+        let from_git = metadata_text(desired, "annotations", TRACKING_ID);
+        return (!id.names_app(app)).then(|| claim(id.app, "annotations", TRACKING_ID, text, from_git));
+    }
+    let label = |object: &'_ Value, name: &str| metadata_text(object, "labels", name).map(str::to_owned);
+    for name in [instance_label, FLUX_NAME, HELM_NAME] {
+        let Some(value) = label(live, name) else {
+            continue;
+        };
+        let from_git = label(desired, name);
+        if value != app && from_git.as_deref() != Some(value.as_str()) {
+            return Some(claim(&value, "labels", name, &value, from_git.as_deref()));
+        }
+    }
+    None
+}
+
+fn claim(app: &str, map: &str, name: &str, live: &str, desired: Option<&str>) -> Claim {
+    let mut path = PathBuilder::default();
+    path.push_field("metadata");
+    path.push_field(map);
+    path.push_field(name);
+    let singular = map.trim_end_matches('s');
+    Claim {
+        app: app.to_owned(),
+        proof: format!("{singular} {name}={live}"),
+        fields: vec!["metadata".to_owned(), map.to_owned(), name.to_owned()],
+        pointer: path.pointer().to_owned(),
+        display: path.display().to_owned(),
+        live: live.to_owned(),
+        desired: desired.map(str::to_owned),
+    }
+}
+
+fn metadata_text<'v>(object: &'v Value, map: &str, key: &str) -> Option<&'v str> {
+    object.get("metadata")?.get(map)?.get(key)?.as_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn key() -> ResourceKey {
+        ResourceKey {
+            group: String::new(),
+            kind: "ConfigMap".into(),
+            namespace: "default".into(),
+            name: "my-cm".into(),
+        }
+    }
+
+    fn config_map(metadata: Value) -> Value {
+        let mut object = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata});
+        object["metadata"]["name"] = json!("my-cm");
+        object["metadata"]["namespace"] = json!("default");
+        object
+    }
+
+    #[test]
+    fn a_tracking_id_naming_another_app_is_a_claim_and_decides_alone() {
+        let live = config_map(json!({"annotations": {TRACKING_ID: "billing:/ConfigMap:default/my-cm"},
+            "labels": {"app.kubernetes.io/instance": "shop"}}));
+        let desired = config_map(json!({}));
+        let claim = other_claim(&live, &desired, &key(), "shop", "app.kubernetes.io/instance").expect("claimed");
+        assert_eq!(claim.app, "billing");
+        assert_eq!(claim.pointer, "/metadata/annotations/argocd.argoproj.io~1tracking-id");
+        assert_eq!(claim.proof, "annotation argocd.argoproj.io/tracking-id=billing:/ConfigMap:default/my-cm");
+        let ours = config_map(json!({"annotations": {TRACKING_ID: "argocd_shop:/ConfigMap:default/my-cm"},
+            "labels": {"app.kubernetes.io/instance": "my-release"}}));
+        assert_eq!(other_claim(&ours, &desired, &key(), "shop", "app.kubernetes.io/instance"), None);
+    }
+
+    #[test]
+    fn labels_claim_only_when_git_does_not_set_them() {
+        let live = config_map(json!({"labels": {"app.kubernetes.io/instance": "my-release"}}));
+        let chart = config_map(json!({"labels": {"app.kubernetes.io/instance": "my-release"}}));
+        assert_eq!(other_claim(&live, &chart, &key(), "shop", "app.kubernetes.io/instance"), None);
+        let plain = config_map(json!({}));
+        let claim = other_claim(&live, &plain, &key(), "shop", "app.kubernetes.io/instance").expect("claimed");
+        assert_eq!(
+            (claim.app.as_str(), claim.display.as_str()),
+            ("my-release", "metadata.labels.\"app.kubernetes.io/instance\"")
+        );
+        let flux = config_map(json!({"labels": {FLUX_NAME: "infra", FLUX_NAMESPACE: "flux-system"}}));
+        assert_eq!(
+            other_claim(&flux, &plain, &key(), "shop", "app.kubernetes.io/instance").map(|c| c.app),
+            Some("infra".into())
+        );
+    }
+
+    #[test]
+    fn a_copied_tracking_id_naming_another_object_tracks_nothing() {
+        let id = TrackingId::parse("billing:apps/Deployment:prod/api").expect("parses");
+        assert!(!id.names_object(&key()));
+        assert!(TrackingId::parse("billing:Deployment").is_none());
+    }
+}
