@@ -34,8 +34,20 @@ fn audit(data: &Path) -> Vec<Value> {
     text.lines().map(|line| serde_json::from_str(line).unwrap()).collect()
 }
 
+/// The decision's own writes (dry runs included), without the investigation's questions to
+/// the API server (`oracle_dry_runs`).
 fn writes(api: &FakeApi) -> Vec<Recorded> {
-    api.requests().into_iter().filter(|r| r.method == "PATCH" || r.method == "DELETE").collect()
+    let writing = |r: &Recorded| r.method == "PATCH" || r.method == "DELETE";
+    api.requests().into_iter().filter(|r| writing(r) && !is_oracle_dry_run(r)).collect()
+}
+
+/// The investigation asks the API server what it would store for Git's drifted objects: a
+/// forced server-side apply with `dryRun=All`, which a decision never sends.
+fn is_oracle_dry_run(request: &Recorded) -> bool {
+    let query = request.query();
+    request.method == "PATCH"
+        && query.get("dryRun").map(String::as_str) == Some("All")
+        && query.get("force").map(String::as_str) == Some("true")
 }
 
 const DEPLOYMENT_PATH: &str = "/apis/apps/v1/namespaces/prod/deployments/checkout-api";
@@ -56,6 +68,8 @@ fn sync_without_a_controller_dry_runs_then_applies_as_the_gitops_manager() {
     let api = FakeApi::start(objects_in(&sample("live")), Behaviour::default());
     let result = act_on_cluster(data.path(), &api, "sync", "Deployment/checkout-api", &["--yes"]);
     assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    let asked: Vec<String> = api.requests().iter().filter(|r| is_oracle_dry_run(r)).map(Recorded::line).collect();
+    assert_eq!(asked, [format!("PATCH {DEPLOYMENT_PATH}?dryRun=All&fieldManager=kdrift&force=true")]);
     let writes = writes(&api);
     let lines: Vec<String> = writes.iter().map(Recorded::line).collect();
     assert_eq!(
@@ -223,11 +237,12 @@ fn production_contexts_need_the_name_typed_and_read_only_writes_nothing() {
         &["--yes", "--config", config_arg, "--confirm", "checkout-api-legacy"],
     );
     assert_eq!(typed.code, 0, "{}", typed.stderr);
-    let before = writes(&api).len();
+    let before = api.requests().iter().filter(|r| r.method != "GET" && r.method != "POST").count();
     let read_only = act_on_cluster(data.path(), &api, "sync", "Deployment/checkout-api", &["--yes", "--read-only"]);
     assert_eq!(read_only.code, 2);
     assert!(read_only.stderr.contains("read-only"), "{}", read_only.stderr);
-    assert_eq!(writes(&api).len(), before, "not even a dry run");
+    let after = api.requests().iter().filter(|r| r.method != "GET" && r.method != "POST").count();
+    assert_eq!(after, before, "not even a dry run, the investigation's included");
 }
 
 // ---- Git: backports -------------------------------------------------------------------

@@ -68,7 +68,9 @@ fn the_cluster_is_read_like_a_snapshot_with_exact_requests() {
     };
     let api = FakeApi::start(objects, behaviour);
     let args = ["scan", "--app", "checkout-api", "--now", NOW, "-o", "json"];
-    let from_cluster = run(kdrift_on(&api).args(args).arg("--desired").arg(sample("desired")));
+    // Reads only: the API server's dry run has a test of its own.
+    let from_cluster =
+        run(kdrift_on(&api).args(args).arg("--no-server-dry-run").arg("--desired").arg(sample("desired")));
     assert_eq!(from_cluster.code, 1, "drift needs action; stderr: {}", from_cluster.stderr);
     let from_snapshot = run(kdrift()
         .args(args)
@@ -150,7 +152,7 @@ fn the_cluster_is_read_like_a_snapshot_with_exact_requests() {
     assert_eq!(allowed, [("sync", true), ("prune", false)]);
 
     let text = run(kdrift_on(&api)
-        .args(["scan", "--app", "checkout-api", "--now", NOW])
+        .args(["scan", "--app", "checkout-api", "--now", NOW, "--no-server-dry-run"])
         .arg("--desired")
         .arg(sample("desired")));
     assert!(text.stdout.contains("(cluster test-prod; 4 finding(s), 2 need action, 0 ignored)"), "{}", text.stdout);
@@ -374,5 +376,137 @@ fn diff_reads_the_cluster_too() {
         .arg(sample("desired")));
     assert_eq!(result.code, 0, "{}", result.stderr);
     assert!(result.stdout.contains("2Gi") && result.stdout.contains("kubectl-edit"), "{}", result.stdout);
-    assert!(!api.requests().iter().any(|r| r.method != "GET"), "a diff only reads");
+    let writes: Vec<String> = api.requests().iter().filter(|r| r.method != "GET").map(|r| r.line()).collect();
+    assert!(
+        writes.iter().all(|w| w.starts_with("PATCH ") && w.contains("dryRun=All")),
+        "a diff writes nothing (only the API server's dry run is asked): {writes:?}"
+    );
+}
+
+/// checkout-api as a cluster with an image-mirroring webhook holds it: the webhook rewrote
+/// Git's image to the mirror during Argo CD's server-side apply, and a person raised the
+/// memory limit by hand. A drifted Secret sits beside it.
+fn mirrored() -> (PathBuf, tempfile::TempDir, Vec<Value>) {
+    let desired = tree(&[(
+        "desired/app.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: checkout-api\n  namespace: prod\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: checkout-api}\n  template:\n    metadata:\n      labels: {app: checkout-api}\n    spec:\n      containers:\n      - name: app\n        image: registry.example.com/checkout:v1.2.3\n        resources:\n          limits: {memory: 512Mi}\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: checkout-db\n  namespace: prod\ndata:\n  password: Z2l0\n",
+    )]);
+    let applied = |memory: &str| {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "checkout-api", "namespace": "prod", "resourceVersion": "5001",
+                "managedFields": [
+                    {"manager": "argocd-controller", "operation": "Apply", "time": "2026-05-01T10:00:00Z",
+                     "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:replicas": {}, "f:selector": {}, "f:template": {
+                        "f:metadata": {"f:labels": {"f:app": {}}}, "f:spec": {"f:containers": {"k:{\"name\":\"app\"}": {
+                            ".": {}, "f:name": {}, "f:image": {}, "f:resources": {"f:limits": {"f:memory": {}}}}}}}}}},
+                    {"manager": "kubectl-edit", "operation": "Update", "time": "2026-05-20T08:00:00Z",
+                     "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:template": {"f:spec": {"f:containers": {
+                        "k:{\"name\":\"app\"}": {"f:resources": {"f:limits": {"f:memory": {}}}}}}}}}}]},
+            "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "checkout-api"}},
+                "template": {"metadata": {"labels": {"app": "checkout-api"}}, "spec": {"containers": [
+                    {"name": "app", "image": "mirror.example.com/checkout:v1.2.3",
+                     "resources": {"limits": {"memory": memory}}}]}}}})
+    };
+    let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "checkout-db", "namespace": "prod"},
+        "type": "Opaque", "data": {"password": "bGl2ZQ=="}});
+    let path = desired.path().join("desired");
+    // The dry run's answer: Git's memory (forced), the webhook's image, as the server stores them.
+    (path, desired, vec![applied("2Gi"), secret, applied("512Mi")])
+}
+
+#[test]
+fn the_api_servers_dry_run_decides_what_it_produces_itself() {
+    let (desired, _dir, mut objects) = mirrored();
+    let answer = objects.pop().unwrap();
+    let object_path = "/apis/apps/v1/namespaces/prod/deployments/checkout-api";
+    let behaviour = Behaviour { dry_run_answers: vec![(object_path.to_owned(), answer)], ..Behaviour::default() };
+    let api = FakeApi::start(objects, behaviour);
+    let result = run(kdrift_on(&api)
+        .args(["scan", "--app", "checkout-api", "--now", NOW, "-o", "json", "--desired"])
+        .arg(&desired));
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    let report = json_of(&result.stdout);
+    let deployment =
+        report["apps"][0]["resources"].as_array().unwrap().iter().find(|r| r["kind"] == "Deployment").unwrap().clone();
+    let paths: Vec<&str> =
+        deployment["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["/spec/template/spec/containers/0/resources/limits/memory"], "the mirrored image is not drift");
+    assert_eq!(deployment["findings"][0]["oracle"], "server-dry-run");
+    assert_eq!(deployment["findings"][0]["owner"]["manager"], "kubectl-edit");
+    let notes = deployment["notes"].to_string();
+    assert!(
+        notes.contains("the API server's dry run of Git's object stores the live value at spec.template.spec.containers[name=app].image"),
+        "{notes}"
+    );
+
+    // Exactly one request that is not a read: the dry run, as Argo CD's own manager (it
+    // applies server-side), forced, with Git's object as the body. The Secret is never sent.
+    let writes: Vec<_> = api.requests().into_iter().filter(|r| r.method != "GET" && r.method != "POST").collect();
+    assert_eq!(writes.len(), 1, "{:?}", writes.iter().map(|w| w.line()).collect::<Vec<_>>());
+    let dry_run = &writes[0];
+    assert_eq!(dry_run.line(), format!("PATCH {object_path}?dryRun=All&fieldManager=argocd-controller&force=true"));
+    assert_eq!(dry_run.content_type.as_deref(), Some("application/apply-patch+yaml"));
+    let body: Value = serde_json::from_str(&dry_run.body).unwrap();
+    assert_eq!(body["metadata"], json!({"name": "checkout-api", "namespace": "prod"}));
+    assert_eq!(body["spec"]["template"]["spec"]["containers"][0]["image"], "registry.example.com/checkout:v1.2.3");
+    assert!(!api.requests().iter().any(|r| r.path().contains("/secrets/") && r.method == "PATCH"));
+}
+
+#[test]
+fn without_the_dry_run_or_when_it_is_refused_the_offline_table_decides() {
+    let (desired, _dir, mut objects) = mirrored();
+    objects.pop();
+    for (flag, behaviour) in [
+        (Some("--no-server-dry-run"), Behaviour::default()),
+        (None, Behaviour { forbid_dry_runs: true, ..Behaviour::default() }),
+    ] {
+        let api = FakeApi::start(objects.clone(), behaviour);
+        let mut command = kdrift_on(&api);
+        command.args(["scan", "--app", "checkout-api", "--now", NOW, "-o", "json", "--desired"]).arg(&desired);
+        command.args(flag);
+        let result = run(&mut command);
+        let report = json_of(&result.stdout);
+        let app = &report["apps"][0];
+        let deployment = app["resources"].as_array().unwrap().iter().find(|r| r["kind"] == "Deployment").unwrap();
+        let image =
+            deployment["findings"].as_array().unwrap().iter().find(|f| f["path"].as_str().unwrap().ends_with("/image"));
+        let image = image.unwrap_or_else(|| panic!("{flag:?}: the table cannot know the webhook: {deployment}"));
+        assert_eq!(image["oracle"], "defaults-table");
+        match flag {
+            Some(_) => assert!(!api.requests().iter().any(|r| r.method == "PATCH"), "no dry run was asked"),
+            None => assert!(
+                app["notes"]
+                    .to_string()
+                    .contains("the API server's dry run failed for Deployment prod/checkout-api (forbidden (403)"),
+                "{}",
+                app["notes"]
+            ),
+        }
+    }
+}
+
+#[test]
+fn an_app_nothing_of_which_could_be_compared_is_unknown_never_synced() {
+    let forbidden = "deployments.apps is forbidden: User \"tester\" cannot list resource \"deployments\"";
+    let behaviour = Behaviour {
+        failures: vec![("/apis/apps/v1/namespaces/prod/deployments".into(), 403, forbidden.into())],
+        ..Behaviour::default()
+    };
+    let desired = tree(&[(
+        "desired/app.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: checkout-api\n  namespace: prod\nspec:\n  replicas: 3\n",
+    )]);
+    let api = FakeApi::start(Vec::new(), behaviour);
+    let result = run(kdrift_on(&api)
+        .args(["scan", "--app", "checkout-api", "--now", NOW, "-o", "json", "--desired"])
+        .arg(desired.path().join("desired")));
+    assert_eq!(result.code, 1, "nothing compared is not all clear: {}", result.stderr);
+    let report = json_of(&result.stdout);
+    assert_eq!(report["apps"][0]["sync_status"], "Unknown");
+    assert_eq!(report["summary"]["out_of_sync"], 0);
+    assert_eq!(report["summary"]["unknown"], 1);
+    let text = run(kdrift_on(&api)
+        .args(["scan", "--app", "checkout-api", "--now", NOW, "--desired"])
+        .arg(desired.path().join("desired")));
+    assert!(text.stdout.contains("1 not compared"), "{}", text.stdout);
 }

@@ -360,3 +360,65 @@ fn a_renderer_named_by_the_catalog_or_flag_is_checked_against_the_files() {
         format!("--renderer kustomize: '{}' has no kustomization.yaml", plain.path().join("desired").display());
     assert_one_line_error(&forced, &[expected.as_str()]);
 }
+
+/// Git leaves `metadata.namespace` to the destination; the cluster runs the app in `prod`.
+const NAMESPACELESS: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-settings\ndata:\n  mode: fast\n";
+const LIVE_IN_PROD: &str =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-settings\n  namespace: prod\ndata:\n  mode: fast\n";
+const WEB_APPLICATION: &str = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\nspec:\n  source:\n    repoURL: https://git.example.com/platform.git\n    path: apps/web\n  destination:\n    namespace: prod\n";
+
+#[test]
+fn the_destination_namespace_outranks_dash_n_which_outranks_the_catalog() {
+    let dir = tree(&[("live/settings.yaml", LIVE_IN_PROD)]);
+    let repo_path = dir.path().join("repo");
+    let repo = Repository::init(&repo_path).unwrap();
+    let without_catalog =
+        commit(&repo, &[("apps/web/settings.yaml", NAMESPACELESS)], "Alice", 1_772_359_200, "Add web");
+    commit(
+        &repo,
+        &[(".kdrift.yaml", "apps:\n- name: web\n  path: apps/web\n  namespace: prod\n")],
+        "Alice",
+        1_772_359_300,
+        "Catalog",
+    );
+    let scan = |revision: &str, extra: &[&str]| {
+        let result = run(kdrift()
+            .arg("scan")
+            .arg("--repo")
+            .arg(&repo_path)
+            .args(["--revision", revision, "-o", "json"])
+            .args(extra)
+            .arg("--live")
+            .arg(dir.path().join("live")));
+        let report: Value = serde_json::from_str(&result.stdout).unwrap_or_else(|e| panic!("{e}: {}", result.stderr));
+        report["apps"][0].clone()
+    };
+    let statuses = |app: &Value| -> Vec<String> {
+        app["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}/{} {}",
+                    r["namespace"].as_str().unwrap(),
+                    r["name"].as_str().unwrap(),
+                    r["status"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    // The catalog says prod.
+    assert_eq!(statuses(&scan("HEAD", &[])), ["prod/web-settings synced"]);
+    // -n outranks the catalog.
+    assert_eq!(statuses(&scan("HEAD", &["-n", "staging"])), ["staging/web-settings missing"]);
+    // The Application's destination outranks -n, and the report says -n was not used.
+    std::fs::write(dir.path().join("live/application.yaml"), WEB_APPLICATION).unwrap();
+    let app = scan(&without_catalog.to_string(), &["-n", "staging"]);
+    assert_eq!(statuses(&app), ["prod/web-settings synced"]);
+    assert!(
+        app["notes"].to_string().contains("deploys to namespace 'prod', so objects Git leaves without a namespace were compared there, not in 'staging' (-n)"),
+        "{}",
+        app["notes"]
+    );
+}

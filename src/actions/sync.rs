@@ -123,8 +123,11 @@ pub fn apply_body(desired: &Value, subject: &Subject) -> Value {
         for field in ["resourceVersion", "uid", "managedFields", "creationTimestamp", "generation"] {
             metadata.remove(field);
         }
-        let kind = desired.get("kind").and_then(Value::as_str).unwrap_or_default();
-        if !metadata.contains_key("namespace") && !crate::engine::identity::is_cluster_scoped(kind) {
+        // The report settled the scope (custom kinds included): a cluster-scoped object
+        // carries no namespace, even one Git gave it.
+        if subject.resource.namespace.is_empty() {
+            metadata.remove("namespace");
+        } else if !metadata.contains_key("namespace") {
             metadata.insert("namespace".into(), Value::String(namespace.to_owned()));
         }
     }

@@ -98,7 +98,7 @@ impl LiveCluster {
         let key = &target.key;
         let resource = self.resource(&key.group, &target.version, &key.kind)?;
         let namespace = Some(key.namespace.as_str()).filter(|ns| !ns.is_empty());
-        let path = format!("{}/{}", resource.collection(namespace), key.name);
+        let path = format!("{}/{}", resource.collection(namespace), crate::sources::cluster::path_segment(&key.name));
         Ok((resource, path))
     }
 

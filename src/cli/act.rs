@@ -112,7 +112,13 @@ fn confirm(plan: &Plan, args: &ActArgs) -> Result<Option<Confirmation>, CliError
 fn load(args: &ActArgs, options: &Options, decision: Decision) -> Result<Loaded, CliError> {
     let filter = ResourceFilter::parse(&args.resource)?;
     let config = crate::config::load(args.source.config.as_deref())?;
-    let input = input::resolve(&args.source)?;
+    let mut input = input::resolve(&args.source)?;
+    // Read-only asks nothing of the API server that looks like a write, not even a dry run.
+    let context_read_only =
+        input.cluster.as_ref().is_some_and(|(session, _)| config.is_read_only(&session.cluster().context));
+    if options.read_only || context_read_only {
+        input.server_dry_run = false;
+    }
     let (namespace, now, engine) = (input.namespace.clone(), input.now, input.engine.clone());
     let session = input.cluster.as_ref().map(|(session, _)| Rc::clone(session));
     let mut objects: HashMap<ResourceKey, (Option<Value>, Option<Value>)> = HashMap::new();
@@ -133,7 +139,17 @@ fn load(args: &ActArgs, options: &Options, decision: Decision) -> Result<Loaded,
         .cloned()
         .ok_or_else(|| CliError::NoSuchResource(filter.text.clone()))?;
     let findings = select_findings(&resource.findings, args.field.as_deref(), decision)?;
-    let (desired, live) = objects.remove(&resource.key()).unwrap_or_default();
+    let key = resource.key();
+    let (desired, live) = objects.remove(&key).unwrap_or_else(|| {
+        // A cluster-scoped object Git gave a namespace was kept under both keys.
+        let mut both = (None, None);
+        for (_, (desired, live)) in objects.iter().filter(|(other, _)| identity::same_object_but_namespace(other, &key))
+        {
+            both.0 = both.0.take().or_else(|| desired.clone());
+            both.1 = both.1.take().or_else(|| live.clone());
+        }
+        both
+    });
     let (writer, context, git) = match (&args.source.sample, session) {
         (Some(sample), _) => {
             let data_dir = workspace::data_dir()?;

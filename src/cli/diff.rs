@@ -7,7 +7,7 @@ use crate::engine::{Manifest, identity, normalize};
 use crate::model::{ResourceKey, ResourceReport, ResourceStatus};
 use crate::report::diff_view::{DiffOptions, render_resource};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
 
 pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
@@ -18,6 +18,9 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
     let now = input.now;
     let mut desired: HashMap<ResourceKey, Value> = HashMap::new();
     let mut live: HashMap<ResourceKey, Value> = HashMap::new();
+    // Desired objects by key without namespace: a cluster-scoped object Git gave a namespace
+    // pairs with its live copy that has none.
+    let mut desired_names: HashSet<ResourceKey> = HashSet::new();
     let wanted = |key: &ResourceKey| filter.as_ref().is_none_or(|f| f.matches(key));
     // Keep only what can be shown side by side: wanted resources present on both sides
     // (desired always arrives before live).
@@ -26,11 +29,13 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
         if !wanted(&key) {
             return;
         }
+        let unnamespaced = ResourceKey { namespace: String::new(), ..key.clone() };
         match side {
             Side::Desired => {
+                desired_names.insert(unnamespaced);
                 desired.entry(key).or_insert_with(|| manifest.object.clone());
             }
-            Side::Live if desired.contains_key(&key) => {
+            Side::Live if desired.contains_key(&key) || desired_names.contains(&unnamespaced) => {
                 live.entry(key).or_insert_with(|| manifest.object.clone());
             }
             Side::Live => {}
@@ -60,7 +65,7 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
     }
     for resource in &shown {
         let key = resource.key();
-        match (desired.get(&key), live.get(&key)) {
+        match (pair_side(&desired, &key), pair_side(&live, &key)) {
             (Some(d), Some(l)) => {
                 let (d, l) = normalized_pair(resource, d, l, &mask_annotations);
                 out.push_str(&render_resource(resource, &d, &l, &options));
@@ -81,6 +86,15 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
     Ok(if args.exit_code && needs_action { EXIT_DRIFT } else { EXIT_CLEAN })
 }
 
+/// The object kept under `key`, or — for a cluster-scoped key — under the same kind and name
+/// in any namespace (Git may give such an object one the API server ignores).
+fn pair_side<'m>(objects: &'m HashMap<ResourceKey, Value>, key: &ResourceKey) -> Option<&'m Value> {
+    objects.get(key).or_else(|| match key.namespace.is_empty() {
+        true => objects.iter().find(|(other, _)| identity::same_object_but_namespace(other, key)).map(|(_, v)| v),
+        false => None,
+    })
+}
+
 /// Both sides normalized as the engine compared them, with Secret values masked; a key gets
 /// the longer "changed" mask exactly when the engine reported a finding on it.
 pub(crate) fn normalized_pair(
@@ -90,7 +104,8 @@ pub(crate) fn normalized_pair(
     mask_annotations: &[String],
 ) -> (Value, Value) {
     let kind = resource.kind.as_str();
-    let cluster_scoped = identity::is_cluster_scoped(kind);
+    // The report knows the scope the engine settled on (custom kinds included).
+    let cluster_scoped = resource.namespace.is_empty();
     let (mut d, mut l) = (desired.clone(), live.clone());
     normalize::normalize(&mut d, kind, cluster_scoped);
     normalize::normalize(&mut l, kind, cluster_scoped);

@@ -125,12 +125,26 @@ fn scan_one(
     let app_args = SourceArgs {
         renderer,
         app: Some(definition.name.clone()),
-        namespace: args.namespace.clone().or_else(|| Some(definition.namespace.clone())),
+        // The controller's destination decides where Git's namespace-less objects go; `-n`
+        // stands in when it says nothing, and outranks the catalog (README: namespaces).
+        namespace: definition
+            .destination
+            .clone()
+            .or_else(|| args.namespace.clone())
+            .or_else(|| definition.catalog_namespace.clone()),
         repo: Some(repo),
         revision: Some(revision),
         path: Some(definition.path.clone()),
         ..args.clone()
     };
+    if let (Some(given), Some(destination)) = (&args.namespace, &definition.destination)
+        && given != destination
+    {
+        note = note.or(Some(format!(
+            "{} deploys to namespace '{destination}', so objects Git leaves without a namespace were compared there, not in '{given}' (-n)",
+            definition.origin
+        )));
+    }
     let mut report = match input::resolve_with(&app_args, live) {
         Ok(input) => build_app(input, keep)?,
         // One app whose path or revision is missing must not hide the others.

@@ -57,6 +57,8 @@ pub struct Input {
     pub cluster: Option<(Rc<Session>, LiveRead)>,
     /// Ask the cluster which corrections the user may make (a scan does; a diff need not).
     pub review_access: bool,
+    /// Ask the API server for a dry-run apply of each drifted object (cluster only).
+    pub server_dry_run: bool,
 }
 
 /// Where live state comes from: a snapshot on disk, or a cluster through the kubeconfig.
@@ -111,6 +113,7 @@ pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
             render_failure: None,
             cluster: None,
             review_access: false,
+            server_dry_run: false,
         });
     }
     if args.desired.is_none() && args.repo.is_none() {
@@ -121,7 +124,7 @@ pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
 
 /// One app's input with live state from `live`.
 pub fn resolve_with(args: &SourceArgs, live: &LiveSource) -> Result<Input, CliError> {
-    let engine = engine_config(args)?;
+    let mut engine = engine_config(args)?;
     let now = explicit_now(args)?.or_else(system_now);
     let (desired, default_app, git) = match (&args.repo, &args.desired) {
         (Some(repo), _) => from_git(
@@ -158,6 +161,8 @@ pub fn resolve_with(args: &SourceArgs, live: &LiveSource) -> Result<Input, CliEr
         LiveSource::Cluster(_) if render_failure.is_some() => (desired, Objects::Loaded(Vec::new()), None),
         LiveSource::Cluster(session) => {
             let (desired, objects, read) = read_cluster(session, desired, &app, &namespace)?;
+            // Discovery knows which custom kinds are cluster-scoped.
+            engine.cluster_scoped.extend(read.resources.cluster_scoped());
             (desired, objects, Some((Rc::clone(session), read)))
         }
     };
@@ -174,6 +179,7 @@ pub fn resolve_with(args: &SourceArgs, live: &LiveSource) -> Result<Input, CliEr
         render_failure,
         cluster,
         review_access: true,
+        server_dry_run: !args.no_server_dry_run,
     })
 }
 
@@ -325,8 +331,10 @@ pub fn compare(input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<Ap
         render_failure,
         cluster,
         review_access,
+        server_dry_run,
         ..
     } = input;
+    let mut dry_run_notes = Vec::new();
     let mut report = match render_failure {
         Some(finding) => AppReport {
             name: app,
@@ -359,13 +367,26 @@ pub fn compare(input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<Ap
                 keep(Side::Live, &manifest);
                 comparator.observe_live(manifest);
             })?;
+            if let (Some((session, read)), true) = (&cluster, server_dry_run) {
+                // The API server settles what it produces itself (defaults, admission changes).
+                let runs = session.dry_run(read, comparator.dry_run_requests());
+                for answer in runs.answers {
+                    comparator.add_predicted(&answer.key, &answer.manager, answer.object);
+                }
+                dry_run_notes = runs.notes;
+            }
             comparator.finish()?
         }
     };
+    report.notes.extend(dry_run_notes);
     if let Some((session, read)) = cluster {
         // What could not be read comes first: it qualifies everything below it.
         report.findings.splice(0..0, read.findings.iter().cloned());
         report.notes.extend(read.notes.iter().cloned());
+        // Objects left uncompared: the app cannot be called in sync.
+        if !read.unreadable.is_empty() && report.sync_status == SyncStatus::Synced {
+            report.sync_status = SyncStatus::Unknown;
+        }
         if review_access {
             report.permissions = session.permissions(&report, &read);
         }

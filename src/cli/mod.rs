@@ -251,6 +251,10 @@ pub struct SourceArgs {
     /// Config file (default: config.toml in kdrift's config directory, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// On a cluster, do not ask the API server for a dry-run apply of drifted objects (what it
+    /// would store for Git's object); kdrift's offline defaults table decides alone.
+    #[arg(long)]
+    pub no_server_dry_run: bool,
 }
 
 impl SourceArgs {
@@ -277,6 +281,7 @@ impl SourceArgs {
             render_timeout: 90,
             ignore: Vec::new(),
             config: None,
+            no_server_dry_run: false,
         }
     }
 }
@@ -439,13 +444,17 @@ pub enum CliError {
 /// `kdrift` alone: the TUI on the current context, or on the sources given; with no
 /// kubeconfig, one line saying how to start the demo instead.
 fn open_tui(args: &TuiArgs) -> Result<i32, CliError> {
-    let source = &args.source;
+    let mut source = args.source.clone();
     let wants_cluster = source.sample.is_none() && source.live.is_none();
     if wants_cluster {
-        crate::sources::cluster::current_context(source.context.as_deref())
+        let context = crate::sources::cluster::current_context(source.context.as_deref())
             .map_err(|error| CliError::NoCluster(error.to_string()))?;
+        // Read-only asks nothing of the API server that looks like a write, not even a dry run.
+        if args.read_only || crate::config::load(source.config.as_deref())?.is_read_only(&context) {
+            source.no_server_dry_run = true;
+        }
     }
-    let request = crate::tui::data::Request::Sources(Box::new(source.clone()));
+    let request = crate::tui::data::Request::Sources(Box::new(source));
     crate::tui::run(request, &args.start())
 }
 

@@ -43,6 +43,9 @@ pub struct AppContext {
     pub argo: Option<ArgoApp>,
     /// The namespace of the app's own Argo CD Application, once seen.
     application_namespace: Option<String>,
+    /// Where the app's definition puts objects Git leaves without a namespace, and which
+    /// definition says so.
+    pub destination: Option<(String, String)>,
     /// argocd-cm ConfigMaps seen, judged at the end, when the Application's namespace is known.
     settings: Vec<(ResourceKey, Value, String)>,
     pub events: EventLog,
@@ -66,6 +69,7 @@ impl AppContext {
             flux: None,
             argo: None,
             application_namespace: None,
+            destination: None,
             settings: Vec::new(),
             events: EventLog::default(),
             controller: None,
@@ -120,6 +124,14 @@ impl AppContext {
         }
         let source = format!("{origin} ({key})");
         let name = format!("{}/{}", key.namespace, key.name);
+        let destination = match key.kind.as_str() {
+            "Application" => object.pointer("/spec/destination/namespace"),
+            "Kustomization" => object.pointer("/spec/targetNamespace").or(object.pointer("/metadata/namespace")),
+            _ => object.pointer("/spec/targetNamespace"),
+        };
+        if let Some(namespace) = destination.and_then(Value::as_str).filter(|ns| !ns.is_empty()) {
+            self.destination = Some((namespace.to_owned(), key.to_string()));
+        }
         match key.kind.as_str() {
             "Kustomization" => {
                 self.flux = Some(FluxApp::from_kustomization(object, &key.namespace, source.clone()));

@@ -143,6 +143,8 @@ pub struct Comparator<'c> {
     context: AppContext,
     /// Other apps live objects are tracked to, when the app's name was guessed.
     tracked_elsewhere: BTreeMap<String, usize>,
+    /// Namespaced desired objects that leave their namespace to the destination.
+    namespace_left_to_destination: usize,
 }
 
 impl<'c> Comparator<'c> {
@@ -163,6 +165,7 @@ impl<'c> Comparator<'c> {
             selectable: Selectable::default(),
             context: AppContext::new(app, &config.argocd_namespace),
             tracked_elsewhere: BTreeMap::new(),
+            namespace_left_to_destination: 0,
         }
     }
 
@@ -183,6 +186,9 @@ impl<'c> Comparator<'c> {
             return Err(EngineError::DuplicateDesired { key: key.to_string(), first, second: origin });
         }
         let namespace_from_git = identity::namespace_of(&object).is_some();
+        if !namespace_from_git && !key.namespace.is_empty() {
+            self.namespace_left_to_destination += 1;
+        }
         let ignored_namespace = match key.namespace.is_empty() {
             true => identity::namespace_of(&object).map(str::to_owned),
             false => None,
@@ -433,6 +439,15 @@ impl<'c> Comparator<'c> {
             advice::hold_syncs(resources.iter_mut().flat_map(|r| r.findings.iter_mut()), blocked);
         }
         let mut notes = std::mem::take(&mut self.context.notes);
+        if let Some((destination, definition)) = &self.context.destination
+            && *destination != self.default_namespace
+            && self.namespace_left_to_destination > 0
+        {
+            notes.push(format!(
+                "{} object(s) in Git leave their namespace to the destination: kdrift compared them in '{}', but {definition} deploys them to '{destination}'; pass -n {destination}",
+                self.namespace_left_to_destination, self.default_namespace
+            ));
+        }
         notes.extend(self.tracked_elsewhere.iter().map(|(other, count)| {
             format!(
                 "{count} object(s) here are tracked to app '{other}', not '{}' (a name kdrift guessed): pass --app {other} to compare them as that app and see who else claims them",
@@ -498,6 +513,23 @@ mod tests {
         let orphan = app.resources.iter().find(|r| r.name == "old").expect("still reported");
         assert_eq!(orphan.status, ResourceStatus::Ignored);
         assert!(!app.all_findings().any(Finding::needs_action));
+    }
+
+    #[test]
+    fn a_destination_other_than_the_namespace_compared_in_is_pointed_out() {
+        let desired = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}});
+        let application = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": {"name": "web", "namespace": "argocd"}, "spec": {"destination": {"namespace": "prod"}}});
+        let config = EngineConfig::default();
+        let app =
+            compare_app(&config, "web", "default", None, vec![manifest(desired)], vec![manifest(application)]).unwrap();
+        assert!(
+            app.notes.iter().any(|n| n.contains(
+                "1 object(s) in Git leave their namespace to the destination: kdrift compared them in 'default', but Application argocd/web deploys them to 'prod'; pass -n prod"
+            )),
+            "{:?}",
+            app.notes
+        );
     }
 
     #[test]

@@ -16,8 +16,11 @@ pub struct AppDefinition {
     pub name: String,
     /// Directory inside the repository (no leading `./`).
     pub path: String,
-    /// The namespace its objects default to.
-    pub namespace: String,
+    /// The namespace the GitOps controller puts objects without one in (Argo CD's destination,
+    /// Flux's targetNamespace or the Kustomization's own): it outranks `-n`.
+    pub destination: Option<String>,
+    /// The namespace the `.kdrift.yaml` catalog names: `-n` outranks it.
+    pub catalog_namespace: Option<String>,
     /// The revision the controller targets (`main`, a tag, a commit), when it says.
     pub revision: Option<String>,
     /// The repository the controller pulls from, when it says (to check it is this one).
@@ -50,7 +53,8 @@ pub fn from_object(object: &Value, origin: &str) -> Option<AppDefinition> {
             Some(AppDefinition {
                 name,
                 path: clean_path(&field("path")?),
-                namespace: text("/spec/destination/namespace").unwrap_or_else(|| "default".to_owned()),
+                destination: text("/spec/destination/namespace").filter(|ns| !ns.is_empty()),
+                catalog_namespace: None,
                 revision: field("targetRevision").filter(|r| !r.is_empty()),
                 repo_url: field("repoURL"),
                 owner_team: None,
@@ -64,9 +68,10 @@ pub fn from_object(object: &Value, origin: &str) -> Option<AppDefinition> {
         ("kustomize.toolkit.fluxcd.io", "Kustomization") => Some(AppDefinition {
             name,
             path: clean_path(&text("/spec/path").unwrap_or_default()),
-            namespace: text("/spec/targetNamespace")
+            destination: text("/spec/targetNamespace")
                 .or_else(|| text("/metadata/namespace"))
-                .unwrap_or_else(|| "default".to_owned()),
+                .filter(|ns| !ns.is_empty()),
+            catalog_namespace: None,
             // The commit Flux last tried to apply is what Git says now.
             revision: text("/status/lastAttemptedRevision").as_deref().and_then(flux_commit),
             repo_url: None,
@@ -141,7 +146,8 @@ pub fn parse_catalog(text: &str, origin: &str) -> Result<Vec<AppDefinition>, Str
             }
             Ok(AppDefinition {
                 path: clean_path(&app.path),
-                namespace: app.namespace.unwrap_or_else(|| "default".to_owned()),
+                destination: None,
+                catalog_namespace: app.namespace,
                 revision: None,
                 repo_url: None,
                 owner_team: app.owner,
@@ -170,8 +176,8 @@ mod tests {
                 "destination": {"namespace": "prod"}}});
         let app = from_object(&application, "live.yaml#1").unwrap();
         assert_eq!(
-            (app.name.as_str(), app.path.as_str(), app.namespace.as_str(), app.revision.as_deref()),
-            ("checkout-api", "apps/checkout/overlays/prod", "prod", Some("main"))
+            (app.name.as_str(), app.path.as_str(), app.destination.as_deref(), app.revision.as_deref()),
+            ("checkout-api", "apps/checkout/overlays/prod", Some("prod"), Some("main"))
         );
         let multi = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "m"},
             "spec": {"sources": [{"repoURL": "https://charts.example.com", "chart": "redis"},
@@ -185,7 +191,7 @@ mod tests {
             "metadata": {"name": "checkout-api", "namespace": "flux-system"},
             "spec": {"path": "./apps/checkout/overlays/prod", "targetNamespace": "prod"}});
         let app = from_object(&kustomization, "live.yaml#2").unwrap();
-        assert_eq!((app.path.as_str(), app.namespace.as_str()), ("apps/checkout/overlays/prod", "prod"));
+        assert_eq!((app.path.as_str(), app.destination.as_deref()), ("apps/checkout/overlays/prod", Some("prod")));
         let failing = json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
             "metadata": {"name": "web", "namespace": "flux-system"}, "spec": {"path": "./web"},
             "status": {"lastAttemptedRevision": "main@sha1:bbb222", "lastAppliedRevision": "main@sha1:aaa111",

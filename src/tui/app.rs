@@ -462,6 +462,11 @@ impl App {
         } else {
             args.namespace = Some(value.to_owned());
         }
+        // A read-only context is asked for nothing that looks like a write, not even a dry run.
+        let context = args.context.clone().or_else(|| self.data.context.clone()).unwrap_or_default();
+        let read_only_context =
+            self.options.read_only_contexts.iter().any(|p| crate::engine::ignore::matching::glob_matches(p, &context));
+        args.no_server_dry_run |= self.options.read_only || read_only_context;
         self.request = Request::Sources(Box::new(args));
         self.screen = Screen::Apps;
         self.diff = None;

@@ -83,7 +83,8 @@ fn load_samples() -> Result<Investigation, CliError> {
         let mut kept = Kept::default();
         let report = build_app(input, &mut kept.keeper())?;
         let (origin, namespace) = (format!("sample {name}"), kept.namespace.clone());
-        investigation.apps.push(AppData { report, origin, namespace, objects: kept.objects, now });
+        let objects = kept.aligned_with(&report);
+        investigation.apps.push(AppData { report, origin, namespace, objects, now });
     }
     Ok(investigation)
 }
@@ -98,10 +99,10 @@ pub fn scenario_data(scenario: &crate::training::scenario::Scenario) -> Investig
         kept.observe(Side::Live, manifest);
     }
     let app = AppData {
+        objects: kept.aligned_with(&scenario.report),
         report: scenario.report.clone(),
         origin: format!("sample {}", scenario.name),
         namespace: scenario.namespace.clone(),
-        objects: kept.objects,
         now: scenario.now,
     };
     Investigation { apps: vec![app], context: None }
@@ -128,7 +129,9 @@ fn load_sources(args: &SourceArgs) -> Result<Investigation, CliError> {
         .into_iter()
         .map(|report| {
             let kept = kept.remove(&report.name).unwrap_or_default();
-            AppData { report, origin: label.clone(), namespace: kept.namespace, objects: kept.objects, now }
+            let namespace = kept.namespace.clone();
+            let objects = kept.aligned_with(&report);
+            AppData { report, origin: label.clone(), namespace, objects, now }
         })
         .collect();
     let context = label.split_once("cluster ").map(|(_, context)| context.to_owned());
@@ -148,6 +151,28 @@ impl Kept {
             self.namespace = namespace.to_owned();
             self.observe(side, manifest);
         }
+    }
+
+    /// The pairs under the keys the report uses. A cluster-scoped object Git gave a namespace
+    /// was kept under two keys (Git's namespace, live's none): the report's key gets both.
+    fn aligned_with(mut self, report: &AppReport) -> HashMap<ResourceKey, Pair> {
+        for resource in report.resources.iter().filter(|r| r.namespace.is_empty()) {
+            let key = resource.key();
+            if self.objects.get(&key).is_some_and(|pair| pair.desired.is_some() && pair.live.is_some()) {
+                continue;
+            }
+            let mut merged = self.objects.remove(&key).unwrap_or_default();
+            let others: Vec<ResourceKey> =
+                self.objects.keys().filter(|other| identity::same_object_but_namespace(other, &key)).cloned().collect();
+            for other in others {
+                if let Some(pair) = self.objects.remove(&other) {
+                    merged.desired = merged.desired.or(pair.desired);
+                    merged.live = merged.live.or(pair.live);
+                }
+            }
+            self.objects.insert(key, merged);
+        }
+        self.objects
     }
 
     fn observe(&mut self, side: Side, manifest: &Manifest) {

@@ -48,6 +48,7 @@ pub const SERVED: &[Served] = &[
     ("", "v1", "Pod", "pods", true),
     ("", "v1", "Service", "services", true),
     ("", "v1", "ConfigMap", "configmaps", true),
+    ("", "v1", "Secret", "secrets", true),
     ("", "v1", "Event", "events", true),
     ("", "v1", "ServiceAccount", "serviceaccounts", true),
     ("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true),
@@ -77,6 +78,11 @@ pub struct Behaviour {
     /// Someone else writes between kdrift's read and its write: a GET of one object answers
     /// a newer `resourceVersion` than the LIST did.
     pub moved_since_list: bool,
+    /// Object path → what a server-side dry-run apply there answers (the object as the API
+    /// server, its defaults and its admission webhooks would store it).
+    pub dry_run_answers: Vec<(String, Value)>,
+    /// Every dry-run apply is forbidden (403), as for a user who may read but not patch.
+    pub forbid_dry_runs: bool,
 }
 
 pub struct FakeApi {
@@ -261,7 +267,16 @@ fn respond(request: &Recorded, objects: &mut Vec<Value>, behaviour: &Behaviour) 
         let query = request.query();
         let dry_run = query.contains_key("dryRun");
         let position = objects.iter().position(|o| *o == object);
+        let answer = behaviour.dry_run_answers.iter().find(|(at, _)| at == path).map(|(_, answer)| answer);
         match request.method.as_str() {
+            "PATCH" if dry_run && behaviour.forbid_dry_runs => {
+                return status(
+                    403,
+                    "Forbidden",
+                    &format!("{plural} \"{name}\" is forbidden: User \"tester\" cannot patch resource \"{plural}\""),
+                );
+            }
+            "PATCH" if dry_run && let Some(answer) = answer => return (200, answer.clone()),
             "PATCH" => {
                 let apply = request.content_type.as_deref() == Some("application/apply-patch+yaml");
                 if apply

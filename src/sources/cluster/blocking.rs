@@ -1,8 +1,9 @@
 //! The cluster for code that is not async (the CLI): one session owns a small tokio runtime
 //! and the connection, and every call blocks until the API server has answered.
 
-use crate::engine::Manifest;
+use crate::engine::{DryRunRequest, Manifest};
 use crate::model::{AppReport, Permission};
+use crate::sources::cluster::dry_run::{self, DryRuns};
 use crate::sources::cluster::read::{self, LiveQuery, LiveRead};
 use crate::sources::cluster::{Cluster, ClusterError, access};
 use std::time::Duration;
@@ -39,6 +40,11 @@ impl Session {
     /// Every Argo CD Application and Flux Kustomization, for app discovery.
     pub fn app_definitions(&self) -> Result<(Vec<Manifest>, Vec<String>), ClusterError> {
         self.runtime.block_on(read::app_definitions(&self.cluster))
+    }
+
+    /// The API server's dry run of each drifted desired object (nothing is stored).
+    pub fn dry_run(&self, live: &LiveRead, requests: Vec<DryRunRequest>) -> DryRuns {
+        self.runtime.block_on(dry_run::dry_run(&self.cluster, &live.resources, requests))
     }
 
     /// What the user may do about `report`, asked of the API server.

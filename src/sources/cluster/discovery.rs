@@ -77,6 +77,11 @@ impl ResourceMap {
     pub fn kind(&self, group: &str, kind: &str) -> Option<&ServedResource> {
         self.resolve(group, "", kind)
     }
+
+    /// Every discovered cluster-scoped kind as (group, kind): the engine's scopes.
+    pub fn cluster_scoped(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        self.resources.iter().filter(|r| !r.namespaced).map(|r| (r.group.clone(), r.kind.clone()))
+    }
 }
 
 /// Discovers the core group and every `wanted` group the server has.

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod blocking;
 pub mod discovery;
+pub mod dry_run;
 pub mod read;
 
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
@@ -181,6 +182,20 @@ impl Cluster {
     pub fn error(&self, verb: &'static str, resource: String, problem: Problem) -> ClusterError {
         ClusterError::Request { context: self.context.clone(), verb, resource, problem }
     }
+}
+
+/// A name as one URL path segment: every byte but RFC 3986's unreserved characters is
+/// percent-encoded, so a `#`, `?` or `/` in a name can never end the path or start a query
+/// (and so never drop the `dryRun=All` that follows).
+pub fn path_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(char::from(byte)),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
 }
 
 /// The innermost cause: "Connection refused (os error 111)" rather than "ServiceError: …".

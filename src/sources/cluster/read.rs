@@ -265,7 +265,7 @@ async fn run(cluster: &Cluster, tasks: Vec<Task>, query: &LiveQuery, read: &mut 
 async fn fetch(cluster: &Cluster, task: &Task) -> Result<Vec<Value>, Problem> {
     let collection = task.resource.collection(task.namespace.as_deref());
     if let Some(name) = &task.name {
-        return match cluster.get::<Value>(&format!("{collection}/{name}")).await {
+        return match cluster.get::<Value>(&format!("{collection}/{}", super::path_segment(name))).await {
             Ok(object) => Ok(vec![object]),
             // Absent is an answer: the object is missing from the cluster.
             Err(Problem::NotFound) => Ok(Vec::new()),
