@@ -383,6 +383,10 @@ pub struct AppReport {
     /// What the GitOps controller itself reports, when its app object was read; an extension of v1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub controller: Option<ControllerStatus>,
+    /// Why the controller cannot apply Git right now, when it cannot (a failed apply, an error
+    /// condition, a controller pod down): no sync can fix a finding then; an extension of v1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_blocked: Option<String>,
     /// Where the desired state was read from in Git (for backports; not part of the JSON).
     #[serde(skip)]
     pub desired_git: Option<GitSpot>,

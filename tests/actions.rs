@@ -138,6 +138,36 @@ fn sync_asks_argo_cd_for_an_operation_limited_to_the_drifted_object() {
 }
 
 #[test]
+fn a_sync_while_the_controller_cannot_apply_warns_and_changes_nothing_in_a_sample() {
+    // flux-apply-failed: Flux's newest revision failed to apply. The findings already say
+    // "escalate"; a responder who syncs anyway is told it will fail, and the simulated
+    // controller fails again instead of pretending the difference cleared.
+    let data = tempfile::tempdir().unwrap();
+    let result = run(kdrift_with(data.path(), None).args([
+        "sync",
+        "--sample",
+        "flux-apply-failed",
+        "--resource",
+        "Deployment/checkout-api",
+        "--yes",
+    ]));
+    assert!(
+        result
+            .stdout
+            .contains("failed to apply main@sha1:def456: this asks it to apply again, and it will fail the same way"),
+        "{}{}",
+        result.stdout,
+        result.stderr
+    );
+    assert!(result.stdout.contains("✗ Flux Kustomization flux-system/checkout-api failed to apply main@sha1:def456: the controller failed again"), "{}", result.stdout);
+    assert!(
+        result.stdout.contains("spec.template.spec.containers[name=app].image: still differs"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[test]
 fn sync_asks_flux_to_reconcile_with_the_requested_at_annotation() {
     let data = tempfile::tempdir().unwrap();
     let mut objects = objects_in(&sample("live"));

@@ -122,6 +122,8 @@ pub struct Subject {
     /// The live object exactly as shown (its `resourceVersion` is re-checked before writes).
     pub live: Option<Value>,
     pub controller: Option<ControllerStatus>,
+    /// Why the controller cannot apply Git right now, when it cannot: a sync through it fails.
+    pub delivery_blocked: Option<String>,
     pub owner_team: Option<String>,
     pub criticality: Option<String>,
     /// Where desired state came from in Git, when it did.

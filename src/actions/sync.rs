@@ -51,6 +51,11 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
         },
     };
     let mut plan = Plan::new(crate::actions::Decision::Sync, subject, summary(&work), Work::Nothing);
+    if let (Some(blocked), false) = (&plan.subject.delivery_blocked, matches!(work, SyncWork::Apply { .. })) {
+        plan.warnings.push(format!(
+            "⚠ {blocked}: this asks it to apply again, and it will fail the same way; the changes shown are what Git says, not what will happen — fix the delivery first"
+        ));
+    }
     preview(&mut plan, &work, &desired, writer)?;
     plan.work = Work::Sync(work);
     Ok(plan)
@@ -262,9 +267,14 @@ pub fn execute(plan: &Plan, work: &SyncWork, force: bool, workspace: &Workspace)
         SyncWork::Argo { application, patch } | SyncWork::Flux { kustomization: application, patch } => {
             let after = writer.merge_patch(application, patch, Mode::Commit)?;
             verification.push(controller_state(&after));
-            if writer.is_simulated() {
+            match (&subject.delivery_blocked, writer.is_simulated()) {
+                // A controller that cannot apply fails again: the simulated one too.
+                (Some(blocked), true) => verification.push(format!("✗ {blocked}: the controller failed again")),
                 // The simulated controller does what the real one will: apply Git's object.
-                writer.apply(&target, &apply_body(desired, subject), field_manager(subject), true, Mode::Commit)?;
+                (None, true) => {
+                    writer.apply(&target, &apply_body(desired, subject), field_manager(subject), true, Mode::Commit)?;
+                }
+                (_, false) => {}
             }
             format!("{} {}/{} asked to sync", application.key.kind, application.key.namespace, application.key.name)
         }

@@ -71,9 +71,15 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
                 out.push_str(&render_resource(resource, &d, &l, &options));
             }
             _ => {
-                // Missing or orphan: nothing to put side by side; say so with the reason.
-                let reason = resource.findings.first().map(|f| f.reason.as_str()).unwrap_or_default();
-                out.push_str(&format!("── {} · {}: {reason}\n", key, resource.status.as_str()));
+                // Missing or orphan: nothing to put side by side; say so with the reason and,
+                // for an orphan, who put it there.
+                let first = resource.findings.first();
+                let reason = first.map(|f| f.reason.as_str()).unwrap_or_default();
+                let owner = first
+                    .and_then(|f| f.owner.as_ref())
+                    .map(|owner| format!(" (owner: {})", crate::report::owner_phrase(Some(owner))))
+                    .unwrap_or_default();
+                out.push_str(&format!("── {} · {}{owner}: {reason}\n", key, resource.status.as_str()));
             }
         }
         out.push('\n');

@@ -202,5 +202,6 @@ fn not_compared(definition: &AppDefinition, note: String) -> AppReport {
         permissions: Vec::new(),
         desired_git: None,
         controller: definition.controller.clone(),
+        delivery_blocked: definition.delivery_blocked.clone(),
     }
 }

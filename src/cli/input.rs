@@ -347,6 +347,7 @@ pub fn compare(input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<Ap
             permissions: Vec::new(),
             desired_git: None,
             controller: None,
+            delivery_blocked: None,
         },
         None => {
             let mut comparator = Comparator::new(&engine, &app, &namespace, now);

@@ -90,11 +90,6 @@ pub struct Delivery {
     pub blocked: Option<String>,
 }
 
-/// Findings from a Flux `Kustomization`'s status.
-pub fn from_flux_kustomization(object: &Value, name: &str) -> Vec<Finding> {
-    flux_delivery(object, name).findings
-}
-
 /// A Flux `Kustomization`'s delivery: a failed apply or a false Ready condition blocks it.
 pub fn flux_delivery(object: &Value, name: &str) -> Delivery {
     let status = object.get("status");
@@ -118,11 +113,6 @@ pub fn flux_delivery(object: &Value, name: &str) -> Delivery {
             .push(finding(Severity::High, format!("Flux Kustomization {name} is not Ready ({reason}): {message}")));
     }
     delivery
-}
-
-/// Findings from an Argo CD `Application`'s status.
-pub fn from_argo_application(object: &Value, name: &str) -> Vec<Finding> {
-    argo_delivery(object, name).findings
 }
 
 /// An Argo CD `Application`'s delivery: a failed sync or an error condition blocks it.
@@ -217,7 +207,7 @@ mod tests {
             "lastAttemptedRevision": "main@sha1:def456", "lastAppliedRevision": "main@sha1:abc123",
             "conditions": [{"type": "Ready", "status": "False", "reason": "ReconciliationFailed",
                 "message": "Deployment/prod/checkout-api dry-run failed: spec.replicas: Invalid value"}]}});
-        let findings = from_flux_kustomization(&kustomization, "checkout-api");
+        let findings = flux_delivery(&kustomization, "checkout-api").findings;
         assert_eq!(findings.len(), 2);
         assert!(findings[0].reason.contains("last attempted main@sha1:def456 but last applied main@sha1:abc123"));
         assert!(
@@ -228,7 +218,7 @@ mod tests {
         assert!(findings.iter().all(|f| f.category == Category::SyncAvailability && f.needs_action()));
         let healthy = json!({"status": {"lastAttemptedRevision": "a", "lastAppliedRevision": "a",
             "conditions": [{"type": "Ready", "status": "True"}]}});
-        assert!(from_flux_kustomization(&healthy, "x").is_empty());
+        assert!(flux_delivery(&healthy, "x").findings.is_empty());
     }
 
     #[test]
@@ -238,12 +228,12 @@ mod tests {
                 "syncResult": {"revision": "abc123"}},
             "conditions": [{"type": "ComparisonError", "message": "rpc error: kustomize build failed"},
                            {"type": "SharedResourceWarning", "message": "fine"}]}});
-        let findings = from_argo_application(&application, "checkout-api");
+        let findings = argo_delivery(&application, "checkout-api").findings;
         assert_eq!(findings.len(), 2);
         assert!(findings[0].reason.contains("sync of revision abc123 of checkout-api ended in Failed"));
         assert!(findings[1].reason.contains("ComparisonError"));
         let succeeded = json!({"status": {"operationState": {"phase": "Succeeded"}}});
-        assert!(from_argo_application(&succeeded, "x").is_empty());
+        assert!(argo_delivery(&succeeded, "x").findings.is_empty());
     }
 
     #[test]

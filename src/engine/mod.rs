@@ -466,6 +466,7 @@ impl<'c> Comparator<'c> {
             permissions: Vec::new(),
             desired_git: None,
             controller: self.context.controller.take(),
+            delivery_blocked: self.context.blocked.take(),
         })
     }
 }

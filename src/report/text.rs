@@ -83,6 +83,11 @@ fn render_resource(out: &mut String, resource: &ResourceReport, style: Style) {
     for note in &resource.notes {
         let _ = writeln!(out, "    {}", style.dim(&format!("note: {note}")));
     }
+    // Every field finding of a resource was decided by the same oracle.
+    if let Some(oracle) = resource.findings.iter().find_map(|f| f.oracle) {
+        let line = format!("defaults and admission changes: decided by {}", oracle.describe());
+        let _ = writeln!(out, "    {}", style.dim(&line));
+    }
     for finding in &resource.findings {
         render_finding(out, finding, style);
     }
@@ -114,8 +119,15 @@ fn render_finding(out: &mut String, finding: &Finding, style: Style) {
         finding.display_path
     );
     let values = values_phrase(finding);
-    if !values.is_empty() {
-        let _ = writeln!(out, "             {values} · {}", owner_phrase(finding.owner.as_ref()));
+    match (&finding.owner, values.is_empty()) {
+        (_, false) => {
+            let _ = writeln!(out, "             {values} · {}", owner_phrase(finding.owner.as_ref()));
+        }
+        // A whole object (an orphan): who put it there.
+        (Some(owner), true) => {
+            let _ = writeln!(out, "             owner: {}", owner_phrase(Some(owner)));
+        }
+        (None, true) => {}
     }
     if let Some(commit) = &finding.git_commit {
         let _ =

@@ -33,6 +33,8 @@ pub struct AppDefinition {
     pub controller: Option<ControllerStatus>,
     /// Why that status may be stale (sync availability), from the definition's status.
     pub availability: Vec<Finding>,
+    /// Why the controller cannot apply Git right now, when its status says so.
+    pub delivery_blocked: Option<String>,
     /// The catalog's renderer (`plain`, `kustomize`, `helm`); none: detected from the files.
     pub renderer: Option<String>,
 }
@@ -50,6 +52,7 @@ pub fn from_object(object: &Value, origin: &str) -> Option<AppDefinition> {
                 object.pointer("/spec/sources")?.as_array()?.iter().find(|s| s.get("path").is_some()).cloned()
             })?;
             let field = |name: &str| source.get(name).and_then(Value::as_str).map(str::to_owned);
+            let delivery = availability::argo_delivery(object, &name_in(object));
             Some(AppDefinition {
                 name,
                 path: clean_path(&field("path")?),
@@ -61,27 +64,32 @@ pub fn from_object(object: &Value, origin: &str) -> Option<AppDefinition> {
                 criticality: None,
                 origin: format!("{origin} (Application)"),
                 controller: availability::controller_status(object),
-                availability: availability::from_argo_application(object, &name_in(object)),
+                availability: delivery.findings,
+                delivery_blocked: delivery.blocked,
                 renderer: None,
             })
         }
-        ("kustomize.toolkit.fluxcd.io", "Kustomization") => Some(AppDefinition {
-            name,
-            path: clean_path(&text("/spec/path").unwrap_or_default()),
-            destination: text("/spec/targetNamespace")
-                .or_else(|| text("/metadata/namespace"))
-                .filter(|ns| !ns.is_empty()),
-            catalog_namespace: None,
-            // The commit Flux last tried to apply is what Git says now.
-            revision: text("/status/lastAttemptedRevision").as_deref().and_then(flux_commit),
-            repo_url: None,
-            owner_team: None,
-            criticality: None,
-            origin: format!("{origin} (Kustomization)"),
-            controller: availability::controller_status(object),
-            availability: availability::from_flux_kustomization(object, &name_in(object)),
-            renderer: None,
-        }),
+        ("kustomize.toolkit.fluxcd.io", "Kustomization") => {
+            let delivery = availability::flux_delivery(object, &name_in(object));
+            Some(AppDefinition {
+                name,
+                path: clean_path(&text("/spec/path").unwrap_or_default()),
+                destination: text("/spec/targetNamespace")
+                    .or_else(|| text("/metadata/namespace"))
+                    .filter(|ns| !ns.is_empty()),
+                catalog_namespace: None,
+                // The commit Flux last tried to apply is what Git says now.
+                revision: text("/status/lastAttemptedRevision").as_deref().and_then(flux_commit),
+                repo_url: None,
+                owner_team: None,
+                criticality: None,
+                origin: format!("{origin} (Kustomization)"),
+                controller: availability::controller_status(object),
+                availability: delivery.findings,
+                delivery_blocked: delivery.blocked,
+                renderer: None,
+            })
+        }
         _ => None,
     }
 }
@@ -155,6 +163,7 @@ pub fn parse_catalog(text: &str, origin: &str) -> Result<Vec<AppDefinition>, Str
                 origin: format!("{origin} apps[{index}]"),
                 controller: None,
                 availability: Vec::new(),
+                delivery_blocked: None,
                 renderer: app.renderer,
                 name: app.name,
             })

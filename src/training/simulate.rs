@@ -38,6 +38,13 @@ fn simulated(scenario: &Scenario, key: &ResourceKey, in_scope: &[&Finding], deci
         Decision::Sync if whole_object => vec![format!(
             "simulated sync: {key} is not in Git, so a sync leaves it running; only a prune removes an orphan"
         )],
+        Decision::Sync if scenario.report.delivery_blocked.is_some() => {
+            let blocked = scenario.report.delivery_blocked.as_deref().unwrap_or_default();
+            vec![format!(
+                "simulated sync: {blocked}, so the controller fails again: nothing in the cluster changes ({} still differ)",
+                fields()
+            )]
+        }
         Decision::Sync => {
             let live = edited(&scenario.live, key, &scenario.namespace, |object| {
                 for finding in in_scope {
@@ -203,5 +210,17 @@ mod tests {
         set_pointer(&mut object, "/spec/list/2", Some(json!(3)));
         set_pointer(&mut object, "/spec/list/0", None);
         assert_eq!(object, json!({"spec": {"a~b": 2, "list": [9, 3]}}));
+    }
+
+    #[test]
+    fn a_simulated_sync_while_the_controller_cannot_apply_changes_nothing() {
+        let scenario = crate::training::scenario::load("flux-apply-failed").expect("embedded scenario");
+        let index = scenario.drill.decide.iter().position(|d| d.resource.starts_with("Deployment")).expect("decision");
+        let lines = consequences(&scenario, index, Decision::Sync);
+        assert!(
+            lines[0].starts_with("simulated sync: Flux Kustomization flux-system/checkout-api failed to apply main@sha1:def456, so the controller fails again: nothing in the cluster changes"),
+            "{lines:?}"
+        );
+        assert!(!lines.iter().any(|l| l.contains("→")), "no simulated change: {lines:?}");
     }
 }

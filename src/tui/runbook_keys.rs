@@ -58,6 +58,7 @@ impl App {
             desired: pair.and_then(|p| p.desired.clone()),
             live: pair.and_then(|p| p.live.clone()),
             controller: data.report.controller.clone(),
+            delivery_blocked: data.report.delivery_blocked.clone(),
             owner_team: data.report.owner_team.clone(),
             criticality: data.report.criticality.clone(),
             git: data.report.desired_git.clone(),
