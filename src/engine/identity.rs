@@ -78,9 +78,13 @@ impl Scopes {
         }
     }
 
-    /// Records that `kind` in `group` is cluster-scoped; true when it was not known yet.
+    /// Records that `kind` in `group` is cluster-scoped; true when it was not known yet. Built-in
+    /// groups are never learned from data: a CRD in a snapshot claiming `apps/Deployment` must
+    /// not make every Deployment cluster-scoped.
     pub fn learn(&mut self, group: &str, kind: &str) -> bool {
-        !self.is_cluster_scoped(group, kind) && self.custom.insert((group.to_owned(), kind.to_owned()))
+        !is_builtin_group(group)
+            && !self.is_cluster_scoped(group, kind)
+            && self.custom.insert((group.to_owned(), kind.to_owned()))
     }
 
     /// The pairing key of a validated object: cluster-scoped kinds have no namespace, others
@@ -179,5 +183,10 @@ mod tests {
         let namespaced = json!({"kind": "CustomResourceDefinition", "spec": {"group": "kyverno.io",
             "scope": "Namespaced", "names": {"kind": "Policy"}}});
         assert!(!scopes.learn_from(&namespaced));
+        let hostile = json!({"kind": "CustomResourceDefinition", "spec": {"group": "apps",
+            "scope": "Cluster", "names": {"kind": "Deployment"}}});
+        assert!(!scopes.learn_from(&hostile), "a snapshot cannot make a built-in kind cluster-scoped");
+        let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}});
+        assert_eq!(scopes.key_of(&deployment, "prod").namespace, "prod");
     }
 }

@@ -92,20 +92,31 @@ pub fn other_claim(live: &Value, desired: &Value, key: &ResourceKey, app: &str, 
     None
 }
 
+/// Tracking values are short; anything longer is cut before it reaches a report or a screen.
+const SHOWN: usize = 120;
+
+fn clipped(text: &str) -> String {
+    match text.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
 fn claim(app: &str, map: &str, name: &str, live: &str, desired: Option<&str>) -> Claim {
+    let (app, live, desired) = (clipped(app), clipped(live), desired.map(clipped));
     let mut path = PathBuilder::default();
     path.push_field("metadata");
     path.push_field(map);
     path.push_field(name);
     let singular = map.trim_end_matches('s');
     Claim {
-        app: app.to_owned(),
         proof: format!("{singular} {name}={live}"),
+        app,
         fields: vec!["metadata".to_owned(), map.to_owned(), name.to_owned()],
         pointer: path.pointer().to_owned(),
         display: path.display().to_owned(),
-        live: live.to_owned(),
-        desired: desired.map(str::to_owned),
+        live,
+        desired,
     }
 }
 
@@ -164,6 +175,15 @@ mod tests {
             other_claim(&flux, &plain, &key(), "shop", "app.kubernetes.io/instance").map(|c| c.app),
             Some("infra".into())
         );
+    }
+
+    #[test]
+    fn a_huge_tracking_value_is_cut_before_it_reaches_a_report() {
+        let huge = format!("billing{}:/ConfigMap:default/my-cm", "x".repeat(100_000));
+        let live = config_map(json!({"annotations": {TRACKING_ID: huge}}));
+        let claim = other_claim(&live, &config_map(json!({})), &key(), "shop", "app.kubernetes.io/instance").unwrap();
+        assert!(claim.proof.chars().count() < 200 && claim.live.ends_with('…'), "{}", claim.proof);
+        assert!(claim.app.chars().count() <= SHOWN + 1);
     }
 
     #[test]

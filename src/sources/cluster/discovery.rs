@@ -43,7 +43,9 @@ impl ServedResource {
             group => format!("/apis/{group}/{}", self.version),
         };
         match namespace {
-            Some(namespace) if self.namespaced => format!("{base}/namespaces/{namespace}/{}", self.plural),
+            Some(namespace) if self.namespaced => {
+                format!("{base}/namespaces/{}/{}", crate::sources::cluster::path_segment(namespace), self.plural)
+            }
             _ => format!("{base}/{}", self.plural),
         }
     }
