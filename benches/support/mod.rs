@@ -104,7 +104,8 @@ fn workload(kind: &str, namespace: &str, name: &str, drift: bool, i: usize) -> P
     }
     let mut live = desired.clone();
     let mut live_labels = labels;
-    live_labels["app.kubernetes.io/instance"] = json!(namespace);
+    // The instance label Argo CD stamps names the app every pair belongs to (the scan's `shop`).
+    live_labels["app.kubernetes.io/instance"] = json!("shop");
     live["metadata"] = json!({"name": name, "namespace": namespace, "labels": live_labels,
         "uid": format!("6f6a6f5c-2b55-4b1e-9a0e-{i:012}"), "resourceVersion": format!("{}", 800_000 + i),
         "generation": 4, "creationTimestamp": "2026-01-12T14:02:11Z",
@@ -187,7 +188,7 @@ fn service(namespace: &str, name: &str) -> Pair {
         "spec": {"selector": {"app": name}, "ports": [{"name": "http", "port": 80, "targetPort": "http"},
                                                      {"name": "metrics", "port": 9090, "targetPort": 9090}]}});
     let mut live = desired.clone();
-    live["metadata"] = json!({"name": name, "namespace": namespace, "labels": {"app": name, "app.kubernetes.io/instance": namespace},
+    live["metadata"] = json!({"name": name, "namespace": namespace, "labels": {"app": name, "app.kubernetes.io/instance": "shop"},
         "uid": "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "resourceVersion": "104233", "creationTimestamp": "2026-01-12T14:02:11Z",
         "managedFields": [{"apiVersion": "v1", "fieldsType": "FieldsV1", "manager": "kustomize-controller", "operation": "Apply",
             "time": "2026-01-12T14:02:11Z", "fieldsV1": {"f:metadata": {"f:labels": {"f:app": {}, "f:app.kubernetes.io/instance": {}}},

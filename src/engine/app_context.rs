@@ -1,7 +1,10 @@
 //! What live state says about the app as a whole rather than about one object: the app's own
 //! definition (Argo CD `Application`, Flux `Kustomization` or `HelmRelease`) with the
-//! controller's status, ignore rules and inventory; Argo CD's `argocd-cm`, trusted only from
-//! Argo CD's own namespace; the HPAs that scale its workloads; GitOps controller pods; Events.
+//! controller's status, ignore rules and inventory; Argo CD's `argocd-cm`; the HPAs that scale
+//! its workloads; GitOps controller pods; Events. Settings and definitions are trusted only
+//! where the controller itself reads them — `argocd-cm` in Argo CD's namespace, the definition
+//! the app's objects are tracked to — since anyone who can create an object named like them
+//! elsewhere could otherwise hide drift. They are judged at the end, once every object is seen.
 
 use crate::engine::availability::{self, Delivery};
 use crate::engine::events::EventLog;
@@ -9,13 +12,12 @@ use crate::engine::identity;
 use crate::engine::ignore::IgnoreRule;
 use crate::engine::ignore::compare_options::CompareOptions;
 use crate::engine::ignore::parse::{RuleError, rules_in};
+use crate::engine::maps::FastMap;
 use crate::engine::orphans::{ArgoApp, FluxApp};
+use crate::engine::tracking::{self, FLUX_NAME, FLUX_NAMESPACE, HELM_NAME, HELM_NAMESPACE, TRACKING_ID, TrackingId};
 use crate::model::{ControllerStatus, Finding, ResourceKey};
 use serde_json::Value;
-use std::collections::HashMap;
-
-/// `HashMap` with a fast non-cryptographic hasher: keys are object identities.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+use std::collections::BTreeSet;
 
 /// The argocd-cm settings, and the rules the app's definition and a trusted argocd-cm carry.
 #[derive(Debug, Default)]
@@ -41,8 +43,15 @@ pub struct AppContext {
     rule_error: Option<RuleError>,
     pub flux: Option<FluxApp>,
     pub argo: Option<ArgoApp>,
-    /// The namespace of the app's own Argo CD Application, once seen.
-    application_namespace: Option<String>,
+    /// The app's own definitions seen (named like it), judged by `settle`.
+    definitions: Vec<(ResourceKey, Value, String)>,
+    /// Where the app's live objects say their controller's definition is: the namespaces of
+    /// the Argo CD Applications their tracking ids name, and of the Flux Kustomizations and
+    /// HelmReleases their labels name.
+    tracked_in: TrackedIn,
+    /// The namespace of the app's own (trusted) Argo CD Application and Flux Kustomization.
+    pub application_namespace: Option<String>,
+    pub kustomization_namespace: Option<String>,
     /// Where the app's definition puts objects Git leaves without a namespace, and which
     /// definition says so.
     pub destination: Option<(String, String)>,
@@ -53,6 +62,10 @@ pub struct AppContext {
     pub controller: Option<ControllerStatus>,
     /// Why the controller cannot apply Git right now, when it cannot.
     pub blocked: Option<String>,
+    /// How many of `findings` came from the app's definitions (they lead), and whether
+    /// `blocked` says what a definition says.
+    definition_findings: usize,
+    blocked_by_definition: bool,
 }
 
 impl AppContext {
@@ -68,21 +81,33 @@ impl AppContext {
             rule_error: None,
             flux: None,
             argo: None,
+            definitions: Vec::new(),
+            tracked_in: TrackedIn::default(),
             application_namespace: None,
+            kustomization_namespace: None,
             destination: None,
             settings: Vec::new(),
             events: EventLog::default(),
             controller: None,
             blocked: None,
+            definition_findings: 0,
+            blocked_by_definition: false,
         }
     }
 
     /// Reads what a live object says about the app. False for objects that are only
     /// evidence (Events) and take no further part in the comparison.
     pub fn observe(&mut self, key: &ResourceKey, object: &Value, origin: &str) -> bool {
+        self.tracked_in.note(object, &self.app, &self.argocd_namespace);
         match key.kind.as_str() {
             "HorizontalPodAutoscaler" => self.note_hpa(key, object),
-            "Application" | "Kustomization" | "HelmRelease" => self.note_definition(key, object, origin),
+            "Application" | "Kustomization" | "HelmRelease"
+                if key.name == self.app
+                    && is_definition(key)
+                    && !self.definitions.iter().any(|(seen, _, _)| seen == key) =>
+            {
+                self.definitions.push((key.clone(), object.clone(), origin.to_owned()));
+            }
             "ConfigMap"
                 if key.group.is_empty()
                     && key.name == "argocd-cm"
@@ -106,19 +131,61 @@ impl AppContext {
         true
     }
 
-    /// Reads the controller status, ignore rules and inventory of the app's own definition.
-    fn note_definition(&mut self, key: &ResourceKey, object: &Value, origin: &str) {
-        let is_app = key.name == self.app
-            && matches!(
-                (key.group.as_str(), key.kind.as_str()),
-                ("argoproj.io", "Application")
-                    | ("kustomize.toolkit.fluxcd.io", "Kustomization")
-                    | ("helm.toolkit.fluxcd.io", "HelmRelease")
-            );
-        if !is_app || self.read.contains(key) {
-            return;
+    /// Adopts the definitions the controller itself would use: per kind, the one the app's
+    /// objects are tracked to; else, for Argo CD, the one in Argo CD's namespace; else, for
+    /// Flux, the only one when no object says. The others are ignored with a note.
+    fn adopt_definitions(&mut self) {
+        let mut candidates = std::mem::take(&mut self.definitions);
+        candidates.sort_by_key(|(key, _, _)| (self.trust(key, 0) != Some(Trust::Tracked), key.clone()));
+        let mut adopted: Vec<&str> = Vec::new();
+        for (key, object, origin) in &candidates {
+            let of_kind = candidates.iter().filter(|(other, _, _)| other.kind == key.kind).count();
+            match self.trust(key, of_kind) {
+                Some(_) if !adopted.contains(&key.kind.as_str()) => {
+                    adopted.push(&key.kind);
+                    self.adopt(key, object, origin);
+                }
+                Some(_) => self
+                    .notes
+                    .push(format!("{origin}: {key} ignored: the app's {} was read from another one", key.kind)),
+                None => self.notes.push(format!(
+                    "{origin}: {key} ignored: its controller does not use it for this app ({})",
+                    self.why_untrusted(key)
+                )),
+            }
         }
-        self.read.push(key.clone());
+    }
+
+    /// Whether the controller uses this definition for the app, and how kdrift knows.
+    fn trust(&self, key: &ResourceKey, of_kind: usize) -> Option<Trust> {
+        let tracked = self.tracked_in.of(&key.kind);
+        if tracked.contains(&key.namespace) {
+            return Some(Trust::Tracked);
+        }
+        let fallback = match key.kind.as_str() {
+            "Application" => key.namespace == self.argocd_namespace && tracked.is_empty(),
+            _ => tracked.is_empty() && of_kind <= 1,
+        };
+        fallback.then_some(Trust::Fallback)
+    }
+
+    fn why_untrusted(&self, key: &ResourceKey) -> String {
+        let tracked = self.tracked_in.of(&key.kind);
+        match (tracked.is_empty(), key.kind.as_str()) {
+            (false, _) => format!(
+                "the app's objects are tracked to the {} in namespace {}",
+                key.kind,
+                tracked.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            (true, "Application") => format!("Argo CD's Applications live in namespace '{}'", self.argocd_namespace),
+            (true, _) => {
+                format!("more than one {} is named like the app and no object says which applies it", key.kind)
+            }
+        }
+    }
+
+    /// Reads the controller status, ignore rules and inventory of the app's own definition.
+    fn adopt(&mut self, key: &ResourceKey, object: &Value, origin: &str) {
         if self.controller.is_none() {
             self.controller = availability::controller_status(object);
         }
@@ -135,6 +202,7 @@ impl AppContext {
         match key.kind.as_str() {
             "Kustomization" => {
                 self.flux = Some(FluxApp::from_kustomization(object, &key.namespace, source.clone()));
+                self.kustomization_namespace = Some(key.namespace.clone());
                 self.take_delivery(availability::flux_delivery(object, &name));
             }
             "Application" => {
@@ -147,10 +215,17 @@ impl AppContext {
         self.read_rules(object, &source);
     }
 
+    /// The definition's delivery findings come before the controller pods' (they name the
+    /// app), and its reason for being blocked is the more specific one.
     fn take_delivery(&mut self, delivery: Delivery) {
-        self.findings.extend(delivery.findings);
-        if self.blocked.is_none() {
-            self.blocked = delivery.blocked;
+        let position = self.definition_findings;
+        self.findings.splice(position..position, delivery.findings.iter().cloned());
+        self.definition_findings += delivery.findings.len();
+        if let Some(blocked) = delivery.blocked
+            && !self.blocked_by_definition
+        {
+            self.blocked = Some(blocked);
+            self.blocked_by_definition = true;
         }
     }
 
@@ -184,21 +259,24 @@ impl AppContext {
         }
     }
 
-    /// The rules and compare options in force: the app definition's rules, and argocd-cm's —
-    /// only from Argo CD's namespace (configured, or the app's Application's), since Argo CD
-    /// reads its settings nowhere else; anyone who can create a ConfigMap in the app's
-    /// namespace could otherwise hide drift.
+    /// The definitions, rules and compare options in force: the trusted definition's, and
+    /// argocd-cm's only from Argo CD's own namespace (configured; `argocd` by default), where
+    /// Argo CD reads its settings — also with apps in any namespace, where an Application's
+    /// namespace may be a tenant's.
     pub fn settle(&mut self) -> Result<Settled, RuleError> {
+        self.adopt_definitions();
         let mut compare_options = None;
         for (key, object, origin) in std::mem::take(&mut self.settings) {
-            let trusted =
-                key.namespace == self.argocd_namespace || self.application_namespace.as_ref() == Some(&key.namespace);
-            if !trusted {
+            if key.namespace != self.argocd_namespace {
+                let beside_application = self.application_namespace.as_ref() == Some(&key.namespace);
                 self.notes.push(format!(
-                    "{origin}: argocd-cm in namespace '{}' ignored: Argo CD reads its settings only from its own namespace ('{}'{}); set argocd_namespace in the config if Argo CD runs elsewhere",
+                    "{origin}: argocd-cm in namespace '{}' ignored: Argo CD reads its settings only from its own namespace ('{}'){}",
                     key.namespace,
                     self.argocd_namespace,
-                    self.application_namespace.as_ref().map(|ns| format!(" or the Application's '{ns}'")).unwrap_or_default()
+                    match beside_application {
+                        true => "; if Argo CD runs where this app's Application is, set argocd_namespace in the config",
+                        false => "",
+                    }
                 ));
                 continue;
             }
@@ -209,6 +287,72 @@ impl AppContext {
             return Err(error);
         }
         Ok(Settled { rules: std::mem::take(&mut self.rules), compare_options })
+    }
+}
+
+/// How a definition earned trust.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trust {
+    /// The app's live objects are tracked to it.
+    Tracked,
+    /// Nothing says otherwise: Argo CD's namespace, or the only Flux definition.
+    Fallback,
+}
+
+fn is_definition(key: &ResourceKey) -> bool {
+    matches!(
+        (key.group.as_str(), key.kind.as_str()),
+        ("argoproj.io", "Application")
+            | ("kustomize.toolkit.fluxcd.io", "Kustomization")
+            | ("helm.toolkit.fluxcd.io", "HelmRelease")
+    )
+}
+
+/// The namespaces of the definitions the app's live objects are tracked to.
+#[derive(Debug, Default)]
+struct TrackedIn {
+    applications: BTreeSet<String>,
+    kustomizations: BTreeSet<String>,
+    helm_releases: BTreeSet<String>,
+}
+
+impl TrackedIn {
+    /// Records where `object`'s tracking says its definition is, when it names the app.
+    fn note(&mut self, object: &Value, app: &str, argocd_namespace: &str) {
+        let text = |map: &str, key: &str| tracking::metadata_text(object, map, key);
+        if let Some(id) = text("annotations", TRACKING_ID).and_then(TrackingId::parse)
+            && id.names_app(app)
+        {
+            // `<namespace>_<app>` names an Application outside Argo CD's own namespace.
+            let namespace = id.app.rsplit_once('_').map_or(argocd_namespace, |(namespace, _)| namespace);
+            insert(&mut self.applications, namespace);
+        }
+        for (name, namespace, set) in [
+            (FLUX_NAME, FLUX_NAMESPACE, &mut self.kustomizations),
+            (HELM_NAME, HELM_NAMESPACE, &mut self.helm_releases),
+        ] {
+            if text("labels", name) == Some(app)
+                && let Some(namespace) = text("labels", namespace)
+            {
+                insert(set, namespace);
+            }
+        }
+    }
+
+    fn of(&self, kind: &str) -> &BTreeSet<String> {
+        match kind {
+            "Application" => &self.applications,
+            "Kustomization" => &self.kustomizations,
+            _ => &self.helm_releases,
+        }
+    }
+}
+
+/// Inserts without allocating when the value is already there (the common case: every
+/// object of an app names the same definition).
+fn insert(set: &mut BTreeSet<String>, value: &str) {
+    if !set.contains(value) {
+        set.insert(value.to_owned());
     }
 }
 
@@ -237,14 +381,63 @@ mod tests {
         assert!(context.notes[0].contains("argocd-cm in namespace 'prod' ignored"), "{:?}", context.notes);
     }
 
+    fn definition(kind: &str, namespace: &str, rules: Value) -> (ResourceKey, Value) {
+        let api_version = match kind {
+            "Application" => "argoproj.io/v1alpha1",
+            _ => "kustomize.toolkit.fluxcd.io/v1",
+        };
+        let object = json!({"apiVersion": api_version, "kind": kind,
+            "metadata": {"name": "checkout-api", "namespace": namespace}, "spec": rules});
+        (identity::key_of(&object, "default"), object)
+    }
+
     #[test]
-    fn the_applications_namespace_is_argo_cds_too() {
+    fn an_argocd_cm_beside_an_application_elsewhere_is_not_trusted_but_explained() {
+        // Argo CD's apps in any namespace: a tenant's Application in `prod` must not make a
+        // ConfigMap the tenant planted there Argo CD's settings.
         let mut context = AppContext::new("checkout-api", "argocd");
-        let application = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
-            "metadata": {"name": "checkout-api", "namespace": "gitops"}, "spec": {}});
-        let (key, cm) = argocd_cm("gitops");
+        let (app_key, application) = definition("Application", "prod", json!({}));
+        let (key, cm) = argocd_cm("prod");
+        let tracked =
+            json!({"metadata": {"annotations": {TRACKING_ID: "prod_checkout-api:apps/Deployment:prod/checkout-api"}}});
         context.observe(&key, &cm, "live/cm.yaml#1");
-        context.observe(&identity::key_of(&application, "default"), &application, "live/app.yaml#1");
+        context.observe(&app_key, &application, "live/app.yaml#1");
+        context.tracked_in.note(&tracked, "checkout-api", "argocd");
+        assert!(context.settle().unwrap().rules.is_empty());
+        assert_eq!(context.application_namespace.as_deref(), Some("prod"), "the tracked Application is adopted");
+        assert!(context.notes.iter().any(|n| n.ends_with("set argocd_namespace in the config")), "{:?}", context.notes);
+        let mut configured = AppContext::new("checkout-api", "prod");
+        configured.observe(&key, &cm, "live/cm.yaml#1");
+        assert_eq!(configured.settle().unwrap().rules.len(), 1, "configured: trusted");
+    }
+
+    #[test]
+    fn a_definition_named_like_the_app_elsewhere_cannot_hide_drift() {
+        let hide = json!({"ignoreDifferences": [{"group": "apps", "kind": "Deployment", "jsonPointers": ["/spec"]}]});
+        let flux_hide = json!({"ignore": [{"paths": ["/spec"]}]});
+        // The app's objects are tracked to Argo CD's own Application and Flux's flux-system one.
+        let labels = json!({"metadata": {"labels": {FLUX_NAME: "checkout-api", FLUX_NAMESPACE: "flux-system"}}});
+        for (kind, rules) in [("Application", hide), ("Kustomization", flux_hide)] {
+            let mut context = AppContext::new("checkout-api", "argocd");
+            let (rogue_key, rogue) = definition(kind, "prod", rules);
+            context.observe(&rogue_key, &rogue, "live/rogue.yaml#1");
+            context.tracked_in.note(&labels, "checkout-api", "argocd");
+            if kind == "Application" {
+                let ours = json!({"metadata": {"annotations": {TRACKING_ID: "checkout-api:apps/Deployment:prod/checkout-api"}}});
+                context.tracked_in.note(&ours, "checkout-api", "argocd");
+            }
+            assert!(context.settle().unwrap().rules.is_empty(), "{kind}: the rogue definition's rules are not read");
+            assert!(
+                context.notes[0].contains("ignored: its controller does not use it for this app"),
+                "{:?}",
+                context.notes
+            );
+        }
+        // With nothing tracked, the only Kustomization named like the app is the app's.
+        let mut context = AppContext::new("checkout-api", "argocd");
+        let (key, kustomization) =
+            definition("Kustomization", "flux-system", json!({"ignore": [{"paths": ["/spec"]}]}));
+        context.observe(&key, &kustomization, "live/ks.yaml#1");
         assert_eq!(context.settle().unwrap().rules.len(), 1);
     }
 }

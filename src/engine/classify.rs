@@ -6,7 +6,7 @@ use crate::engine::diff::{Change, Provenance, RawDiff};
 use crate::engine::fields::{Topic, topic_of};
 use crate::engine::secrets;
 use crate::engine::time::humanize_age;
-use crate::model::{Category, Finding, ManagerClass, Oracle, Owner, ResourceKey, Response, Severity};
+use crate::model::{Category, Finding, ManagerClass, Owner, ResourceKey, Response, Severity};
 use serde_json::Value;
 
 /// What classification knows beyond the difference itself.
@@ -18,8 +18,6 @@ pub struct Context<'a> {
     pub hpa: Option<&'a str>,
     /// Annotation keys whose values are masked like Secret data.
     pub mask_annotations: &'a [String],
-    /// What decided which differences the API server itself produces.
-    pub oracle: Oracle,
 }
 
 /// Runtime-assigned fields: allocated by the API server or a controller, never Git's.
@@ -27,6 +25,7 @@ const RUNTIME_ASSIGNED: &[&str] =
     &["clusterIP", "clusterIPs", "nodePort", "healthCheckNodePort", "volumeName", "nodeName"];
 
 pub fn classify(raw: RawDiff, ctx: &Context<'_>) -> Finding {
+    let oracle = raw.oracle;
     let topic = topic_of(&ctx.key.kind, &raw.fields);
     let verdict = decide(&raw, ctx, topic);
     let (desired, live) = secrets::mask_pair(&ctx.key.kind, &raw.fields, ctx.mask_annotations, raw.desired, raw.live);
@@ -46,7 +45,7 @@ pub fn classify(raw: RawDiff, ctx: &Context<'_>) -> Finding {
         owner: verdict.owner,
         ignored_by: None,
         reason,
-        oracle: Some(ctx.oracle),
+        oracle: Some(oracle),
     }
 }
 
@@ -280,6 +279,7 @@ pub fn show(value: Option<&Value>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Oracle;
     use serde_json::json;
 
     fn key(kind: &str) -> ResourceKey {
@@ -308,6 +308,7 @@ mod tests {
             owner,
             provenance: Provenance::Managed,
             last_applied_by: None,
+            oracle: Oracle::DefaultsTable,
         }
     }
 
@@ -316,7 +317,7 @@ mod tests {
     #[test]
     fn hand_raised_memory_limit_is_high_and_suggests_backport_with_review() {
         let k = key("Deployment");
-        let ctx = Context { key: &k, now: Some(NOW), hpa: None, mask_annotations: &[], oracle: Oracle::DefaultsTable };
+        let ctx = Context { key: &k, now: Some(NOW), hpa: None, mask_annotations: &[] };
         let fields = ["spec", "template", "spec", "containers", "resources", "limits", "memory"];
         let human = owner("kubectl-edit", ManagerClass::Human, "2026-04-26T08:10:00Z");
         let f = classify(raw(&fields, Change::Changed, Some(json!("512Mi")), Some(json!("2Gi")), Some(human)), &ctx);
@@ -330,13 +331,7 @@ mod tests {
     #[test]
     fn replicas_under_an_hpa_are_controller_managed_even_without_managed_fields() {
         let k = key("Deployment");
-        let ctx = Context {
-            key: &k,
-            now: Some(NOW),
-            hpa: Some("checkout-api"),
-            mask_annotations: &[],
-            oracle: Oracle::DefaultsTable,
-        };
+        let ctx = Context { key: &k, now: Some(NOW), hpa: Some("checkout-api"), mask_annotations: &[] };
         let f = classify(raw(&["spec", "replicas"], Change::Changed, Some(json!(3)), Some(json!(9)), None), &ctx);
         assert_eq!(f.category, Category::ControllerManaged);
         assert_eq!(f.response, Response::Ignore);
@@ -347,7 +342,7 @@ mod tests {
     #[test]
     fn git_ahead_of_the_gitops_manager_is_a_plain_sync() {
         let k = key("Deployment");
-        let ctx = Context { key: &k, now: None, hpa: None, mask_annotations: &[], oracle: Oracle::DefaultsTable };
+        let ctx = Context { key: &k, now: None, hpa: None, mask_annotations: &[] };
         let gitops = owner("argocd-controller", ManagerClass::Gitops, "2026-04-26T08:10:00Z");
         let f = classify(
             raw(&["spec", "paused"], Change::Changed, Some(json!(true)), Some(json!(false)), Some(gitops)),
@@ -359,7 +354,7 @@ mod tests {
     #[test]
     fn env_added_with_kubectl_set_needs_review() {
         let k = key("Deployment");
-        let ctx = Context { key: &k, now: Some(NOW), hpa: None, mask_annotations: &[], oracle: Oracle::DefaultsTable };
+        let ctx = Context { key: &k, now: Some(NOW), hpa: None, mask_annotations: &[] };
         let human = owner("kubectl-set", ManagerClass::Human, "2026-06-01T00:00:00Z");
         let fields = ["spec", "template", "spec", "containers", "env"];
         let mut added = raw(&fields, Change::LiveOnly, None, Some(json!({"name": "DEBUG", "value": "1"})), Some(human));

@@ -13,7 +13,7 @@ use crate::engine::oracle::{self, Predicted, ServerSays};
 use crate::engine::ownership::{NodeId, Owners, OwnershipTrie, ROOT};
 use crate::engine::path::PathBuilder;
 use crate::engine::quantity::Quantity;
-use crate::model::{ManagerClass, Owner};
+use crate::model::{ManagerClass, Oracle, Owner};
 use serde_json::{Map, Value};
 use std::cell::OnceCell;
 use std::fmt::Write as _;
@@ -60,6 +60,9 @@ pub struct RawDiff {
     pub provenance: Provenance,
     /// The manager that wrote the last-applied configuration, when it is not the owner's.
     pub last_applied_by: Option<String>,
+    /// What decided whether the API server itself produces the difference: its dry run (which
+    /// confirmed a sync changes it), or the offline table.
+    pub oracle: Oracle,
 }
 
 /// Metadata keys GitOps controllers stamp on what they apply; never drift by themselves.
@@ -130,6 +133,8 @@ pub fn diff_pair<'a>(desired: &'a Value, live: &'a Value, evidence: &LiveEvidenc
         trie: OnceCell::new(),
         predicted_trie: OnceCell::new(),
         last_applied: OnceCell::new(),
+        writers: OnceCell::new(),
+        live_only_oracle: Oracle::DefaultsTable,
         out: Vec::new(),
         settled: Vec::new(),
     };
@@ -142,8 +147,8 @@ pub fn diff_pair<'a>(desired: &'a Value, live: &'a Value, evidence: &LiveEvidenc
 enum Segment<'a> {
     Field(&'a str),
     /// A list item: its live position and value, the list's merge key when it has one, and
-    /// its position in the desired list (`None` when only live has it).
-    Item(usize, &'a Value, Option<&'static [&'static str]>, Option<usize>),
+    /// its position and value in the desired list (`None` when only live has it).
+    Item(usize, &'a Value, Option<&'static [&'static str]>, Option<(usize, &'a Value)>),
 }
 
 /// Where the current path lands in the ownership trie.
@@ -172,6 +177,10 @@ struct Walker<'a, 'e> {
     /// Ownership in the dry run's answer, when there is one.
     predicted_trie: OnceCell<Option<OwnershipTrie<'a>>>,
     last_applied: OnceCell<Option<Value>>,
+    /// The managedFields entries that wrote the last-applied configuration.
+    writers: OnceCell<Owners>,
+    /// What decided the live-only value being reported.
+    live_only_oracle: Oracle,
     out: Vec<RawDiff>,
     settled: Vec<String>,
 }
@@ -234,13 +243,27 @@ impl<'a> Walker<'a, '_> {
         }
     }
 
-    /// True when the dry run of Git's object stores exactly the live value here: Git's value
-    /// and live's differ only as the API server itself makes them differ.
+    /// True when the dry run of Git's object stores exactly the live value here and nobody but
+    /// the dry run's own apply owns it there: Git's value and live's differ only as the API
+    /// server itself makes them differ. A value the answer keeps because a person owns it (an
+    /// element a person added to a set-like list) is not the server's doing.
     fn server_stores(&self, live: &Value) -> bool {
         let Some(predicted) = self.evidence.predicted else {
             return false;
         };
         self.follow(predicted.object).is_some_and(|stored| self.same_value(stored, live))
+            && self.owned_by_the_dry_run_alone(predicted.manager)
+    }
+
+    /// True when, in the dry run's answer, the value here is owned by the dry run's own apply
+    /// or by nobody. An answer without managedFields proves nothing (fail closed).
+    fn owned_by_the_dry_run_alone(&self, manager: &str) -> bool {
+        let Some(trie) = self.predicted_trie() else {
+            return false;
+        };
+        let here = self.resolve(trie);
+        let owners = here.node.or(here.atomic).map(|n| trie.subtree_owners(n)).unwrap_or_default();
+        oracle::only_the_dry_run(trie, owners, manager)
     }
 
     /// True when the dry run of Git's object drops a field Git sets (the server discards it).
@@ -254,15 +277,11 @@ impl<'a> Walker<'a, '_> {
             return ServerSays::NotAsked;
         };
         match self.follow(predicted.object) {
-            Some(stored) if self.same_value(stored, live) => {
-                // Kept because another manager owns it says nothing about the server.
-                let kept_by_others = self.predicted_trie().is_some_and(|trie| {
-                    let here = self.resolve(trie);
-                    let owners = here.node.or(here.atomic).map(|n| trie.subtree_owners(n)).unwrap_or_default();
-                    !oracle::only_the_dry_run(trie, owners, predicted.manager)
-                });
-                if kept_by_others { ServerSays::Undecided } else { ServerSays::Produces }
-            }
+            // Kept because another manager owns it says nothing about the server.
+            Some(stored) if self.same_value(stored, live) => match self.owned_by_the_dry_run_alone(predicted.manager) {
+                true => ServerSays::Produces,
+                false => ServerSays::Undecided,
+            },
             _ => ServerSays::Changes,
         }
     }
@@ -344,11 +363,11 @@ impl<'a> Walker<'a, '_> {
         for index in 0..desired.len().max(live.len()) {
             match (desired.get(index), live.get(index)) {
                 (Some(d), Some(l)) => {
-                    self.enter_item(index, l, None, None, Some(index));
+                    self.enter_item(index, l, None, None, Some((index, d)));
                     self.compare(d, l);
                 }
                 (Some(d), None) => {
-                    self.enter_item(index, d, None, None, Some(index));
+                    self.enter_item(index, d, None, None, Some((index, d)));
                     self.desired_only(d);
                 }
                 (None, Some(l)) => {
@@ -369,13 +388,13 @@ impl<'a> Walker<'a, '_> {
             match live_keys.iter().position(|k| *k == key) {
                 Some(index) => {
                     matched[index] = true;
-                    self.enter_item(index, &live[index], Some(&key), Some(key_fields), Some(desired_index));
+                    self.enter_item(index, &live[index], Some(&key), Some(key_fields), Some((desired_index, d)));
                     self.compare(d, &live[index]);
                 }
                 None => {
                     // Not in live: point past the end, where an apply would add it.
                     self.path.push_keyed_item_absent(&key);
-                    self.segments.push(Segment::Item(live.len(), d, Some(key_fields), Some(desired_index)));
+                    self.segments.push(Segment::Item(live.len(), d, Some(key_fields), Some((desired_index, d))));
                     self.desired_only(d);
                 }
             }
@@ -409,11 +428,12 @@ impl<'a> Walker<'a, '_> {
             ServerSays::Produces => return self.settle(),
             // The server would not store this value from Git's object: whatever the table
             // says, a sync changes it.
-            ServerSays::Changes => {}
+            ServerSays::Changes => self.live_only_oracle = Oracle::ServerDryRun,
             ServerSays::NotAsked | ServerSays::Undecided => {
                 if defaults::is_server_default(&self.evidence.api, &self.fields, live, parent) {
                     return;
                 }
+                self.live_only_oracle = Oracle::DefaultsTable;
             }
         }
         // Labels or annotations Git does not set at all, holding only stamped keys (the
@@ -480,7 +500,7 @@ impl<'a> Walker<'a, '_> {
         if self.evidence.last_applied.is_none() {
             return (Provenance::Managed, None);
         }
-        let writers = oracle::last_applied_writers(trie);
+        let writers = self.last_applied_writers(trie);
         if gitops.overlaps(writers) {
             let provenance =
                 if self.last_applied_here().is_none() { Provenance::InjectedAtAdmission } else { Provenance::Managed };
@@ -493,11 +513,19 @@ impl<'a> Walker<'a, '_> {
     /// managedFields it is the only evidence (as for kubectl's own three-way diff); with them,
     /// only when a GitOps manager (or nobody recorded) wrote it.
     fn last_applied_speaks_for_git(&self) -> bool {
+        if self.evidence.last_applied.is_none() {
+            return false;
+        }
         let Some(trie) = self.trie() else {
             return true;
         };
-        let writers = oracle::last_applied_writers(trie);
+        let writers = self.last_applied_writers(trie);
         writers.is_empty() || writers.iter().any(|i| trie.entry(i).class == ManagerClass::Gitops)
+    }
+
+    /// The entries that wrote the last-applied configuration, looked up once per object.
+    fn last_applied_writers(&self, trie: &OwnershipTrie<'a>) -> Owners {
+        *self.writers.get_or_init(|| oracle::last_applied_writers(trie))
     }
 
     fn live_only_children(&mut self, live: &'a Value) {
@@ -543,7 +571,10 @@ impl<'a> Walker<'a, '_> {
                 let wanted = ItemKey::of(item, key_fields);
                 value.as_array()?.iter().find(|candidate| ItemKey::of(candidate, key_fields) == wanted)
             }
-            Segment::Item(index, item, None, _) => matching_item(value, *index, item),
+            // Compared by position: Git's item is the one to look up (a person may have put
+            // another item at this position live).
+            Segment::Item(_, _, None, Some((index, desired))) => matching_item(value, *index, desired),
+            Segment::Item(index, item, None, None) => matching_item(value, *index, item),
         })
     }
 
@@ -573,6 +604,12 @@ impl<'a> Walker<'a, '_> {
             owner,
             provenance,
             last_applied_by: None,
+            oracle: match (change, self.evidence.predicted) {
+                (_, None) => Oracle::DefaultsTable,
+                (Change::LiveOnly, Some(_)) => self.live_only_oracle,
+                // The server was asked and would store Git's value: a sync changes this.
+                (_, Some(_)) => Oracle::ServerDryRun,
+            },
         });
     }
 
@@ -585,7 +622,7 @@ impl<'a> Walker<'a, '_> {
                     pointer.push('/');
                     crate::engine::path::push_pointer_token(&mut pointer, key);
                 }
-                Segment::Item(.., Some(index)) => {
+                Segment::Item(.., Some((index, _))) => {
                     let _ = write!(pointer, "/{index}");
                 }
                 Segment::Item(.., None) => pointer.push_str("/-"),
@@ -615,13 +652,13 @@ impl<'a> Walker<'a, '_> {
         item: &'a Value,
         key: Option<&ItemKey<'_>>,
         key_fields: Option<&'static [&'static str]>,
-        desired_index: Option<usize>,
+        desired: Option<(usize, &'a Value)>,
     ) {
         match key {
             Some(key) => self.path.push_keyed_item(index, key),
             None => self.path.push_index(index),
         }
-        self.segments.push(Segment::Item(index, item, key_fields, desired_index));
+        self.segments.push(Segment::Item(index, item, key_fields, desired));
     }
 
     /// Leaves the innermost field or item.

@@ -45,7 +45,7 @@ fn read_event(event: &Value) -> Option<(ResourceKey, EventEvidence)> {
     let (group, _) = identity::split_api_version(field("apiVersion"));
     let event_namespace = event.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
     let namespace = match field("namespace") {
-        "" if !identity::is_cluster_scoped(field("kind")) => event_namespace,
+        "" if !identity::is_cluster_scoped(group, field("kind")) => event_namespace,
         namespace => namespace,
     };
     let key = ResourceKey {

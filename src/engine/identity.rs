@@ -5,65 +5,73 @@
 
 use crate::model::ResourceKey;
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-/// Built-in and common cluster-scoped kinds. Discovery refines this against a live cluster.
-const CLUSTER_SCOPED: &[&str] = &[
-    "Namespace",
-    "Node",
-    "PersistentVolume",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "CustomResourceDefinition",
-    "StorageClass",
-    "PriorityClass",
-    "IngressClass",
-    "RuntimeClass",
-    "CSIDriver",
-    "CSINode",
-    "VolumeAttachment",
-    "CertificateSigningRequest",
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
-    "APIService",
-    "FlowSchema",
-    "PriorityLevelConfiguration",
-    "MutatingAdmissionPolicy",
-    "MutatingAdmissionPolicyBinding",
-    "ClusterTrustBundle",
-    "IPAddress",
-    "ServiceCIDR",
-    "VolumeAttributesClass",
-    "DeviceClass",
-    "StorageVersionMigration",
-    "ComponentStatus",
-    "ClusterIssuer",
-    "GatewayClass",
+/// Built-in and well-known cluster-scoped kinds, by (group, kind): a custom kind may share a
+/// built-in's name (Cluster API's namespaced `ipam.cluster.x-k8s.io/IPAddress`). Discovery and
+/// CRDs add the rest.
+const CLUSTER_SCOPED: &[(&str, &str)] = &[
+    ("", "Namespace"),
+    ("", "Node"),
+    ("", "PersistentVolume"),
+    ("", "ComponentStatus"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    ("storage.k8s.io", "StorageClass"),
+    ("storage.k8s.io", "CSIDriver"),
+    ("storage.k8s.io", "CSINode"),
+    ("storage.k8s.io", "VolumeAttachment"),
+    ("storage.k8s.io", "VolumeAttributesClass"),
+    ("scheduling.k8s.io", "PriorityClass"),
+    ("networking.k8s.io", "IngressClass"),
+    ("networking.k8s.io", "IPAddress"),
+    ("networking.k8s.io", "ServiceCIDR"),
+    ("node.k8s.io", "RuntimeClass"),
+    ("certificates.k8s.io", "CertificateSigningRequest"),
+    ("certificates.k8s.io", "ClusterTrustBundle"),
+    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+    ("admissionregistration.k8s.io", "MutatingAdmissionPolicy"),
+    ("admissionregistration.k8s.io", "MutatingAdmissionPolicyBinding"),
+    ("apiregistration.k8s.io", "APIService"),
+    ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
+    ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
+    ("resource.k8s.io", "DeviceClass"),
+    ("storagemigration.k8s.io", "StorageVersionMigration"),
+    ("cert-manager.io", "ClusterIssuer"),
+    ("gateway.networking.k8s.io", "GatewayClass"),
 ];
 
 /// True for built-in (and a few well-known) cluster-scoped kinds; `Scopes` knows the rest.
-pub fn is_cluster_scoped(kind: &str) -> bool {
-    CLUSTER_SCOPED.contains(&kind)
+pub fn is_cluster_scoped(group: &str, kind: &str) -> bool {
+    // Most kinds are namespaced: a length test rules nearly all of them out at once.
+    CLUSTER_SCOPED.iter().any(|(g, k)| k.len() == kind.len() && *k == kind && *g == group)
 }
 
 /// Which kinds are cluster-scoped: the built-in ones, plus custom kinds learned from the
 /// cluster's discovery or from `CustomResourceDefinition` objects (DESIGN §3).
 #[derive(Debug, Clone, Default)]
 pub struct Scopes {
-    /// Cluster-scoped custom kinds as (group, kind).
-    custom: HashSet<(String, String)>,
+    /// Cluster-scoped custom kinds by group (looked up without allocating: this runs for
+    /// every object of a scan).
+    custom: HashMap<String, HashSet<String>>,
 }
 
 impl Scopes {
     pub fn new(cluster_scoped: impl IntoIterator<Item = (String, String)>) -> Scopes {
-        Scopes { custom: cluster_scoped.into_iter().collect() }
+        let mut custom: HashMap<String, HashSet<String>> = HashMap::new();
+        for (group, kind) in cluster_scoped {
+            custom.entry(group).or_default().insert(kind);
+        }
+        Scopes { custom }
     }
 
     pub fn is_cluster_scoped(&self, group: &str, kind: &str) -> bool {
-        is_cluster_scoped(kind)
-            || (!self.custom.is_empty() && self.custom.contains(&(group.to_owned(), kind.to_owned())))
+        is_cluster_scoped(group, kind)
+            || (!self.custom.is_empty() && self.custom.get(group).is_some_and(|kinds| kinds.contains(kind)))
     }
 
     /// Learns the scope a `CustomResourceDefinition` declares; true when it taught something.
@@ -84,7 +92,7 @@ impl Scopes {
     pub fn learn(&mut self, group: &str, kind: &str) -> bool {
         !is_builtin_group(group)
             && !self.is_cluster_scoped(group, kind)
-            && self.custom.insert((group.to_owned(), kind.to_owned()))
+            && self.custom.entry(group.to_owned()).or_default().insert(kind.to_owned())
     }
 
     /// The pairing key of a validated object: cluster-scoped kinds have no namespace, others

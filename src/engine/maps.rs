@@ -2,6 +2,11 @@
 //! linear scan beats hashing the key with SipHash.
 
 use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// `HashMap` with a fast non-cryptographic hasher: keys are object identities and field
+/// names, not input an attacker chooses to collide.
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 const LINEAR_UP_TO: usize = 16;
 

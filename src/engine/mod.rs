@@ -41,10 +41,11 @@ use ignore::IgnoreRule;
 use ignore::compare_options::CompareOptions;
 use ignore::parse::RuleError;
 use managers::ManagerTable;
+use maps::FastMap;
 use orphans::{AppIdentity, Selectable, Unclaimed};
 use pairs::{Compared, Desired, Finish, KeptPair, PredictedText, resource_report};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// One object with where it came from (`file#document`), for errors and evidence.
 #[derive(Debug, Clone)]
@@ -117,10 +118,6 @@ pub struct DryRunRequest {
     pub field_manager: String,
 }
 
-/// `HashMap` with a fast non-cryptographic hasher: keys are object identities, not input
-/// an attacker chooses to collide.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
 pub struct Comparator<'c> {
     config: &'c EngineConfig,
     app: String,
@@ -129,7 +126,13 @@ pub struct Comparator<'c> {
     /// The app's name was guessed (from a directory), so tracking that names another app
     /// is only reported as a hint, not as two apps claiming one object.
     app_name_guessed: bool,
+    /// Scopes the cluster says (discovery, live CRDs, live objects without a namespace).
     scopes: Scopes,
+    /// Scopes Git's own CRDs declare: used only for desired objects nothing live pairs with
+    /// (the live CRD and live objects are the truth when they exist).
+    declared: Scopes,
+    /// Git gives one cluster-scoped object twice (in two namespaces): an error at the end.
+    ambiguous: Option<EngineError>,
     /// Desired objects in the order they were given, and where each key sits.
     desired: Vec<Desired>,
     index: FastMap<ResourceKey, usize>,
@@ -157,6 +160,8 @@ impl<'c> Comparator<'c> {
             now,
             app_name_guessed: false,
             scopes: Scopes::new(config.cluster_scoped.iter().cloned()),
+            declared: Scopes::default(),
+            ambiguous: None,
             desired: Vec::new(),
             index: FastMap::default(),
             by_name: FastMap::default(),
@@ -179,7 +184,7 @@ impl<'c> Comparator<'c> {
     /// Indexes and normalizes one desired object; the same identity twice is an error.
     pub fn add_desired(&mut self, manifest: Manifest) -> Result<(), EngineError> {
         let Manifest { mut object, origin } = manifest;
-        self.scopes.learn_from(&object);
+        self.declared.learn_from(&object);
         let key = self.scopes.key_of(&object, &self.default_namespace);
         if let Some(first) = self.index.get(&key) {
             let first = self.desired[*first].origin.clone();
@@ -233,10 +238,12 @@ impl<'c> Comparator<'c> {
         }
         let desired_object = pairs::parse(&self.desired[slot].text);
         let key = self.desired[slot].key.clone();
-        let claim = pairs::claim_of(&object, &desired_object, &key, &self.app, self.config);
+        let (claim, tracking_note) = pairs::claim_of(&object, &desired_object, &key, &self.app, self.config);
         let claim = match (claim, self.app_name_guessed) {
             (Some((claim, _)), true) => {
-                *self.tracked_elsewhere.entry(claim.app).or_default() += 1;
+                if claim.check == tracking::Check::Always {
+                    *self.tracked_elsewhere.entry(claim.app).or_default() += 1;
+                }
                 None
             }
             (claim, _) => claim,
@@ -261,7 +268,7 @@ impl<'c> Comparator<'c> {
             }
             (None, _) => Vec::new(),
         };
-        let mut notes = Vec::new();
+        let mut notes: Vec<String> = tracking_note.into_iter().collect();
         if !evidence.has_ownership() {
             notes.push(
                 "live copy has no managedFields: fields added out of band cannot be attributed \
@@ -284,18 +291,23 @@ impl<'c> Comparator<'c> {
         desired.compared = Some(Compared { version, diffs, status_diffs, live_origin: origin, notes, pair, claim });
     }
 
-    /// The pairing key of a live object. A custom object live without a namespace is
-    /// cluster-scoped: the API server sets one on every namespaced object.
+    /// The pairing key of a live object. For a custom kind the object itself says its scope:
+    /// the API server sets a namespace on every namespaced object and none on the others
+    /// (whatever a CRD in the data claims).
     fn live_key(&mut self, object: &Value) -> ResourceKey {
-        let key = self.scopes.key_of(object, &self.default_namespace);
-        let custom_without_namespace = !key.namespace.is_empty()
-            && identity::namespace_of(object).is_none()
-            && !identity::is_builtin_group(&key.group);
-        if !custom_without_namespace {
+        let mut key = self.scopes.key_of(object, &self.default_namespace);
+        if identity::is_builtin_group(&key.group) {
             return key;
         }
-        self.scopes.learn(&key.group, &key.kind);
-        ResourceKey { namespace: String::new(), ..key }
+        match identity::namespace_of(object) {
+            Some(namespace) if key.namespace != namespace => key.namespace = namespace.to_owned(),
+            Some(_) => {}
+            None => {
+                self.scopes.learn(&key.group, &key.kind);
+                key.namespace.clear();
+            }
+        }
+        key
     }
 
     /// A namespaced desired object of this custom kind and name not yet paired: Git gave a
@@ -305,7 +317,18 @@ impl<'c> Comparator<'c> {
         if !key.namespace.is_empty() {
             return None;
         }
-        let slot = *self.by_name.get(key)?.iter().find(|slot| self.desired[**slot].compared.is_none())?;
+        let candidates: Vec<usize> =
+            self.by_name.get(key)?.iter().copied().filter(|slot| self.desired[*slot].compared.is_none()).collect();
+        let (&slot, others) = candidates.split_first()?;
+        if let Some(&other) = others.first() {
+            // Two namespaced copies in Git of one cluster-scoped object: which is meant?
+            self.ambiguous.get_or_insert(EngineError::DuplicateDesired {
+                key: key.to_string(),
+                first: self.desired[slot].origin.clone(),
+                second: self.desired[other].origin.clone(),
+            });
+            return None;
+        }
         let desired = &mut self.desired[slot];
         self.index.remove(&desired.key);
         let namespace = std::mem::take(&mut desired.key.namespace);
@@ -373,14 +396,22 @@ impl<'c> Comparator<'c> {
 
     /// Applies ignore rules, classifies everything observed and builds the app's report.
     pub fn finish(mut self) -> Result<AppReport, EngineError> {
+        if let Some(error) = self.ambiguous.take() {
+            return Err(error);
+        }
         let settled = self.context.settle()?;
         let compare_options = settled.compare_options.as_ref().or(self.config.compare_options.as_ref());
         let rules: Vec<&IgnoreRule> = self.config.rules.iter().chain(&settled.rules).collect();
         let mut resources = Vec::with_capacity(self.desired.len() + self.unclaimed.len());
         for mut desired in std::mem::take(&mut self.desired) {
             let mut notes = Vec::new();
-            if !desired.key.namespace.is_empty() && self.scopes.is_cluster_scoped(&desired.key.group, &desired.key.kind)
-            {
+            let (group, kind) = (&desired.key.group, &desired.key.kind);
+            let cluster_scoped = match desired.compared {
+                Some(_) => self.scopes.is_cluster_scoped(group, kind),
+                // Nothing live to say: what Git's own CRD declares counts too.
+                None => self.scopes.is_cluster_scoped(group, kind) || self.declared.is_cluster_scoped(group, kind),
+            };
+            if !desired.key.namespace.is_empty() && cluster_scoped {
                 let namespace = std::mem::take(&mut desired.key.namespace);
                 desired.ignored_namespace = desired.namespace_from_git.then_some(namespace);
             }
@@ -406,6 +437,8 @@ impl<'c> Comparator<'c> {
                 app: &self.app,
                 now: self.now,
                 hpa: self.context.hpa_targets.get(&desired.key).map(String::as_str),
+                application_namespace: self.context.application_namespace.as_deref(),
+                kustomization_namespace: self.context.kustomization_namespace.as_deref(),
             };
             let findings = compared.findings(&desired.key, &finish);
             let mut report = resource_report(&desired.key, compared.version, findings);
@@ -531,6 +564,37 @@ mod tests {
             "{:?}",
             app.notes
         );
+    }
+
+    fn widget(namespace: Option<&str>, size: &str) -> Value {
+        let mut object = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1"},
+            "spec": {"size": size}});
+        if let Some(namespace) = namespace {
+            object["metadata"]["namespace"] = json!(namespace);
+        }
+        object
+    }
+
+    #[test]
+    fn live_objects_say_a_custom_kinds_scope_whatever_a_crd_in_git_claims() {
+        let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": "widgets.example.com"},
+            "spec": {"group": "example.com", "scope": "Cluster", "names": {"kind": "Widget"}}});
+        let desired =
+            vec![manifest(crd.clone()), manifest(widget(Some("prod"), "s")), manifest(widget(Some("staging"), "m"))];
+        let live = vec![manifest(widget(Some("prod"), "s")), manifest(widget(Some("staging"), "m"))];
+        let app = compare_app(&EngineConfig::default(), "web", "prod", None, desired, live).unwrap();
+        let statuses: Vec<(String, ResourceStatus)> =
+            app.resources.iter().filter(|r| r.kind == "Widget").map(|r| (r.namespace.clone(), r.status)).collect();
+        assert_eq!(statuses, [("prod".into(), ResourceStatus::Synced), ("staging".into(), ResourceStatus::Synced)]);
+    }
+
+    #[test]
+    fn one_cluster_scoped_object_given_twice_in_git_is_an_error_not_a_coin_toss() {
+        let desired = vec![manifest(widget(Some("prod"), "small")), manifest(widget(Some("staging"), "huge"))];
+        let live = vec![manifest(widget(None, "huge"))];
+        let error = compare_app(&EngineConfig::default(), "web", "prod", None, desired, live).unwrap_err();
+        assert!(matches!(error, EngineError::DuplicateDesired { .. }), "{error}");
     }
 
     #[test]

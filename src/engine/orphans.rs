@@ -316,7 +316,7 @@ fn tracking_proof(object: &Unclaimed, app: &AppIdentity<'_>) -> Option<String> {
     {
         return Some(format!("annotation {TRACKING_ID}={id}"));
     }
-    if object.labels.get(app.instance_label).is_some_and(|v| v == app.name) {
+    if object.labels.get(app.instance_label).is_some_and(|v| crate::engine::tracking::names_app(v, app.name)) {
         return Some(format!("label {}={}", app.instance_label, app.name));
     }
     if object.labels.get(FLUX_NAME).is_some_and(|v| v == app.name) {

@@ -12,9 +12,9 @@ use crate::engine::ignore::compare_options::CompareOptions;
 use crate::engine::ignore::{IgnoreRule, Subject};
 use crate::engine::oracle::Predicted;
 use crate::engine::ownership::OwnershipTrie;
-use crate::engine::tracking::{self, Claim};
+use crate::engine::tracking::{self, Check, Claim};
 use crate::model::{
-    Category, Finding, IgnoredBy, Oracle, Owner, ResourceKey, ResourceReport, ResourceStatus, Response, Severity,
+    Category, Finding, IgnoredBy, Owner, ResourceKey, ResourceReport, ResourceStatus, Response, Severity,
 };
 use serde_json::Value;
 
@@ -105,25 +105,27 @@ pub struct Finish<'f> {
     pub app: &'f str,
     pub now: Option<i64>,
     pub hpa: Option<&'f str>,
+    /// The namespaces of the app's own Argo CD Application and Flux Kustomization, if known.
+    pub application_namespace: Option<&'f str>,
+    pub kustomization_namespace: Option<&'f str>,
 }
 
 impl Compared {
     /// The findings of a compared pair: differences (re-checked by the dry run when there is
     /// one), ignore rules and compare options applied, classified, plus any tracking claim.
     pub fn findings(&mut self, key: &ResourceKey, finish: &Finish<'_>) -> Vec<Finding> {
-        let oracle = match self.pair.as_ref().is_some_and(|pair| pair.predicted.is_some()) {
-            true => Oracle::ServerDryRun,
-            false => Oracle::DefaultsTable,
-        };
-        if oracle == Oracle::ServerDryRun {
+        if self.pair.as_ref().is_some_and(|pair| pair.predicted.is_some()) {
             self.recheck_with_server(key, finish.config);
         }
         let mut diffs = std::mem::take(&mut self.diffs);
         if finish.compare_options.is_some_and(|options| options.compares_status(&key.kind)) {
             diffs.append(&mut self.status_diffs);
         }
+        let hides_anything = !finish.rules.is_empty() || finish.compare_options.is_some();
         let marked = match self.pair.as_deref() {
-            Some(pair) if !diffs.is_empty() => mark_hidden(key, &self.version, pair, diffs, finish, &mut self.notes),
+            Some(pair) if hides_anything && !diffs.is_empty() => {
+                mark_hidden(key, &self.version, pair, diffs, finish, &mut self.notes)
+            }
             _ => diffs.into_iter().map(|d| (d, None)).collect(),
         };
         let ctx = classify::Context {
@@ -131,13 +133,18 @@ impl Compared {
             now: finish.now,
             hpa: finish.hpa,
             mask_annotations: &finish.config.mask_annotations,
-            oracle,
         };
         let mut findings: Vec<Finding> = marked
             .into_iter()
             .map(|(raw, ignored_by)| Finding { ignored_by, ..classify::classify(raw, &ctx) })
             .collect();
-        if let Some((claim, owner)) = self.claim.take() {
+        if let Some((claim, owner)) = self.claim.take()
+            && claim.holds(finish.application_namespace, finish.kustomization_namespace)
+        {
+            let owner = owner.or_else(|| {
+                let managed = self.pair.as_ref()?.managed_fields.as_deref().map(parse)?;
+                OwnershipTrie::from_managed_fields(&managed, &finish.config.managers)?.owner_of_fields(&claim.fields)
+            });
             findings.push(claim_finding(key, finish.app, claim, owner));
         }
         // What needs action first, most severe first; otherwise object order.
@@ -228,9 +235,9 @@ pub fn list_phrase(items: &[String]) -> String {
 /// The finding for an object another app's tracking claims: two apps fight over it.
 fn claim_finding(key: &ResourceKey, app: &str, claim: Claim, owner: Option<Owner>) -> Finding {
     let reason = format!(
-        "two apps claim {key}: its {proof} names app '{other}', and Git declares it for '{app}'; each sync fights over it and whichever app prunes first deletes the other's object: escalate to both owners and remove it from one app's Git",
+        "two apps claim {key}: its {proof} names {other}, and Git declares it for '{app}'; each sync fights over it and whichever app prunes first deletes the other's object: escalate to both owners and remove it from one app's Git",
         proof = claim.proof,
-        other = claim.app,
+        other = claim.claimant(),
     );
     Finding {
         path: claim.pointer,
@@ -250,19 +257,27 @@ fn claim_finding(key: &ResourceKey, app: &str, claim: Claim, owner: Option<Owner
     }
 }
 
-/// The claim `live` makes for another app, with the manager that wrote the tracking.
+/// The claim `live`'s tracking makes, with the manager that wrote the tracking when the claim
+/// counts whatever the app's definitions (the rare case: another app by name), and a note when
+/// the tracking cannot be read.
 pub fn claim_of(
     live: &Value,
     desired: &Value,
     key: &ResourceKey,
     app: &str,
     config: &EngineConfig,
-) -> Option<(Claim, Option<Owner>)> {
-    let claim = tracking::other_claim(live, desired, key, app, &config.instance_label)?;
-    let owner = live.pointer("/metadata/managedFields").and_then(|managed| {
-        OwnershipTrie::from_managed_fields(managed, &config.managers)?.owner_of_fields(&claim.fields)
+) -> (Option<(Claim, Option<Owner>)>, Option<String>) {
+    let (claim, note) = tracking::read_claim(live, desired, key, app, &config.instance_label, &config.argocd_namespace);
+    let claim = claim.map(|claim| {
+        let owner = match claim.check {
+            Check::Always => live.pointer("/metadata/managedFields").and_then(|managed| {
+                OwnershipTrie::from_managed_fields(managed, &config.managers)?.owner_of_fields(&claim.fields)
+            }),
+            _ => None,
+        };
+        (claim, owner)
     });
-    Some((claim, owner))
+    (claim, note)
 }
 
 pub fn resource_report(key: &ResourceKey, version: String, findings: Vec<Finding>) -> ResourceReport {

@@ -144,10 +144,9 @@ pub fn resource_named<'r>(
     namespace: &str,
 ) -> Option<&'r crate::model::ResourceReport> {
     let (kind, ns, name) = parse_resource(text, namespace)?;
-    report
-        .resources
-        .iter()
-        .find(|r| r.kind == kind && r.name == name && (r.namespace == ns || identity::is_cluster_scoped(&r.kind)))
+    report.resources.iter().find(|r| {
+        r.kind == kind && r.name == name && (r.namespace == ns || identity::is_cluster_scoped(&r.group, &r.kind))
+    })
 }
 
 fn field_matches(finding: &Finding, field: &str) -> bool {

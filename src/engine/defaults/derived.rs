@@ -9,14 +9,44 @@ use serde_json::{Map, Value, json};
 const JOB_LABELS: &[&str] =
     &["batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-name", "controller-uid", "job-name"];
 
+/// The last field names a derived rule can end at (and the HPA's whole `behavior`): a cheap
+/// test that spares the full match for nearly every field (this runs per live-only leaf).
+const DERIVED_LAST_FIELDS: &[&str] = &[
+    "imagePullPolicy",
+    "serviceAccount",
+    "serviceAccountName",
+    "requests",
+    "targetPort",
+    "ipFamilies",
+    "clusterIP",
+    "clusterIPs",
+    "nodePort",
+    "healthCheckNodePort",
+    "kubernetes.io/metadata.name",
+    "selector",
+    "metrics",
+    "apiGroup",
+    "policyTypes",
+];
+
+fn may_derive(api: &ApiKind<'_>, fields: &[&str]) -> bool {
+    let last = fields.last().copied().unwrap_or_default();
+    DERIVED_LAST_FIELDS.contains(&last)
+        || (api.kind == "Job" && JOB_LABELS.contains(&last))
+        || (api.kind == "HorizontalPodAutoscaler" && fields.get(1) == Some(&"behavior"))
+}
+
 pub fn is_derived_default(
     api: &ApiKind<'_>,
     fields: &[&str],
     value: &Value,
     parent: Option<&Map<String, Value>>,
 ) -> bool {
+    if !may_derive(api, fields) {
+        return false;
+    }
     if let Some(rest) = pod_spec_prefix(api).and_then(|prefix| fields.strip_prefix(prefix)) {
-        return in_pod_spec(rest, value, parent);
+        return in_pod_spec(api.kind, rest, value, parent);
     }
     let sibling = |name: &str| parent.and_then(|p| p.get(name));
     match (api.group, api.kind, fields) {
@@ -58,14 +88,15 @@ pub fn is_derived_default(
             Some(egress) if !egress.is_null() => *value == json!(["Ingress", "Egress"]),
             _ => *value == json!(["Ingress"]),
         },
-        ("", "Pod", ["spec", "serviceAccountName" | "serviceAccount"]) => value.as_str() == Some("default"),
         _ => false,
     }
 }
 
-fn in_pod_spec(rest: &[&str], value: &Value, parent: Option<&Map<String, Value>>) -> bool {
+fn in_pod_spec(kind: &str, rest: &[&str], value: &Value, parent: Option<&Map<String, Value>>) -> bool {
     let sibling = |name: &str| parent.and_then(|p| p.get(name));
     match rest {
+        // The ServiceAccount admission plugin names a bare Pod's account.
+        ["serviceAccountName"] if kind == "Pod" => value.as_str() == Some("default"),
         // The deprecated alias is copied from serviceAccountName.
         ["serviceAccount"] => sibling("serviceAccountName") == Some(value),
         [list, "imagePullPolicy"] if CONTAINER_LISTS.contains(list) => {
@@ -121,6 +152,18 @@ mod tests {
         assert!(!is_derived_default(&SERVICE, &["spec", "ports", "targetPort"], &json!(8080), Some(&port)));
         assert!(is_derived_default(&SERVICE, &["spec", "clusterIP"], &json!("10.96.4.17"), None));
         assert!(!is_derived_default(&SERVICE, &["spec", "clusterIP"], &json!("None"), None));
+    }
+
+    #[test]
+    fn a_bare_pod_runs_as_the_default_service_account() {
+        let pod = ApiKind { group: "", version: "v1", kind: "Pod" };
+        assert!(is_derived_default(&pod, &["spec", "serviceAccountName"], &json!("default"), None));
+        assert!(!is_derived_default(
+            &DEPLOYMENT,
+            &["spec", "template", "spec", "serviceAccountName"],
+            &json!("default"),
+            None
+        ));
     }
 
     #[test]

@@ -10,8 +10,8 @@
 mod derived;
 mod table;
 
+use crate::engine::maps::FastMap;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The API an object belongs to: defaults differ by group, version and kind.
@@ -104,28 +104,46 @@ pub fn pod_spec_prefix(api: &ApiKind<'_>) -> Option<&'static [&'static str]> {
     })
 }
 
+/// A field path seen from the pod spec, a container and a probe, worked out on first need
+/// (most candidates are rooted at the object and need none of it): this runs per live leaf.
+struct Places<'f> {
+    api: ApiKind<'f>,
+    root: &'f [&'f str],
+    nested: Option<[Option<&'f [&'f str]>; 3]>,
+}
+
+impl<'f> Places<'f> {
+    fn new(api: ApiKind<'f>, root: &'f [&'f str]) -> Places<'f> {
+        Places { api, root, nested: None }
+    }
+
+    /// The path below the pod spec, a container and a probe.
+    fn nested(&mut self) -> [Option<&'f [&'f str]>; 3] {
+        let (api, root) = (self.api, self.root);
+        *self.nested.get_or_insert_with(|| {
+            let pod_spec = pod_spec_prefix(&api).and_then(|prefix| root.strip_prefix(prefix));
+            let inside = |rest: Option<&'f [&'f str]>, names: &[&str]| {
+                rest.and_then(|rest| rest.split_first()).filter(|(name, _)| names.contains(name)).map(|(_, rest)| rest)
+            };
+            let container = inside(pod_spec, CONTAINER_LISTS);
+            [pod_spec, container, inside(container, PROBES)]
+        })
+    }
+}
+
 impl Entry {
-    /// True when this default applies at `fields` in an object of `api`.
-    pub fn applies(&self, api: &ApiKind<'_>, fields: &[&str]) -> bool {
+    /// True when this default applies at the field `places` describes.
+    fn applies(&self, places: &mut Places<'_>) -> bool {
+        let api = places.api;
         if !self.versions.is_empty() && !self.versions.contains(&api.version) {
             return false;
         }
         let rest = match self.place {
-            Place::Root { group, kinds } if group == api.group && kinds.contains(&api.kind) => Some(fields),
+            Place::Root { group, kinds } if group == api.group && kinds.contains(&api.kind) => Some(places.root),
             Place::Root { .. } => None,
-            Place::PodSpec => pod_spec_prefix(api).and_then(|prefix| fields.strip_prefix(prefix)),
-            Place::Container => pod_spec_prefix(api)
-                .and_then(|prefix| fields.strip_prefix(prefix))
-                .and_then(|rest| rest.split_first())
-                .filter(|(list, _)| CONTAINER_LISTS.contains(list))
-                .map(|(_, rest)| rest),
-            Place::Probe => pod_spec_prefix(api)
-                .and_then(|prefix| fields.strip_prefix(prefix))
-                .and_then(|rest| rest.split_first())
-                .filter(|(list, _)| CONTAINER_LISTS.contains(list))
-                .and_then(|(_, rest)| rest.split_first())
-                .filter(|(probe, _)| PROBES.contains(probe))
-                .map(|(_, rest)| rest),
+            Place::PodSpec => places.nested()[0],
+            Place::Container => places.nested()[1],
+            Place::Probe => places.nested()[2],
         };
         rest.is_some_and(|rest| rest == self.path)
     }
@@ -133,10 +151,10 @@ impl Entry {
 
 /// The table indexed by the last field name of each path: most fields have no default, and
 /// those that do have one or two candidates.
-fn by_last_field() -> &'static HashMap<&'static str, Vec<&'static Entry>> {
-    static INDEX: OnceLock<HashMap<&'static str, Vec<&'static Entry>>> = OnceLock::new();
+fn by_last_field() -> &'static FastMap<&'static str, Vec<&'static Entry>> {
+    static INDEX: OnceLock<FastMap<&'static str, Vec<&'static Entry>>> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut index: HashMap<&'static str, Vec<&'static Entry>> = HashMap::new();
+        let mut index: FastMap<&'static str, Vec<&'static Entry>> = FastMap::default();
         for entry in table::ENTRIES {
             if let Some(last) = entry.path.last() {
                 index.entry(last).or_default().push(entry);
@@ -160,17 +178,21 @@ pub fn is_server_default(
         if derived::is_derived_default(api, fields, value, parent) {
             return true;
         }
+        // One path for every member (pushed and popped), not one allocation per member.
+        let mut path: Vec<&str> = Vec::with_capacity(fields.len() + 1);
+        path.extend_from_slice(fields);
         return !map.is_empty()
             && map.iter().all(|(key, child)| {
-                let mut path = fields.to_vec();
                 path.push(key);
-                is_server_default(api, &path, child, Some(map))
+                let default = is_server_default(api, &path, child, Some(map));
+                path.pop();
+                default
             });
     }
-    let fixed = fields
-        .last()
-        .and_then(|last| by_last_field().get(last))
-        .and_then(|candidates| candidates.iter().find(|entry| entry.applies(api, fields)));
+    let fixed = fields.last().and_then(|last| by_last_field().get(last)).and_then(|candidates| {
+        let mut places = Places::new(*api, fields);
+        candidates.iter().find(|entry| entry.applies(&mut places))
+    });
     match fixed {
         Some(entry) => entry.value.matches(value),
         None => derived::is_derived_default(api, fields, value, parent),

@@ -140,7 +140,7 @@ fn plan(cluster: &Cluster, query: &LiveQuery, map: &ResourceMap, read: &mut Live
     let mut namespaces: BTreeSet<&str> = query
         .desired
         .iter()
-        .filter(|(key, _)| !identity::is_cluster_scoped(&key.kind) && !key.namespace.is_empty())
+        .filter(|(key, _)| !identity::is_cluster_scoped(&key.group, &key.kind) && !key.namespace.is_empty())
         .map(|(key, _)| key.namespace.as_str())
         .collect();
     if namespaces.is_empty() {
