@@ -319,25 +319,11 @@ fn default_app_name(path: &Path) -> String {
 
 /// Runs the engine over the input. `keep` sees every desired and live object before the
 /// engine takes it (the diff view keeps the few it shows; the scan keeps nothing).
-pub fn compare(input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<AppReport, CliError> {
-    let Input {
-        app,
-        app_name_guessed,
-        namespace,
-        now,
-        desired,
-        live,
-        engine,
-        render_failure,
-        cluster,
-        review_access,
-        server_dry_run,
-        ..
-    } = input;
-    let mut dry_run_notes = Vec::new();
-    let mut report = match render_failure {
+pub fn compare(mut input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<AppReport, CliError> {
+    let (cluster, review_access) = (input.cluster.take(), input.review_access);
+    let mut report = match input.render_failure.take() {
         Some(finding) => AppReport {
-            name: app,
+            name: input.app,
             sync_status: SyncStatus::Unknown,
             findings: vec![finding],
             resources: Vec::new(),
@@ -349,37 +335,8 @@ pub fn compare(input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<Ap
             controller: None,
             delivery_blocked: None,
         },
-        None => {
-            let mut comparator = Comparator::new(&engine, &app, &namespace, now);
-            if app_name_guessed {
-                comparator = comparator.app_name_guessed();
-            }
-            let mut duplicate = None;
-            desired.for_each(|manifest| {
-                keep(Side::Desired, &manifest);
-                if duplicate.is_none() {
-                    duplicate = comparator.add_desired(manifest).err();
-                }
-            })?;
-            if let Some(error) = duplicate {
-                return Err(error.into());
-            }
-            live.for_each(|manifest| {
-                keep(Side::Live, &manifest);
-                comparator.observe_live(manifest);
-            })?;
-            if let (Some((session, read)), true) = (&cluster, server_dry_run) {
-                // The API server settles what it produces itself (defaults, admission changes).
-                let runs = session.dry_run(read, comparator.dry_run_requests());
-                for answer in runs.answers {
-                    comparator.add_predicted(&answer.key, &answer.manager, answer.object);
-                }
-                dry_run_notes = runs.notes;
-            }
-            comparator.finish()?
-        }
+        None => run_engine(input, cluster.as_ref(), &mut keep)?,
     };
-    report.notes.extend(dry_run_notes);
     if let Some((session, read)) = cluster {
         // What could not be read comes first: it qualifies everything below it.
         report.findings.splice(0..0, read.findings.iter().cloned());
@@ -392,6 +349,46 @@ pub fn compare(input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<Ap
             report.permissions = session.permissions(&report, &read);
         }
     }
+    Ok(report)
+}
+
+/// Feeds desired then live objects to the engine; on a cluster, asks the API server's dry
+/// run about the drifted pairs before the engine classifies them.
+fn run_engine(
+    input: Input,
+    cluster: Option<&(Rc<Session>, LiveRead)>,
+    keep: &mut impl FnMut(Side, &Manifest),
+) -> Result<AppReport, CliError> {
+    let Input { app, app_name_guessed, namespace, now, desired, live, engine, server_dry_run, .. } = input;
+    let mut comparator = Comparator::new(&engine, &app, &namespace, now);
+    if app_name_guessed {
+        comparator = comparator.app_name_guessed();
+    }
+    let mut duplicate = None;
+    desired.for_each(|manifest| {
+        keep(Side::Desired, &manifest);
+        if duplicate.is_none() {
+            duplicate = comparator.add_desired(manifest).err();
+        }
+    })?;
+    if let Some(error) = duplicate {
+        return Err(error.into());
+    }
+    live.for_each(|manifest| {
+        keep(Side::Live, &manifest);
+        comparator.observe_live(manifest);
+    })?;
+    let mut notes = Vec::new();
+    if let (Some((session, read)), true) = (cluster, server_dry_run) {
+        // The API server settles what it produces itself (defaults, admission changes).
+        let runs = session.dry_run(read, comparator.dry_run_requests());
+        for answer in runs.answers {
+            comparator.add_predicted(&answer.key, &answer.manager, answer.object);
+        }
+        notes = runs.notes;
+    }
+    let mut report = comparator.finish()?;
+    report.notes.extend(notes);
     Ok(report)
 }
 

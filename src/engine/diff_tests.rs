@@ -410,3 +410,53 @@ fn a_value_the_dry_run_keeps_because_a_person_owns_it_is_decided_by_ownership() 
     assert_eq!(paths(&outcome.diffs), ["/spec/debug"]);
     assert_eq!(outcome.diffs[0].owner.as_ref().map(|o| o.class), Some(ManagerClass::Human));
 }
+
+#[test]
+fn the_dry_run_never_settles_what_a_person_owns_or_an_answer_without_owners() {
+    // A person added a finalizer; a forced apply keeps it (set-like list), so the answer
+    // equals live — but kubectl-patch owns it there: not the server's doing.
+    let desired = json!({"kind": "Job", "metadata": {"name": "j", "finalizers": ["example.com/cleanup"]}});
+    let owners = json!([
+        apply_entry("argocd-controller", json!({"f:metadata": {"f:finalizers": {"v:\"example.com/cleanup\"": {}}}})),
+        entry("kubectl-patch", json!({"f:metadata": {"f:finalizers": {"v:\"example.com/block-delete\"": {}}}}))
+    ]);
+    let finalizers = json!(["example.com/cleanup", "example.com/block-delete"]);
+    let object = |owners: Option<&Value>| {
+        let mut o = json!({"kind": "Job", "metadata": {"name": "j", "finalizers": finalizers}});
+        if let Some(owners) = owners {
+            o["metadata"]["managedFields"] = owners.clone();
+        }
+        o
+    };
+    let outcome = diff_with_server("Job", desired.clone(), object(Some(&owners)), object(Some(&owners)));
+    assert_eq!(paths(&outcome.diffs), ["/metadata/finalizers"]);
+    assert!(outcome.settled.is_empty());
+    // An answer without managedFields proves nothing either.
+    let outcome = diff_with_server("Job", desired, object(Some(&owners)), object(None));
+    assert_eq!(paths(&outcome.diffs), ["/metadata/finalizers"]);
+}
+
+#[test]
+fn in_a_positional_list_the_dry_run_is_asked_about_gits_item_not_the_one_a_person_put_there() {
+    // Git has one webhook; a person inserted another at position 0. The answer keeps both
+    // (keyed by name server-side): Git's item must be looked up by Git's name.
+    let git_hook = json!({"name": "policy", "failurePolicy": "Fail", "sideEffects": "None"});
+    let evil = json!({"name": "evil", "failurePolicy": "Ignore"});
+    let desired = json!({"kind": "Hooks", "metadata": {"name": "h"}, "webhooks": [git_hook]});
+    let owners = json!([
+        apply_entry(
+            "argocd-controller",
+            json!({"f:webhooks": {"k:{\"name\":\"policy\"}": {".": {}, "f:failurePolicy": {}, "f:name": {}, "f:sideEffects": {}}}})
+        ),
+        entry(
+            "kubectl-edit",
+            json!({"f:webhooks": {"k:{\"name\":\"evil\"}": {".": {}, "f:failurePolicy": {}, "f:name": {}}}})
+        )
+    ]);
+    let live =
+        managed(json!({"kind": "Hooks", "metadata": {"name": "h"}, "webhooks": [evil, git_hook]}), owners.clone());
+    let predicted = live.clone();
+    let outcome = diff_with_server("Hooks", desired, live, predicted);
+    let found = paths(&outcome.diffs);
+    assert!(found.contains(&"/webhooks/0/name") && found.contains(&"/webhooks/0/failurePolicy"), "{found:?}");
+}

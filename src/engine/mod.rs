@@ -34,7 +34,7 @@ pub mod secrets;
 pub mod time;
 pub mod tracking;
 
-use crate::model::{AppReport, ResourceKey, ResourceStatus, SyncStatus};
+use crate::model::{AppReport, ResourceKey, ResourceReport, ResourceStatus, SyncStatus};
 use app_context::AppContext;
 use identity::Scopes;
 use ignore::IgnoreRule;
@@ -215,7 +215,7 @@ impl<'c> Comparator<'c> {
 
     /// Compares one live object with its desired pair (or keeps it as an orphan candidate).
     pub fn observe_live(&mut self, manifest: Manifest) {
-        let Manifest { mut object, origin } = manifest;
+        let Manifest { object, origin } = manifest;
         self.scopes.learn_from(&object);
         let key = self.live_key(&object);
         if !self.context.observe(&key, &object, &origin) {
@@ -233,9 +233,13 @@ impl<'c> Comparator<'c> {
             }
             return;
         };
-        if self.desired[slot].compared.is_some() {
-            return;
+        if self.desired[slot].compared.is_none() {
+            self.compare_pair(slot, object, origin);
         }
+    }
+
+    /// Compares a live object with its desired pair and keeps what classification needs.
+    fn compare_pair(&mut self, slot: usize, mut object: Value, origin: String) {
         let desired_object = pairs::parse(&self.desired[slot].text);
         let key = self.desired[slot].key.clone();
         let (claim, tracking_note) = pairs::claim_of(&object, &desired_object, &key, &self.app, self.config);
@@ -260,21 +264,13 @@ impl<'c> Comparator<'c> {
             self.config,
         );
         let diffs = diff::diff_objects(&desired_object, &object, &evidence);
-        let status_diffs = match (&self.desired[slot].status, live_status) {
-            (Some(git), live) => {
-                let wrap = |status: Value| serde_json::json!({ "status": status });
-                let live = wrap(live.unwrap_or(Value::Null));
-                diff::diff_objects(&wrap(pairs::parse(git)), &live, &evidence)
-            }
-            (None, _) => Vec::new(),
+        let status_diffs = match &self.desired[slot].status {
+            Some(git) => pairs::status_diffs(git, live_status, &evidence),
+            None => Vec::new(),
         };
         let mut notes: Vec<String> = tracking_note.into_iter().collect();
         if !evidence.has_ownership() {
-            notes.push(
-                "live copy has no managedFields: fields added out of band cannot be attributed \
-                 (capture with `kubectl get -o yaml --show-managed-fields`)"
-                    .to_owned(),
-            );
+            notes.push(pairs::NO_MANAGED_FIELDS.to_owned());
         }
         let desired = &mut self.desired[slot];
         // Paired: the desired text is needed again only if the pair differs.
@@ -400,61 +396,97 @@ impl<'c> Comparator<'c> {
             return Err(error);
         }
         let settled = self.context.settle()?;
-        let compare_options = settled.compare_options.as_ref().or(self.config.compare_options.as_ref());
         let rules: Vec<&IgnoreRule> = self.config.rules.iter().chain(&settled.rules).collect();
+        let compare_options = settled.compare_options.as_ref().or(self.config.compare_options.as_ref());
         let mut resources = Vec::with_capacity(self.desired.len() + self.unclaimed.len());
-        for mut desired in std::mem::take(&mut self.desired) {
-            let mut notes = Vec::new();
-            let (group, kind) = (&desired.key.group, &desired.key.kind);
-            let cluster_scoped = match desired.compared {
-                Some(_) => self.scopes.is_cluster_scoped(group, kind),
-                // Nothing live to say: what Git's own CRD declares counts too.
-                None => self.scopes.is_cluster_scoped(group, kind) || self.declared.is_cluster_scoped(group, kind),
-            };
-            if !desired.key.namespace.is_empty() && cluster_scoped {
-                let namespace = std::mem::take(&mut desired.key.namespace);
-                desired.ignored_namespace = desired.namespace_from_git.then_some(namespace);
-            }
-            if let Some(namespace) = &desired.ignored_namespace {
-                notes.push(format!(
-                    "Git gives this {} the namespace '{namespace}', which the API server ignores: the kind is cluster-scoped",
-                    desired.key.kind
-                ));
-            }
-            let Some(mut compared) = desired.compared else {
-                let mut report =
-                    resource_report(&desired.key, desired.version, vec![orphans::missing_finding(&desired.key)]);
-                report.status = ResourceStatus::Missing;
-                report.desired_source = Some(desired.origin);
-                report.notes = notes;
-                resources.push(report);
-                continue;
-            };
-            let finish = Finish {
-                config: self.config,
-                rules: &rules,
-                compare_options,
-                app: &self.app,
-                now: self.now,
-                hpa: self.context.hpa_targets.get(&desired.key).map(String::as_str),
-                application_namespace: self.context.application_namespace.as_deref(),
-                kustomization_namespace: self.context.kustomization_namespace.as_deref(),
-            };
-            let findings = compared.findings(&desired.key, &finish);
-            let mut report = resource_report(&desired.key, compared.version, findings);
-            report.desired_source = Some(desired.origin);
-            report.live_source = Some(compared.live_origin);
-            notes.append(&mut compared.notes);
-            report.notes = notes;
-            resources.push(report);
+        for desired in std::mem::take(&mut self.desired) {
+            resources.push(self.desired_report(desired, &rules, compare_options));
         }
+        resources.extend(self.orphan_reports());
+        for resource in resources.iter_mut().filter(|r| r.status != ResourceStatus::Synced) {
+            resource.events = self.context.events.take(&resource.key());
+        }
+        if let Some(blocked) = &self.context.blocked {
+            advice::hold_syncs(resources.iter_mut().flat_map(|r| r.findings.iter_mut()), blocked);
+        }
+        let notes = self.app_notes();
+        let in_sync = resources.iter().all(|r| matches!(r.status, ResourceStatus::Synced | ResourceStatus::Ignored));
+        Ok(AppReport {
+            name: self.app,
+            sync_status: if in_sync { SyncStatus::Synced } else { SyncStatus::OutOfSync },
+            findings: std::mem::take(&mut self.context.findings),
+            resources,
+            notes,
+            owner_team: None,
+            criticality: None,
+            permissions: Vec::new(),
+            desired_git: None,
+            controller: self.context.controller.take(),
+            delivery_blocked: self.context.blocked.take(),
+        })
+    }
+
+    /// One desired object's report: missing, or its pair's findings.
+    fn desired_report(
+        &self,
+        mut desired: Desired,
+        rules: &[&IgnoreRule],
+        compare_options: Option<&CompareOptions>,
+    ) -> ResourceReport {
+        let mut notes = Vec::new();
+        let (group, kind) = (&desired.key.group, &desired.key.kind);
+        let cluster_scoped = match desired.compared {
+            Some(_) => self.scopes.is_cluster_scoped(group, kind),
+            // Nothing live to say: what Git's own CRD declares counts too.
+            None => self.scopes.is_cluster_scoped(group, kind) || self.declared.is_cluster_scoped(group, kind),
+        };
+        if !desired.key.namespace.is_empty() && cluster_scoped {
+            let namespace = std::mem::take(&mut desired.key.namespace);
+            desired.ignored_namespace = desired.namespace_from_git.then_some(namespace);
+        }
+        if let Some(namespace) = &desired.ignored_namespace {
+            notes.push(format!(
+                "Git gives this {} the namespace '{namespace}', which the API server ignores: the kind is cluster-scoped",
+                desired.key.kind
+            ));
+        }
+        let Some(mut compared) = desired.compared else {
+            let mut report =
+                resource_report(&desired.key, desired.version, vec![orphans::missing_finding(&desired.key)]);
+            report.status = ResourceStatus::Missing;
+            report.desired_source = Some(desired.origin);
+            report.notes = notes;
+            return report;
+        };
+        let finish = Finish {
+            config: self.config,
+            rules,
+            compare_options,
+            app: &self.app,
+            now: self.now,
+            hpa: self.context.hpa_targets.get(&desired.key).map(String::as_str),
+            application_namespace: self.context.application_namespace.as_deref(),
+            kustomization_namespace: self.context.kustomization_namespace.as_deref(),
+        };
+        let findings = compared.findings(&desired.key, &finish);
+        let mut report = resource_report(&desired.key, compared.version, findings);
+        report.desired_source = Some(desired.origin);
+        report.live_source = Some(compared.live_origin);
+        notes.append(&mut compared.notes);
+        report.notes = notes;
+        report
+    }
+
+    /// The live objects Git no longer declares that tracking ties to the app.
+    fn orphan_reports(&mut self) -> Vec<ResourceReport> {
         let identity = AppIdentity {
             name: &self.app,
             instance_label: &self.config.instance_label,
             flux: self.context.flux.as_ref(),
             argo: self.context.argo.as_ref(),
         };
-        for object in self.unclaimed {
+        let mut reports = Vec::new();
+        for object in std::mem::take(&mut self.unclaimed) {
             let Some(finding) = orphans::orphan_finding(&object, &identity, &self.selectable) else {
                 continue;
             };
@@ -463,14 +495,14 @@ impl<'c> Comparator<'c> {
                 report.status = ResourceStatus::Orphan;
             }
             report.live_source = Some(object.origin);
-            resources.push(report);
+            reports.push(report);
         }
-        for resource in resources.iter_mut().filter(|r| r.status != ResourceStatus::Synced) {
-            resource.events = self.context.events.take(&resource.key());
-        }
-        if let Some(blocked) = &self.context.blocked {
-            advice::hold_syncs(resources.iter_mut().flat_map(|r| r.findings.iter_mut()), blocked);
-        }
+        reports
+    }
+
+    /// Caveats about the app as a whole: what its definitions and settings said, a
+    /// destination other than the namespace compared, apps a guessed name hides.
+    fn app_notes(&mut self) -> Vec<String> {
         let mut notes = std::mem::take(&mut self.context.notes);
         if let Some((destination, definition)) = &self.context.destination
             && *destination != self.default_namespace
@@ -487,20 +519,7 @@ impl<'c> Comparator<'c> {
                 self.app
             )
         }));
-        let in_sync = resources.iter().all(|r| matches!(r.status, ResourceStatus::Synced | ResourceStatus::Ignored));
-        Ok(AppReport {
-            name: self.app,
-            sync_status: if in_sync { SyncStatus::Synced } else { SyncStatus::OutOfSync },
-            findings: std::mem::take(&mut self.context.findings),
-            resources,
-            notes,
-            owner_team: None,
-            criticality: None,
-            permissions: Vec::new(),
-            desired_git: None,
-            controller: self.context.controller.take(),
-            delivery_blocked: self.context.blocked.take(),
-        })
+        notes
     }
 }
 

@@ -76,6 +76,16 @@ pub fn to_text(value: &Value) -> Box<str> {
     serde_json::to_string(value).unwrap_or_default().into_boxed_str()
 }
 
+/// The note on a pair whose live copy cannot say who changed what.
+pub const NO_MANAGED_FIELDS: &str = "live copy has no managedFields: fields added out of band cannot be attributed \
+     (capture with `kubectl get -o yaml --show-managed-fields`)";
+
+/// Differences in the `status` Git sets (Git's as text, live's as read).
+pub fn status_diffs(git: &str, live: Option<Value>, evidence: &LiveEvidence<'_>) -> Vec<RawDiff> {
+    let wrap = |status: Value| serde_json::json!({ "status": status });
+    diff::diff_objects(&wrap(parse(git)), &wrap(live.unwrap_or(Value::Null)), evidence)
+}
+
 /// Everything the walk knows about a live object besides its value.
 pub fn live_evidence<'a>(
     key: &'a ResourceKey,
