@@ -73,12 +73,8 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
             _ => {
                 // Missing or orphan: nothing to put side by side; say so with the reason and,
                 // for an orphan, who put it there.
-                let first = resource.findings.first();
-                let reason = first.map(|f| f.reason.as_str()).unwrap_or_default();
-                let owner = first
-                    .and_then(|f| f.owner.as_ref())
-                    .map(|owner| format!(" (owner: {})", crate::report::owner_phrase(Some(owner))))
-                    .unwrap_or_default();
+                let (reason, owner) = crate::report::alone_phrase(resource);
+                let owner = if owner.is_empty() { owner } else { format!(" (owner: {owner})") };
                 out.push_str(&format!("── {} · {}{owner}: {reason}\n", key, resource.status.as_str()));
             }
         }

@@ -11,6 +11,15 @@ pub mod yaml_lines;
 
 use crate::model::{Finding, Owner};
 
+/// Why a resource has nothing to put side by side (a missing or orphaned object): its first
+/// finding's reason and, for an orphan, who put it there.
+pub fn alone_phrase(resource: &crate::model::ResourceReport) -> (String, String) {
+    let first = resource.findings.first();
+    let reason = first.map(|f| f.reason.clone()).unwrap_or_default();
+    let owner = first.and_then(|f| f.owner.as_ref()).map(|owner| owner_phrase(Some(owner))).unwrap_or_default();
+    (reason, owner)
+}
+
 /// "kubectl-edit (human, Update) 2026-04-26T08:10:00Z" — the owner as one phrase.
 pub fn owner_phrase(owner: Option<&Owner>) -> String {
     let Some(owner) = owner else {

@@ -78,13 +78,8 @@ impl DiffState {
     pub fn compute(&mut self, report: &ResourceReport, pair: Option<&Pair>, mask_annotations: &[String]) {
         let (Some(desired), Some(live)) = (pair.and_then(|p| p.desired.as_ref()), pair.and_then(|p| p.live.as_ref()))
         else {
-            let first = report.findings.first();
-            let reason = first.map(|f| f.reason.clone()).unwrap_or_default();
-            // An orphan: who put it there, from its managedFields.
-            let owner = first
-                .and_then(|f| f.owner.as_ref())
-                .map(|owner| format!(" Owner: {}.", crate::report::owner_phrase(Some(owner))))
-                .unwrap_or_default();
+            let (reason, owner) = crate::report::alone_phrase(report);
+            let owner = if owner.is_empty() { owner } else { format!(" Owner: {owner}.") };
             self.alone = Some(format!(
                 "{} is {}: nothing to put side by side.{owner} {reason}",
                 report.key(),
