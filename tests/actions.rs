@@ -84,7 +84,9 @@ fn sync_without_a_controller_dry_runs_then_applies_as_the_gitops_manager() {
         let body: Value = serde_json::from_str(&write.body).unwrap();
         assert_eq!(body["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"], "512Mi");
         assert!(body["spec"].get("replicas").is_none(), "the HPA's replicas are not fought over: {body}");
-        assert!(body["metadata"].get("resourceVersion").is_none() && body.get("status").is_none());
+        // The version shown is the write's precondition; nothing else of the server's is sent.
+        assert_eq!(body["metadata"]["resourceVersion"], "912300", "{body}");
+        assert!(body["metadata"].get("uid").is_none() && body.get("status").is_none());
     }
     // Between the dry run and the write: the object is read again to check nothing moved.
     let requests: Vec<String> = api.requests().iter().map(Recorded::line).collect();
@@ -201,6 +203,61 @@ fn a_live_object_that_moved_since_it_was_read_is_not_written() {
     );
     assert!(writes(&api).iter().all(|w| w.target.contains("dryRun=All")), "only the dry run was sent");
     assert_eq!(audit(data.path())[0]["result"], "aborted");
+}
+
+#[test]
+fn a_write_racing_another_writer_is_refused_by_the_servers_precondition() {
+    let data = tempfile::tempdir().unwrap();
+    let behaviour = Behaviour { concurrent_write: true, ..Behaviour::default() };
+    let api = FakeApi::start(objects_in(&sample("live")), behaviour);
+    // The re-read sees the version shown; someone writes right after it: only the
+    // preconditions the write itself carries can stop it.
+    let sync = act_on_cluster(data.path(), &api, "sync", "Deployment/checkout-api", &["--yes"]);
+    assert_eq!(sync.code, 2, "{}{}", sync.stdout, sync.stderr);
+    assert!(
+        sync.stderr.contains("refused the write's resourceVersion precondition): nothing was written"),
+        "{}",
+        sync.stderr
+    );
+    let apply =
+        writes(&api).into_iter().find(|w| w.target == format!("{DEPLOYMENT_PATH}?fieldManager=kdrift")).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&apply.body).unwrap()["metadata"]["resourceVersion"], "912300");
+    let prune = act_on_cluster(data.path(), &api, "prune", "Service/checkout-api-legacy", &["--yes"]);
+    assert_eq!(prune.code, 2, "{}{}", prune.stdout, prune.stderr);
+    let path = "/api/v1/namespaces/prod/services/checkout-api-legacy";
+    let delete =
+        writes(&api).into_iter().find(|w| w.line() == format!("DELETE {path}?propagationPolicy=Foreground")).unwrap();
+    let options: Value = serde_json::from_str(&delete.body).unwrap();
+    assert_eq!(options["kind"], "DeleteOptions");
+    assert!(options["preconditions"]["resourceVersion"].is_string(), "{options}");
+    assert!(prune.stderr.contains("precondition): nothing was written"), "{}", prune.stderr);
+    // The Service is still served: the delete did not land.
+    assert!(api.lines().iter().filter(|l| l.starts_with(&format!("GET {path}"))).count() >= 1);
+    let results: Vec<String> = audit(data.path()).iter().map(|e| e["result"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(results, ["aborted", "aborted"]);
+}
+
+#[test]
+fn a_name_that_would_reshape_the_url_is_refused_before_any_request() {
+    let data = tempfile::tempdir().unwrap();
+    let renamed = desired_file("deployment.yaml").replacen("name: checkout-api\n", "name: checkout-api#\n", 1);
+    assert!(renamed.contains("checkout-api#"));
+    let dir = tree(&[("desired/deployment.yaml", &renamed)]);
+    let api = FakeApi::start(objects_in(&sample("live")), Behaviour::default());
+    let result = run(kdrift_with(data.path(), Some(&api))
+        .arg("sync")
+        .arg("--desired")
+        .arg(dir.path().join("desired"))
+        .args(["--app", "checkout-api", "--now", NOW, "--resource", "Deployment/checkout-api#", "--dry-run"]));
+    assert_eq!(result.code, 2, "{}{}", result.stdout, result.stderr);
+    support::assert_one_line_error(&result, &["checkout-api#", "not a DNS-1123 subdomain", "nothing was sent"]);
+    let written: Vec<String> = writes(&api).iter().map(Recorded::line).collect();
+    assert!(written.is_empty(), "no write of any kind was sent: {written:?}");
+    assert!(
+        api.lines().iter().all(|l| !l.contains("checkout-api#") && !l.contains("checkout-api%23")),
+        "{:?}",
+        api.lines()
+    );
 }
 
 #[test]
@@ -363,6 +420,35 @@ fn backport_commits_only_the_live_value_on_a_new_branch_and_touches_nothing_chec
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(repo.find_branch(&format!("{BRANCH}-2"), git2::BranchType::Local).is_ok());
     assert_eq!(audit(dir.path()).iter().filter(|e| e["decision"] == "backport").count(), 2);
+}
+
+#[test]
+fn a_backport_never_commits_onto_the_checked_out_branch_even_unborn() {
+    let dir = tempfile::tempdir().unwrap();
+    let (repo_path, head) = new_repo(
+        dir.path(),
+        &[
+            ("apps/checkout-api/deployment.yaml", &desired_file("deployment.yaml")),
+            ("apps/checkout-api/hpa.yaml", &desired_file("hpa.yaml")),
+        ],
+    );
+    // The user has just run `git switch --orphan <the name kdrift would pick>`.
+    let repo = Repository::open(&repo_path).unwrap();
+    repo.set_head(&format!("refs/heads/{BRANCH}")).unwrap();
+    let result = run(kdrift_with(dir.path(), None)
+        .arg("backport")
+        .arg("--repo")
+        .arg(&repo_path)
+        .args(["--revision", "main", "--path", "apps/checkout-api", "--app", "checkout-api", "-n", "prod"])
+        .args(["--now", NOW, "--resource", "Deployment/checkout-api", "--yes"])
+        .arg("--live")
+        .arg(sample("live")));
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    assert!(result.stdout.contains(&format!("{BRANCH}-2")), "{}", result.stdout);
+    assert!(repo.head().is_err_and(|e| e.code() == git2::ErrorCode::UnbornBranch), "HEAD is still unborn");
+    assert!(repo.find_branch(BRANCH, git2::BranchType::Local).is_err(), "the checked-out name got no commit");
+    let made = repo.find_branch(&format!("{BRANCH}-2"), git2::BranchType::Local).unwrap();
+    assert_eq!(made.get().peel_to_commit().unwrap().parent_id(0).unwrap(), head);
 }
 
 #[test]

@@ -51,7 +51,11 @@ impl Entry {
             Ok(outcome) => ("done", outcome.result.clone(), outcome.artefacts.clone()),
             Err(ActionError::Refused(why)) => ("refused", why.clone(), Vec::new()),
             Err(
-                error @ (ActionError::LiveChanged { .. } | ActionError::NotConfirmed(_) | ActionError::ReadOnly(_)),
+                error @ (ActionError::LiveChanged { .. }
+                | ActionError::Precondition(_)
+                | ActionError::InvalidName { .. }
+                | ActionError::NotConfirmed(_)
+                | ActionError::ReadOnly(_)),
             ) => ("aborted", error.to_string(), Vec::new()),
             Err(error) => ("failed", error.to_string(), Vec::new()),
         };

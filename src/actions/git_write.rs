@@ -35,10 +35,31 @@ pub fn yaml_files(repo_path: &Path, commit: &str, dir: &str) -> Result<Vec<(Stri
     Ok(files)
 }
 
+/// The branches checked out here or in a linked worktree, born or unborn: HEAD names them
+/// even before their first commit, and a commit made on such a name lands on the user's
+/// checkout.
+fn checked_out(repo: &Repository) -> Vec<String> {
+    let head_branch = |repo: &Repository| {
+        let head = repo.find_reference("HEAD").ok()?;
+        head.symbolic_target().ok()??.strip_prefix("refs/heads/").map(str::to_owned)
+    };
+    let mut names: Vec<String> = head_branch(repo).into_iter().collect();
+    if let Ok(worktrees) = repo.worktrees() {
+        for name in worktrees.iter().flatten().flatten() {
+            let linked = repo.find_worktree(name).and_then(|worktree| Repository::open_from_worktree(&worktree));
+            names.extend(linked.ok().as_ref().and_then(head_branch));
+        }
+    }
+    names
+}
+
 /// A new branch name from `wanted`: `wanted` itself when free, else `wanted-2`, `wanted-3`…
+/// A name checked out anywhere (even unborn) is never free.
 pub fn free_branch(repo_path: &Path, wanted: &str) -> Result<String, ActionError> {
     let repo = Repository::open(repo_path).map_err(git_error)?;
-    let taken = |name: &str| repo.find_branch(name, git2::BranchType::Local).is_ok();
+    let current = checked_out(&repo);
+    let taken =
+        |name: &str| current.iter().any(|c| c == name) || repo.find_branch(name, git2::BranchType::Local).is_ok();
     if !taken(wanted) {
         return Ok(wanted.to_owned());
     }
@@ -68,6 +89,11 @@ pub fn commit_on_branch(
     let tree = repo.find_tree(tree_id).map_err(git_error)?;
     let signature =
         repo.signature().or_else(|_| git2::Signature::now("kdrift", "kdrift@localhost")).map_err(git_error)?;
+    if checked_out(&repo).iter().any(|name| name == branch) {
+        return Err(ActionError::Git(format!(
+            "'{branch}' is checked out: a backport never commits onto the current branch; nothing was written"
+        )));
+    }
     // Creating the branch ref first (at the parent) keeps an existing name from being moved.
     repo.branch(branch, &parent, false).map_err(git_error)?;
     let reference = format!("refs/heads/{branch}");

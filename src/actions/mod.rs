@@ -244,6 +244,12 @@ pub enum ActionError {
         "{resource} changed since it was shown (resourceVersion {shown} → {now}): nothing was written; refresh and look again"
     )]
     LiveChanged { resource: String, shown: String, now: String },
+    #[error(
+        "{0} changed since it was shown (the API server refused the write's resourceVersion precondition): nothing was written; refresh and look again"
+    )]
+    Precondition(String),
+    #[error("{name}: Git gives {why}; the API server would refuse it, so nothing was sent")]
+    InvalidName { kind: String, name: String, why: String },
     #[error("{0} no longer exists: nothing was written")]
     Gone(String),
     #[error("refused: {0}")]

@@ -3,7 +3,7 @@
 //! types its name to override; never when the object opts out (`Prune=false`, `prune:
 //! disabled`). The preview is a dry-run delete plus what still points at the object.
 
-use crate::actions::target::{Mode, ObjectRef, Writer};
+use crate::actions::target::{Mode, ObjectRef, Preconditions, Writer};
 use crate::actions::{ActionError, Confirm, Decision, Outcome, Plan, Subject, Work, Workspace, recheck_live};
 use serde_json::Value;
 
@@ -14,6 +14,8 @@ pub const PROPAGATION: &str = "Foreground";
 pub struct PruneWork {
     pub target: ObjectRef,
     pub propagation: &'static str,
+    /// The object as shown: the delete lands only on it.
+    pub preconditions: Preconditions,
 }
 
 pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
@@ -40,7 +42,8 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
             plan.confirm = Confirm::TypeName(plan.subject.resource.name.clone());
         }
     }
-    writer.delete(&target, PROPAGATION, Mode::DryRun)?;
+    let preconditions = Preconditions::of(Some(&live));
+    writer.delete(&target, PROPAGATION, &preconditions, Mode::DryRun)?;
     plan.preview
         .push(format!("DELETE {} (propagationPolicy={PROPAGATION}): accepted by a server dry run", plan.subject.key()));
     let pointing = referencers(&live, &plan.subject.namespace, writer);
@@ -50,7 +53,7 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
         plan.warnings.push("still in use — deleting it may break these:".to_owned());
         plan.warnings.extend(pointing.into_iter().map(|line| format!("  {line}")));
     }
-    plan.work = Work::Prune(PruneWork { target, propagation: PROPAGATION });
+    plan.work = Work::Prune(PruneWork { target, propagation: PROPAGATION, preconditions });
     Ok(plan)
 }
 
@@ -189,7 +192,7 @@ fn mentions_service(value: &Value, name: &str) -> bool {
 pub fn execute(plan: &Plan, work: &PruneWork, workspace: &Workspace) -> Result<Outcome, ActionError> {
     let writer = workspace.writer.as_deref().ok_or_else(|| ActionError::Refused("no cluster".to_owned()))?;
     recheck_live(&plan.subject, writer)?;
-    writer.delete(&work.target, work.propagation, Mode::Commit)?;
+    writer.delete(&work.target, work.propagation, &work.preconditions, Mode::Commit)?;
     let after = writer.get(&work.target)?;
     let verification = vec![match &after {
         None => format!("✓ {} is gone", plan.subject.key()),

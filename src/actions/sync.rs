@@ -110,7 +110,8 @@ fn object_ref(object: &ObjectName) -> ObjectRef {
     }
 }
 
-/// Git's object as an apply body: the namespace filled in, nothing the server owns, and
+/// Git's object as an apply body: the namespace filled in, the shown `resourceVersion` as a
+/// precondition, nothing else the server owns, and
 /// none of the fields delegated to a controller or hidden by an ignore rule (applying Git's
 /// `replicas: 3` over an HPA's 9 would fight the autoscaler, as Argo CD's
 /// `RespectIgnoreDifferences` avoids).
@@ -127,6 +128,11 @@ pub fn apply_body(desired: &Value, subject: &Subject) -> Value {
     if let Some(metadata) = body.get_mut("metadata").and_then(Value::as_object_mut) {
         for field in ["resourceVersion", "uid", "managedFields", "creationTimestamp", "generation"] {
             metadata.remove(field);
+        }
+        // The version shown is the server's precondition: an object that moved since is not
+        // written (the API server answers 409), whatever happened after kdrift's re-read.
+        if let Some(version) = subject.live.as_ref().and_then(|live| live.pointer("/metadata/resourceVersion")) {
+            metadata.insert("resourceVersion".into(), version.clone());
         }
         // The report settled the scope (custom kinds included): a cluster-scoped object
         // carries no namespace, even one Git gave it.

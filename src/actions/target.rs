@@ -37,13 +37,39 @@ pub enum Mode {
     Commit,
 }
 
+/// What the object must still be for a write to land: the `resourceVersion` (and `uid`) the
+/// responder was shown. The API server checks them itself, so a write that races another
+/// writer after kdrift's own re-read is refused rather than applied to an unseen state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Preconditions {
+    pub resource_version: Option<String>,
+    pub uid: Option<String>,
+}
+
+impl Preconditions {
+    /// The preconditions of the object as it was shown (none for an object that was absent).
+    pub fn of(shown: Option<&Value>) -> Preconditions {
+        let text = |pointer: &str| shown.and_then(|o| o.pointer(pointer)).and_then(Value::as_str).map(str::to_owned);
+        Preconditions { resource_version: text("/metadata/resourceVersion"), uid: text("/metadata/uid") }
+    }
+
+    /// Whether `current` still is the object shown.
+    fn hold_for(&self, current: &Value) -> bool {
+        let same = |wanted: &Option<String>, pointer: &str| {
+            wanted.as_deref().is_none_or(|wanted| current.pointer(pointer).and_then(Value::as_str) == Some(wanted))
+        };
+        same(&self.resource_version, "/metadata/resourceVersion") && same(&self.uid, "/metadata/uid")
+    }
+}
+
 /// The cluster operations actions need.
 pub trait Writer {
     /// The object as the API server has it now; `None` when it does not exist.
     fn get(&self, target: &ObjectRef) -> Result<Option<Value>, ActionError>;
     /// Objects of one kind in one namespace (what might point at an object to prune).
     fn list(&self, group: &str, kind: &str, namespace: &str) -> Result<Vec<Value>, ActionError>;
-    /// Server-side apply of `object` as `field_manager`; `force` takes conflicting fields.
+    /// Server-side apply of `object` as `field_manager`; `force` takes conflicting fields. A
+    /// `metadata.resourceVersion` in `object` is the server's precondition.
     fn apply(
         &self,
         target: &ObjectRef,
@@ -54,8 +80,14 @@ pub trait Writer {
     ) -> Result<Value, ActionError>;
     /// A JSON merge patch (Argo CD's `operation`, Flux's reconcile annotation).
     fn merge_patch(&self, target: &ObjectRef, patch: &Value, mode: Mode) -> Result<Value, ActionError>;
-    /// Deletes with `propagationPolicy`.
-    fn delete(&self, target: &ObjectRef, propagation: &str, mode: Mode) -> Result<(), ActionError>;
+    /// Deletes with `propagationPolicy`, only while `preconditions` hold.
+    fn delete(
+        &self,
+        target: &ObjectRef,
+        propagation: &str,
+        preconditions: &Preconditions,
+        mode: Mode,
+    ) -> Result<(), ActionError>;
     /// "cluster prod-eu", "simulated sample checkout-api".
     fn label(&self) -> String;
     fn is_simulated(&self) -> bool;
@@ -96,6 +128,7 @@ impl LiveCluster {
 
     fn object_path(&self, target: &ObjectRef) -> Result<(ServedResource, String), ActionError> {
         let key = &target.key;
+        check_names(key)?;
         let resource = self.resource(&key.group, &target.version, &key.kind)?;
         let namespace = Some(key.namespace.as_str()).filter(|ns| !ns.is_empty());
         let path = format!("{}/{}", resource.collection(namespace), crate::sources::cluster::path_segment(&key.name));
@@ -119,9 +152,32 @@ impl LiveCluster {
         let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish();
         let full = if query.is_empty() { path } else { format!("{path}?{query}") };
         let cluster = self.session.cluster();
-        self.session
-            .block_on(cluster.write::<Value>(method, &full, content_type, body))
-            .map_err(|problem| self.failed(verb, format!("{} {}", resource.display(), describe(&target.key)), problem))
+        self.session.block_on(cluster.write::<Value>(method, &full, content_type, body)).map_err(|problem| {
+            let what = format!("{} {}", resource.display(), describe(&target.key));
+            match problem {
+                Problem::Status { code: 409, message } if refused_precondition(&message) => {
+                    ActionError::Precondition(what)
+                }
+                problem => self.failed(verb, what, problem),
+            }
+        })
+    }
+}
+
+/// A 409 that says the object is no longer the one the write was conditioned on (server-side
+/// apply's `resourceVersion`, DeleteOptions' preconditions), not a field conflict.
+fn refused_precondition(message: &str) -> bool {
+    message.contains("the object has been modified") || message.starts_with("Precondition failed")
+}
+
+/// Refuses, before any request, a name or namespace the API server would never accept: the
+/// URL is built only from names that are already valid.
+pub fn check_names(key: &ResourceKey) -> Result<(), ActionError> {
+    let why = identity::invalid_name(&key.group, &key.kind, &key.name)
+        .or_else(|| (!key.namespace.is_empty()).then(|| identity::invalid_namespace(&key.namespace)).flatten());
+    match why {
+        Some(why) => Err(ActionError::InvalidName { kind: key.kind.clone(), name: key.to_string(), why }),
+        None => Ok(()),
     }
 }
 
@@ -195,10 +251,25 @@ impl Writer for LiveCluster {
         self.send(http::Method::PATCH, "patch", target, &query, MERGE_PATCH, body)
     }
 
-    fn delete(&self, target: &ObjectRef, propagation: &str, mode: Mode) -> Result<(), ActionError> {
+    fn delete(
+        &self,
+        target: &ObjectRef,
+        propagation: &str,
+        preconditions: &Preconditions,
+        mode: Mode,
+    ) -> Result<(), ActionError> {
         let mut query = vec![("propagationPolicy", propagation)];
         query.extend(dry_run(mode));
-        self.send(http::Method::DELETE, "delete", target, &query, "application/json", Vec::new()).map(|_| ())
+        let mut conditions = serde_json::Map::new();
+        if let Some(version) = &preconditions.resource_version {
+            conditions.insert("resourceVersion".into(), Value::String(version.clone()));
+        }
+        if let Some(uid) = &preconditions.uid {
+            conditions.insert("uid".into(), Value::String(uid.clone()));
+        }
+        let options = serde_json::json!({"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": conditions});
+        let body = serde_json::to_vec(&options).map_err(|e| ActionError::Invalid(e.to_string()))?;
+        self.send(http::Method::DELETE, "delete", target, &query, "application/json", body).map(|_| ())
     }
 
     fn label(&self) -> String {
@@ -261,6 +332,12 @@ impl Writer for Simulated {
     ) -> Result<Value, ActionError> {
         let mut objects = self.objects.borrow_mut();
         let mut result = objects.get(&target.key).cloned().unwrap_or(Value::Null);
+        let wanted = object.pointer("/metadata/resourceVersion").and_then(Value::as_str);
+        if let Some(wanted) = wanted
+            && result.pointer("/metadata/resourceVersion").and_then(Value::as_str) != Some(wanted)
+        {
+            return Err(ActionError::Precondition(target.key.to_string()));
+        }
         merge_applied(&mut result, object);
         bump_version(&mut result);
         if mode == Mode::Commit {
@@ -283,10 +360,19 @@ impl Writer for Simulated {
         Ok(result)
     }
 
-    fn delete(&self, target: &ObjectRef, _propagation: &str, mode: Mode) -> Result<(), ActionError> {
+    fn delete(
+        &self,
+        target: &ObjectRef,
+        _propagation: &str,
+        preconditions: &Preconditions,
+        mode: Mode,
+    ) -> Result<(), ActionError> {
         let mut objects = self.objects.borrow_mut();
-        if !objects.contains_key(&target.key) {
+        let Some(current) = objects.get(&target.key) else {
             return Err(ActionError::Gone(target.key.to_string()));
+        };
+        if !preconditions.hold_for(current) {
+            return Err(ActionError::Precondition(target.key.to_string()));
         }
         if mode == Mode::Commit {
             objects.remove(&target.key);

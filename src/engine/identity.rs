@@ -149,6 +149,51 @@ pub fn version_of(object: &Value) -> String {
     split_api_version(text(object, &["apiVersion"]).unwrap_or_default()).1.to_owned()
 }
 
+/// Why `name` cannot be the name of a `group`/`kind` object, when it cannot: the API server's
+/// own rules (a DNS-1123 subdomain; RBAC kinds only a path segment, so `system:…` passes),
+/// checked before any request so a crafted name can never reshape a request URL.
+pub fn invalid_name(group: &str, kind: &str, name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("an empty name".to_owned());
+    }
+    if name == "." || name == ".." || name.contains(['/', '%']) {
+        return Some("a name that cannot be one URL path segment ('.', '..', '/' or '%')".to_owned());
+    }
+    if name.len() > 253 {
+        return Some(format!("a name of {} characters (at most 253)", name.len()));
+    }
+    if group == "rbac.authorization.k8s.io" {
+        return match name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            true => Some("a name with spaces or control characters".to_owned()),
+            false => None,
+        };
+    }
+    let label_ok = |label: &str| {
+        let bytes = label.as_bytes();
+        !bytes.is_empty()
+            && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+            && bytes[0] != b'-'
+            && bytes[bytes.len() - 1] != b'-'
+    };
+    match name.split('.').all(label_ok) {
+        true => None,
+        false => {
+            Some(format!("a {kind} name that is not a DNS-1123 subdomain (lowercase letters, digits, '-' and '.')"))
+        }
+    }
+}
+
+/// Why `namespace` cannot be a namespace's name (a DNS-1123 label), when it cannot.
+pub fn invalid_namespace(namespace: &str) -> Option<String> {
+    let bytes = namespace.as_bytes();
+    let ok = !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes[0] != b'-'
+        && bytes[bytes.len() - 1] != b'-';
+    (!ok).then(|| "a namespace that is not a DNS-1123 label (at most 63 lowercase letters, digits and '-')".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +241,20 @@ mod tests {
         assert!(!scopes.learn_from(&hostile), "a snapshot cannot make a built-in kind cluster-scoped");
         let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}});
         assert_eq!(scopes.key_of(&deployment, "prod").namespace, "prod");
+    }
+
+    #[test]
+    fn names_that_would_reshape_a_request_are_invalid() {
+        assert!(invalid_name("apps", "Deployment", "checkout-api").is_none());
+        assert!(invalid_name("", "ConfigMap", "kube-root-ca.crt").is_none());
+        for bad in ["checkout-api#", "a?dryRun=None", "a/b", "..", "", "Web", "a b", "-a", "x%2F"] {
+            assert!(invalid_name("apps", "Deployment", bad).is_some(), "{bad:?} passed");
+        }
+        assert!(invalid_name("rbac.authorization.k8s.io", "ClusterRole", "system:controller:x").is_none());
+        assert!(invalid_name("rbac.authorization.k8s.io", "ClusterRole", "a/b").is_some());
+        assert!(invalid_name("", "Secret", &"a".repeat(254)).is_some());
+        assert!(invalid_namespace("prod").is_none());
+        assert!(invalid_namespace("prod#").is_some());
+        assert!(invalid_namespace(&"a".repeat(64)).is_some());
     }
 }

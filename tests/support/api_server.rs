@@ -83,6 +83,9 @@ pub struct Behaviour {
     pub dry_run_answers: Vec<(String, Value)>,
     /// Every dry-run apply is forbidden (403), as for a user who may read but not patch.
     pub forbid_dry_runs: bool,
+    /// Someone else writes the object just before each of kdrift's real writes (after its
+    /// re-read): only the write's own preconditions can stop it.
+    pub concurrent_write: bool,
 }
 
 pub struct FakeApi {
@@ -268,7 +271,39 @@ fn respond(request: &Recorded, objects: &mut Vec<Value>, behaviour: &Behaviour) 
         let dry_run = query.contains_key("dryRun");
         let position = objects.iter().position(|o| *o == object);
         let answer = behaviour.dry_run_answers.iter().find(|(at, _)| at == path).map(|(_, answer)| answer);
+        if behaviour.concurrent_write
+            && !dry_run
+            && matches!(request.method.as_str(), "PATCH" | "DELETE")
+            && let Some(position) = position
+        {
+            objects[position]["metadata"]["resourceVersion"] = json!("2000001");
+            object = objects[position].clone();
+        }
+        let sent: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
+        let stored_version = object["metadata"]["resourceVersion"].clone();
         match request.method.as_str() {
+            "PATCH"
+                if request.content_type.as_deref() == Some("application/apply-patch+yaml")
+                    && sent["metadata"].get("resourceVersion").is_some_and(|v| *v != stored_version) =>
+            {
+                return status(
+                    409,
+                    "Conflict",
+                    &format!(
+                        "Operation cannot be fulfilled on {plural} \"{name}\": the object has been modified; please apply your changes to the latest version and try again"
+                    ),
+                );
+            }
+            "DELETE" if sent["preconditions"].get("resourceVersion").is_some_and(|v| *v != stored_version) => {
+                return status(
+                    409,
+                    "Conflict",
+                    &format!(
+                        "Precondition failed: ResourceVersion in precondition: {}, ResourceVersion in object meta: {}",
+                        sent["preconditions"]["resourceVersion"], stored_version
+                    ),
+                );
+            }
             "PATCH" if dry_run && behaviour.forbid_dry_runs => {
                 return status(
                     403,

@@ -6,7 +6,7 @@
 //! included. Nothing is stored: `dryRun=All` is on every request, and a request without it
 //! cannot be built here. A dry run that fails leaves that object to the offline table.
 
-use crate::engine::DryRunRequest;
+use crate::engine::{DryRunRequest, identity};
 use crate::model::ResourceKey;
 use crate::sources::cluster::discovery::{CONCURRENCY, ResourceMap};
 use crate::sources::cluster::{Cluster, Problem, path_segment};
@@ -84,6 +84,11 @@ pub async fn dry_run(cluster: &Cluster, resources: &ResourceMap, mut requests: V
 
 async fn ask(cluster: &Cluster, resources: &ResourceMap, request: &DryRunRequest) -> Result<Value, Problem> {
     let key = &request.key;
+    let invalid = identity::invalid_name(&key.group, &key.kind, &key.name)
+        .or_else(|| Some(key.namespace.as_str()).filter(|ns| !ns.is_empty()).and_then(identity::invalid_namespace));
+    if let Some(why) = invalid {
+        return Err(Problem::NotAsked(format!("Git gives {why}")));
+    }
     let resource = resources.resolve(&key.group, &request.version, &key.kind).ok_or_else(|| {
         Problem::BadResponse(format!("the cluster serves no {} at version {}", key.kind, request.version))
     })?;

@@ -51,9 +51,17 @@ pub enum Problem {
     Forbidden(String),
     NotFound,
     Timeout(Duration),
-    Unreachable { server: String, detail: String },
-    Status { code: u16, message: String },
+    Unreachable {
+        server: String,
+        detail: String,
+    },
+    Status {
+        code: u16,
+        message: String,
+    },
     BadResponse(String),
+    /// kdrift refused to send the request (a name the API server would refuse).
+    NotAsked(String),
 }
 
 impl fmt::Display for Problem {
@@ -71,6 +79,7 @@ impl fmt::Display for Problem {
             Problem::Unreachable { server, detail } => write!(f, "API server {server} unreachable: {detail}"),
             Problem::Status { code, message } => write!(f, "the API server answered {code}: {message}"),
             Problem::BadResponse(detail) => write!(f, "unexpected answer from the API server: {detail}"),
+            Problem::NotAsked(why) => write!(f, "not sent: {why}"),
         }
     }
 }
