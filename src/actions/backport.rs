@@ -58,6 +58,17 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
     if fields.is_empty() {
         return Ok(plan.refuse("no field selected to backport".to_owned()));
     }
+    let masked = &workspace.engine.mask_annotations;
+    let kind = plan.subject.resource.kind.clone();
+    let hides = |f: &&Finding| {
+        live.pointer(&f.path).is_some_and(|value| crate::engine::secrets::is_masked_at(&kind, &f.path, value, masked))
+    };
+    if let Some(finding) = fields.iter().find(hides) {
+        return Ok(plan.refuse(format!(
+            "{} is masked (mask_annotations or a last-applied copy of one): like a Secret's, its value must never be written to Git in clear; change it at its source and backport only a reference",
+            finding.display_path
+        )));
+    }
     let files = git_write::yaml_files(&spot.repo, &spot.commit, "")?;
     let order = candidate_files(&files, &spot.path);
     let mut edits = Edits::default();
@@ -71,7 +82,7 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
         let before = files.iter().find(|(path, _)| path == file).map_or("", |(_, text)| text.as_str());
         plan.preview.push(format!("--- a/{file}"));
         plan.preview.push(format!("+++ b/{file}"));
-        plan.preview.extend(unified(before, text));
+        plan.preview.extend(unified(before, text, &workspace.engine.mask_annotations));
     }
     plan.warnings.extend(edits.notes.iter().cloned());
     let message = commit_message(&plan.subject, &fields, workspace);
@@ -447,10 +458,23 @@ fn add_patch_entry(text: &str, file: &str) -> Result<String, String> {
 }
 
 /// A unified diff with 2 lines of context.
-pub(crate) fn unified(before: &str, after: &str) -> Vec<String> {
+/// Lines of context around each change: none in a file that holds a Secret, a masked
+/// annotation or a last-applied copy, whose neighbouring lines may be masked values.
+fn context_lines(text: &str, masked_annotations: &[String]) -> usize {
+    let sensitive = text.lines().any(|line| {
+        let line = line.trim_start().trim_start_matches(['"', '\'']);
+        (line.starts_with("kind:") && line.trim_end().ends_with("Secret"))
+            || line.starts_with(crate::engine::secrets::LAST_APPLIED)
+            || masked_annotations.iter().any(|key| line.starts_with(key.as_str()))
+    });
+    if sensitive { 0 } else { 2 }
+}
+
+/// A unified diff of one file; `masked_annotations` decide how much context is shown.
+pub(crate) fn unified(before: &str, after: &str, masked_annotations: &[String]) -> Vec<String> {
     let diff = similar::TextDiff::from_lines(before, after);
     let mut lines = Vec::new();
-    for group in diff.grouped_ops(2) {
+    for group in diff.grouped_ops(context_lines(before, masked_annotations)) {
         for op in group {
             for change in diff.iter_changes(&op) {
                 let sign = match change.tag() {

@@ -95,7 +95,11 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
     if let Some(change) = &commit {
         plan.preview.push(format!("--- a/{}", change.file));
         plan.preview.push(format!("+++ b/{}", change.file));
-        plan.preview.extend(crate::actions::backport::unified(&change.before, &change.text));
+        plan.preview.extend(crate::actions::backport::unified(
+            &change.before,
+            &change.text,
+            &workspace.engine.mask_annotations,
+        ));
     }
     plan.preview.push("Argo CD (Application spec.ignoreDifferences):".to_owned());
     plan.preview.extend(yaml_lines(&json!([argo])));

@@ -141,7 +141,7 @@ impl Subject {
     }
 
     pub fn is_secret(&self) -> bool {
-        self.resource.group.is_empty() && self.resource.kind == "Secret"
+        crate::engine::secrets::is_secret_kind(&self.resource.kind)
     }
 }
 

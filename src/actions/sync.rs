@@ -56,7 +56,7 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
             "⚠ {blocked}: this asks it to apply again, and it will fail the same way; the changes shown are what Git says, not what will happen — fix the delivery first"
         ));
     }
-    preview(&mut plan, &work, &desired, writer)?;
+    preview(&mut plan, &work, &desired, writer, &workspace.engine.mask_annotations)?;
     plan.work = Work::Sync(work);
     Ok(plan)
 }
@@ -149,7 +149,13 @@ pub fn apply_body(desired: &Value, subject: &Subject) -> Value {
 }
 
 /// Dry-runs what the sync writes and shows what it would change in the live object.
-fn preview(plan: &mut Plan, work: &SyncWork, desired: &Value, writer: &dyn Writer) -> Result<(), ActionError> {
+fn preview(
+    plan: &mut Plan,
+    work: &SyncWork,
+    desired: &Value,
+    writer: &dyn Writer,
+    masked_annotations: &[String],
+) -> Result<(), ActionError> {
     let target = ObjectRef::of(desired, &plan.subject.namespace);
     let manager = field_manager(&plan.subject);
     match work {
@@ -171,7 +177,7 @@ fn preview(plan: &mut Plan, work: &SyncWork, desired: &Value, writer: &dyn Write
         Ok(result) => {
             plan.preview.push("What the sync changes in the live object (server dry run, dryRun=All):".to_owned());
             let before = plan.subject.live.clone().unwrap_or(Value::Null);
-            let changes = leaf_changes(&before, &result, plan.subject.is_secret());
+            let changes = leaf_changes(&before, &result, masked_annotations);
             if changes.is_empty() {
                 plan.preview.push("  nothing: live already matches Git".to_owned());
             }
@@ -204,11 +210,23 @@ fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
-/// Fields whose values differ between two objects, as `path: old → new` (Secret values
-/// masked); the server's own bookkeeping is left out.
-pub fn leaf_changes(before: &Value, after: &Value, secret: bool) -> Vec<String> {
+/// Fields whose values differ between two objects, as `path: old → new`, both objects
+/// masked first (Secret payload, masked annotations, last-applied copies) so no value the
+/// masks hide reaches a preview; the server's own bookkeeping is left out.
+pub fn leaf_changes(before: &Value, after: &Value, masked_annotations: &[String]) -> Vec<String> {
+    let differs = |pointer: &str| before.pointer(pointer) != after.pointer(pointer);
+    let (mut before_shown, mut after_shown) = (before.clone(), after.clone());
+    // A write can change the kind only in a broken answer: mask both as either kind says.
+    let kind = after.get("kind").or_else(|| before.get("kind")).cloned();
+    for shown in [&mut before_shown, &mut after_shown] {
+        if let (Some(kind), Some(map)) = (&kind, shown.as_object_mut()) {
+            map.insert("kind".to_owned(), kind.clone());
+        }
+    }
+    crate::engine::secrets::mask_object(&mut before_shown, masked_annotations, |_| false);
+    crate::engine::secrets::mask_object(&mut after_shown, masked_annotations, differs);
     let mut changes = Vec::new();
-    walk(before, after, &mut String::new(), secret, &mut changes);
+    walk(&before_shown, &after_shown, &mut String::new(), &mut changes);
     changes
 }
 
@@ -216,7 +234,7 @@ const SERVER_FIELDS: &[&str] =
     ["/metadata/managedFields", "/metadata/resourceVersion", "/metadata/generation", "/metadata/uid", "/status"]
         .as_slice();
 
-fn walk(before: &Value, after: &Value, path: &mut String, secret: bool, out: &mut Vec<String>) {
+fn walk(before: &Value, after: &Value, path: &mut String, out: &mut Vec<String>) {
     if SERVER_FIELDS.contains(&path.as_str()) || before == after {
         return;
     }
@@ -227,7 +245,7 @@ fn walk(before: &Value, after: &Value, path: &mut String, secret: bool, out: &mu
                 let mark = path.len();
                 path.push('/');
                 crate::engine::path::push_pointer_token(path, key);
-                walk(a.get(key).unwrap_or(&Value::Null), b.get(key).unwrap_or(&Value::Null), path, secret, out);
+                walk(a.get(key).unwrap_or(&Value::Null), b.get(key).unwrap_or(&Value::Null), path, out);
                 path.truncate(mark);
             }
         }
@@ -235,15 +253,13 @@ fn walk(before: &Value, after: &Value, path: &mut String, secret: bool, out: &mu
             for (index, (x, y)) in a.iter().zip(b).enumerate() {
                 let mark = path.len();
                 path.push_str(&format!("/{index}"));
-                walk(x, y, path, secret, out);
+                walk(x, y, path, out);
                 path.truncate(mark);
             }
         }
         (Value::String(_), Value::String(_)) if path.contains("/resources/") && same_quantity(before, after) => {}
         _ => {
-            let masked = secret && (path.starts_with("/data/") || path.starts_with("/stringData/"));
             let show = |value: &Value| match value {
-                _ if masked => "++++++++".to_owned(),
                 Value::Null => "(absent)".to_owned(),
                 Value::String(text) => text.clone(),
                 other => other.to_string(),
@@ -326,12 +342,24 @@ mod tests {
         let before = json!({"metadata": {"resourceVersion": "1"}, "spec": {"replicas": 9, "a": [1, 2]}, "data": {"k": "c2VjcmV0"}});
         let after = json!({"metadata": {"resourceVersion": "2"}, "spec": {"replicas": 3, "a": [1, 3]}, "data": {"k": "b3RoZXI="}});
         assert_eq!(
-            leaf_changes(&before, &after, false)[..2],
+            leaf_changes(&before, &after, &[])[..2],
             ["/data/k: c2VjcmV0 → b3RoZXI=".to_owned(), "/spec/a/1: 2 → 3".to_owned()]
         );
-        let masked = leaf_changes(&before, &after, true);
-        assert_eq!(masked[0], "/data/k: ++++++++ → ++++++++");
+        let secret = |mut object: Value| {
+            object["kind"] = json!("Secret");
+            object
+        };
+        let masked = leaf_changes(&secret(before.clone()), &secret(after.clone()), &[]);
+        assert_eq!(masked[0], "/data/k: ++++++++ → ++++++++++++");
         assert_eq!(masked.len(), 3, "resourceVersion is the server's: {masked:?}");
+        // A Secret that had no data shows keys only; annotations and last-applied copies mask.
+        let empty = json!({"kind": "Secret", "metadata": {}});
+        let filled = json!({"kind": "Secret", "metadata": {"annotations": {
+            "kubectl.kubernetes.io/last-applied-configuration": "{\"kind\":\"Secret\",\"data\":{\"k\":\"aHVudGVyMg==\"}}",
+            "token": "s3cret"}}, "data": {"k": "aHVudGVyMg=="}});
+        let shown = leaf_changes(&empty, &filled, &["token".to_owned()]).join("\n");
+        assert!(!shown.contains("aHVudGVyMg") && !shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("\"k\""), "{shown}");
     }
 
     #[test]

@@ -474,7 +474,14 @@ mod tests {
         let after = cluster.get(&target).unwrap().unwrap();
         assert_eq!(after.pointer("/spec/template/spec/containers/1/name"), Some(&json!("sidecar")));
         assert_eq!(after.pointer("/metadata/resourceVersion"), Some(&json!("42")));
-        cluster.delete(&target, "Foreground", Mode::Commit).unwrap();
+        // The version shown before the apply no longer holds: the delete is refused.
+        let stale = Preconditions::of(Some(&live));
+        let refused = cluster.delete(&target, "Foreground", &stale, Mode::Commit);
+        assert!(matches!(refused, Err(ActionError::Precondition(_))), "{refused:?}");
+        let stale_apply = json!({"kind": "Deployment", "metadata": {"name": "web", "resourceVersion": "41"}});
+        let refused = cluster.apply(&target, &stale_apply, "kdrift", false, Mode::Commit);
+        assert!(matches!(refused, Err(ActionError::Precondition(_))), "{refused:?}");
+        cluster.delete(&target, "Foreground", &Preconditions::of(Some(&after)), Mode::Commit).unwrap();
         assert!(cluster.get(&target).unwrap().is_none());
     }
 }

@@ -42,6 +42,9 @@ pub fn run(args: &TrainArgs) -> Result<i32, CliError> {
         return Err(CliError::TrainingNeedsTerminal);
     }
     let trainee = args.trainee.clone().unwrap_or_else(crate::actions::audit::os_user);
+    // Masks apply in training as on a cluster: the trainee's own `mask_annotations`.
+    let masks = crate::config::load(None)?.mask_annotations;
+    let scenarios = scenarios.into_iter().map(|scenario| scenario.masked_with(&masks)).collect();
     let training = crate::tui::train_state::Training::new(scenarios, args.record.clone(), trainee);
     let start = crate::tui::Start { read_only: false, theme: args.theme.clone(), config: None };
     crate::tui::run_training(training, first, &start)

@@ -34,6 +34,9 @@ pub struct Scenario {
     pub live: Vec<Manifest>,
     /// What each `drill.findings` entry is in the report, in the same order.
     pub targets: Vec<Target>,
+    /// The engine settings the report (and every simulated rescan) uses: the trainee's
+    /// `mask_annotations` mask sample values as they would mask a cluster's.
+    pub engine: EngineConfig,
 }
 
 /// A drill finding resolved against the engine's report.
@@ -121,7 +124,30 @@ fn from_sample(sample: Sample, origin: Origin) -> Result<Scenario, ScenarioError
         desired,
         live,
         targets,
+        engine: EngineConfig::default(),
     })
+}
+
+impl Scenario {
+    /// The scenario compared again with the trainee's masks (`mask_annotations`), so every
+    /// value training shows is masked as on a cluster.
+    pub fn masked_with(mut self, mask_annotations: &[String]) -> Scenario {
+        if mask_annotations.is_empty() {
+            return self;
+        }
+        let engine = EngineConfig { mask_annotations: mask_annotations.to_vec(), ..EngineConfig::default() };
+        let compared =
+            compare_app(&engine, &self.app, &self.namespace, self.now, self.desired.clone(), self.live.clone());
+        if let Ok(report) = compared {
+            let (targets, problems) = resolve(&self.drill, &report, &self.live, &self.namespace);
+            if problems.is_empty() {
+                self.report = report;
+                self.targets = targets;
+            }
+        }
+        self.engine = engine;
+        self
+    }
 }
 
 /// `KIND/NAMESPACE/NAME` or `KIND/NAME` (in the app's namespace).

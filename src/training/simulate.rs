@@ -4,7 +4,7 @@
 //! OOMKilled pods a reverted hotfix brings back) follows.
 
 use crate::actions::Decision;
-use crate::engine::{EngineConfig, Manifest, compare_app, identity};
+use crate::engine::{Manifest, compare_app, identity};
 use crate::model::{Finding, ResourceKey};
 use crate::training::scenario::{Scenario, resource_named};
 use crate::training::spec;
@@ -46,9 +46,12 @@ fn simulated(scenario: &Scenario, key: &ResourceKey, in_scope: &[&Finding], deci
             )]
         }
         Decision::Sync => {
+            // The objects' own values: a finding's may be masked.
+            let git = object_of(&scenario.desired, key, &scenario.namespace);
             let live = edited(&scenario.live, key, &scenario.namespace, |object| {
                 for finding in in_scope {
-                    set_pointer(object, &finding.path, finding.desired.clone());
+                    let from = finding.desired_path.as_deref().unwrap_or(&finding.path);
+                    set_pointer(object, &finding.path, git.and_then(|g| g.pointer(from)).cloned());
                 }
             });
             let mut lines: Vec<String> = in_scope
@@ -62,10 +65,11 @@ fn simulated(scenario: &Scenario, key: &ResourceKey, in_scope: &[&Finding], deci
             vec![format!("simulated backport: {key} is added back to Git as it runs live; it stops being an orphan")]
         }
         Decision::Backport => {
+            let running = object_of(&scenario.live, key, &scenario.namespace);
             let desired = edited(&scenario.desired, key, &scenario.namespace, |object| {
                 for finding in in_scope {
                     let path = finding.desired_path.as_deref().unwrap_or(&finding.path);
-                    set_pointer(object, path, finding.live.clone());
+                    set_pointer(object, path, running.and_then(|l| l.pointer(&finding.path)).cloned());
                 }
             });
             let mut lines: Vec<String> = in_scope
@@ -128,7 +132,7 @@ fn remaining(scenario: &Scenario, key: &ResourceKey, hidden: &[&Finding]) -> usi
 }
 
 fn rescan(scenario: &Scenario, desired: Vec<Manifest>, live: Vec<Manifest>, key: &ResourceKey) -> String {
-    match compare_app(&EngineConfig::default(), &scenario.app, &scenario.namespace, scenario.now, desired, live) {
+    match compare_app(&scenario.engine, &scenario.app, &scenario.namespace, scenario.now, desired, live) {
         Ok(report) => match report.resources.iter().find(|r| same_object(&r.key(), key)) {
             None => format!("the rescan no longer lists {key}"),
             Some(resource) => {
@@ -146,6 +150,11 @@ fn rescan(scenario: &Scenario, desired: Vec<Manifest>, live: Vec<Manifest>, key:
 
 fn same_object(a: &ResourceKey, b: &ResourceKey) -> bool {
     a.kind == b.kind && a.name == b.name && a.namespace == b.namespace
+}
+
+/// The object `key` among `manifests`.
+fn object_of<'m>(manifests: &'m [Manifest], key: &ResourceKey, namespace: &str) -> Option<&'m Value> {
+    manifests.iter().map(|m| &m.object).find(|object| same_object(&identity::key_of(object, namespace), key))
 }
 
 /// A copy of `manifests` with `change` applied to the object `key`.

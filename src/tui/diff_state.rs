@@ -63,7 +63,7 @@ impl DiffState {
         };
         let raw_live = pair.and_then(|p| p.live.as_ref());
         if let Some(live) = raw_live {
-            state.raw = raw_lines(report, live, mask_annotations);
+            state.raw = raw_lines(live, mask_annotations);
         }
         state.compute(report, pair, mask_annotations);
         if let Some(row) =
@@ -204,19 +204,10 @@ impl DiffState {
     }
 }
 
-/// The live object as read, secrets masked and a Secret's last-applied copy (which holds its
-/// values in clear) withheld.
-fn raw_lines(report: &ResourceReport, live: &Value, mask_annotations: &[String]) -> Vec<String> {
+/// The live object as read, through the one masking path (Secret payload, masked
+/// annotations, and last-applied copies of either, whatever the kind).
+fn raw_lines(live: &Value, mask_annotations: &[String]) -> Vec<String> {
     let mut raw = live.clone();
-    if report.kind == "Secret"
-        && let Some(annotations) = raw.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut)
-        && annotations.contains_key("kubectl.kubernetes.io/last-applied-configuration")
-    {
-        annotations.insert(
-            "kubectl.kubernetes.io/last-applied-configuration".to_owned(),
-            Value::String("(withheld: it holds the Secret's values)".to_owned()),
-        );
-    }
     mask_object(&mut raw, mask_annotations, |_| false);
     yaml_lines::render(&raw).into_iter().map(|line| line.text).collect()
 }

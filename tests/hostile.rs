@@ -1,0 +1,235 @@
+//! Trust under hostile input (issue 15): one case per class of attack an object's author, a
+//! rule's author or a broken cluster can mount. Masked values must not reach any output
+//! (previews, diffs, raw views, commits, audit, training, notes), in clear or in base64.
+//! The write cases (names that would reshape a URL, the server's resourceVersion
+//! precondition, a backport onto an unborn current branch) live in `tests/actions.rs`
+//! beside the other writes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed setup should panic
+
+mod support;
+
+use base64::Engine as _;
+use std::path::{Path, PathBuf};
+use support::api_server::{Behaviour, FakeApi, objects_in};
+use support::{NOW, kdrift, run, tree};
+
+fn leaks() -> PathBuf {
+    support::fixture("hostile/leaks")
+}
+
+/// Every masked value of `tests/fixtures/hostile/leaks` in clear (the base64 forms are derived).
+const FORBIDDEN: &[&str] = &[
+    "hunter2",
+    "git-copy",
+    "git-value",
+    "live-copy",
+    "live-value",
+    "string-data",
+    "text-live",
+    "l1st-in-git",
+    "l1st-live",
+    "l1st-b64",
+    "t0ken-in-git",
+    "t0ken-live",
+    "t0ken-in-copy",
+    "cm-t0ken-in-git",
+];
+
+/// Fails when `text` shows any forbidden value, in clear or in base64.
+fn assert_no_leak(what: &str, text: &str) {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    for secret in FORBIDDEN {
+        let encoded = b64.encode(secret);
+        // Padding varies with what follows in a longer value: compare the stable prefix.
+        let stable = &encoded[..encoded.len() / 4 * 4 - 4];
+        assert!(!text.contains(secret), "{what} shows '{secret}' in clear:\n{text}");
+        assert!(!text.contains(stable), "{what} shows '{secret}' in base64 ({encoded}):\n{text}");
+    }
+}
+
+fn with_config(command: &mut assert_cmd::Command) -> &mut assert_cmd::Command {
+    command.arg("--config").arg(leaks().join("config.toml"))
+}
+
+#[test]
+fn sync_previews_mask_annotations_payloads_and_last_applied_copies() {
+    let data = tempfile::tempdir().unwrap();
+    let api = FakeApi::start(objects_in(&leaks().join("live")), Behaviour::default());
+    for resource in ["Deployment/web", "Secret/nodata", "Secret/withcopy", "ConfigMap/noannotations", "Secret/text"] {
+        let mut command = kdrift();
+        command.env("KUBECONFIG", api.kubeconfig()).env("XDG_DATA_HOME", data.path());
+        command.arg("sync").arg("--desired").arg(leaks().join("desired"));
+        with_config(&mut command).args(["--app", "web", "--now", NOW, "--resource", resource, "--dry-run"]);
+        let result = run(&mut command);
+        assert_eq!(result.code, 0, "{resource}: {}{}", result.stdout, result.stderr);
+        assert!(result.stdout.contains("server dry run"), "{resource}: the preview was shown: {}", result.stdout);
+        assert_no_leak(&format!("sync preview of {resource}"), &format!("{}{}", result.stdout, result.stderr));
+    }
+    // The change itself stays visible: a Secret that had no data gains a key.
+    let mut command = kdrift();
+    command.env("KUBECONFIG", api.kubeconfig()).env("XDG_DATA_HOME", data.path());
+    command.arg("sync").arg("--desired").arg(leaks().join("desired"));
+    with_config(&mut command).args(["--app", "web", "--now", NOW, "--resource", "Secret/nodata", "--dry-run"]);
+    let shown = run(&mut command).stdout;
+    assert!(shown.contains("/data: (absent) → {\"password\":\"++++++++"), "{shown}");
+}
+
+#[test]
+fn diffs_and_scans_mask_malformed_payloads() {
+    for resource in ["Secret/text", "Secret/list", "Deployment/web"] {
+        for full in [false, true] {
+            let mut command = kdrift();
+            command.arg("diff").arg("--desired").arg(leaks().join("desired")).arg("--live").arg(leaks().join("live"));
+            with_config(&mut command).args(["--app", "web", "-n", "prod", "--now", NOW, "--resource", resource]);
+            if full {
+                command.arg("--full");
+            }
+            let result = run(&mut command);
+            assert_eq!(result.code, 0, "{resource}: {}", result.stderr);
+            assert_no_leak(&format!("diff {resource} full={full}"), &format!("{}{}", result.stdout, result.stderr));
+        }
+    }
+    for format in ["text", "json", "markdown"] {
+        let mut command = kdrift();
+        command.arg("scan").arg("--desired").arg(leaks().join("desired")).arg("--live").arg(leaks().join("live"));
+        with_config(&mut command).args(["--app", "web", "-n", "prod", "--now", NOW, "-o", format]);
+        let result = run(&mut command);
+        assert_eq!(result.code, 1, "{}", result.stderr);
+        assert_no_leak(&format!("scan -o {format}"), &format!("{}{}", result.stdout, result.stderr));
+    }
+}
+
+#[test]
+fn a_jq_rule_cannot_spell_a_secret_out_through_its_error() {
+    // `hunter2` as the digits of its character codes, raised as an error: 104 117 110 …
+    let rules = r#"- kind: Secret
+  jqPathExpressions: ['(.data.password | @base64d | explode | map(tostring) | join("") | tonumber) as $n | error($n)']
+- kind: Secret
+  jqPathExpressions: ['error(.data.password | @base64d | explode | .[0])']
+"#;
+    let dir = tree(&[("rules.yaml", rules)]);
+    for format in ["text", "json"] {
+        let mut command = kdrift();
+        command.arg("scan").arg("--desired").arg(leaks().join("desired")).arg("--live").arg(leaks().join("live"));
+        with_config(&mut command).args(["--app", "web", "-n", "prod", "--now", NOW, "-o", format]);
+        let result = run(command.arg("--ignore").arg(dir.path().join("rules.yaml")));
+        assert_eq!(result.code, 1, "{}", result.stderr);
+        assert!(result.stdout.contains("value withheld"), "the failing rule is noted: {}", result.stdout);
+        for spelled in ["104117110", "104"] {
+            let notes: Vec<&str> = result.stdout.lines().filter(|l| l.contains("jq error")).collect();
+            assert!(notes.iter().all(|n| !n.contains(spelled)), "-o {format}: {notes:?}");
+        }
+        assert_no_leak(&format!("scan -o {format} with jq rules"), &result.stdout);
+    }
+}
+
+fn git_repo(dir: &Path, files: &[(&str, &str)]) -> PathBuf {
+    let path = dir.join("repo");
+    let mut options = git2::RepositoryInitOptions::new();
+    options.initial_head("main");
+    let repo = git2::Repository::init_opts(&path, &options).unwrap();
+    support::commit(&repo, files, "Alice", 1_777_000_000, "Add web");
+    path
+}
+
+#[test]
+fn a_masked_annotation_is_never_backported() {
+    let dir = tempfile::tempdir().unwrap();
+    let desired = std::fs::read_to_string(leaks().join("desired/objects.yaml")).unwrap();
+    let deployment = desired.split("\n---\n").next().unwrap();
+    let repo = git_repo(dir.path(), &[("apps/web/deployment.yaml", deployment)]);
+    let live = tree(&[("live.yaml", std::fs::read_to_string(leaks().join("live/objects.yaml")).unwrap().as_str())]);
+    let mut command = kdrift();
+    command.env("XDG_DATA_HOME", dir.path().join("data"));
+    command.arg("backport").arg("--repo").arg(&repo).arg("--live").arg(live.path());
+    with_config(&mut command).args(["--path", "apps/web", "--app", "web", "-n", "prod", "--now", NOW]);
+    let result = run(command.args(["--resource", "Deployment/web", "--yes"]));
+    assert_eq!(result.code, 2, "{}{}", result.stdout, result.stderr);
+    assert!(result.stderr.contains("is masked"), "{}", result.stderr);
+    let opened = git2::Repository::open(&repo).unwrap();
+    let branches = opened.branches(Some(git2::BranchType::Local)).unwrap().count();
+    assert_eq!(branches, 1, "no backport branch was made");
+    let audit = std::fs::read_to_string(dir.path().join("data/kdrift/audit.jsonl")).unwrap();
+    assert_no_leak("backport", &format!("{}{}{audit}", result.stdout, result.stderr));
+}
+
+#[test]
+fn the_raw_view_masks_annotations_inside_a_last_applied_copy() {
+    let live = "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web
+  namespace: prod
+  annotations:
+    vault.example.com/token: t0ken-live
+    kubectl.kubernetes.io/last-applied-configuration: '{\"metadata\":{\"annotations\":{\"vault.example.com/token\":\"t0ken-in-copy\"}}}'
+data: {a: live}
+";
+    let desired = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: prod\ndata: {a: git}\n";
+    let dir = tree(&[("desired/cm.yaml", desired), ("live/cm.yaml", live)]);
+    let config = leaks().join("config.toml");
+    let (desired_dir, live_dir) = (dir.path().join("desired"), dir.path().join("live"));
+    let args = [
+        "--desired",
+        desired_dir.to_str().unwrap(),
+        "--live",
+        live_dir.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--app",
+        "web",
+        "-n",
+        "prod",
+    ];
+    let mut terminal = support::terminal::Terminal::start(&args, dir.path(), dir.path());
+    terminal.wait_for("web");
+    terminal.type_keys(b"\r");
+    terminal.wait_for("ConfigMap");
+    terminal.type_keys(b"\r");
+    terminal.wait_for("data");
+    terminal.type_keys(b"y");
+    terminal.wait_for("last-applied-configuration");
+    let screen = terminal.parser.screen().contents();
+    assert!(screen.contains("++++++++"), "{screen}");
+    terminal.type_keys(b"qqq");
+    terminal.finish();
+    assert_no_leak("the raw view", &screen);
+}
+
+#[test]
+fn training_consequences_mask_as_the_trainees_config_says() {
+    // The image-hotfix scenario with a masked annotation changed by the same hand.
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/image-hotfix");
+    let read = |part: &str| std::fs::read_to_string(sample.join(part)).unwrap();
+    let desired = read("desired/deployment.yaml").replacen(
+        "  namespace: prod\n",
+        "  namespace: prod\n  annotations:\n    vault.example.com/token: t0ken-in-git\n",
+        1,
+    );
+    // Live already has annotations.
+    let live = read("live/deployment.yaml").replacen(
+        "  annotations:\n",
+        "  annotations:\n    vault.example.com/token: t0ken-live\n",
+        1,
+    );
+    let drill = read("scenario.yaml").replacen(
+        "  decide:\n",
+        "    - resource: Deployment/prod/payments-api\n      field: /metadata/annotations/vault.example.com~1token\n      category: desired-config\n      explanation: the token, changed by the same hand\n  decide:\n",
+        1,
+    );
+    let dir = tree(&[
+        ("sc/scenario.yaml", &drill),
+        ("sc/desired/deployment.yaml", &desired),
+        ("sc/live/deployment.yaml", &live),
+    ]);
+    let scenario = kdrift::training::scenario::load_dir(&dir.path().join("sc")).unwrap();
+    let unmasked = kdrift::training::simulate::consequences(&scenario, 0, kdrift::actions::Decision::Sync).join("\n");
+    assert!(unmasked.contains("t0ken-live"), "without masks the drill shows the value: {unmasked}");
+    let masked = scenario.masked_with(&["vault.example.com/token".to_owned()]);
+    for decision in [kdrift::actions::Decision::Sync, kdrift::actions::Decision::Backport] {
+        let lines = kdrift::training::simulate::consequences(&masked, 0, decision).join("\n");
+        assert!(lines.contains("simulated"), "{lines}");
+        assert_no_leak(&format!("training {decision:?}"), &lines);
+    }
+}
