@@ -233,3 +233,74 @@ fn training_consequences_mask_as_the_trainees_config_says() {
         assert_no_leak(&format!("training {decision:?}"), &lines);
     }
 }
+
+// ---- the terminal ------------------------------------------------------------------------
+
+#[test]
+fn a_signal_restores_the_terminal_before_kdrift_exits() {
+    for signal in ["TERM", "HUP"] {
+        let home = tempfile::tempdir().unwrap();
+        let mut terminal = support::terminal::Terminal::start(&["demo"], home.path(), home.path());
+        terminal.wait_for("OutOfSync");
+        assert!(terminal.raw() && terminal.parser.screen().alternate_screen(), "the TUI owns the terminal");
+        terminal.signal(signal);
+        let code = terminal.exit_within(std::time::Duration::from_secs(10)).expect("kdrift exits on the signal");
+        assert_eq!(code, if signal == "TERM" { 143 } else { 129 });
+        assert!(terminal.restored(), "SIG{signal}: raw mode, alternate screen and hidden cursor all undone");
+    }
+}
+
+#[test]
+fn quitting_never_waits_for_a_stuck_load() {
+    // An API server that accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let server = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    let kubeconfig = home.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: stuck\ncontexts:\n- name: stuck\n  context: {{cluster: c, user: u}}\nclusters:\n- name: c\n  cluster: {{server: '{server}'}}\nusers:\n- name: u\n  user: {{token: t}}\n"
+        ),
+    )
+    .unwrap();
+    let desired = leaks().join("desired");
+    let mut terminal = support::terminal::Terminal::start_with_env(
+        &["--desired", desired.to_str().unwrap(), "--app", "web", "--request-timeout", "600"],
+        home.path(),
+        home.path(),
+        &[("KUBECONFIG", kubeconfig.to_str().unwrap())],
+    );
+    terminal.wait_for("oading");
+    terminal.type_keys(b"q");
+    let code = terminal.exit_within(std::time::Duration::from_secs(5));
+    assert_eq!(code, Some(0), "q exits at once though the load never finishes");
+    assert!(terminal.restored());
+}
+
+#[test]
+fn ctrl_c_cancels_a_prompt_instead_of_typing_c() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use kdrift::tui::app::{App, Msg, Options};
+    use kdrift::tui::data::{self, Request};
+    let mut app = App::new(Request::Samples, Options::default());
+    app.update(Msg::Resize(120, 30));
+    app.update(Msg::Loaded(data::load(&Request::Samples).map_err(|e| e.to_string())));
+    let ctrl_c = || Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    for opener in [':', '/'] {
+        app.update(Msg::Key(KeyEvent::new(KeyCode::Char(opener), KeyModifiers::NONE)));
+        app.update(Msg::Key(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)));
+        assert!(app.prompt.is_some(), "{opener} opens a prompt");
+        app.update(ctrl_c());
+        assert!(app.prompt.is_none(), "Ctrl-C closes the {opener} prompt");
+        assert!(!app.quit, "and does not quit");
+    }
+    app.update(ctrl_c());
+    assert!(app.quit, "on a screen, Ctrl-C quits");
+}

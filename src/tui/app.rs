@@ -9,7 +9,7 @@ use crate::tui::diff_state::DiffState;
 use crate::tui::keys::{self, Action, Screen};
 use crate::tui::lists::{self, AppSort, AppSummary, ResourceRow};
 use crate::tui::runbook_state::{Done, Job, RunbookScreen};
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -227,6 +227,11 @@ impl App {
 
     fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
         self.notice = None;
+        // Ctrl-C cancels whatever is being typed, as Esc does; only on a screen does it quit.
+        let interrupt = key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
+        if interrupt && (self.prompt.is_some() || (self.screen == Screen::Runbook && self.typing_name(key))) {
+            return self.key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        }
         if self.prompt.is_some() {
             return self.prompt_key(key);
         }

@@ -1,7 +1,8 @@
 //! The interactive investigator (ratatui + crossterm + tokio). `run` owns the terminal and the
 //! event loop: keys and load results become messages for `app::App::update`, IO runs on
 //! worker threads, `view::render` draws the state. The terminal is restored on every exit,
-//! error and panic; logs go to a file, never to the screen.
+//! error, panic and signal (SIGTERM, SIGHUP, SIGINT); quitting never waits for a stuck
+//! loader. Logs go to a file, never to the screen.
 
 pub mod app;
 pub mod data;
@@ -96,14 +97,58 @@ fn run_app(start: &Start, make: impl FnOnce(Options) -> App) -> Result<i32, CliE
     }
     let outcome = runtime.block_on(event_loop(&mut terminal, &mut app, started));
     ratatui::restore();
-    outcome.map_err(TuiError::Terminal)?;
-    tracing::info!("quit");
-    Ok(crate::cli::EXIT_CLEAN)
+    // A loader stuck on a cluster or a file must not keep the process alive once the user
+    // quit: its thread is abandoned, not awaited.
+    runtime.shutdown_background();
+    match outcome.map_err(TuiError::Terminal)? {
+        Some(signal) => {
+            tracing::info!(signal, "stopped by a signal");
+            Ok(128 + signal)
+        }
+        None => {
+            tracing::info!("quit");
+            Ok(crate::cli::EXIT_CLEAN)
+        }
+    }
 }
 
-async fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, started: Instant) -> std::io::Result<()> {
+/// The signals that end a session the way `q` does (the terminal restored first).
+struct Stops {
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Stops {
+    fn install() -> std::io::Result<Stops> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Stops {
+            terminate: signal(SignalKind::terminate())?,
+            hangup: signal(SignalKind::hangup())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// The number of the next signal to arrive.
+    async fn next(&mut self) -> i32 {
+        tokio::select! {
+            _ = self.terminate.recv() => 15,
+            _ = self.hangup.recv() => 1,
+            _ = self.interrupt.recv() => 2,
+        }
+    }
+}
+
+/// Draws and dispatches until the user quits (`None`) or a signal stops the session (its
+/// number).
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    started: Instant,
+) -> std::io::Result<Option<i32>> {
     let (sender, mut results) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let mut events = EventStream::new();
+    let mut stops = Stops::install()?;
     for effect in app.start() {
         spawn(effect, sender.clone());
     }
@@ -119,15 +164,16 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, star
                 Some(Ok(Event::Resize(columns, rows))) => Msg::Resize(columns, rows),
                 Some(Ok(_)) => continue,
                 Some(Err(error)) => return Err(error),
-                None => return Ok(()),
+                None => return Ok(None),
             },
             Some(msg) = results.recv() => msg,
+            signal = stops.next() => return Ok(Some(signal)),
         };
         for effect in app.update(msg) {
             spawn(effect, sender.clone());
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Runs an effect on a worker thread; its result comes back as a message.

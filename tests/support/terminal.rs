@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 pub struct Terminal {
     child: Box<dyn Child + Send + Sync>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
     writer: Box<dyn std::io::Write + Send>,
     output: Receiver<Vec<u8>>,
     pub parser: vt100::Parser,
@@ -18,6 +19,11 @@ impl Terminal {
     /// Starts `kdrift ARGS` in a 150×40 terminal with `home` as HOME and XDG directories,
     /// working in `cwd`.
     pub fn start(args: &[&str], home: &Path, cwd: &Path) -> Terminal {
+        Terminal::start_with_env(args, home, cwd, &[])
+    }
+
+    /// `start`, with `env` set besides.
+    pub fn start_with_env(args: &[&str], home: &Path, cwd: &Path, env: &[(&str, &str)]) -> Terminal {
         let pair =
             native_pty_system().openpty(PtySize { rows: 40, cols: 150, pixel_width: 0, pixel_height: 0 }).unwrap();
         let mut command = CommandBuilder::new(assert_cmd::cargo::cargo_bin("kdrift"));
@@ -28,6 +34,9 @@ impl Terminal {
         command.env("XDG_STATE_HOME", home.join("state"));
         command.env("XDG_DATA_HOME", home.join("data"));
         command.env("TERM", "xterm-256color");
+        for (name, value) in env {
+            command.env(name, value);
+        }
         let child = pair.slave.spawn_command(command).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
@@ -41,7 +50,7 @@ impl Terminal {
                 }
             }
         });
-        Terminal { child, writer, output, parser: vt100::Parser::new(40, 150, 0) }
+        Terminal { child, master: pair.master, writer, output, parser: vt100::Parser::new(40, 150, 0) }
     }
 
     /// Reads the screen until `needle` shows (20 s at most).
@@ -71,8 +80,42 @@ impl Terminal {
         status.success()
     }
 
-    /// The terminal is back to normal: main screen, cursor shown.
+    /// The terminal is back to normal: main screen, cursor shown, and the line discipline
+    /// cooked again (canonical input and echo: raw mode left).
     pub fn restored(&self) -> bool {
-        !self.parser.screen().alternate_screen() && !self.parser.screen().hide_cursor()
+        let termios = self.master.get_termios().map(|t| format!("{:?}", t.local_flags)).unwrap_or_default();
+        !self.parser.screen().alternate_screen()
+            && !self.parser.screen().hide_cursor()
+            && termios.contains("ICANON")
+            && termios.contains("ECHO")
+    }
+
+    /// Whether the terminal is in raw mode now (no canonical input).
+    pub fn raw(&self) -> bool {
+        self.master.get_termios().is_some_and(|t| !format!("{:?}", t.local_flags).contains("ICANON"))
+    }
+
+    /// Sends `signal` (`TERM`, `HUP`, `INT`) to kdrift, as `kill` from another shell would.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.process_id().expect("a running child").to_string();
+        let sent = std::process::Command::new("kill").arg(format!("-{signal}")).arg(pid).status().unwrap();
+        assert!(sent.success(), "kill -{signal}");
+    }
+
+    /// Waits at most `limit` for kdrift to exit, reading what it drew; its exit code.
+    pub fn exit_within(&mut self, limit: Duration) -> Option<u32> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(50)) {
+                self.parser.process(&bytes);
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                while let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(300)) {
+                    self.parser.process(&bytes);
+                }
+                return Some(status.exit_code());
+            }
+        }
+        None
     }
 }
