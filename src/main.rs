@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     let code = match std::panic::catch_unwind(|| cli::run(cli)) {
         Ok(Ok(code)) => code,
         Ok(Err(error)) => {
-            eprintln!("kdrift: error: {}", error_chain(&error));
+            eprintln!("kdrift: error: {}", kdrift::report::sanitize::clean_line(&error_chain(&error)));
             EXIT_ERROR
         }
         Err(_) => EXIT_ERROR,

@@ -304,3 +304,65 @@ fn ctrl_c_cancels_a_prompt_instead_of_typing_c() {
     app.update(ctrl_c());
     assert!(app.quit, "on a screen, Ctrl-C quits");
 }
+
+// ---- output ------------------------------------------------------------------------------
+
+/// An object whose author wants the on-call engineer's terminal: clear the screen, set the
+/// title, print a fake banner in red, reorder text; and raw HTML for markdown.
+const ESCAPES_LIVE: &str = "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: prod
+  annotations:
+    note: \"\\e]0;pwned\\a\\e[2J\\e[31mALL CLEAR: no drift\\e[0m\\u202Eevil\"
+  managedFields:
+  - manager: \"kubectl\\e[2J\"
+    operation: Update
+    time: \"2026-06-01T00:00:00Z\"
+    fieldsType: FieldsV1
+    fieldsV1: {f:data: {f:a: {}}, f:metadata: {f:annotations: {f:note: {}}}}
+data:
+  a: \"<img src=x onerror=alert(1)>\"
+";
+
+const ESCAPES_DESIRED: &str = "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: prod
+data:
+  a: b
+";
+
+#[test]
+fn text_and_markdown_show_escapes_from_data_visibly_and_colour_only_from_kdrift() {
+    let dir = tree(&[("desired/cm.yaml", ESCAPES_DESIRED), ("live/cm.yaml", ESCAPES_LIVE)]);
+    for (format, color) in [("text", "always"), ("text", "never"), ("markdown", "never")] {
+        let result = run(support::scan_tree(dir.path())
+            .args(["--app", "web", "-n", "prod", "--now", NOW])
+            .args(["-o", format, "--color", color]));
+        assert_eq!(result.code, 1, "{}", result.stderr);
+        let out = &result.stdout;
+        assert!(out.contains("\\u{1b}]0;pwned\\u{7}"), "-o {format}: the escape is shown, not obeyed: {out}");
+        assert!(out.contains("\\u{202e}"), "{out}");
+        // What is left of ESC must be kdrift's own SGR colour, and only with colour on.
+        let mut rest = out.as_str();
+        while let Some(at) = rest.find('\x1b') {
+            let sequence = &rest[at..];
+            let end = sequence.find('m').expect("an SGR sequence");
+            assert!(
+                color == "always" && sequence[2..end].bytes().all(|b| b.is_ascii_digit() || b == b';'),
+                "-o {format} --color {color}: raw escape {:?}",
+                &sequence[..end.min(12)]
+            );
+            assert!(!sequence[..end].contains("31m") || !sequence[end..].starts_with("mALL CLEAR"));
+            rest = &sequence[1..];
+        }
+        assert!(!out.contains('\u{7}') && !out.contains('\u{202e}'), "-o {format}");
+        if format == "markdown" {
+            assert!(out.contains("&lt;img src=x onerror=alert(1)&gt;"), "{out}");
+            assert!(!out.contains("<img"), "{out}");
+        }
+    }
+}

@@ -31,7 +31,7 @@ pub fn run(decision: Decision, args: &ActArgs, options: Options, note: Option<&s
         _ => actions::prepare(decision, loaded.subject, &loaded.workspace)?,
     };
     let mut out = std::io::stdout();
-    out.write_all(render_plan(&plan).as_bytes())?;
+    out.write_all(crate::report::sanitize::clean(&render_plan(&plan)).as_bytes())?;
     if args.dry_run {
         writeln!(out, "\n--dry-run: nothing was written.")?;
         return Ok(EXIT_CLEAN);
@@ -49,7 +49,7 @@ pub fn run(decision: Decision, args: &ActArgs, options: Options, note: Option<&s
             for line in outcome.verification.iter().chain(&outcome.artefacts) {
                 text.push_str(&format!("  {line}\n"));
             }
-            out.write_all(text.as_bytes())?;
+            out.write_all(crate::report::sanitize::clean(&text).as_bytes())?;
             Ok(EXIT_CLEAN)
         }
         Err(error) => Err(CliError::Action(error)),

@@ -75,7 +75,7 @@ fn live_apps(live: &LiveSource) -> Result<Vec<AppDefinition>, CliError> {
         LiveSource::Cluster(session) => {
             let (objects, notes) = session.app_definitions().map_err(sources::SourceError::from)?;
             for note in notes {
-                eprintln!("kdrift: warning: {note}");
+                eprintln!("kdrift: warning: {}", crate::report::sanitize::clean_line(&note));
             }
             objects.into_iter().for_each(&mut add);
         }

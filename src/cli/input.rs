@@ -297,7 +297,7 @@ pub fn engine_config(args: &SourceArgs) -> Result<EngineConfig, CliError> {
     let files: Vec<_> = config.ignore.iter().chain(&args.ignore).cloned().collect();
     let loaded = rules::load_rule_files(&files).map_err(sources::SourceError::from)?;
     for warning in &loaded.warnings {
-        eprintln!("kdrift: warning: {warning}");
+        eprintln!("kdrift: warning: {}", crate::report::sanitize::clean_line(warning));
     }
     engine.rules = loaded.rules;
     engine.compare_options = loaded.compare_options;

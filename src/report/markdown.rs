@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 pub fn render(report: &DriftReport) -> String {
     let mut out = String::from("# kdrift report\n\n");
     for app in &report.apps {
-        let _ = writeln!(out, "## {} — {:?}\n", app.name, app.sync_status);
+        let _ = writeln!(out, "## {} — {:?}\n", cell(&app.name), app.sync_status);
         for note in &app.notes {
             let _ = writeln!(out, "> note: {}\n", cell(note));
         }
@@ -39,7 +39,7 @@ pub fn render(report: &DriftReport) -> String {
                 "| {} | {} | `{}` | {} | {} | {} | {} | {}{} | {} |",
                 finding.severity.as_str(),
                 cell(&resource),
-                finding.display_path.replace('|', "\\|"),
+                code(&finding.display_path),
                 cell(&crate::engine::classify::show(finding.desired.as_ref())),
                 cell(&crate::engine::classify::show(finding.live.as_ref())),
                 cell(&owner_phrase(finding.owner.as_ref())),
@@ -53,11 +53,12 @@ pub fn render(report: &DriftReport) -> String {
         let mut evidence_lines = 0;
         for resource in &app.resources {
             for note in &resource.notes {
-                let _ = writeln!(out, "- {}: {}", resource.key(), cell(note));
+                let _ = writeln!(out, "- {}: {}", cell(&resource.key().to_string()), cell(note));
                 evidence_lines += 1;
             }
             for event in &resource.events {
-                let _ = writeln!(out, "- {}: event {}", resource.key(), cell(&text::event_phrase(event)));
+                let key = cell(&resource.key().to_string());
+                let _ = writeln!(out, "- {key}: event {}", cell(&text::event_phrase(event)));
                 evidence_lines += 1;
             }
         }
@@ -66,9 +67,27 @@ pub fn render(report: &DriftReport) -> String {
         }
     }
     let _ = writeln!(out, "**Summary:** {}.", report.summary);
+    crate::report::sanitize::clean_output(&out, false)
+}
+
+/// Data as markdown text: no table breaks, no raw HTML, no code spans opened by data.
+fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '`' => out.push_str("\\`"),
+            c => out.push(c),
+        }
+    }
     out
 }
 
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+/// Data inside a code span: a backtick cannot close it early.
+fn code(text: &str) -> String {
+    text.replace('`', "'").replace('|', "\\|")
 }

@@ -21,7 +21,8 @@ pub fn render(report: &DriftReport, options: &TextOptions) -> String {
         render_app(&mut out, app, options);
     }
     let _ = writeln!(out, "Summary: {}", report.summary);
-    out
+    // Cluster data (annotations, manager names, notes) may carry terminal escapes.
+    crate::report::sanitize::clean_output(&out, options.style.color)
 }
 
 fn render_app(out: &mut String, app: &AppReport, options: &TextOptions) {
