@@ -30,6 +30,51 @@ pub struct Config {
     pub production_contexts: Vec<String>,
     #[serde(default)]
     pub escalate: EscalateConfig,
+    #[serde(default)]
+    pub limits: LimitsConfig,
+}
+
+/// `[limits]`: the bounds on what kdrift reads and runs (`crate::limits`); each key
+/// optional, a zero refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub file_mb: Option<u64>,
+    pub response_mb: Option<u64>,
+    pub list_objects: Option<u64>,
+    pub jq_ms: Option<u64>,
+    pub jq_memory_mb: Option<u64>,
+    pub hook_seconds: Option<u64>,
+}
+
+impl LimitsConfig {
+    /// The bounds these keys set over the defaults.
+    pub fn limits(&self) -> crate::limits::Limits {
+        let defaults = crate::limits::Limits::DEFAULT;
+        let mib = |value: Option<u64>, default: u64| value.map_or(default, |mb| mb.saturating_mul(1024 * 1024));
+        crate::limits::Limits {
+            file_bytes: mib(self.file_mb, defaults.file_bytes),
+            response_bytes: mib(self.response_mb, defaults.response_bytes),
+            list_objects: self.list_objects.unwrap_or(defaults.list_objects),
+            jq_millis: self.jq_ms.unwrap_or(defaults.jq_millis),
+            jq_memory_bytes: mib(self.jq_memory_mb, defaults.jq_memory_bytes),
+            hook_seconds: self.hook_seconds.unwrap_or(defaults.hook_seconds),
+        }
+    }
+
+    fn zero_key(&self) -> Option<&'static str> {
+        [
+            ("file_mb", self.file_mb),
+            ("response_mb", self.response_mb),
+            ("list_objects", self.list_objects),
+            ("jq_ms", self.jq_ms),
+            ("jq_memory_mb", self.jq_memory_mb),
+            ("hook_seconds", self.hook_seconds),
+        ]
+        .into_iter()
+        .find(|(_, value)| *value == Some(0))
+        .map(|(key, _)| key)
+    }
 }
 
 /// `[escalate]`: where remediation records go besides the data directory.
@@ -82,7 +127,8 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
             None => return Ok(Config::default()),
         },
     };
-    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io { path: path.clone(), source })?;
+    let text =
+        crate::sources::bounded::read_text(&path).map_err(|source| ConfigError::Io { path: path.clone(), source })?;
     let mut config = parse(&text).map_err(|message| ConfigError::Invalid { path: path.clone(), message })?;
     let folder = path.parent().unwrap_or(Path::new("."));
     for file in &mut config.ignore {
@@ -90,6 +136,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
             *file = folder.join(&*file);
         }
     }
+    crate::limits::set(config.limits.limits());
     Ok(config)
 }
 
@@ -106,6 +153,9 @@ pub fn parse(text: &str) -> Result<Config, String> {
         && namespace.trim().is_empty()
     {
         return Err("argocd_namespace must not be empty".to_owned());
+    }
+    if let Some(key) = config.limits.zero_key() {
+        return Err(format!("limits.{key} must be above 0"));
     }
     Ok(config)
 }

@@ -10,6 +10,7 @@ pub mod actions;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod limits;
 pub mod model;
 pub mod report;
 pub mod runbook;

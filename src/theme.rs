@@ -222,7 +222,7 @@ impl Theme {
     pub fn named(name: &str, user_dir: Option<&std::path::Path>) -> Result<Theme, ThemeError> {
         if let Some(path) = user_dir.map(|dir| dir.join(format!("{name}.toml"))).filter(|p| p.is_file()) {
             let source_name = path.display().to_string();
-            let text = std::fs::read_to_string(&path)
+            let text = crate::sources::bounded::read_text(&path)
                 .map_err(|e| ThemeError::Unreadable { source_name: source_name.clone(), message: e.to_string() })?;
             // A user theme named like a built-in one refines that built-in one.
             let base = match BUILTIN_THEMES.iter().find(|(n, _)| *n == name) {

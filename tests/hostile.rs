@@ -366,3 +366,58 @@ fn text_and_markdown_show_escapes_from_data_visibly_and_colour_only_from_kdrift(
         }
     }
 }
+
+// ---- bounded reading ---------------------------------------------------------------------
+
+/// Runs `command` with a wall-clock guard: a hang fails the test instead of hanging CI.
+fn bounded(command: &mut assert_cmd::Command, seconds: u64) -> support::Run {
+    let output = command.timeout(std::time::Duration::from_secs(seconds)).output().expect("kdrift runs");
+    assert!(output.status.code().is_some(), "kdrift was killed after {seconds}s (a hang) or by a signal");
+    assert_ne!(output.status.code(), Some(134), "an abort");
+    support::Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_manifest_directory_with_link_loops_a_fifo_and_a_device_is_read_once_and_noted() {
+    let dir = tree(&[("desired/cm.yaml", ESCAPES_DESIRED), ("live/cm.yaml", ESCAPES_DESIRED)]);
+    let live = dir.path().join("live");
+    std::os::unix::fs::symlink(".", live.join("loop-a")).unwrap();
+    std::os::unix::fs::symlink(".", live.join("loop-b")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", live.join("zero.yaml")).unwrap();
+    let fifo = live.join("pipe.yaml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let result = bounded(support::scan_tree(dir.path()).args(["--app", "web", "-n", "prod", "-o", "json"]), 30);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    let report: serde_json::Value = serde_json::from_str(&result.stdout).unwrap();
+    let notes = report["apps"][0]["notes"].to_string();
+    assert!(notes.contains("pipe.yaml: skipped, it is a FIFO"), "{notes}");
+    assert!(notes.contains("zero.yaml: skipped, it is a device"), "{notes}");
+    assert!(notes.contains("loop-a: a link to a directory already read"), "{notes}");
+}
+
+#[test]
+fn a_file_over_the_configured_limit_is_one_clear_error() {
+    let big = format!("{ESCAPES_DESIRED}---\n# {}\n", "x".repeat(1_200_000));
+    let dir = tree(&[
+        ("desired/cm.yaml", ESCAPES_DESIRED),
+        ("live/cm.yaml", &big),
+        ("config.toml", "[limits]\nfile_mb = 1\n"),
+    ]);
+    let result = bounded(
+        support::scan_tree(dir.path()).arg("--config").arg(dir.path().join("config.toml")).args(["--app", "web"]),
+        30,
+    );
+    support::assert_one_line_error(&result, &["cm.yaml", "over the 1 MiB file limit", "file_mb"]);
+}
+
+#[test]
+fn pathological_nesting_is_refused_in_linear_time() {
+    let deep = format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\ndata: {}\n", "{\"a\":".repeat(40_000));
+    let dir = tree(&[("desired/cm.yaml", ESCAPES_DESIRED), ("live/cm.yaml", &deep)]);
+    let result = bounded(support::scan_tree(dir.path()).args(["--app", "web"]), 10);
+    support::assert_one_line_error(&result, &["cm.yaml:4:", "nested more than 256 levels deep"]);
+}

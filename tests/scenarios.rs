@@ -166,8 +166,8 @@ fn every_fixture_reports_exactly_its_expected_findings() {
     for name in &names {
         let dir = root.join(name);
         let expected = load_expected(&dir.join("expected.yaml"));
-        let desired = load_path(&dir.join("desired")).expect("desired loads");
-        let live = load_path(&dir.join("live")).expect("live loads");
+        let desired = load_path(&dir.join("desired")).expect("desired loads").0;
+        let live = load_path(&dir.join("live")).expect("live loads").0;
         let now = parse_rfc3339(&expected.now);
         let rule_files: Vec<_> = expected.ignore.iter().map(|file| dir.join(file)).collect();
         let loaded = load_rule_files(&rule_files).expect("rules load");

@@ -366,7 +366,7 @@ fn add_to_application(text: &str, number: usize, rule: &Value, has_list: bool) -
 /// Adds `rule` to the list in `path` (created when absent); a file that is not a rule list
 /// is left alone with an error naming it.
 fn append_rule(path: &std::path::Path, rule: &Value) -> Result<(), ActionError> {
-    let mut rules: Vec<Value> = match std::fs::read_to_string(path) {
+    let mut rules: Vec<Value> = match crate::sources::bounded::read_text(path) {
         Ok(text) if !text.trim().is_empty() => yaml_serde::from_str(&text).map_err(|e| {
             ActionError::Invalid(format!("{}: not a list of rules ({e}); nothing written", path.display()))
         })?,

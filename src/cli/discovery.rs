@@ -71,7 +71,8 @@ fn live_apps(live: &LiveSource) -> Result<Vec<AppDefinition>, CliError> {
         }
     };
     match live {
-        LiveSource::Snapshot(path) => files::for_each_manifest(path, add).map_err(sources::SourceError::from)?,
+        // What the walk skips is noted by each app's own scan.
+        LiveSource::Snapshot(path) => drop(files::for_each_manifest(path, add).map_err(sources::SourceError::from)?),
         LiveSource::Cluster(session) => {
             let (objects, notes) = session.app_definitions().map_err(sources::SourceError::from)?;
             for note in notes {

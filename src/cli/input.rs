@@ -24,13 +24,16 @@ pub enum Objects {
 }
 
 impl Objects {
-    /// Feeds every object to `sink`, streaming files batch by batch.
-    fn for_each(self, mut sink: impl FnMut(Manifest)) -> Result<(), CliError> {
+    /// Feeds every object to `sink`, streaming files batch by batch; notes say what the
+    /// walk skipped (FIFOs, devices, links back to a directory already read).
+    fn for_each(self, mut sink: impl FnMut(Manifest)) -> Result<Vec<String>, CliError> {
         match self {
-            Objects::Loaded(manifests) => manifests.into_iter().for_each(sink),
-            Objects::Path(path) => files::for_each_manifest(&path, &mut sink).map_err(sources::SourceError::from)?,
+            Objects::Loaded(manifests) => {
+                manifests.into_iter().for_each(sink);
+                Ok(Vec::new())
+            }
+            Objects::Path(path) => Ok(files::for_each_manifest(&path, &mut sink).map_err(sources::SourceError::from)?),
         }
-        Ok(())
     }
 }
 
@@ -193,7 +196,7 @@ fn read_cluster(
 ) -> Result<(Objects, Objects, LiveRead), CliError> {
     let manifests = match desired {
         Objects::Loaded(manifests) => manifests,
-        Objects::Path(path) => files::load_path(&path).map_err(sources::SourceError::from)?,
+        Objects::Path(path) => files::load_path(&path).map_err(sources::SourceError::from)?.0,
     };
     let keys: Vec<(ResourceKey, String)> =
         manifests.iter().map(|m| (identity::key_of(&m.object, namespace), identity::version_of(&m.object))).collect();
@@ -282,7 +285,9 @@ fn from_git(
             match choice.choose(Path::new(&desired.path), render::detect(&dir))? {
                 Some(renderer) => Desired::Render { renderer, dir, label: Some(label), _root: Some(root) },
                 // Read now: the temporary copy goes away with `root`.
-                None => Desired::Objects(Objects::Loaded(files::load_path(&dir).map_err(sources::SourceError::from)?)),
+                None => {
+                    Desired::Objects(Objects::Loaded(files::load_path(&dir).map_err(sources::SourceError::from)?.0))
+                }
             }
         }
     };
@@ -365,7 +370,7 @@ fn run_engine(
         comparator = comparator.app_name_guessed();
     }
     let mut duplicate = None;
-    desired.for_each(|manifest| {
+    let mut skipped = desired.for_each(|manifest| {
         keep(Side::Desired, &manifest);
         if duplicate.is_none() {
             duplicate = comparator.add_desired(manifest).err();
@@ -374,18 +379,18 @@ fn run_engine(
     if let Some(error) = duplicate {
         return Err(error.into());
     }
-    live.for_each(|manifest| {
+    skipped.extend(live.for_each(|manifest| {
         keep(Side::Live, &manifest);
         comparator.observe_live(manifest);
-    })?;
-    let mut notes = Vec::new();
+    })?);
+    let mut notes = skipped;
     if let (Some((session, read)), true) = (cluster, server_dry_run) {
         // The API server settles what it produces itself (defaults, admission changes).
         let runs = session.dry_run(read, comparator.dry_run_requests());
         for answer in runs.answers {
             comparator.add_predicted(&answer.key, &answer.manager, answer.object);
         }
-        notes = runs.notes;
+        notes.extend(runs.notes);
     }
     let mut report = comparator.finish()?;
     report.notes.extend(notes);

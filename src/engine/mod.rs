@@ -33,6 +33,7 @@ pub mod quantity;
 pub mod secrets;
 pub mod time;
 pub mod tracking;
+pub mod yaml_depth;
 
 use crate::model::{AppReport, ResourceKey, ResourceReport, ResourceStatus, SyncStatus};
 use app_context::AppContext;

@@ -3,8 +3,11 @@
 //! and column or document at fault. Files are parsed on all cores, in deterministic order.
 
 use crate::engine::Manifest;
+use crate::engine::yaml_depth::{MAX_FLOW_DEPTH, too_deep};
 use serde::Deserialize;
 use serde_json::Value;
+use std::collections::HashSet;
+use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,24 +28,36 @@ pub enum LoadError {
     NoManifests { path: PathBuf },
 }
 
-/// The manifest files under `path` (itself when it is a file), sorted, hidden entries skipped.
-pub fn manifest_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+/// The manifest files of a walk, and what it skipped and why.
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub files: Vec<PathBuf>,
+    /// One note per FIFO, device, socket or directory link skipped.
+    pub skipped: Vec<String>,
+}
+
+/// The manifest files under `path` (itself when it is a file), sorted, hidden entries
+/// skipped. Every directory is read once, however many links lead to it (two links to each
+/// other end the walk instead of looping), and only regular files are kept.
+pub fn manifest_files(path: &Path) -> Result<Walk, LoadError> {
     let metadata = std::fs::metadata(path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => LoadError::NotFound { path: path.to_owned() },
         _ => LoadError::Io { path: path.to_owned(), source },
     })?;
-    if metadata.is_file() {
-        return Ok(vec![path.to_owned()]);
+    let mut walk = Walk::default();
+    if !metadata.is_dir() {
+        walk.files.push(path.to_owned());
+        return Ok(walk);
     }
-    let mut files = Vec::new();
-    collect(path, &mut files)?;
-    if files.is_empty() {
+    let mut visited = HashSet::from([(metadata.dev(), metadata.ino())]);
+    collect(path, &mut walk, &mut visited)?;
+    if walk.files.is_empty() {
         return Err(LoadError::NoManifests { path: path.to_owned() });
     }
-    Ok(files)
+    Ok(walk)
 }
 
-fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+fn collect(dir: &Path, walk: &mut Walk, visited: &mut HashSet<(u64, u64)>) -> Result<(), LoadError> {
     let io = |source| LoadError::Io { path: dir.to_owned(), source };
     let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
     entries.sort_by_key(|e| e.file_name());
@@ -52,10 +67,22 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), LoadError> {
             continue;
         }
         let path = entry.path();
-        if path.is_dir() {
-            collect(&path, files)?;
+        // What a link points at decides; a dangling link is nothing to read.
+        let Ok(metadata) = std::fs::metadata(&path) else { continue };
+        if metadata.is_dir() {
+            if visited.insert((metadata.dev(), metadata.ino())) {
+                collect(&path, walk, visited)?;
+            } else {
+                walk.skipped
+                    .push(format!("{}: a link to a directory already read, not followed again", path.display()));
+            }
         } else if is_manifest_file(&path) {
-            files.push(path);
+            match crate::sources::bounded::special_kind(metadata.file_type()) {
+                Some(kind) => {
+                    walk.skipped.push(format!("{}: skipped, it is {kind}, not a regular file", path.display()))
+                }
+                None => walk.files.push(path),
+            }
         }
     }
     Ok(())
@@ -66,18 +93,18 @@ fn is_manifest_file(path: &Path) -> bool {
     matches!(extension, "yaml" | "yml" | "json")
 }
 
-/// Loads every manifest under `path`.
-pub fn load_path(path: &Path) -> Result<Vec<Manifest>, LoadError> {
+/// Loads every manifest under `path`; the notes say what the walk skipped.
+pub fn load_path(path: &Path) -> Result<(Vec<Manifest>, Vec<String>), LoadError> {
     let mut all = Vec::new();
-    for_each_manifest(path, |manifest| all.push(manifest))?;
-    Ok(all)
+    let skipped = for_each_manifest(path, |manifest| all.push(manifest))?;
+    Ok((all, skipped))
 }
 
 /// Streams the manifests under `path` to `sink` in file order, parsing a batch of files on
 /// every core at a time. Batches are bounded in bytes, not files, so a snapshot of a few huge
 /// `kind: List` files is never held whole in memory.
-pub fn for_each_manifest(path: &Path, mut sink: impl FnMut(Manifest)) -> Result<(), LoadError> {
-    let files = manifest_files(path)?;
+pub fn for_each_manifest(path: &Path, mut sink: impl FnMut(Manifest)) -> Result<Vec<String>, LoadError> {
+    let Walk { files, skipped } = manifest_files(path)?;
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     for batch in batches(&files, workers) {
         let per_worker = batch.len().div_ceil(workers);
@@ -95,7 +122,7 @@ pub fn for_each_manifest(path: &Path, mut sink: impl FnMut(Manifest)) -> Result<
             file?.into_iter().for_each(&mut sink);
         }
     }
-    Ok(())
+    Ok(skipped)
 }
 
 /// Splits `files` into runs of about `BATCH_BYTES` of YAML (at least one file per worker).
@@ -121,7 +148,8 @@ fn batches(files: &[PathBuf], workers: usize) -> Vec<&[PathBuf]> {
 
 /// Parses one file.
 pub fn load_file(path: &Path) -> Result<Vec<Manifest>, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
+    let text =
+        crate::sources::bounded::read_text(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
     parse_documents(&text, &path.display().to_string()).map_err(|problem| problem.at(path))
 }
 
@@ -163,6 +191,10 @@ pub fn parse_documents(text: &str, origin: &str) -> Result<Vec<Manifest>, ParseP
 
 /// The non-empty documents of a YAML (or JSON) text, numbered from 1, of any shape.
 pub fn yaml_documents(text: &str) -> Result<Vec<(usize, Value)>, ParseProblem> {
+    if let Some((line, column)) = too_deep(text, MAX_FLOW_DEPTH) {
+        let message = format!("nested more than {MAX_FLOW_DEPTH} levels deep");
+        return Err(ParseProblem::Yaml { line, column, message });
+    }
     let mut documents = Vec::new();
     for (index, document) in yaml_serde::Deserializer::from_str(text).enumerate() {
         let value = Value::deserialize(document).map_err(yaml_problem)?;
@@ -245,5 +277,30 @@ mod tests {
         let manifests =
             parse_documents(r#"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod"}}"#, "ns.json");
         assert_eq!(manifests.expect("json is yaml").len(), 1);
+    }
+
+    #[test]
+    fn pathological_nesting_is_refused_before_parsing_and_brackets_in_text_do_not_count() {
+        let deep = "[".repeat(100_000);
+        let started = std::time::Instant::now();
+        match yaml_documents(&deep) {
+            Err(ParseProblem::Yaml { line: 1, column, message }) => {
+                assert_eq!(column, MAX_FLOW_DEPTH + 1);
+                assert!(message.contains("nested more than 256 levels"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        let mapping = "{\"a\":".repeat(300);
+        assert!(matches!(yaml_documents(&mapping), Err(ParseProblem::Yaml { .. })));
+        let text = format!(
+            "a: \"{}\"\nb: '{}'\n# {}\nc: |\n  {}\n  more\nd: [1, [2]]\ne: don't\n",
+            "[".repeat(300),
+            "{".repeat(300),
+            "[".repeat(300),
+            "[".repeat(300)
+        );
+        assert_eq!(too_deep(&text, MAX_FLOW_DEPTH), None);
+        assert_eq!(yaml_documents(&text).expect("valid").len(), 1);
     }
 }

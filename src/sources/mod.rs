@@ -4,6 +4,7 @@
 //! (`samples`), and ignore-rule files (`rules`).
 
 pub mod apps;
+pub mod bounded;
 pub mod cluster;
 pub mod files;
 pub mod git;

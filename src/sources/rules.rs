@@ -47,7 +47,8 @@ fn load_rule_file(path: &Path, loaded: &mut LoadedRules) -> Result<(), RulesErro
     if !path.exists() {
         return Err(LoadError::NotFound { path: path.to_owned() }.into());
     }
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
+    let text =
+        crate::sources::bounded::read_text(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
     let documents = files::yaml_documents(&text).map_err(|problem| problem.at(path))?;
     let several = documents.len() > 1;
     for (number, document) in documents {

@@ -83,11 +83,15 @@ fn parse_meta(text: &str) -> Result<SampleMeta, String> {
 pub fn load_dir(path: &std::path::Path) -> Result<Sample, SampleError> {
     let problem = |problem: String| SampleError::Dir { path: path.to_owned(), problem };
     let scenario_path = path.join("scenario.yaml");
-    let text =
-        std::fs::read_to_string(&scenario_path).map_err(|e| problem(format!("cannot read scenario.yaml: {e}")))?;
+    let text = crate::sources::bounded::read_text(&scenario_path)
+        .map_err(|e| problem(format!("cannot read scenario.yaml: {e}")))?;
     let meta = parse_meta(&text).map_err(problem)?;
     let observed_at = parse_rfc3339(&meta.observed_at);
-    let load = |side: &str| crate::sources::files::load_path(&path.join(side)).map_err(|e| problem(e.to_string()));
+    let load = |side: &str| {
+        crate::sources::files::load_path(&path.join(side))
+            .map(|(manifests, _)| manifests)
+            .map_err(|e| problem(e.to_string()))
+    };
     let (desired, live) = (load("desired")?, load("live")?);
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("scenario").to_owned();
     Ok(Sample { name, meta, observed_at, desired, live })

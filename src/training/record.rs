@@ -60,7 +60,8 @@ pub enum RecordError {
 
 /// Reads a record file.
 pub fn read(path: &Path) -> Result<RecordFile, RecordError> {
-    let text = std::fs::read_to_string(path).map_err(|source| RecordError::Read { path: path.to_owned(), source })?;
+    let text = crate::sources::bounded::read_text(path)
+        .map_err(|source| RecordError::Read { path: path.to_owned(), source })?;
     let not_a_record = |problem: String| RecordError::NotARecord { path: path.to_owned(), problem };
     let file: RecordFile = serde_json::from_str(&text).map_err(|e| not_a_record(e.to_string()))?;
     if file.version != RECORD_VERSION {

@@ -36,6 +36,7 @@ pub struct CompareOptions {
 impl CompareOptions {
     /// Parses the option text; unknown keys come back as notes (Argo CD ignores them too).
     pub fn parse(text: &str, source: &str) -> Result<(CompareOptions, Vec<String>), String> {
+        crate::engine::yaml_depth::check(text).map_err(|e| format!("invalid YAML: {e}"))?;
         let value: Value = yaml_serde::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
         let mut options = CompareOptions { source: source.to_owned(), ..CompareOptions::default() };
         let mut notes = Vec::new();

@@ -169,6 +169,7 @@ impl Reader<'_> {
                 },
             };
             let text = value.as_str().ok_or_else(|| self.error(&at, "must be a YAML string"))?;
+            crate::engine::yaml_depth::check(text).map_err(|e| self.error(&at, format!("invalid YAML: {e}")))?;
             let rule: Value = yaml_serde::from_str(text).map_err(|e| self.error(&at, format!("invalid YAML: {e}")))?;
             let map = self.object(&rule, &at, ARGO_CM_KEYS)?;
             let target = Target::Argo { group, kind, name: None, namespace: None };
