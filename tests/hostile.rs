@@ -421,3 +421,30 @@ fn pathological_nesting_is_refused_in_linear_time() {
     let result = bounded(support::scan_tree(dir.path()).args(["--app", "web"]), 10);
     support::assert_one_line_error(&result, &["cm.yaml:4:", "nested more than 256 levels deep"]);
 }
+
+// ---- the API server as an adversary --------------------------------------------------------
+
+#[test]
+fn an_endless_list_and_a_huge_answer_become_notes_not_hangs() {
+    let behaviour = Behaviour {
+        endless: vec!["/api/v1/namespaces/prod/configmaps".to_owned()],
+        padded: vec![("/api/v1/namespaces/prod/services".to_owned(), 3 * 1024 * 1024)],
+        ..Behaviour::default()
+    };
+    let api = FakeApi::start(objects_in(&leaks().join("live")), behaviour);
+    let dir = tree(&[("desired/cm.yaml", ESCAPES_DESIRED), ("config.toml", "[limits]\nresponse_mb = 1\n")]);
+    let mut command = kdrift();
+    command.env("KUBECONFIG", api.kubeconfig()).arg("scan").arg("--desired").arg(dir.path().join("desired"));
+    command.arg("--config").arg(dir.path().join("config.toml")).args(["--app", "web", "-o", "json", "--now", NOW]);
+    let result = bounded(&mut command, 30);
+    assert!(result.code == 0 || result.code == 1, "{}", result.stderr);
+    let report: serde_json::Value = serde_json::from_str(&result.stdout).unwrap();
+    // The ConfigMap is desired: its list failing leaves it uncompared (a finding); the
+    // Services are evidence: a note.
+    let app = report["apps"][0].to_string();
+    let endless = "list configmaps in namespace prod (context test-prod): the list does not end: page 2 repeats";
+    assert!(app.contains(endless), "{app}");
+    assert!(app.contains("services in namespace prod: the answer is over the 1 MiB response limit"), "{app}");
+    let pages = api.lines().iter().filter(|l| l.starts_with("GET /api/v1/namespaces/prod/configmaps?")).count();
+    assert_eq!(pages, 2, "the second sight of the token ends the list");
+}

@@ -86,6 +86,10 @@ pub struct Behaviour {
     /// Someone else writes the object just before each of kdrift's real writes (after its
     /// re-read): only the write's own preconditions can stop it.
     pub concurrent_write: bool,
+    /// Collections (paths) whose every page hands back the same `continue` token.
+    pub endless: Vec<String>,
+    /// Collections (paths) answered with this many bytes of padding besides their items.
+    pub padded: Vec<(String, usize)>,
 }
 
 pub struct FakeApi {
@@ -363,6 +367,17 @@ fn respond(request: &Recorded, objects: &mut Vec<Value>, behaviour: &Behaviour) 
             item
         })
         .collect();
+    if behaviour.endless.iter().any(|p| p == path) {
+        let one: Vec<Value> = selected.into_iter().take(1).collect();
+        return (200, json!({"kind": "List", "apiVersion": "v1", "metadata": {"continue": "again"}, "items": one}));
+    }
+    if let Some((_, bytes)) = behaviour.padded.iter().find(|(p, _)| p == path) {
+        let padding = "x".repeat(*bytes);
+        return (
+            200,
+            json!({"kind": "List", "apiVersion": "v1", "metadata": {}, "items": selected, "padding": padding}),
+        );
+    }
     let paged = behaviour.paged.iter().any(|p| p == path);
     let (items, next) = match (paged, query.get("continue")) {
         (true, None) if selected.len() > 1 => (selected[..1].to_vec(), "page-2-token=="),

@@ -62,6 +62,10 @@ pub enum Problem {
     BadResponse(String),
     /// kdrift refused to send the request (a name the API server would refuse).
     NotAsked(String),
+    /// The answer is larger than `limits.response_bytes`.
+    TooLarge(u64),
+    /// A LIST that would not end: too many objects, or a `continue` token seen before.
+    EndlessList(String),
 }
 
 impl fmt::Display for Problem {
@@ -80,6 +84,12 @@ impl fmt::Display for Problem {
             Problem::Status { code, message } => write!(f, "the API server answered {code}: {message}"),
             Problem::BadResponse(detail) => write!(f, "unexpected answer from the API server: {detail}"),
             Problem::NotAsked(why) => write!(f, "not sent: {why}"),
+            Problem::TooLarge(limit) => write!(
+                f,
+                "the answer is over the {} response limit (raise [limits] response_mb in config.toml)",
+                crate::limits::size(*limit)
+            ),
+            Problem::EndlessList(why) => write!(f, "the list does not end: {why}"),
         }
     }
 }
@@ -167,11 +177,51 @@ impl Cluster {
     }
 
     async fn send<T: DeserializeOwned>(&self, request: http::Request<Vec<u8>>) -> Result<T, Problem> {
-        match tokio::time::timeout(self.timeout, self.client.request::<T>(request)).await {
+        let limit = crate::limits::current().response_bytes;
+        match tokio::time::timeout(self.timeout, self.exchange(request, limit)).await {
             Err(_) => Err(Problem::Timeout(self.timeout)),
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(self.problem(error)),
+            Ok(result) => result,
         }
+    }
+
+    /// One request and its answer, read up to `limit` bytes: a body of gigabytes is refused
+    /// as it arrives, not after it was held whole.
+    async fn exchange<T: DeserializeOwned>(&self, request: http::Request<Vec<u8>>, limit: u64) -> Result<T, Problem> {
+        use http_body_util::BodyExt as _;
+        let response = self.client.send(request.map(kube::client::Body::from)).await.map_err(|e| self.problem(e))?;
+        let status = response.status();
+        let declared = response.headers().get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
+        if declared.is_some_and(|length: u64| length > limit) {
+            return Err(Problem::TooLarge(limit));
+        }
+        let cap = usize::try_from(limit).unwrap_or(usize::MAX);
+        let bytes = match http_body_util::Limited::new(response.into_body(), cap).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+                return Err(Problem::TooLarge(limit));
+            }
+            Err(error) => {
+                return Err(Problem::Unreachable { server: self.server.clone(), detail: root_cause(&*error) });
+            }
+        };
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| Problem::BadResponse(e.to_string()));
+        }
+        // A failure answers with a `Status` object; its message says why.
+        #[derive(serde::Deserialize)]
+        struct Failure {
+            #[serde(default)]
+            message: String,
+        }
+        let message = serde_json::from_slice::<Failure>(&bytes)
+            .map(|f| f.message)
+            .unwrap_or_else(|_| String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).trim().to_owned());
+        Err(match status.as_u16() {
+            401 => Problem::Unauthorized(message),
+            403 => Problem::Forbidden(message),
+            404 => Problem::NotFound,
+            code => Problem::Status { code, message },
+        })
     }
 
     fn problem(&self, error: kube::Error) -> Problem {

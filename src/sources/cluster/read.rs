@@ -274,6 +274,9 @@ async fn fetch(cluster: &Cluster, task: &Task) -> Result<Vec<Value>, Problem> {
     }
     let mut items = Vec::new();
     let mut token: Option<String> = None;
+    // A server that hands back a token it gave before, or pages without end, is stopped.
+    let mut seen_tokens = std::collections::HashSet::new();
+    let most = crate::limits::current().list_objects;
     loop {
         let mut query = form_urlencoded::Serializer::new(String::new());
         if let Some(selector) = &task.field_selector {
@@ -288,8 +291,17 @@ async fn fetch(cluster: &Cluster, task: &Task) -> Result<Vec<Value>, Problem> {
         if let Some(Value::Array(page_items)) = page.get_mut("items").map(Value::take) {
             items.extend(page_items);
         }
-        if token.is_none() {
-            return Ok(items);
+        if items.len() as u64 > most {
+            return Err(Problem::EndlessList(format!(
+                "more than {most} objects (raise [limits] list_objects in config.toml)"
+            )));
+        }
+        match &token {
+            None => return Ok(items),
+            Some(next) if !seen_tokens.insert(next.clone()) => {
+                return Err(Problem::EndlessList(format!("page {} repeats a continue token", seen_tokens.len() + 1)));
+            }
+            Some(_) => {}
         }
     }
 }
