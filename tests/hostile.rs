@@ -448,3 +448,67 @@ fn an_endless_list_and_a_huge_answer_become_notes_not_hangs() {
     let pages = api.lines().iter().filter(|l| l.starts_with("GET /api/v1/namespaces/prod/configmaps?")).count();
     assert_eq!(pages, 2, "the second sight of the token ends the list");
 }
+
+// ---- other programs ----------------------------------------------------------------------
+
+/// An executable shell script at `dir/name`.
+fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+#[test]
+fn a_renderer_whose_child_keeps_stdout_open_is_not_waited_for() {
+    let dir = tree(&[
+        ("app/kustomization.yaml", "resources: [cm.yaml]\n"),
+        ("app/cm.yaml", ESCAPES_DESIRED),
+        ("live/cm.yaml", ESCAPES_DESIRED),
+    ]);
+    // Prints the object, then leaves a child holding stdout for ten minutes.
+    let renderer = script(dir.path(), "kustomize", &format!("cat <<'EOF'\n{ESCAPES_DESIRED}EOF\nsleep 600 &"));
+    let mut command = kdrift();
+    command.arg("scan").arg("--desired").arg(dir.path().join("app")).arg("--live").arg(dir.path().join("live"));
+    command.arg("--kustomize").arg(&renderer).args(["--app", "web", "-n", "prod", "--render-timeout", "60"]);
+    let started = std::time::Instant::now();
+    let result = bounded(&mut command, 20);
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+    // And one that never ends is stopped at the render timeout.
+    let endless = script(dir.path(), "endless", "sleep 600");
+    let mut command = kdrift();
+    command.arg("scan").arg("--desired").arg(dir.path().join("app")).arg("--live").arg(dir.path().join("live"));
+    command.arg("--kustomize").arg(&endless).args(["--app", "web", "-n", "prod", "--render-timeout", "1"]);
+    let result = bounded(&mut command, 20);
+    assert!(
+        result.stdout.contains("did not finish within 1 s and was stopped")
+            || result.stderr.contains("did not finish within 1 s"),
+        "{}{}",
+        result.stdout,
+        result.stderr
+    );
+}
+
+#[test]
+fn an_escalation_hook_that_never_ends_is_stopped_and_audited_before_and_after() {
+    let data = tempfile::tempdir().unwrap();
+    let config =
+        tree(&[("config.toml", "[escalate]\ncommand = \"sleep 600 & sleep 600\"\n[limits]\nhook_seconds = 1\n")]);
+    let mut command = kdrift();
+    command.env("XDG_DATA_HOME", data.path()).arg("escalate").args(["--sample", "checkout-api"]);
+    command
+        .args(["--resource", "Deployment/checkout-api", "--yes"])
+        .arg("--config")
+        .arg(config.path().join("config.toml"));
+    let result = bounded(&mut command, 20);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert!(result.stdout.contains("still running after 1s: stopped"), "{}", result.stdout);
+    let audit = std::fs::read_to_string(data.path().join("kdrift/audit.jsonl")).unwrap();
+    let results: Vec<String> = audit
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["result"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(results, ["started", "done"]);
+}

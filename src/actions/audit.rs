@@ -25,7 +25,8 @@ pub struct Entry {
     pub fields: Vec<FieldEvidence>,
     pub decision: &'static str,
     pub summary: String,
-    /// `done`, `refused`, `aborted` or `failed`.
+    /// `done`, `refused`, `aborted` or `failed`; `started` before a hook runs (its outcome
+    /// follows in a second line).
     pub result: &'static str,
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -59,6 +60,16 @@ impl Entry {
             ) => ("aborted", error.to_string(), Vec::new()),
             Err(error) => ("failed", error.to_string(), Vec::new()),
         };
+        Entry::with(plan, workspace, status, detail, artefacts)
+    }
+
+    /// The line written before a decision runs someone else's program (`escalate.command`):
+    /// a hook that never returns still leaves its trace.
+    pub fn started(plan: &Plan, workspace: &Workspace, detail: String) -> Entry {
+        Entry::with(plan, workspace, "started", detail, Vec::new())
+    }
+
+    fn with(plan: &Plan, workspace: &Workspace, status: &'static str, detail: String, artefacts: Vec<String>) -> Entry {
         let fields = plan
             .subject
             .findings

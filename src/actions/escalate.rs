@@ -5,9 +5,9 @@
 
 use crate::actions::{ActionError, DECISIONS, Decision, Outcome, Plan, Subject, Work, Workspace};
 use crate::model::Finding;
+use crate::sources::process;
 use serde_json::Value;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
@@ -147,30 +147,20 @@ pub fn execute(plan: &Plan, work: &EscalateWork, workspace: &Workspace) -> Resul
     })
 }
 
-/// Runs `escalate.command` with the record on stdin; its failure is reported, not fatal:
-/// the record is already saved.
+/// Runs `escalate.command` with the record on stdin, within `limits.hook_seconds`; its
+/// failure is reported, not fatal: the record is already saved.
 fn hand_on(command: &str, markdown: &str) -> String {
-    let child = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(error) => return format!("✗ escalate.command `{command}` did not start: {error}"),
-    };
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(markdown.as_bytes());
-    }
-    match child.wait_with_output() {
-        Ok(output) if output.status.success() => format!("✓ handed to `{command}`"),
-        Ok(output) => format!(
+    let mut shell = std::process::Command::new("sh");
+    shell.arg("-c").arg(command);
+    let timeout = std::time::Duration::from_secs(crate::limits::current().hook_seconds);
+    let bounds = process::Bounds { timeout, stdout_bytes: 1024 * 1024, stderr_bytes: 4096 };
+    match process::run(&mut shell, Some(markdown.as_bytes().to_vec()), bounds) {
+        Ok(finished) if finished.status.success() => format!("✓ handed to `{command}`"),
+        Ok(finished) => format!(
             "✗ `{command}` exited {}: {}",
-            output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stderr).trim()
+            finished.status.code().unwrap_or(-1),
+            crate::report::sanitize::clean_line(String::from_utf8_lossy(&finished.stderr).trim())
         ),
-        Err(error) => format!("✗ `{command}` failed: {error}"),
+        Err(error) => format!("✗ `{command}` {error} (raise [limits] hook_seconds in config.toml)"),
     }
 }

@@ -1,14 +1,14 @@
 //! Rendering desired state the way the GitOps controller would, through the same binaries
 //! Argo CD's repo-server and Flux use: a directory holding a `kustomization.yaml` is built
 //! with `kustomize build` (or `kubectl kustomize` when no kustomize binary is installed), one
-//! holding a `Chart.yaml` with `helm template`. Every run has a time limit.
+//! holding a `Chart.yaml` with `helm template`. Every run has a time and an output limit.
 
 use crate::engine::Manifest;
 use crate::sources::files::{ParseProblem, parse_documents};
-use std::io::Read;
+use crate::sources::process;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
@@ -143,41 +143,25 @@ fn describe(command: &Command) -> String {
     words.join(" ")
 }
 
-/// Runs `command` and returns its stdout; stops it (and what it started) after `timeout`.
+/// Runs `command` and returns its stdout, within `timeout` and the file limit (rendered
+/// output is a manifest file that was never written); what it started is stopped with it.
 /// The last lines of stderr become the error when it fails.
 fn run_with_timeout(command: &mut Command, timeout: Duration, dir: &Path, shown: &str) -> Result<String, RenderError> {
     let binary = command.get_program().to_string_lossy().into_owned();
-    // Its own process group, so a timeout stops the renderer's children too (plugins, shells).
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(command, 0);
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|source| RenderError::Spawn { binary, dir: dir.to_owned(), source })?;
-    // Drain both pipes on their own threads so a chatty renderer never blocks on a full pipe.
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if started.elapsed() < timeout => std::thread::sleep(Duration::from_millis(20)),
-            Ok(None) | Err(_) => {
-                stop_group(&mut child);
-                break None;
-            }
-        }
-    };
-    let Some(status) = status else {
-        // The readers finish on their own once the last process holding the pipes is gone.
-        return Err(RenderError::Timeout { command: shown.to_owned(), seconds: timeout.as_secs() });
-    };
-    let (stdout, stderr) = (stdout.join().unwrap_or_default(), stderr.join().unwrap_or_default());
-    if status.success() {
-        return Ok(stdout);
+    let bounds =
+        process::Bounds { timeout, stdout_bytes: crate::limits::current().file_bytes, stderr_bytes: 64 * 1024 };
+    let finished = process::run(command, None, bounds).map_err(|error| match error {
+        process::RunError::Spawn(source) => RenderError::Spawn { binary, dir: dir.to_owned(), source },
+        process::RunError::Timeout(_) => RenderError::Timeout { command: shown.to_owned(), seconds: timeout.as_secs() },
+        too_much => RenderError::Failed { command: shown.to_owned(), stderr: too_much.to_string() },
+    })?;
+    if finished.status.success() {
+        return String::from_utf8(finished.stdout).map_err(|_| RenderError::Output {
+            command: shown.to_owned(),
+            problem: "the output is not UTF-8 text".to_owned(),
+        });
     }
+    let stderr = String::from_utf8_lossy(&finished.stderr);
     let lines: Vec<&str> = stderr.trim().lines().filter(|l| !l.trim().is_empty()).map(without_log_header).collect();
     let tail = lines[lines.len().saturating_sub(3)..].join(" | ");
     Err(RenderError::Failed {
@@ -197,28 +181,6 @@ fn without_log_header(line: &str) -> &str {
         Some((_, rest)) if klog => rest,
         _ => line,
     }
-}
-
-fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_string(&mut text);
-        }
-        text
-    })
-}
-
-/// Kills the renderer and everything it started (its process group, on Unix).
-fn stop_group(child: &mut Child) {
-    #[cfg(unix)]
-    {
-        // `kill` the whole group by its negative id: no unsafe signal call needed.
-        let group = format!("-{}", child.id());
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[cfg(test)]
