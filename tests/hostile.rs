@@ -512,3 +512,42 @@ fn an_escalation_hook_that_never_ends_is_stopped_and_audited_before_and_after() 
         .collect();
     assert_eq!(results, ["started", "done"]);
 }
+
+/// A kubeconfig for `server` whose user runs `plugin` for its credential.
+fn exec_kubeconfig(dir: &Path, server: &str, plugin: &Path) -> PathBuf {
+    let path = dir.join("kubeconfig");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: test-prod\ncontexts:\n- name: test-prod\n  context: {{cluster: fake, user: plugin, namespace: prod}}\nclusters:\n- name: fake\n  cluster: {{server: '{server}'}}\nusers:\n- name: plugin\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
+            plugin.display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn an_exec_credential_plugin_runs_within_the_request_timeout_and_an_output_cap() {
+    let api = FakeApi::start(objects_in(&leaks().join("live")), Behaviour::default());
+    let dir = tree(&[("desired/cm.yaml", ESCAPES_DESIRED)]);
+    let scan = |plugin: &Path| {
+        let mut command = kdrift();
+        command.env("KUBECONFIG", exec_kubeconfig(dir.path(), &api.url, plugin));
+        command.arg("scan").arg("--desired").arg(dir.path().join("desired"));
+        command.args(["--app", "web", "--request-timeout", "2", "-o", "json"]);
+        bounded(&mut command, 20)
+    };
+    let good = script(
+        dir.path(),
+        "good",
+        r#"echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-plugin"}}'"#,
+    );
+    let result = scan(&good);
+    assert!(result.code == 0 || result.code == 1, "{}", result.stderr);
+    assert!(api.requests().iter().all(|r| r.authorization.as_deref() == Some("Bearer from-plugin")));
+    let hanging = script(dir.path(), "hanging", "sleep 600");
+    support::assert_one_line_error(&scan(&hanging), &["exec credential plugin", "did not answer within 2s"]);
+    let chatty = script(dir.path(), "chatty", "yes");
+    support::assert_one_line_error(&scan(&chatty), &["exec credential plugin", "printed more than 1 MiB"]);
+}

@@ -7,6 +7,7 @@ pub mod access;
 pub mod blocking;
 pub mod discovery;
 pub mod dry_run;
+pub mod exec_auth;
 pub mod read;
 
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
@@ -132,6 +133,8 @@ impl Cluster {
         let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
             .await
             .map_err(|error| config_error(error.to_string()))?;
+        // The plugin runs here, bounded, so the client never runs it unbounded.
+        exec_auth::resolve(&mut config, timeout).map_err(config_error)?;
         config.connect_timeout = Some(timeout);
         config.read_timeout = Some(timeout);
         // Retries would hide a struggling API server from the responder; kdrift reports instead.
