@@ -21,6 +21,16 @@ fn main() -> ExitCode {
             .unwrap_or_else(|| "unknown panic".to_owned());
         eprintln!("kdrift: internal error: {message} (please report this)");
     }));
+    // The jq evaluator's worker: a hidden mode of this same binary (sources::jq_worker).
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|first| first == kdrift::sources::jq_worker::SUBCOMMAND) {
+        let memory = args.next().and_then(|m| m.to_str()?.parse().ok()).unwrap_or(1 << 30);
+        return ExitCode::from(u8::try_from(kdrift::sources::jq_worker::serve(memory)).unwrap_or(2));
+    }
+    // Every jq expression of an ignore rule runs in a bounded worker, never in this process.
+    if let Ok(exe) = std::env::current_exe() {
+        kdrift::engine::ignore::jq::install(Box::new(kdrift::sources::jq_worker::WorkerEvaluator::new(exe)));
+    }
     let cli = Cli::parse();
     let code = match std::panic::catch_unwind(|| cli::run(cli)) {
         Ok(Ok(code)) => code,

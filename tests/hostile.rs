@@ -551,3 +551,49 @@ fn an_exec_credential_plugin_runs_within_the_request_timeout_and_an_output_cap()
     let chatty = script(dir.path(), "chatty", "yes");
     support::assert_one_line_error(&scan(&chatty), &["exec credential plugin", "printed more than 1 MiB"]);
 }
+
+// ---- rules ---------------------------------------------------------------------------------
+
+#[test]
+fn jq_rules_that_never_end_or_fill_memory_are_stopped_and_named() {
+    let rules = "- group: apps
+  kind: Deployment
+  jqPathExpressions: ['until(false; .)']
+- group: apps
+  kind: Deployment
+  jqPathExpressions: ['def f: f; f']
+- group: apps
+  kind: Deployment
+  jqPathExpressions: ['repeat(.)']
+- group: apps
+  kind: Deployment
+  jqPathExpressions: ['def f: (f as $x | .); f']
+- group: apps
+  kind: Deployment
+  jqPathExpressions: ['.metadata.annotations.team']
+";
+    let dir = tree(&[
+        ("rules.yaml", rules),
+        ("config.toml", "mask_annotations = [\"vault.example.com/token\"]\n[limits]\njq_ms = 500\njq_memory_mb = 64\n"),
+    ]);
+    let mut command = kdrift();
+    command.arg("scan").arg("--desired").arg(leaks().join("desired")).arg("--live").arg(leaks().join("live"));
+    command.arg("--config").arg(dir.path().join("config.toml")).arg("--ignore").arg(dir.path().join("rules.yaml"));
+    command.args(["--app", "web", "-n", "prod", "--now", NOW, "-o", "json"]);
+    let started = std::time::Instant::now();
+    let result = bounded(&mut command, 60);
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+    let report: serde_json::Value = serde_json::from_str(&result.stdout).unwrap();
+    let web = report["apps"][0]["resources"].as_array().unwrap().iter().find(|r| r["name"] == "web").unwrap().clone();
+    let notes: Vec<&str> = web["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    for index in 0..4 {
+        assert!(
+            notes.iter().any(|n| n.contains(&format!("rules.yaml [{index}] skipped"))
+                && (n.contains("ran past its 500 ms budget") || n.contains("over the 64 MiB memory limit"))),
+            "rule {index}: {notes:#?}"
+        );
+    }
+    assert!(notes.iter().any(|n| n.contains("[2]") && n.contains("64 MiB")), "repeat(.) fills memory: {notes:#?}");
+    assert!(!notes.iter().any(|n| n.contains("[4]")), "the sound rule still runs: {notes:#?}");
+}

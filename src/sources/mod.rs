@@ -8,6 +8,7 @@ pub mod bounded;
 pub mod cluster;
 pub mod files;
 pub mod git;
+pub mod jq_worker;
 pub mod process;
 pub mod render;
 pub mod rules;

@@ -4,6 +4,7 @@
 //! kept, marked with the rule, pointer or expression responsible.
 
 use super::IgnoreRule;
+use super::jq::JqError;
 use crate::engine::diff::{Change, RawDiff};
 use crate::model::{IgnoreMethod, IgnoredBy};
 use serde_json::Value;
@@ -41,12 +42,15 @@ pub fn apply(
             None => (desired, live),
         };
         match removal_steps(rule, base_desired, base_live) {
-            Err(message) => notes.push(format!(
+            Err(JqError::Runtime(message)) => notes.push(format!(
                 "ignore rule {} {} skipped for this object: jq error: {}",
                 rule.source,
                 rule.rule,
                 without_values(&message)
             )),
+            Err(JqError::Budget(why)) => {
+                notes.push(format!("ignore rule {} {} skipped for this object: jq {why}", rule.source, rule.rule))
+            }
             Ok(steps) => {
                 for step in steps {
                     let mut remaining = rediff(&step.desired, &step.live);
@@ -140,7 +144,7 @@ struct Step {
 
 /// Every pointer, then every jq expression, applied in turn to both sides; only the steps
 /// that changed something. A jq runtime error voids the whole rule for this object.
-fn removal_steps(rule: &IgnoreRule, desired: &Value, live: &Value) -> Result<Vec<Step>, String> {
+fn removal_steps(rule: &IgnoreRule, desired: &Value, live: &Value) -> Result<Vec<Step>, JqError> {
     let mut steps: Vec<Step> = Vec::new();
     let (mut d, mut l) = (desired.clone(), live.clone());
     for pointer in &rule.pointers {

@@ -3,6 +3,11 @@
 //! such as a non-path expression, skips the rule for that object). The deletion is done as
 //! jq's `delpaths([path(<expression>)])` does it, so a path that does not exist is a no-op
 //! as in jq and gojq (Argo CD's engine), which jaq's own `del` does not guarantee.
+//!
+//! A rule's author may write an expression that never ends or fills memory; jaq cannot be
+//! stopped from inside. So the binary installs an `Evaluator` that runs expressions in a
+//! bounded worker process (`sources::jq_worker`); without one (the library, its tests),
+//! they run here. An expression that overran its budget once is skipped from then on.
 
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{Compiler, Ctx, Vars, data};
@@ -10,7 +15,8 @@ use jaq_json::Val;
 use serde::Deserialize as _;
 use serde_json::Value;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 type Filter = jaq_core::Filter<data::JustLut<Val>>;
 
@@ -19,6 +25,30 @@ type Filter = jaq_core::Filter<data::JustLut<Val>>;
 pub struct JqDeletion {
     pub expression: String,
     filter: Arc<Filter>,
+    /// Set once the expression overran its budget: it is not run again.
+    overran: Arc<AtomicBool>,
+}
+
+/// Why an expression gave no paths for one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JqError {
+    /// jq's own error (it may quote the object: never shown as is).
+    Runtime(String),
+    /// The evaluator's bound stopped it; kdrift's own words, safe to show.
+    Budget(String),
+}
+
+/// Runs expressions for `JqDeletion` somewhere bounded.
+pub trait Evaluator: Send + Sync {
+    /// The paths `expression` selects in `value`.
+    fn paths(&self, expression: &str, value: &Value) -> Result<Vec<Vec<Value>>, JqError>;
+}
+
+static EVALUATOR: OnceLock<Box<dyn Evaluator>> = OnceLock::new();
+
+/// Makes `evaluator` run every expression from now on (once per process).
+pub fn install(evaluator: Box<dyn Evaluator>) {
+    let _ = EVALUATOR.set(evaluator);
 }
 
 impl fmt::Debug for JqDeletion {
@@ -34,11 +64,28 @@ impl JqDeletion {
         // `del(…)` it is wrapped in.
         compile_program(expression)?;
         let filter = compile_program(&format!("[path({expression})]"))?;
-        Ok(JqDeletion { expression: expression.to_owned(), filter: Arc::new(filter) })
+        Ok(JqDeletion { expression: expression.to_owned(), filter: Arc::new(filter), overran: Arc::default() })
     }
 
     /// The value with the expression's paths deleted.
-    pub fn delete_from(&self, value: &Value) -> Result<Value, String> {
+    pub fn delete_from(&self, value: &Value) -> Result<Value, JqError> {
+        if self.overran.load(Ordering::Relaxed) {
+            return Err(JqError::Budget("not run again: it overran its budget on an earlier object".to_owned()));
+        }
+        let paths = match EVALUATOR.get() {
+            Some(evaluator) => evaluator.paths(&self.expression, value),
+            None => self.paths_in(value).map_err(JqError::Runtime),
+        };
+        if let Err(JqError::Budget(_)) = &paths {
+            self.overran.store(true, Ordering::Relaxed);
+        }
+        let mut result = value.clone();
+        delete_paths(&mut result, paths?);
+        Ok(result)
+    }
+
+    /// The paths the expression selects in `value`, evaluated in this process.
+    pub fn paths_in(&self, value: &Value) -> Result<Vec<Vec<Value>>, String> {
         let input = Val::deserialize(value).map_err(|e| format!("cannot convert the object for jq: {e}"))?;
         let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
         let mut outputs = self.filter.id.run((ctx, input)).map(jaq_core::unwrap_valr);
@@ -48,11 +95,7 @@ impl JqDeletion {
             None => return Err("the expression produced no value".to_owned()),
         };
         // jaq writes JSON text; reading it back gives the paths in serde_json's terms.
-        let paths: Vec<Vec<Value>> =
-            serde_json::from_str(&paths.to_string()).map_err(|e| format!("jq produced unexpected paths: {e}"))?;
-        let mut result = value.clone();
-        delete_paths(&mut result, paths);
-        Ok(result)
+        serde_json::from_str(&paths.to_string()).map_err(|e| format!("jq produced unexpected paths: {e}"))
     }
 }
 
