@@ -15,6 +15,9 @@ use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::Duration;
 
+/// Compiled expressions a worker keeps (about 100 KiB each).
+const COMPILED_KEPT: usize = 512;
+
 /// The hidden subcommand the worker runs as.
 pub const SUBCOMMAND: &str = "__jq-worker";
 
@@ -148,6 +151,10 @@ pub fn serve(memory_bytes: u64) -> i32 {
 fn answer(compiled: &mut HashMap<String, JqDeletion>, request: &Value) -> Value {
     let expression = request.get("expression").and_then(Value::as_str).unwrap_or_default();
     let value = request.get("value").unwrap_or(&Value::Null);
+    // Compiled programs are large (each holds jq's standard library): a bounded cache.
+    if compiled.len() >= COMPILED_KEPT && !compiled.contains_key(expression) {
+        compiled.clear();
+    }
     if !compiled.contains_key(expression) {
         match JqDeletion::compile(expression) {
             Ok(deletion) => {

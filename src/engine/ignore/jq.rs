@@ -24,7 +24,9 @@ type Filter = jaq_core::Filter<data::JustLut<Val>>;
 #[derive(Clone)]
 pub struct JqDeletion {
     pub expression: String,
-    filter: Arc<Filter>,
+    /// Compiled on first use in this process; with an installed evaluator, never: a
+    /// compiled program holds all of jq's standard library, and rules can be thousands.
+    filter: Arc<OnceLock<Filter>>,
     /// Set once the expression overran its budget: it is not run again.
     overran: Arc<AtomicBool>,
 }
@@ -61,10 +63,15 @@ impl JqDeletion {
     /// Compiles the expression; the error says what is wrong with it.
     pub fn compile(expression: &str) -> Result<JqDeletion, String> {
         // Parse the expression alone first, so text such as `.a) | (.b` cannot escape the
-        // `del(…)` it is wrapped in.
-        compile_program(expression)?;
-        let filter = compile_program(&format!("[path({expression})]"))?;
-        Ok(JqDeletion { expression: expression.to_owned(), filter: Arc::new(filter), overran: Arc::default() })
+        // `[path(…)]` it is wrapped in (only a failure pays for the detailed message).
+        if jaq_core::load::parse(expression, |parser| parser.term()).is_none() {
+            compile_program(expression)?;
+            return Err("invalid jq: not one complete expression".to_owned());
+        }
+        // Compiled now so an undefined function names the rule; kept only if run here.
+        let program = wrapped(expression);
+        compile_program(&program)?;
+        Ok(JqDeletion { expression: expression.to_owned(), filter: Arc::default(), overran: Arc::default() })
     }
 
     /// The value with the expression's paths deleted.
@@ -87,8 +94,15 @@ impl JqDeletion {
     /// The paths the expression selects in `value`, evaluated in this process.
     pub fn paths_in(&self, value: &Value) -> Result<Vec<Vec<Value>>, String> {
         let input = Val::deserialize(value).map_err(|e| format!("cannot convert the object for jq: {e}"))?;
-        let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
-        let mut outputs = self.filter.id.run((ctx, input)).map(jaq_core::unwrap_valr);
+        let filter = match self.filter.get() {
+            Some(filter) => filter,
+            None => {
+                let compiled = compile_program(&wrapped(&self.expression))?;
+                self.filter.get_or_init(|| compiled)
+            }
+        };
+        let ctx = Ctx::<data::JustLut<Val>>::new(&filter.lut, Vars::new([]));
+        let mut outputs = filter.id.run((ctx, input)).map(jaq_core::unwrap_valr);
         let paths = match outputs.next() {
             Some(Ok(paths)) => paths,
             Some(Err(error)) => return Err(error.to_string()),
@@ -163,8 +177,19 @@ fn index(n: &serde_json::Number, len: usize) -> Option<usize> {
     usize::try_from(i).ok().filter(|i| *i < len)
 }
 
+/// The program that lists the paths `expression` selects.
+fn wrapped(expression: &str) -> String {
+    format!("[path({expression})]")
+}
+
+/// jq's standard definitions, parsed once: every rule's program starts from them.
+fn standard_defs() -> Vec<jaq_core::load::parse::Def<&'static str>> {
+    static DEFS: OnceLock<Vec<jaq_core::load::parse::Def<&'static str>>> = OnceLock::new();
+    DEFS.get_or_init(|| jaq_core::defs().chain(jaq_std::defs()).chain(jaq_json::defs()).collect()).clone()
+}
+
 fn compile_program(code: &str) -> Result<Filter, String> {
-    let defs = jaq_core::defs().chain(jaq_std::defs()).chain(jaq_json::defs());
+    let defs = standard_defs();
     let funs = jaq_core::funs().chain(jaq_std::funs()).chain(jaq_json::funs());
     let loader = Loader::new(defs);
     let arena = Arena::default();
