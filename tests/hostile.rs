@@ -597,3 +597,23 @@ fn jq_rules_that_never_end_or_fill_memory_are_stopped_and_named() {
     assert!(notes.iter().any(|n| n.contains("[2]") && n.contains("64 MiB")), "repeat(.) fills memory: {notes:#?}");
     assert!(!notes.iter().any(|n| n.contains("[4]")), "the sound rule still runs: {notes:#?}");
 }
+
+// ---- one-line errors ---------------------------------------------------------------------
+
+#[test]
+fn a_broken_kubeconfig_is_one_line_that_quotes_no_credential() {
+    let dir = tree(&[("desired/cm.yaml", ESCAPES_DESIRED)]);
+    let broken = [
+        "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user: {token: KUBE-TOKEN-SECRET, [\n",
+        "apiVersion: v1\nkind: Config\ncurrent-context: [not, a, string]\nusers:\n- name: u\n  user: {token: KUBE-TOKEN-SECRET}\n",
+    ];
+    for text in broken {
+        let kubeconfig = dir.path().join("kubeconfig");
+        std::fs::write(&kubeconfig, text).unwrap();
+        let mut command = kdrift();
+        command.env("KUBECONFIG", &kubeconfig).arg("scan").arg("--desired").arg(dir.path().join("desired"));
+        let result = bounded(command.args(["--app", "web"]), 20);
+        support::assert_one_line_error(&result, &["kubeconfig"]);
+        assert!(!result.stderr.contains("KUBE-TOKEN-SECRET"), "{}", result.stderr);
+    }
+}

@@ -44,7 +44,23 @@ pub struct AnchoredRegex {
 
 impl AnchoredRegex {
     pub fn new(text: &str) -> Result<Self, String> {
-        let regex = Regex::new(&format!("^(?:{text})$")).map_err(|e| format!("invalid regex '{text}': {e}"))?;
+        // A name or kind pattern is short; a pattern built to explode at compile time
+        // (`\w{150}` repeated) is refused at a size bound instead of taking minutes and
+        // gigabytes. The message stays on one line.
+        let regex = regex::RegexBuilder::new(&format!("^(?:{text})$"))
+            .size_limit(REGEX_SIZE_LIMIT)
+            .dfa_size_limit(REGEX_SIZE_LIMIT)
+            .build()
+            .map_err(|e| match e {
+                regex::Error::CompiledTooBig(_) => {
+                    format!("regex '{text}' is too large to compile (over 1 MiB compiled)")
+                }
+                // The parser's message draws the pattern with a caret over several lines:
+                // its last line says what is wrong.
+                other => {
+                    format!("invalid regex '{text}': {}", other.to_string().lines().last().unwrap_or_default().trim())
+                }
+            })?;
         Ok(AnchoredRegex { text: text.to_owned(), regex })
     }
 
@@ -144,6 +160,9 @@ fn valid_key(key: &str) -> Option<String> {
     ok.then(|| key.to_owned())
 }
 
+/// Compiled size a Flux target regex may reach.
+const REGEX_SIZE_LIMIT: usize = 1024 * 1024;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +186,13 @@ mod tests {
         assert!(kind.matches("StatefulSet"));
         assert!(!kind.matches("DeploymentConfig"));
         assert!(AnchoredRegex::new("(").is_err());
+        let error = AnchoredRegex::new("(").err().unwrap_or_default();
+        assert!(!error.contains('\n'), "one line: {error}");
+        // Built to explode at compile time: refused at once, not after minutes.
+        let started = std::time::Instant::now();
+        let bomb = "\\w{150}N".repeat(1000);
+        assert!(AnchoredRegex::new(&bomb).err().unwrap_or_default().contains("too large to compile"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
     }
 
     #[test]

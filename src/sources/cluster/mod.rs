@@ -273,6 +273,12 @@ fn kubeconfig_reason(error: &KubeconfigError) -> String {
     match error {
         KubeconfigError::FindPath => "KUBECONFIG is unset and there is no home directory".to_owned(),
         KubeconfigError::ReadConfig(io, path) => format!("cannot read {}: {}", path.display(), root_cause(io)),
+        // The parser's message quotes the text around the fault, and a kubeconfig holds
+        // tokens and keys: only where it is goes into the message.
+        KubeconfigError::Parse(error) => match error.location() {
+            Some(at) => format!("the kubeconfig is not valid YAML (line {}, column {})", at.line(), at.column()),
+            None => "the kubeconfig is not valid YAML".to_owned(),
+        },
         other => root_cause(other),
     }
 }
