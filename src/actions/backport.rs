@@ -60,8 +60,13 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
     }
     let masked = &workspace.engine.mask_annotations;
     let kind = plan.subject.resource.kind.clone();
+    // Either side: Git's value of a masked field is as secret as the live one.
     let hides = |f: &&Finding| {
-        live.pointer(&f.path).is_some_and(|value| crate::engine::secrets::is_masked_at(&kind, &f.path, value, masked))
+        let masked_at =
+            |value: &Value, pointer: &str| crate::engine::secrets::is_masked_at(&kind, pointer, value, masked);
+        let git_pointer = f.desired_path.as_deref().unwrap_or(&f.path);
+        live.pointer(&f.path).is_some_and(|value| masked_at(value, &f.path))
+            || desired.pointer(git_pointer).is_some_and(|value| masked_at(value, git_pointer))
     };
     if let Some(finding) = fields.iter().find(hides) {
         return Ok(plan.refuse(format!(
@@ -458,16 +463,18 @@ fn add_patch_entry(text: &str, file: &str) -> Result<String, String> {
 }
 
 /// A unified diff with 2 lines of context.
-/// Lines of context around each change: none in a file that holds a Secret, a masked
-/// annotation or a last-applied copy, whose neighbouring lines may be masked values.
+/// Lines of context around each change: none in a file that mentions a Secret, a masked
+/// annotation or a last-applied copy anywhere (in any style: block, flow, JSON), whose
+/// neighbouring lines may be masked values.
 fn context_lines(text: &str, masked_annotations: &[String]) -> usize {
-    let sensitive = text.lines().any(|line| {
-        let line = line.trim_start().trim_start_matches(['"', '\'']);
-        (line.starts_with("kind:") && line.trim_end().ends_with("Secret"))
-            || line.starts_with(crate::engine::secrets::LAST_APPLIED)
-            || masked_annotations.iter().any(|key| line.starts_with(key.as_str()))
-    });
+    let sensitive = text.contains("Secret") || holds_masked(text, masked_annotations);
     if sensitive { 0 } else { 2 }
+}
+
+/// Whether `text` names a masked annotation or a last-applied copy.
+fn holds_masked(text: &str, masked_annotations: &[String]) -> bool {
+    text.contains(crate::engine::secrets::LAST_APPLIED)
+        || masked_annotations.iter().any(|key| text.contains(key.as_str()))
 }
 
 /// A unified diff of one file; `masked_annotations` decide how much context is shown.
@@ -482,7 +489,12 @@ pub(crate) fn unified(before: &str, after: &str, masked_annotations: &[String]) 
                     similar::ChangeTag::Insert => '+',
                     similar::ChangeTag::Equal => ' ',
                 };
-                lines.push(format!("{sign}{}", change.value().trim_end_matches('\n')));
+                let text = change.value().trim_end_matches('\n');
+                if holds_masked(text, masked_annotations) {
+                    lines.push(format!("{sign}    (line withheld: it holds a masked value)"));
+                } else {
+                    lines.push(format!("{sign}{text}"));
+                }
             }
         }
     }

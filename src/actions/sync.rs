@@ -216,8 +216,14 @@ fn pretty(value: &Value) -> String {
 pub fn leaf_changes(before: &Value, after: &Value, masked_annotations: &[String]) -> Vec<String> {
     let differs = |pointer: &str| before.pointer(pointer) != after.pointer(pointer);
     let (mut before_shown, mut after_shown) = (before.clone(), after.clone());
-    // A write can change the kind only in a broken answer: mask both as either kind says.
-    let kind = after.get("kind").or_else(|| before.get("kind")).cloned();
+    // A write can change the kind only in a broken answer: if either side is a Secret, both
+    // are masked as one.
+    let is_secret =
+        |v: &Value| v.get("kind").and_then(Value::as_str).is_some_and(crate::engine::secrets::is_secret_kind);
+    let kind = match is_secret(before) || is_secret(after) {
+        true => Some(Value::String("Secret".to_owned())),
+        false => after.get("kind").or_else(|| before.get("kind")).cloned(),
+    };
     for shown in [&mut before_shown, &mut after_shown] {
         if let (Some(kind), Some(map)) = (&kind, shown.as_object_mut()) {
             map.insert("kind".to_owned(), kind.clone());

@@ -167,7 +167,10 @@ impl LiveCluster {
 /// A 409 that says the object is no longer the one the write was conditioned on (server-side
 /// apply's `resourceVersion`, DeleteOptions' preconditions), not a field conflict.
 fn refused_precondition(message: &str) -> bool {
-    message.contains("the object has been modified") || message.starts_with("Precondition failed")
+    // "the object has been modified", "… might have been modified", "Precondition failed:
+    // UID in precondition …", "the ResourceVersion in the precondition (10) does not match".
+    let message = message.to_ascii_lowercase();
+    message.contains("been modified") || message.contains("precondition")
 }
 
 /// Refuses, before any request, a name or namespace the API server would never accept: the

@@ -83,6 +83,8 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
     if shown.is_empty() && app.findings.is_empty() {
         out.push_str(&format!("{}: no drift\n", app.name));
     }
+    // Manager names, values and renderer errors come from data: escapes shown, not obeyed.
+    let out = crate::report::sanitize::clean_output(&out, options.style.color);
     std::io::stdout().write_all(out.as_bytes())?;
     let needs_action = app.all_findings().any(|f| f.needs_action());
     Ok(if args.exit_code && needs_action { EXIT_DRIFT } else { EXIT_CLEAN })

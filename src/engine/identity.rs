@@ -162,7 +162,9 @@ pub fn invalid_name(group: &str, kind: &str, name: &str) -> Option<String> {
     if name.len() > 253 {
         return Some(format!("a name of {} characters (at most 253)", name.len()));
     }
-    if group == "rbac.authorization.k8s.io" {
+    // RBAC names are path segments (`system:controller:…`), and so are custom and
+    // aggregated APIs' (OpenShift's `kube:admin`): the URL escaping keeps them safe.
+    if group == "rbac.authorization.k8s.io" || !is_builtin_group(group) {
         return match name.chars().any(|c| c.is_control() || c.is_whitespace()) {
             true => Some("a name with spaces or control characters".to_owned()),
             false => None,

@@ -92,10 +92,18 @@ pub fn mask_object(object: &mut Value, masked_annotations: &[String], differs: i
         crate::engine::path::push_pointer_token(&mut pointer, key);
         if differs(&pointer) { MASK_CHANGED } else { MASK }
     };
+    let secret = object.get("kind").and_then(Value::as_str).is_some_and(is_secret_kind);
     if let Some(annotations) = object.pointer_mut("/metadata/annotations") {
         mask_annotation_values(annotations, masked_annotations, |key| mask_for("metadata/annotations", key));
+        // A Secret's copy is withheld whatever kind the copy itself claims.
+        if secret
+            && let Some(copy) = annotations.get_mut(LAST_APPLIED)
+            && !copy.is_null()
+        {
+            *copy = Value::String(mask_for("metadata/annotations", LAST_APPLIED).to_owned());
+        }
     }
-    if !object.get("kind").and_then(Value::as_str).is_some_and(is_secret_kind) {
+    if !secret {
         return;
     }
     for field in ["data", "stringData"] {

@@ -8,34 +8,64 @@
 /// grows with the square of the depth.
 pub const MAX_FLOW_DEPTH: usize = 256;
 
-/// Where flow nesting first passes `limit`, in one linear pass: brackets inside quoted
-/// strings, comments and block scalars do not count.
+/// Where flow nesting first passes `limit`, in one linear pass. A bracket counts only where
+/// YAML reads it as a collection (at a value's start: after indentation, `- `, `: `, `?`,
+/// or inside a flow collection after `[`, `{` or `,`), not inside plain text, quoted strings
+/// (which may run over several lines), comments or block scalars; each document starts at 0.
 pub fn too_deep(text: &str, limit: usize) -> Option<(usize, usize)> {
     let mut depth = 0usize;
     // A block scalar's body: lines indented deeper than the line that opened it.
     let mut block_indent: Option<usize> = None;
+    // A quoted string still open at the end of the previous line.
+    let mut open_quote: Option<u8> = None;
     for (number, line) in text.lines().enumerate() {
         let indent = line.len() - line.trim_start().len();
-        match block_indent {
-            Some(opener) if line.trim().is_empty() || indent > opener => continue,
-            _ => block_indent = None,
+        if open_quote.is_none() {
+            match block_indent {
+                Some(opener) if line.trim().is_empty() || indent > opener => continue,
+                _ => block_indent = None,
+            }
+            if line.starts_with("---") || line.starts_with("...") {
+                depth = 0;
+                continue;
+            }
         }
         let bytes = line.as_bytes();
         let mut at = 0;
-        let mut previous = b' ';
+        if let Some(quote) = open_quote.take() {
+            at = close_from(bytes, 0, quote);
+            if at >= bytes.len() {
+                open_quote = Some(quote);
+                continue;
+            }
+            at += 1;
+        }
+        // The last significant byte before `at`: what a bracket follows decides what it is.
+        let mut previous = b'\n';
         while at < bytes.len() {
             let byte = bytes[at];
+            let value_start = matches!(previous, b'\n' | b'[' | b'{' | b',' | b':' | b'-' | b'?');
             match byte {
-                b'#' if previous == b' ' || previous == b'\t' => break,
-                b'"' => at = closing(bytes, at, b'"'),
-                b'\'' if matches!(previous, b' ' | b'\t' | b'[' | b'{' | b',' | b':') => at = closing(bytes, at, b'\''),
-                b'[' | b'{' => {
+                b' ' | b'\t' => {
+                    at += 1;
+                    continue;
+                }
+                b'#' if at == 0 || bytes[at - 1] == b' ' || bytes[at - 1] == b'\t' => break,
+                b'"' | b'\'' if value_start => {
+                    let end = closing(bytes, at, byte);
+                    if end >= bytes.len() {
+                        open_quote = Some(byte);
+                        break;
+                    }
+                    at = end;
+                }
+                b'[' | b'{' if value_start => {
                     depth += 1;
                     if depth > limit {
                         return Some((number + 1, at + 1));
                     }
                 }
-                b']' | b'}' => depth = depth.saturating_sub(1),
+                b']' | b'}' if depth > 0 => depth -= 1,
                 _ => {}
             }
             previous = byte;
@@ -46,7 +76,7 @@ pub fn too_deep(text: &str, limit: usize) -> Option<(usize, usize)> {
             || trimmed.rsplit_once(' ').is_some_and(|(_, last)| {
                 last.starts_with(['|', '>']) && last[1..].bytes().all(|b| matches!(b, b'-' | b'+' | b'0'..=b'9'))
             });
-        if opens_block && depth == 0 {
+        if opens_block && depth == 0 && open_quote.is_none() {
             block_indent = Some(indent);
         }
     }
@@ -55,10 +85,17 @@ pub fn too_deep(text: &str, limit: usize) -> Option<(usize, usize)> {
 
 /// The index of the quote closing the string opened at `open` (the line's end when none).
 fn closing(bytes: &[u8], open: usize, quote: u8) -> usize {
-    let mut at = open + 1;
+    close_from(bytes, open + 1, quote)
+}
+
+/// The first closing `quote` at or after `from`; `''` inside single quotes is an escaped
+/// quote, `\"` inside double ones.
+fn close_from(bytes: &[u8], from: usize, quote: u8) -> usize {
+    let mut at = from;
     while at < bytes.len() {
         match bytes[at] {
             b'\\' if quote == b'"' => at += 1,
+            b'\'' if quote == b'\'' && bytes.get(at + 1) == Some(&b'\'') => at += 1,
             byte if byte == quote => return at,
             _ => {}
         }
@@ -75,5 +112,25 @@ pub fn check(text: &str) -> Result<(), String> {
             Err(format!("nested more than {MAX_FLOW_DEPTH} levels deep (line {line}, column {column})"))
         }
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_brackets_yaml_reads_as_collections_count() {
+        let rules: String = (0..300).map(|n| format!("rule{n}: match [a-z\n")).collect();
+        assert_eq!(too_deep(&rules, MAX_FLOW_DEPTH), None, "brackets inside plain text");
+        let quoted: String = (0..300).map(|n| format!("k{n}: \"first [ line\n  second {{ line\"\n")).collect();
+        assert_eq!(too_deep(&quoted, MAX_FLOW_DEPTH), None, "quoted strings over two lines");
+        let documents: String = (0..300).map(|_| "a: [1, [2\n---\n").collect();
+        assert_eq!(too_deep(&documents, MAX_FLOW_DEPTH), None, "each document starts over");
+        let single = format!("a: 'it''s [{}'\n", "[".repeat(300));
+        assert_eq!(too_deep(&single, MAX_FLOW_DEPTH), None);
+        assert!(too_deep(&"[".repeat(300), MAX_FLOW_DEPTH).is_some());
+        assert!(too_deep(&format!("a:\n  - {}", "{\"k\": ".repeat(300)), MAX_FLOW_DEPTH).is_some());
+        assert!(too_deep(&format!("a: {}", "[ ".repeat(300)), MAX_FLOW_DEPTH).is_some());
     }
 }

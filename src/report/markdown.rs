@@ -89,5 +89,5 @@ fn cell(text: &str) -> String {
 
 /// Data inside a code span: a backtick cannot close it early.
 fn code(text: &str) -> String {
-    text.replace('`', "'").replace('|', "\\|")
+    text.replace('`', "'").replace('|', "\\|").replace(['\n', '\r'], " ")
 }

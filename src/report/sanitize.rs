@@ -58,14 +58,38 @@ pub fn clean_output(text: &str, keep_style: bool) -> String {
     out
 }
 
-/// The length of the SGR sequence `text` starts with (`\x1b[1;33m`), 0 when it is none.
+/// The length of the colour sequence `text` starts with (`\x1b[1;33m`), 0 when it is none
+/// or sets anything but colour and weight (concealed or blinking text is never kept).
 fn sgr_length(text: &str) -> usize {
     let Some(body) = text.strip_prefix("\x1b[") else { return 0 };
     let digits = body.bytes().take_while(|b| b.is_ascii_digit() || *b == b';').count();
     match body.as_bytes().get(digits) {
-        Some(b'm') if digits <= 32 => 2 + digits + 1,
+        Some(b'm') if digits <= 32 && colour_only(&body[..digits]) => 2 + digits + 1,
         _ => 0,
     }
+}
+
+/// Whether SGR parameters only reset, embolden, dim, underline or colour.
+fn colour_only(parameters: &str) -> bool {
+    let mut numbers = parameters.split(';').map(|p| if p.is_empty() { Some(0) } else { p.parse::<u16>().ok() });
+    while let Some(number) = numbers.next() {
+        match number {
+            Some(0..=2 | 4 | 22 | 24 | 39 | 49 | 30..=37 | 40..=47 | 90..=97 | 100..=107) => {}
+            // 38;5;N and 38;2;R;G;B (48 for the background).
+            Some(38 | 48) => {
+                let count = match numbers.next() {
+                    Some(Some(5)) => 1,
+                    Some(Some(2)) => 3,
+                    _ => return false,
+                };
+                if (0..count).any(|_| !matches!(numbers.next(), Some(Some(0..=255)))) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
 }
 
 #[cfg(test)]
@@ -87,5 +111,6 @@ mod tests {
         let painted = "\x1b[1;33mOutOfSync\x1b[0m and \x1b]0;title\x07 and \x1b[2J";
         assert_eq!(clean_output(painted, true), "\x1b[1;33mOutOfSync\x1b[0m and \\u{1b}]0;title\\u{7} and \\u{1b}[2J");
         assert_eq!(clean_output(painted, false).matches('\x1b').count(), 0);
+        assert_eq!(clean_output("\x1b[8mhidden\x1b[38;2;1;2;3mx", true), "\\u{1b}[8mhidden\x1b[38;2;1;2;3mx");
     }
 }

@@ -16,7 +16,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::Duration;
 
 /// Compiled expressions a worker keeps (about 100 KiB each).
-const COMPILED_KEPT: usize = 512;
+const COMPILED_KEPT: usize = 2048;
 
 /// The hidden subcommand the worker runs as.
 pub const SUBCOMMAND: &str = "__jq-worker";
@@ -78,6 +78,11 @@ impl Evaluator for WorkerEvaluator {
         let limits = crate::limits::current();
         // A poisoned lock only means another evaluation panicked: the slot is still usable.
         let mut slot = self.worker.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A worker that ended between requests (killed from outside) is replaced before it is
+        // asked: only an expression that overran on its own is blamed.
+        if slot.as_mut().is_some_and(|worker| !matches!(worker.child.try_wait(), Ok(None))) {
+            *slot = None;
+        }
         if slot.is_none() {
             *slot = Some(self.start(limits.jq_memory_bytes)?);
         }
@@ -130,8 +135,6 @@ pub fn serve(memory_bytes: u64) -> i32 {
     if setrlimit(Resource::As, Rlimit { current: Some(total), maximum: Some(total) }).is_err() {
         return 2;
     }
-    // Killed with kdrift, even mid-expression.
-    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
     let mut compiled: HashMap<String, JqDeletion> = HashMap::new();
     let stdout = std::io::stdout();
     for line in std::io::stdin().lock().lines() {

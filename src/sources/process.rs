@@ -86,14 +86,14 @@ pub fn run(command: &mut Command, stdin: Option<Vec<u8>>, bounds: Bounds) -> Res
                 stderr.extend_from_slice(&bytes[..bytes.len().min(room)]);
             }
             // Both pipes closed: everything was read.
-            Err(mpsc::RecvTimeoutError::Disconnected) => match exited {
-                Some((status, _)) => return Ok(Finished { status, stdout, stderr }),
-                None => {
-                    if let Ok(status) = child.wait() {
-                        return Ok(Finished { status, stdout, stderr });
-                    }
+            // Both pipes closed: everything was read; the program may still run (its output
+            // sent elsewhere), so its end is awaited against the deadline below.
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                if let Some((status, _)) = exited {
+                    return Ok(Finished { status, stdout, stderr });
                 }
-            },
+                std::thread::sleep(Duration::from_millis(10));
+            }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
         if exited.is_none()
@@ -158,6 +158,15 @@ mod tests {
         let finished = run(&mut shell("sleep 30 & echo done"), None, BOUNDS).expect("runs");
         assert_eq!(finished.stdout, b"done\n");
         assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn a_program_that_closes_its_pipes_and_runs_on_is_stopped_at_the_deadline() {
+        let quick = Bounds { timeout: Duration::from_millis(500), ..BOUNDS };
+        let started = Instant::now();
+        let result = run(&mut shell("exec >/dev/null 2>&1; sleep 30"), None, quick);
+        assert!(matches!(result, Err(RunError::Timeout(_))), "{result:?}");
+        assert!(started.elapsed() < Duration::from_secs(3));
     }
 
     #[test]

@@ -303,7 +303,7 @@ fn respond(request: &Recorded, objects: &mut Vec<Value>, behaviour: &Behaviour) 
                     409,
                     "Conflict",
                     &format!(
-                        "Precondition failed: ResourceVersion in precondition: {}, ResourceVersion in object meta: {}",
+                        "Operation cannot be fulfilled on {plural} \"{name}\": the ResourceVersion in the precondition ({}) does not match the ResourceVersion in record ({}). The object might have been modified",
                         sent["preconditions"]["resourceVersion"], stored_version
                     ),
                 );

@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 
 /// Items per LIST page: large enough for few round trips, small enough for the API server.
 pub const PAGE_SIZE: &str = "500";
+const PAGE_LIMIT: u64 = 500;
 
 /// Kinds leftover objects usually are (checked for orphans even when Git has none of them).
 const ORPHAN_CANDIDATES: &[(&str, &str)] = &[
@@ -295,6 +296,10 @@ async fn fetch(cluster: &Cluster, task: &Task) -> Result<Vec<Value>, Problem> {
             return Err(Problem::EndlessList(format!(
                 "more than {most} objects (raise [limits] list_objects in config.toml)"
             )));
+        }
+        // Empty pages with ever new tokens end too: pages are capped as objects are.
+        if seen_tokens.len() as u64 > most.div_ceil(PAGE_LIMIT) + 1 {
+            return Err(Problem::EndlessList(format!("more than {} pages", seen_tokens.len())));
         }
         match &token {
             None => return Ok(items),
