@@ -66,7 +66,7 @@ pub fn set(limits: Limits) {
 
 /// `bytes` as people read sizes: "256 MiB", "900 KiB".
 pub fn size(bytes: u64) -> String {
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else {
         format!("{} KiB", bytes.div_ceil(1024))
