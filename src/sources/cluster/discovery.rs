@@ -36,17 +36,20 @@ impl ServedResource {
         }
     }
 
-    /// The collection's path, in `namespace` or across all namespaces (`None`).
+    /// The collection's path, in `namespace` or across all namespaces (`None`). Every
+    /// segment is percent-encoded: group, version and plural come from the API server's own
+    /// discovery, and even they must not reshape a path.
     pub fn collection(&self, namespace: Option<&str>) -> String {
+        use crate::sources::cluster::path_segment;
+        let version = path_segment(&self.version);
         let base = match self.group.as_str() {
-            "" => format!("/api/{}", self.version),
-            group => format!("/apis/{group}/{}", self.version),
+            "" => format!("/api/{version}"),
+            group => format!("/apis/{}/{version}", path_segment(group)),
         };
+        let plural = path_segment(&self.plural);
         match namespace {
-            Some(namespace) if self.namespaced => {
-                format!("{base}/namespaces/{}/{}", crate::sources::cluster::path_segment(namespace), self.plural)
-            }
-            _ => format!("{base}/{}", self.plural),
+            Some(namespace) if self.namespaced => format!("{base}/namespaces/{}/{plural}", path_segment(namespace)),
+            _ => format!("{base}/{plural}"),
         }
     }
 }
