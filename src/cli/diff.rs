@@ -6,6 +6,7 @@ use crate::engine::secrets::mask_object;
 use crate::engine::{Manifest, identity, normalize};
 use crate::model::{ResourceKey, ResourceReport, ResourceStatus};
 use crate::report::diff_view::{DiffOptions, render_resource};
+use crate::report::sanitize::clean;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
@@ -61,7 +62,8 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
     let mut out = String::new();
     for finding in &app.findings {
         // Why the comparison may be stale or impossible (a render failure, a failed apply).
-        out.push_str(&format!("── {} · {}: {}\n\n", app.name, finding.category.as_str(), finding.reason));
+        let reason = clean(&finding.reason);
+        out.push_str(&format!("── {} · {}: {reason}\n\n", clean(&app.name), finding.category.as_str()));
     }
     for resource in &shown {
         let key = resource.key();
@@ -75,15 +77,17 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
                 // for an orphan, who put it there.
                 let (reason, owner) = crate::report::alone_phrase(resource);
                 let owner = if owner.is_empty() { owner } else { format!(" (owner: {owner})") };
-                out.push_str(&format!("── {} · {}{owner}: {reason}\n", key, resource.status.as_str()));
+                let line = format!("── {key} · {}{owner}: {reason}\n", resource.status.as_str());
+                out.push_str(&clean(&line));
             }
         }
         out.push('\n');
     }
     if shown.is_empty() && app.findings.is_empty() {
-        out.push_str(&format!("{}: no drift\n", app.name));
+        out.push_str(&format!("{}: no drift\n", clean(&app.name)));
     }
-    // Manager names, values and renderer errors come from data: escapes shown, not obeyed.
+    // Manager names, values and renderer errors come from data: each is cleaned where it is
+    // written, and this last pass is the net under that rule.
     let out = crate::report::sanitize::clean_output(&out, options.style.color);
     std::io::stdout().write_all(out.as_bytes())?;
     let needs_action = app.all_findings().any(|f| f.needs_action());

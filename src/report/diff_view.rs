@@ -5,6 +5,7 @@ use crate::engine::classify::manager_label;
 use crate::engine::time::{parse_rfc3339, short_age};
 use crate::model::{Finding, ManagerClass, ResourceReport};
 use crate::report::aligned::{Cell, Row, RowKind, Shown, align, owning_finding};
+use crate::report::sanitize::clean;
 use crate::report::style::Style;
 use crate::theme::{Color, Theme};
 use serde_json::Value;
@@ -125,9 +126,10 @@ fn finish_row(
     layout: &Layout,
     style: Style,
 ) -> String {
+    // Painted or not, the YAML text is data: cleaned, so the only colour is kdrift's.
     let paint = |text: &str| match sides_color {
         Some(color) => style.color(color, text),
-        None => text.to_owned(),
+        None => clean(text).into_owned(),
     };
     match gutter {
         None => format!("{}\n", paint(sides.trim_end())),
@@ -136,7 +138,7 @@ fn finish_row(
             let text = text.trim_end();
             let shown = match class {
                 Some(class) => style.color(Theme::builtin().owner(class), text),
-                None => text.to_owned(),
+                None => clean(text).into_owned(),
             };
             format!("{} {shown}\n", paint(&sides))
         }

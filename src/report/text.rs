@@ -5,6 +5,7 @@ use crate::model::{
     AppReport, CommitEvidence, ControllerStatus, DriftReport, EventEvidence, Finding, Permission, ResourceReport,
     ResourceStatus, Severity, SyncStatus,
 };
+use crate::report::sanitize::clean;
 use crate::report::style::Style;
 use crate::report::{owner_phrase, values_phrase};
 use std::fmt::Write as _;
@@ -21,7 +22,8 @@ pub fn render(report: &DriftReport, options: &TextOptions) -> String {
         render_app(&mut out, app, options);
     }
     let _ = writeln!(out, "Summary: {}", report.summary);
-    // Cluster data (annotations, manager names, notes) may carry terminal escapes.
+    // Every piece of data is cleaned where it is written (painted or not), so the colour
+    // left in is kdrift's; this last pass is the net under that rule.
     crate::report::sanitize::clean_output(&out, options.style.color)
 }
 
@@ -42,9 +44,10 @@ fn render_app(out: &mut String, app: &AppReport, options: &TextOptions) {
     };
     let _ = writeln!(
         out,
-        "{}  {status}  ({catalog}{}; {} finding(s), {needing} need action, {ignored} ignored)",
+        "{}  {status}  ({}{}; {} finding(s), {needing} need action, {ignored} ignored)",
         style.bold(&app.name),
-        options.source,
+        clean(&catalog),
+        clean(&options.source),
         app.all_findings().count() - ignored
     );
     if let Some(controller) = &app.controller {
@@ -117,16 +120,17 @@ fn render_finding(out: &mut String, finding: &Finding, style: Style) {
         "    {} {:<18} {}",
         style.severity(finding.severity, &severity),
         finding.category.as_str(),
-        finding.display_path
+        clean(&finding.display_path)
     );
     let values = values_phrase(finding);
     match (&finding.owner, values.is_empty()) {
         (_, false) => {
-            let _ = writeln!(out, "             {values} · {}", owner_phrase(finding.owner.as_ref()));
+            let owner = owner_phrase(finding.owner.as_ref());
+            let _ = writeln!(out, "             {} · {}", clean(&values), clean(&owner));
         }
         // A whole object (an orphan): who put it there.
         (Some(owner), true) => {
-            let _ = writeln!(out, "             owner: {}", owner_phrase(Some(owner)));
+            let _ = writeln!(out, "             owner: {}", clean(&owner_phrase(Some(owner))));
         }
         (None, true) => {}
     }
@@ -135,7 +139,8 @@ fn render_finding(out: &mut String, finding: &Finding, style: Style) {
             writeln!(out, "             {}", style.dim(&format!("git: line last changed {}", commit_phrase(commit))));
     }
     let review = if finding.review_required { " · review required" } else { "" };
-    let _ = writeln!(out, "             → {}{review}: {}", style.bold(finding.response.as_str()), finding.reason);
+    let response = style.bold(finding.response.as_str());
+    let _ = writeln!(out, "             → {response}{review}: {}", clean(&finding.reason));
     if let Some(rule) = &finding.ignored_by {
         let _ = writeln!(out, "             {}", style.dim(&format!("(ignored by {rule})")));
         if finding.category.is_harmful() {

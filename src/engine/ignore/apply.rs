@@ -8,6 +8,7 @@ use super::jq::JqError;
 use crate::engine::diff::{Change, RawDiff};
 use crate::model::{IgnoreMethod, IgnoredBy};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// The pair's differences after the rules: hidden ones carry the rule that hid them.
 #[derive(Debug, Default)]
@@ -161,6 +162,10 @@ fn removal_steps(rule: &IgnoreRule, desired: &Value, live: &Value) -> Result<Vec
     }
     for jq in &rule.jq {
         let (next_d, next_l) = (jq.delete_from(&d)?, jq.delete_from(&l)?);
+        if let (Cow::Borrowed(_), Cow::Borrowed(_)) = (&next_d, &next_l) {
+            continue;
+        }
+        let (next_d, next_l) = (next_d.into_owned(), next_l.into_owned());
         if next_d != d || next_l != l {
             (d, l) = (next_d, next_l);
             steps.push(Step {
