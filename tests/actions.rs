@@ -449,6 +449,26 @@ fn a_backport_never_commits_onto_the_checked_out_branch_even_unborn() {
     assert!(repo.find_branch(BRANCH, git2::BranchType::Local).is_err(), "the checked-out name got no commit");
     let made = repo.find_branch(&format!("{BRANCH}-2"), git2::BranchType::Local).unwrap();
     assert_eq!(made.get().peel_to_commit().unwrap().parent_id(0).unwrap(), head);
+
+    // Run from a linked worktree, the main worktree's unborn branch is still the user's.
+    let side = repo.branch("side", &repo.find_commit(head).unwrap(), false).unwrap();
+    let mut options = git2::WorktreeAddOptions::new();
+    let linked_path = dir.path().join("linked");
+    repo.worktree("linked", &linked_path, Some(options.reference(Some(side.get())))).unwrap();
+    let result = run(kdrift_with(dir.path(), None)
+        .arg("backport")
+        .arg("--repo")
+        .arg(&linked_path)
+        .args(["--revision", "main", "--path", "apps/checkout-api", "--app", "checkout-api", "-n", "prod"])
+        .args(["--now", NOW, "--resource", "Deployment/checkout-api", "--yes"])
+        .arg("--live")
+        .arg(sample("live")));
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    assert!(result.stdout.contains(&format!("{BRANCH}-3")), "{}", result.stdout);
+    assert!(repo.find_branch(BRANCH, git2::BranchType::Local).is_err(), "the main worktree's name got no commit");
+    let linked = Repository::open(&linked_path).unwrap();
+    assert_eq!(linked.head().unwrap().shorthand().ok(), Some("side"), "the linked worktree stays on its branch");
+    assert_eq!(linked.head().unwrap().peel_to_commit().unwrap().id(), head);
 }
 
 #[test]

@@ -35,7 +35,7 @@ pub fn yaml_files(repo_path: &Path, commit: &str, dir: &str) -> Result<Vec<(Stri
     Ok(files)
 }
 
-/// The branches checked out here or in a linked worktree, born or unborn: HEAD names them
+/// The branches checked out here, in the main worktree or in a linked one, born or unborn: HEAD names them
 /// even before their first commit, and a commit made on such a name lands on the user's
 /// checkout.
 fn checked_out(repo: &Repository) -> Vec<String> {
@@ -44,6 +44,10 @@ fn checked_out(repo: &Repository) -> Vec<String> {
         head.symbolic_target().ok()??.strip_prefix("refs/heads/").map(str::to_owned)
     };
     let mut names: Vec<String> = head_branch(repo).into_iter().collect();
+    // Opened from a linked worktree, the main worktree's HEAD is in the common directory.
+    if repo.is_worktree() {
+        names.extend(Repository::open(repo.commondir()).ok().as_ref().and_then(head_branch));
+    }
     if let Ok(worktrees) = repo.worktrees() {
         for name in worktrees.iter().flatten().flatten() {
             let linked = repo.find_worktree(name).and_then(|worktree| Repository::open_from_worktree(&worktree));
