@@ -35,9 +35,9 @@ pub fn yaml_files(repo_path: &Path, commit: &str, dir: &str) -> Result<Vec<(Stri
     Ok(files)
 }
 
-/// The branches checked out here, in the main worktree or in a linked one, born or unborn: HEAD names them
-/// even before their first commit, and a commit made on such a name lands on the user's
-/// checkout.
+/// The branches checked out here, in the main worktree or in a linked one, born or unborn:
+/// HEAD names them even before their first commit, and a commit made on such a name lands on
+/// the user's checkout.
 fn checked_out(repo: &Repository) -> Vec<String> {
     let head_branch = |repo: &Repository| {
         let head = repo.find_reference("HEAD").ok()?;
