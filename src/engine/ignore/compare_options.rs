@@ -46,7 +46,7 @@ impl CompareOptions {
                 _ => Err("must be a mapping of options".to_owned()),
             };
         };
-        let flag = |key: &str, value: &Value| value.as_bool().ok_or_else(|| format!("{key}: must be true or false"));
+        let flag = |key: &str, value: &Value| yaml11_bool(value).ok_or_else(|| format!("{key}: must be true or false"));
         for (key, value) in map {
             match key.as_str() {
                 "ignoreAggregatedRoles" => options.ignore_aggregated_roles = flag(key, value)?,
@@ -96,6 +96,20 @@ impl CompareOptions {
     }
 }
 
+/// A boolean as Argo CD reads one: its YAML library follows YAML 1.1, where `yes`, `on`,
+/// `y` and their opposites are booleans too (kdrift's follows YAML 1.2, where they are text).
+fn yaml11_bool(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(flag) => Some(*flag),
+        Value::String(text) => match text.as_str() {
+            "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => Some(true),
+            "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +127,11 @@ mod tests {
             CompareOptions::parse("ignoreAggregatedRoles: yes please\n", "x").unwrap_err().contains("true or false")
         );
         assert!(CompareOptions::parse("ignoreResourceStatusField: some\n", "x").unwrap_err().contains("not one of"));
+        // Argo CD reads YAML 1.1, where these are booleans.
+        let (options, _) =
+            CompareOptions::parse("ignoreAggregatedRoles: yes\nignoreDifferencesOnResourceUpdates: off\n", "x")
+                .unwrap();
+        assert!(options.ignore_aggregated_roles && !options.ignore_differences_on_resource_updates);
         assert_eq!(CompareOptions::parse("", "x").unwrap().0.status, StatusField::All);
     }
 }
