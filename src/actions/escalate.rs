@@ -161,6 +161,9 @@ fn hand_on(command: &str, markdown: &str) -> String {
             finished.status.code().unwrap_or(-1),
             crate::report::sanitize::clean_line(String::from_utf8_lossy(&finished.stderr).trim())
         ),
-        Err(error) => format!("✗ `{command}` {error} (raise [limits] hook_seconds in config.toml)"),
+        Err(error @ process::RunError::Timeout(_)) => {
+            format!("✗ `{command}` {error} (raise [limits] hook_seconds in config.toml)")
+        }
+        Err(error) => format!("✗ `{command}` {error}"),
     }
 }

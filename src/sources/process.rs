@@ -35,6 +35,10 @@ pub enum RunError {
     Timeout(Duration),
     #[error("printed more than {}: stopped with everything it started", crate::limits::size(*.0))]
     TooMuchOutput(u64),
+    /// It exited, but something it started in a session of its own still holds its output
+    /// open: what was read may be cut short, so it is not used.
+    #[error("exited, but something it started outside its process group still holds its output open")]
+    Unfinished,
 }
 
 enum Chunk {
@@ -85,7 +89,6 @@ pub fn run(command: &mut Command, stdin: Option<Vec<u8>>, bounds: Bounds) -> Res
                 let room = usize::try_from(bounds.stderr_bytes).unwrap_or(usize::MAX).saturating_sub(stderr.len());
                 stderr.extend_from_slice(&bytes[..bytes.len().min(room)]);
             }
-            // Both pipes closed: everything was read.
             // Both pipes closed: everything was read; the program may still run (its output
             // sent elsewhere), so its end is awaited against the deadline below.
             Err(mpsc::RecvTimeoutError::Disconnected) => {
@@ -104,8 +107,9 @@ pub fn run(command: &mut Command, stdin: Option<Vec<u8>>, bounds: Bounds) -> Res
             exited = Some((status, Instant::now()));
         }
         match exited {
-            // A grandchild that left the group still holds a pipe: stop waiting for it.
-            Some((status, at)) if at.elapsed() > GRACE => return Ok(Finished { status, stdout, stderr }),
+            // A grandchild that left the group still holds a pipe: stop waiting for it, and
+            // do not pass output that may be cut short (half a rendered app) as whole.
+            Some((_, at)) if at.elapsed() > GRACE => return Err(RunError::Unfinished),
             Some(_) => {}
             None if started.elapsed() > bounds.timeout => {
                 stop(&mut child);
@@ -157,6 +161,15 @@ mod tests {
         let started = Instant::now();
         let finished = run(&mut shell("sleep 30 & echo done"), None, BOUNDS).expect("runs");
         assert_eq!(finished.stdout, b"done\n");
+        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn output_still_held_open_by_an_escaped_grandchild_is_an_error_not_a_result() {
+        let started = Instant::now();
+        // util-linux's setsid (essential on Debian) leaves the group; its sleep outlives us.
+        let result = run(&mut shell("echo half; setsid sleep 3 & exit 0"), None, BOUNDS);
+        assert!(matches!(result, Err(RunError::Unfinished)), "{result:?}");
         assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
     }
 
