@@ -3,7 +3,7 @@
 //! classification or owner disagrees with what the engine reports, or that leaves a
 //! reported finding unclassified, does not load: the problem names the key at fault.
 
-use crate::engine::{EngineConfig, Manifest, compare_app, identity};
+use crate::engine::{EngineConfig, Manifest, compare_app, identity, secrets};
 use crate::model::{AppReport, Finding, ResourceKey};
 use crate::sources::samples::{self, Sample};
 use crate::training::spec::{self, DrillSpec};
@@ -138,15 +138,39 @@ impl Scenario {
         let engine = EngineConfig { mask_annotations: mask_annotations.to_vec(), ..EngineConfig::default() };
         let compared =
             compare_app(&engine, &self.app, &self.namespace, self.now, self.desired.clone(), self.live.clone());
-        if let Ok(report) = compared {
+        let resolved = compared.ok().and_then(|report| {
             let (targets, problems) = resolve(&self.drill, &report, &self.live, &self.namespace);
-            if problems.is_empty() {
-                self.report = report;
-                self.targets = targets;
-            }
+            problems.is_empty().then_some((report, targets))
+        });
+        match resolved {
+            Some((report, targets)) => (self.report, self.targets) = (report, targets),
+            // Fail closed: the drill keeps its report, with the masked values masked in place.
+            None => mask_findings(&mut self.report, mask_annotations),
         }
         self.engine = engine;
         self
+    }
+}
+
+/// Every finding value `mask_annotations` covers replaced by the mask, in the values and in
+/// the reason that quotes them.
+fn mask_findings(report: &mut AppReport, mask_annotations: &[String]) {
+    for resource in &mut report.resources {
+        for finding in &mut resource.findings {
+            for value in [&mut finding.desired, &mut finding.live].into_iter().flatten() {
+                if !secrets::is_masked_at(&resource.kind, &finding.path, value, mask_annotations) {
+                    continue;
+                }
+                let quoted = match &*value {
+                    serde_json::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                if !quoted.is_empty() {
+                    finding.reason = finding.reason.replace(&quoted, secrets::MASK);
+                }
+                *value = secrets::mask_at(&resource.kind, &finding.path, value, mask_annotations, true);
+            }
+        }
     }
 }
 
@@ -341,4 +365,33 @@ fn managers_of(live: &[Manifest], key: &ResourceKey, namespace: &str) -> Vec<Str
     managers.sort();
     managers.dedup();
     managers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn without_a_fresh_comparison_masked_values_are_masked_in_the_report_itself() {
+        let object = |token: &str| {
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+                   "metadata": {"name": "c", "namespace": "prod", "annotations": {"vault.example.com/token": token}}})
+        };
+        let manifest = |token: &str| Manifest { object: object(token), origin: "x.yaml".to_owned() };
+        let mut report = compare_app(
+            &EngineConfig::default(),
+            "app",
+            "prod",
+            None,
+            vec![manifest("git-TOKEN")],
+            vec![manifest("live-TOKEN")],
+        )
+        .unwrap();
+        assert!(serde_json::to_string(&report).unwrap().contains("live-TOKEN"), "unmasked before");
+        mask_findings(&mut report, &["vault.example.com/token".to_owned()]);
+        let shown = serde_json::to_string(&report).unwrap();
+        assert!(!shown.contains("live-TOKEN") && !shown.contains("git-TOKEN"), "{shown}");
+        assert!(shown.contains(secrets::MASK), "{shown}");
+    }
 }
