@@ -670,6 +670,88 @@ fn many_jq_rules_run_ahead_exactly_as_one_by_one() {
     assert_eq!(notes.matches("skipped").count(), 1, "only the runaway is blamed: {notes}");
 }
 
+/// Five Deployments under 200 rules: a runaway at [100] costs its budget on the first object
+/// only (never again, not even run ahead), and a runaway for another kind never runs at all.
+#[test]
+fn a_runaway_rule_costs_its_budget_once_and_rules_for_other_kinds_never_run() {
+    let mut rules = String::new();
+    for index in 0..200 {
+        let expression =
+            if index == 100 { "until(false; .)".to_owned() } else { format!(".metadata.annotations[\"x{index}\"]") };
+        rules.push_str(&format!("- group: apps\n  kind: Deployment\n  jqPathExpressions: ['{expression}']\n"));
+    }
+    rules.push_str("- kind: ConfigMap\n  jqPathExpressions: ['def f: f; f']\n");
+    let deployment = |name: &str, replicas: u32| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: prod\nspec:\n  replicas: {replicas}\n"
+        )
+    };
+    let mut files: Vec<(String, String)> =
+        vec![("rules.yaml".to_owned(), rules), ("config.toml".to_owned(), "[limits]\njq_ms = 400\n".to_owned())];
+    for index in 0..5 {
+        files.push((format!("desired/web{index}.yaml"), deployment(&format!("web{index}"), 2)));
+        files.push((format!("live/web{index}.yaml"), deployment(&format!("web{index}"), 3)));
+    }
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(path, text)| (path.as_str(), text.as_str())).collect();
+    let dir = tree(&borrowed);
+    let mut command = support::scan_tree(dir.path());
+    command.arg("--config").arg(dir.path().join("config.toml")).arg("--ignore").arg(dir.path().join("rules.yaml"));
+    let started = std::time::Instant::now();
+    let result = bounded(command.args(["--app", "web", "-n", "prod", "--now", NOW, "-o", "json"]), 60);
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    // Run ahead once, asked once, alone once: three budgets at most, for all five objects.
+    assert!(started.elapsed() < std::time::Duration::from_millis(3 * 400 + 2500), "{:?}", started.elapsed());
+    let report: serde_json::Value = serde_json::from_str(&result.stdout).unwrap();
+    let notes = report["apps"][0]["resources"].to_string();
+    assert_eq!(notes.matches("[100] skipped for this object: jq ran past its 400 ms budget").count(), 1, "{notes}");
+    assert_eq!(notes.matches("[100] skipped for this object: jq not run again").count(), 4, "{notes}");
+    assert!(!notes.contains("[200]"), "the ConfigMap rule never ran: {notes}");
+}
+
+/// An expression that deletes a whole side (`path(.)`) leaves `null` for the next one, as
+/// jq would: never the object it had before.
+#[test]
+fn an_expression_after_one_that_deleted_a_whole_side_sees_null() {
+    let rules = "- group: apps\n  kind: Deployment\n  jqPathExpressions:\n  - 'select(.metadata.annotations.drop == \"yes\")'\n  - '.spec.replicas.foo'\n";
+    let deployment = |replicas: u32| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\n  annotations: {{drop: 'yes'}}\nspec:\n  replicas: {replicas}\n"
+        )
+    };
+    let dir = tree(&[("desired/web.yaml", &deployment(3)), ("live/web.yaml", &deployment(5)), ("rules.yaml", rules)]);
+    let mut command = support::scan_tree(dir.path());
+    command.arg("--ignore").arg(dir.path().join("rules.yaml"));
+    let result = bounded(command.args(["--app", "web", "-n", "prod", "--now", NOW, "-o", "json"]), 60);
+    let report: serde_json::Value = serde_json::from_str(&result.stdout).unwrap();
+    let web = &report["apps"][0]["resources"][0];
+    assert_eq!(web["findings"][0]["ignored_by"]["rule"], "[0]", "{web:#}");
+    assert!(!web["notes"].to_string().contains("skipped"), "{web:#}");
+}
+
+/// jq's parser and compiler recurse once per operator: an expression deep enough to overflow
+/// a stack is refused in one line, and one just within the bound compiles on any thread.
+#[test]
+fn deep_or_huge_jq_expressions_are_one_line_errors_never_a_crash() {
+    let rule =
+        |expression: String| format!("- group: apps\n  kind: Deployment\n  jqPathExpressions:\n  - '{expression}'\n");
+    for (expression, said) in [
+        (vec![".a"; 3000].join("|"), "more than 512 operators and brackets"),
+        (format!(".metadata.annotations[\"{}\"]", "A".repeat(20_000)), "longer than 16 KiB"),
+    ] {
+        let dir = tree(&[("rules.yaml", &rule(expression))]);
+        let result = run(support::kdrift()
+            .args(["scan", "--sample", "checkout-api", "--ignore"])
+            .arg(dir.path().join("rules.yaml")));
+        support::assert_one_line_error(&result, &["rules.yaml: [0].jqPathExpressions[0]: invalid jq", said]);
+    }
+    let within = format!("{}.a{}", "(".repeat(250), ")".repeat(250));
+    let dir = tree(&[("rules.yaml", &rule(within))]);
+    let result = run(support::kdrift()
+        .args(["scan", "--sample", "checkout-api", "--no-exit-code", "--ignore"])
+        .arg(dir.path().join("rules.yaml")));
+    assert_eq!(result.code, 0, "{}", result.stderr);
+}
+
 // ---- one-line errors ---------------------------------------------------------------------
 
 #[test]

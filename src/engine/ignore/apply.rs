@@ -4,7 +4,7 @@
 //! kept, marked with the rule, pointer or expression responsible.
 
 use super::IgnoreRule;
-use super::jq::JqError;
+use super::jq::{JqDeletion, JqError};
 use crate::engine::diff::{Change, RawDiff};
 use crate::model::{IgnoreMethod, IgnoredBy};
 use serde_json::Value;
@@ -34,6 +34,10 @@ pub fn apply(
     // Manager rules already applied, re-applied to every fresh comparison.
     let mut manager_rules: Vec<&IgnoreRule> = Vec::new();
     let mut current: Option<(Value, Value)> = None;
+    // Every expression these rules will run, in order: an evaluator may run the next ones
+    // ahead while the pair stays as it is.
+    let planned: Vec<&JqDeletion> = rules.iter().flat_map(|rule| &rule.jq).collect();
+    let mut planned_from = 0;
     for rule in rules {
         if active.is_empty() {
             break;
@@ -42,7 +46,9 @@ pub fn apply(
             Some((d, l)) => (d, l),
             None => (desired, live),
         };
-        match removal_steps(rule, base_desired, base_live) {
+        let plan = planned.get(planned_from..).unwrap_or_default();
+        planned_from += rule.jq.len();
+        match removal_steps(rule, base_desired, base_live, plan) {
             Err(JqError::Runtime(message)) => notes.push(format!(
                 "ignore rule {} {} skipped for this object: jq error: {}",
                 rule.source,
@@ -145,7 +151,8 @@ struct Step {
 
 /// Every pointer, then every jq expression, applied in turn to both sides; only the steps
 /// that changed something. A jq runtime error voids the whole rule for this object.
-fn removal_steps(rule: &IgnoreRule, desired: &Value, live: &Value) -> Result<Vec<Step>, JqError> {
+/// `plan` is the rule's expressions followed by the later rules'.
+fn removal_steps(rule: &IgnoreRule, desired: &Value, live: &Value, plan: &[&JqDeletion]) -> Result<Vec<Step>, JqError> {
     let mut steps: Vec<Step> = Vec::new();
     let (mut d, mut l) = (desired.clone(), live.clone());
     for pointer in &rule.pointers {
@@ -160,8 +167,9 @@ fn removal_steps(rule: &IgnoreRule, desired: &Value, live: &Value) -> Result<Vec
             });
         }
     }
-    for jq in &rule.jq {
-        let (next_d, next_l) = (jq.delete_from(&d)?, jq.delete_from(&l)?);
+    for (index, jq) in rule.jq.iter().enumerate() {
+        let next = plan.get(index + 1..).unwrap_or_default();
+        let (next_d, next_l) = (jq.delete_from_before(&d, next)?, jq.delete_from_before(&l, next)?);
         if let (Cow::Borrowed(_), Cow::Borrowed(_)) = (&next_d, &next_l) {
             continue;
         }

@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod compare_options;
 pub mod jq;
+pub mod jq_program;
 pub mod matching;
 pub mod parse;
 

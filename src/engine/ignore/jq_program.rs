@@ -1,0 +1,217 @@
+//! jq programs for ignore rules: many expressions compiled into one program (a compiled
+//! program carries all of jq's standard library, so compiling each expression alone made
+//! thousands of rules cost thousands of libraries), each expression a function listing the
+//! paths it selects, one picked per run by the `WHICH` variable.
+//!
+//! Expressions come from rule files and from live objects anyone with write access can
+//! create, so they are bounded before jaq sees them (its parser and compiler recurse once per
+//! level: a few thousand `|` overflow a stack) and compiled on a thread whose stack holds the
+//! deepest expression allowed, whatever thread loads the rules.
+
+use jaq_core::load::{Arena, File, Loader};
+use jaq_core::{Compiler, Ctx, Vars, data};
+use jaq_json::Val;
+use serde::Deserialize as _;
+use serde_json::Value;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub type Filter = jaq_core::Filter<data::JustLut<Val>>;
+
+/// Expressions compiled into one program.
+pub const PER_PROGRAM: usize = 128;
+/// The names kdrift's programs use for themselves; a rule may not use them.
+pub const RESERVED: &str = "__kdrift";
+/// The variable that picks which expression of a program runs.
+const WHICH: &str = "$__kdrift_which";
+/// The longest expression accepted (Argo CD's own examples are under 200 bytes).
+pub const MAX_BYTES: usize = 16 * 1024;
+/// The most operators and brackets an expression may hold: each is a level of recursion
+/// when jaq parses and compiles it.
+pub const MAX_STRUCTURE: usize = 512;
+/// The stack expressions are compiled on: room for `MAX_STRUCTURE` levels in any build.
+const COMPILE_STACK: usize = 64 * 1024 * 1024;
+
+/// Expressions compiled together.
+pub struct Program {
+    /// Unique in this process: what an evaluator keeps the compiled program under.
+    pub id: u64,
+    /// The expressions, in the order `WHICH` numbers them.
+    pub expressions: Vec<String>,
+    /// Compiled on first use in this process; with an installed evaluator, never: a compiled
+    /// program holds all of jq's standard library, and there may be hundreds.
+    filter: OnceLock<Filter>,
+}
+
+impl Program {
+    /// A program of `expressions` (already checked to compile), compiled now when `filter`
+    /// is given.
+    pub fn new(expressions: Vec<String>, filter: Option<Filter>) -> Program {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        let kept = OnceLock::new();
+        if let Some(filter) = filter {
+            let _ = kept.set(filter);
+        }
+        Program { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), expressions, filter: kept }
+    }
+
+    /// The compiled program, compiled here on first use.
+    pub fn filter(&self) -> Result<&Filter, String> {
+        if let Some(filter) = self.filter.get() {
+            return Ok(filter);
+        }
+        let compiled = compile_program(&program_text(&self.expressions))?;
+        Ok(self.filter.get_or_init(|| compiled))
+    }
+}
+
+/// Why `expression` cannot be a rule before jaq reads it, if it cannot.
+pub fn refused(expression: &str) -> Option<String> {
+    if expression.contains(RESERVED) {
+        return Some(format!("invalid jq: names starting with {RESERVED} are kdrift's own"));
+    }
+    if expression.len() > MAX_BYTES {
+        return Some(format!("invalid jq: longer than {} KiB", MAX_BYTES / 1024));
+    }
+    let structure = expression.chars().filter(|c| "|,([{+-*/%<>=".contains(*c)).count();
+    (structure > MAX_STRUCTURE)
+        .then(|| format!("invalid jq: more than {MAX_STRUCTURE} operators and brackets: too deep to read safely"))
+}
+
+/// Compiles `expressions` in programs of `PER_PROGRAM`, each expression first parsed alone
+/// so text such as `.a) | (.b` cannot escape the function it is put in. `keep` keeps the
+/// compiled programs. The first expression that fails is returned with its index.
+pub fn compile_all(expressions: Vec<String>, keep: bool) -> Result<Vec<std::sync::Arc<Program>>, (usize, String)> {
+    let compile = move || {
+        if let Some(index) = expressions.iter().position(|e| jaq_core::load::parse(e, |parser| parser.term()).is_none())
+        {
+            let error = expressions.get(index).and_then(|bare| compile_program(bare).err());
+            return Err((index, error.unwrap_or_else(|| "invalid jq: not one complete expression".to_owned())));
+        }
+        let mut programs = Vec::with_capacity(expressions.len().div_ceil(PER_PROGRAM));
+        for (chunk_index, chunk) in expressions.chunks(PER_PROGRAM).enumerate() {
+            let compiled = match compile_program(&program_text(chunk)) {
+                Ok(filter) => filter,
+                // Which one: each alone, in order (only a broken rule pays for this).
+                Err(together) => {
+                    let alone = chunk.iter().enumerate().find_map(|(offset, expression)| {
+                        compile_program(&program_text(std::slice::from_ref(expression))).err().map(|e| (offset, e))
+                    });
+                    let (offset, error) = alone.unwrap_or((0, together));
+                    return Err((chunk_index * PER_PROGRAM + offset, error));
+                }
+            };
+            programs.push(std::sync::Arc::new(Program::new(chunk.to_vec(), keep.then_some(compiled))));
+        }
+        Ok(programs)
+    };
+    let compiled = std::thread::Builder::new().stack_size(COMPILE_STACK).spawn(compile);
+    match compiled.map(std::thread::JoinHandle::join) {
+        Ok(Ok(result)) => result,
+        _ => Err((0, "invalid jq: the expressions could not be compiled".to_owned())),
+    }
+}
+
+/// The text of the program for `expressions`: each a function listing the paths it selects,
+/// and a body that runs the one `WHICH` names, found by halving (a few comparisons, where a
+/// chain of `elif` would make the last expression pay for all the others).
+pub fn program_text(expressions: &[String]) -> String {
+    let mut text = String::new();
+    for (position, expression) in expressions.iter().enumerate() {
+        // The newline ends a `#` comment the expression may close with.
+        text.push_str(&format!("def {RESERVED}_{position}: [path({expression}\n)];\n"));
+    }
+    dispatch(&mut text, 0..expressions.len());
+    text
+}
+
+/// The body choosing among the functions numbered `range`.
+fn dispatch(text: &mut String, range: std::ops::Range<usize>) {
+    match range.len() {
+        0 => text.push_str("error(\"no such expression\")"),
+        1 => text.push_str(&format!("{RESERVED}_{}", range.start)),
+        length => {
+            let middle = range.start + length / 2;
+            text.push_str(&format!("(if {WHICH} < {middle} then "));
+            dispatch(text, range.start..middle);
+            text.push_str(" else ");
+            dispatch(text, middle..range.end);
+            text.push_str(" end)");
+        }
+    }
+}
+
+/// The paths the expression at `position` of a compiled program selects in `value`.
+pub fn run(filter: &Filter, position: usize, value: &Value) -> Result<Vec<Vec<Value>>, String> {
+    run_on(filter, position, to_jq(value)?)
+}
+
+/// The same for a value already converted for jq.
+pub fn run_on(filter: &Filter, position: usize, input: Val) -> Result<Vec<Vec<Value>>, String> {
+    let which = Val::from(position);
+    let ctx = Ctx::<data::JustLut<Val>>::new(&filter.lut, Vars::new([which]));
+    let mut outputs = filter.id.run((ctx, input)).map(jaq_core::unwrap_valr);
+    let paths = match outputs.next() {
+        Some(Ok(paths)) => paths,
+        Some(Err(error)) => return Err(error.to_string()),
+        None => return Err("the expression produced no value".to_owned()),
+    };
+    // jaq writes JSON text; reading it back gives the paths in serde_json's terms.
+    serde_json::from_str(&paths.to_string()).map_err(|e| format!("jq produced unexpected paths: {e}"))
+}
+
+/// The value converted for jq.
+pub fn to_jq(value: &Value) -> Result<Val, String> {
+    Val::deserialize(value).map_err(|e| format!("cannot convert the object for jq: {e}"))
+}
+
+/// jq's standard definitions, parsed once: every rule's program starts from them.
+fn standard_defs() -> Vec<jaq_core::load::parse::Def<&'static str>> {
+    static DEFS: OnceLock<Vec<jaq_core::load::parse::Def<&'static str>>> = OnceLock::new();
+    DEFS.get_or_init(|| jaq_core::defs().chain(jaq_std::defs()).chain(jaq_json::defs()).collect()).clone()
+}
+
+/// Compiles jq text (a program made by `program_text`) with jq's standard library.
+pub fn compile_program(code: &str) -> Result<Filter, String> {
+    let defs = standard_defs();
+    let funs = jaq_core::funs().chain(jaq_std::funs()).chain(jaq_json::funs());
+    let loader = Loader::new(defs);
+    let arena = Arena::default();
+    let modules = loader.load(&arena, File { code, path: () }).map_err(|errors| {
+        let mut message = String::from("invalid jq");
+        for (_, error) in errors {
+            message.push_str(&format!(": {}", describe_load_error(&error)));
+        }
+        message
+    })?;
+    Compiler::default().with_funs(funs).with_global_vars([WHICH]).compile(modules).map_err(|errors| {
+        let undefined: Vec<String> = errors
+            .into_iter()
+            .flat_map(|(_, list)| list.into_iter().map(|(name, kind)| format!("undefined {} {name}", kind.as_str())))
+            .collect();
+        format!("invalid jq: {}", undefined.join(", "))
+    })
+}
+
+fn describe_load_error(error: &jaq_core::load::Error<&str>) -> String {
+    use jaq_core::load::Error;
+    match error {
+        Error::Io(list) => list.iter().map(|(path, e)| format!("{path}: {e}")).collect::<Vec<_>>().join(", "),
+        Error::Lex(list) => list
+            .iter()
+            .map(|(expected, found)| format!("expected {} near '{}'", expected.as_str(), excerpt(found)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Error::Parse(list) => list
+            .iter()
+            .map(|(expected, found)| format!("expected {} near '{}'", expected.as_str(), excerpt(found)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// The start of the unparsed text, enough to locate the problem.
+fn excerpt(rest: &str) -> String {
+    let cut: String = rest.chars().take(20).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if cut.is_empty() { "end of expression".to_owned() } else { cut }
+}
