@@ -168,7 +168,8 @@ mod tests {
     fn output_still_held_open_by_an_escaped_grandchild_is_an_error_not_a_result() {
         let started = Instant::now();
         // util-linux's setsid (essential on Debian) leaves the group; its sleep outlives us.
-        let result = run(&mut shell("echo half; setsid sleep 3 & exit 0"), None, BOUNDS);
+        // The pause lets it leave before the shell exits (and its group is killed).
+        let result = run(&mut shell("echo half; setsid sleep 3 & sleep 0.3; exit 0"), None, BOUNDS);
         assert!(matches!(result, Err(RunError::Unfinished)), "{result:?}");
         assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
     }

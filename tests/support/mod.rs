@@ -64,6 +64,18 @@ pub fn run(command: &mut Command) -> Run {
     }
 }
 
+/// Runs `command`, failing the test when it hangs past `seconds`, dies of a signal or aborts.
+pub fn bounded(command: &mut Command, seconds: u64) -> Run {
+    let output = command.timeout(std::time::Duration::from_secs(seconds)).output().expect("kdrift runs");
+    assert!(output.status.code().is_some(), "kdrift was killed after {seconds}s (a hang) or by a signal");
+    assert_ne!(output.status.code(), Some(134), "an abort");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
 /// Exit code 2 and exactly one stderr line containing every `needle`.
 pub fn assert_one_line_error(result: &Run, needles: &[&str]) {
     assert_eq!(result.code, 2, "exit code; stderr: {}", result.stderr);

@@ -55,7 +55,7 @@ pub fn apply(
                 rule.rule,
                 without_values(&message)
             )),
-            Err(JqError::Budget(why)) => {
+            Err(JqError::Budget(why) | JqError::NotRun(why)) => {
                 notes.push(format!("ignore rule {} {} skipped for this object: jq {why}", rule.source, rule.rule))
             }
             Ok(steps) => {

@@ -11,6 +11,7 @@
 //! they run here. An expression that overran its budget once is skipped from then on.
 
 use super::jq_program::{self, Program};
+use super::jq_text;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
@@ -34,6 +35,10 @@ pub enum JqError {
     Runtime(String),
     /// The evaluator's bound stopped it; kdrift's own words, safe to show.
     Budget(String),
+    /// It could not be run, for a reason that is not the expression's (an object too large
+    /// for the evaluator, an evaluator that would not start): it still runs on other
+    /// objects; kdrift's own words.
+    NotRun(String),
 }
 
 /// One expression to run: its program and its position there.
@@ -83,7 +88,7 @@ impl fmt::Debug for JqDeletion {
 impl JqDeletion {
     /// Takes the expression if it is within kdrift's bounds; `compile_together` reads it.
     pub fn parse(expression: &str) -> Result<JqDeletion, String> {
-        if let Some(refusal) = jq_program::refused(expression) {
+        if let Some(refusal) = jq_text::refused(expression) {
             return Err(refusal);
         }
         Ok(JqDeletion { expression: expression.to_owned(), program: None, overran: Arc::default() })

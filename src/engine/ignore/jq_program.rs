@@ -3,56 +3,54 @@
 //! thousands of rules cost thousands of libraries), each expression a function listing the
 //! paths it selects, one picked per run by the `WHICH` variable.
 //!
-//! Expressions come from rule files and from live objects anyone with write access can
-//! create, so they are bounded before jaq sees them (its parser and compiler recurse once per
-//! level: a few thousand `|` overflow a stack) and compiled on a thread whose stack holds the
-//! deepest expression allowed, whatever thread loads the rules.
+//! Expressions are bounded before jaq sees them (`jq_text`) and compiled on a thread whose
+//! stack holds the deepest expression allowed, whatever thread loads the rules.
 
+use super::jq_text::RESERVED;
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{Compiler, Ctx, Vars, data};
 use jaq_json::Val;
 use serde::Deserialize as _;
 use serde_json::Value;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
 pub type Filter = jaq_core::Filter<data::JustLut<Val>>;
 
 /// Expressions compiled into one program.
 pub const PER_PROGRAM: usize = 128;
-/// The names kdrift's programs use for themselves; a rule may not use them.
-pub const RESERVED: &str = "__kdrift";
 /// The variable that picks which expression of a program runs.
 const WHICH: &str = "$__kdrift_which";
-/// The longest expression accepted (Argo CD's own examples are under 200 bytes).
-pub const MAX_BYTES: usize = 16 * 1024;
-/// The most operators and brackets an expression may hold: each is a level of recursion
-/// when jaq parses and compiles it.
-pub const MAX_STRUCTURE: usize = 512;
-/// The stack expressions are compiled on: room for `MAX_STRUCTURE` levels in any build.
-const COMPILE_STACK: usize = 64 * 1024 * 1024;
+/// The stack expressions are compiled and run on: room for `jq_text::MAX_TOKENS` levels in
+/// any build.
+pub const COMPILE_STACK: usize = 64 * 1024 * 1024;
 
 /// Expressions compiled together.
 pub struct Program {
-    /// Unique in this process: what an evaluator keeps the compiled program under.
+    /// What an evaluator keeps the compiled program under: one id per distinct list of
+    /// expressions in this process.
     pub id: u64,
     /// The expressions, in the order `WHICH` numbers them.
     pub expressions: Vec<String>,
+    /// How long compiling it took when the rules were loaded (at most): a worker compiling
+    /// it again on the same machine is given a multiple of that, never an expression's
+    /// budget.
+    pub compiled_in: Duration,
     /// Compiled on first use in this process; with an installed evaluator, never: a compiled
     /// program holds all of jq's standard library, and there may be hundreds.
     filter: OnceLock<Filter>,
 }
 
 impl Program {
-    /// A program of `expressions` (already checked to compile), compiled now when `filter`
-    /// is given.
-    pub fn new(expressions: Vec<String>, filter: Option<Filter>) -> Program {
-        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+    /// A program of `expressions` (already checked to compile, in `compiled_in`), compiled
+    /// now when `filter` is given.
+    pub fn new(expressions: Vec<String>, filter: Option<Filter>, compiled_in: Duration) -> Program {
         let kept = OnceLock::new();
         if let Some(filter) = filter {
             let _ = kept.set(filter);
         }
-        Program { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), expressions, filter: kept }
+        Program { id: id_of(&expressions), expressions, compiled_in, filter: kept }
     }
 
     /// The compiled program, compiled here on first use.
@@ -65,17 +63,15 @@ impl Program {
     }
 }
 
-/// Why `expression` cannot be a rule before jaq reads it, if it cannot.
-pub fn refused(expression: &str) -> Option<String> {
-    if expression.contains(RESERVED) {
-        return Some(format!("invalid jq: names starting with {RESERVED} are kdrift's own"));
-    }
-    if expression.len() > MAX_BYTES {
-        return Some(format!("invalid jq: longer than {} KiB", MAX_BYTES / 1024));
-    }
-    let structure = expression.chars().filter(|c| "|,([{+-*/%<>=".contains(*c)).count();
-    (structure > MAX_STRUCTURE)
-        .then(|| format!("invalid jq: more than {MAX_STRUCTURE} operators and brackets: too deep to read safely"))
+/// The id of a program of `expressions`: the same for the same texts whenever the rules are
+/// read again (each app, each refresh), so a worker keeps it compiled and what was learnt
+/// about its expressions still holds. Keyed by the whole texts, never a hash of them: two
+/// programs sharing an id would run one in place of the other.
+fn id_of(expressions: &[String]) -> u64 {
+    static IDS: OnceLock<Mutex<HashMap<Vec<String>, u64>>> = OnceLock::new();
+    let mut ids = IDS.get_or_init(Mutex::default).lock().unwrap_or_else(PoisonError::into_inner);
+    let next = u64::try_from(ids.len()).unwrap_or(u64::MAX);
+    *ids.entry(expressions.to_vec()).or_insert(next)
 }
 
 /// Compiles `expressions` in programs of `PER_PROGRAM`, each expression first parsed alone
@@ -90,6 +86,7 @@ pub fn compile_all(expressions: Vec<String>, keep: bool) -> Result<Vec<std::sync
         }
         let mut programs = Vec::with_capacity(expressions.len().div_ceil(PER_PROGRAM));
         for (chunk_index, chunk) in expressions.chunks(PER_PROGRAM).enumerate() {
+            let started = Instant::now();
             let compiled = match compile_program(&program_text(chunk)) {
                 Ok(filter) => filter,
                 // Which one: each alone, in order (only a broken rule pays for this).
@@ -101,14 +98,15 @@ pub fn compile_all(expressions: Vec<String>, keep: bool) -> Result<Vec<std::sync
                     return Err((chunk_index * PER_PROGRAM + offset, error));
                 }
             };
-            programs.push(std::sync::Arc::new(Program::new(chunk.to_vec(), keep.then_some(compiled))));
+            let program = Program::new(chunk.to_vec(), keep.then_some(compiled), started.elapsed());
+            programs.push(std::sync::Arc::new(program));
         }
         Ok(programs)
     };
     let compiled = std::thread::Builder::new().stack_size(COMPILE_STACK).spawn(compile);
     match compiled.map(std::thread::JoinHandle::join) {
         Ok(Ok(result)) => result,
-        _ => Err((0, "invalid jq: the expressions could not be compiled".to_owned())),
+        _ => Err((0, "the jq compiler could not be started (it needs a thread with a 64 MiB stack)".to_owned())),
     }
 }
 
@@ -118,8 +116,9 @@ pub fn compile_all(expressions: Vec<String>, keep: bool) -> Result<Vec<std::sync
 pub fn program_text(expressions: &[String]) -> String {
     let mut text = String::new();
     for (position, expression) in expressions.iter().enumerate() {
-        // The newline ends a `#` comment the expression may close with.
-        text.push_str(&format!("def {RESERVED}_{position}: [path({expression}\n)];\n"));
+        // Two newlines end a `#` comment the expression may close with, even one whose line
+        // ends in a backslash (which carries a comment on to the next line).
+        text.push_str(&format!("def {RESERVED}_{position}: [path({expression}\n\n)];\n"));
     }
     dispatch(&mut text, 0..expressions.len());
     text
@@ -178,9 +177,10 @@ pub fn compile_program(code: &str) -> Result<Filter, String> {
     let loader = Loader::new(defs);
     let arena = Arena::default();
     let modules = loader.load(&arena, File { code, path: () }).map_err(|errors| {
+        // The first few say where it goes wrong; a broken text can make thousands.
         let mut message = String::from("invalid jq");
-        for (_, error) in errors {
-            message.push_str(&format!(": {}", describe_load_error(&error)));
+        for (_, error) in errors.iter().take(3) {
+            message.push_str(&format!(": {}", describe_load_error(error)));
         }
         message
     })?;
@@ -196,14 +196,16 @@ pub fn compile_program(code: &str) -> Result<Filter, String> {
 fn describe_load_error(error: &jaq_core::load::Error<&str>) -> String {
     use jaq_core::load::Error;
     match error {
-        Error::Io(list) => list.iter().map(|(path, e)| format!("{path}: {e}")).collect::<Vec<_>>().join(", "),
+        Error::Io(list) => list.iter().take(3).map(|(path, e)| format!("{path}: {e}")).collect::<Vec<_>>().join(", "),
         Error::Lex(list) => list
             .iter()
+            .take(3)
             .map(|(expected, found)| format!("expected {} near '{}'", expected.as_str(), excerpt(found)))
             .collect::<Vec<_>>()
             .join(", "),
         Error::Parse(list) => list
             .iter()
+            .take(3)
             .map(|(expected, found)| format!("expected {} near '{}'", expected.as_str(), excerpt(found)))
             .collect::<Vec<_>>()
             .join(", "),

@@ -6,6 +6,7 @@ pub mod apply;
 pub mod compare_options;
 pub mod jq;
 pub mod jq_program;
+pub mod jq_text;
 pub mod matching;
 pub mod parse;
 

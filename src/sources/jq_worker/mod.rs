@@ -6,26 +6,27 @@
 //!
 //! A worker keeps what it was sent (compiled programs, the two sides of the pair being
 //! compared), and runs ahead the expressions the engine says come next: most rules select
-//! nothing, and a round trip costs more than running one. Only an expression that overruns
-//! alone, in a fresh worker, is blamed: not its program's compilation, not what the worker
-//! held, not an expression run ahead.
+//! nothing, and a round trip costs more than running one. Holding a value and compiling a
+//! program have deadlines of their own, charged to no expression. Only an expression that
+//! overruns alone, in a fresh worker, is blamed: not its program's compilation (a program
+//! that will not compile in time has its expressions compiled one by one), not the object,
+//! not what the worker held, not an expression run ahead. Each cost is paid once: what
+//! overran is remembered.
 
 mod protocol;
 mod serve;
+mod worker;
 
 use crate::engine::ignore::jq::{Evaluator, Job, JqError};
 use crate::engine::ignore::jq_program::Program;
 use crate::limits::Limits;
-use protocol::{Answer, Held, ProgramText, READ_AHEAD, Request, SLOTS, same_exactly};
-use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use protocol::{JobKey, Outcome, same_exactly};
 use serde_json::Value;
-use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
-use std::io::{ErrorKind, Read as _, Write as _};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::{Mutex, PoisonError};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+use worker::{NotAhead, Stopped, Worker};
 
 pub use serve::serve;
 
@@ -41,49 +42,46 @@ pub struct WorkerEvaluator {
 #[derive(Default)]
 struct Evaluation {
     worker: Option<Worker>,
+    /// What is known of expressions by their text, so it holds when the rules are read
+    /// again (each app, each refresh): why one is not run any more, and the time each has
+    /// run in all.
+    blamed: HashMap<String, String>,
+    spent: HashMap<String, Duration>,
     /// Expressions that overran while run ahead: never run ahead again (each is run, and
     /// blamed or not, when it is asked for).
-    not_ahead: HashSet<(u64, usize)>,
+    not_ahead: HashSet<JobKey>,
+    /// Programs that overran loading for expressions run ahead: never loaded ahead again.
+    not_loaded_ahead: HashSet<u64>,
+    /// Programs that could not be compiled in time even in a fresh worker: each of their
+    /// expressions runs as a program of its own, kept here by job.
+    unloadable: HashSet<u64>,
+    alone: HashMap<JobKey, Arc<Program>>,
+    /// The last objects that could not be handed to a worker: not tried again for each rule.
+    refused: VecDeque<Value>,
+    /// Until when no worker is started again, and why the last one could not be.
+    unstartable: Option<(Instant, String)>,
 }
 
-struct Worker {
-    child: Child,
-    requests: ChildStdin,
-    answers: ChildStdout,
-    /// What was read of the answers beyond the last whole line.
-    pending: Vec<u8>,
-    /// Programs this worker was sent (it says so when it has dropped one since).
-    sent: HashSet<u64>,
-    /// What it holds and has answered ahead, by slot.
-    slots: [Slot; SLOTS],
-    /// The slot used last, kept when a new value comes.
-    last_slot: usize,
-}
+/// How many expression budgets one expression may spend in all, across every object: one
+/// that always finishes just within its budget would otherwise cost it on every object.
+const TOTAL_BUDGETS: u32 = 10;
 
-/// One value the worker holds, and what is known about it.
-#[derive(Default)]
-struct Slot {
-    value: Option<Value>,
-    /// Answers run ahead on this value, by job.
-    ahead: HashMap<(u64, usize), Answer>,
-    /// The job expected next if the engine goes on in order, and how far the last request
-    /// ran ahead: the window doubles while it does, and starts again at one when it jumps.
-    expected: Option<(u64, usize)>,
-    window: usize,
-}
+/// How many objects too large for a worker are remembered.
+const REFUSED_KEPT: usize = 8;
 
-/// Why a request got no answer.
-enum Stopped {
-    /// Past the time budget.
-    Timeout,
-    /// The worker is gone: over its memory limit or stack, or its answer over the cap.
-    Exhausted,
-}
+/// How long after a worker could not be started kdrift tries again.
+const START_BACKOFF: Duration = Duration::from_secs(30);
 
-/// The answer to the job asked for, and the job run ahead that overran, if one did.
-struct Asked {
-    answer: Answer,
-    overran_ahead: Option<(u64, usize)>,
+/// Why an attempt gave no outcome.
+enum Failure {
+    /// The value could not be held: the object's fault (too large), not the expression's.
+    Object(Stopped),
+    /// A program could not be loaded.
+    Load(u64, Stopped),
+    /// The asked expression overran.
+    Run(Stopped),
+    /// No worker could be started, and why.
+    Unstarted(String),
 }
 
 impl WorkerEvaluator {
@@ -102,245 +100,243 @@ impl Evaluator for WorkerEvaluator {
         let limits = crate::limits::current();
         // A poisoned lock only means another evaluation panicked: the state is still usable.
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(answer) = state.worker.as_mut().and_then(|worker| worker.answered(asked, value)) {
-            return answer.into_result();
-        }
-        if let Ok(answer) = state.run(&self.exe, asked, next, value, &limits) {
-            return answer.into_result();
-        }
-        // Alone, in a fresh worker, before it is blamed.
-        let alone = Program::new(vec![asked.expression().to_owned()], None);
-        match state.run(&self.exe, Job { program: &alone, position: 0 }, &mut std::iter::empty(), value, &limits) {
-            Ok(answer) => answer.into_result(),
-            Err(Stopped::Timeout) => Err(JqError::Budget(format!(
-                "ran past its {} ms budget and was stopped (raise [limits] jq_ms in config.toml)",
-                limits.jq_millis
-            ))),
-            Err(Stopped::Exhausted) => Err(JqError::Budget(format!(
-                "exhausted the evaluator (over the {} memory limit, or its stack) and was stopped",
-                crate::limits::size(limits.jq_memory_bytes)
-            ))),
+        match state.paths(&self.exe, asked, next, value, &limits)? {
+            Outcome::Paths(paths) => Ok(paths),
+            Outcome::Error(error) => Err(JqError::Runtime(error)),
         }
     }
 }
 
 impl Evaluation {
-    /// Asks a live worker (started if needed) for `asked`, running some of `next` ahead; a
-    /// worker that failed is dropped.
-    fn run<'p>(
+    fn paths<'p>(
         &mut self,
-        exe: &PathBuf,
+        exe: &Path,
         asked: Job<'p>,
         next: &mut dyn Iterator<Item = Job<'p>>,
         value: &Value,
         limits: &Limits,
-    ) -> Result<Answer, Stopped> {
-        // A worker that ended between requests (killed from outside) is replaced first.
-        if self.worker.as_mut().is_some_and(|worker| !matches!(worker.child.try_wait(), Ok(None))) {
+    ) -> Result<Outcome, JqError> {
+        if let Some(why) = self.blamed.get(asked.expression()) {
+            return Err(JqError::Budget(why.clone()));
+        }
+        if let Some((until, why)) = &self.unstartable {
+            if Instant::now() < *until {
+                return Err(JqError::NotRun(why.clone()));
+            }
+            self.unstartable = None;
+        }
+        if self.refused.iter().any(|refused| same_exactly(refused, value)) {
+            return Err(not_handed(limits));
+        }
+        if let Some(outcome) = self.worker.as_mut().and_then(|worker| worker.answered(asked.key(), value)) {
+            return Ok(outcome);
+        }
+        if self.unloadable.contains(&asked.program.id) {
+            return self.alone(exe, asked, value, limits);
+        }
+        match self.attempt(exe, asked, next, value, limits, false) {
+            Ok(outcome) => return Ok(outcome),
+            Err(Failure::Load(program, _)) if program != asked.program.id => {
+                self.not_loaded_ahead.insert(program);
+            }
+            Err(_) => {}
+        }
+        // Once more, with nothing run ahead, in a fresh worker, before anything is blamed.
+        match self.attempt(exe, asked, &mut std::iter::empty(), value, limits, true) {
+            Ok(outcome) => Ok(outcome),
+            Err(Failure::Load(_, _)) if asked.program.expressions.len() > 1 => {
+                self.unloadable.insert(asked.program.id);
+                self.alone(exe, asked, value, limits)
+            }
+            Err(failure) => Err(self.blame(failure, asked, value, limits)),
+        }
+    }
+
+    /// `asked` compiled as a program of its own (kept for the next object), and run: in the
+    /// worker there is, then, if that fails, in a fresh one.
+    fn alone(&mut self, exe: &Path, asked: Job<'_>, value: &Value, limits: &Limits) -> Result<Outcome, JqError> {
+        let alone = Arc::clone(self.alone.entry(asked.key()).or_insert_with(|| {
+            // Part of a program: compiled in no longer than the whole.
+            Arc::new(Program::new(vec![asked.expression().to_owned()], None, asked.program.compiled_in))
+        }));
+        let job = Job { program: &alone, position: 0 };
+        if self.worker.is_some()
+            && let Ok(outcome) = self.attempt(exe, job, &mut std::iter::empty(), value, limits, false)
+        {
+            return Ok(outcome);
+        }
+        self.attempt(exe, job, &mut std::iter::empty(), value, limits, true)
+            .map_err(|failure| self.blame(failure, job, value, limits))
+    }
+
+    /// What a failure alone in a fresh worker says; what it says of the expression is
+    /// remembered by its text, as is an object refused.
+    fn blame(&mut self, failure: Failure, asked: Job<'_>, value: &Value, limits: &Limits) -> JqError {
+        let budget = limits.jq_millis;
+        let memory = crate::limits::size(limits.jq_memory_bytes);
+        let why = match failure {
+            Failure::Object(_) => {
+                if self.refused.len() == REFUSED_KEPT {
+                    self.refused.pop_front();
+                }
+                self.refused.push_back(value.clone());
+                return not_handed(limits);
+            }
+            Failure::Unstarted(error) => {
+                let why = format!("was not run: the jq evaluator could not be started ({error})");
+                self.unstartable = Some((Instant::now() + START_BACKOFF, why.clone()));
+                return JqError::NotRun(why);
+            }
+            Failure::Run(Stopped::Lost) => return JqError::NotRun("was not run: the evaluator lost it".to_owned()),
+            Failure::Run(Stopped::Timeout) => {
+                format!("ran past its {budget} ms budget and was stopped (raise [limits] jq_ms in config.toml)")
+            }
+            Failure::Run(Stopped::Oversized) => {
+                "selected more paths than kdrift reads (an answer over 64 MiB) and was stopped".to_owned()
+            }
+            Failure::Run(_) => {
+                format!("exhausted the evaluator (over the {memory} memory limit, or its stack) and was stopped")
+            }
+            Failure::Load(_, Stopped::Timeout) => "could not be compiled in time by the evaluator".to_owned(),
+            Failure::Load(_, _) => {
+                format!("exhausted the evaluator while being compiled (over the {memory} memory limit, or its stack)")
+            }
+        };
+        self.blamed.insert(asked.expression().to_owned(), why.clone());
+        JqError::Budget(why)
+    }
+
+    /// Asks a live worker (a fresh one when `fresh`) for `asked`, running some of `next`
+    /// ahead; a worker that failed is dropped.
+    fn attempt<'p>(
+        &mut self,
+        exe: &Path,
+        asked: Job<'p>,
+        next: &mut dyn Iterator<Item = Job<'p>>,
+        value: &Value,
+        limits: &Limits,
+        fresh: bool,
+    ) -> Result<Outcome, Failure> {
+        if fresh || self.worker.as_mut().is_some_and(Worker::ended) {
             self.worker = None;
         }
         if self.worker.is_none() {
-            self.worker = Some(Worker::start(exe, limits.jq_memory_bytes)?);
+            let started = Worker::start(exe, limits.jq_memory_bytes);
+            self.worker = Some(started.map_err(|error| Failure::Unstarted(error.to_string()))?);
         }
-        let Some(worker) = self.worker.as_mut() else { return Err(Stopped::Exhausted) };
-        let (at, ahead) = worker.ahead_of(asked, value, next, &self.not_ahead);
-        let mut outcome = worker.ask(asked, at, &ahead, value, limits);
-        if let Ok(Asked { answer: Answer::Unknown, .. }) = outcome {
-            // It dropped programs to stay within its budget: everything again, once.
-            worker.sent.clear();
-            worker.slots = Default::default();
-            outcome = worker.ask(asked, at, &ahead, value, limits);
-        }
-        match outcome {
-            Ok(Asked { answer, overran_ahead: Some(job) }) => {
-                self.not_ahead.insert(job);
-                self.worker = None;
-                Ok(answer)
-            }
-            Ok(Asked { answer, overran_ahead: None }) => Ok(answer),
-            Err(stopped) => {
-                self.worker = None;
-                Err(stopped)
-            }
-        }
-    }
-}
-
-impl Answer {
-    fn into_result(self) -> Result<Vec<Vec<Value>>, JqError> {
-        match self {
-            Answer::Paths(paths) => Ok(paths),
-            Answer::Error(error) => Err(JqError::Runtime(error)),
-            Answer::Unknown => Err(JqError::Runtime("the evaluator lost the expression".to_owned())),
-        }
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Worker {
-    fn start(exe: &PathBuf, memory_bytes: u64) -> Result<Worker, Stopped> {
-        let mut child = Command::new(exe)
-            .arg(SUBCOMMAND)
-            .arg(memory_bytes.to_string())
-            // No up-front arena: the allocator then grows the address space as it uses
-            // memory, so the kernel's cap on it is a cap on what the expression holds.
-            .env("MIMALLOC_ARENA_RESERVE", "0")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|_| Stopped::Exhausted)?;
-        let (Some(requests), Some(answers)) = (child.stdin.take(), child.stdout.take()) else {
-            return Err(Stopped::Exhausted);
+        let Some(worker) = self.worker.as_mut() else { return Err(Failure::Unstarted("gone".to_owned())) };
+        let not_ahead = NotAhead {
+            blamed: &self.blamed,
+            jobs: &self.not_ahead,
+            programs: &self.not_loaded_ahead,
+            unloadable: &self.unloadable,
         };
-        // Answers are awaited with poll and a deadline: a read must never block.
-        nonblocking(&answers).map_err(|_| Stopped::Exhausted)?;
-        Ok(Worker {
-            child,
-            requests,
-            answers,
-            pending: Vec::new(),
-            sent: HashSet::new(),
-            slots: Default::default(),
-            last_slot: 0,
-        })
-    }
-
-    /// The slot holding `value`, if any.
-    fn holding(&self, value: &Value) -> Option<usize> {
-        self.slots.iter().position(|slot| slot.value.as_ref().is_some_and(|held| same_exactly(held, value)))
-    }
-
-    /// The answer run ahead for `job` on this value, if there is one.
-    fn answered(&mut self, job: Job<'_>, value: &Value) -> Option<Answer> {
-        let at = self.holding(value)?;
-        self.slots.get_mut(at)?.ahead.remove(&job.key())
-    }
-
-    /// The slot for `value` (a fresh one when no slot holds it), and which of `next` to run
-    /// ahead of `asked` there: while the engine asks for what was expected, the window
-    /// doubles; when it jumps, it starts again at none.
-    fn ahead_of<'p>(
-        &mut self,
-        asked: Job<'p>,
-        value: &Value,
-        next: &mut dyn Iterator<Item = Job<'p>>,
-        not_ahead: &HashSet<(u64, usize)>,
-    ) -> (usize, Vec<Job<'p>>) {
-        let held = self.holding(value);
-        let at = held.unwrap_or((self.last_slot + 1) % SLOTS);
-        self.last_slot = at;
-        let Some(slot) = self.slots.get_mut(at) else { return (at, Vec::new()) };
-        if held.is_none() {
-            *slot = Slot::default();
-        }
-        let window = if slot.expected == Some(asked.key()) { (slot.window * 2).min(READ_AHEAD) } else { 1 };
-        let mut candidates = next.filter(|job| !not_ahead.contains(&job.key()) && !slot.ahead.contains_key(&job.key()));
-        let ahead: Vec<Job<'p>> = candidates.by_ref().take(window - 1).collect();
-        (slot.window, slot.expected) = (window, candidates.next().map(|job| job.key()));
-        (at, ahead)
-    }
-
-    /// Asks for `asked` and `ahead` on `value` in slot `at`, with what the worker lacks.
-    fn ask(
-        &mut self,
-        asked: Job<'_>,
-        at: usize,
-        ahead: &[Job<'_>],
-        value: &Value,
-        limits: &Limits,
-    ) -> Result<Asked, Stopped> {
-        let held =
-            self.slots.get(at).and_then(|slot| slot.value.as_ref()).is_some_and(|held| same_exactly(held, value));
-        let jobs: Vec<Job<'_>> = std::iter::once(asked).chain(ahead.iter().copied()).collect();
-        let mut programs: Vec<&Program> = Vec::new();
-        for job in &jobs {
-            if !self.sent.contains(&job.program.id) && !programs.iter().any(|p| p.id == job.program.id) {
-                programs.push(job.program);
-            }
-        }
-        let request = Request {
-            jobs: jobs.iter().map(Job::key).collect(),
-            programs: programs
-                .iter()
-                .map(|program| ProgramText { id: program.id, expressions: Cow::Borrowed(&program.expressions) })
-                .collect(),
-            slot: at,
-            value: (!held).then_some(Held { value: Cow::Borrowed(value) }),
-        };
-        let mut line = serde_json::to_string(&request).map_err(|_| Stopped::Exhausted)?;
-        line.push('\n');
-        self.requests
-            .write_all(line.as_bytes())
-            .and_then(|()| self.requests.flush())
-            .map_err(|_| Stopped::Exhausted)?;
-        self.sent.extend(programs.iter().map(|program| program.id));
-        if !held && let Some(slot) = self.slots.get_mut(at) {
-            slot.value = Some(value.clone());
-        }
-        // Each answer gets its own budget, counted from the one before.
-        let budget = Duration::from_millis(limits.jq_millis);
-        let answer = self.answer_within(budget, limits.jq_memory_bytes)?;
-        if matches!(answer, Answer::Unknown) {
-            return Ok(Asked { answer, overran_ahead: None });
-        }
-        for job in jobs.iter().skip(1) {
-            match self.answer_within(budget, limits.jq_memory_bytes) {
-                Ok(ahead) => {
-                    if let Some(slot) = self.slots.get_mut(at) {
-                        slot.ahead.insert(job.key(), ahead);
-                    }
+        match ask(worker, asked, next, value, limits, &not_ahead) {
+            Ok((ran, jobs)) => {
+                if let Some(job) = ran.overran_ahead {
+                    self.not_ahead.insert(job);
+                    self.worker = None;
                 }
-                Err(_) => return Ok(Asked { answer, overran_ahead: Some(job.key()) }),
+                self.count(&jobs, &ran.spent, limits);
+                Ok(ran.outcome)
+            }
+            Err(failure) => {
+                // A refusal leaves the worker as it was; anything else leaves it unknown.
+                let refused = matches!(failure, Failure::Object(Stopped::Refused) | Failure::Load(_, Stopped::Refused));
+                if !refused {
+                    self.worker = None;
+                }
+                Err(failure)
             }
         }
-        Ok(Asked { answer, overran_ahead: None })
     }
 
-    /// The next answer, waited for `budget` at most, its line no longer than `cap` bytes.
-    /// Read here, not on a reader thread: a request is then one hop each way.
-    fn answer_within(&mut self, budget: Duration, cap: u64) -> Result<Answer, Stopped> {
-        let deadline = Instant::now() + budget;
-        let mut chunk = [0u8; 64 * 1024];
-        let mut scanned = 0;
-        loop {
-            if let Some(end) = self.pending.get(scanned..).and_then(|new| new.iter().position(|b| *b == b'\n')) {
-                let line: Vec<u8> = self.pending.drain(..=scanned + end).collect();
-                let unreadable = Answer::Error("the evaluator answered nothing".to_owned());
-                return Ok(serde_json::from_slice(&line).unwrap_or(unreadable));
-            }
-            scanned = self.pending.len();
-            if u64::try_from(scanned).unwrap_or(u64::MAX) > cap {
-                return Err(Stopped::Exhausted);
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(Stopped::Timeout);
-            }
-            let timeout = Timespec::try_from(left).map_err(|_| Stopped::Timeout)?;
-            let mut ready = [PollFd::new(&self.answers, PollFlags::IN)];
-            match poll(&mut ready, Some(&timeout)) {
-                Ok(_) | Err(rustix::io::Errno::INTR) => {}
-                Err(_) => return Err(Stopped::Exhausted),
-            }
-            match self.answers.read(&mut chunk) {
-                Ok(0) => return Err(Stopped::Exhausted),
-                Ok(read) => self.pending.extend_from_slice(chunk.get(..read).unwrap_or_default()),
-                Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
-                Err(_) => return Err(Stopped::Exhausted),
+    /// Adds what each job ran to its expression's total; one past `TOTAL_BUDGETS` budgets
+    /// is not run again.
+    fn count(&mut self, jobs: &[Job<'_>], spent: &[Duration], limits: &Limits) {
+        let total = Duration::from_millis(limits.jq_millis) * TOTAL_BUDGETS;
+        for (job, time) in jobs.iter().zip(spent) {
+            let expression = job.expression();
+            let sum = match self.spent.get_mut(expression) {
+                Some(sum) => {
+                    *sum += *time;
+                    *sum
+                }
+                None => *self.spent.entry(expression.to_owned()).or_insert(*time),
+            };
+            if sum > total && !self.blamed.contains_key(expression) {
+                let why = format!(
+                    "ran {} s in all across objects, past {TOTAL_BUDGETS} times its {} ms budget, and is not run again (raise [limits] jq_ms in config.toml)",
+                    sum.as_secs(),
+                    limits.jq_millis
+                );
+                self.blamed.insert(expression.to_owned(), why);
             }
         }
     }
 }
 
-/// Sets `O_NONBLOCK` on a pipe.
-fn nonblocking(pipe: &impl std::os::fd::AsFd) -> rustix::io::Result<()> {
-    use rustix::fs::{OFlags, fcntl_getfl, fcntl_setfl};
-    fcntl_setfl(pipe, fcntl_getfl(pipe)? | OFlags::NONBLOCK)
+/// The programs loaded (the asked one's first), the value held, then the run: loading
+/// first, so a program never pays for room an object took. The jobs run, in order.
+fn ask<'p>(
+    worker: &mut Worker,
+    asked: Job<'p>,
+    next: &mut dyn Iterator<Item = Job<'p>>,
+    value: &Value,
+    limits: &Limits,
+    not_ahead: &NotAhead<'_>,
+) -> Result<(worker::Ran, Vec<Job<'p>>), Failure> {
+    let at = worker.slot_for(value);
+    let ahead = worker.ahead_of(at, asked, next, not_ahead);
+    let mut programs: Vec<&Program> = Vec::new();
+    for job in std::iter::once(&asked).chain(&ahead) {
+        if !programs.iter().any(|program| program.id == job.program.id) {
+            programs.push(job.program);
+        }
+    }
+    let keep: Vec<u64> = programs.iter().map(|program| program.id).collect();
+    for program in programs {
+        if !worker.has(program.id) {
+            worker.load(program, &keep, limits).map_err(|stopped| Failure::Load(program.id, stopped))?;
+        }
+    }
+    worker.hold(at, value, limits).map_err(Failure::Object)?;
+    let ran = worker.run(at, asked, &ahead, limits).map_err(Failure::Run)?;
+    let jobs = std::iter::once(asked).chain(ahead).collect();
+    Ok((ran, jobs))
+}
+
+fn not_handed(limits: &Limits) -> JqError {
+    JqError::NotRun(format!(
+        "was not run: the object could not be handed to the jq evaluator (within its {} memory limit)",
+        crate::limits::size(limits.jq_memory_bytes)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_expression_that_spends_ten_budgets_in_all_is_not_run_again() {
+        let program = Program::new(vec![".slow".to_owned(), ".fast".to_owned()], None, Duration::ZERO);
+        let (slow, fast) = (Job { program: &program, position: 0 }, Job { program: &program, position: 1 });
+        let limits = Limits { jq_millis: 100, ..Limits::DEFAULT };
+        let mut evaluation = Evaluation::default();
+        for _ in 0..10 {
+            evaluation.count(&[slow, fast], &[Duration::from_millis(99), Duration::from_millis(1)], &limits);
+        }
+        assert!(evaluation.blamed.is_empty(), "990 ms in all is within ten budgets");
+        evaluation.count(&[slow], &[Duration::from_millis(20)], &limits);
+        // No worker can start here: only what is already known answers.
+        let nowhere = Path::new("/nonexistent/kdrift");
+        let error = evaluation.paths(nowhere, slow, &mut std::iter::empty(), &json!({}), &limits).unwrap_err();
+        assert!(matches!(&error, JqError::Budget(why) if why.contains("past 10 times its 100 ms budget")), "{error:?}");
+        let error = evaluation.paths(nowhere, fast, &mut std::iter::empty(), &json!({}), &limits).unwrap_err();
+        assert!(matches!(&error, JqError::NotRun(why) if why.contains("could not be started")), "{error:?}");
+        // Not tried again at once: each try could cost the start deadline.
+        assert!(evaluation.unstartable.is_some());
+        assert!(!evaluation.blamed.contains_key(".fast"), "an evaluator that cannot start blames no expression");
+    }
 }

@@ -1,5 +1,7 @@
-//! The lines between kdrift and its jq worker: one JSON request per line, one JSON answer
-//! per expression run. The same types are written by one side and read by the other.
+//! The lines between kdrift and its jq worker: one JSON request per line; one answer per
+//! request, or per job for `Run`, each naming its job. The same types are written by one side
+//! and read by the other. Holding a value and loading a program are requests of their own, so
+//! each has its own deadline and none is charged to an expression.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -11,40 +13,49 @@ pub const SLOTS: usize = 2;
 /// The most expressions one request runs (the one asked for, and the next ones ahead).
 pub const READ_AHEAD: usize = 64;
 
-/// Run `jobs` (program id, position) in order on the value in `slot`, after compiling
-/// `programs` and putting `value` in the slot (each only when the worker lacks it).
-#[derive(Serialize, Deserialize)]
-pub struct Request<'a> {
-    pub jobs: Vec<(u64, usize)>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub programs: Vec<ProgramText<'a>>,
-    pub slot: usize,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<Held<'a>>,
-}
+/// What one expression to run is called on both sides: its program's id and its position.
+pub type JobKey = (u64, usize);
 
-/// A program's expressions, under the id jobs name it by.
-#[derive(Serialize, Deserialize)]
-pub struct ProgramText<'a> {
-    pub id: u64,
-    pub expressions: Cow<'a, [String]>,
-}
-
-/// A value to hold: wrapped, so a value that is `null` (an expression may delete a whole
-/// side) is not read as no value at all.
-#[derive(Serialize, Deserialize)]
-pub struct Held<'a> {
-    pub value: Cow<'a, Value>,
-}
-
-/// One answer: the paths, jq's error, or (alone, for the whole request) that the worker
-/// lacks a program or the value.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+pub enum Request<'a> {
+    /// Put `value` in `slot` (answered `Held`, or `Refused` with the slot emptied).
+    Hold { slot: usize, value: Cow<'a, Value> },
+    /// Compile a program of `expressions` under `id` (answered `Loaded` or `Refused`). A
+    /// worker past half its memory budget first drops every program but those in `keep`.
+    Load { id: u64, expressions: Cow<'a, [String]>, keep: Vec<u64> },
+    /// Run `jobs` in order on the value in `slot` (one `Ran` per job, or `Unknown` once).
+    Run { slot: usize, jobs: Vec<JobKey> },
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "lowercase")]
 pub enum Answer {
+    /// Sent once, when the worker is up and its memory capped.
+    Ready,
+    Held,
+    /// `dropped`: programs other than the ones to keep were dropped first.
+    Loaded {
+        dropped: bool,
+    },
+    /// What one job gave, and how long it ran (in microseconds).
+    Ran {
+        job: JobKey,
+        outcome: Outcome,
+        micros: u64,
+    },
+    /// The worker lacks the value or a program the run needs.
+    Unknown,
+    /// The request could not be read or done (kdrift's words, never the value's).
+    Refused(String),
+}
+
+/// What one expression gave: its paths, or jq's error.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
     Paths(Vec<Vec<Value>>),
     Error(String),
-    Unknown,
 }
 
 /// Equal as jq sees them: in the same key order (`to_entries`, `first(path(..))` see it,
@@ -70,18 +81,17 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn a_null_value_to_hold_stays_a_value() {
-        let request = Request {
-            jobs: vec![(1, 0)],
-            programs: vec![],
-            slot: 0,
-            value: Some(Held { value: Cow::Owned(Value::Null) }),
-        };
+    fn a_null_value_to_hold_stays_a_value_and_numbers_keep_their_bits() {
+        let value = json!({
+            "null": null, "sum": 0.1 + 0.2, "tiny": 5e-324, "odd": 1.2345678901234567e-7,
+            "negative zero": -0.0, "one": 1.0, "big": u64::MAX
+        });
+        let request = Request::Hold { slot: 1, value: Cow::Borrowed(&value) };
         let line = serde_json::to_string(&request).unwrap();
-        let read: Request<'static> = serde_json::from_str(&line).unwrap();
-        assert!(read.value.is_some_and(|held| held.value.is_null()), "{line}");
-        let without: Request<'static> = serde_json::from_str(r#"{"jobs":[[1,0]],"slot":0}"#).unwrap();
-        assert!(without.value.is_none());
+        let Request::Hold { slot: 1, value: read } = serde_json::from_str(&line).unwrap() else { panic!("{line}") };
+        assert!(same_exactly(&read, &value), "{line}");
+        let null = serde_json::to_string(&Request::Hold { slot: 0, value: Cow::Owned(Value::Null) }).unwrap();
+        assert!(matches!(serde_json::from_str(&null).unwrap(), Request::Hold { value, .. } if value.is_null()));
     }
 
     #[test]
