@@ -41,6 +41,9 @@ pub struct WorkerEvaluator {
 
 #[derive(Default)]
 struct Evaluation {
+    /// The bounds all of this was learnt under: when they change (a config reloaded in the
+    /// TUI), it is forgotten, and the worker (capped at start) replaced.
+    limits: Option<Limits>,
     worker: Option<Worker>,
     /// What is known of expressions by their text, so it holds when the rules are read
     /// again (each app, each refresh): why one is not run any more, and the time each has
@@ -100,6 +103,9 @@ impl Evaluator for WorkerEvaluator {
         let limits = crate::limits::current();
         // A poisoned lock only means another evaluation panicked: the state is still usable.
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.limits != Some(limits) {
+            *state = Evaluation { limits: Some(limits), ..Evaluation::default() };
+        }
         match state.paths(&self.exe, asked, next, value, &limits)? {
             Outcome::Paths(paths) => Ok(paths),
             Outcome::Error(error) => Err(JqError::Runtime(error)),
