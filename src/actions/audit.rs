@@ -49,6 +49,11 @@ pub struct FieldEvidence {
 impl Entry {
     pub fn of(plan: &Plan, result: &Result<Outcome, ActionError>, workspace: &Workspace) -> Entry {
         let (status, detail, artefacts) = match result {
+            Ok(outcome) if !outcome.still_differ.is_empty() => (
+                "failed",
+                format!("{}; verification: still differs: {}", outcome.result, outcome.still_differ.join(", ")),
+                outcome.artefacts.clone(),
+            ),
             Ok(outcome) => ("done", outcome.result.clone(), outcome.artefacts.clone()),
             Err(ActionError::Refused(why)) => ("refused", why.clone(), Vec::new()),
             Err(

@@ -572,6 +572,7 @@ pub fn execute(plan: &Plan, work: &BackportWork, workspace: &Workspace) -> Resul
     }
     Ok(Outcome {
         decision: plan.decision,
+        still_differ: Vec::new(),
         result: format!("committed {} on {}", &commit[..7], work.branch),
         verification,
         artefacts,

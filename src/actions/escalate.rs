@@ -139,6 +139,7 @@ pub fn execute(plan: &Plan, work: &EscalateWork, workspace: &Workspace) -> Resul
     }
     Ok(Outcome {
         decision: plan.decision,
+        still_differ: Vec::new(),
         result: format!("escalated {}: remediation record saved", plan.subject.key()),
         verification,
         artefacts: vec![format!("record: {}", path.display())],

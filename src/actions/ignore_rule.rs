@@ -302,7 +302,15 @@ pub fn execute(plan: &Plan, work: &IgnoreWork, workspace: &Workspace) -> Result<
     engine.rules.push(rule);
     let rescanned = verify::rescan(&plan.subject, plan.subject.live.as_ref(), &engine, workspace.now)?;
     let verification = verify::fields_after(&plan.subject, rescanned.as_ref());
-    Ok(Outcome { decision: plan.decision, result, verification, artefacts, rescanned, live_after: None })
+    Ok(Outcome {
+        decision: plan.decision,
+        result,
+        verification,
+        still_differ: Vec::new(),
+        artefacts,
+        rescanned,
+        live_after: None,
+    })
 }
 
 /// The app's Argo CD Application in Git with `rule` added to `spec.ignoreDifferences`.

@@ -11,6 +11,7 @@ pub mod ignore_rule;
 pub mod prevent;
 pub mod prune;
 pub mod sync;
+pub mod sync_scope;
 pub mod target;
 pub mod verify;
 pub mod workspace;
@@ -200,6 +201,9 @@ pub struct Outcome {
     pub result: String,
     /// What the rescan (or the repository) shows now.
     pub verification: Vec<String>,
+    /// The fields in scope the rescan still finds different: the decision did not do what
+    /// it promised, and is recorded as failed.
+    pub still_differ: Vec<String>,
     /// Files, branches and records written.
     pub artefacts: Vec<String>,
     /// The resource as the rescan sees it, for the UI to show.
@@ -353,6 +357,7 @@ fn checked_execute(plan: &Plan, confirmation: &Confirmation, workspace: &Workspa
         Work::Escalate(work) => escalate::execute(plan, work, workspace),
         Work::Nothing => Ok(Outcome {
             decision: plan.decision,
+            still_differ: Vec::new(),
             result: format!("{} left as it is", plan.subject.key()),
             verification: Vec::new(),
             artefacts: Vec::new(),

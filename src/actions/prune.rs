@@ -203,6 +203,7 @@ pub fn execute(plan: &Plan, work: &PruneWork, workspace: &Workspace) -> Result<O
     }];
     Ok(Outcome {
         decision: plan.decision,
+        still_differ: Vec::new(),
         result: format!("deleted {} (propagation {})", plan.subject.key(), work.propagation),
         verification,
         artefacts: Vec::new(),

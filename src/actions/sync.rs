@@ -4,6 +4,7 @@
 //! as break-glass, a server-side apply of the desired object under the GitOps field manager.
 //! Every path is previewed with a server dry run (`dryRun=All`) diffed against live.
 
+use crate::actions::sync_scope::{self, Change};
 use crate::actions::target::{Mode, ObjectRef, Writer};
 use crate::actions::{ActionError, Outcome, Plan, Subject, Work, Workspace, recheck_live, verify};
 use crate::model::ObjectName;
@@ -41,6 +42,10 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
         let plan = Plan::new(crate::actions::Decision::Sync, subject, "sync".to_owned(), Work::Nothing);
         return Ok(plan.refuse("Git has no such object: an orphan is pruned, not synced".to_owned()));
     };
+    if let Some(why) = sync_scope::not_a_target(&subject) {
+        let plan = Plan::new(crate::actions::Decision::Sync, subject, "sync".to_owned(), Work::Nothing);
+        return Ok(plan.refuse(why));
+    }
     let controller = subject.controller.as_ref().and_then(|c| c.object.clone());
     let work = match controller {
         Some(object) if !workspace.break_glass && object.kind == "Application" => argo_work(&subject, &object),
@@ -177,11 +182,21 @@ fn preview(
         Ok(result) => {
             plan.preview.push("What the sync changes in the live object (server dry run, dryRun=All):".to_owned());
             let before = plan.subject.live.clone().unwrap_or(Value::Null);
-            let changes = leaf_changes(&before, &result, masked_annotations);
+            let changes = changed_leaves(&before, &result, masked_annotations);
             if changes.is_empty() {
                 plan.preview.push("  nothing: live already matches Git".to_owned());
             }
-            plan.preview.extend(changes.into_iter().map(|line| format!("  {line}")));
+            plan.preview.extend(changes.iter().map(|change| format!("  {}", change.line)));
+            // Exactly what was chosen, or the whole resource with every revert named.
+            plan.warnings.extend(sync_scope::untouched(&plan.subject, &changes));
+            if sync_scope::chose_fields(&plan.subject) {
+                let outside = sync_scope::beyond(&plan.subject, &changes);
+                if !outside.is_empty() {
+                    plan.refused = Some(sync_scope::refusal(&plan.subject, &outside));
+                }
+            } else {
+                plan.warnings.extend(sync_scope::reverts(&plan.subject, &changes));
+            }
         }
         Err(ActionError::Cluster(ClusterError::Request {
             problem: Problem::Status { code: 409, message }, ..
@@ -191,6 +206,11 @@ fn preview(
             plan.preview.extend(plan.conflicts.iter().map(|c| format!("  {c}")));
             plan.warnings
                 .push("forcing takes these fields from their managers: confirm a second time to force".to_owned());
+            if sync_scope::chose_fields(&plan.subject) {
+                plan.refused = Some(
+                    "the server dry run could not show what else this sync of Git's whole object changes (field conflicts): sync the whole resource to see it".to_owned(),
+                );
+            }
         }
         Err(error) => return Err(error),
     }
@@ -214,6 +234,11 @@ fn pretty(value: &Value) -> String {
 /// masked first (Secret payload, masked annotations, last-applied copies) so no value the
 /// masks hide reaches a preview; the server's own bookkeeping is left out.
 pub fn leaf_changes(before: &Value, after: &Value, masked_annotations: &[String]) -> Vec<String> {
+    changed_leaves(before, after, masked_annotations).into_iter().map(|change| change.line).collect()
+}
+
+/// The same, each change with its pointer.
+fn changed_leaves(before: &Value, after: &Value, masked_annotations: &[String]) -> Vec<Change> {
     let differs = |pointer: &str| before.pointer(pointer) != after.pointer(pointer);
     let (mut before_shown, mut after_shown) = (before.clone(), after.clone());
     // A write can change the kind only in a broken answer: if either side is a Secret, both
@@ -240,7 +265,7 @@ const SERVER_FIELDS: &[&str] =
     ["/metadata/managedFields", "/metadata/resourceVersion", "/metadata/generation", "/metadata/uid", "/status"]
         .as_slice();
 
-fn walk(before: &Value, after: &Value, path: &mut String, out: &mut Vec<String>) {
+fn walk(before: &Value, after: &Value, path: &mut String, out: &mut Vec<Change>) {
     if SERVER_FIELDS.contains(&path.as_str()) || before == after {
         return;
     }
@@ -270,7 +295,7 @@ fn walk(before: &Value, after: &Value, path: &mut String, out: &mut Vec<String>)
                 Value::String(text) => text.clone(),
                 other => other.to_string(),
             };
-            out.push(format!("{path}: {} → {}", show(before), show(after)));
+            out.push(Change { pointer: path.clone(), line: format!("{path}: {} → {}", show(before), show(after)) });
         }
     }
 }
@@ -321,7 +346,19 @@ pub fn execute(plan: &Plan, work: &SyncWork, force: bool, workspace: &Workspace)
             rollout
         });
     }
-    Ok(Outcome { decision: plan.decision, result, verification, artefacts: Vec::new(), rescanned, live_after })
+    // A controller applies on its next pass: right after the request, a field that still
+    // differs is pending, not failed (a simulated controller applies at once).
+    let applied_now = matches!(work, SyncWork::Apply { .. }) || writer.is_simulated();
+    let still_differ = if applied_now { verify::still_differ(subject, rescanned.as_ref()) } else { Vec::new() };
+    Ok(Outcome {
+        decision: plan.decision,
+        result,
+        verification,
+        still_differ,
+        artefacts: Vec::new(),
+        rescanned,
+        live_after,
+    })
 }
 
 /// What the controller says after the request: Argo CD's operation phase, Flux's readiness.

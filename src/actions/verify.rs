@@ -51,6 +51,21 @@ pub fn fields_after(subject: &Subject, rescanned: Option<&ResourceReport>) -> Ve
         .collect()
 }
 
+/// The fields in scope the rescan still finds different (not cleared, not ignored).
+pub fn still_differ(subject: &Subject, rescanned: Option<&ResourceReport>) -> Vec<String> {
+    let findings: &[Finding] = rescanned.map_or(&[], |r| r.findings.as_slice());
+    subject
+        .findings
+        .iter()
+        .filter(|before| findings.iter().any(|after| after.path == before.path && after.ignored_by.is_none()))
+        .map(
+            |before| {
+                if before.display_path.is_empty() { subject.key().to_string() } else { before.display_path.clone() }
+            },
+        )
+        .collect()
+}
+
 fn shown(value: Option<&Value>) -> String {
     match value {
         None => "absent".to_owned(),

@@ -34,7 +34,8 @@ pub fn run(decision: Decision, args: &ActArgs, options: Options, note: Option<&s
     out.write_all(crate::report::sanitize::clean(&render_plan(&plan)).as_bytes())?;
     if args.dry_run {
         writeln!(out, "\n--dry-run: nothing was written.")?;
-        return Ok(EXIT_CLEAN);
+        // A refusal is a refusal, previewed or not.
+        return Ok(if plan.refused.is_some() { EXIT_ERROR } else { EXIT_CLEAN });
     }
     let confirmation = match confirm(&plan, args)? {
         Some(confirmation) => confirmation,
@@ -49,8 +50,14 @@ pub fn run(decision: Decision, args: &ActArgs, options: Options, note: Option<&s
             for line in outcome.verification.iter().chain(&outcome.artefacts) {
                 text.push_str(&format!("  {line}\n"));
             }
+            if !outcome.still_differ.is_empty() {
+                text.push_str(&format!(
+                    "\nnot done: {} still differ(s) after the write; recorded as failed\n",
+                    outcome.still_differ.join(", ")
+                ));
+            }
             out.write_all(crate::report::sanitize::clean(&text).as_bytes())?;
-            Ok(EXIT_CLEAN)
+            Ok(if outcome.still_differ.is_empty() { EXIT_CLEAN } else { EXIT_ERROR })
         }
         Err(error) => Err(CliError::Action(error)),
     }
