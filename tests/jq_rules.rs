@@ -402,3 +402,16 @@ fn a_rule_cannot_read_kdrifts_environment() {
     let replicas = findings.flatten().find(|f| f["path"] == "/spec/replicas").cloned().unwrap();
     assert!(replicas["ignored_by"].is_null(), "a rule saw kdrift's environment: {replicas:#}");
 }
+
+/// kdrift decodes every path an expression selects: one naming millions (that do not even
+/// exist) is cut at 100,000, in one note, instead of costing kdrift gigabytes.
+#[test]
+fn an_expression_selecting_too_many_paths_is_noted_not_decoded() {
+    let rules = "- group: apps\n  kind: Deployment\n  jqPathExpressions: ['.x[range(200000)]']\n";
+    let dir = tree(&[("rules.yaml", rules), ("config.toml", "[limits]\njq_ms = 30000\n")]);
+    let mut command = support::kdrift();
+    command.args(["scan", "--sample", "checkout-api", "-o", "json", "--config"]).arg(dir.path().join("config.toml"));
+    let result = bounded(command.arg("--ignore").arg(dir.path().join("rules.yaml")), 120);
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert!(result.stdout.contains("jq error: selected more than 100000 paths"), "{}", result.stdout);
+}

@@ -124,6 +124,8 @@ fn without_values(message: &str) -> String {
         "cannot compare",
         "cannot update",
         "cannot delete",
+        // kdrift's own words: the worker's bound on one answer (`jq_worker::serve::MAX_PATHS`).
+        "selected more than 100000 paths",
     ];
     match KNOWN.iter().find(|phrase| message.starts_with(*phrase)) {
         Some(phrase) => format!("{phrase} (value withheld)"),

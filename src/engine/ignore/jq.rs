@@ -118,7 +118,7 @@ impl JqDeletion {
     /// nothing), in this order.
     pub fn delete_from_before<'v>(&self, value: &'v Value, next: &[&JqDeletion]) -> Result<Cow<'v, Value>, JqError> {
         if self.overran.load(Ordering::Relaxed) {
-            return Err(JqError::Budget("not run again: it overran its budget on an earlier object".to_owned()));
+            return Err(JqError::Budget("not run again: it was stopped on an earlier object".to_owned()));
         }
         let Some(asked) = self.job() else {
             return Err(JqError::Runtime("the expression was never compiled".to_owned()));

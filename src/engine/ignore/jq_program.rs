@@ -70,8 +70,12 @@ impl Program {
 fn id_of(expressions: &[String]) -> u64 {
     static IDS: OnceLock<Mutex<HashMap<Vec<String>, u64>>> = OnceLock::new();
     let mut ids = IDS.get_or_init(Mutex::default).lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(id) = ids.get(expressions) {
+        return *id;
+    }
     let next = u64::try_from(ids.len()).unwrap_or(u64::MAX);
-    *ids.entry(expressions.to_vec()).or_insert(next)
+    ids.insert(expressions.to_vec(), next);
+    next
 }
 
 /// Compiles `expressions` in programs of `PER_PROGRAM`, each expression first parsed alone

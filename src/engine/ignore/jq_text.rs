@@ -32,7 +32,7 @@ pub fn refused(expression: &str) -> Option<String> {
 
 /// How many tokens jaq's lexer would read in `text`, or why it would not read it (a
 /// character it does not know, brackets that do not match, a string left open): refused
-/// here, the count never drifts from what jaq reads.
+/// here, the count follows what jaq reads (an over-count where it differs).
 pub fn tokens(text: &str) -> Result<usize, String> {
     let bytes = text.as_bytes();
     let mut count = 0;
@@ -74,7 +74,16 @@ pub fn tokens(text: &str) -> Result<usize, String> {
                 Some((expected, interpolation)) if expected == byte => in_string = interpolation,
                 _ => return Err(format!("'{}' closes nothing open", char::from(byte))),
             },
-            _ if byte.is_ascii_whitespace() => {}
+            _ if byte.is_ascii_whitespace() || byte == 0x0B => {}
+            // Outside ASCII, only whitespace is code (jaq skips Unicode whitespace).
+            0x80.. => {
+                let ch = text.get(at..).and_then(|rest| rest.chars().next()).unwrap_or('?');
+                if !ch.is_whitespace() {
+                    return Err(format!("unexpected character '{}'", ch.escape_default()));
+                }
+                at += ch.len_utf8();
+                continue;
+            }
             _ if byte.is_ascii_digit() => {
                 // A number; letters straight after it start another token, as in jaq.
                 count += 1;
@@ -146,6 +155,8 @@ mod tests {
         assert_eq!(tokens("# a \\\n((((\n.a"), Ok(1), "a comment ending in one backslash goes on");
         assert_eq!(tokens("# a \\\\\n(.a)"), Ok(2), "two backslashes end it");
         assert_eq!(tokens("1and 2as"), Ok(4), "a number and the word after it are two tokens");
+        assert_eq!(tokens(".a\u{a0}|\u{3000}.b\u{b}"), Ok(3), "Unicode whitespace, as jaq skips it");
+        assert!(tokens(".a é").is_err(), "other characters outside strings are not jq");
     }
 
     #[test]

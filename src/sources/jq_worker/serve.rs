@@ -19,6 +19,9 @@ const IDLE_CHECK: Duration = Duration::from_millis(20);
 /// The most of jq's error message sent back: kdrift keeps only a known phrase from its start
 /// (the rest may quote the object), so a rule raising a huge error costs nothing.
 const ERROR_BYTES: usize = 256;
+/// The most paths one answer carries: an ignore rule names fields, and kdrift decodes every
+/// path it is sent (`.x[range(2000000)]` names millions that do not exist).
+const MAX_PATHS: usize = 100_000;
 
 /// Answers requests on stdin until it closes; the exit code.
 pub fn serve(memory_bytes: u64) -> i32 {
@@ -179,6 +182,9 @@ impl State {
                     let started = Instant::now();
                     let outcome =
                         match self.programs.get(&program).map(|f| jq_program::run_on(f, position, input.clone())) {
+                            Some(Ok(paths)) if paths.len() > MAX_PATHS => {
+                                Outcome::Error(format!("selected more than {MAX_PATHS} paths"))
+                            }
                             Some(Ok(paths)) => Outcome::Paths(paths),
                             Some(Err(error)) => Outcome::Error(cut(error, ERROR_BYTES)),
                             None => Outcome::Error("the program is gone".to_owned()),

@@ -114,6 +114,7 @@ impl Worker {
             // Nothing of kdrift's environment: jq's `env` and `$ENV` would read it, and a
             // rule could spell a token out bit by bit in what it hides.
             .env_clear()
+            .envs(std::env::var_os("LD_LIBRARY_PATH").map(|path| ("LD_LIBRARY_PATH", path)))
             .arg(SUBCOMMAND)
             .arg(memory_bytes.to_string())
             // No up-front arena: the allocator then grows the address space as it uses
@@ -142,7 +143,10 @@ impl Worker {
         };
         match worker.answer_within(START_DEADLINE) {
             Ok(Answer::Ready) => Ok(worker),
-            _ => Err(std::io::Error::other("the worker did not start")),
+            _ => match worker.child.try_wait() {
+                Ok(Some(status)) => Err(std::io::Error::other(format!("the worker exited at start: {status}"))),
+                _ => Err(std::io::Error::other("the worker did not say it was ready")),
+            },
         }
     }
 
