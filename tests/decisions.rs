@@ -84,3 +84,16 @@ fn a_sync_of_one_field_that_changes_only_that_field_is_done() {
     assert!(result.stdout.contains(&format!("✓ {LOG_LEVEL}: no longer differs")), "{}", result.stdout);
     assert_eq!(audit(data.path())[0]["result"], "done");
 }
+
+/// Printing a rule writes nothing: no confirmation is asked (a pipe is never confirmed, so
+/// it used to exit 2), and no decision is recorded.
+#[test]
+fn printing_an_ignore_rule_needs_no_confirmation() {
+    let data = tempfile::tempdir().unwrap();
+    let args = ["ignore", "--sample", "checkout-api", "--resource", "Deployment/checkout-api"];
+    let result = decide(data.path(), &[&args[..], &["--field", "spec.replicas", "--print"]].concat());
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    assert!(result.stdout.contains("    jsonPointers:\n    - /spec/replicas"), "{}", result.stdout);
+    assert!(!result.stdout.contains("Not confirmed"), "{}", result.stdout);
+    assert!(audit(data.path()).is_empty());
+}

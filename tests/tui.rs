@@ -401,3 +401,23 @@ fn a_simulated_sync_clears_the_finding_and_read_only_sessions_offer_no_writes() 
         "escalating stays possible: {screen}"
     );
 }
+
+/// In a read-only session an ignore rule is only printed: what it would hide is shown, and
+/// the finding stays as it was (it used to turn `ignored`, as if the rule were in place).
+#[test]
+fn a_rule_printed_in_a_read_only_session_hides_nothing() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let request = Request::Sources(Box::new(kdrift::cli::SourceArgs::sample("checkout-api")));
+    let options = Options { read_only: true, data_dir: Some(data_dir.path().to_owned()), ..Options::default() };
+    let mut app = App::new(request.clone(), options);
+    app.update(Msg::Resize(160, 40));
+    app.update(Msg::Loaded(data::load(&request).map_err(|e| e.to_string())));
+    walk(&mut app, &[KeyCode::Enter, KeyCode::Char('r'), KeyCode::Char('i')]);
+    let preview = text(&draw(&app, &mut Terminal::new(TestBackend::new(160, 40)).unwrap()));
+    assert!(preview.contains("print the rule (nothing is written)"), "{preview}");
+    walk(&mut app, &chars("y"));
+    let deployment = app.data.apps[0].report.resources.iter().find(|r| r.kind == "Deployment").unwrap();
+    let memory = "/spec/template/spec/containers/0/resources/limits/memory";
+    let finding = deployment.findings.iter().find(|f| f.path == memory).expect("the finding is still there");
+    assert!(finding.ignored_by.is_none(), "{finding:#?}");
+}

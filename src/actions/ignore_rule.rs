@@ -302,6 +302,9 @@ pub fn execute(plan: &Plan, work: &IgnoreWork, workspace: &Workspace) -> Result<
     engine.rules.push(rule);
     let rescanned = verify::rescan(&plan.subject, plan.subject.live.as_ref(), &engine, workspace.now)?;
     let verification = verify::fields_after(&plan.subject, rescanned.as_ref());
+    // A printed rule is in place nowhere: what it would hide is shown, never adopted as the
+    // resource's state.
+    let rescanned = if matches!(work.save_to, SaveTo::Print) { None } else { rescanned };
     Ok(Outcome {
         decision: plan.decision,
         result,

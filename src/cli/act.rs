@@ -32,6 +32,12 @@ pub fn run(decision: Decision, args: &ActArgs, options: Options, note: Option<&s
     };
     let mut out = std::io::stdout();
     out.write_all(crate::report::sanitize::clean(&render_plan(&plan)).as_bytes())?;
+    // A rule only printed writes nothing: there is nothing to confirm, and the plan above
+    // already shows the rule.
+    let prints_only = matches!(&plan.work, actions::Work::Ignore(work) if matches!(work.save_to, actions::ignore_rule::SaveTo::Print));
+    if prints_only && plan.refused.is_none() {
+        return Ok(EXIT_CLEAN);
+    }
     if args.dry_run {
         writeln!(out, "\n--dry-run: nothing was written.")?;
         // A refusal is a refusal, previewed or not.
