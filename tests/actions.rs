@@ -657,19 +657,37 @@ fn escalation_writes_the_remediation_record_and_hands_it_to_the_configured_comma
     let data = tempfile::tempdir().unwrap();
     let received = data.path().join("received.md");
     let config = tree(&[("config.toml", &format!("[escalate]\ncommand = \"cat > '{}'\"\n", received.display()))]);
-    let result = run(kdrift_with(data.path(), None)
-        .args([
-            "escalate",
-            "--sample",
-            "checkout-api",
-            "--resource",
-            "Deployment/checkout-api",
-            "--yes",
-            "--note",
-            "who raised it?",
-        ])
-        .arg("--config")
-        .arg(config.path().join("config.toml")));
+    let escalate = |source: &[&str]| {
+        run(kdrift_with(data.path(), None)
+            .arg("escalate")
+            .args(source)
+            .args(["--resource", "Deployment/checkout-api", "--yes", "--note", "who raised it?", "--now", NOW])
+            .arg("--config")
+            .arg(config.path().join("config.toml")))
+    };
+    // A sample's decisions are simulated: the record is saved, the command is not run.
+    let result = escalate(&["--sample", "checkout-api"]);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert!(
+        result.stdout.contains("escalate.command not run: a sample's decisions are simulated"),
+        "{}",
+        result.stdout
+    );
+    assert!(!received.exists(), "a sample ran the configured command");
+    std::fs::remove_dir_all(data.path().join("kdrift")).unwrap();
+    let desired = sample("desired");
+    let live = sample("live");
+    let snapshot = [
+        "--desired",
+        desired.to_str().unwrap(),
+        "--live",
+        live.to_str().unwrap(),
+        "--app",
+        "checkout-api",
+        "-n",
+        "prod",
+    ];
+    let result = escalate(&snapshot);
     assert_eq!(result.code, 0, "{}", result.stderr);
     let records: Vec<_> = std::fs::read_dir(data.path().join("kdrift/records")).unwrap().collect();
     assert_eq!(records.len(), 1);

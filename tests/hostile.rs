@@ -497,10 +497,13 @@ fn an_escalation_hook_that_never_ends_is_stopped_and_audited_before_and_after() 
     let data = tempfile::tempdir().unwrap();
     let config =
         tree(&[("config.toml", "[escalate]\ncommand = \"sleep 600 & sleep 600\"\n[limits]\nhook_seconds = 1\n")]);
+    // A snapshot of the sample: on the sample itself, decisions are simulated and no hook runs.
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/checkout-api");
     let mut command = kdrift();
-    command.env("XDG_DATA_HOME", data.path()).arg("escalate").args(["--sample", "checkout-api"]);
+    command.env("XDG_DATA_HOME", data.path()).arg("escalate");
+    command.arg("--desired").arg(sample.join("desired")).arg("--live").arg(sample.join("live"));
     command
-        .args(["--resource", "Deployment/checkout-api", "--yes"])
+        .args(["--app", "checkout-api", "-n", "prod", "--resource", "Deployment/checkout-api", "--yes"])
         .arg("--config")
         .arg(config.path().join("config.toml"));
     let result = bounded(&mut command, 20);

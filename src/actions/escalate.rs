@@ -23,9 +23,14 @@ pub fn prepare(subject: Subject, workspace: &Workspace, note: Option<&str>) -> P
     let key = subject.key();
     let file_name = format!("{stamp}-{}-{}-{}.md", subject.app, key.kind.to_lowercase(), key.name);
     let to = team.map_or_else(|| "the service owner (no owner team recorded)".to_owned(), |t| format!("team {t}"));
-    let mut summary = format!("write a remediation record for {} and hand it to {to}", subject.key());
-    if let Some(command) = &workspace.escalate_command {
-        let _ = write!(summary, " (piped to `{command}`)");
+    // Say exactly what confirming does: who hands the record on, and whether a command runs.
+    let mut summary = format!("write a remediation record for {}, for {to}", subject.key());
+    match (&workspace.escalate_command, simulated(workspace)) {
+        (Some(command), false) => {
+            let _ = write!(summary, ", and pipe it to `{command}`");
+        }
+        (Some(_), true) => summary.push_str(" (a sample: escalate.command is not run, the record is only saved)"),
+        (None, _) => summary.push_str(" (no escalate.command is set: handing it on is yours)"),
     }
     let mut plan = Plan::new(Decision::Escalate, subject, summary, Work::Nothing);
     plan.preview = markdown.lines().map(str::to_owned).collect();
@@ -123,6 +128,12 @@ fn owner(finding: &Finding) -> String {
     }
 }
 
+/// Whether the decision is taken on a sample's simulated cluster: nothing real is done
+/// there, and that includes running someone's command.
+fn simulated(workspace: &Workspace) -> bool {
+    workspace.writer.as_ref().is_some_and(|writer| writer.is_simulated())
+}
+
 /// Where remediation records are kept.
 pub fn records_dir(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("records")
@@ -134,8 +145,12 @@ pub fn execute(plan: &Plan, work: &EscalateWork, workspace: &Workspace) -> Resul
     let path = dir.join(&work.file_name);
     std::fs::write(&path, &work.markdown).map_err(ActionError::io(&path))?;
     let mut verification = vec![format!("✓ record written: {} ({} bytes)", path.display(), work.markdown.len())];
-    if let Some(command) = &workspace.escalate_command {
-        verification.push(hand_on(command, &work.markdown));
+    match &workspace.escalate_command {
+        Some(_) if simulated(workspace) => {
+            verification.push("escalate.command not run: a sample's decisions are simulated".to_owned());
+        }
+        Some(command) => verification.push(hand_on(command, &work.markdown)),
+        None => {}
     }
     Ok(Outcome {
         decision: plan.decision,

@@ -325,7 +325,10 @@ impl Plan {
 /// Executes a confirmed plan, verifies it, and appends the decision to the audit log
 /// (whatever the result) before returning.
 pub fn execute(plan: &Plan, confirmation: &Confirmation, workspace: &Workspace) -> Result<Outcome, ActionError> {
-    if let (Decision::Escalate, Some(command), None) = (plan.decision, &workspace.escalate_command, &plan.refused) {
+    let simulated = workspace.writer.as_ref().is_some_and(|writer| writer.is_simulated());
+    if let (Decision::Escalate, Some(command), None, false) =
+        (plan.decision, &workspace.escalate_command, &plan.refused, simulated)
+    {
         let detail = format!("handing the record to `{command}`");
         audit::append(&workspace.data_dir, &audit::Entry::started(plan, workspace, detail))?;
     }
