@@ -421,3 +421,21 @@ fn a_rule_printed_in_a_read_only_session_hides_nothing() {
     let finding = deployment.findings.iter().find(|f| f.path == memory).expect("the finding is still there");
     assert!(finding.ignored_by.is_none(), "{finding:#?}");
 }
+
+/// A resource in sync has nothing to decide: the runbook does not open on it (it used to,
+/// only to refuse at step 4).
+#[test]
+fn the_runbook_opens_only_on_something_that_differs() {
+    let request = Request::Sources(Box::new(kdrift::cli::SourceArgs::sample("checkout-api")));
+    let mut app = App::new(request.clone(), Options::default());
+    app.update(Msg::Resize(160, 40));
+    app.update(Msg::Loaded(data::load(&request).map_err(|e| e.to_string())));
+    walk(&mut app, &[KeyCode::Enter]);
+    let screen = text(&draw(&app, &mut Terminal::new(TestBackend::new(160, 40)).unwrap()));
+    let synced = screen.lines().position(|line| line.contains("ConfigMap prod/checkout-settings")).unwrap();
+    let first = screen.lines().position(|line| line.contains("Deployment prod/checkout-api")).unwrap();
+    walk(&mut app, &vec![KeyCode::Down; synced - first]);
+    walk(&mut app, &chars("r"));
+    assert!(app.runbook.is_none(), "a runbook opened on an object in sync");
+    assert!(app.notice.as_deref().unwrap_or_default().contains("is in sync: nothing to decide"), "{:?}", app.notice);
+}

@@ -29,6 +29,11 @@ impl App {
             return;
         };
         let Some(subject) = self.subject_for(app_index, resource, finding) else { return };
+        // Nothing differs: there is no decision to walk to (step 4 would only refuse).
+        if subject.findings.is_empty() {
+            self.notice = Some(format!("{} is in sync: nothing to decide", subject.key()));
+            return;
+        }
         let Some(data) = self.data.apps.get(app_index) else { return };
         let mut screen = RunbookScreen::new(Runbook::new(subject, &data.report), app_index);
         screen.selected = screen.runbook.first_open();
