@@ -25,7 +25,7 @@ pub fn prepare(subject: Subject, workspace: &Workspace, note: Option<&str>) -> P
     let to = team.map_or_else(|| "the service owner (no owner team recorded)".to_owned(), |t| format!("team {t}"));
     // Say exactly what confirming does: who hands the record on, and whether a command runs.
     let mut summary = format!("write a remediation record for {}, for {to}", subject.key());
-    match (&workspace.escalate_command, simulated(workspace)) {
+    match (&workspace.escalate_command, workspace.simulated()) {
         (Some(command), false) => {
             let _ = write!(summary, ", and pipe it to `{command}`");
         }
@@ -128,12 +128,6 @@ fn owner(finding: &Finding) -> String {
     }
 }
 
-/// Whether the decision is taken on a sample's simulated cluster: nothing real is done
-/// there, and that includes running someone's command.
-fn simulated(workspace: &Workspace) -> bool {
-    workspace.writer.as_ref().is_some_and(|writer| writer.is_simulated())
-}
-
 /// Where remediation records are kept.
 pub fn records_dir(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("records")
@@ -146,7 +140,7 @@ pub fn execute(plan: &Plan, work: &EscalateWork, workspace: &Workspace) -> Resul
     std::fs::write(&path, &work.markdown).map_err(ActionError::io(&path))?;
     let mut verification = vec![format!("✓ record written: {} ({} bytes)", path.display(), work.markdown.len())];
     match &workspace.escalate_command {
-        Some(_) if simulated(workspace) => {
+        Some(_) if workspace.simulated() => {
             verification.push("escalate.command not run: a sample's decisions are simulated".to_owned());
         }
         Some(command) => verification.push(hand_on(command, &work.markdown)),

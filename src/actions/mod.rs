@@ -238,6 +238,14 @@ pub struct Workspace {
     pub all_apps: Vec<crate::model::AppReport>,
 }
 
+impl Workspace {
+    /// Whether decisions act on a sample's simulated cluster: nothing real is done there,
+    /// and that includes running someone's command.
+    pub fn simulated(&self) -> bool {
+        self.writer.as_ref().is_some_and(|writer| writer.is_simulated())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
     #[error(transparent)]
@@ -325,9 +333,8 @@ impl Plan {
 /// Executes a confirmed plan, verifies it, and appends the decision to the audit log
 /// (whatever the result) before returning.
 pub fn execute(plan: &Plan, confirmation: &Confirmation, workspace: &Workspace) -> Result<Outcome, ActionError> {
-    let simulated = workspace.writer.as_ref().is_some_and(|writer| writer.is_simulated());
     if let (Decision::Escalate, Some(command), None, false) =
-        (plan.decision, &workspace.escalate_command, &plan.refused, simulated)
+        (plan.decision, &workspace.escalate_command, &plan.refused, workspace.simulated())
     {
         let detail = format!("handing the record to `{command}`");
         audit::append(&workspace.data_dir, &audit::Entry::started(plan, workspace, detail))?;

@@ -34,8 +34,7 @@ pub fn fields_after(subject: &Subject, rescanned: Option<&ResourceReport>) -> Ve
         .findings
         .iter()
         .map(|before| {
-            let label =
-                if before.display_path.is_empty() { subject.key().to_string() } else { before.display_path.clone() };
+            let label = label(subject, before);
             match findings.iter().find(|after| after.path == before.path) {
                 None => format!("✓ {label}: no longer differs"),
                 Some(after) => match &after.ignored_by {
@@ -58,12 +57,14 @@ pub fn still_differ(subject: &Subject, rescanned: Option<&ResourceReport>) -> Ve
         .findings
         .iter()
         .filter(|before| findings.iter().any(|after| after.path == before.path && after.ignored_by.is_none()))
-        .map(
-            |before| {
-                if before.display_path.is_empty() { subject.key().to_string() } else { before.display_path.clone() }
-            },
-        )
+        .map(|before| label(subject, before))
         .collect()
+}
+
+/// How a finding is named in verification lines: its field, or the resource for a whole
+/// object.
+fn label(subject: &Subject, finding: &Finding) -> String {
+    if finding.display_path.is_empty() { subject.key().to_string() } else { finding.display_path.clone() }
 }
 
 fn shown(value: Option<&Value>) -> String {

@@ -46,7 +46,7 @@ struct Evaluation {
     limits: Option<Limits>,
     worker: Option<Worker>,
     /// What is known of expressions by their text, so it holds when the rules are read
-    /// again (each app, each refresh): why one is not run any more, and the time each has
+    /// again (each app, each refresh): why one is not run any more, and how often each
     /// came close to its budget.
     blamed: HashMap<String, String>,
     near_misses: HashMap<String, u32>,
