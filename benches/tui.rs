@@ -6,8 +6,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::engine::{EngineConfig, Manifest, compare_app};
+use kdrift::investigate::{AppData, Investigation, Pair, Request};
 use kdrift::tui::app::{App, Msg, Options};
-use kdrift::tui::data::{AppData, Investigation, Pair, Request};
 use kdrift::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -62,6 +62,7 @@ fn app_on_big_diff() -> App {
     let data = AppData {
         report,
         origin: "bench".to_owned(),
+        source: kdrift::investigate::SourceKind::Snapshot,
         namespace: "prod".to_owned(),
         objects: [(key, pair)].into(),
         now: Some(1_780_909_800),
@@ -69,7 +70,7 @@ fn app_on_big_diff() -> App {
     let options = Options { read_only: true, ..Options::default() };
     let mut app = App::new(Request::Samples, options);
     app.update(Msg::Resize(200, 50));
-    app.update(Msg::Loaded(Ok(Investigation { apps: vec![data], context: None })));
+    app.update(Msg::Loaded(Ok(Investigation { apps: vec![data], ..Investigation::default() })));
     app
 }
 

@@ -8,12 +8,16 @@
 
 pub mod actions;
 pub mod cli;
+pub mod clock;
 pub mod config;
+pub mod decision;
 pub mod engine;
+pub mod investigate;
 pub mod limits;
 pub mod model;
 pub mod report;
 pub mod runbook;
+pub mod sanitize;
 pub mod sources;
 pub mod theme;
 pub mod training;

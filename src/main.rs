@@ -2,7 +2,8 @@
 //! stderr with exit code 2 — never a backtrace.
 
 use clap::Parser;
-use kdrift::cli::{self, Cli, EXIT_ERROR};
+use kdrift::cli::{self, Cli, EXIT_ERROR, Next};
+use kdrift::tui;
 use std::process::ExitCode;
 
 /// The engine allocates many small maps and strings; mimalloc makes a 10,000-object scan
@@ -32,15 +33,33 @@ fn main() -> ExitCode {
         kdrift::engine::ignore::jq::install(Box::new(kdrift::sources::jq_worker::WorkerEvaluator::new(exe)));
     }
     let cli = Cli::parse();
-    let code = match std::panic::catch_unwind(|| cli::run(cli)) {
+    let code = match std::panic::catch_unwind(|| run(cli)) {
         Ok(Ok(code)) => code,
         Ok(Err(error)) => {
-            eprintln!("kdrift: error: {}", kdrift::report::sanitize::clean_line(&error_chain(&error)));
+            eprintln!("kdrift: error: {}", kdrift::sanitize::clean_line(&error_chain(error.as_ref())));
             EXIT_ERROR
         }
         Err(_) => EXIT_ERROR,
     };
     ExitCode::from(u8::try_from(code).unwrap_or(2))
+}
+
+/// Runs the command line; an interactive session it asks for opens here, so the command
+/// line and the TUI never depend on each other.
+fn run(cli: Cli) -> Result<i32, Box<dyn std::error::Error>> {
+    let start = |session: cli::Session| tui::Start {
+        read_only: session.read_only,
+        theme: session.theme,
+        config: session.config,
+    };
+    Ok(match cli::run(cli)? {
+        Next::Exit(code) => code,
+        Next::Tui { request, session } => tui::run(request, &start(session))?,
+        Next::Train { scenarios, first, record, trainee, session } => {
+            let training = tui::train_state::Training::new(scenarios, record, trainee);
+            tui::run_training(training, first, &start(session))?
+        }
+    })
 }
 
 /// "outer: inner: root cause" on one line.

@@ -4,7 +4,7 @@
 //! Field names and enum spellings here are the JSON contract of DESIGN §4 (report version 1):
 //! extend compatibly, never rename.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
 
@@ -33,7 +33,7 @@ impl fmt::Display for ResourceKey {
 }
 
 /// The seed's drift categories (its first table), plus the two resource-level ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
     DesiredConfig,
@@ -96,7 +96,7 @@ impl Severity {
 }
 
 /// The five decisions a runbook ends in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Response {
     Sync,
@@ -405,8 +405,7 @@ pub struct GitSpot {
 /// The GitOps controller's own view of an app.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ControllerStatus {
-    /// `Argo CD Application` or `Flux Kustomization`.
-    pub kind: String,
+    pub kind: ControllerKind,
     /// Argo CD's sync status (`Synced`, `OutOfSync`); Flux's readiness (`Ready`, `NotReady (reason)`).
     pub sync: Option<String>,
     /// Argo CD's health status (`Healthy`, `Degraded`, …).
@@ -416,6 +415,30 @@ pub struct ControllerStatus {
     /// The Application or Kustomization object itself (a sync asks it to act).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<ObjectName>,
+}
+
+/// Which GitOps controller delivers an app (named as the report and screens say it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum ControllerKind {
+    #[serde(rename = "Argo CD Application")]
+    ArgoApplication,
+    #[serde(rename = "Flux Kustomization")]
+    FluxKustomization,
+}
+
+impl ControllerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ControllerKind::ArgoApplication => "Argo CD Application",
+            ControllerKind::FluxKustomization => "Flux Kustomization",
+        }
+    }
+}
+
+impl std::fmt::Display for ControllerKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// An object's address: API version, kind, namespace and name.

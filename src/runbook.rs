@@ -4,9 +4,8 @@
 //! rest wait for the responder's tick. The walk cannot end without a decision: step 4 only
 //! advances once one of the five responses (or "leave as is") has been taken. Pure: no IO.
 
-use crate::actions::{Decision, Subject};
+use crate::decision::{Decision, Subject, blast_radius};
 use crate::model::{AppReport, Category, ManagerClass};
-use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Step {
@@ -80,7 +79,7 @@ pub struct Runbook {
 
 impl Runbook {
     pub fn new(subject: Subject, app: &AppReport) -> Runbook {
-        let suggested = subject.findings.first().map_or(Decision::LeaveAsIs, |f| Decision::from_response(f.response));
+        let suggested = subject.findings.first().map_or(Decision::LeaveAsIs, |f| Decision::Act(f.response));
         let items = [scope(&subject, app), inspect(&subject), ownership(&subject), Vec::new(), verify_items(None)];
         let blast_radius = blast_radius(&subject);
         Runbook { subject, step: Step::Scope, items, suggested, blast_radius, decided: None }
@@ -306,45 +305,4 @@ fn verify_items(outcome: Option<(Decision, &[String])>) -> Vec<Item> {
         "Record whether RBAC, webhook defaults, prune policy or break-glass need improvement (w writes the controls)",
     ));
     items
-}
-
-/// What the correction touches beyond the field: "changing the pod template restarts all 9
-/// pods of checkout-api".
-pub fn blast_radius(subject: &Subject) -> Option<String> {
-    let key = subject.key();
-    let live = subject.live.as_ref();
-    let number = |pointer: &str| live.and_then(|l| l.pointer(pointer)).and_then(Value::as_i64);
-    let pods = number("/status/replicas").or(number("/spec/replicas"));
-    let paths: Vec<&str> = subject.findings.iter().map(|f| f.path.as_str()).collect();
-    if subject.desired.is_none() {
-        return Some(format!("removes {} {} from the cluster", key.kind, key.name));
-    }
-    if paths.iter().any(|p| p.starts_with("/spec/template/"))
-        && matches!(key.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet")
-    {
-        return Some(match pods {
-            Some(pods) => {
-                format!("changing the pod template restarts all {pods} pods of {} (a rolling update)", key.name)
-            }
-            None => format!("changing the pod template restarts every pod of {} (a rolling update)", key.name),
-        });
-    }
-    if let Some(finding) = subject.findings.iter().find(|f| f.path == "/spec/replicas") {
-        return Some(format!(
-            "scales {} from {} to {} pods",
-            key.name,
-            finding.live.as_ref().map_or("?".to_owned(), Value::to_string),
-            finding.desired.as_ref().map_or("?".to_owned(), Value::to_string)
-        ));
-    }
-    if key.kind == "Service" && paths.iter().any(|p| p.starts_with("/spec/selector")) {
-        return Some(format!("changes which pods Service {} sends traffic to", key.name));
-    }
-    if matches!(key.kind.as_str(), "ConfigMap" | "Secret") {
-        return Some(format!(
-            "pods using {} {} see the change on restart (or on their next volume sync)",
-            key.kind, key.name
-        ));
-    }
-    None
 }

@@ -10,6 +10,7 @@
 mod support;
 
 use base64::Engine as _;
+use kdrift::model::Response;
 use std::path::{Path, PathBuf};
 use support::api_server::{Behaviour, FakeApi, objects_in};
 use support::{NOW, bounded, kdrift, run, tree};
@@ -224,10 +225,14 @@ fn training_consequences_mask_as_the_trainees_config_says() {
         ("sc/live/deployment.yaml", &live),
     ]);
     let scenario = kdrift::training::scenario::load_dir(&dir.path().join("sc")).unwrap();
-    let unmasked = kdrift::training::simulate::consequences(&scenario, 0, kdrift::actions::Decision::Sync).join("\n");
+    let unmasked =
+        kdrift::training::simulate::consequences(&scenario, 0, kdrift::decision::Decision::Act(Response::Sync))
+            .join("\n");
     assert!(unmasked.contains("t0ken-live"), "without masks the drill shows the value: {unmasked}");
     let masked = scenario.masked_with(&["vault.example.com/token".to_owned()]);
-    for decision in [kdrift::actions::Decision::Sync, kdrift::actions::Decision::Backport] {
+    for decision in
+        [kdrift::decision::Decision::Act(Response::Sync), kdrift::decision::Decision::Act(Response::Backport)]
+    {
         let lines = kdrift::training::simulate::consequences(&masked, 0, decision).join("\n");
         assert!(lines.contains("simulated"), "{lines}");
         assert_no_leak(&format!("training {decision:?}"), &lines);
@@ -287,11 +292,11 @@ fn quitting_never_waits_for_a_stuck_load() {
 #[test]
 fn ctrl_c_cancels_a_prompt_instead_of_typing_c() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use kdrift::investigate::Request;
     use kdrift::tui::app::{App, Msg, Options};
-    use kdrift::tui::data::{self, Request};
     let mut app = App::new(Request::Samples, Options::default());
     app.update(Msg::Resize(120, 30));
-    app.update(Msg::Loaded(data::load(&Request::Samples).map_err(|e| e.to_string())));
+    app.update(Msg::Loaded(kdrift::tui::load(&Request::Samples)));
     let ctrl_c = || Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     for opener in [':', '/'] {
         app.update(Msg::Key(KeyEvent::new(KeyCode::Char(opener), KeyModifiers::NONE)));

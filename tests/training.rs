@@ -32,9 +32,9 @@ fn press(app: &mut App, keys: &[KeyCode]) {
     for code in keys {
         for effect in app.update(Msg::Key(KeyEvent::new(*code, KeyModifiers::NONE))) {
             match effect {
-                Effect::Record(path, run) => {
-                    let result = kdrift::tui::record(&path, *run);
-                    app.update(Msg::Recorded(result));
+                effect @ Effect::Record(..) => {
+                    let answer = kdrift::tui::perform(effect);
+                    app.update(answer);
                 }
                 other => panic!("a drill asks for no other IO: {other:?}"),
             }
@@ -81,7 +81,7 @@ fn every_embedded_scenario_loads_and_agrees_with_the_engine() {
         let drill = &scenario.drill;
         assert_eq!(scenario.targets.len(), drill.findings.len(), "{}", scenario.name);
         for (expected, target) in drill.findings.iter().zip(&scenario.targets) {
-            assert_eq!(target.finding.category.as_str(), expected.category, "{}: {}", scenario.name, expected.field);
+            assert_eq!(target.finding.category, expected.category, "{}: {}", scenario.name, expected.field);
             let owner = target.finding.owner.as_ref().map(|o| o.manager.clone());
             if expected.owner.is_some() {
                 assert_eq!(owner, expected.owner, "{}: {}", scenario.name, expected.field);

@@ -9,10 +9,10 @@
 mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdrift::investigate::Request;
 use kdrift::model::ManagerClass;
 use kdrift::theme::Theme;
 use kdrift::tui::app::{App, Effect, Msg, Options};
-use kdrift::tui::data::{self, Request};
 use kdrift::tui::keys::Screen;
 use kdrift::tui::{style, view};
 use ratatui::Terminal;
@@ -22,7 +22,7 @@ use ratatui::buffer::Buffer;
 /// The demo's sample cluster, loaded as the event loop would load it.
 fn demo(width: u16, height: u16) -> (App, Terminal<TestBackend>) {
     let mut app = App::new(Request::Samples, Options::default());
-    let loaded = data::load(&Request::Samples).map_err(|e| e.to_string());
+    let loaded = kdrift::tui::load(&Request::Samples);
     app.update(Msg::Resize(width, height));
     app.update(Msg::Loaded(loaded));
     (app, Terminal::new(TestBackend::new(width, height)).unwrap())
@@ -206,7 +206,8 @@ fn help_is_built_from_the_key_table_and_themes_switch_live() {
 #[test]
 fn a_failed_load_is_a_banner_and_what_was_shown_stays_usable() {
     let (mut app, mut terminal) = demo(120, 30);
-    app.update(Msg::Loaded(Err("context 'prod': cannot discover the core API (/api/v1): forbidden (403)".to_owned())));
+    let refused = "context 'prod': cannot discover the core API (/api/v1): forbidden (403)".to_owned();
+    app.update(Msg::Loaded(Err(kdrift::investigate::InvestigateError::Catalog(refused).into())));
     let screen = text(&draw(&app, &mut terminal));
     assert!(screen.contains("⚠ context 'prod': cannot discover the core API (/api/v1): forbidden (403)"), "{screen}");
     assert!(screen.contains("checkout-api"), "the last good view stays: {screen}");
@@ -252,7 +253,7 @@ fn the_real_binary_runs_in_a_terminal_and_restores_it() {
 
 #[test]
 fn differences_an_ignore_rule_hides_are_dimmed_and_name_the_rule() {
-    let mut args = kdrift::cli::SourceArgs::sample("checkout-api");
+    let mut args = kdrift::investigate::SourceSpec::sample("checkout-api");
     args.ignore = vec![
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("assets/samples/checkout-api/rules/argocd-application.yaml"),
@@ -260,7 +261,7 @@ fn differences_an_ignore_rule_hides_are_dimmed_and_name_the_rule() {
     let request = Request::Sources(Box::new(args));
     let mut app = App::new(request.clone(), Options::default());
     app.update(Msg::Resize(160, 40));
-    app.update(Msg::Loaded(data::load(&request).map_err(|e| e.to_string())));
+    app.update(Msg::Loaded(kdrift::tui::load(&request)));
     let mut terminal = Terminal::new(TestBackend::new(160, 40)).unwrap();
     press(&mut app, "\n\n");
     // The replicas line: dimmed, marked, and its rule named when focused.
@@ -289,9 +290,9 @@ fn walk(app: &mut App, keys: &[KeyCode]) {
     for code in keys {
         let effects = app.update(Msg::Key(KeyEvent::new(*code, KeyModifiers::NONE)));
         for effect in effects {
-            if let Effect::Act(job) = effect {
-                let done = kdrift::tui::runbook_state::run(*job);
-                app.update(Msg::Acted(done));
+            if let Effect::Act(_) = effect {
+                let answer = kdrift::tui::perform(effect);
+                app.update(answer);
             }
         }
     }
@@ -305,10 +306,10 @@ fn chars(text: &str) -> Vec<KeyCode> {
 fn the_runbook_walks_the_memory_limit_case_to_a_verified_backport() {
     let data_dir = tempfile::tempdir().unwrap();
     let mut app = App::new(
-        Request::Sources(Box::new(kdrift::cli::SourceArgs::sample("checkout-api"))),
+        Request::Sources(Box::new(kdrift::investigate::SourceSpec::sample("checkout-api"))),
         Options { data_dir: Some(data_dir.path().to_owned()), ..Options::default() },
     );
-    let loaded = data::load(&app.request).map_err(|e| e.to_string());
+    let loaded = kdrift::tui::load(&app.request);
     app.update(Msg::Resize(160, 40));
     app.update(Msg::Loaded(loaded));
     let mut terminal = Terminal::new(TestBackend::new(160, 40)).unwrap();
@@ -364,11 +365,11 @@ fn the_runbook_walks_the_memory_limit_case_to_a_verified_backport() {
 #[test]
 fn a_simulated_sync_clears_the_finding_and_read_only_sessions_offer_no_writes() {
     let data_dir = tempfile::tempdir().unwrap();
-    let request = Request::Sources(Box::new(kdrift::cli::SourceArgs::sample("checkout-api")));
+    let request = Request::Sources(Box::new(kdrift::investigate::SourceSpec::sample("checkout-api")));
     let mut app =
         App::new(request.clone(), Options { data_dir: Some(data_dir.path().to_owned()), ..Options::default() });
     app.update(Msg::Resize(160, 40));
-    app.update(Msg::Loaded(data::load(&request).map_err(|e| e.to_string())));
+    app.update(Msg::Loaded(kdrift::tui::load(&request)));
     walk(&mut app, &[KeyCode::Enter, KeyCode::Char('r'), KeyCode::Char('s')]);
     let preview = text(&draw(&app, &mut Terminal::new(TestBackend::new(160, 40)).unwrap()));
     assert!(preview.contains("/spec/template/spec/containers/0/resources/limits/memory: 2Gi → 512Mi"), "{preview}");
@@ -383,7 +384,7 @@ fn a_simulated_sync_clears_the_finding_and_read_only_sessions_offer_no_writes() 
         Options { read_only: true, data_dir: Some(data_dir.path().to_owned()), ..Options::default() },
     );
     read_only.update(Msg::Resize(160, 40));
-    read_only.update(Msg::Loaded(data::load(&request).map_err(|e| e.to_string())));
+    read_only.update(Msg::Loaded(kdrift::tui::load(&request)));
     walk(
         &mut read_only,
         &[KeyCode::Enter, KeyCode::Char('r'), KeyCode::Char('s'), KeyCode::Char('b'), KeyCode::Char('p')],
@@ -407,11 +408,11 @@ fn a_simulated_sync_clears_the_finding_and_read_only_sessions_offer_no_writes() 
 #[test]
 fn a_rule_printed_in_a_read_only_session_hides_nothing() {
     let data_dir = tempfile::tempdir().unwrap();
-    let request = Request::Sources(Box::new(kdrift::cli::SourceArgs::sample("checkout-api")));
+    let request = Request::Sources(Box::new(kdrift::investigate::SourceSpec::sample("checkout-api")));
     let options = Options { read_only: true, data_dir: Some(data_dir.path().to_owned()), ..Options::default() };
     let mut app = App::new(request.clone(), options);
     app.update(Msg::Resize(160, 40));
-    app.update(Msg::Loaded(data::load(&request).map_err(|e| e.to_string())));
+    app.update(Msg::Loaded(kdrift::tui::load(&request)));
     walk(&mut app, &[KeyCode::Enter, KeyCode::Char('r'), KeyCode::Char('i')]);
     let preview = text(&draw(&app, &mut Terminal::new(TestBackend::new(160, 40)).unwrap()));
     assert!(preview.contains("print the rule (nothing is written)"), "{preview}");
@@ -426,10 +427,10 @@ fn a_rule_printed_in_a_read_only_session_hides_nothing() {
 /// only to refuse at step 4).
 #[test]
 fn the_runbook_opens_only_on_something_that_differs() {
-    let request = Request::Sources(Box::new(kdrift::cli::SourceArgs::sample("checkout-api")));
+    let request = Request::Sources(Box::new(kdrift::investigate::SourceSpec::sample("checkout-api")));
     let mut app = App::new(request.clone(), Options::default());
     app.update(Msg::Resize(160, 40));
-    app.update(Msg::Loaded(data::load(&request).map_err(|e| e.to_string())));
+    app.update(Msg::Loaded(kdrift::tui::load(&request)));
     walk(&mut app, &[KeyCode::Enter]);
     let screen = text(&draw(&app, &mut Terminal::new(TestBackend::new(160, 40)).unwrap()));
     let synced = screen.lines().position(|line| line.contains("ConfigMap prod/checkout-settings")).unwrap();

@@ -89,7 +89,7 @@ impl Entry {
             })
             .collect();
         Entry {
-            time: crate::engine::time::format_rfc3339(crate::cli::input::system_now().unwrap_or(0)),
+            time: crate::clock::now_rfc3339(),
             who: workspace.who.clone(),
             target: workspace.writer.as_ref().map_or_else(|| "no cluster".to_owned(), |w| w.label()),
             app: plan.subject.app.clone(),

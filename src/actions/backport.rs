@@ -6,6 +6,7 @@
 //! so other overlays sharing the base do not change. Secrets are refused.
 
 use crate::actions::{ActionError, Decision, Outcome, Plan, Subject, Work, Workspace, git_write, recheck_live};
+use crate::model::Response;
 use crate::model::{Finding, GitSpot};
 use crate::sources::files::yaml_documents;
 use serde_json::Value;
@@ -35,7 +36,7 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
     let branch_wanted =
         format!("kdrift/backport/{}/{}-{}", subject.app, subject.resource.kind.to_lowercase(), subject.resource.name);
     let plan = Plan::new(
-        Decision::Backport,
+        Decision::Act(Response::Backport),
         subject,
         format!("commit the live value on a new branch {branch_wanted}"),
         Work::Nothing,

@@ -3,8 +3,10 @@
 //! under the data directory, shown, and handed on stdin to `escalate.command` when the
 //! config names one (a pager, a ticket tool, a chat webhook script).
 
-use crate::actions::{ActionError, DECISIONS, Decision, Outcome, Plan, Subject, Work, Workspace};
+use crate::actions::{ActionError, Outcome, Plan, Work, Workspace};
+use crate::decision::{DECISIONS, Decision, Subject};
 use crate::model::Finding;
+use crate::model::Response;
 use crate::sources::process;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -19,7 +21,7 @@ pub struct EscalateWork {
 pub fn prepare(subject: Subject, workspace: &Workspace, note: Option<&str>) -> Plan {
     let team = owner_team(&subject);
     let markdown = record(&subject, workspace, team.as_deref(), note);
-    let stamp = crate::engine::time::format_rfc3339(crate::cli::input::system_now().unwrap_or(0)).replace(':', "");
+    let stamp = crate::clock::now_rfc3339().replace(':', "");
     let key = subject.key();
     let file_name = format!("{stamp}-{}-{}-{}.md", subject.app, key.kind.to_lowercase(), key.name);
     let to = team.map_or_else(|| "the service owner (no owner team recorded)".to_owned(), |t| format!("team {t}"));
@@ -32,7 +34,7 @@ pub fn prepare(subject: Subject, workspace: &Workspace, note: Option<&str>) -> P
         (Some(_), true) => summary.push_str(" (a sample: escalate.command is not run, the record is only saved)"),
         (None, _) => summary.push_str(" (no escalate.command is set: handing it on is yours)"),
     }
-    let mut plan = Plan::new(Decision::Escalate, subject, summary, Work::Nothing);
+    let mut plan = Plan::new(Decision::Act(Response::Escalate), subject, summary, Work::Nothing);
     plan.preview = markdown.lines().map(str::to_owned).collect();
     plan.work = Work::Escalate(EscalateWork { markdown, file_name });
     plan
@@ -53,7 +55,7 @@ pub fn owner_team(subject: &Subject) -> Option<String> {
 
 fn record(subject: &Subject, workspace: &Workspace, team: Option<&str>, note: Option<&str>) -> String {
     let mut out = String::new();
-    let now = crate::engine::time::format_rfc3339(crate::cli::input::system_now().unwrap_or(0));
+    let now = crate::clock::now_rfc3339();
     let _ = writeln!(out, "# Drift remediation record: {} — {}\n", subject.app, subject.key());
     let _ = writeln!(out, "- Recorded: {now} by {}", workspace.who);
     let _ =
@@ -169,7 +171,7 @@ fn hand_on(command: &str, markdown: &str) -> String {
         Ok(finished) => format!(
             "✗ `{command}` exited {}: {}",
             finished.status.code().unwrap_or(-1),
-            crate::report::sanitize::clean_line(String::from_utf8_lossy(&finished.stderr).trim())
+            crate::sanitize::clean_line(String::from_utf8_lossy(&finished.stderr).trim())
         ),
         Err(error @ process::RunError::Timeout(_)) => {
             format!("✗ `{command}` {error} (raise [limits] hook_seconds in config.toml)")

@@ -8,6 +8,7 @@
 use crate::actions::{ActionError, Decision, Outcome, Plan, Subject, Work, Workspace, verify};
 use crate::engine::ignore::parse::rules_in;
 use crate::engine::ignore::{IgnoreRule, Subject as RuleSubject};
+use crate::model::Response;
 use crate::model::{AppReport, Category, Finding, ManagerClass};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -64,11 +65,11 @@ pub fn default_rules_file(data_dir: &std::path::Path, app: &str) -> PathBuf {
 
 pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
     let Some(finding) = subject.findings.first().cloned() else {
-        let plan = Plan::new(Decision::Ignore, subject, "ignore".to_owned(), Work::Nothing);
+        let plan = Plan::new(Decision::Act(Response::Ignore), subject, "ignore".to_owned(), Work::Nothing);
         return Ok(plan.refuse("no difference selected to ignore".to_owned()));
     };
     if finding.path.is_empty() {
-        let plan = Plan::new(Decision::Ignore, subject, "ignore".to_owned(), Work::Nothing);
+        let plan = Plan::new(Decision::Act(Response::Ignore), subject, "ignore".to_owned(), Work::Nothing);
         return Ok(plan.refuse(format!(
             "a {} finding is about the whole object: an ignore rule hides fields",
             finding.category.as_str()
@@ -91,7 +92,7 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
         }
         (SaveTo::Application, None) => "add the rule to the app's Application".to_owned(),
     };
-    let mut plan = Plan::new(Decision::Ignore, subject, summary, Work::Nothing);
+    let mut plan = Plan::new(Decision::Act(Response::Ignore), subject, summary, Work::Nothing);
     if let Some(change) = &commit {
         plan.preview.push(format!("--- a/{}", change.file));
         plan.preview.push(format!("+++ b/{}", change.file));

@@ -16,135 +16,13 @@ pub mod target;
 pub mod verify;
 pub mod workspace;
 
-use crate::model::{ControllerStatus, Finding, ResourceKey, ResourceReport};
+use crate::decision::{Decision, Subject};
+use crate::model::ResourceReport;
+use crate::model::Response;
 use crate::sources::cluster::ClusterError;
 use serde_json::Value;
 use std::path::PathBuf;
 use target::Writer;
-
-/// What the responder decided. `LeaveAsIs` is recorded too: a decision not to act is one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Decision {
-    Sync,
-    Backport,
-    Ignore,
-    Prune,
-    Escalate,
-    LeaveAsIs,
-}
-
-/// The five corrections in the order the runbook offers them.
-pub const DECISIONS: [Decision; 5] =
-    [Decision::Sync, Decision::Backport, Decision::Ignore, Decision::Prune, Decision::Escalate];
-
-/// When a response fits, when it does harm, and how to tell it worked (the seed's response
-/// table, in kdrift's words).
-pub struct Risk {
-    pub choose_when: &'static str,
-    pub avoid_when: &'static str,
-    pub verify_by: &'static str,
-}
-
-impl Decision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Sync => "sync",
-            Decision::Backport => "backport",
-            Decision::Ignore => "ignore",
-            Decision::Prune => "prune",
-            Decision::Escalate => "escalate",
-            Decision::LeaveAsIs => "left-as-is",
-        }
-    }
-
-    pub fn from_response(response: crate::model::Response) -> Decision {
-        use crate::model::Response;
-        match response {
-            Response::Sync => Decision::Sync,
-            Response::Backport => Decision::Backport,
-            Response::Ignore => Decision::Ignore,
-            Response::Prune => Decision::Prune,
-            Response::Escalate => Decision::Escalate,
-        }
-    }
-
-    /// Whether the decision needs a session that may write to the cluster or a repository
-    /// (read-only mode hides these). Ignore is not one: read-only, it prints the rule.
-    pub fn writes(self) -> bool {
-        matches!(self, Decision::Sync | Decision::Backport | Decision::Prune)
-    }
-
-    pub fn risk(self) -> Risk {
-        match self {
-            Decision::Sync => Risk {
-                choose_when: "Git is trusted and tested, and should override the live edit",
-                avoid_when: "another controller owns the field, or Git may be stale (a live fix would be reverted)",
-                verify_by: "the diff clears, the rollout stays healthy, and the field does not flip back",
-            },
-            Decision::Backport => Risk {
-                choose_when: "the live value is right and Git is incomplete (an emergency fix never committed)",
-                avoid_when: "the live value is accidental, unreviewed or unsafe",
-                verify_by: "a reviewed change carries the evidence and becomes the desired state",
-            },
-            Decision::Ignore => Risk {
-                choose_when: "one field is deliberately managed outside Git (HPA replicas, injected bookkeeping)",
-                avoid_when: "the rule would hide configuration or security changes",
-                verify_by: "only the expected field disappears from the drift report",
-            },
-            Decision::Prune => Risk {
-                choose_when: "the leftover object is provably the app's (tracking label or annotation)",
-                avoid_when: "the object is shared, generated, or still in use",
-                verify_by: "the object is gone and nothing that pointed at it broke",
-            },
-            Decision::Escalate => Risk {
-                choose_when: "ownership, safety or impact is unclear",
-                avoid_when: "a low-risk policy already covers the case",
-                verify_by: "the record names the decision maker and the next action",
-            },
-            Decision::LeaveAsIs => Risk {
-                choose_when: "the difference needs no change now",
-                avoid_when: "the drift is harmful",
-                verify_by: "the audit log says why it was left",
-            },
-        }
-    }
-}
-
-/// The resource a decision is about, with everything shown to the responder.
-#[derive(Debug, Clone)]
-pub struct Subject {
-    pub app: String,
-    /// The app's default namespace.
-    pub namespace: String,
-    pub resource: ResourceReport,
-    /// The findings in scope: one field, or every finding of the resource that needs action.
-    pub findings: Vec<Finding>,
-    pub desired: Option<Value>,
-    /// The live object exactly as shown (its `resourceVersion` is re-checked before writes).
-    pub live: Option<Value>,
-    pub controller: Option<ControllerStatus>,
-    /// Why the controller cannot apply Git right now, when it cannot: a sync through it fails.
-    pub delivery_blocked: Option<String>,
-    pub owner_team: Option<String>,
-    pub criticality: Option<String>,
-    /// Where desired state came from in Git, when it did.
-    pub git: Option<crate::model::GitSpot>,
-}
-
-impl Subject {
-    pub fn key(&self) -> ResourceKey {
-        self.resource.key()
-    }
-
-    /// The display paths of the fields in scope.
-    pub fn fields(&self) -> Vec<String> {
-        self.findings.iter().map(|f| f.display_path.clone()).filter(|p| !p.is_empty()).collect()
-    }
-
-    pub fn is_secret(&self) -> bool {
-        crate::engine::secrets::is_secret_kind(&self.resource.kind)
-    }
-}
 
 /// How a plan must be confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,11 +168,11 @@ pub fn prepare(decision: Decision, subject: Subject, workspace: &Workspace) -> R
         return Err(ActionError::ReadOnly(decision.as_str()));
     }
     let mut plan = match decision {
-        Decision::Sync => sync::prepare(subject, workspace)?,
-        Decision::Backport => backport::prepare(subject, workspace)?,
-        Decision::Ignore => ignore_rule::prepare(subject, workspace)?,
-        Decision::Prune => prune::prepare(subject, workspace)?,
-        Decision::Escalate => escalate::prepare(subject, workspace, None),
+        Decision::Act(Response::Sync) => sync::prepare(subject, workspace)?,
+        Decision::Act(Response::Backport) => backport::prepare(subject, workspace)?,
+        Decision::Act(Response::Ignore) => ignore_rule::prepare(subject, workspace)?,
+        Decision::Act(Response::Prune) => prune::prepare(subject, workspace)?,
+        Decision::Act(Response::Escalate) => escalate::prepare(subject, workspace, None),
         Decision::LeaveAsIs => Plan::new(
             Decision::LeaveAsIs,
             subject,
@@ -302,7 +180,7 @@ pub fn prepare(decision: Decision, subject: Subject, workspace: &Workspace) -> R
             Work::Nothing,
         ),
     };
-    let dangerous = matches!(decision, Decision::Sync | Decision::Prune);
+    let dangerous = matches!(decision, Decision::Act(Response::Sync) | Decision::Act(Response::Prune));
     if dangerous && workspace.production {
         plan.confirm = Confirm::TypeName(plan.subject.resource.name.clone());
     }
@@ -333,7 +211,7 @@ impl Plan {
 /// Executes a confirmed plan, verifies it, and appends the decision to the audit log
 /// (whatever the result) before returning.
 pub fn execute(plan: &Plan, confirmation: &Confirmation, workspace: &Workspace) -> Result<Outcome, ActionError> {
-    if let (Decision::Escalate, Some(command), None, false) =
+    if let (Decision::Act(Response::Escalate), Some(command), None, false) =
         (plan.decision, &workspace.escalate_command, &plan.refused, workspace.simulated())
     {
         let detail = format!("handing the record to `{command}`");

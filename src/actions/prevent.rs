@@ -53,7 +53,7 @@ fn readonly_role(app: &AppReport, namespace: &str) -> String {
 fn alert_rule(app: &AppReport) -> String {
     let team = app.owner_team.as_deref().unwrap_or("platform");
     let severity = if app.criticality.as_deref() == Some("critical") { "page" } else { "warning" };
-    let flux = app.controller.as_ref().is_some_and(|c| c.kind.contains("Flux"));
+    let flux = app.controller.as_ref().is_some_and(|c| c.kind == crate::model::ControllerKind::FluxKustomization);
     let expression = if flux {
         format!(
             "gotk_reconcile_condition{{kind=\"Kustomization\",name=\"{}\",type=\"Ready\",status=\"False\"}} == 1",

@@ -5,6 +5,7 @@
 
 use crate::actions::target::{Mode, ObjectRef, Preconditions, Writer};
 use crate::actions::{ActionError, Confirm, Decision, Outcome, Plan, Subject, Work, Workspace, recheck_live};
+use crate::model::Response;
 use serde_json::Value;
 
 /// Dependents go first, so nothing the object owns is left behind running.
@@ -20,7 +21,7 @@ pub struct PruneWork {
 
 pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
     let summary = format!("delete {} (propagation {PROPAGATION})", subject.key());
-    let plan = Plan::new(Decision::Prune, subject, summary, Work::Nothing);
+    let plan = Plan::new(Decision::Act(Response::Prune), subject, summary, Work::Nothing);
     let Some(writer) = workspace.writer.as_deref() else {
         return Ok(plan.refuse("live state came from a snapshot: there is no cluster to prune".to_owned()));
     };

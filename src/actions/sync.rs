@@ -6,8 +6,9 @@
 
 use crate::actions::sync_scope::{self, Change};
 use crate::actions::target::{Mode, ObjectRef, Writer};
-use crate::actions::{ActionError, Outcome, Plan, Subject, Work, Workspace, recheck_live, verify};
+use crate::actions::{ActionError, Decision, Outcome, Plan, Subject, Work, Workspace, recheck_live, verify};
 use crate::model::ObjectName;
+use crate::model::Response;
 use crate::sources::cluster::{ClusterError, Problem};
 use serde_json::{Value, json};
 
@@ -35,15 +36,15 @@ pub fn field_manager(subject: &Subject) -> &'static str {
 
 pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
     let Some(writer) = workspace.writer.as_deref() else {
-        let plan = Plan::new(crate::actions::Decision::Sync, subject, "sync".to_owned(), Work::Nothing);
+        let plan = Plan::new(Decision::Act(Response::Sync), subject, "sync".to_owned(), Work::Nothing);
         return Ok(plan.refuse("live state came from a snapshot: there is no cluster to sync".to_owned()));
     };
     let Some(desired) = subject.desired.clone() else {
-        let plan = Plan::new(crate::actions::Decision::Sync, subject, "sync".to_owned(), Work::Nothing);
+        let plan = Plan::new(Decision::Act(Response::Sync), subject, "sync".to_owned(), Work::Nothing);
         return Ok(plan.refuse("Git has no such object: an orphan is pruned, not synced".to_owned()));
     };
     if let Some(why) = sync_scope::not_a_target(&subject) {
-        let plan = Plan::new(crate::actions::Decision::Sync, subject, "sync".to_owned(), Work::Nothing);
+        let plan = Plan::new(Decision::Act(Response::Sync), subject, "sync".to_owned(), Work::Nothing);
         return Ok(plan.refuse(why));
     }
     let controller = subject.controller.as_ref().and_then(|c| c.object.clone());
@@ -55,7 +56,7 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
             field_manager: field_manager(&subject).to_owned(),
         },
     };
-    let mut plan = Plan::new(crate::actions::Decision::Sync, subject, summary(&work), Work::Nothing);
+    let mut plan = Plan::new(Decision::Act(Response::Sync), subject, summary(&work), Work::Nothing);
     if let (Some(blocked), false) = (&plan.subject.delivery_blocked, matches!(work, SyncWork::Apply { .. })) {
         plan.warnings.push(format!(
             "⚠ {blocked}: this asks it to apply again, and it will fail the same way; the changes shown are what Git says, not what will happen — fix the delivery first"
@@ -97,7 +98,7 @@ fn argo_work(subject: &Subject, application: &ObjectName) -> SyncWork {
 }
 
 fn flux_work(kustomization: &ObjectName, now: Option<i64>) -> SyncWork {
-    let stamp = crate::engine::time::format_rfc3339(now.or_else(crate::cli::input::system_now).unwrap_or(0));
+    let stamp = crate::engine::time::format_rfc3339(now.or_else(crate::clock::now).unwrap_or(0));
     let patch = json!({"metadata": {"annotations": {FLUX_REQUESTED_AT: stamp}}});
     SyncWork::Flux { kustomization: object_ref(kustomization), patch }
 }
@@ -214,7 +215,7 @@ fn preview(
         }
         Err(error) => return Err(error),
     }
-    if let Some(radius) = crate::runbook::blast_radius(&plan.subject) {
+    if let Some(radius) = crate::decision::blast_radius(&plan.subject) {
         plan.warnings.push(radius);
     }
     Ok(())

@@ -97,7 +97,7 @@ fn with_suggestion(line: &str, finding: Option<&Finding>) -> String {
         Some(finding) => format!(
             "{line} — kdrift suggests {} for it: {}",
             finding.response.as_str(),
-            crate::report::sanitize::clean_line(&finding.reason)
+            crate::sanitize::clean_line(&finding.reason)
         ),
         None => format!("{line} (no finding: a change Git's object makes on its own)"),
     }

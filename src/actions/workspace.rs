@@ -26,6 +26,9 @@ pub struct Options {
     pub print_only: bool,
     /// `ignore`: commit the rule into the app's Argo CD Application manifest in Git.
     pub commit_rule: bool,
+    /// `ignore` with no place named: commit into the app's Application when its desired
+    /// state came from Git and the repository has one, else save to the rules file.
+    pub prefer_application: bool,
     /// Where the audit log and records go instead of the platform's data directory.
     pub data_dir: Option<PathBuf>,
 }

@@ -4,34 +4,28 @@
 //! or a prompt on a terminal), executed, verified and audited. `--dry-run` stops after the
 //! preview and writes nothing.
 
-use crate::actions::workspace::{self, Options};
-use crate::actions::{self, Confirm, Confirmation, Decision, Plan, Subject};
-use crate::cli::diff::ResourceFilter;
-use crate::cli::input::{self, Side};
-use crate::cli::scan::build_app;
-use crate::cli::{ActArgs, CliError, EXIT_CLEAN, EXIT_ERROR};
-use crate::engine::{Manifest, identity};
-use crate::model::{AppReport, Finding, ResourceKey};
-use serde_json::Value;
-use std::collections::HashMap;
+use crate::actions::workspace::Options;
+use crate::actions::{self, Confirm, Confirmation, Plan};
+use crate::cli::{ActArgs, CliError, EXIT_CLEAN, EXIT_ERROR, warn};
+use crate::decision::{Decision, Subject};
+use crate::investigate::decide::{self, Scope, Target};
+use crate::investigate::{self, AppData, InvestigateError, Keep, Request, ResourceFilter, SourceKind, SourceSpec};
+use crate::model::AppReport;
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
-use std::rc::Rc;
 
 /// Everything a decision on one resource needs, loaded from the command line's sources.
 pub struct Loaded {
     pub subject: Subject,
     pub app: AppReport,
     pub workspace: actions::Workspace,
+    pub target: Target,
 }
 
 pub fn run(decision: Decision, args: &ActArgs, options: Options, note: Option<&str>) -> Result<i32, CliError> {
-    let loaded = load(args, &options, decision)?;
-    let plan = match decision {
-        Decision::Escalate => actions::escalate::prepare(loaded.subject, &loaded.workspace, note),
-        _ => actions::prepare(decision, loaded.subject, &loaded.workspace)?,
-    };
+    let mut loaded = load(args, &options)?;
+    let plan = decide::prepare(decision, loaded.subject, &mut loaded.workspace, &loaded.target, &options, note)?;
     let mut out = std::io::stdout();
-    out.write_all(crate::report::sanitize::clean(&render_plan(&plan)).as_bytes())?;
+    out.write_all(crate::sanitize::clean(&render_plan(&plan)).as_bytes())?;
     // A rule only printed writes nothing: there is nothing to confirm, and the plan above
     // already shows the rule.
     let prints_only = matches!(&plan.work, actions::Work::Ignore(work) if matches!(work.save_to, actions::ignore_rule::SaveTo::Print));
@@ -62,7 +56,7 @@ pub fn run(decision: Decision, args: &ActArgs, options: Options, note: Option<&s
                     outcome.still_differ.join(", ")
                 ));
             }
-            out.write_all(crate::report::sanitize::clean(&text).as_bytes())?;
+            out.write_all(crate::sanitize::clean(&text).as_bytes())?;
             Ok(if outcome.still_differ.is_empty() { EXIT_CLEAN } else { EXIT_ERROR })
         }
         Err(error) => Err(CliError::Action(error)),
@@ -121,97 +115,48 @@ fn confirm(plan: &Plan, args: &ActArgs) -> Result<Option<Confirmation>, CliError
     Ok(confirmed.then(|| Confirmation { typed: Some(answer.to_owned()), force }))
 }
 
-/// Loads the app, finds the resource and its findings, and sets up where writes go.
-fn load(args: &ActArgs, options: &Options, decision: Decision) -> Result<Loaded, CliError> {
+/// Loads the sources, finds the resource (in the one app that has it), and sets up the
+/// decision as the TUI does.
+fn load(args: &ActArgs, options: &Options) -> Result<Loaded, CliError> {
     let filter = ResourceFilter::parse(&args.resource)?;
-    let config = crate::config::load(args.source.config.as_deref())?;
-    let mut input = input::resolve(&args.source)?;
+    let mut spec = SourceSpec::from(&args.source);
     // Read-only asks nothing of the API server that looks like a write, not even a dry run.
-    let context_read_only =
-        input.cluster.as_ref().is_some_and(|(session, _)| config.is_read_only(&session.cluster().context));
-    if options.read_only || context_read_only {
-        input.server_dry_run = false;
+    if options.read_only || read_only_context(&spec)? {
+        spec.no_server_dry_run = true;
     }
-    let (namespace, now, engine) = (input.namespace.clone(), input.now, input.engine.clone());
-    let session = input.cluster.as_ref().map(|(session, _)| Rc::clone(session));
-    let mut objects: HashMap<ResourceKey, (Option<Value>, Option<Value>)> = HashMap::new();
-    let mut keep = |(_, ns): (&str, &str), side: Side, manifest: &Manifest| {
-        let key = identity::key_of(&manifest.object, ns);
-        if !filter.matches(&key) {
-            return;
+    let request = Request::Sources(Box::new(spec));
+    let investigation = investigate::load(&request, &Keep::Only(filter.clone()))?;
+    warn(&investigation.notes);
+    let holding: Vec<&AppData> =
+        investigation.apps.iter().filter(|app| app.report.resources.iter().any(|r| filter.matches(&r.key()))).collect();
+    let app = match holding.as_slice() {
+        [] => return Err(InvestigateError::NoSuchResource(filter.text.clone()).into()),
+        [one] => *one,
+        many => {
+            let apps = many.iter().map(|app| app.report.name.clone()).collect();
+            return Err(InvestigateError::AmbiguousResource { resource: filter.text.clone(), apps }.into());
         }
-        let entry = objects.entry(key).or_default();
-        let slot = if side == Side::Desired { &mut entry.0 } else { &mut entry.1 };
-        slot.get_or_insert_with(|| manifest.object.clone());
     };
-    let app = build_app(input, &mut keep)?;
-    let resource = app
-        .resources
-        .iter()
-        .find(|r| filter.matches(&r.key()))
-        .cloned()
-        .ok_or_else(|| CliError::NoSuchResource(filter.text.clone()))?;
-    let findings = select_findings(&resource.findings, args.field.as_deref(), decision)?;
-    let key = resource.key();
-    let (desired, live) = objects.remove(&key).unwrap_or_else(|| {
-        // A cluster-scoped object Git gave a namespace was kept under both keys.
-        let mut both = (None, None);
-        for (_, (desired, live)) in objects.iter().filter(|(other, _)| identity::same_object_but_namespace(other, &key))
-        {
-            both.0 = both.0.take().or_else(|| desired.clone());
-            both.1 = both.1.take().or_else(|| live.clone());
-        }
-        both
-    });
-    let (writer, context, git) = match (&args.source.sample, session) {
-        (Some(sample), _) => {
-            let data_dir = workspace::data_dir()?;
-            let git =
-                if decision == Decision::Backport { Some(workspace::sandbox_repo(&data_dir, sample)?) } else { None };
-            let writer: Box<dyn actions::target::Writer> = Box::new(workspace::sample_cluster(sample)?);
-            (Some(writer), None, git)
-        }
-        (None, Some(session)) => {
-            let context = session.cluster().context.clone();
-            (Some(workspace::cluster_writer(session)), Some(context), app.desired_git.clone())
-        }
-        (None, None) => (None, None, app.desired_git.clone()),
+    let Some(key) = app.report.resources.iter().map(|r| r.key()).find(|key| filter.matches(key)) else {
+        return Err(InvestigateError::NoSuchResource(filter.text.clone()).into());
     };
-    let mut workspace = workspace::workspace(writer, context.as_deref(), &config, engine, now, &app.name, options)?;
-    workspace.all_apps = vec![app.clone()];
-    let subject = Subject {
-        app: app.name.clone(),
-        namespace,
-        resource,
-        findings,
-        desired,
-        live,
-        controller: app.controller.clone(),
-        delivery_blocked: app.delivery_blocked.clone(),
-        owner_team: app.owner_team.clone(),
-        criticality: app.criticality.clone(),
-        git,
+    let scope = match args.field.as_deref() {
+        Some(field) => Scope::Field(field),
+        None => Scope::Acting,
     };
-    Ok(Loaded { subject, app, workspace })
+    let subject = decide::subject(app, &key, scope)?;
+    let target = Target::for_app(app, &request, Default::default());
+    let all_apps = investigation.apps.iter().map(|app| app.report.clone()).collect();
+    let workspace = decide::workspace(&target, options, app.now, &app.report.name, all_apps)?;
+    Ok(Loaded { subject, app: app.report.clone(), workspace, target })
 }
 
-/// The findings `--field` names (display path or pointer), else every one needing action
-/// (every finding, for an escalation).
-fn select_findings(findings: &[Finding], field: Option<&str>, decision: Decision) -> Result<Vec<Finding>, CliError> {
-    match field {
-        Some(field) => {
-            let chosen: Vec<Finding> =
-                findings.iter().filter(|f| f.display_path == field || f.path == field).cloned().collect();
-            if chosen.is_empty() {
-                let known: Vec<&str> =
-                    findings.iter().map(|f| f.display_path.as_str()).filter(|p| !p.is_empty()).collect();
-                return Err(CliError::NoSuchField(field.to_owned(), known.join(", ")));
-            }
-            Ok(chosen)
-        }
-        None => {
-            let acting: Vec<Finding> = findings.iter().filter(|f| f.needs_action()).cloned().collect();
-            Ok(if acting.is_empty() || decision == Decision::Escalate { findings.to_vec() } else { acting })
-        }
+/// Whether the kubeconfig context the sources name is read-only in the config.
+fn read_only_context(spec: &SourceSpec) -> Result<bool, CliError> {
+    if spec.kind() != SourceKind::Cluster {
+        return Ok(false);
     }
+    let config = crate::config::load(spec.config.as_deref())?;
+    Ok(crate::sources::cluster::current_context(spec.context.as_deref())
+        .is_ok_and(|context| config.is_read_only(&context)))
 }

@@ -2,16 +2,16 @@
 //! scenarios, `--check PATH` validates an instructor's scenario directory, `--report DIR`
 //! summarizes a class's record files.
 
-use crate::cli::{CliError, EXIT_CLEAN, TrainArgs};
+use crate::cli::{CliError, EXIT_CLEAN, Next, ReportFormat, Session, TrainArgs};
 use crate::training::{record, scenario};
 use std::io::Write as _;
 
-pub fn run(args: &TrainArgs) -> Result<i32, CliError> {
+pub fn run(args: &TrainArgs) -> Result<Next, CliError> {
     if args.list {
-        return list();
+        return list().map(Next::Exit);
     }
     if let Some(path) = &args.check {
-        return check(path);
+        return check(path).map(Next::Exit);
     }
     if let Some(dir) = &args.report {
         let summary = record::summarize(dir)?;
@@ -22,7 +22,7 @@ pub fn run(args: &TrainArgs) -> Result<i32, CliError> {
             }
         };
         std::io::stdout().write_all(text.as_bytes())?;
-        return Ok(EXIT_CLEAN);
+        return Ok(Next::Exit(EXIT_CLEAN));
     }
     let mut scenarios = scenario::embedded()?;
     let first = match &args.scenario {
@@ -45,16 +45,8 @@ pub fn run(args: &TrainArgs) -> Result<i32, CliError> {
     // Masks apply in training as on a cluster: the trainee's own `mask_annotations`.
     let masks = crate::config::load(None)?.mask_annotations;
     let scenarios = scenarios.into_iter().map(|scenario| scenario.masked_with(&masks)).collect();
-    let training = crate::tui::train_state::Training::new(scenarios, args.record.clone(), trainee);
-    let start = crate::tui::Start { read_only: false, theme: args.theme.clone(), config: None };
-    crate::tui::run_training(training, first, &start)
-}
-
-/// How `--report` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReportFormat {
-    Text,
-    Json,
+    let session = Session { read_only: false, theme: args.theme.clone(), config: None };
+    Ok(Next::Train { scenarios, first, record: args.record.clone(), trainee, session })
 }
 
 fn list() -> Result<i32, CliError> {

@@ -3,7 +3,7 @@
 //! app's Flux `Kustomization` or Argo CD `Application`, from GitOps controller pods, and from
 //! kdrift's own render of the desired state; each becomes an app-level finding.
 
-use crate::model::{Category, ControllerStatus, Finding, Response, Severity};
+use crate::model::{Category, ControllerKind, ControllerStatus, Finding, Response, Severity};
 use serde_json::Value;
 
 /// Controller components whose pods must be ready for GitOps to apply anything.
@@ -42,7 +42,7 @@ pub fn controller_status(object: &Value) -> Option<ControllerStatus> {
     let group = text("/apiVersion")?.split('/').next()?.to_owned();
     match (group.as_str(), text("/kind")?.as_str()) {
         ("argoproj.io", "Application") => Some(ControllerStatus {
-            kind: "Argo CD Application".to_owned(),
+            kind: ControllerKind::ArgoApplication,
             sync: text("/status/sync/status"),
             health: text("/status/health/status"),
             // The exact commit Argo CD compared against, when it has compared.
@@ -50,7 +50,7 @@ pub fn controller_status(object: &Value) -> Option<ControllerStatus> {
             object: object_name(object),
         }),
         ("kustomize.toolkit.fluxcd.io", "Kustomization") => Some(ControllerStatus {
-            kind: "Flux Kustomization".to_owned(),
+            kind: ControllerKind::FluxKustomization,
             sync: flux_ready(object.get("status")),
             health: None,
             revision: text("/status/lastAppliedRevision"),

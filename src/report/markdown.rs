@@ -67,7 +67,7 @@ pub fn render(report: &DriftReport) -> String {
         }
     }
     let _ = writeln!(out, "**Summary:** {}.", report.summary);
-    crate::report::sanitize::clean_output(&out, false)
+    crate::sanitize::clean_output(&out, false)
 }
 
 /// Data as markdown text: no table breaks, no raw HTML, no code spans opened by data.

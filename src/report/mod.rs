@@ -5,7 +5,6 @@ pub mod aligned;
 pub mod diff_view;
 pub mod json;
 pub mod markdown;
-pub mod sanitize;
 pub mod style;
 pub mod text;
 pub mod yaml_lines;

@@ -23,11 +23,7 @@ impl Style {
     /// `text` in colour `code`; what it wraps is cleaned, so only kdrift's own sequences
     /// remain for `sanitize::clean_output` to keep.
     pub fn paint(self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{}\x1b[0m", crate::report::sanitize::clean(text))
-        } else {
-            text.to_owned()
-        }
+        if self.color { format!("\x1b[{code}m{}\x1b[0m", crate::sanitize::clean(text)) } else { text.to_owned() }
     }
 
     pub fn bold(self, text: &str) -> String {

@@ -5,9 +5,9 @@ use crate::model::{
     AppReport, CommitEvidence, ControllerStatus, DriftReport, EventEvidence, Finding, Permission, ResourceReport,
     ResourceStatus, Severity, SyncStatus,
 };
-use crate::report::sanitize::clean;
 use crate::report::style::Style;
 use crate::report::{owner_phrase, values_phrase};
+use crate::sanitize::clean;
 use std::fmt::Write as _;
 
 pub struct TextOptions {
@@ -24,7 +24,7 @@ pub fn render(report: &DriftReport, options: &TextOptions) -> String {
     let _ = writeln!(out, "Summary: {}", report.summary);
     // Every piece of data is cleaned where it is written (painted or not), so the colour
     // left in is kdrift's; this last pass is the net under that rule.
-    crate::report::sanitize::clean_output(&out, options.style.color)
+    crate::sanitize::clean_output(&out, options.style.color)
 }
 
 fn render_app(out: &mut String, app: &AppReport, options: &TextOptions) {

@@ -35,9 +35,10 @@ pub struct SampleMeta {
     pub title: String,
     #[serde(default)]
     pub description: String,
-    /// The training drill played on this sample (`kdrift train`).
+    /// The training drill played on this sample (`kdrift train`): read by `training` from
+    /// `scenario_yaml`, so its errors keep their line and column.
     #[serde(default)]
-    pub drill: Option<crate::training::spec::DrillSpec>,
+    pub drill: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +48,8 @@ pub struct Sample {
     pub observed_at: Option<i64>,
     pub desired: Vec<Manifest>,
     pub live: Vec<Manifest>,
+    /// `scenario.yaml` as written, for the parts other modules read (the training drill).
+    pub scenario_yaml: String,
 }
 
 /// Names of the embedded samples, sorted.
@@ -69,7 +72,7 @@ pub fn load(name: &str) -> Result<Sample, SampleError> {
     let observed_at = parse_rfc3339(&meta.observed_at);
     let desired = manifests_in(dir, &format!("{name}/desired")).map_err(broken)?;
     let live = manifests_in(dir, &format!("{name}/live")).map_err(broken)?;
-    Ok(Sample { name: name.to_owned(), meta, observed_at, desired, live })
+    Ok(Sample { name: name.to_owned(), meta, observed_at, desired, live, scenario_yaml: scenario.to_owned() })
 }
 
 /// `scenario.yaml`'s text as typed data.
@@ -94,7 +97,7 @@ pub fn load_dir(path: &std::path::Path) -> Result<Sample, SampleError> {
     };
     let (desired, live) = (load("desired")?, load("live")?);
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("scenario").to_owned();
-    Ok(Sample { name, meta, observed_at, desired, live })
+    Ok(Sample { name, meta, observed_at, desired, live, scenario_yaml: text })
 }
 
 /// The sample's desired files as shipped: path under `desired/` and text.

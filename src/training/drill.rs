@@ -3,9 +3,9 @@
 //! runbook walk per decision, the verification question, and the debrief. Every answer is
 //! kept with its right answer and the scenario's explanation; the score is counted per skill.
 
-use crate::actions::Decision;
+use crate::decision::Decision;
 use crate::training::scenario::Scenario;
-use crate::training::spec::{self, CATEGORY_NAMES, Question, SKILLS, Skill};
+use crate::training::spec::{CATEGORY_NAMES, Question, SKILLS, Skill};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,7 +135,7 @@ impl Drill {
             Stage::Category(i) | Stage::Owner(i) => {
                 let Some(expected) = drill.findings.get(i) else { return };
                 let (skill, what, right) = match self.stage {
-                    Stage::Category(_) => (Skill::Classification, "category", expected.category.clone()),
+                    Stage::Category(_) => (Skill::Classification, "category", expected.category.as_str().to_owned()),
                     _ => (Skill::Ownership, "owner", expected.owner.clone().unwrap_or_default()),
                 };
                 Answer {
@@ -171,12 +171,12 @@ impl Drill {
             return;
         }
         let Some(expected) = self.scenario.drill.decide.get(i) else { return };
-        let given = spec::decision_name(decision);
-        let correct = expected.expected == given || expected.accepted.iter().any(|a| a == given);
-        let mut right = expected.expected.clone();
+        let given = decision.name();
+        let correct = expected.expected == decision || expected.accepted.contains(&decision);
+        let mut right = expected.expected.name().to_owned();
         for accepted in &expected.accepted {
             right.push_str(" or ");
-            right.push_str(accepted);
+            right.push_str(accepted.name());
         }
         self.feedback = Some(Answer {
             skill: Skill::Response,
@@ -288,6 +288,7 @@ impl Score {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Response;
     use crate::training::scenario;
 
     fn hpa() -> Drill {
@@ -340,7 +341,7 @@ mod tests {
 
         let mut drill = Drill::new(scenario::load("memory-hotfix").expect("embedded"));
         drill.stage = Stage::Decide(0);
-        drill.decide(Decision::Escalate, Vec::new());
+        drill.decide(Decision::Act(Response::Escalate), Vec::new());
         let feedback = drill.feedback.expect("decided");
         assert!(feedback.correct, "escalate is an accepted alternative");
         assert_eq!(feedback.expected, "backport or escalate");

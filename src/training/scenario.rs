@@ -93,9 +93,11 @@ pub fn find(name_or_path: &str) -> Result<Scenario, ScenarioError> {
 }
 
 fn from_sample(sample: Sample, origin: Origin) -> Result<Scenario, ScenarioError> {
-    let Sample { name, meta, observed_at, desired, live } = sample;
-    let drill = meta.drill.ok_or_else(|| ScenarioError::NoDrill(name.clone()))?;
+    let Sample { name, meta, observed_at, desired, live, scenario_yaml } = sample;
     let invalid = |problems| ScenarioError::Invalid { name: name.clone(), problems };
+    let drill = spec::parse_drill(&scenario_yaml)
+        .map_err(|problem| invalid(vec![problem]))?
+        .ok_or_else(|| ScenarioError::NoDrill(name.clone()))?;
     let mut problems = spec::check_shape(&drill);
     if observed_at.is_none() {
         problems.push(format!("observed_at: '{}' is not an RFC 3339 time", meta.observed_at));
@@ -236,10 +238,11 @@ fn resolve_finding(
 ) -> Option<Target> {
     let key = format!("drill.findings[{index}]");
     let (resource, finding) = if expected.resource == "app" {
-        let Some(finding) = report.findings.iter().find(|f| f.category.as_str() == expected.category) else {
+        let Some(finding) = report.findings.iter().find(|f| f.category == expected.category) else {
             problems.push(format!(
                 "{key}.resource: the engine reports no app-level {} finding for {}",
-                expected.category, report.name
+                expected.category.as_str(),
+                report.name
             ));
             return None;
         };
@@ -263,10 +266,10 @@ fn resolve_finding(
         };
         (Some(resource.key()), finding)
     };
-    if finding.category.as_str() != expected.category {
+    if finding.category != expected.category {
         problems.push(format!(
             "{key}.category: '{}' but the engine classifies it as '{}'",
-            expected.category,
+            expected.category.as_str(),
             finding.category.as_str()
         ));
     }

@@ -3,11 +3,11 @@
 //! so the trainee sees what the rescan would say; the scenario's own consequence (the
 //! OOMKilled pods a reverted hotfix brings back) follows.
 
-use crate::actions::Decision;
+use crate::decision::Decision;
 use crate::engine::{Manifest, compare_app, identity};
+use crate::model::Response;
 use crate::model::{Finding, ResourceKey};
 use crate::training::scenario::{Scenario, resource_named};
-use crate::training::spec;
 use serde_json::Value;
 
 /// The consequences of taking `decision` at `drill.decide[index]`, one line each.
@@ -24,7 +24,7 @@ pub fn consequences(scenario: &Scenario, index: usize, decision: Decision) -> Ve
         None => acting,
     };
     let mut lines = simulated(scenario, &key, &in_scope, decision);
-    if let Some(text) = spec.consequences.get(spec::decision_name(decision)) {
+    if let Some(text) = spec.consequences.get(&decision) {
         lines.extend(text.lines().map(str::to_owned));
     }
     lines
@@ -35,17 +35,17 @@ fn simulated(scenario: &Scenario, key: &ResourceKey, in_scope: &[&Finding], deci
     let fields = || in_scope.iter().map(|f| f.display_path.clone()).collect::<Vec<_>>().join(", ");
     let shown = |value: &Option<Value>| value.as_ref().map_or_else(|| "(absent)".to_owned(), compact);
     match decision {
-        Decision::Sync if whole_object => vec![format!(
+        Decision::Act(Response::Sync) if whole_object => vec![format!(
             "simulated sync: {key} is not in Git, so a sync leaves it running; only a prune removes an orphan"
         )],
-        Decision::Sync if scenario.report.delivery_blocked.is_some() => {
+        Decision::Act(Response::Sync) if scenario.report.delivery_blocked.is_some() => {
             let blocked = scenario.report.delivery_blocked.as_deref().unwrap_or_default();
             vec![format!(
                 "simulated sync: {blocked}, so the controller fails again: nothing in the cluster changes ({} still differ)",
                 fields()
             )]
         }
-        Decision::Sync => {
+        Decision::Act(Response::Sync) => {
             // The objects' own values: a finding's may be masked.
             let git = object_of(&scenario.desired, key, &scenario.namespace);
             let live = edited(&scenario.live, key, &scenario.namespace, |object| {
@@ -61,10 +61,10 @@ fn simulated(scenario: &Scenario, key: &ResourceKey, in_scope: &[&Finding], deci
             lines.push(rescan(scenario, scenario.desired.clone(), live, key));
             lines
         }
-        Decision::Backport if whole_object => {
+        Decision::Act(Response::Backport) if whole_object => {
             vec![format!("simulated backport: {key} is added back to Git as it runs live; it stops being an orphan")]
         }
-        Decision::Backport => {
+        Decision::Act(Response::Backport) => {
             let running = object_of(&scenario.live, key, &scenario.namespace);
             let desired = edited(&scenario.desired, key, &scenario.namespace, |object| {
                 for finding in in_scope {
@@ -86,17 +86,17 @@ fn simulated(scenario: &Scenario, key: &ResourceKey, in_scope: &[&Finding], deci
             lines.push(rescan(scenario, desired, scenario.live.clone(), key));
             lines
         }
-        Decision::Ignore => {
+        Decision::Act(Response::Ignore) => {
             let left = remaining(scenario, key, in_scope);
             vec![
                 format!("simulated ignore: a rule for {} on {key} hides it from every report", fields()),
                 format!("the rescan shows {left} difference(s) needing action on {key}"),
             ]
         }
-        Decision::Prune if !whole_object => {
+        Decision::Act(Response::Prune) if !whole_object => {
             vec![format!("simulated prune: refused — {key} is still in Git; prune removes only objects Git dropped")]
         }
-        Decision::Prune => {
+        Decision::Act(Response::Prune) => {
             let live: Vec<Manifest> = scenario
                 .live
                 .iter()
@@ -108,7 +108,7 @@ fn simulated(scenario: &Scenario, key: &ResourceKey, in_scope: &[&Finding], deci
                 rescan(scenario, scenario.desired.clone(), live, key),
             ]
         }
-        Decision::Escalate => vec![format!(
+        Decision::Act(Response::Escalate) => vec![format!(
             "simulated escalation: a remediation record (diff, owner, events, risks) goes to {}; nothing is changed yet",
             scenario.report.owner_team.as_deref().unwrap_or("the app's owners")
         )],
@@ -225,7 +225,7 @@ mod tests {
     fn a_simulated_sync_while_the_controller_cannot_apply_changes_nothing() {
         let scenario = crate::training::scenario::load("flux-apply-failed").expect("embedded scenario");
         let index = scenario.drill.decide.iter().position(|d| d.resource.starts_with("Deployment")).expect("decision");
-        let lines = consequences(&scenario, index, Decision::Sync);
+        let lines = consequences(&scenario, index, Decision::Act(Response::Sync));
         assert!(
             lines[0].starts_with("simulated sync: Flux Kustomization flux-system/checkout-api failed to apply main@sha1:def456, so the controller fails again: nothing in the cluster changes"),
             "{lines:?}"

@@ -2,9 +2,10 @@
 //! as a `Msg`, changes the state, and may ask for IO as an `Effect` that the event loop runs
 //! on a worker and answers with another `Msg`. Nothing here does IO or draws.
 
+use crate::investigate::{Investigation, Request, SourceSpec};
 use crate::model::ResourceKey;
 use crate::theme::Theme;
-use crate::tui::data::{Investigation, Request};
+use crate::tui::WorkError;
 use crate::tui::diff_state::DiffState;
 use crate::tui::keys::{self, Action, Screen};
 use crate::tui::lists::{self, AppSort, AppSummary, ResourceRow};
@@ -17,11 +18,11 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
-    Loaded(Result<Investigation, String>),
+    Loaded(Result<Investigation, WorkError>),
     /// A runbook job (preview, execution, prevention artefacts) finished.
-    Acted(Result<Done, String>),
+    Acted(Result<Done, WorkError>),
     /// A finished drill's record was written (its path) or not (why).
-    Recorded(Result<String, String>),
+    Recorded(Result<String, WorkError>),
     /// The terminal's new size (columns, rows).
     Resize(u16, u16),
 }
@@ -205,14 +206,16 @@ impl App {
         Vec::new()
     }
 
-    fn loaded(&mut self, result: Result<Investigation, String>) {
+    fn loaded(&mut self, result: Result<Investigation, WorkError>) {
         self.loading = false;
         match result {
             Ok(data) => {
                 self.summaries = data.apps.iter().map(AppSummary::of).collect();
+                // Remarks about the sources (a rules file with no rule) are shown, never printed
+                // over the screen.
+                self.banner = (!data.notes.is_empty()).then(|| format!("warning: {}", data.notes.join("; ")));
                 self.data = data;
-                self.loaded_at = crate::cli::input::system_now();
-                self.banner = None;
+                self.loaded_at = crate::clock::now();
                 self.app_selected = self.app_selected.min(self.data.apps.len().saturating_sub(1));
                 // The diff's indices belong to the previous load.
                 if self.diff.is_some() || self.app_open >= self.data.apps.len() {
@@ -221,7 +224,7 @@ impl App {
                 }
             }
             // What was shown stays usable; the banner says why it is not fresh.
-            Err(message) => self.banner = Some(message),
+            Err(error) => self.banner = Some(error.to_string()),
         }
     }
 
@@ -457,8 +460,8 @@ impl App {
     /// Reloads from another context or namespace of the cluster.
     fn switch_source(&mut self, verb: &str, value: &str) -> Vec<Effect> {
         let mut args = match &self.request {
-            crate::tui::data::Request::Sources(args) => (**args).clone(),
-            crate::tui::data::Request::Samples => crate::cli::SourceArgs::sample(crate::sources::samples::DEMO_SAMPLE),
+            Request::Sources(spec) => (**spec).clone(),
+            Request::Samples => SourceSpec::sample(crate::sources::samples::DEMO_SAMPLE),
         };
         args.sample = None;
         args.live = None;

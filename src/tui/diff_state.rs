@@ -2,14 +2,13 @@
 //! which folds are open, the cursor, the scroll positions and the raw-object toggle. Every
 //! key only moves indices; nothing here is recomputed per frame.
 
-use crate::cli::diff::normalized_pair;
 use crate::engine::managers::ManagerTable;
 use crate::engine::ownership::OwnershipTrie;
 use crate::engine::secrets::mask_object;
+use crate::investigate::Pair;
 use crate::model::ResourceReport;
 use crate::report::aligned::{Aligned, Shown, align};
 use crate::report::yaml_lines;
-use crate::tui::data::Pair;
 use serde_json::Value;
 
 /// A line of the screen: an aligned row, or a folded run of unchanged rows.
@@ -76,7 +75,8 @@ impl DiffState {
 
     /// Aligns the pair (again, after the full-fields toggle).
     pub fn compute(&mut self, report: &ResourceReport, pair: Option<&Pair>, mask_annotations: &[String]) {
-        let (Some(desired), Some(live)) = (pair.and_then(|p| p.desired.as_ref()), pair.and_then(|p| p.live.as_ref()))
+        let (Some(live), Some((d, l))) =
+            (pair.and_then(|p| p.live.as_ref()), pair.and_then(|p| p.normalized(report, mask_annotations)))
         else {
             let (reason, owner) = crate::report::alone_phrase(report);
             let owner = if owner.is_empty() { owner } else { format!(" Owner: {owner}.") };
@@ -87,7 +87,6 @@ impl DiffState {
             ));
             return;
         };
-        let (d, l) = normalized_pair(report, desired, live, mask_annotations);
         let managers = ManagerTable::default();
         let managed_fields = live.pointer("/metadata/managedFields");
         let trie = managed_fields.and_then(|m| OwnershipTrie::from_managed_fields(m, &managers));

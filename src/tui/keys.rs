@@ -2,7 +2,8 @@
 //! the action it becomes and its help text. Key handling and the `?` help are both read from
 //! this one table, so help never lies about what a key does.
 
-use crate::actions::Decision;
+use crate::decision::Decision;
+use crate::model::Response;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +54,12 @@ pub enum Action {
 impl Action {
     /// Decisions that write to a cluster or a repository: not bound in read-only mode.
     pub fn writes(self) -> bool {
-        matches!(self, Action::Decide(Decision::Sync | Decision::Backport | Decision::Prune) | Action::Force)
+        matches!(
+            self,
+            Action::Decide(
+                Decision::Act(Response::Sync) | Decision::Act(Response::Backport) | Decision::Act(Response::Prune)
+            ) | Action::Force
+        )
     }
 }
 
@@ -250,35 +256,35 @@ pub const BINDINGS: &[Binding] = &[
         label: "s",
         keys: &[KeyCode::Char('s')],
         screens: RUNBOOK,
-        action: Action::Decide(Decision::Sync),
+        action: Action::Decide(Decision::Act(Response::Sync)),
         help: "sync: make live match Git (preview: server dry run)",
     },
     Binding {
         label: "b",
         keys: &[KeyCode::Char('b')],
         screens: RUNBOOK,
-        action: Action::Decide(Decision::Backport),
+        action: Action::Decide(Decision::Act(Response::Backport)),
         help: "backport: commit the live value to a new Git branch",
     },
     Binding {
         label: "i",
         keys: &[KeyCode::Char('i')],
         screens: RUNBOOK,
-        action: Action::Decide(Decision::Ignore),
+        action: Action::Decide(Decision::Act(Response::Ignore)),
         help: "ignore: the narrowest rule, and what it would hide",
     },
     Binding {
         label: "p",
         keys: &[KeyCode::Char('p')],
         screens: RUNBOOK,
-        action: Action::Decide(Decision::Prune),
+        action: Action::Decide(Decision::Act(Response::Prune)),
         help: "prune: delete the orphan (dry-run delete and what points at it first)",
     },
     Binding {
         label: "e",
         keys: &[KeyCode::Char('e')],
         screens: RUNBOOK,
-        action: Action::Decide(Decision::Escalate),
+        action: Action::Decide(Decision::Act(Response::Escalate)),
         help: "escalate: a remediation record for the owner team",
     },
     Binding {

@@ -1,8 +1,8 @@
 //! What the apps and resources screens list, computed from the loaded reports once per load
 //! (counts, ages) and per keystroke only where filtering and sorting need it.
 
+use crate::investigate::AppData;
 use crate::model::{AppReport, Finding, ResourceStatus, Severity, SyncStatus};
-use crate::tui::data::AppData;
 
 /// One app's line on the apps screen.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,6 @@
 //! loader. Logs go to a file, never to the screen.
 
 pub mod app;
-pub mod data;
 pub mod diff_state;
 pub mod keys;
 pub mod lists;
@@ -17,12 +16,11 @@ pub mod train_state;
 pub mod view;
 pub mod views;
 
-use crate::cli::CliError;
 use crate::config;
+use crate::investigate::{self, InvestigateError, Investigation, Keep, Request};
 use crate::theme::Theme;
 use app::{App, Effect, Msg, Options};
 use crossterm::event::{Event, EventStream, KeyEventKind};
-use data::Request;
 use futures::StreamExt as _;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -41,10 +39,25 @@ pub enum TuiError {
     NotATerminal,
     #[error("cannot drive the terminal: {0}")]
     Terminal(#[source] std::io::Error),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+}
+
+/// Why a job the TUI ran off the UI thread (a load, a decision, a record) did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkError {
+    #[error(transparent)]
+    Investigate(#[from] InvestigateError),
+    #[error(transparent)]
+    Action(#[from] crate::actions::ActionError),
+    #[error(transparent)]
+    Record(#[from] crate::training::record::RecordError),
+    #[error("{what} stopped unexpectedly ({why}); see the log file")]
+    Stopped { what: String, why: String },
 }
 
 /// The options a session starts with; a bad theme is a banner over the default one.
-pub fn options(start: &Start) -> Result<(Options, Option<String>), CliError> {
+pub fn options(start: &Start) -> Result<(Options, Option<String>), TuiError> {
     let config = config::load(start.config.as_deref())?;
     let themes_dir = config::themes_dir();
     let name = start.theme.clone().or(config.theme.clone()).unwrap_or_else(|| "default".to_owned());
@@ -67,19 +80,19 @@ pub fn options(start: &Start) -> Result<(Options, Option<String>), CliError> {
 }
 
 /// Runs the TUI until the user quits; returns the exit code.
-pub fn run(request: Request, start: &Start) -> Result<i32, CliError> {
+pub fn run(request: Request, start: &Start) -> Result<i32, TuiError> {
     run_app(start, |options| App::new(request, options))
 }
 
 /// Runs training mode: the scenario picker, or scenario `first` at once.
-pub fn run_training(training: train_state::Training, first: Option<usize>, start: &Start) -> Result<i32, CliError> {
+pub fn run_training(training: train_state::Training, first: Option<usize>, start: &Start) -> Result<i32, TuiError> {
     run_app(start, |options| App::training(training, first, options))
 }
 
-fn run_app(start: &Start, make: impl FnOnce(Options) -> App) -> Result<i32, CliError> {
+fn run_app(start: &Start, make: impl FnOnce(Options) -> App) -> Result<i32, TuiError> {
     use std::io::IsTerminal as _;
     if !std::io::stdout().is_terminal() {
-        return Err(TuiError::NotATerminal.into());
+        return Err(TuiError::NotATerminal);
     }
     let (options, banner) = options(start)?;
     let _log = start_log();
@@ -107,7 +120,7 @@ fn run_app(start: &Start, make: impl FnOnce(Options) -> App) -> Result<i32, CliE
         }
         None => {
             tracing::info!("quit");
-            Ok(crate::cli::EXIT_CLEAN)
+            Ok(0)
         }
     }
 }
@@ -176,59 +189,56 @@ async fn event_loop(
     Ok(None)
 }
 
-/// Runs an effect on a worker thread; its result comes back as a message.
-fn spawn(effect: Effect, sender: tokio::sync::mpsc::UnboundedSender<Msg>) {
+/// Loads what the TUI shows: every object its diff screen can show is kept.
+pub fn load(request: &Request) -> Result<Investigation, WorkError> {
+    Ok(investigate::load(request, &Keep::Shown)?)
+}
+
+/// Does an effect's IO and answers with the message it leads to (blocking). The event loop
+/// runs it on a worker thread; tests call it directly.
+pub fn perform(effect: Effect) -> Msg {
     match effect {
         Effect::Load(request) => {
-            let label = request.label();
-            let worker = tokio::task::spawn_blocking(move || {
-                let started = Instant::now();
-                let result = data::load(&request).map_err(|error| error.to_string());
-                match &result {
-                    Ok(data) => {
-                        tracing::info!(apps = data.apps.len(), elapsed_ms = started.elapsed().as_millis() as u64, source = %request.label(), "loaded")
-                    }
-                    Err(error) => tracing::warn!(%error, source = %request.label(), "load failed"),
+            let started = Instant::now();
+            let result = load(&request);
+            match &result {
+                Ok(data) => {
+                    tracing::info!(apps = data.apps.len(), elapsed_ms = started.elapsed().as_millis() as u64, source = %request.label(), "loaded")
                 }
-                result
-            });
-            tokio::spawn(async move {
-                // A loader that died must not leave the UI waiting for ever.
-                let result = worker.await.unwrap_or_else(|error| {
-                    tracing::error!(%error, "loader stopped");
-                    Err(format!("loading {label} stopped unexpectedly ({error}); see the log file"))
-                });
-                // The UI may have quit meanwhile; nothing is waiting then.
-                let _ = sender.send(Msg::Loaded(result));
-            });
+                Err(error) => tracing::warn!(%error, source = %request.label(), "load failed"),
+            }
+            Msg::Loaded(result)
         }
         Effect::Act(job) => {
-            let worker = tokio::task::spawn_blocking(move || runbook_state::run(*job));
-            tokio::spawn(async move {
-                let result = worker.await.unwrap_or_else(|error| {
-                    tracing::error!(%error, "action stopped");
-                    Err(format!("the action stopped unexpectedly ({error}); see the audit log and the log file"))
-                });
-                if let Err(error) = &result {
-                    tracing::warn!(%error, "action not done");
-                }
-                let _ = sender.send(Msg::Acted(result));
-            });
+            let result = runbook_state::run(*job);
+            if let Err(error) = &result {
+                tracing::warn!(%error, "action not done");
+            }
+            Msg::Acted(result)
         }
-        Effect::Record(path, run) => {
-            tokio::spawn(async move {
-                let result = tokio::task::spawn_blocking(move || record(&path, *run))
-                    .await
-                    .unwrap_or_else(|error| Err(format!("recording stopped unexpectedly ({error})")));
-                let _ = sender.send(Msg::Recorded(result));
-            });
-        }
+        Effect::Record(path, run) => Msg::Recorded(
+            crate::training::record::append(&path, *run).map(|()| path.display().to_string()).map_err(WorkError::from),
+        ),
     }
 }
 
-/// Appends a finished drill to the record file; the answer is the file's path or why not.
-pub fn record(path: &std::path::Path, run: crate::training::record::Run) -> Result<String, String> {
-    crate::training::record::append(path, run).map(|()| path.display().to_string()).map_err(|e| e.to_string())
+/// Runs an effect on a worker thread; its result comes back as a message. A worker that
+/// died must not leave the UI waiting for ever: its death is the answer then.
+fn spawn(effect: Effect, sender: tokio::sync::mpsc::UnboundedSender<Msg>) {
+    let (what, died): (String, fn(WorkError) -> Msg) = match &effect {
+        Effect::Load(request) => (format!("loading {}", request.label()), |e| Msg::Loaded(Err(e))),
+        Effect::Act(_) => ("the action (see the audit log)".to_owned(), |e| Msg::Acted(Err(e))),
+        Effect::Record(..) => ("recording".to_owned(), |e| Msg::Recorded(Err(e))),
+    };
+    let worker = tokio::task::spawn_blocking(move || perform(effect));
+    tokio::spawn(async move {
+        let msg = worker.await.unwrap_or_else(|error| {
+            tracing::error!(%error, "worker stopped");
+            died(WorkError::Stopped { what, why: error.to_string() })
+        });
+        // The UI may have quit meanwhile; nothing is waiting then.
+        let _ = sender.send(msg);
+    });
 }
 
 /// Logs to `kdrift.log` in the state (or cache) directory; none when it cannot be created.

@@ -2,7 +2,12 @@
 //! walking its steps, turning a decision key into a preview job, a confirmation into an
 //! execution job, and folding the verified result back into what the other screens show.
 
-use crate::actions::{Confirm, Confirmation, Decision, Subject};
+use crate::actions::workspace::Options;
+use crate::actions::{Confirm, Confirmation};
+use crate::decision::{Decision, Subject};
+use crate::investigate::SourceKind;
+use crate::investigate::decide::Target;
+use crate::model::Response;
 use crate::runbook::{Runbook, Step};
 use crate::tui::app::{App, Effect};
 use crate::tui::keys::{Action, Screen};
@@ -125,9 +130,14 @@ impl App {
     }
 
     pub(crate) fn runbook_action(&mut self, action: Action) -> Vec<Effect> {
-        let read_only = self.read_only();
         let target = self.action_target();
-        let data_dir = self.options.data_dir.clone();
+        let options = Options {
+            read_only: self.read_only(),
+            data_dir: self.options.data_dir.clone(),
+            // A rule belongs in Git when the app came from there (commit to its Application).
+            prefer_application: true,
+            ..Options::default()
+        };
         let now = self.runbook.as_ref().and_then(|r| self.data.apps.get(r.app)).and_then(|a| a.now);
         let data = &self.data;
         let Some(screen) = &mut self.runbook else { return Vec::new() };
@@ -136,8 +146,7 @@ impl App {
         let job = |step| {
             vec![Effect::Act(Box::new(Job {
                 target: target.clone(),
-                read_only,
-                data_dir: data_dir.clone(),
+                options: options.clone(),
                 now,
                 all_apps: data.apps.iter().map(|a| a.report.clone()).collect(),
                 step,
@@ -202,25 +211,21 @@ impl App {
         Vec::new()
     }
 
-    /// Where the open app's decisions act.
-    fn action_target(&self) -> runbook_state::Target {
-        let app = self.runbook.as_ref().and_then(|r| self.data.apps.get(r.app));
-        let sample = app.and_then(|a| a.origin.strip_prefix("sample ")).map(str::to_owned);
-        match (sample, &self.request) {
-            (Some(name), _) => {
-                let changes = self.simulated.get(&name).cloned().unwrap_or_default();
-                runbook_state::Target::Sample { name, changes }
-            }
-            (None, crate::tui::data::Request::Sources(args)) => runbook_state::Target::Sources(args.clone()),
-            // Every app of the sample cluster is a sample, so this is never reached.
-            (None, crate::tui::data::Request::Samples) => runbook_state::Target::Nowhere,
-        }
+    /// Where the open app's decisions act: a sample's simulation starts from what earlier
+    /// decisions changed there.
+    fn action_target(&self) -> Target {
+        let Some(app) = self.runbook.as_ref().and_then(|r| self.data.apps.get(r.app)) else { return Target::Nowhere };
+        let changes = match &app.source {
+            SourceKind::Sample(name) => self.simulated.get(name).cloned().unwrap_or_default(),
+            _ => Default::default(),
+        };
+        Target::for_app(app, &self.request, changes)
     }
 
-    pub(crate) fn acted(&mut self, result: Result<Done, String>) -> Vec<Effect> {
+    pub(crate) fn acted(&mut self, result: Result<Done, crate::tui::WorkError>) -> Vec<Effect> {
         let Some(screen) = &mut self.runbook else { return Vec::new() };
         match result {
-            Err(error) => screen.stage = Stage::Failed(error),
+            Err(error) => screen.stage = Stage::Failed(error.to_string()),
             Ok(Done::Prepared(plan)) => {
                 let typed = matches!(plan.confirm, Confirm::TypeName(_)).then(String::new);
                 screen.stage = Stage::Preview { plan, typed, forcing: false };
@@ -235,7 +240,7 @@ impl App {
                 lines.extend(outcome.artefacts.iter().cloned());
                 screen.runbook.decided(outcome.decision, &lines);
                 // A further decision on this resource starts from what is live now.
-                if matches!(outcome.decision, Decision::Sync | Decision::Prune) {
+                if matches!(outcome.decision, Decision::Act(Response::Sync) | Decision::Act(Response::Prune)) {
                     screen.runbook.subject.live = outcome.live_after.clone();
                 }
                 screen.stage = Stage::Checklist;
@@ -252,13 +257,13 @@ impl App {
     /// old one; a pruned resource disappears; a sample remembers its simulated change.
     fn fold_back(&mut self, app_index: usize, key: &crate::model::ResourceKey, outcome: &crate::actions::Outcome) {
         let Some(data) = self.data.apps.get_mut(app_index) else { return };
-        let writes_live = matches!(outcome.decision, Decision::Sync | Decision::Prune);
-        if let Some(name) = data.origin.strip_prefix("sample ")
+        let writes_live = matches!(outcome.decision, Decision::Act(Response::Sync) | Decision::Act(Response::Prune));
+        if let SourceKind::Sample(name) = &data.source
             && writes_live
         {
-            self.simulated.entry(name.to_owned()).or_default().insert(key.clone(), outcome.live_after.clone());
+            self.simulated.entry(name.clone()).or_default().insert(key.clone(), outcome.live_after.clone());
         }
-        if outcome.decision == Decision::Prune && outcome.live_after.is_none() {
+        if outcome.decision == Decision::Act(Response::Prune) && outcome.live_after.is_none() {
             data.report.resources.retain(|r| r.key() != *key);
             data.objects.remove(key);
         } else if let Some(rescanned) = &outcome.rescanned

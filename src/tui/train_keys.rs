@@ -3,7 +3,7 @@
 //! (its decision keys scored and simulated instead of executed), and the record written
 //! when the debrief is reached.
 
-use crate::actions::Decision;
+use crate::decision::Decision;
 use crate::runbook::{Runbook, Step};
 use crate::training::drill::{Drill, Stage};
 use crate::training::record::Run;
@@ -116,11 +116,12 @@ impl App {
     pub(crate) fn start_drill(&mut self, index: usize) {
         let Some(training) = &mut self.train else { return };
         let Some(scenario) = training.scenarios.get(index).cloned() else { return };
-        self.data = crate::tui::data::scenario_data(&scenario);
+        self.data = crate::investigate::scenario(&scenario);
         self.summaries = self.data.apps.iter().map(crate::tui::lists::AppSummary::of).collect();
-        self.request = crate::tui::data::Request::Sources(Box::new(crate::cli::SourceArgs::sample(&scenario.name)));
+        self.request =
+            crate::investigate::Request::Sources(Box::new(crate::investigate::SourceSpec::sample(&scenario.name)));
         self.loading = false;
-        self.loaded_at = crate::cli::input::system_now();
+        self.loaded_at = crate::clock::now();
         self.app_open = 0;
         self.diff = None;
         self.runbook = None;
@@ -128,7 +129,7 @@ impl App {
         training.recorded = None;
         training.scroll = 0;
         training.drill = Some(Drill::new(scenario));
-        training.started = crate::cli::input::system_now().unwrap_or_default();
+        training.started = crate::clock::now().unwrap_or_default();
         self.screen = Screen::Train;
     }
 
@@ -253,13 +254,13 @@ impl App {
             training.results.insert(drill.scenario.name.clone(), drill.score());
         }
         let (Some(path), Some(drill)) = (&training.record, &training.drill) else { return Vec::new() };
-        let finished = crate::cli::input::system_now().unwrap_or(training.started);
+        let finished = crate::clock::now().unwrap_or(training.started);
         let run = Run::of(drill, &training.trainee, training.started, finished);
         training.recorded = Some(format!("recording in {}…", path.display()));
         vec![Effect::Record(path.clone(), Box::new(run))]
     }
 
-    pub(crate) fn recorded(&mut self, result: Result<String, String>) {
+    pub(crate) fn recorded(&mut self, result: Result<String, crate::tui::WorkError>) {
         if let Some(training) = &mut self.train {
             training.recorded = Some(match result {
                 Ok(path) => format!("recorded in {path}"),

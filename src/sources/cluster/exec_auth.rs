@@ -58,7 +58,7 @@ pub fn resolve(config: &mut kube::Config, timeout: Duration) -> Result<(), Strin
         other => format!("{plugin} {other}"),
     })?;
     if !finished.status.success() {
-        let said = crate::report::sanitize::clean_line(String::from_utf8_lossy(&finished.stderr).trim());
+        let said = crate::sanitize::clean_line(String::from_utf8_lossy(&finished.stderr).trim());
         let code = finished.status.code().unwrap_or(-1);
         return Err(format!("{plugin} exited {code}: {said} (log in with it once, then run kdrift again)"));
     }

@@ -3,7 +3,8 @@
 //! suggested response, the blast radius and the risk of each of the five; while a decision
 //! is under way, its preview, confirmation prompt or result instead.
 
-use crate::actions::{Confirm, DECISIONS};
+use crate::actions::Confirm;
+use crate::decision::DECISIONS;
 use crate::runbook::{Check, STEPS, Step};
 use crate::theme::Theme;
 use crate::tui::app::App;

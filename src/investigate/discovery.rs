@@ -4,17 +4,18 @@
 //! target revision) in the repository. On a cluster with no `--repo`, an app is compared
 //! when the current directory is a clone of the repository it deploys from.
 
-use crate::cli::input::{self, LiveSource};
-use crate::cli::scan::{Keep, build_app};
-use crate::cli::{CliError, RendererChoice, SourceArgs};
-use crate::model::{AppReport, DriftReport, SyncStatus};
+use crate::investigate::input::{self, LiveSource};
+use crate::investigate::keep::{AppData, Keep};
+use crate::investigate::spec::{RendererChoice, SourceSpec};
+use crate::investigate::{InvestigateError, investigate_app};
+use crate::model::{AppReport, ControllerKind, SyncStatus};
 use crate::sources::apps::{self, AppDefinition};
 use crate::sources::{self, files, git};
 use std::path::{Path, PathBuf};
 
 /// Discovery applies when a repository is given without naming the app or its path, or when
 /// no source is given at all and live state comes from a cluster.
-pub fn wanted(args: &SourceArgs) -> bool {
+pub(crate) fn wanted(args: &SourceSpec) -> bool {
     let nothing_given = args.sample.is_none() && args.desired.is_none() && args.live.is_none();
     match &args.repo {
         Some(_) => args.path.is_none() && args.app.is_none(),
@@ -22,9 +23,14 @@ pub fn wanted(args: &SourceArgs) -> bool {
     }
 }
 
-/// Scans every discovered app; returns the report and a label naming the sources.
-pub fn scan_all(args: &SourceArgs, keep: Keep<'_>) -> Result<(DriftReport, String), CliError> {
-    let live = LiveSource::from_args(args)?;
+/// Scans every discovered app; returns them, a label naming the sources, and notes about
+/// the app definitions that could not be read.
+pub(crate) fn scan_all(
+    args: &SourceSpec,
+    keep: &Keep,
+) -> Result<(Vec<AppData>, String, Vec<String>), InvestigateError> {
+    let live = LiveSource::from_spec(args)?;
+    let mut notes = Vec::new();
     let revision = args.revision.as_deref().unwrap_or("HEAD");
     let catalog = match &args.repo {
         Some(repo) => catalog(repo, revision)?,
@@ -32,36 +38,36 @@ pub fn scan_all(args: &SourceArgs, keep: Keep<'_>) -> Result<(DriftReport, Strin
     };
     let mut definitions = match catalog {
         Some(definitions) => definitions,
-        None => live_apps(&live)?,
+        None => live_apps(&live, &mut notes)?,
     };
     if let Some(only) = &args.app {
         definitions.retain(|d| d.name == *only);
         if definitions.is_empty() {
-            return Err(CliError::NoSuchApp(only.clone(), live.label()));
+            return Err(InvestigateError::NoSuchApp(only.clone(), live.label()));
         }
     }
-    let mut reports = Vec::with_capacity(definitions.len());
+    let mut apps = Vec::with_capacity(definitions.len());
     for definition in definitions {
-        reports.push(scan_one(args, &live, &definition, keep)?);
+        apps.push(scan_one(args, &live, &definition, keep, &mut notes)?);
     }
     let label = match &args.repo {
         Some(repo) => format!("git {} vs {}", repo.display(), live.label()),
         None => live.label(),
     };
-    Ok((DriftReport::new(reports), label))
+    Ok((apps, label, notes))
 }
 
 /// The repository's catalog at `revision`, when it has one.
-fn catalog(repo: &Path, revision: &str) -> Result<Option<Vec<AppDefinition>>, CliError> {
+fn catalog(repo: &Path, revision: &str) -> Result<Option<Vec<AppDefinition>>, InvestigateError> {
     let Some(text) = git::read_file(repo, revision, apps::CATALOG_FILE).map_err(sources::SourceError::from)? else {
         return Ok(None);
     };
     let origin = format!("{}@{revision}", apps::CATALOG_FILE);
-    apps::parse_catalog(&text, &origin).map(Some).map_err(CliError::Catalog)
+    apps::parse_catalog(&text, &origin).map(Some).map_err(InvestigateError::Catalog)
 }
 
 /// The app objects among the live state.
-fn live_apps(live: &LiveSource) -> Result<Vec<AppDefinition>, CliError> {
+fn live_apps(live: &LiveSource, notes: &mut Vec<String>) -> Result<Vec<AppDefinition>, InvestigateError> {
     let mut found: Vec<AppDefinition> = Vec::new();
     let mut add = |manifest: crate::engine::Manifest| {
         if let Some(app) = apps::from_object(&manifest.object, &manifest.origin)
@@ -74,15 +80,13 @@ fn live_apps(live: &LiveSource) -> Result<Vec<AppDefinition>, CliError> {
         // What the walk skips is noted by each app's own scan.
         LiveSource::Snapshot(path) => drop(files::for_each_manifest(path, add).map_err(sources::SourceError::from)?),
         LiveSource::Cluster(session) => {
-            let (objects, notes) = session.app_definitions().map_err(sources::SourceError::from)?;
-            for note in notes {
-                eprintln!("kdrift: warning: {}", crate::report::sanitize::clean_line(&note));
-            }
+            let (objects, unread) = session.app_definitions().map_err(sources::SourceError::from)?;
+            notes.extend(unread);
             objects.into_iter().for_each(&mut add);
         }
     }
     if found.is_empty() {
-        return Err(CliError::NoApps(live.label()));
+        return Err(InvestigateError::NoApps(live.label()));
     }
     Ok(found)
 }
@@ -91,18 +95,22 @@ fn live_apps(live: &LiveSource) -> Result<Vec<AppDefinition>, CliError> {
 /// the commit the controller last compared or tried, else its target revision; one the
 /// local repository lacks falls back to HEAD, with a note saying so.
 fn scan_one(
-    args: &SourceArgs,
+    args: &SourceSpec,
     live: &LiveSource,
     definition: &AppDefinition,
-    keep: Keep<'_>,
-) -> Result<AppReport, CliError> {
+    keep: &Keep,
+    notes: &mut Vec<String>,
+) -> Result<AppData, InvestigateError> {
     let Some(repo) = repository_for(args, definition) else {
-        return Ok(not_compared(definition, not_cloned_note(definition)));
+        return Ok(AppData::alone(not_compared(definition, not_cloned_note(definition)), live.kind()));
     };
     let mut note = None;
     // Argo CD's status.sync.revision is the exact commit it compared against.
-    let compared =
-        definition.controller.as_ref().filter(|c| c.kind.starts_with("Argo")).and_then(|c| c.revision.clone());
+    let compared = definition
+        .controller
+        .as_ref()
+        .filter(|c| c.kind == ControllerKind::ArgoApplication)
+        .and_then(|c| c.revision.clone());
     let candidates: Vec<String> = compared.into_iter().chain(definition.revision.clone()).collect();
     let revision = match (&args.revision, candidates.first()) {
         (Some(explicit), _) => explicit.clone(),
@@ -123,7 +131,7 @@ fn scan_one(
         (RendererChoice::Auto, Some(catalog)) => catalog,
         (given, _) => given,
     };
-    let app_args = SourceArgs {
+    let app_args = SourceSpec {
         renderer,
         app: Some(definition.name.clone()),
         // The controller's destination decides where Git's namespace-less objects go; `-n`
@@ -146,14 +154,15 @@ fn scan_one(
             definition.origin
         )));
     }
-    let mut report = match input::resolve_with(&app_args, live) {
-        Ok(input) => build_app(input, keep)?,
+    let mut data = match input::resolve_with(&app_args, live) {
+        Ok(input) => investigate_app(input, keep, live.kind(), notes)?,
         // One app whose path or revision is missing must not hide the others.
-        Err(error @ (CliError::Source(sources::SourceError::Git(_)) | CliError::Renderer(_))) => {
-            not_compared(definition, format!("not compared: {error}"))
+        Err(error @ (InvestigateError::Source(sources::SourceError::Git(_)) | InvestigateError::Renderer(_))) => {
+            AppData::alone(not_compared(definition, format!("not compared: {error}")), live.kind())
         }
         Err(other) => return Err(other),
     };
+    let report = &mut data.report;
     report.notes.extend(note);
     report.owner_team.clone_from(&definition.owner_team);
     report.criticality.clone_from(&definition.criticality);
@@ -161,7 +170,7 @@ fn scan_one(
         report.controller.clone_from(&definition.controller);
     }
     report.apply_criticality();
-    Ok(report)
+    Ok(data)
 }
 
 /// The first candidate revision the repository has, as it is or as `origin/<name>`.
@@ -172,7 +181,7 @@ fn pick_revision(repo: &Path, candidates: &[String]) -> Option<String> {
 }
 
 /// `--repo`, else the current directory when it is a clone of the app's repository.
-fn repository_for(args: &SourceArgs, definition: &AppDefinition) -> Option<PathBuf> {
+fn repository_for(args: &SourceSpec, definition: &AppDefinition) -> Option<PathBuf> {
     if let Some(repo) = &args.repo {
         return Some(repo.clone());
     }

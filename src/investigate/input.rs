@@ -1,12 +1,15 @@
-//! Resolving `SourceArgs` into what the engine needs: desired manifests, a live stream, the
-//! app name, default namespace and evaluation time, and a label naming the source.
+//! Resolving a `SourceSpec` into what the engine needs (desired manifests, a live stream, the
+//! app name, default namespace and evaluation time, a label naming the source), and running
+//! the engine over it while the keeper sees every object.
 
-use crate::cli::{CliError, RendererChoice, SourceArgs};
 use crate::config;
 use crate::engine::availability;
 use crate::engine::identity;
 use crate::engine::time::parse_rfc3339;
 use crate::engine::{Comparator, EngineConfig, Manifest};
+use crate::investigate::InvestigateError;
+use crate::investigate::keep::{Kept, Side};
+use crate::investigate::spec::{RendererChoice, SourceKind, SourceSpec};
 use crate::model::ResourceKey;
 use crate::model::{AppReport, Finding, SyncStatus};
 use crate::sources::cluster::blocking::Session;
@@ -15,10 +18,10 @@ use crate::sources::git::{self, GitContent, GitEvidence};
 use crate::sources::{self, files, render, rules, samples};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// Objects already in memory (a sample, rendered output) or files to stream.
-pub enum Objects {
+pub(crate) enum Objects {
     Path(PathBuf),
     Loaded(Vec<Manifest>),
 }
@@ -26,7 +29,7 @@ pub enum Objects {
 impl Objects {
     /// Feeds every object to `sink`, streaming files batch by batch; notes say what the
     /// walk skipped (FIFOs, devices, links back to a directory already read).
-    fn for_each(self, mut sink: impl FnMut(Manifest)) -> Result<Vec<String>, CliError> {
+    fn for_each(self, mut sink: impl FnMut(Manifest)) -> Result<Vec<String>, InvestigateError> {
         match self {
             Objects::Loaded(manifests) => {
                 manifests.into_iter().for_each(sink);
@@ -37,7 +40,7 @@ impl Objects {
     }
 }
 
-pub struct Input {
+pub(crate) struct Input {
     pub app: String,
     /// The app's name came from a directory name, not from `--app`, a sample or a definition:
     /// tracking that names another app is then a hint, not a claim.
@@ -50,6 +53,8 @@ pub struct Input {
     pub source_label: String,
     /// Engine settings from the config file, with the ignore rules loaded.
     pub engine: EngineConfig,
+    /// Remarks about the rule files (one that holds no rule), for the front end to show.
+    pub notes: Vec<String>,
     /// Commit evidence when desired state came from Git (`--repo`).
     pub git: Option<GitEvidence>,
     /// The desired state could not be rendered: the app-level finding saying so. Nothing
@@ -66,14 +71,14 @@ pub struct Input {
 
 /// Where live state comes from: a snapshot on disk, or a cluster through the kubeconfig.
 #[derive(Clone)]
-pub enum LiveSource {
+pub(crate) enum LiveSource {
     Snapshot(PathBuf),
     Cluster(Rc<Session>),
 }
 
 impl LiveSource {
     /// `--live PATH`, else the kubeconfig's context (`--context`), connected once.
-    pub fn from_args(args: &SourceArgs) -> Result<LiveSource, CliError> {
+    pub(crate) fn from_spec(args: &SourceSpec) -> Result<LiveSource, InvestigateError> {
         if let Some(path) = &args.live {
             return Ok(LiveSource::Snapshot(path.clone()));
         }
@@ -84,10 +89,17 @@ impl LiveSource {
     }
 
     /// "snapshot ./live", "cluster prod".
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match self {
             LiveSource::Snapshot(path) => format!("snapshot {}", path.display()),
             LiveSource::Cluster(session) => format!("cluster {}", session.cluster().context),
+        }
+    }
+
+    pub(crate) fn kind(&self) -> SourceKind {
+        match self {
+            LiveSource::Snapshot(_) => SourceKind::Snapshot,
+            LiveSource::Cluster(_) => SourceKind::Cluster,
         }
     }
 
@@ -100,9 +112,10 @@ impl LiveSource {
     }
 }
 
-pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
+pub(crate) fn resolve(args: &SourceSpec) -> Result<Input, InvestigateError> {
     if let Some(name) = &args.sample {
         let sample = samples::load(name).map_err(sources::SourceError::from)?;
+        let (engine, notes) = engine_config(args)?;
         return Ok(Input {
             app: args.app.clone().unwrap_or(sample.meta.app),
             app_name_guessed: false,
@@ -111,7 +124,8 @@ pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
             desired: Objects::Loaded(sample.desired),
             live: Objects::Loaded(sample.live),
             source_label: format!("sample {name}"),
-            engine: engine_config(args)?,
+            engine,
+            notes,
             git: None,
             render_failure: None,
             cluster: None,
@@ -120,15 +134,15 @@ pub fn resolve(args: &SourceArgs) -> Result<Input, CliError> {
         });
     }
     if args.desired.is_none() && args.repo.is_none() {
-        return Err(CliError::NoSource);
+        return Err(InvestigateError::NoSource);
     }
-    resolve_with(args, &LiveSource::from_args(args)?)
+    resolve_with(args, &LiveSource::from_spec(args)?)
 }
 
 /// One app's input with live state from `live`.
-pub fn resolve_with(args: &SourceArgs, live: &LiveSource) -> Result<Input, CliError> {
-    let mut engine = engine_config(args)?;
-    let now = explicit_now(args)?.or_else(system_now);
+pub(crate) fn resolve_with(args: &SourceSpec, live: &LiveSource) -> Result<Input, InvestigateError> {
+    let (mut engine, notes) = engine_config(args)?;
+    let now = explicit_now(args)?.or_else(crate::clock::now);
     let (desired, default_app, git) = match (&args.repo, &args.desired) {
         (Some(repo), _) => from_git(
             repo,
@@ -143,7 +157,7 @@ pub fn resolve_with(args: &SourceArgs, live: &LiveSource) -> Result<Input, CliEr
             };
             (desired, default_app_name(desired_path), None)
         }
-        (None, None) => return Err(CliError::NoSource),
+        (None, None) => return Err(InvestigateError::NoSource),
     };
     let app_name_guessed = args.app.is_none();
     let app = args.app.clone().unwrap_or(default_app);
@@ -178,10 +192,11 @@ pub fn resolve_with(args: &SourceArgs, live: &LiveSource) -> Result<Input, CliEr
         live: live_objects,
         source_label,
         engine,
+        notes,
         git,
         render_failure,
         cluster,
-        review_access: true,
+        review_access: args.review_access,
         server_dry_run: !args.no_server_dry_run,
     })
 }
@@ -193,7 +208,7 @@ fn read_cluster(
     desired: Objects,
     app: &str,
     namespace: &str,
-) -> Result<(Objects, Objects, LiveRead), CliError> {
+) -> Result<(Objects, Objects, LiveRead), InvestigateError> {
     let manifests = match desired {
         Objects::Loaded(manifests) => manifests,
         Objects::Path(path) => files::load_path(&path).map_err(sources::SourceError::from)?.0,
@@ -212,9 +227,9 @@ fn read_cluster(
     Ok((Objects::Loaded(comparable), Objects::Loaded(live), read))
 }
 
-fn explicit_now(args: &SourceArgs) -> Result<Option<i64>, CliError> {
+fn explicit_now(args: &SourceSpec) -> Result<Option<i64>, InvestigateError> {
     match &args.now {
-        Some(text) => Ok(Some(parse_rfc3339(text).ok_or_else(|| CliError::BadNow(text.clone()))?)),
+        Some(text) => Ok(Some(parse_rfc3339(text).ok_or_else(|| InvestigateError::BadNow(text.clone()))?)),
         None => Ok(None),
     }
 }
@@ -223,10 +238,10 @@ fn explicit_now(args: &SourceArgs) -> Result<Option<i64>, CliError> {
 /// (and no objects), a renderer that cannot start an error.
 fn render_if_needed(
     desired: Desired,
-    args: &SourceArgs,
+    args: &SourceSpec,
     app: &str,
     namespace: &str,
-) -> Result<(Objects, Option<Finding>), CliError> {
+) -> Result<(Objects, Option<Finding>), InvestigateError> {
     // `_root` keeps a Git revision's temporary copy alive until the render is done.
     let (renderer, dir, label, _root) = match desired {
         Desired::Objects(objects) => return Ok((objects, None)),
@@ -268,7 +283,7 @@ fn from_git(
     revision: &str,
     path: &str,
     choice: RendererChoice,
-) -> Result<(Desired, String, Option<GitEvidence>), CliError> {
+) -> Result<(Desired, String, Option<GitEvidence>), InvestigateError> {
     let desired = git::read(repo, revision, path).map_err(sources::SourceError::from)?;
     let name = match desired.path.rsplit('/').next().filter(|n| !n.is_empty()) {
         Some(last) => last.trim_end_matches(".yaml").trim_end_matches(".yml").to_owned(),
@@ -294,25 +309,16 @@ fn from_git(
     Ok((objects, name, Some(desired.evidence)))
 }
 
-/// The config file's settings plus the ignore rules of the config and of `--ignore`.
-/// Remarks about the rule files (one that holds no rule) go to stderr.
-pub fn engine_config(args: &SourceArgs) -> Result<EngineConfig, CliError> {
+/// The config file's settings plus the ignore rules of the config and of `--ignore`, with
+/// remarks about the rule files (one that holds no rule).
+pub fn engine_config(args: &SourceSpec) -> Result<(EngineConfig, Vec<String>), InvestigateError> {
     let config = config::load(args.config.as_deref())?;
     let mut engine = config.engine();
     let files: Vec<_> = config.ignore.iter().chain(&args.ignore).cloned().collect();
     let loaded = rules::load_rule_files(&files).map_err(sources::SourceError::from)?;
-    for warning in &loaded.warnings {
-        eprintln!("kdrift: warning: {}", crate::report::sanitize::clean_line(warning));
-    }
     engine.rules = loaded.rules;
     engine.compare_options = loaded.compare_options;
-    Ok(engine)
-}
-
-/// The wall clock in seconds since the epoch (the engine itself never reads a clock).
-pub fn system_now() -> Option<i64> {
-    let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).ok()?;
-    i64::try_from(elapsed.as_secs()).ok()
+    Ok((engine, loaded.warnings))
 }
 
 /// The desired directory's name (`apps/checkout-api` → `checkout-api`).
@@ -322,9 +328,9 @@ fn default_app_name(path: &Path) -> String {
     name.and_then(|n| n.to_str()).unwrap_or("app").to_owned()
 }
 
-/// Runs the engine over the input. `keep` sees every desired and live object before the
-/// engine takes it (the diff view keeps the few it shows; the scan keeps nothing).
-pub fn compare(mut input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Result<AppReport, CliError> {
+/// Runs the engine over the input. `kept` sees every desired and live object before the
+/// engine takes it.
+pub(crate) fn compare(mut input: Input, kept: &mut Kept) -> Result<AppReport, InvestigateError> {
     let (cluster, review_access) = (input.cluster.take(), input.review_access);
     let mut report = match input.render_failure.take() {
         Some(finding) => AppReport {
@@ -340,7 +346,7 @@ pub fn compare(mut input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Resul
             controller: None,
             delivery_blocked: None,
         },
-        None => run_engine(input, cluster.as_ref(), &mut keep)?,
+        None => run_engine(input, cluster.as_ref(), kept)?,
     };
     if let Some((session, read)) = cluster {
         // What could not be read comes first: it qualifies everything below it.
@@ -362,8 +368,8 @@ pub fn compare(mut input: Input, mut keep: impl FnMut(Side, &Manifest)) -> Resul
 fn run_engine(
     input: Input,
     cluster: Option<&(Rc<Session>, LiveRead)>,
-    keep: &mut impl FnMut(Side, &Manifest),
-) -> Result<AppReport, CliError> {
+    kept: &mut Kept,
+) -> Result<AppReport, InvestigateError> {
     let Input { app, app_name_guessed, namespace, now, desired, live, engine, server_dry_run, .. } = input;
     let mut comparator = Comparator::new(&engine, &app, &namespace, now);
     if app_name_guessed {
@@ -371,7 +377,7 @@ fn run_engine(
     }
     let mut duplicate = None;
     let mut skipped = desired.for_each(|manifest| {
-        keep(Side::Desired, &manifest);
+        kept.observe(Side::Desired, &manifest);
         if duplicate.is_none() {
             duplicate = comparator.add_desired(manifest).err();
         }
@@ -380,7 +386,7 @@ fn run_engine(
         return Err(error.into());
     }
     skipped.extend(live.for_each(|manifest| {
-        keep(Side::Live, &manifest);
+        kept.observe(Side::Live, &manifest);
         comparator.observe_live(manifest);
     })?);
     let mut notes = skipped;
@@ -395,10 +401,4 @@ fn run_engine(
     let mut report = comparator.finish()?;
     report.notes.extend(notes);
     Ok(report)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    Desired,
-    Live,
 }

@@ -1,0 +1,145 @@
+//! The one keeper of desired and live copies: while the engine streams an app's objects, it
+//! keeps the ones a front end will show (all of them for the TUI's diff screen, one resource
+//! for a decision or `diff --resource`, none for a scan), under the keys the report uses.
+
+use crate::engine::secrets::mask_object;
+use crate::engine::{Manifest, identity, normalize};
+use crate::investigate::spec::{ResourceFilter, SourceKind};
+use crate::model::{AppReport, ResourceKey, ResourceReport};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Which objects to keep while an app is compared.
+#[derive(Debug, Clone)]
+pub enum Keep {
+    /// None: a scan only needs the report.
+    Nothing,
+    /// Every object the diff screen can show.
+    Shown,
+    /// The resources one filter names (a decision, `diff --resource`).
+    Only(ResourceFilter),
+}
+
+/// Live kinds the diff screen never shows (evidence, not resources).
+const NOT_SHOWN: &[&str] = &["Event", "Pod", "ReplicaSet", "Endpoints", "EndpointSlice", "ControllerRevision"];
+
+/// Which side of the comparison an object came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Desired,
+    Live,
+}
+
+/// Desired and live copies of one resource, as read (live still has its managedFields).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pair {
+    pub desired: Option<Value>,
+    pub live: Option<Value>,
+}
+
+impl Pair {
+    /// Both sides normalized as the engine compared them, with Secret values masked; a key
+    /// gets the longer "changed" mask exactly when the engine reported a finding on it.
+    /// `None` unless both sides exist.
+    pub fn normalized(&self, resource: &ResourceReport, mask_annotations: &[String]) -> Option<(Value, Value)> {
+        let (desired, live) = (self.desired.as_ref()?, self.live.as_ref()?);
+        let kind = resource.kind.as_str();
+        // The report knows the scope the engine settled on (custom kinds included).
+        let cluster_scoped = resource.namespace.is_empty();
+        let (mut d, mut l) = (desired.clone(), live.clone());
+        normalize::normalize(&mut d, kind, cluster_scoped);
+        normalize::normalize(&mut l, kind, cluster_scoped);
+        let has_finding = |pointer: &str| resource.findings.iter().any(|f| f.path == pointer);
+        mask_object(&mut d, mask_annotations, |_| false);
+        mask_object(&mut l, mask_annotations, has_finding);
+        Some((d, l))
+    }
+}
+
+/// One app as investigated: its report and the copies kept for it.
+#[derive(Debug, Clone)]
+pub struct AppData {
+    pub report: AppReport,
+    /// Where it came from ("sample image-hotfix", "git . vs cluster prod-eu").
+    pub origin: String,
+    /// What kind of place its live state is: what a decision may write to.
+    pub source: SourceKind,
+    pub namespace: String,
+    pub objects: HashMap<ResourceKey, Pair>,
+    /// Evaluation time of ages (a sample's snapshot time, else now).
+    pub now: Option<i64>,
+}
+
+/// Everything one load found.
+#[derive(Debug, Clone, Default)]
+pub struct Investigation {
+    pub apps: Vec<AppData>,
+    /// The context live state came from, for the header.
+    pub context: Option<String>,
+    /// "sample checkout-api", "git ./repo vs cluster prod": the sources, for a report header.
+    pub label: String,
+    /// Remarks about the sources (a rules file that holds no rule, an app definition that
+    /// could not be read): the CLI prints them as warnings, the TUI shows them.
+    pub notes: Vec<String>,
+}
+
+/// The objects of one app being kept.
+#[derive(Debug)]
+pub(crate) struct Kept {
+    keep: Keep,
+    namespace: String,
+    objects: HashMap<ResourceKey, Pair>,
+}
+
+impl Kept {
+    pub(crate) fn new(keep: &Keep, namespace: &str) -> Kept {
+        Kept { keep: keep.clone(), namespace: namespace.to_owned(), objects: HashMap::new() }
+    }
+
+    /// Sees one object before the engine takes it; the first copy of a key wins, as in the engine.
+    pub(crate) fn observe(&mut self, side: Side, manifest: &Manifest) {
+        if matches!(self.keep, Keep::Nothing) {
+            return;
+        }
+        let key = identity::key_of(&manifest.object, &self.namespace);
+        let wanted = match &self.keep {
+            Keep::Nothing => false,
+            Keep::Shown => !NOT_SHOWN.contains(&key.kind.as_str()),
+            Keep::Only(filter) => filter.matches(&key),
+        };
+        if !wanted {
+            return;
+        }
+        let pair = self.objects.entry(key).or_default();
+        let slot = match side {
+            Side::Desired => &mut pair.desired,
+            Side::Live => &mut pair.live,
+        };
+        slot.get_or_insert_with(|| manifest.object.clone());
+    }
+
+    /// The pairs under the keys the report uses. A cluster-scoped object Git gave a namespace
+    /// was kept under two keys (Git's namespace, live's none): the report's key gets both.
+    pub(crate) fn aligned_with(mut self, report: &AppReport) -> HashMap<ResourceKey, Pair> {
+        for resource in report.resources.iter().filter(|r| r.namespace.is_empty()) {
+            let key = resource.key();
+            if self.objects.get(&key).is_some_and(|pair| pair.desired.is_some() && pair.live.is_some()) {
+                continue;
+            }
+            let others: Vec<ResourceKey> =
+                self.objects.keys().filter(|other| identity::same_object_but_namespace(other, &key)).cloned().collect();
+            if others.is_empty() {
+                continue;
+            }
+            let mut merged = self.objects.remove(&key).unwrap_or_default();
+            for other in others {
+                if let Some(pair) = self.objects.remove(&other) {
+                    merged.desired = merged.desired.or(pair.desired);
+                    merged.live = merged.live.or(pair.live);
+                }
+            }
+            self.objects.insert(key, merged);
+        }
+        self.objects
+    }
+}

@@ -1,0 +1,150 @@
+//! The application core (DESIGN §2): one way to investigate, shared by the command line and
+//! the TUI. A plain-data request names the sources (`SourceSpec`, `Request`); `load` reads
+//! them, runs the engine and keeps what the front end will show (`Investigation`), with notes
+//! instead of printing; `decide` sets up a decision the same way for both front ends.
+
+pub mod decide;
+mod discovery;
+mod input;
+pub mod keep;
+pub mod spec;
+
+pub use keep::{AppData, Investigation, Keep, Pair};
+pub use spec::{RendererChoice, Request, ResourceFilter, SourceKind, SourceSpec};
+
+use crate::model::{AppReport, DriftReport};
+use crate::sources::samples;
+use input::Input;
+use keep::Kept;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InvestigateError {
+    #[error("give --desired PATH or --repo PATH (and --live PATH, or a kubeconfig context), or --sample NAME")]
+    NoSource,
+    #[error("--now '{0}' is not an RFC 3339 time (like 2026-06-08T09:10:00Z)")]
+    BadNow(String),
+    #[error("--resource '{0}' must be KIND/NAME or KIND/NAMESPACE/NAME")]
+    BadResource(String),
+    #[error("no resource matches --resource '{0}'")]
+    NoSuchResource(String),
+    #[error("--resource '{resource}' is in {} apps ({}): give --app NAME", apps.len(), apps.join(", "))]
+    AmbiguousResource { resource: String, apps: Vec<String> },
+    #[error("no field '{0}' on that resource (it has: {1})")]
+    NoSuchField(String, String),
+    #[error(
+        "no apps found in the {0}: no Argo CD Application or Flux Kustomization there; give --desired PATH or --repo PATH --path DIR, or add a .kdrift.yaml catalog to the repository"
+    )]
+    NoApps(String),
+    #[error("no app named '{0}' in the {1}")]
+    NoSuchApp(String, String),
+    #[error("{0}")]
+    Catalog(String),
+    #[error("{0}")]
+    Renderer(String),
+    #[error(transparent)]
+    Source(#[from] crate::sources::SourceError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
+    #[error(transparent)]
+    Action(#[from] crate::actions::ActionError),
+}
+
+/// Loads everything `request` names, keeping `keep`'s objects. Blocking: the TUI runs it on
+/// a worker thread.
+pub fn load(request: &Request, keep: &Keep) -> Result<Investigation, InvestigateError> {
+    match request {
+        Request::Samples => load_samples(keep),
+        Request::Sources(spec) => load_sources(spec, keep),
+    }
+}
+
+/// A scan's report: every app the sources name, nothing kept.
+pub fn scan(spec: &SourceSpec) -> Result<(DriftReport, Investigation), InvestigateError> {
+    let mut investigation = load_sources(spec, &Keep::Nothing)?;
+    let apps = std::mem::take(&mut investigation.apps);
+    Ok((DriftReport::new(apps.into_iter().map(|app| app.report).collect()), investigation))
+}
+
+fn load_samples(keep: &Keep) -> Result<Investigation, InvestigateError> {
+    let mut investigation = Investigation { label: Request::Samples.label(), ..Investigation::default() };
+    for name in samples::names() {
+        let input = input::resolve(&SourceSpec::sample(name))?;
+        let source = SourceKind::Sample(name.to_owned());
+        let mut app = investigate_app(input, keep, source, &mut investigation.notes)?;
+        app.origin = format!("sample {name}");
+        investigation.apps.push(app);
+    }
+    Ok(investigation)
+}
+
+fn load_sources(spec: &SourceSpec, keep: &Keep) -> Result<Investigation, InvestigateError> {
+    let (mut apps, label, notes) = if discovery::wanted(spec) {
+        discovery::scan_all(spec, keep)?
+    } else {
+        let input = input::resolve(spec)?;
+        let label = input.source_label.clone();
+        let mut notes = Vec::new();
+        (vec![investigate_app(input, keep, spec.kind(), &mut notes)?], label, notes)
+    };
+    for app in &mut apps {
+        app.origin.clone_from(&label);
+    }
+    let context = label.split_once("cluster ").map(|(_, context)| context.to_owned());
+    Ok(Investigation { apps, context, label, notes })
+}
+
+/// One app compared, with Git evidence when desired state came from Git and the objects
+/// `keep` asks for; remarks about its sources join `notes` (each said once).
+fn investigate_app(
+    mut input: Input,
+    keep: &Keep,
+    source: SourceKind,
+    notes: &mut Vec<String>,
+) -> Result<AppData, InvestigateError> {
+    for note in std::mem::take(&mut input.notes) {
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
+    let git = input.git.take();
+    let (namespace, now, origin) = (input.namespace.clone(), input.now, input.source_label.clone());
+    let mut kept = Kept::new(keep, &namespace);
+    let mut report = input::compare(input, &mut kept)?;
+    if let Some(git) = &git {
+        crate::sources::git::attach_evidence(git, &mut report);
+        report.desired_git = Some(git.spot());
+    }
+    let objects = kept.aligned_with(&report);
+    Ok(AppData { report, origin, source, namespace, objects, now })
+}
+
+impl AppData {
+    /// An app kdrift could not compare: its report alone.
+    fn alone(report: AppReport, source: SourceKind) -> AppData {
+        let now = crate::clock::now();
+        AppData { report, origin: String::new(), source, namespace: String::new(), objects: Default::default(), now }
+    }
+}
+
+/// A training scenario's app, already compared when the scenario loaded: nothing to wait for.
+pub fn scenario(scenario: &crate::training::scenario::Scenario) -> Investigation {
+    let mut kept = Kept::new(&Keep::Shown, &scenario.namespace);
+    for manifest in &scenario.desired {
+        kept.observe(keep::Side::Desired, manifest);
+    }
+    for manifest in &scenario.live {
+        kept.observe(keep::Side::Live, manifest);
+    }
+    let origin = format!("sample {}", scenario.name);
+    let app = AppData {
+        objects: kept.aligned_with(&scenario.report),
+        report: scenario.report.clone(),
+        origin: origin.clone(),
+        source: SourceKind::Sample(scenario.name.clone()),
+        namespace: scenario.namespace.clone(),
+        now: scenario.now,
+    };
+    Investigation { apps: vec![app], context: None, label: origin, notes: Vec::new() }
+}
