@@ -37,8 +37,11 @@ impl Step {
 /// How an item is settled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Check {
-    /// kdrift checked it: fine (`true`) or a warning sign (`false`).
-    Checked(bool),
+    /// kdrift checked it and found it fine.
+    Passed,
+    /// kdrift checked it and found a warning sign (`!`): it blocks the walk until the
+    /// responder acknowledges it.
+    Warning { acknowledged: bool },
     /// The responder must look and tick it.
     Manual { ticked: bool },
 }
@@ -53,7 +56,8 @@ pub struct Item {
 
 impl Item {
     fn checked(text: impl Into<String>, ok: bool, evidence: Vec<String>) -> Item {
-        Item { text: text.into(), evidence, check: Check::Checked(ok) }
+        let check = if ok { Check::Passed } else { Check::Warning { acknowledged: false } };
+        Item { text: text.into(), evidence, check }
     }
 
     fn manual(text: impl Into<String>) -> Item {
@@ -61,7 +65,7 @@ impl Item {
     }
 
     pub fn settled(&self) -> bool {
-        !matches!(self.check, Check::Manual { ticked: false })
+        !matches!(self.check, Check::Manual { ticked: false } | Check::Warning { acknowledged: false })
     }
 }
 
@@ -75,6 +79,10 @@ pub struct Runbook {
     pub blast_radius: Option<String>,
     /// The decision taken, once its action finished (or was recorded).
     pub decided: Option<Decision>,
+    /// Steps 1–3 were skipped on purpose, for this reason (recorded with the decision).
+    pub skipped: Option<String>,
+    /// Step 5 was closed: every step settled and the decision verified.
+    pub closed: bool,
 }
 
 impl Runbook {
@@ -82,7 +90,16 @@ impl Runbook {
         let suggested = subject.findings.first().map_or(Decision::LeaveAsIs, |f| Decision::Act(f.response));
         let items = [scope(&subject, app), inspect(&subject), ownership(&subject), Vec::new(), verify_items(None)];
         let blast_radius = blast_radius(&subject);
-        Runbook { subject, step: Step::Scope, items, suggested, blast_radius, decided: None }
+        Runbook {
+            subject,
+            step: Step::Scope,
+            items,
+            suggested,
+            blast_radius,
+            decided: None,
+            skipped: None,
+            closed: false,
+        }
     }
 
     pub fn items(&self) -> &[Item] {
@@ -102,7 +119,36 @@ impl Runbook {
             );
         }
         let open = self.items().iter().filter(|item| !item.settled()).count();
-        (open > 0).then(|| format!("{open} item(s) to tick (space) before the next step"))
+        (open > 0).then(|| format!("{open} item(s) to tick or acknowledge (space) before the next step"))
+    }
+
+    /// Whether a decision may be taken now: at step 4 (or after one, at step 5) once steps
+    /// 1–3 are settled, or skipped on purpose with a reason.
+    pub fn may_decide(&self) -> Result<(), String> {
+        if self.step < Step::Choose {
+            let open: usize = self.items[..Step::Choose.index()].iter().flatten().filter(|i| !i.settled()).count();
+            return Err(format!(
+                "decide at step 4: walk steps 1–3 first ({open} item(s) open; space ticks, Tab moves on), or :skip REASON to go there now (recorded)"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Goes to step 4 without settling steps 1–3: an explicit choice, recorded with its reason.
+    pub fn skip(&mut self, reason: &str) {
+        if self.step < Step::Choose {
+            self.skipped = Some(reason.to_owned());
+            self.step = Step::Choose;
+        }
+    }
+
+    /// Closes the walk at step 5 once every item there is settled; returns whether it closed.
+    pub fn close(&mut self) -> bool {
+        if self.step != Step::Verify || self.decided.is_none() || self.items().iter().any(|item| !item.settled()) {
+            return false;
+        }
+        self.closed = true;
+        true
     }
 
     /// Moves to the next step when the current one is settled; returns whether it moved.
@@ -125,23 +171,29 @@ impl Runbook {
         }
     }
 
-    /// Ticks (or unticks) a manual item of the current step.
+    /// Ticks (or unticks) a manual item of the current step; acknowledges (or takes back)
+    /// a warning sign.
     pub fn toggle(&mut self, index: usize) {
         let step = self.step.index();
-        if let Some(Item { check: Check::Manual { ticked }, .. }) = self.items[step].get_mut(index) {
-            *ticked = !*ticked;
+        if let Some(Check::Manual { ticked: flag } | Check::Warning { acknowledged: flag }) =
+            self.items[step].get_mut(index).map(|item| &mut item.check)
+        {
+            *flag = !*flag;
         }
     }
 
-    /// The decision has been carried out (or recorded): its verification fills step 5.
-    pub fn decided(&mut self, decision: Decision, verification: &[String]) {
+    /// The decision has been carried out (or recorded): its verification fills step 5;
+    /// `verified` says whether the result is what the decision promised.
+    pub fn decided(&mut self, decision: Decision, verification: &[String], verified: bool) {
         self.decided = Some(decision);
-        self.items[Step::Verify.index()] = verify_items(Some((decision, verification)));
+        self.closed = false;
+        self.items[Step::Verify.index()] = verify_items(Some((decision, verification, verified)));
         self.step = Step::Verify;
     }
 
+    /// Closed at step 5: decided, verified, every item settled.
     pub fn is_complete(&self) -> bool {
-        self.decided.is_some() && self.items.iter().flatten().all(Item::settled)
+        self.closed && self.decided.is_some() && self.items.iter().flatten().all(Item::settled)
     }
 }
 
@@ -294,10 +346,9 @@ fn ownership(subject: &Subject) -> Vec<Item> {
     items
 }
 
-fn verify_items(outcome: Option<(Decision, &[String])>) -> Vec<Item> {
+fn verify_items(outcome: Option<(Decision, &[String], bool)>) -> Vec<Item> {
     let mut items = Vec::new();
-    if let Some((decision, verification)) = outcome {
-        let ok = !verification.iter().any(|line| line.starts_with('✗'));
+    if let Some((decision, verification, ok)) = outcome {
         items.push(Item::checked(format!("The {} result is verified", decision.as_str()), ok, verification.to_vec()));
     }
     items.push(Item::manual("Workload health, error rate, latency and saturation stay acceptable"));

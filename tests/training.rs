@@ -172,7 +172,7 @@ fn train_check_names_the_key_at_fault_and_accepts_a_good_scenario() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(
-            "drill.decide[0].expected: 'sink' is not a decision (sync, backport, ignore, prune, escalate, leave-as-is)"
+            "drill.decide[0]: 'sink' is not a decision (sync, backport, ignore, prune, escalate, leave-as-is) at line 46 column 7"
         ),
         "{stderr}"
     );

@@ -290,7 +290,7 @@ fn walk(app: &mut App, keys: &[KeyCode]) {
     for code in keys {
         let effects = app.update(Msg::Key(KeyEvent::new(*code, KeyModifiers::NONE)));
         for effect in effects {
-            if let Effect::Act(_) = effect {
+            if let Effect::Act(_) | Effect::Load(..) = effect {
                 let answer = kdrift::tui::perform(effect);
                 app.update(answer);
             }
@@ -300,6 +300,21 @@ fn walk(app: &mut App, keys: &[KeyCode]) {
 
 fn chars(text: &str) -> Vec<KeyCode> {
     text.chars().map(KeyCode::Char).collect()
+}
+
+/// Presses Ctrl and `c`, running the job it asks for.
+fn walk_ctrl(app: &mut App, c: char) {
+    for effect in app.update(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))) {
+        let answer = kdrift::tui::perform(effect);
+        app.update(answer);
+    }
+}
+
+/// Types a `:` command and Enter.
+fn command(app: &mut App, text: &str) {
+    walk(app, &[KeyCode::Char(':')]);
+    walk(app, &chars(text));
+    walk(app, &[KeyCode::Enter]);
 }
 
 #[test]
@@ -322,12 +337,22 @@ fn the_runbook_walks_the_memory_limit_case_to_a_verified_backport() {
     // The step cannot be left before the responder ticks what kdrift cannot check.
     walk(&mut app, &[KeyCode::Tab]);
     assert!(app.notice.as_deref().unwrap_or_default().contains("to tick"), "{:?}", app.notice);
+    // A decision key before step 4 does nothing but say how to get there.
+    walk(&mut app, &chars("b"));
+    assert!(app.notice.as_deref().unwrap_or_default().contains("decide at step 4"), "{:?}", app.notice);
+    assert!(matches!(app.runbook.as_ref().unwrap().stage, kdrift::tui::runbook_state::Stage::Checklist));
     walk(&mut app, &[KeyCode::Char(' '), KeyCode::Tab, KeyCode::Tab]);
+    // Step 2's `!` (the live value differs from Git's) blocks until it is acknowledged.
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("▸ 2 Inspect the diff") && screen.contains("acknowledge (space)"), "{screen}");
+    // The cursor stands on it: the first item waiting for the responder.
+    walk(&mut app, &[KeyCode::Char(' '), KeyCode::Tab]);
     let screen = text(&draw(&app, &mut terminal));
     assert!(screen.contains("▸ 3 Ownership and cause"), "{screen}");
     assert!(screen.contains("kubectl-edit (human) Update 2026-04-26T08:10:00Z"), "the owner and time: {screen}");
     assert!(screen.contains("Scaled up replica set checkout-api-6d8f9c7b5"), "the events: {screen}");
-    walk(&mut app, &[KeyCode::Char(' '), KeyCode::Tab]);
+    // A human set the value (`!`, acknowledged), and the manual check: the cursor moves on.
+    walk(&mut app, &[KeyCode::Char(' '), KeyCode::Char(' '), KeyCode::Tab]);
     let screen = text(&draw(&app, &mut terminal));
     assert!(screen.contains("Suggested: backport  (review required)"), "{screen}");
     assert!(screen.contains("Blast radius: changing the pod template restarts all 9 pods of checkout-api"), "{screen}");
@@ -344,8 +369,8 @@ fn the_runbook_walks_the_memory_limit_case_to_a_verified_backport() {
         screen.contains("-              memory: 512Mi") && screen.contains("+              memory: 2Gi"),
         "{screen}"
     );
-    assert!(screen.contains("y confirm"), "{screen}");
-    walk(&mut app, &chars("y"));
+    assert!(screen.contains("c confirm · Esc cancel"), "{screen}");
+    walk(&mut app, &chars("c"));
     let screen = text(&draw(&app, &mut terminal));
     assert!(screen.contains("▸ 5 Verify and prevent recurrence") && screen.contains("decided: backport"), "{screen}");
     assert!(screen.contains("✓ desired/deployment.yaml: the branch now holds 2Gi"), "{screen}");
@@ -359,7 +384,14 @@ fn the_runbook_walks_the_memory_limit_case_to_a_verified_backport() {
     walk(&mut app, &[KeyCode::Char('w')]);
     assert!(data_dir.path().join("prevention/checkout-api/checkout-api-drift-alert.yaml").exists(), "{:?}", app.notice);
     walk(&mut app, &[KeyCode::Char(' '), KeyCode::Down, KeyCode::Char(' ')]);
-    assert!(app.runbook.as_ref().unwrap().runbook.is_complete());
+    assert!(!app.runbook.as_ref().unwrap().runbook.is_complete(), "settled, not yet closed");
+    // Step 5 closes, and the closing is recorded.
+    walk(&mut app, &[KeyCode::Tab]);
+    assert!(app.runbook.as_ref().unwrap().runbook.is_complete(), "{:?}", app.notice);
+    assert_eq!(app.notice.as_deref(), Some("runbook complete: recorded in the audit log"));
+    let audit = std::fs::read_to_string(data_dir.path().join("audit.jsonl")).unwrap();
+    let closing = audit.lines().last().unwrap();
+    assert!(closing.contains("\"result\":\"complete\"") && closing.contains("\"decision\":\"backport\""), "{closing}");
 }
 
 #[test]
@@ -370,14 +402,26 @@ fn a_simulated_sync_clears_the_finding_and_read_only_sessions_offer_no_writes() 
         App::new(request.clone(), Options { data_dir: Some(data_dir.path().to_owned()), ..Options::default() });
     app.update(Msg::Resize(160, 40));
     app.update(Msg::Loaded(kdrift::tui::load(&request)));
-    walk(&mut app, &[KeyCode::Enter, KeyCode::Char('r'), KeyCode::Char('s')]);
+    walk(&mut app, &[KeyCode::Enter, KeyCode::Char('r')]);
+    command(&mut app, "skip the incident channel already agreed on a sync");
+    walk(&mut app, &chars("s"));
     let preview = text(&draw(&app, &mut Terminal::new(TestBackend::new(160, 40)).unwrap()));
     assert!(preview.contains("/spec/template/spec/containers/0/resources/limits/memory: 2Gi → 512Mi"), "{preview}");
-    walk(&mut app, &chars("y"));
+    walk(&mut app, &chars("c"));
     let memory = "/spec/template/spec/containers/0/resources/limits/memory";
     let deployment = app.data.apps[0].report.resources.iter().find(|r| r.kind == "Deployment").unwrap();
     assert!(deployment.findings.iter().all(|f| f.path != memory), "the rescanned resource replaced the old one");
     assert_eq!(app.simulated["checkout-api"].len(), 1, "the simulated cluster remembers the sync");
+    let audit = std::fs::read_to_string(data_dir.path().join("audit.jsonl")).unwrap();
+    assert!(
+        audit.contains("\"reason\":\"runbook steps 1–3 skipped: the incident channel already agreed on a sync\""),
+        "the skip is recorded with its reason: {audit}"
+    );
+    // Ctrl-r reads the sample again from its simulation: the sync is not undone.
+    walk_ctrl(&mut app, 'r');
+    let deployment = app.data.apps[0].report.resources.iter().find(|r| r.kind == "Deployment").unwrap();
+    assert!(deployment.findings.iter().all(|f| f.path != memory), "a refresh brought the synced finding back");
+    assert!(app.banner.is_none(), "{:?}", app.banner);
 
     let mut read_only = App::new(
         request.clone(),
@@ -395,6 +439,7 @@ fn a_simulated_sync_clears_the_finding_and_read_only_sessions_offer_no_writes() 
     );
     let help = kdrift::tui::keys::help_for(Screen::Runbook, true);
     assert!(help.iter().all(|(label, _)| !["s", "b", "p", "F"].contains(label)), "{help:?}");
+    command(&mut read_only, "skip escalating straight away");
     walk(&mut read_only, &chars("e"));
     let screen = text(&draw(&read_only, &mut Terminal::new(TestBackend::new(160, 40)).unwrap()));
     assert!(
@@ -413,10 +458,12 @@ fn a_rule_printed_in_a_read_only_session_hides_nothing() {
     let mut app = App::new(request.clone(), options);
     app.update(Msg::Resize(160, 40));
     app.update(Msg::Loaded(kdrift::tui::load(&request)));
-    walk(&mut app, &[KeyCode::Enter, KeyCode::Char('r'), KeyCode::Char('i')]);
+    walk(&mut app, &[KeyCode::Enter, KeyCode::Char('r')]);
+    command(&mut app, "skip only printing a rule");
+    walk(&mut app, &chars("i"));
     let preview = text(&draw(&app, &mut Terminal::new(TestBackend::new(160, 40)).unwrap()));
     assert!(preview.contains("print the rule (nothing is written)"), "{preview}");
-    walk(&mut app, &chars("y"));
+    walk(&mut app, &chars("c"));
     let deployment = app.data.apps[0].report.resources.iter().find(|r| r.kind == "Deployment").unwrap();
     let memory = "/spec/template/spec/containers/0/resources/limits/memory";
     let finding = deployment.findings.iter().find(|f| f.path == memory).expect("the finding is still there");

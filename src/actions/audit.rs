@@ -26,13 +26,16 @@ pub struct Entry {
     pub decision: &'static str,
     pub summary: String,
     /// `done`, `refused`, `aborted` or `failed`; `started` before a hook runs (its outcome
-    /// follows in a second line).
+    /// follows in a second line); `complete` when the runbook walk after it was closed.
     pub result: &'static str,
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub artefacts: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incident: Option<String>,
+    /// The responder's reason (a note; runbook steps skipped and why).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The evidence behind one field of the decision.
@@ -68,6 +71,11 @@ impl Entry {
         Entry::with(plan, workspace, status, detail, artefacts)
     }
 
+    /// The line that closes a runbook walk: every step settled after the decision.
+    pub fn closed(plan: &Plan, workspace: &Workspace) -> Entry {
+        Entry::with(plan, workspace, "complete", "runbook closed: steps 1–5 settled".to_owned(), Vec::new())
+    }
+
     /// The line written before a decision runs someone else's program (`escalate.command`):
     /// a hook that never returns still leaves its trace.
     pub fn started(plan: &Plan, workspace: &Workspace, detail: String) -> Entry {
@@ -101,6 +109,7 @@ impl Entry {
             detail,
             artefacts,
             incident: workspace.incident.clone(),
+            reason: workspace.reason.clone(),
         }
     }
 }

@@ -106,6 +106,9 @@ pub struct Workspace {
     pub now: Option<i64>,
     /// An incident or change id quoted in commits and records.
     pub incident: Option<String>,
+    /// Why the responder chose this (their note; steps of the runbook skipped and why),
+    /// quoted in the audit log and records.
+    pub reason: Option<String>,
     /// Sync by server-side apply even when the app has a controller (break-glass).
     pub break_glass: bool,
     /// Push a backport branch with `git push` after committing it.

@@ -18,6 +18,8 @@ use std::rc::Rc;
 pub struct Options {
     pub read_only: bool,
     pub incident: Option<String>,
+    /// Why the responder chose this (a note, a skipped runbook step's reason).
+    pub reason: Option<String>,
     pub push: bool,
     pub break_glass: bool,
     /// `ignore`: write the rule here (default: the app's rules file under the data directory).
@@ -70,6 +72,7 @@ pub fn workspace(
         engine,
         now,
         incident: options.incident.clone(),
+        reason: options.reason.clone(),
         break_glass: options.break_glass,
         push: options.push,
         ignore_target,

@@ -6,16 +6,18 @@ use crate::config;
 use crate::engine::availability;
 use crate::engine::identity;
 use crate::engine::time::parse_rfc3339;
-use crate::engine::{Comparator, EngineConfig, Manifest};
+use crate::engine::{EngineConfig, Manifest};
 use crate::investigate::InvestigateError;
-use crate::investigate::keep::{Kept, Side};
+use crate::investigate::Simulation;
 use crate::investigate::spec::{RendererChoice, SourceKind, SourceSpec};
+use crate::model::Finding;
 use crate::model::ResourceKey;
-use crate::model::{AppReport, Finding, SyncStatus};
 use crate::sources::cluster::blocking::Session;
 use crate::sources::cluster::read::{LiveQuery, LiveRead};
 use crate::sources::git::{self, GitContent, GitEvidence};
 use crate::sources::{self, files, render, rules, samples};
+use serde_json::Value;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
@@ -29,7 +31,7 @@ pub(crate) enum Objects {
 impl Objects {
     /// Feeds every object to `sink`, streaming files batch by batch; notes say what the
     /// walk skipped (FIFOs, devices, links back to a directory already read).
-    fn for_each(self, mut sink: impl FnMut(Manifest)) -> Result<Vec<String>, InvestigateError> {
+    pub(crate) fn for_each(self, mut sink: impl FnMut(Manifest)) -> Result<Vec<String>, InvestigateError> {
         match self {
             Objects::Loaded(manifests) => {
                 manifests.into_iter().for_each(sink);
@@ -112,17 +114,24 @@ impl LiveSource {
     }
 }
 
-pub(crate) fn resolve(args: &SourceSpec) -> Result<Input, InvestigateError> {
+/// One app's input. A sample's live objects are those its simulation holds now: what
+/// earlier decisions changed (`changes`, by key; `None` deleted) replaces what was shipped.
+pub(crate) fn resolve(args: &SourceSpec, changes: &Simulation) -> Result<Input, InvestigateError> {
     if let Some(name) = &args.sample {
         let sample = samples::load(name).map_err(sources::SourceError::from)?;
         let (engine, notes) = engine_config(args)?;
+        let namespace = args.namespace.clone().unwrap_or(sample.meta.namespace);
+        let live = match changes.get(name) {
+            Some(changed) => simulated(sample.live, changed, &namespace),
+            None => sample.live,
+        };
         return Ok(Input {
             app: args.app.clone().unwrap_or(sample.meta.app),
             app_name_guessed: false,
-            namespace: args.namespace.clone().unwrap_or(sample.meta.namespace),
+            namespace,
             now: explicit_now(args)?.or(sample.observed_at),
             desired: Objects::Loaded(sample.desired),
-            live: Objects::Loaded(sample.live),
+            live: Objects::Loaded(live),
             source_label: format!("sample {name}"),
             engine,
             notes,
@@ -137,6 +146,30 @@ pub(crate) fn resolve(args: &SourceSpec) -> Result<Input, InvestigateError> {
         return Err(InvestigateError::NoSource);
     }
     resolve_with(args, &LiveSource::from_spec(args)?)
+}
+
+/// `live` with `changed` applied: changed objects replaced, deleted ones gone, created ones added.
+fn simulated(live: Vec<Manifest>, changed: &HashMap<ResourceKey, Option<Value>>, namespace: &str) -> Vec<Manifest> {
+    let mut seen = std::collections::HashSet::new();
+    let mut objects: Vec<Manifest> = live
+        .into_iter()
+        .filter_map(|manifest| {
+            let key = identity::key_of(&manifest.object, namespace);
+            match changed.get(&key) {
+                None => Some(manifest),
+                Some(now) => {
+                    seen.insert(key);
+                    now.clone().map(|object| Manifest { object, origin: manifest.origin })
+                }
+            }
+        })
+        .collect();
+    for (key, object) in changed {
+        if let (false, Some(object)) = (seen.contains(key), object) {
+            objects.push(Manifest { object: object.clone(), origin: "simulated write".to_owned() });
+        }
+    }
+    objects
 }
 
 /// One app's input with live state from `live`.
@@ -326,79 +359,4 @@ fn default_app_name(path: &Path) -> String {
     let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
     let name = if path.is_file() { path.file_stem() } else { path.file_name() };
     name.and_then(|n| n.to_str()).unwrap_or("app").to_owned()
-}
-
-/// Runs the engine over the input. `kept` sees every desired and live object before the
-/// engine takes it.
-pub(crate) fn compare(mut input: Input, kept: &mut Kept) -> Result<AppReport, InvestigateError> {
-    let (cluster, review_access) = (input.cluster.take(), input.review_access);
-    let mut report = match input.render_failure.take() {
-        Some(finding) => AppReport {
-            name: input.app,
-            sync_status: SyncStatus::Unknown,
-            findings: vec![finding],
-            resources: Vec::new(),
-            notes: Vec::new(),
-            owner_team: None,
-            criticality: None,
-            permissions: Vec::new(),
-            desired_git: None,
-            controller: None,
-            delivery_blocked: None,
-        },
-        None => run_engine(input, cluster.as_ref(), kept)?,
-    };
-    if let Some((session, read)) = cluster {
-        // What could not be read comes first: it qualifies everything below it.
-        report.findings.splice(0..0, read.findings.iter().cloned());
-        report.notes.extend(read.notes.iter().cloned());
-        // Objects left uncompared: the app cannot be called in sync.
-        if !read.unreadable.is_empty() && report.sync_status == SyncStatus::Synced {
-            report.sync_status = SyncStatus::Unknown;
-        }
-        if review_access {
-            report.permissions = session.permissions(&report, &read);
-        }
-    }
-    Ok(report)
-}
-
-/// Feeds desired then live objects to the engine; on a cluster, asks the API server's dry
-/// run about the drifted pairs before the engine classifies them.
-fn run_engine(
-    input: Input,
-    cluster: Option<&(Rc<Session>, LiveRead)>,
-    kept: &mut Kept,
-) -> Result<AppReport, InvestigateError> {
-    let Input { app, app_name_guessed, namespace, now, desired, live, engine, server_dry_run, .. } = input;
-    let mut comparator = Comparator::new(&engine, &app, &namespace, now);
-    if app_name_guessed {
-        comparator = comparator.app_name_guessed();
-    }
-    let mut duplicate = None;
-    let mut skipped = desired.for_each(|manifest| {
-        kept.observe(Side::Desired, &manifest);
-        if duplicate.is_none() {
-            duplicate = comparator.add_desired(manifest).err();
-        }
-    })?;
-    if let Some(error) = duplicate {
-        return Err(error.into());
-    }
-    skipped.extend(live.for_each(|manifest| {
-        kept.observe(Side::Live, &manifest);
-        comparator.observe_live(manifest);
-    })?);
-    let mut notes = skipped;
-    if let (Some((session, read)), true) = (cluster, server_dry_run) {
-        // The API server settles what it produces itself (defaults, admission changes).
-        let runs = session.dry_run(read, comparator.dry_run_requests());
-        for answer in runs.answers {
-            comparator.add_predicted(&answer.key, &answer.manager, answer.object);
-        }
-        notes.extend(runs.notes);
-    }
-    let mut report = comparator.finish()?;
-    report.notes.extend(notes);
-    Ok(report)
 }

@@ -3,6 +3,7 @@
 //! them, runs the engine and keeps what the front end will show (`Investigation`), with notes
 //! instead of printing; `decide` sets up a decision the same way for both front ends.
 
+mod compare;
 pub mod decide;
 mod discovery;
 mod input;
@@ -12,10 +13,12 @@ pub mod spec;
 pub use keep::{AppData, Investigation, Keep, Pair};
 pub use spec::{RendererChoice, Request, ResourceFilter, SourceKind, SourceSpec};
 
-use crate::model::{AppReport, DriftReport};
+use crate::model::{AppReport, DriftReport, ResourceKey};
 use crate::sources::samples;
 use input::Input;
 use keep::Kept;
+use serde_json::Value;
+use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InvestigateError {
@@ -51,26 +54,39 @@ pub enum InvestigateError {
     Action(#[from] crate::actions::ActionError),
 }
 
+/// What decisions changed in each embedded sample's simulated cluster, by sample name, then
+/// by object (`None`: deleted). A reload starts from it, so it never undoes a decision.
+pub type Simulation = HashMap<String, HashMap<ResourceKey, Option<Value>>>;
+
 /// Loads everything `request` names, keeping `keep`'s objects. Blocking: the TUI runs it on
 /// a worker thread.
 pub fn load(request: &Request, keep: &Keep) -> Result<Investigation, InvestigateError> {
+    load_simulated(request, keep, &Simulation::new())
+}
+
+/// `load`, with the samples' live state as `simulation` left it.
+pub fn load_simulated(
+    request: &Request,
+    keep: &Keep,
+    simulation: &Simulation,
+) -> Result<Investigation, InvestigateError> {
     match request {
-        Request::Samples => load_samples(keep),
-        Request::Sources(spec) => load_sources(spec, keep),
+        Request::Samples => load_samples(keep, simulation),
+        Request::Sources(spec) => load_sources(spec, keep, simulation),
     }
 }
 
 /// A scan's report: every app the sources name, nothing kept.
 pub fn scan(spec: &SourceSpec) -> Result<(DriftReport, Investigation), InvestigateError> {
-    let mut investigation = load_sources(spec, &Keep::Nothing)?;
+    let mut investigation = load_sources(spec, &Keep::Nothing, &Simulation::new())?;
     let apps = std::mem::take(&mut investigation.apps);
     Ok((DriftReport::new(apps.into_iter().map(|app| app.report).collect()), investigation))
 }
 
-fn load_samples(keep: &Keep) -> Result<Investigation, InvestigateError> {
+fn load_samples(keep: &Keep, simulation: &Simulation) -> Result<Investigation, InvestigateError> {
     let mut investigation = Investigation { label: Request::Samples.label(), ..Investigation::default() };
     for name in samples::names() {
-        let input = input::resolve(&SourceSpec::sample(name))?;
+        let input = input::resolve(&SourceSpec::sample(name), simulation)?;
         let source = SourceKind::Sample(name.to_owned());
         let mut app = investigate_app(input, keep, source, &mut investigation.notes)?;
         app.origin = format!("sample {name}");
@@ -79,11 +95,11 @@ fn load_samples(keep: &Keep) -> Result<Investigation, InvestigateError> {
     Ok(investigation)
 }
 
-fn load_sources(spec: &SourceSpec, keep: &Keep) -> Result<Investigation, InvestigateError> {
+fn load_sources(spec: &SourceSpec, keep: &Keep, simulation: &Simulation) -> Result<Investigation, InvestigateError> {
     let (mut apps, label, notes) = if discovery::wanted(spec) {
         discovery::scan_all(spec, keep)?
     } else {
-        let input = input::resolve(spec)?;
+        let input = input::resolve(spec, simulation)?;
         let label = input.source_label.clone();
         let mut notes = Vec::new();
         (vec![investigate_app(input, keep, spec.kind(), &mut notes)?], label, notes)
@@ -111,7 +127,7 @@ fn investigate_app(
     let git = input.git.take();
     let (namespace, now, origin) = (input.namespace.clone(), input.now, input.source_label.clone());
     let mut kept = Kept::new(keep, &namespace);
-    let mut report = input::compare(input, &mut kept)?;
+    let mut report = compare::compare(input, &mut kept)?;
     if let Some(git) = &git {
         crate::sources::git::attach_evidence(git, &mut report);
         report.desired_git = Some(git.spot());

@@ -2,8 +2,7 @@
 //! as a `Msg`, changes the state, and may ask for IO as an `Effect` that the event loop runs
 //! on a worker and answers with another `Msg`. Nothing here does IO or draws.
 
-use crate::investigate::{Investigation, Request, SourceSpec};
-use crate::model::ResourceKey;
+use crate::investigate::{Investigation, Request};
 use crate::theme::Theme;
 use crate::tui::WorkError;
 use crate::tui::diff_state::DiffState;
@@ -11,7 +10,6 @@ use crate::tui::keys::{self, Action, Screen};
 use crate::tui::lists::{self, AppSort, AppSummary, ResourceRow};
 use crate::tui::runbook_state::{Done, Job, RunbookScreen};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -29,7 +27,8 @@ pub enum Msg {
 
 #[derive(Debug, Clone)]
 pub enum Effect {
-    Load(Request),
+    /// Load the sources; samples start from what decisions changed in their simulation.
+    Load(Request, crate::investigate::Simulation),
     Act(Box<Job>),
     /// Append a finished drill to the record file.
     Record(PathBuf, Box<crate::training::record::Run>),
@@ -106,7 +105,11 @@ pub struct App {
     /// The screen `Esc` returns to from the runbook.
     pub runbook_from: Screen,
     /// Per sample: objects simulated actions changed (`None`: pruned).
-    pub simulated: HashMap<String, HashMap<ResourceKey, Option<Value>>>,
+    pub simulated: crate::investigate::Simulation,
+    /// The incident or change id (`:incident ID`) quoted in commits, records and the audit log.
+    pub incident: Option<String>,
+    /// The responder's note (`:note TEXT`): the reason recorded with the next decisions.
+    pub note: Option<String>,
     /// Training mode (`kdrift train`): the picker and the drill in play.
     pub train: Option<crate::tui::train_state::Training>,
 }
@@ -137,6 +140,8 @@ impl App {
             runbook: None,
             runbook_from: Screen::Resources,
             simulated: HashMap::new(),
+            incident: None,
+            note: None,
             train: None,
         }
     }
@@ -176,7 +181,7 @@ impl App {
             // A scenario is compared when it loads: there is nothing to wait for.
             return Vec::new();
         }
-        vec![Effect::Load(self.request.clone())]
+        vec![Effect::Load(self.request.clone(), self.simulated.clone())]
     }
 
     pub fn visible_apps(&self) -> Vec<usize> {
@@ -312,13 +317,14 @@ impl App {
         }
     }
 
-    fn refresh(&mut self) -> Vec<Effect> {
+    pub(crate) fn refresh(&mut self) -> Vec<Effect> {
         if self.train.is_some() {
             // A scenario never changes under the trainee.
             return Vec::new();
         }
         self.loading = true;
-        vec![Effect::Load(self.request.clone())]
+        // A sample reloads from its simulation: a refresh never undoes a decision.
+        vec![Effect::Load(self.request.clone(), self.simulated.clone())]
     }
 
     fn open(&mut self) -> Vec<Effect> {
@@ -408,7 +414,7 @@ impl App {
             KeyCode::Enter => {
                 let Some(prompt) = self.prompt.take() else { return Vec::new() };
                 if prompt.kind == PromptKind::Command {
-                    return self.command(prompt.text.trim());
+                    return self.run_command(prompt.text.trim());
                 }
             }
             KeyCode::Backspace => {
@@ -428,59 +434,6 @@ impl App {
         }
         Vec::new()
     }
-
-    /// Runs a `:` command.
-    fn command(&mut self, text: &str) -> Vec<Effect> {
-        let (verb, argument) = text.split_once(' ').map_or((text, ""), |(v, a)| (v, a.trim()));
-        match (verb, argument) {
-            ("q" | "quit" | "q!", _) => self.quit = true,
-            ("apps" | "app", _) => {
-                self.diff = None;
-                self.screen = Screen::Apps;
-            }
-            ("refresh" | "reload", _) => return self.refresh(),
-            ("theme", "") => self.notice = Some(format!("usage: :theme NAME ({})", theme_names())),
-            ("theme", name) => match Theme::named(name, self.options.themes_dir.as_deref()) {
-                Ok(theme) => {
-                    self.options.theme = theme;
-                    self.options.theme_name = name.to_owned();
-                }
-                Err(error) => self.notice = Some(format!("kept theme {}: {error}", self.options.theme_name)),
-            },
-            ("context" | "ctx", "") => self.notice = Some("usage: :context NAME (a kubeconfig context)".to_owned()),
-            ("ns" | "namespace", "") => self.notice = Some("usage: :ns NAME".to_owned()),
-            ("context" | "ctx" | "ns" | "namespace", value) => return self.switch_source(verb, value),
-            _ => {
-                self.notice = Some(format!("unknown command ':{text}' (try :apps :theme :context :ns :refresh :quit)"))
-            }
-        }
-        Vec::new()
-    }
-
-    /// Reloads from another context or namespace of the cluster.
-    fn switch_source(&mut self, verb: &str, value: &str) -> Vec<Effect> {
-        let mut args = match &self.request {
-            Request::Sources(spec) => (**spec).clone(),
-            Request::Samples => SourceSpec::sample(crate::sources::samples::DEMO_SAMPLE),
-        };
-        args.sample = None;
-        args.live = None;
-        if verb.starts_with("ctx") || verb.starts_with("context") {
-            args.context = Some(value.to_owned());
-        } else {
-            args.namespace = Some(value.to_owned());
-        }
-        // A read-only context is asked for nothing that looks like a write, not even a dry run.
-        let context = args.context.clone().or_else(|| self.data.context.clone()).unwrap_or_default();
-        let read_only_context =
-            self.options.read_only_contexts.iter().any(|p| crate::engine::ignore::matching::glob_matches(p, &context));
-        args.no_server_dry_run |= self.options.read_only || read_only_context;
-        self.request = Request::Sources(Box::new(args));
-        self.screen = Screen::Apps;
-        self.diff = None;
-        self.app_selected = 0;
-        self.refresh()
-    }
 }
 
 /// `selected` after `action` in a list of `len` lines, `page` lines per screen.
@@ -495,8 +448,4 @@ fn moved(selected: usize, len: usize, action: Action, page: usize) -> usize {
         Action::Bottom => last,
         _ => selected.min(last),
     }
-}
-
-fn theme_names() -> String {
-    crate::theme::BUILTIN_THEMES.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
 }

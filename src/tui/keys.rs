@@ -236,7 +236,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[KeyCode::Tab, KeyCode::Enter],
         screens: RUNBOOK,
         action: Action::NextStep,
-        help: "next step (once every item is ticked and, at step 4, a decision taken)",
+        help: "next step (once every item is ticked or acknowledged and, at step 4, a decision taken); at step 5, close the walk",
     },
     Binding {
         label: "S-Tab",
@@ -250,7 +250,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[KeyCode::Char(' ')],
         screens: RUNBOOK,
         action: Action::Tick,
-        help: "tick the selected item",
+        help: "tick the selected item; acknowledge a ! warning",
     },
     Binding {
         label: "s",
@@ -295,11 +295,11 @@ pub const BINDINGS: &[Binding] = &[
         help: "leave as is (recorded in the audit log)",
     },
     Binding {
-        label: "y",
-        keys: &[KeyCode::Char('y')],
+        label: "c",
+        keys: &[KeyCode::Char('c')],
         screens: RUNBOOK,
         action: Action::Confirm,
-        help: "confirm the previewed action",
+        help: "confirm the previewed action (a key no screen uses for viewing)",
     },
     Binding {
         label: "F",

@@ -5,6 +5,7 @@
 //! loader. Logs go to a file, never to the screen.
 
 pub mod app;
+pub mod commands;
 pub mod diff_state;
 pub mod keys;
 pub mod lists;
@@ -198,9 +199,9 @@ pub fn load(request: &Request) -> Result<Investigation, WorkError> {
 /// runs it on a worker thread; tests call it directly.
 pub fn perform(effect: Effect) -> Msg {
     match effect {
-        Effect::Load(request) => {
+        Effect::Load(request, simulation) => {
             let started = Instant::now();
-            let result = load(&request);
+            let result = investigate::load_simulated(&request, &Keep::Shown, &simulation).map_err(WorkError::from);
             match &result {
                 Ok(data) => {
                     tracing::info!(apps = data.apps.len(), elapsed_ms = started.elapsed().as_millis() as u64, source = %request.label(), "loaded")
@@ -226,7 +227,7 @@ pub fn perform(effect: Effect) -> Msg {
 /// died must not leave the UI waiting for ever: its death is the answer then.
 fn spawn(effect: Effect, sender: tokio::sync::mpsc::UnboundedSender<Msg>) {
     let (what, died): (String, fn(WorkError) -> Msg) = match &effect {
-        Effect::Load(request) => (format!("loading {}", request.label()), |e| Msg::Loaded(Err(e))),
+        Effect::Load(request, _) => (format!("loading {}", request.label()), |e| Msg::Loaded(Err(e))),
         Effect::Act(_) => ("the action (see the audit log)".to_owned(), |e| Msg::Acted(Err(e))),
         Effect::Record(..) => ("recording".to_owned(), |e| Msg::Recorded(Err(e))),
     };

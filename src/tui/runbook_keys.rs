@@ -131,9 +131,18 @@ impl App {
 
     pub(crate) fn runbook_action(&mut self, action: Action) -> Vec<Effect> {
         let target = self.action_target();
+        let skipped = self.runbook.as_ref().and_then(|r| r.runbook.skipped.as_ref());
+        let reason = match (&self.note, skipped) {
+            (Some(note), Some(skip)) => Some(format!("{note}; runbook steps 1–3 skipped: {skip}")),
+            (Some(note), None) => Some(note.clone()),
+            (None, Some(skip)) => Some(format!("runbook steps 1–3 skipped: {skip}")),
+            (None, None) => None,
+        };
         let options = Options {
             read_only: self.read_only(),
             data_dir: self.options.data_dir.clone(),
+            incident: self.incident.clone(),
+            reason,
             // A rule belongs in Git when the app came from there (commit to its Application).
             prefer_application: true,
             ..Options::default()
@@ -155,7 +164,16 @@ impl App {
         match (&mut screen.stage, action) {
             (Stage::Waiting(_), _) => {}
             (Stage::Checklist | Stage::Failed(_), Action::NextStep) => {
-                if !screen.runbook.advance() {
+                if screen.runbook.step == Step::Verify && screen.runbook.decided.is_some() && !screen.runbook.closed {
+                    if screen.runbook.close() {
+                        let (decision, subject) = (screen.runbook.decided, screen.runbook.subject.clone());
+                        if let Some(decision) = decision {
+                            screen.stage = Stage::Waiting("recording the closed runbook…".to_owned());
+                            return job(runbook_state::Step::Close(decision, Box::new(subject)));
+                        }
+                    }
+                    self.notice = screen.runbook.blocker();
+                } else if !screen.runbook.advance() {
                     self.notice = screen.runbook.blocker().or(Some("this is the last step".to_owned()));
                 }
                 screen.selected = screen.runbook.first_open();
@@ -164,10 +182,17 @@ impl App {
                 screen.runbook.back();
                 screen.selected = screen.runbook.first_open();
             }
-            (Stage::Checklist, Action::Tick) => screen.runbook.toggle(screen.selected),
+            (Stage::Checklist, Action::Tick) => {
+                screen.runbook.toggle(screen.selected);
+                // Ticked: on to the next item still waiting, as a checklist is walked.
+                if screen.runbook.items().get(screen.selected).is_some_and(|item| item.settled()) {
+                    screen.selected = screen.runbook.first_open();
+                }
+            }
             (Stage::Checklist | Stage::Failed(_), Action::Decide(decision)) => {
-                if screen.runbook.step < Step::Choose {
-                    screen.runbook.step = Step::Choose;
+                if let Err(why) = screen.runbook.may_decide() {
+                    self.notice = Some(why);
+                    return Vec::new();
                 }
                 screen.stage = Stage::Waiting(format!("preparing the {} preview…", decision.as_str()));
                 screen.scroll = 0;
@@ -178,7 +203,7 @@ impl App {
                 if let Stage::Preview { forcing, .. } = &mut screen.stage {
                     *forcing = true;
                 }
-                self.notice = Some("forcing: y takes the conflicting fields from their managers".to_owned());
+                self.notice = Some("forcing: c takes the conflicting fields from their managers".to_owned());
             }
             (Stage::Preview { plan, typed, forcing }, Action::Confirm) => {
                 if let Some(why) = &plan.refused {
@@ -230,6 +255,10 @@ impl App {
                 let typed = matches!(plan.confirm, Confirm::TypeName(_)).then(String::new);
                 screen.stage = Stage::Preview { plan, typed, forcing: false };
             }
+            Ok(Done::Closed) => {
+                screen.stage = Stage::Checklist;
+                self.notice = Some("runbook complete: recorded in the audit log".to_owned());
+            }
             Ok(Done::Prevented(files)) => {
                 screen.stage = Stage::Checklist;
                 self.notice = Some(format!("wrote {} file(s): {}", files.len(), files.join(", ")));
@@ -238,7 +267,7 @@ impl App {
                 let mut lines = vec![outcome.result.clone()];
                 lines.extend(outcome.verification.iter().cloned());
                 lines.extend(outcome.artefacts.iter().cloned());
-                screen.runbook.decided(outcome.decision, &lines);
+                screen.runbook.decided(outcome.decision, &lines, outcome.still_differ.is_empty());
                 // A further decision on this resource starts from what is live now.
                 if matches!(outcome.decision, Decision::Act(Response::Sync) | Decision::Act(Response::Prune)) {
                     screen.runbook.subject.live = outcome.live_after.clone();

@@ -17,6 +17,8 @@ pub enum Step {
     Execute(Box<Plan>, Confirmation),
     /// Write the prevention artefacts for the app.
     Prevent(Box<AppReport>, String),
+    /// Record that the walk after `decision` was closed at step 5.
+    Close(Decision, Box<Subject>),
 }
 
 /// One job for the worker.
@@ -36,6 +38,8 @@ pub enum Done {
     Prepared(Box<Plan>),
     Executed(Box<Outcome>),
     Prevented(Vec<String>),
+    /// The closing line was written to the audit log.
+    Closed,
 }
 
 /// Where the decision in progress stands.
@@ -75,11 +79,13 @@ pub fn run(job: Job) -> Result<Done, WorkError> {
         Step::Prepare(_, subject) => subject.app.clone(),
         Step::Execute(plan, _) => plan.subject.app.clone(),
         Step::Prevent(app, _) => app.name.clone(),
+        Step::Close(_, subject) => subject.app.clone(),
     };
     let mut workspace = decide::workspace(&target, &options, now, &app_name, all_apps)?;
     match step {
         Step::Prepare(decision, subject) => {
-            let plan = decide::prepare(decision, *subject, &mut workspace, &target, &options, None)?;
+            let note = options.reason.clone();
+            let plan = decide::prepare(decision, *subject, &mut workspace, &target, &options, note.as_deref())?;
             Ok(Done::Prepared(Box::new(plan)))
         }
         Step::Execute(plan, confirmation) => {
@@ -88,6 +94,11 @@ pub fn run(job: Job) -> Result<Done, WorkError> {
         Step::Prevent(app, namespace) => {
             let written = actions::prevent::write(&workspace.data_dir, &app, &namespace)?;
             Ok(Done::Prevented(written.into_iter().map(|p| p.display().to_string()).collect()))
+        }
+        Step::Close(decision, subject) => {
+            let plan = Plan::new(decision, *subject, "close the runbook".to_owned(), actions::Work::Nothing);
+            actions::audit::append(&workspace.data_dir, &actions::audit::Entry::closed(&plan, &workspace))?;
+            Ok(Done::Closed)
         }
     }
 }

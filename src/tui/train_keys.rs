@@ -241,7 +241,9 @@ impl App {
         let Some(drill) = &mut training.drill else { return };
         let Stage::Decide(index) = drill.stage else { return };
         let lines = simulate::consequences(&drill.scenario, index, decision);
-        screen.runbook.decided(decision, &lines);
+        // A simulated consequence marked ✗ is the scenario author's way to say it went wrong.
+        let verified = !lines.iter().any(|line| line.starts_with('✗'));
+        screen.runbook.decided(decision, &lines, verified);
         drill.decide(decision, lines);
         training.scroll = 0;
         self.screen = Screen::Train;

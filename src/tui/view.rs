@@ -52,7 +52,7 @@ fn header_line(app: &App) -> Line<'static> {
         (false, None) => "not loaded".to_owned(),
     };
     let sep = || Span::styled(" │ ", style::dim(theme));
-    Line::from(vec![
+    let mut spans = vec![
         Span::styled(" kdrift", style::accent(theme)),
         sep(),
         Span::raw(source),
@@ -60,11 +60,17 @@ fn header_line(app: &App) -> Line<'static> {
         Span::raw(namespace_scope(app)),
         sep(),
         mode,
+    ];
+    if let Some(incident) = &app.incident {
+        spans.extend([sep(), Span::styled(format!("incident {incident}"), style::accent(theme))]);
+    }
+    spans.extend([
         sep(),
         Span::styled(refreshed, style::dim(theme)),
         sep(),
         Span::styled(format!("theme {}", app.options.theme_name), style::dim(theme)),
-    ])
+    ]);
+    Line::from(spans)
 }
 
 /// The namespace of the open app, or of every app when they share one.
@@ -196,6 +202,7 @@ fn render_help(frame: &mut Frame<'_>, app: &App) {
         .map(|(label, help)| {
             Line::from(vec![Span::styled(format!(" {label:<9}"), style::accent(theme)), Span::raw(help)])
         })
+        .chain(commands_help(app))
         .chain([
             Line::default(),
             Line::from(Span::styled(
@@ -211,6 +218,19 @@ fn render_help(frame: &mut Frame<'_>, app: &App) {
     let block =
         Block::default().borders(Borders::ALL).title(Span::styled(" Help: keys on this screen ", style::accent(theme)));
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The `:` commands, from the table that runs them (none in training).
+fn commands_help(app: &App) -> Vec<Line<'static>> {
+    if app.screen == Screen::Train {
+        return Vec::new();
+    }
+    let theme = &app.options.theme;
+    let mut lines = vec![Line::default()];
+    lines.extend(crate::tui::commands::COMMANDS.iter().map(|command| {
+        Line::from(vec![Span::styled(format!(" {:<14}", command.usage), style::accent(theme)), Span::raw(command.help)])
+    }));
+    lines
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {

@@ -45,15 +45,27 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             ],
             0,
         ),
-        Stage::Preview { plan, typed, forcing } => (
-            format!(" Preview: {} ", plan.decision.as_str()),
-            preview(plan, typed.as_deref(), *forcing, theme),
-            screen.scroll,
-        ),
+        Stage::Preview { plan, .. } => {
+            (format!(" Preview: {} ", plan.decision.as_str()), preview(plan, theme), screen.scroll)
+        }
     };
     let block = Block::default().borders(Borders::ALL).title(Span::styled(title, style::accent(theme)));
+    let inner = block.inner(body_area);
+    frame.render_widget(block, body_area);
+    // The confirmation line stays on the last row, whatever the size and the scroll: the
+    // responder always sees which key confirms and which cancels.
+    let prompt = match &screen.stage {
+        Stage::Preview { plan, typed, forcing } => confirm_prompt(plan, typed.as_deref(), *forcing, theme),
+        _ => None,
+    };
+    let [content, prompt_area] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(u16::from(prompt.is_some()) * inner.height.min(2))])
+            .areas(inner);
     let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0)), body_area);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), content);
+    if let Some(prompt) = prompt {
+        frame.render_widget(Paragraph::new(prompt).wrap(Wrap { trim: false }), prompt_area);
+    }
 }
 
 fn step_lines(screen: &RunbookScreen, theme: &Theme) -> Vec<Line<'static>> {
@@ -92,8 +104,9 @@ fn checklist(screen: &RunbookScreen, theme: &Theme, read_only: bool, training: b
     }
     for (index, item) in runbook.items().iter().enumerate() {
         let (mark, mark_style) = match item.check {
-            Check::Checked(true) => ("✓", ratatui::style::Style::default().fg(ratatui::style::Color::Green)),
-            Check::Checked(false) => ("!", style::fg(theme.ui.banner).add_modifier(Modifier::BOLD)),
+            Check::Passed => ("✓", ratatui::style::Style::default().fg(ratatui::style::Color::Green)),
+            Check::Warning { acknowledged: false } => ("!", style::fg(theme.ui.banner).add_modifier(Modifier::BOLD)),
+            Check::Warning { acknowledged: true } => ("[!]", style::fg(theme.ui.banner)),
             Check::Manual { ticked: true } => ("[x]", ratatui::style::Style::default()),
             Check::Manual { ticked: false } => ("[ ]", style::accent(theme)),
         };
@@ -153,7 +166,7 @@ fn choose(screen: &RunbookScreen, theme: &Theme, read_only: bool, training: bool
     lines
 }
 
-fn preview(plan: &crate::actions::Plan, typed: Option<&str>, forcing: bool, theme: &Theme) -> Vec<Line<'static>> {
+fn preview(plan: &crate::actions::Plan, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(Span::styled(
         format!(" {}", plan.summary),
         ratatui::style::Style::default().add_modifier(Modifier::BOLD),
@@ -190,17 +203,28 @@ fn preview(plan: &crate::actions::Plan, typed: Option<&str>, forcing: bool, them
             style::fg(theme.ui.banner).add_modifier(Modifier::BOLD),
         )));
     }
-    lines.push(Line::default());
+    lines
+}
+
+/// The line that says how to confirm or cancel a preview (none for a refused plan).
+fn confirm_prompt(
+    plan: &crate::actions::Plan,
+    typed: Option<&str>,
+    forcing: bool,
+    theme: &Theme,
+) -> Option<Line<'static>> {
+    if plan.refused.is_some() {
+        return None;
+    }
     let prompt = match (&plan.confirm, typed) {
         (Confirm::TypeName(name), Some(typed)) => {
-            format!(" Production context: type '{name}' and Enter to confirm: {typed}▏")
+            format!(" Production context: type '{name}' and Enter to confirm · Esc cancel: {typed}▏")
         }
         _ if !plan.conflicts.is_empty() && !forcing => {
             " F force over the conflicts (second confirmation) · Esc cancel".to_owned()
         }
-        _ if forcing => " FORCING: y takes the conflicting fields · Esc cancel".to_owned(),
-        _ => " y confirm · Esc cancel · j/k scroll".to_owned(),
+        _ if forcing => " FORCING: c takes the conflicting fields · Esc cancel".to_owned(),
+        _ => " c confirm · Esc cancel · j/k scroll".to_owned(),
     };
-    lines.push(Line::from(Span::styled(prompt, style::accent(theme).add_modifier(Modifier::BOLD))));
-    lines
+    Some(Line::from(Span::styled(prompt, style::accent(theme).add_modifier(Modifier::BOLD))))
 }
