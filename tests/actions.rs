@@ -66,7 +66,11 @@ fn act_on_cluster(data: &Path, api: &FakeApi, decision: &str, resource: &str, ex
 fn sync_without_a_controller_dry_runs_then_applies_as_the_gitops_manager() {
     let data = tempfile::tempdir().unwrap();
     let api = FakeApi::start(objects_in(&sample("live")), Behaviour::default());
-    let result = act_on_cluster(data.path(), &api, "sync", "Deployment/checkout-api", &["--yes"]);
+    let result = run(kdrift_with(data.path(), Some(&api))
+        .env("USER", "mallory")
+        .args(["sync", "--desired"])
+        .arg(sample("desired"))
+        .args(["--app", "checkout-api", "--now", NOW, "--resource", "Deployment/checkout-api", "--yes"]));
     assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
     let asked: Vec<String> = api.requests().iter().filter(|r| is_oracle_dry_run(r)).map(Recorded::line).collect();
     assert_eq!(asked, [format!("PATCH {DEPLOYMENT_PATH}?dryRun=All&fieldManager=kdrift&force=true")]);
@@ -104,7 +108,13 @@ fn sync_without_a_controller_dry_runs_then_applies_as_the_gitops_manager() {
     assert_eq!((entry["decision"].as_str(), entry["result"].as_str()), (Some("sync"), Some("done")));
     assert_eq!(entry["target"], "cluster test-prod");
     assert_eq!(entry["fields"][0]["owner"], "kubectl-edit (human)");
-    assert!(entry["who"].as_str().unwrap().contains("context test-prod"));
+    // Who: the OS user from the system (not $USER, which the test sets to a lie), and the
+    // identity the API server confirmed for the credentials (a SelfSubjectReview).
+    let who = entry["who"].as_str().unwrap();
+    assert!(who.ends_with(" as oncall@example.com (context test-prod)"), "{who}");
+    assert!(!who.contains("mallory"), "{who}");
+    let review = "POST /apis/authentication.k8s.io/v1/selfsubjectreviews";
+    assert_eq!(api.requests().iter().filter(|r| r.line() == review).count(), 1, "asked once who the credentials are");
 }
 
 fn application() -> Value {

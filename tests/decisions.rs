@@ -97,3 +97,54 @@ fn printing_an_ignore_rule_needs_no_confirmation() {
     assert!(!result.stdout.contains("Not confirmed"), "{}", result.stdout);
     assert!(audit(data.path()).is_empty());
 }
+
+/// The command line and the TUI set a decision up the same way (`investigate::decide`): the
+/// same sync on the same sample shows the same plan and writes the same audit line.
+#[test]
+fn a_decision_taken_in_the_cli_and_in_the_tui_shows_the_same_plan_and_records_the_same_line() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use kdrift::investigate::{Request, SourceSpec};
+    use kdrift::tui::app::{App, Msg, Options};
+    use kdrift::tui::runbook_state::Stage;
+
+    let memory = "spec.template.spec.containers[name=app].resources.limits.memory";
+    let cli_data = tempfile::tempdir().unwrap();
+    let args = ["sync", "--sample", "checkout-api", "--resource", "Deployment/checkout-api", "--field", memory];
+    let cli = decide(cli_data.path(), &[&args[..], &["--yes"]].concat());
+    assert_eq!(cli.code, 0, "{}{}", cli.stdout, cli.stderr);
+
+    let tui_data = tempfile::tempdir().unwrap();
+    let request = Request::Sources(Box::new(SourceSpec::sample("checkout-api")));
+    let options = Options { data_dir: Some(tui_data.path().join("kdrift")), ..Options::default() };
+    let mut app = App::new(request.clone(), options);
+    app.update(Msg::Loaded(kdrift::tui::load(&request)));
+    let press = |app: &mut App, keys: &[KeyCode]| {
+        for code in keys {
+            for effect in app.update(Msg::Key(KeyEvent::new(*code, KeyModifiers::NONE))) {
+                let answer = kdrift::tui::perform(effect);
+                app.update(answer);
+            }
+        }
+    };
+    // Open the Deployment's memory finding and walk steps 1–3 to the decision.
+    let (space, tab) = (KeyCode::Char(' '), KeyCode::Tab);
+    press(&mut app, &[KeyCode::Enter, KeyCode::Char('r')]);
+    press(&mut app, &[space, tab, space, tab, space, space, tab, KeyCode::Char('s')]);
+    let Some(Stage::Preview { plan, .. }) = app.runbook.as_ref().map(|r| &r.stage) else {
+        panic!("no preview: {:?}", app.notice);
+    };
+    let plan = kdrift::cli::act::render_plan(plan);
+    assert!(cli.stdout.starts_with(&plan), "the same plan:\nCLI:\n{}\nTUI:\n{plan}", cli.stdout);
+    press(&mut app, &[KeyCode::Char('c')]);
+
+    let read = |dir: &Path| {
+        let mut entries = audit(dir);
+        assert_eq!(entries.len(), 1, "{entries:#?}");
+        let mut entry = entries.remove(0);
+        entry.as_object_mut().unwrap().remove("time");
+        entry
+    };
+    let (cli_line, tui_line) = (read(cli_data.path()), read(tui_data.path()));
+    assert_eq!(cli_line, tui_line);
+    assert_eq!(tui_line["result"], "done", "{tui_line:#?}");
+}

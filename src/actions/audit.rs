@@ -126,16 +126,34 @@ pub fn append(data_dir: &Path, entry: &Entry) -> Result<(), ActionError> {
     file.sync_data().map_err(ActionError::io(&file_path))
 }
 
-/// The OS user running kdrift.
+/// The OS user running kdrift, from the system (the process's user id and the password
+/// database), never from `$USER`, which anyone can set: `uid 1000` when the id has no name.
+#[cfg(unix)]
 pub fn os_user() -> String {
-    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".to_owned())
+    let uid = rustix::process::getuid().as_raw();
+    let name = crate::sources::bounded::read_text(Path::new("/etc/passwd")).ok().and_then(|passwd| {
+        passwd.lines().find_map(|line| {
+            let mut fields = line.split(':');
+            let name = fields.next()?;
+            (fields.nth(1)? == uid.to_string()).then(|| name.to_owned())
+        })
+    });
+    name.map_or_else(|| format!("uid {uid}"), |name| crate::sanitize::clean_line(&name))
 }
 
-/// The user for the audit log: the OS user and the context acted on.
-pub fn who(context: Option<&str>) -> String {
+/// The OS user running kdrift (the session's user name where there is no user id).
+#[cfg(not(unix))]
+pub fn os_user() -> String {
+    std::env::var("USERNAME").unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// The user for the audit log: the OS user, who the cluster says the credentials are
+/// (`kube`), and the context acted on.
+pub fn who(context: Option<&str>, kube: Option<&str>) -> String {
     let user = os_user();
-    match context {
-        Some(context) => format!("{user} (context {context})"),
-        None => user,
+    match (context, kube) {
+        (Some(context), Some(kube)) => format!("{user} as {kube} (context {context})"),
+        (Some(context), None) => format!("{user} (context {context})"),
+        (None, _) => user,
     }
 }

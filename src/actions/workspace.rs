@@ -42,16 +42,26 @@ pub fn data_dir() -> Result<PathBuf, ActionError> {
     })
 }
 
-/// A workspace for `writer` (none for a snapshot) under the user's config and data dir.
+/// Where decisions write: the writer (none for a snapshot), the kubeconfig context it writes
+/// through, and who the cluster says the credentials are.
+#[derive(Default)]
+pub struct Destination {
+    pub writer: Option<Box<dyn Writer>>,
+    pub context: Option<String>,
+    pub kube_user: Option<String>,
+}
+
+/// A workspace for `destination` under the user's config and data dir.
 pub fn workspace(
-    writer: Option<Box<dyn Writer>>,
-    context: Option<&str>,
+    destination: Destination,
     config: &Config,
     engine: crate::engine::EngineConfig,
     now: Option<i64>,
     app: &str,
     options: &Options,
 ) -> Result<Workspace, ActionError> {
+    let Destination { writer, context, kube_user } = destination;
+    let (context, kube_user) = (context.as_deref(), kube_user.as_deref());
     let data_dir = match &options.data_dir {
         Some(dir) => dir.clone(),
         None => data_dir()?,
@@ -67,7 +77,7 @@ pub fn workspace(
         writer,
         read_only,
         production: context.is_some_and(|c| config.is_production(c)),
-        who: audit::who(context),
+        who: audit::who(context, kube_user),
         escalate_command: config.escalate.command.clone(),
         engine,
         now,

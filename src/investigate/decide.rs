@@ -5,7 +5,7 @@
 //! to the app's Application when Git has one, else saved to the rules file).
 
 use crate::actions::target::Writer;
-use crate::actions::workspace::{self, Options};
+use crate::actions::workspace::{self, Destination, Options};
 use crate::actions::{self, Plan, Workspace};
 use crate::decision::{Decision, Subject};
 use crate::investigate::input::{self, LiveSource};
@@ -121,27 +121,34 @@ pub fn workspace(
     all_apps: Vec<AppReport>,
 ) -> Result<Workspace, InvestigateError> {
     let spec = target.spec();
-    let (writer, context): (Option<Box<dyn Writer>>, Option<String>) = match target {
+    let destination = match target {
         Target::Sample { name, changes, .. } => {
             let cluster = workspace::sample_cluster(name)?;
             for (key, object) in changes {
                 cluster.set(key, object.clone());
             }
-            (Some(Box::new(cluster)), None)
+            let writer: Box<dyn Writer> = Box::new(cluster);
+            Destination { writer: Some(writer), ..Destination::default() }
         }
         Target::Sources(spec) if spec.kind() == SourceKind::Cluster => {
             let LiveSource::Cluster(session) = LiveSource::from_spec(spec)? else {
                 return Err(InvestigateError::NoSource);
             };
             let context = session.cluster().context.clone();
-            (Some(workspace::cluster_writer(Rc::clone(&session))), Some(context))
+            // Who the audit log names: the cluster's word for the credentials, asked once.
+            let kube_user = session.identity();
+            Destination {
+                writer: Some(workspace::cluster_writer(Rc::clone(&session))),
+                context: Some(context),
+                kube_user,
+            }
         }
-        Target::Sources(_) | Target::Nowhere => (None, None),
+        Target::Sources(_) | Target::Nowhere => Destination::default(),
     };
     let config = crate::config::load(spec.config.as_deref())?;
     // Remarks about the rule files were shown when the app was loaded.
     let (engine, _) = input::engine_config(&spec)?;
-    let mut workspace = workspace::workspace(writer, context.as_deref(), &config, engine, now, app, options)?;
+    let mut workspace = workspace::workspace(destination, &config, engine, now, app, options)?;
     workspace.all_apps = all_apps;
     Ok(workspace)
 }

@@ -6,7 +6,7 @@ use crate::actions::workspace::Options;
 use crate::actions::{Confirm, Confirmation};
 use crate::decision::{Decision, Subject};
 use crate::investigate::SourceKind;
-use crate::investigate::decide::Target;
+use crate::investigate::decide::{self, Scope, Target};
 use crate::model::Response;
 use crate::runbook::{Runbook, Step};
 use crate::tui::app::{App, Effect};
@@ -48,31 +48,12 @@ impl App {
     }
 
     /// What a runbook on `resource` of app `app_index` is about: the one `finding`, or every
-    /// finding of the resource that needs action.
+    /// finding of the resource that needs action (set up as the command line does).
     pub(crate) fn subject_for(&self, app_index: usize, resource: usize, finding: Option<usize>) -> Option<Subject> {
         let data = self.data.apps.get(app_index)?;
-        let report = data.report.resources.get(resource)?;
-        let findings = match finding.and_then(|f| report.findings.get(f)) {
-            Some(one) => vec![one.clone()],
-            None => {
-                let acting: Vec<_> = report.findings.iter().filter(|f| f.needs_action()).cloned().collect();
-                if acting.is_empty() { report.findings.clone() } else { acting }
-            }
-        };
-        let pair = data.objects.get(&report.key());
-        Some(Subject {
-            app: data.report.name.clone(),
-            namespace: data.namespace.clone(),
-            resource: report.clone(),
-            findings,
-            desired: pair.and_then(|p| p.desired.clone()),
-            live: pair.and_then(|p| p.live.clone()),
-            controller: data.report.controller.clone(),
-            delivery_blocked: data.report.delivery_blocked.clone(),
-            owner_team: data.report.owner_team.clone(),
-            criticality: data.report.criticality.clone(),
-            git: data.report.desired_git.clone(),
-        })
+        let key = data.report.resources.get(resource)?.key();
+        let scope = finding.map_or(Scope::Acting, Scope::Finding);
+        decide::subject(data, &key, scope).ok()
     }
 
     pub(crate) fn runbook_back(&mut self) {

@@ -224,6 +224,13 @@ fn respond(request: &Recorded, objects: &mut Vec<Value>, behaviour: &Behaviour) 
             "spec": review["spec"], "status": {"allowed": allowed, "reason": reason}}),
         );
     }
+    if request.method == "POST" && path == "/apis/authentication.k8s.io/v1/selfsubjectreviews" {
+        return (
+            201,
+            json!({"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
+            "status": {"userInfo": {"username": "oncall@example.com", "groups": ["responders"]}}}),
+        );
+    }
     if path == "/api/v1" {
         return (200, resource_list("v1", ""));
     }

@@ -9,6 +9,19 @@ use futures::StreamExt as _;
 use serde_json::{Value, json};
 
 const REVIEWS: &str = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
+const IDENTITY: &str = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
+
+/// Who the API server says the credentials are (a `SelfSubjectReview`: the username after
+/// authentication, OIDC and impersonation included); `None` when it cannot say (a server
+/// before Kubernetes 1.28, or a review that is not allowed).
+pub async fn identity(cluster: &Cluster) -> Option<String> {
+    let body = json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"});
+    let answer: Value = cluster.post(IDENTITY, &body).await.ok()?;
+    let name = answer.pointer("/status/userInfo/username").and_then(Value::as_str)?;
+    // Data from the server: one clean, bounded line.
+    let name: String = crate::sanitize::clean_line(name).chars().take(256).collect();
+    (!name.is_empty()).then_some(name)
+}
 
 /// The checks a report calls for: syncing through the controller that owns the app (patching
 /// its `Application` or annotating its `Kustomization`), else applying each modified or

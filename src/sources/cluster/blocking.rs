@@ -48,6 +48,11 @@ impl Session {
     }
 
     /// What the user may do about `report`, asked of the API server.
+    /// Who the API server says this session acts as (a `SelfSubjectReview`).
+    pub fn identity(&self) -> Option<String> {
+        self.block_on(super::access::identity(self.cluster()))
+    }
+
     pub fn permissions(&self, report: &AppReport, live: &LiveRead) -> Vec<Permission> {
         let checks = access::checks_for(report, &live.definitions, &live.resources);
         self.runtime.block_on(access::review(&self.cluster, checks))
