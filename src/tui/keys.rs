@@ -52,21 +52,28 @@ pub enum Action {
 }
 
 impl Action {
-    /// Decisions that write to a cluster or a repository: not bound in read-only mode.
+    /// Keys that write to a cluster or a repository: not bound in read-only mode. Which
+    /// decisions write is the decision's own knowledge (`Decision::writes`).
     pub fn writes(self) -> bool {
-        matches!(
-            self,
-            Action::Decide(
-                Decision::Act(Response::Sync) | Decision::Act(Response::Backport) | Decision::Act(Response::Prune)
-            ) | Action::Force
-        )
+        match self {
+            Action::Decide(decision) => decision.writes(),
+            Action::Force => true,
+            _ => false,
+        }
     }
+}
+
+/// A key as the table binds it: alone (with Shift folded into the character), or with Ctrl.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Plain(KeyCode),
+    Ctrl(char),
 }
 
 pub struct Binding {
     /// How help shows the key.
     pub label: &'static str,
-    pub keys: &'static [KeyCode],
+    pub keys: &'static [Key],
     pub screens: &'static [Screen],
     pub action: Action,
     pub help: &'static str,
@@ -83,38 +90,50 @@ const TRAIN: &[Screen] = &[Screen::Train];
 pub const BINDINGS: &[Binding] = &[
     Binding {
         label: "j/↓",
-        keys: &[KeyCode::Char('j'), KeyCode::Down],
+        keys: &[Key::Plain(KeyCode::Char('j')), Key::Plain(KeyCode::Down)],
         screens: ALL,
         action: Action::Down,
         help: "move down",
     },
     Binding {
         label: "k/↑",
-        keys: &[KeyCode::Char('k'), KeyCode::Up],
+        keys: &[Key::Plain(KeyCode::Char('k')), Key::Plain(KeyCode::Up)],
         screens: ALL,
         action: Action::Up,
         help: "move up",
     },
-    Binding { label: "PgDn/^f", keys: &[KeyCode::PageDown], screens: ALL, action: Action::PageDown, help: "page down" },
-    Binding { label: "PgUp/^b", keys: &[KeyCode::PageUp], screens: ALL, action: Action::PageUp, help: "page up" },
+    Binding {
+        label: "PgDn/^f/^d",
+        keys: &[Key::Plain(KeyCode::PageDown), Key::Ctrl('f'), Key::Ctrl('d')],
+        screens: ALL,
+        action: Action::PageDown,
+        help: "page down",
+    },
+    Binding {
+        label: "PgUp/^b/^u",
+        keys: &[Key::Plain(KeyCode::PageUp), Key::Ctrl('b'), Key::Ctrl('u')],
+        screens: ALL,
+        action: Action::PageUp,
+        help: "page up",
+    },
     Binding {
         label: "g/Home",
-        keys: &[KeyCode::Char('g'), KeyCode::Home],
+        keys: &[Key::Plain(KeyCode::Char('g')), Key::Plain(KeyCode::Home)],
         screens: ALL,
         action: Action::Top,
         help: "first line",
     },
     Binding {
         label: "G/End",
-        keys: &[KeyCode::Char('G'), KeyCode::End],
+        keys: &[Key::Plain(KeyCode::Char('G')), Key::Plain(KeyCode::End)],
         screens: ALL,
         action: Action::Bottom,
         help: "last line",
     },
-    Binding { label: "Enter", keys: &[KeyCode::Enter], screens: LISTS, action: Action::Open, help: "open" },
+    Binding { label: "Enter", keys: &[Key::Plain(KeyCode::Enter)], screens: LISTS, action: Action::Open, help: "open" },
     Binding {
         label: "Enter",
-        keys: &[KeyCode::Enter],
+        keys: &[Key::Plain(KeyCode::Enter)],
         screens: TRAIN,
         action: Action::Open,
         help: "start the scenario; answer the highlighted choice; continue",
@@ -122,15 +141,15 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         label: "1-9",
         keys: &[
-            KeyCode::Char('1'),
-            KeyCode::Char('2'),
-            KeyCode::Char('3'),
-            KeyCode::Char('4'),
-            KeyCode::Char('5'),
-            KeyCode::Char('6'),
-            KeyCode::Char('7'),
-            KeyCode::Char('8'),
-            KeyCode::Char('9'),
+            Key::Plain(KeyCode::Char('1')),
+            Key::Plain(KeyCode::Char('2')),
+            Key::Plain(KeyCode::Char('3')),
+            Key::Plain(KeyCode::Char('4')),
+            Key::Plain(KeyCode::Char('5')),
+            Key::Plain(KeyCode::Char('6')),
+            Key::Plain(KeyCode::Char('7')),
+            Key::Plain(KeyCode::Char('8')),
+            Key::Plain(KeyCode::Char('9')),
         ],
         screens: TRAIN,
         action: Action::Answer,
@@ -138,179 +157,198 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         label: "d",
-        keys: &[KeyCode::Char('d')],
+        keys: &[Key::Plain(KeyCode::Char('d'))],
         screens: &[Screen::Resources],
         action: Action::Open,
         help: "diff of the selected resource",
     },
     Binding {
         label: "Enter",
-        keys: &[KeyCode::Enter],
+        keys: &[Key::Plain(KeyCode::Enter)],
         screens: DIFF,
         action: Action::ToggleFold,
         help: "expand or fold unchanged lines",
     },
-    Binding { label: "Esc", keys: &[KeyCode::Esc], screens: ALL, action: Action::Back, help: "back" },
+    Binding { label: "Esc", keys: &[Key::Plain(KeyCode::Esc)], screens: ALL, action: Action::Back, help: "back" },
     Binding {
         label: "q",
-        keys: &[KeyCode::Char('q')],
+        keys: &[Key::Plain(KeyCode::Char('q'))],
         screens: ALL,
         action: Action::Quit,
         help: "back; quit from the apps screen and the scenario picker",
     },
-    Binding { label: "/", keys: &[KeyCode::Char('/')], screens: LISTS, action: Action::Filter, help: "filter" },
+    Binding {
+        label: "/",
+        keys: &[Key::Plain(KeyCode::Char('/'))],
+        screens: LISTS,
+        action: Action::Filter,
+        help: "filter",
+    },
     Binding {
         label: "s",
-        keys: &[KeyCode::Char('s')],
+        keys: &[Key::Plain(KeyCode::Char('s'))],
         screens: &[Screen::Apps],
         action: Action::Sort,
         help: "sort by: urgency, name, oldest drift, owner",
     },
     Binding {
         label: ":",
-        keys: &[KeyCode::Char(':')],
+        keys: &[Key::Plain(KeyCode::Char(':'))],
         screens: INVESTIGATION,
         action: Action::Command,
-        help: "command (:apps :theme NAME :context NAME :ns NAME :refresh :quit)",
+        help: "command (listed below)",
     },
-    Binding { label: "?", keys: &[KeyCode::Char('?')], screens: ALL, action: Action::Help, help: "this help" },
-    Binding { label: "^r", keys: &[], screens: INVESTIGATION, action: Action::Refresh, help: "reload from the source" },
+    Binding {
+        label: "?",
+        keys: &[Key::Plain(KeyCode::Char('?'))],
+        screens: ALL,
+        action: Action::Help,
+        help: "this help",
+    },
+    Binding {
+        label: "^r",
+        keys: &[Key::Ctrl('r')],
+        screens: INVESTIGATION,
+        action: Action::Refresh,
+        help: "reload from the source (a sample keeps its simulated decisions)",
+    },
+    Binding { label: "^c", keys: &[Key::Ctrl('c')], screens: ALL, action: Action::Quit, help: "as q" },
     Binding {
         label: "n",
-        keys: &[KeyCode::Char('n')],
+        keys: &[Key::Plain(KeyCode::Char('n'))],
         screens: DIFF,
         action: Action::NextFinding,
         help: "next finding",
     },
     Binding {
         label: "N",
-        keys: &[KeyCode::Char('N')],
+        keys: &[Key::Plain(KeyCode::Char('N'))],
         screens: DIFF,
         action: Action::PreviousFinding,
         help: "previous finding",
     },
     Binding {
         label: "h/←",
-        keys: &[KeyCode::Char('h'), KeyCode::Left],
+        keys: &[Key::Plain(KeyCode::Char('h')), Key::Plain(KeyCode::Left)],
         screens: DIFF,
         action: Action::ScrollLeft,
         help: "scroll left",
     },
     Binding {
         label: "l/→",
-        keys: &[KeyCode::Char('l'), KeyCode::Right],
+        keys: &[Key::Plain(KeyCode::Char('l')), Key::Plain(KeyCode::Right)],
         screens: DIFF,
         action: Action::ScrollRight,
         help: "scroll right",
     },
     Binding {
         label: "z",
-        keys: &[KeyCode::Char('z')],
+        keys: &[Key::Plain(KeyCode::Char('z'))],
         screens: DIFF,
         action: Action::ToggleFold,
         help: "expand or fold unchanged lines",
     },
     Binding {
         label: "f",
-        keys: &[KeyCode::Char('f')],
+        keys: &[Key::Plain(KeyCode::Char('f'))],
         screens: DIFF,
         action: Action::ToggleFull,
         help: "every live field (server defaults, controller fields)",
     },
     Binding {
         label: "y",
-        keys: &[KeyCode::Char('y')],
+        keys: &[Key::Plain(KeyCode::Char('y'))],
         screens: DIFF,
         action: Action::ToggleRaw,
         help: "raw live YAML (status, managedFields; secrets masked)",
     },
     Binding {
         label: "r",
-        keys: &[KeyCode::Char('r')],
+        keys: &[Key::Plain(KeyCode::Char('r'))],
         screens: &[Screen::Resources, Screen::Diff],
         action: Action::OpenRunbook,
         help: "runbook for the selected finding",
     },
     Binding {
         label: "Tab/Enter",
-        keys: &[KeyCode::Tab, KeyCode::Enter],
+        keys: &[Key::Plain(KeyCode::Tab), Key::Plain(KeyCode::Enter)],
         screens: RUNBOOK,
         action: Action::NextStep,
         help: "next step (once every item is ticked or acknowledged and, at step 4, a decision taken); at step 5, close the walk",
     },
     Binding {
         label: "S-Tab",
-        keys: &[KeyCode::BackTab],
+        keys: &[Key::Plain(KeyCode::BackTab)],
         screens: RUNBOOK,
         action: Action::PreviousStep,
         help: "previous step",
     },
     Binding {
         label: "space",
-        keys: &[KeyCode::Char(' ')],
+        keys: &[Key::Plain(KeyCode::Char(' '))],
         screens: RUNBOOK,
         action: Action::Tick,
         help: "tick the selected item; acknowledge a ! warning",
     },
     Binding {
         label: "s",
-        keys: &[KeyCode::Char('s')],
+        keys: &[Key::Plain(KeyCode::Char('s'))],
         screens: RUNBOOK,
         action: Action::Decide(Decision::Act(Response::Sync)),
         help: "sync: make live match Git (preview: server dry run)",
     },
     Binding {
         label: "b",
-        keys: &[KeyCode::Char('b')],
+        keys: &[Key::Plain(KeyCode::Char('b'))],
         screens: RUNBOOK,
         action: Action::Decide(Decision::Act(Response::Backport)),
         help: "backport: commit the live value to a new Git branch",
     },
     Binding {
         label: "i",
-        keys: &[KeyCode::Char('i')],
+        keys: &[Key::Plain(KeyCode::Char('i'))],
         screens: RUNBOOK,
         action: Action::Decide(Decision::Act(Response::Ignore)),
         help: "ignore: the narrowest rule, and what it would hide",
     },
     Binding {
         label: "p",
-        keys: &[KeyCode::Char('p')],
+        keys: &[Key::Plain(KeyCode::Char('p'))],
         screens: RUNBOOK,
         action: Action::Decide(Decision::Act(Response::Prune)),
         help: "prune: delete the orphan (dry-run delete and what points at it first)",
     },
     Binding {
         label: "e",
-        keys: &[KeyCode::Char('e')],
+        keys: &[Key::Plain(KeyCode::Char('e'))],
         screens: RUNBOOK,
         action: Action::Decide(Decision::Act(Response::Escalate)),
         help: "escalate: a remediation record for the owner team",
     },
     Binding {
         label: "L",
-        keys: &[KeyCode::Char('L')],
+        keys: &[Key::Plain(KeyCode::Char('L'))],
         screens: RUNBOOK,
         action: Action::Decide(Decision::LeaveAsIs),
         help: "leave as is (recorded in the audit log)",
     },
     Binding {
         label: "c",
-        keys: &[KeyCode::Char('c')],
+        keys: &[Key::Plain(KeyCode::Char('c'))],
         screens: RUNBOOK,
         action: Action::Confirm,
         help: "confirm the previewed action (a key no screen uses for viewing)",
     },
     Binding {
         label: "F",
-        keys: &[KeyCode::Char('F')],
+        keys: &[Key::Plain(KeyCode::Char('F'))],
         screens: RUNBOOK,
         action: Action::Force,
         help: "force a sync over field conflicts (second confirmation)",
     },
     Binding {
         label: "w",
-        keys: &[KeyCode::Char('w')],
+        keys: &[Key::Plain(KeyCode::Char('w'))],
         screens: RUNBOOK,
         action: Action::WritePrevention,
         help: "write the prevention controls (RBAC Role, alert rule, break-glass note)",
@@ -319,18 +357,14 @@ pub const BINDINGS: &[Binding] = &[
 
 /// The action `key` means on `screen`, if any.
 pub fn action_for(screen: Screen, key: KeyEvent) -> Option<Action> {
-    let control = key.modifiers.contains(KeyModifiers::CONTROL);
-    match (control, key.code) {
-        (true, KeyCode::Char('c')) => return Some(Action::Quit),
-        (true, KeyCode::Char('r')) => return Some(Action::Refresh),
-        (true, KeyCode::Char('f') | KeyCode::Char('d')) => return Some(Action::PageDown),
-        (true, KeyCode::Char('b') | KeyCode::Char('u')) => return Some(Action::PageUp),
+    let pressed = match (key.modifiers.contains(KeyModifiers::CONTROL), key.code) {
+        (true, KeyCode::Char(c)) => Key::Ctrl(c.to_ascii_lowercase()),
         (true, _) => return None,
-        _ => {}
-    }
+        (false, code) => Key::Plain(code),
+    };
     BINDINGS
         .iter()
-        .find(|binding| binding.screens.contains(&screen) && binding.keys.contains(&key.code))
+        .find(|binding| binding.screens.contains(&screen) && binding.keys.contains(&pressed))
         .map(|binding| binding.action)
 }
 
@@ -355,7 +389,7 @@ mod tests {
     #[test]
     fn a_key_means_one_thing_per_screen() {
         for screen in [Screen::Apps, Screen::Resources, Screen::Diff, Screen::Runbook, Screen::Train] {
-            let mut seen: Vec<KeyCode> = Vec::new();
+            let mut seen: Vec<Key> = Vec::new();
             for binding in BINDINGS.iter().filter(|b| b.screens.contains(&screen)) {
                 for code in binding.keys {
                     assert!(!seen.contains(code), "{code:?} bound twice on {screen:?}");
@@ -375,6 +409,14 @@ mod tests {
         assert!(!help_for(Screen::Runbook, true).iter().any(|(label, _)| ["s", "b", "p", "F"].contains(label)));
         assert!(help_for(Screen::Runbook, true).iter().any(|(label, _)| *label == "e"));
         assert_eq!(action_for(Screen::Train, key(KeyCode::Char('7'))), Some(Action::Answer));
+        let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+        assert_eq!(action_for(Screen::Diff, ctrl('d')), Some(Action::PageDown), "Ctrl keys come from the table");
+        assert_eq!(action_for(Screen::Apps, ctrl('r')), Some(Action::Refresh));
+        assert_eq!(action_for(Screen::Apps, ctrl('x')), None);
+        assert!(
+            help_for(Screen::Apps, false)
+                .contains(&("^r", "reload from the source (a sample keeps its simulated decisions)"))
+        );
         assert!(help_for(Screen::Train, false).iter().any(|(label, _)| *label == "1-9"));
         assert!(!help_for(Screen::Train, false).iter().any(|(label, _)| [":", "^r", "s", "r"].contains(label)));
     }

@@ -177,7 +177,10 @@ fn footer_lines(app: &App) -> Vec<Line<'static>> {
     if app.screen == Screen::Diff {
         return views::diff::footer(app);
     }
+    let previewing =
+        matches!(app.runbook.as_ref().map(|r| &r.stage), Some(crate::tui::runbook_state::Stage::Preview { .. }));
     let hints = match app.screen {
+        Screen::Runbook if previewing => "c confirm  Esc cancel  j/k scroll  F force (on conflicts)  ? help",
         Screen::Apps => "Enter open  / filter  s sort  : command  ? help  q quit",
         Screen::Train if app.drill().is_none() => "Enter start  j/k choose  ? help  q quit",
         Screen::Train => "1-9 answer  j/k choose  Enter answer/continue  PgUp/PgDn scroll  ? help  q leave the drill",
@@ -185,10 +188,10 @@ fn footer_lines(app: &App) -> Vec<Line<'static>> {
             "Tab next step  space tick  s sync  b backport  i ignore  p prune  e escalate  L leave  q leave the drill"
         }
         Screen::Runbook if app.read_only() => {
-            "Tab next step  space tick  i ignore (print)  e escalate  L leave  ? help  Esc back"
+            "Tab next step  space tick  at step 4: i ignore (print)  e escalate  L leave  :skip REASON  ? help  Esc back"
         }
         Screen::Runbook => {
-            "Tab next step  space tick  s sync  b backport  i ignore  p prune  e escalate  L leave  ? help  Esc back"
+            "Tab next step  space tick  at step 4: s sync  b backport  i ignore  p prune  e escalate  L leave  :skip REASON  ? help  Esc back"
         }
         _ => "Enter diff  r runbook  / filter  : command  ? help  Esc back",
     };
