@@ -10,6 +10,7 @@ pub mod git_write;
 pub mod ignore_rule;
 pub mod prevent;
 pub mod prune;
+pub mod simulated;
 pub mod sync;
 pub mod sync_scope;
 pub mod target;

@@ -16,8 +16,12 @@ pub mod defaults;
 pub mod diff;
 #[cfg(test)]
 mod diff_tests;
+#[cfg(test)]
+mod diff_tests_dry_run;
+mod dry_run;
 pub mod events;
 pub mod fields;
+mod finish;
 pub mod identity;
 pub mod ignore;
 pub mod managers;
@@ -35,7 +39,7 @@ pub mod time;
 pub mod tracking;
 pub mod yaml_depth;
 
-use crate::model::{AppReport, ResourceKey, ResourceReport, ResourceStatus, SyncStatus};
+use crate::model::{AppReport, ResourceKey};
 use app_context::AppContext;
 use identity::Scopes;
 use ignore::IgnoreRule;
@@ -43,8 +47,8 @@ use ignore::compare_options::CompareOptions;
 use ignore::parse::RuleError;
 use managers::ManagerTable;
 use maps::FastMap;
-use orphans::{AppIdentity, Selectable, Unclaimed};
-use pairs::{Compared, Desired, Finish, KeptPair, PredictedText, resource_report};
+use orphans::{Selectable, Unclaimed};
+use pairs::{Compared, Desired, KeptPair};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -336,192 +340,6 @@ impl<'c> Comparator<'c> {
         self.scopes.learn(&key.group, &key.kind);
         Some(slot)
     }
-
-    /// The drifted pairs the API server could settle with a dry run (Secrets are never sent).
-    pub fn dry_run_requests(&self) -> Vec<DryRunRequest> {
-        self.desired
-            .iter()
-            .filter_map(|desired| {
-                let compared = desired.compared.as_ref()?;
-                let pair = compared.pair.as_ref().filter(|_| !compared.diffs.is_empty())?;
-                if desired.key.kind == "Secret" {
-                    return None;
-                }
-                let mut object = pairs::parse(&pair.desired);
-                if !desired.key.namespace.is_empty()
-                    && let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut)
-                {
-                    metadata.insert("namespace".to_owned(), Value::String(desired.key.namespace.clone()));
-                }
-                let managed_fields = pair.managed_fields.as_deref().map(pairs::parse);
-                Some(DryRunRequest {
-                    key: desired.key.clone(),
-                    version: desired.version.clone(),
-                    object,
-                    field_manager: self.server_side_manager(managed_fields.as_ref()),
-                })
-            })
-            .collect()
-    }
-
-    /// The GitOps manager that applies this object server-side, if one does.
-    fn server_side_manager(&self, managed_fields: Option<&Value>) -> String {
-        let entries = managed_fields.and_then(Value::as_array).into_iter().flatten();
-        entries
-            .filter(|entry| entry.get("operation").and_then(Value::as_str) == Some("Apply"))
-            .filter_map(|entry| entry.get("manager").and_then(Value::as_str))
-            .find(|manager| self.config.managers.is_gitops(manager))
-            .unwrap_or(DRY_RUN_MANAGER)
-            .to_owned()
-    }
-
-    /// Records the API server's answer to a dry run of `key`'s desired object.
-    pub fn add_predicted(&mut self, key: &ResourceKey, manager: &str, mut object: Value) {
-        let Some(&slot) = self.index.get(key) else {
-            return;
-        };
-        let Some(pair) = self.desired[slot].compared.as_mut().and_then(|c| c.pair.as_mut()) else {
-            return;
-        };
-        let removed = normalize::normalize(&mut object, &key.kind, key.namespace.is_empty());
-        pair.predicted = Some(PredictedText {
-            object: pairs::to_text(&object),
-            managed_fields: removed.managed_fields.as_ref().map(pairs::to_text),
-            manager: manager.to_owned(),
-        });
-    }
-
-    /// Applies ignore rules, classifies everything observed and builds the app's report.
-    pub fn finish(mut self) -> Result<AppReport, EngineError> {
-        if let Some(error) = self.ambiguous.take() {
-            return Err(error);
-        }
-        let settled = self.context.settle()?;
-        let rules: Vec<&IgnoreRule> = self.config.rules.iter().chain(&settled.rules).collect();
-        let compare_options = settled.compare_options.as_ref().or(self.config.compare_options.as_ref());
-        let mut resources = Vec::with_capacity(self.desired.len() + self.unclaimed.len());
-        for desired in std::mem::take(&mut self.desired) {
-            resources.push(self.desired_report(desired, &rules, compare_options));
-        }
-        resources.extend(self.orphan_reports());
-        for resource in resources.iter_mut().filter(|r| r.status != ResourceStatus::Synced) {
-            resource.events = self.context.events.take(&resource.key());
-        }
-        if let Some(blocked) = &self.context.blocked {
-            advice::hold_syncs(resources.iter_mut().flat_map(|r| r.findings.iter_mut()), blocked);
-        }
-        let notes = self.app_notes();
-        let in_sync = resources.iter().all(|r| matches!(r.status, ResourceStatus::Synced | ResourceStatus::Ignored));
-        Ok(AppReport {
-            name: self.app,
-            sync_status: if in_sync { SyncStatus::Synced } else { SyncStatus::OutOfSync },
-            findings: std::mem::take(&mut self.context.findings),
-            resources,
-            notes,
-            owner_team: None,
-            criticality: None,
-            permissions: Vec::new(),
-            desired_git: None,
-            controller: self.context.controller.take(),
-            delivery_blocked: self.context.blocked.take(),
-        })
-    }
-
-    /// One desired object's report: missing, or its pair's findings.
-    fn desired_report(
-        &self,
-        mut desired: Desired,
-        rules: &[&IgnoreRule],
-        compare_options: Option<&CompareOptions>,
-    ) -> ResourceReport {
-        let mut notes = Vec::new();
-        let (group, kind) = (&desired.key.group, &desired.key.kind);
-        let cluster_scoped = match desired.compared {
-            Some(_) => self.scopes.is_cluster_scoped(group, kind),
-            // Nothing live to say: what Git's own CRD declares counts too.
-            None => self.scopes.is_cluster_scoped(group, kind) || self.declared.is_cluster_scoped(group, kind),
-        };
-        if !desired.key.namespace.is_empty() && cluster_scoped {
-            let namespace = std::mem::take(&mut desired.key.namespace);
-            desired.ignored_namespace = desired.namespace_from_git.then_some(namespace);
-        }
-        if let Some(namespace) = &desired.ignored_namespace {
-            notes.push(format!(
-                "Git gives this {} the namespace '{namespace}', which the API server ignores: the kind is cluster-scoped",
-                desired.key.kind
-            ));
-        }
-        let Some(mut compared) = desired.compared else {
-            let mut report =
-                resource_report(&desired.key, desired.version, vec![orphans::missing_finding(&desired.key)]);
-            report.status = ResourceStatus::Missing;
-            report.desired_source = Some(desired.origin);
-            report.notes = notes;
-            return report;
-        };
-        let finish = Finish {
-            config: self.config,
-            rules,
-            compare_options,
-            app: &self.app,
-            now: self.now,
-            hpa: self.context.hpa_targets.get(&desired.key).map(String::as_str),
-            application_namespace: self.context.application_namespace.as_deref(),
-            kustomization_namespace: self.context.kustomization_namespace.as_deref(),
-        };
-        let findings = compared.findings(&desired.key, &finish);
-        let mut report = resource_report(&desired.key, compared.version, findings);
-        report.desired_source = Some(desired.origin);
-        report.live_source = Some(compared.live_origin);
-        notes.append(&mut compared.notes);
-        report.notes = notes;
-        report
-    }
-
-    /// The live objects Git no longer declares that tracking ties to the app.
-    fn orphan_reports(&mut self) -> Vec<ResourceReport> {
-        let identity = AppIdentity {
-            name: &self.app,
-            instance_label: &self.config.instance_label,
-            flux: self.context.flux.as_ref(),
-            argo: self.context.argo.as_ref(),
-        };
-        let mut reports = Vec::new();
-        for object in std::mem::take(&mut self.unclaimed) {
-            let Some(finding) = orphans::orphan_finding(&object, &identity, &self.selectable) else {
-                continue;
-            };
-            let mut report = resource_report(&object.key, object.version.clone(), vec![finding]);
-            if report.status != ResourceStatus::Ignored {
-                report.status = ResourceStatus::Orphan;
-            }
-            report.live_source = Some(object.origin);
-            reports.push(report);
-        }
-        reports
-    }
-
-    /// Caveats about the app as a whole: what its definitions and settings said, a
-    /// destination other than the namespace compared, apps a guessed name hides.
-    fn app_notes(&mut self) -> Vec<String> {
-        let mut notes = std::mem::take(&mut self.context.notes);
-        if let Some((destination, definition)) = &self.context.destination
-            && *destination != self.default_namespace
-            && self.namespace_left_to_destination > 0
-        {
-            notes.push(format!(
-                "{} object(s) in Git leave their namespace to the destination: kdrift compared them in '{}', but {definition} deploys them to '{destination}'; pass -n {destination}",
-                self.namespace_left_to_destination, self.default_namespace
-            ));
-        }
-        notes.extend(self.tracked_elsewhere.iter().map(|(other, count)| {
-            format!(
-                "{count} object(s) here are tracked to app '{other}', not '{}' (a name kdrift guessed): pass --app {other} to compare them as that app and see who else claims them",
-                self.app
-            )
-        }));
-        notes
-    }
 }
 
 /// One-shot convenience: compare a desired and a live set as one app.
@@ -544,102 +362,5 @@ pub fn compare_app(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Finding;
-    use serde_json::json;
-
-    fn manifest(object: Value) -> Manifest {
-        Manifest { object, origin: "test.yaml#1".to_owned() }
-    }
-
-    #[test]
-    fn an_orphan_argo_cd_ignores_as_extraneous_leaves_the_app_synced() {
-        let settings =
-            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "prod"}});
-        let leftover = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "old", "namespace": "prod",
-            "labels": {"app.kubernetes.io/instance": "web"},
-            "annotations": {"argocd.argoproj.io/compare-options": "IgnoreExtraneous"}}});
-        let config = EngineConfig::default();
-        let live = vec![manifest(settings.clone()), manifest(leftover)];
-        let app = compare_app(&config, "web", "prod", None, vec![manifest(settings)], live).unwrap();
-        assert_eq!(app.sync_status, SyncStatus::Synced);
-        let orphan = app.resources.iter().find(|r| r.name == "old").expect("still reported");
-        assert_eq!(orphan.status, ResourceStatus::Ignored);
-        assert!(!app.all_findings().any(Finding::needs_action));
-    }
-
-    #[test]
-    fn a_destination_other_than_the_namespace_compared_in_is_pointed_out() {
-        let desired = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}});
-        let application = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
-            "metadata": {"name": "web", "namespace": "argocd"}, "spec": {"destination": {"namespace": "prod"}}});
-        let config = EngineConfig::default();
-        let app =
-            compare_app(&config, "web", "default", None, vec![manifest(desired)], vec![manifest(application)]).unwrap();
-        assert!(
-            app.notes.iter().any(|n| n.contains(
-                "1 object(s) in Git leave their namespace to the destination: kdrift compared them in 'default', but Application argocd/web deploys them to 'prod'; pass -n prod"
-            )),
-            "{:?}",
-            app.notes
-        );
-    }
-
-    fn widget(namespace: Option<&str>, size: &str) -> Value {
-        let mut object = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1"},
-            "spec": {"size": size}});
-        if let Some(namespace) = namespace {
-            object["metadata"]["namespace"] = json!(namespace);
-        }
-        object
-    }
-
-    #[test]
-    fn live_objects_say_a_custom_kinds_scope_whatever_a_crd_in_git_claims() {
-        let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-            "metadata": {"name": "widgets.example.com"},
-            "spec": {"group": "example.com", "scope": "Cluster", "names": {"kind": "Widget"}}});
-        let desired =
-            vec![manifest(crd.clone()), manifest(widget(Some("prod"), "s")), manifest(widget(Some("staging"), "m"))];
-        let live = vec![manifest(widget(Some("prod"), "s")), manifest(widget(Some("staging"), "m"))];
-        let app = compare_app(&EngineConfig::default(), "web", "prod", None, desired, live).unwrap();
-        let statuses: Vec<(String, ResourceStatus)> =
-            app.resources.iter().filter(|r| r.kind == "Widget").map(|r| (r.namespace.clone(), r.status)).collect();
-        assert_eq!(statuses, [("prod".into(), ResourceStatus::Synced), ("staging".into(), ResourceStatus::Synced)]);
-    }
-
-    #[test]
-    fn one_cluster_scoped_object_given_twice_in_git_is_an_error_not_a_coin_toss() {
-        let desired = vec![manifest(widget(Some("prod"), "small")), manifest(widget(Some("staging"), "huge"))];
-        let live = vec![manifest(widget(None, "huge"))];
-        let error = compare_app(&EngineConfig::default(), "web", "prod", None, desired, live).unwrap_err();
-        assert!(matches!(error, EngineError::DuplicateDesired { .. }), "{error}");
-    }
-
-    #[test]
-    fn rules_from_an_application_seen_after_its_objects_still_apply() {
-        let desired = json!({"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": "web", "namespace": "prod"}, "spec": {"replicas": 2}});
-        let mut live = desired.clone();
-        live["spec"]["replicas"] = json!(5);
-        let application = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
-            "metadata": {"name": "web", "namespace": "argocd"},
-            "spec": {"ignoreDifferences": [{"group": "apps", "kind": "Deployment", "jsonPointers": ["/spec/replicas"]}]}});
-        let config = EngineConfig::default();
-        let app = compare_app(
-            &config,
-            "web",
-            "prod",
-            None,
-            vec![manifest(desired)],
-            vec![manifest(live), manifest(application)],
-        )
-        .unwrap();
-        let web = app.resources.iter().find(|r| r.name == "web").unwrap();
-        assert_eq!(web.status, ResourceStatus::Ignored);
-        let by = web.findings[0].ignored_by.as_ref().expect("hidden by the Application's rule");
-        assert_eq!(by.source, "test.yaml#1 (Application argocd/web)");
-        assert_eq!(app.sync_status, SyncStatus::Synced);
-    }
-}
+#[path = "engine_tests.rs"]
+mod tests;

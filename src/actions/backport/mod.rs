@@ -5,12 +5,19 @@
 //! set by a base outside the app's directory becomes a patch in the app's overlay instead,
 //! so other overlays sharing the base do not change. Secrets are refused.
 
+mod kustomize;
+mod yaml_edit;
+
 use crate::actions::{ActionError, Decision, Outcome, Plan, Subject, Work, Workspace, git_write, recheck_live};
 use crate::model::Response;
 use crate::model::{Finding, GitSpot};
 use crate::sources::files::yaml_documents;
+use kustomize::{KUSTOMIZATION_NAMES, candidate_files, join};
 use serde_json::Value;
 use std::fmt::Write as _;
+use yaml_edit::{add_patch_entry, edit_document, extend, insert_by_name, pointer_len, value_at};
+
+pub use yaml_edit::route_in;
 
 #[derive(Debug, Clone)]
 pub struct BackportWork {
@@ -29,8 +36,6 @@ pub enum Seg {
     Key(String),
     Index(usize),
 }
-
-const KUSTOMIZATION_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
     let branch_wanted =
@@ -97,83 +102,6 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
     plan.preview.extend(message.lines().map(|line| format!("  {line}")));
     plan.work = Work::Backport(BackportWork { spot, branch, changes: edits.changes, message, checks: edits.checks });
     Ok(plan)
-}
-
-/// The files that may define the app's objects, in the order Kustomize applies them (later
-/// ones win), each with whether it lies inside the app's directory.
-fn candidate_files(files: &[(String, String)], app_path: &str) -> Vec<(String, bool)> {
-    let has = |path: &str| files.iter().any(|(p, _)| p == path);
-    let kustomization = KUSTOMIZATION_NAMES.iter().map(|name| join(app_path, name)).find(|p| has(p));
-    match kustomization {
-        Some(_) => {
-            let mut order = Vec::new();
-            walk_kustomization(files, app_path, &mut order, 0);
-            order
-                .into_iter()
-                .map(|path| {
-                    let inside = app_path.is_empty() || path.starts_with(&format!("{app_path}/"));
-                    (path, inside)
-                })
-                .collect()
-        }
-        None => {
-            let prefix = if app_path.is_empty() { String::new() } else { format!("{app_path}/") };
-            files
-                .iter()
-                .filter(|(path, _)| path == app_path || path.starts_with(&prefix))
-                .map(|(path, _)| (path.clone(), true))
-                .collect()
-        }
-    }
-}
-
-fn walk_kustomization(files: &[(String, String)], dir: &str, order: &mut Vec<String>, depth: usize) {
-    if depth > 10 {
-        return;
-    }
-    let Some(text) = KUSTOMIZATION_NAMES.iter().find_map(|name| {
-        let path = join(dir, name);
-        files.iter().find(|(p, _)| *p == path).map(|(_, text)| text.clone())
-    }) else {
-        return;
-    };
-    let Ok(kustomization) = yaml_serde::from_str::<Value>(&text) else { return };
-    let strings = |field: &str| -> Vec<String> {
-        kustomization.get(field).and_then(Value::as_array).map_or_else(Vec::new, |items| {
-            items
-                .iter()
-                .filter_map(|item| {
-                    item.as_str().map(str::to_owned).or_else(|| item.get("path")?.as_str().map(str::to_owned))
-                })
-                .collect()
-        })
-    };
-    for resource in strings("resources").into_iter().chain(strings("bases")) {
-        let path = join(dir, &resource);
-        if files.iter().any(|(p, _)| *p == path) {
-            order.push(path);
-        } else {
-            walk_kustomization(files, &path, order, depth + 1);
-        }
-    }
-    for patch in strings("patches").into_iter().chain(strings("patchesStrategicMerge")) {
-        order.push(join(dir, &patch));
-    }
-}
-
-/// `a/b` + `../c/d.yaml` → `a/c/d.yaml`.
-fn join(dir: &str, relative: &str) -> String {
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for part in relative.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    parts.join("/")
 }
 
 #[derive(Default)]
@@ -308,161 +236,6 @@ impl Edits {
     }
 }
 
-fn pointer_len(pointer: &str) -> usize {
-    pointer.split('/').skip(1).count()
-}
-
-fn tokens(pointer: &str) -> impl Iterator<Item = String> + '_ {
-    pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~"))
-}
-
-/// The route to `pointer` (a pointer into `live`) inside `document`, matching list items by
-/// `name` when they have one (a patch lists only the containers it changes), else by
-/// position; `complete` is false when the document stops short of the field.
-pub fn route_in(document: &Value, live: &Value, pointer: &str) -> (Vec<Seg>, bool) {
-    let mut route = Vec::new();
-    let (mut here, mut there) = (document, live);
-    for token in tokens(pointer) {
-        let step = match (here, there) {
-            (Value::Object(map), _) => map.get(&token).map(|next| (Seg::Key(token.clone()), next, there.get(&token))),
-            (Value::Array(items), Value::Array(live_items)) => {
-                let index: usize = token.parse().unwrap_or(usize::MAX);
-                let live_item = live_items.get(index);
-                let name = live_item.and_then(|item| item.get("name")).and_then(Value::as_str);
-                let position = match name {
-                    Some(name) => items.iter().position(|item| item.get("name").and_then(Value::as_str) == Some(name)),
-                    None => (index < items.len()).then_some(index),
-                };
-                position.map(|p| (Seg::Index(p), &items[p], live_item))
-            }
-            _ => None,
-        };
-        match step {
-            Some((seg, next, live_next)) => {
-                route.push(seg);
-                here = next;
-                there = live_next.unwrap_or(&Value::Null);
-            }
-            None => return (route, false),
-        }
-    }
-    (route, true)
-}
-
-fn extend(mut route: Vec<Seg>, pointer: &str) -> Vec<Seg> {
-    if let Some(last) = tokens(pointer).last() {
-        route.push(Seg::Key(last));
-    }
-    route
-}
-
-/// Builds `pointer`'s path into a strategic merge patch, list items by name, ending in the
-/// live value.
-fn insert_by_name(patch: &mut Value, live: &Value, pointer: &str) -> Option<()> {
-    let tokens: Vec<String> = tokens(pointer).collect();
-    let mut here = patch;
-    let mut there = live;
-    for (index, token) in tokens.iter().enumerate() {
-        let last = index + 1 == tokens.len();
-        match there {
-            Value::Array(items) => {
-                let item = items.get(token.parse::<usize>().ok()?)?;
-                let name = item.get("name")?.clone();
-                if !here.is_array() {
-                    *here = Value::Array(Vec::new());
-                }
-                let list = here.as_array_mut()?;
-                let position = match list.iter().position(|i| i.get("name") == Some(&name)) {
-                    Some(position) => position,
-                    None => {
-                        list.push(serde_json::json!({"name": name}));
-                        list.len() - 1
-                    }
-                };
-                here = &mut list[position];
-                there = item;
-            }
-            _ => {
-                let next = there.get(token)?;
-                if !here.is_object() {
-                    *here = Value::Object(serde_json::Map::new());
-                }
-                let map = here.as_object_mut()?;
-                let slot = map.entry(token.clone()).or_insert(Value::Null);
-                if last {
-                    *slot = next.clone();
-                    return Some(());
-                }
-                here = slot;
-                there = next;
-            }
-        }
-    }
-    Some(())
-}
-
-fn components(route: &[Seg]) -> Vec<yamlpath::Component<'_>> {
-    route
-        .iter()
-        .map(|seg| match seg {
-            Seg::Key(key) => yamlpath::Component::Key(key.as_str().into()),
-            Seg::Index(index) => yamlpath::Component::Index(*index),
-        })
-        .collect()
-}
-
-/// Edits document `number` of `text`: replaces the value at `route` (complete), adds the
-/// pointer's last key under it (the parent), or removes it (`value` is `None`); every other
-/// byte, comments included, stays as it was.
-fn edit_document(
-    text: &str,
-    number: usize,
-    route: &[Seg],
-    pointer: &str,
-    complete: bool,
-    value: Option<&Value>,
-) -> Result<String, String> {
-    let (_, body) = crate::sources::git::nth_document(text, number).ok_or("document not found")?;
-    let start = body.as_ptr() as usize - text.as_ptr() as usize;
-    let document = yamlpath::Document::new(body.to_owned()).map_err(|e| e.to_string())?;
-    let to_yaml = |value: &Value| yaml_serde::to_value(value).map_err(|e| e.to_string());
-    let patch = match (complete, value) {
-        (true, Some(value)) => yamlpatch::Patch {
-            route: yamlpath::Route::from(components(route)),
-            operation: yamlpatch::Op::Replace(to_yaml(value)?),
-        },
-        (true, None) => {
-            yamlpatch::Patch { route: yamlpath::Route::from(components(route)), operation: yamlpatch::Op::Remove }
-        }
-        (false, Some(value)) => {
-            let key = tokens(pointer).last().ok_or("empty path")?;
-            yamlpatch::Patch {
-                route: yamlpath::Route::from(components(route)),
-                operation: yamlpatch::Op::Add { key, value: to_yaml(value)? },
-            }
-        }
-        (false, None) => return Ok(text.to_owned()),
-    };
-    let edited = yamlpatch::apply_yaml_patches(&document, &[patch]).map_err(|e| e.to_string())?;
-    Ok(format!("{}{}{}", &text[..start], edited.source(), &text[start + body.len()..]))
-}
-
-/// Adds `- path: FILE` to the kustomization's `patches`: appended to the block list when it
-/// exists, else a new block list at the end of the file (every other line kept as written).
-fn add_patch_entry(text: &str, file: &str) -> Result<String, String> {
-    let parsed: Value = yaml_serde::from_str(text).map_err(|e| e.to_string())?;
-    if parsed.get("patches").is_none() {
-        let separator = if text.is_empty() || text.ends_with('\n') { "" } else { "\n" };
-        return Ok(format!("{text}{separator}patches:\n- path: {file}\n"));
-    }
-    let document = yamlpath::Document::new(text.to_owned()).map_err(|e| e.to_string())?;
-    let entry = yaml_serde::to_value(serde_json::json!({"path": file})).map_err(|e| e.to_string())?;
-    let route = yamlpath::Route::from(vec![yamlpath::Component::Key("patches".into())]);
-    let patch = yamlpatch::Patch { route, operation: yamlpatch::Op::Append { value: entry } };
-    let edited = yamlpatch::apply_yaml_patches(&document, &[patch]).map_err(|e| e.to_string())?;
-    Ok(edited.source().to_owned())
-}
-
 /// A unified diff with 2 lines of context.
 /// Lines of context around each change: none in a file that mentions a Secret, a masked
 /// annotation or a last-applied copy anywhere (in any style: block, flow, JSON), whose
@@ -586,56 +359,6 @@ fn text_of(value: &Value) -> String {
     text(Some(value))
 }
 
-fn value_at<'v>(document: &'v Value, route: &[Seg]) -> Option<&'v Value> {
-    route.iter().try_fold(document, |here, seg| match seg {
-        Seg::Key(key) => here.get(key),
-        Seg::Index(index) => here.get(index),
-    })
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn paths_join_like_kustomize_resolves_them() {
-        assert_eq!(join("apps/web/overlays/prod", "../../base"), "apps/web/base");
-        assert_eq!(join("apps/web", "./deploy.yaml"), "apps/web/deploy.yaml");
-        assert_eq!(join("", "a.yaml"), "a.yaml");
-    }
-
-    #[test]
-    fn routes_match_list_items_by_name() {
-        let live = json!({"spec": {"containers": [{"name": "sidecar"}, {"name": "app", "memory": "2Gi"}]}});
-        let patch = json!({"spec": {"containers": [{"name": "app", "memory": "1Gi"}]}});
-        assert_eq!(
-            route_in(&patch, &live, "/spec/containers/1/memory"),
-            (
-                vec![Seg::Key("spec".into()), Seg::Key("containers".into()), Seg::Index(0), Seg::Key("memory".into())],
-                true
-            )
-        );
-        let (route, complete) = route_in(&json!({"spec": {}}), &live, "/spec/containers/1/memory");
-        assert_eq!((route.len(), complete), (1, false));
-    }
-
-    #[test]
-    fn edits_keep_comments_and_other_documents() {
-        let text = "# the config\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n# web\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3 # keep small\n";
-        let route = vec![Seg::Key("spec".into()), Seg::Key("replicas".into())];
-        let edited = edit_document(text, 2, &route, "/spec/replicas", true, Some(&json!(9))).unwrap();
-        assert_eq!(edited, text.replace("replicas: 3", "replicas: 9"));
-    }
-
-    #[test]
-    fn strategic_merge_patches_name_list_items() {
-        let live = json!({"spec": {"template": {"spec": {"containers": [{"name": "app", "resources": {"limits": {"memory": "2Gi"}}}]}}}});
-        let mut patch = json!({"kind": "Deployment"});
-        insert_by_name(&mut patch, &live, "/spec/template/spec/containers/0/resources/limits/memory").unwrap();
-        assert_eq!(
-            patch,
-            json!({"kind": "Deployment", "spec": {"template": {"spec": {"containers": [{"name": "app", "resources": {"limits": {"memory": "2Gi"}}}]}}}})
-        );
-    }
-}
+#[path = "backport_tests.rs"]
+mod tests;
