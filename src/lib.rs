@@ -6,17 +6,17 @@
 
 #![forbid(unsafe_code)]
 
-pub mod actions;
+pub(crate) mod actions;
 pub mod cli;
-pub mod clock;
-pub mod config;
+pub(crate) mod clock;
+pub(crate) mod config;
 pub mod decision;
 pub mod engine;
 pub mod investigate;
-pub mod limits;
+pub(crate) mod limits;
 pub mod model;
-pub mod report;
-pub mod runbook;
+pub(crate) mod report;
+pub(crate) mod runbook;
 pub mod sanitize;
 pub mod sources;
 pub mod theme;

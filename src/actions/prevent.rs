@@ -8,7 +8,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 pub struct Artefact {
-    pub title: &'static str,
     pub file_name: String,
     pub text: String,
 }
@@ -16,17 +15,14 @@ pub struct Artefact {
 pub fn artefacts(app: &AppReport, namespace: &str) -> Vec<Artefact> {
     vec![
         Artefact {
-            title: "read-only RBAC Role",
             file_name: format!("{}-readonly-role.yaml", app.name),
             text: readonly_role(app, namespace),
         },
         Artefact {
-            title: "Prometheus drift alert",
             file_name: format!("{}-drift-alert.yaml", app.name),
             text: alert_rule(app),
         },
         Artefact {
-            title: "break-glass reminder",
             file_name: format!("{}-break-glass.md", app.name),
             text: break_glass(app),
         },

@@ -8,12 +8,12 @@ use crate::engine::identity;
 use crate::model::ResourceKey;
 use crate::sources::cluster::blocking::Session;
 use crate::sources::cluster::discovery::{self, ServedResource, Wanted};
-use crate::sources::cluster::{Cluster, Problem};
+use crate::sources::cluster::Problem;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-pub use crate::actions::simulated::{Simulated, json_merge};
+pub use crate::actions::simulated::Simulated;
 
 /// One object to write: its identity and the API version to address it at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,10 +104,6 @@ pub struct LiveCluster {
 impl LiveCluster {
     pub fn new(session: std::rc::Rc<Session>) -> LiveCluster {
         LiveCluster { session, served: RefCell::new(HashMap::new()) }
-    }
-
-    pub fn cluster(&self) -> &Cluster {
-        self.session.cluster()
     }
 
     /// The served resource for `group`/`kind` (discovered once per kind).

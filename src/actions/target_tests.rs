@@ -2,6 +2,7 @@
 //! resource versions and preconditions.
 
 use super::*;
+use crate::actions::simulated::json_merge;
 use serde_json::json;
 
 #[test]

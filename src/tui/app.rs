@@ -8,6 +8,7 @@ use crate::tui::WorkError;
 use crate::tui::diff_state::DiffState;
 use crate::tui::keys::{self, Action, Screen};
 use crate::tui::lists::{self, AppSort, AppSummary, ResourceRow};
+pub use crate::tui::prompt::{Prompt, PromptKind};
 use crate::tui::runbook_state::{Done, Job, RunbookScreen};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashMap;
@@ -32,18 +33,6 @@ pub enum Effect {
     Act(Box<Job>),
     /// Append a finished drill to the record file.
     Record(PathBuf, Box<crate::training::record::Run>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromptKind {
-    Filter,
-    Command,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prompt {
-    pub kind: PromptKind,
-    pub text: String,
 }
 
 /// Settings fixed at start.
@@ -297,13 +286,6 @@ impl App {
         Vec::new()
     }
 
-    fn filter(&mut self) -> &mut String {
-        match self.screen {
-            Screen::Resources => &mut self.resource_filter,
-            _ => &mut self.app_filter,
-        }
-    }
-
     fn back(&mut self) {
         match self.screen {
             Screen::Runbook => self.runbook_back(),
@@ -362,90 +344,5 @@ impl App {
         // The finding a third of the way down, and no blank screen below the end.
         diff.top = diff.cursor.saturating_sub(height / 3).min(diff.len().saturating_sub(height));
         self.diff = Some(diff);
-    }
-
-    fn navigate(&mut self, action: Action) {
-        let page = self.body_height();
-        if self.screen == Screen::Diff {
-            self.navigate_diff(action, page);
-            return;
-        }
-        let (len, selected) = match self.screen {
-            Screen::Apps => (self.visible_apps().len(), &mut self.app_selected),
-            _ => (self.resource_rows().len(), &mut self.resource_selected),
-        };
-        *selected = moved(*selected, len, action, page);
-    }
-
-    fn navigate_diff(&mut self, action: Action, page: usize) {
-        let Some(diff) = &mut self.diff else { return };
-        match action {
-            Action::NextFinding => diff.jump_finding(true),
-            Action::PreviousFinding => diff.jump_finding(false),
-            Action::ScrollLeft => diff.left = diff.left.saturating_sub(8),
-            Action::ScrollRight => diff.left += 8,
-            Action::ToggleFold if !diff.show_raw => diff.toggle_fold(),
-            Action::ToggleRaw => {
-                diff.show_raw = !diff.show_raw;
-                diff.cursor = 0;
-                diff.top = 0;
-            }
-            Action::ToggleFull => {
-                diff.full = !diff.full;
-                if let Some(app) = self.data.apps.get(diff.app) {
-                    let report = &app.report.resources[diff.resource];
-                    diff.compute(report, app.objects.get(&report.key()), &self.options.mask_annotations);
-                }
-            }
-            movement => diff.cursor = moved(diff.cursor, diff.len(), movement, page),
-        }
-        diff.scroll_into_view(page);
-    }
-
-    fn prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(prompt) = &mut self.prompt else { return Vec::new() };
-        match key.code {
-            KeyCode::Esc => {
-                if prompt.kind == PromptKind::Filter {
-                    self.filter().clear();
-                }
-                self.prompt = None;
-            }
-            KeyCode::Enter => {
-                let Some(prompt) = self.prompt.take() else { return Vec::new() };
-                if prompt.kind == PromptKind::Command {
-                    return self.run_command(prompt.text.trim());
-                }
-            }
-            KeyCode::Backspace => {
-                prompt.text.pop();
-            }
-            KeyCode::Char(c) => prompt.text.push(c),
-            _ => {}
-        }
-        // A filter applies as it is typed, and selection starts over.
-        if let Some(Prompt { kind: PromptKind::Filter, text }) = &self.prompt {
-            let text = text.clone();
-            *self.filter() = text;
-            match self.screen {
-                Screen::Resources => self.resource_selected = 0,
-                _ => self.app_selected = 0,
-            }
-        }
-        Vec::new()
-    }
-}
-
-/// `selected` after `action` in a list of `len` lines, `page` lines per screen.
-fn moved(selected: usize, len: usize, action: Action, page: usize) -> usize {
-    let last = len.saturating_sub(1);
-    match action {
-        Action::Up => selected.saturating_sub(1),
-        Action::Down => (selected + 1).min(last),
-        Action::PageUp => selected.saturating_sub(page),
-        Action::PageDown => (selected + page).min(last),
-        Action::Top => 0,
-        Action::Bottom => last,
-        _ => selected.min(last),
     }
 }

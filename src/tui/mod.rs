@@ -9,6 +9,8 @@ pub mod commands;
 pub mod diff_state;
 pub mod keys;
 pub mod lists;
+pub mod navigate;
+pub mod prompt;
 pub mod runbook_keys;
 pub mod runbook_state;
 pub mod style;

@@ -1,0 +1,60 @@
+//! The prompt under the screen: `/` filters the list as it is typed, `:` takes a command
+//! (run from the table in `commands`).
+
+use crate::tui::app::{App, Effect};
+use crate::tui::keys::Screen;
+use crossterm::event::{KeyCode, KeyEvent};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Filter,
+    Command,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub text: String,
+}
+
+impl App {
+    pub(crate) fn filter(&mut self) -> &mut String {
+        match self.screen {
+            Screen::Resources => &mut self.resource_filter,
+            _ => &mut self.app_filter,
+        }
+    }
+
+    pub(crate) fn prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(prompt) = &mut self.prompt else { return Vec::new() };
+        match key.code {
+            KeyCode::Esc => {
+                if prompt.kind == PromptKind::Filter {
+                    self.filter().clear();
+                }
+                self.prompt = None;
+            }
+            KeyCode::Enter => {
+                let Some(prompt) = self.prompt.take() else { return Vec::new() };
+                if prompt.kind == PromptKind::Command {
+                    return self.run_command(prompt.text.trim());
+                }
+            }
+            KeyCode::Backspace => {
+                prompt.text.pop();
+            }
+            KeyCode::Char(c) => prompt.text.push(c),
+            _ => {}
+        }
+        // A filter applies as it is typed, and selection starts over.
+        if let Some(Prompt { kind: PromptKind::Filter, text }) = &self.prompt {
+            let text = text.clone();
+            *self.filter() = text;
+            match self.screen {
+                Screen::Resources => self.resource_selected = 0,
+                _ => self.app_selected = 0,
+            }
+        }
+        Vec::new()
+    }
+}
