@@ -716,3 +716,57 @@ fn escalation_writes_the_remediation_record_and_hands_it_to_the_configured_comma
     assert_eq!(std::fs::read_to_string(&received).unwrap(), record, "the command got the record on stdin");
     assert_eq!(audit(data.path())[0]["decision"], "escalate");
 }
+
+/// Two drifted fields on one Deployment: Git moved the image on, and a human raised the
+/// memory limit. Syncing only the image by applying Git's whole object would revert the
+/// memory hotfix, so it is refused; a field-scoped break-glass apply sends the image alone,
+/// under its own field manager, and leaves the hotfix where it is.
+#[test]
+fn a_field_scoped_break_glass_apply_sends_only_the_chosen_field() {
+    let data = tempfile::tempdir().unwrap();
+    let desired = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(sample("desired")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap().replace("checkout:v1.2.3", "checkout:v1.3.0");
+        std::fs::write(desired.path().join(path.file_name().unwrap()), text).unwrap();
+    }
+    let image = "spec.template.spec.containers[name=app].image";
+    let api = FakeApi::start(objects_in(&sample("live")), Behaviour::default());
+    let sync = |extra: &[&str]| {
+        run(kdrift_with(data.path(), Some(&api))
+            .args(["sync", "--desired"])
+            .arg(desired.path())
+            .args(["--app", "checkout-api", "--now", NOW, "--resource", "Deployment/checkout-api", "--field", image])
+            .args(extra))
+    };
+    let whole = sync(&["--yes"]);
+    assert_eq!(whole.code, 2, "{}{}", whole.stdout, whole.stderr);
+    assert!(whole.stdout.contains("limits/memory: 2Gi → 512Mi — kdrift suggests backport"), "{}", whole.stdout);
+    assert!(whole.stdout.contains("--break-glass --field"), "the way out is named: {}", whole.stdout);
+    assert!(writes(&api).iter().all(|w| w.query().contains_key("dryRun")), "nothing written when refused");
+
+    let scoped = sync(&["--break-glass", "--yes"]);
+    assert_eq!(scoped.code, 0, "{}{}", scoped.stdout, scoped.stderr);
+    assert!(
+        scoped.stdout.contains(&format!("server-side apply only Git's {image} as field manager 'kdrift-break-glass'")),
+        "{}",
+        scoped.stdout
+    );
+    let applied: Vec<_> =
+        writes(&api).into_iter().filter(|w| !w.query().contains_key("dryRun") && w.method == "PATCH").collect();
+    assert_eq!(applied.len(), 1, "{applied:#?}");
+    assert_eq!(applied[0].query().get("fieldManager").map(String::as_str), Some("kdrift-break-glass"));
+    let body: Value = serde_json::from_str(&applied[0].body).unwrap();
+    assert_eq!(
+        body["spec"],
+        json!({"template": {"spec": {"containers": [{"name": "app", "image": "registry.example.com/checkout:v1.3.0"}]}}}),
+        "only the chosen field, addressed by the container's name"
+    );
+    assert_eq!(body["metadata"]["resourceVersion"], "912300", "the version shown is the precondition");
+    let live = api.object("Deployment", "checkout-api").unwrap();
+    assert_eq!(live["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"], "2Gi");
+    assert_eq!(live["spec"]["template"]["spec"]["containers"][0]["image"], "registry.example.com/checkout:v1.3.0");
+    let entries = audit(data.path());
+    let last = entries.last().unwrap();
+    assert_eq!((last["decision"].as_str(), last["result"].as_str()), (Some("sync"), Some("done")), "{last:#?}");
+}

@@ -14,18 +14,9 @@ pub struct Artefact {
 
 pub fn artefacts(app: &AppReport, namespace: &str) -> Vec<Artefact> {
     vec![
-        Artefact {
-            file_name: format!("{}-readonly-role.yaml", app.name),
-            text: readonly_role(app, namespace),
-        },
-        Artefact {
-            file_name: format!("{}-drift-alert.yaml", app.name),
-            text: alert_rule(app),
-        },
-        Artefact {
-            file_name: format!("{}-break-glass.md", app.name),
-            text: break_glass(app),
-        },
+        Artefact { file_name: format!("{}-readonly-role.yaml", app.name), text: readonly_role(app, namespace) },
+        Artefact { file_name: format!("{}-drift-alert.yaml", app.name), text: alert_rule(app) },
+        Artefact { file_name: format!("{}-break-glass.md", app.name), text: break_glass(app) },
     ]
 }
 

@@ -48,15 +48,26 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
         return Ok(plan.refuse(why));
     }
     let controller = subject.controller.as_ref().and_then(|c| c.object.clone());
+    // Break-glass on chosen fields sends only those fields; a controller always applies Git's
+    // whole object, and so does a break-glass sync of the whole resource.
+    let scoped = workspace.break_glass && sync_scope::chose_fields(&subject);
     let work = match controller {
         Some(object) if !workspace.break_glass && object.kind == "Application" => argo_work(&subject, &object),
         Some(object) if !workspace.break_glass && object.kind == "Kustomization" => flux_work(&object, workspace.now),
+        _ if scoped => match sync_scope::partial_body(&desired, &subject) {
+            Ok(object) => SyncWork::Apply { object, field_manager: sync_scope::SCOPED_MANAGER.to_owned() },
+            Err(why) => {
+                let plan = Plan::new(Decision::Act(Response::Sync), subject, "sync".to_owned(), Work::Nothing);
+                return Ok(plan.refuse(format!("a field-scoped apply cannot do this: {why}")));
+            }
+        },
         _ => SyncWork::Apply {
             object: apply_body(&desired, &subject),
             field_manager: field_manager(&subject).to_owned(),
         },
     };
-    let mut plan = Plan::new(Decision::Act(Response::Sync), subject, summary(&work), Work::Nothing);
+    let summary = summary(&work, &subject.fields());
+    let mut plan = Plan::new(Decision::Act(Response::Sync), subject, summary, Work::Nothing);
     if let (Some(blocked), false) = (&plan.subject.delivery_blocked, matches!(work, SyncWork::Apply { .. })) {
         plan.warnings.push(format!(
             "⚠ {blocked}: this asks it to apply again, and it will fail the same way; the changes shown are what Git says, not what will happen — fix the delivery first"
@@ -67,15 +78,19 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
     Ok(plan)
 }
 
-fn summary(work: &SyncWork) -> String {
+fn summary(work: &SyncWork, fields: &[String]) -> String {
     match work {
         SyncWork::Argo { application, .. } => format!(
-            "ask Argo CD to sync Application {}/{} (only the drifted objects)",
+            "ask Argo CD to sync Application {}/{} (only the drifted objects, each as Git's whole object)",
             application.key.namespace, application.key.name
         ),
         SyncWork::Flux { kustomization, .. } => format!(
-            "ask Flux to reconcile Kustomization {}/{} now (it re-applies all of its objects)",
+            "ask Flux to reconcile Kustomization {}/{} now (it re-applies all of its objects, whole)",
             kustomization.key.namespace, kustomization.key.name
+        ),
+        SyncWork::Apply { field_manager, .. } if field_manager == sync_scope::SCOPED_MANAGER => format!(
+            "server-side apply only Git's {} as field manager '{field_manager}' (break-glass: nothing else of Git's object is sent)",
+            fields.join(", ")
         ),
         SyncWork::Apply { field_manager, .. } => {
             format!(
@@ -180,25 +195,7 @@ fn preview(
         _ => writer.apply(&target, &apply_body(desired, &plan.subject), manager, true, Mode::DryRun),
     };
     match applied {
-        Ok(result) => {
-            plan.preview.push("What the sync changes in the live object (server dry run, dryRun=All):".to_owned());
-            let before = plan.subject.live.clone().unwrap_or(Value::Null);
-            let changes = changed_leaves(&before, &result, masked_annotations);
-            if changes.is_empty() {
-                plan.preview.push("  nothing: live already matches Git".to_owned());
-            }
-            plan.preview.extend(changes.iter().map(|change| format!("  {}", change.line)));
-            // Exactly what was chosen, or the whole resource with every revert named.
-            plan.warnings.extend(sync_scope::untouched(&plan.subject, &changes));
-            if sync_scope::chose_fields(&plan.subject) {
-                let outside = sync_scope::beyond(&plan.subject, &changes);
-                if !outside.is_empty() {
-                    plan.refused = Some(sync_scope::refusal(&plan.subject, &outside));
-                }
-            } else {
-                plan.warnings.extend(sync_scope::reverts(&plan.subject, &changes));
-            }
-        }
+        Ok(result) => show_changes(plan, &result, masked_annotations),
         Err(ActionError::Cluster(ClusterError::Request {
             problem: Problem::Status { code: 409, message }, ..
         })) => {
@@ -207,10 +204,19 @@ fn preview(
             plan.preview.extend(plan.conflicts.iter().map(|c| format!("  {c}")));
             plan.warnings
                 .push("forcing takes these fields from their managers: confirm a second time to force".to_owned());
-            if sync_scope::chose_fields(&plan.subject) {
-                plan.refused = Some(
-                    "the server dry run could not show what else this sync of Git's whole object changes (field conflicts): sync the whole resource to see it".to_owned(),
-                );
+            match work {
+                // Taking the chosen fields from whoever set them is the point of a scoped
+                // apply: the forced dry run shows what forcing changes.
+                SyncWork::Apply { object, field_manager } if field_manager == sync_scope::SCOPED_MANAGER => {
+                    let forced = writer.apply(&target, object, field_manager, true, Mode::DryRun)?;
+                    show_changes(plan, &forced, masked_annotations);
+                }
+                _ if sync_scope::chose_fields(&plan.subject) => {
+                    plan.refused = Some(
+                        "the server dry run could not show what else this sync of Git's whole object changes (field conflicts): sync the whole resource to see it, or apply only the chosen fields as break-glass".to_owned(),
+                    );
+                }
+                _ => {}
             }
         }
         Err(error) => return Err(error),
@@ -219,6 +225,27 @@ fn preview(
         plan.warnings.push(radius);
     }
     Ok(())
+}
+
+/// What the dry run's `result` changes in the live object, and whether that is what the
+/// responder chose (exactly the chosen fields, or the whole resource with every revert named).
+fn show_changes(plan: &mut Plan, result: &Value, masked_annotations: &[String]) {
+    plan.preview.push("What the sync changes in the live object (server dry run, dryRun=All):".to_owned());
+    let before = plan.subject.live.clone().unwrap_or(Value::Null);
+    let changes = changed_leaves(&before, result, masked_annotations);
+    if changes.is_empty() {
+        plan.preview.push("  nothing: live already matches Git".to_owned());
+    }
+    plan.preview.extend(changes.iter().map(|change| format!("  {}", change.line)));
+    plan.warnings.extend(sync_scope::untouched(&plan.subject, &changes));
+    if sync_scope::chose_fields(&plan.subject) {
+        let outside = sync_scope::beyond(&plan.subject, &changes);
+        if !outside.is_empty() {
+            plan.refused = Some(sync_scope::refusal(&plan.subject, &outside));
+        }
+    } else {
+        plan.warnings.extend(sync_scope::reverts(&plan.subject, &changes));
+    }
 }
 
 /// The conflicts of a 409 apply answer, one per line: the API server names the manager
@@ -335,7 +362,11 @@ pub fn execute(plan: &Plan, work: &SyncWork, force: bool, workspace: &Workspace)
         }
         SyncWork::Apply { object, field_manager } => {
             writer.apply(&target, object, field_manager, force, Mode::Commit)?;
-            format!("applied Git's {} as '{field_manager}'{}", subject.key(), if force { " (forced)" } else { "" })
+            let what = match field_manager == sync_scope::SCOPED_MANAGER {
+                true => format!("{} of {}", subject.fields().join(", "), subject.key()),
+                false => subject.key().to_string(),
+            };
+            format!("applied Git's {what} as '{field_manager}'{}", if force { " (forced)" } else { "" })
         }
     };
     let live_after = writer.get(&target)?;

@@ -6,9 +6,9 @@
 use crate::actions::ActionError;
 use crate::engine::identity;
 use crate::model::ResourceKey;
+use crate::sources::cluster::Problem;
 use crate::sources::cluster::blocking::Session;
 use crate::sources::cluster::discovery::{self, ServedResource, Wanted};
-use crate::sources::cluster::Problem;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -95,6 +95,7 @@ pub struct Behaviour {
 pub struct FakeApi {
     pub url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
+    state: Arc<(Mutex<Vec<Value>>, Behaviour)>,
     dir: tempfile::TempDir,
 }
 
@@ -105,15 +106,15 @@ impl FakeApi {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
         let state = Arc::new((Mutex::new(objects), behaviour));
-        let recorded = Arc::clone(&requests);
+        let (recorded, served) = (Arc::clone(&requests), Arc::clone(&state));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (recorded, state) = (Arc::clone(&recorded), Arc::clone(&state));
+                let (recorded, state) = (Arc::clone(&recorded), Arc::clone(&served));
                 std::thread::spawn(move || serve_connection(stream, &recorded, &state.0, &state.1));
             }
         });
         let dir = tempfile::tempdir().unwrap();
-        let api = FakeApi { url, requests, dir };
+        let api = FakeApi { url, requests, state, dir };
         api.write_kubeconfig(&api.url.clone());
         api
     }
@@ -128,6 +129,13 @@ impl FakeApi {
 
     pub fn kubeconfig(&self) -> PathBuf {
         self.dir.path().join("kubeconfig")
+    }
+
+    /// The object of `kind` named `name` as the server holds it now.
+    #[allow(dead_code)] // not every test binary looks at the served objects
+    pub fn object(&self, kind: &str, name: &str) -> Option<Value> {
+        let objects = self.state.0.lock().unwrap();
+        objects.iter().find(|o| o["kind"] == kind && o["metadata"]["name"] == name).cloned()
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -332,7 +340,7 @@ fn respond(request: &Recorded, objects: &mut Vec<Value>, behaviour: &Behaviour) 
                     return status(409, "Conflict", message);
                 }
                 let patch: Value = serde_json::from_str(&request.body).unwrap();
-                merge(&mut object, &patch);
+                merge(&mut object, &patch, apply);
                 let version =
                     object["metadata"]["resourceVersion"].as_str().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
                 object["metadata"]["resourceVersion"] = json!((version + 1).to_string());
@@ -400,12 +408,23 @@ fn respond(request: &Recorded, objects: &mut Vec<Value>, behaviour: &Behaviour) 
     )
 }
 
-/// A merge patch (and, near enough for these tests, an apply): maps merge, the rest replaces.
-fn merge(target: &mut Value, patch: &Value) {
+/// A merge patch (and, near enough for these tests, an apply): maps merge, the rest
+/// replaces; an apply merges lists of named items by name, as the API server does for
+/// containers and env (their merge key).
+fn merge(target: &mut Value, patch: &Value, apply: bool) {
+    let named = |items: &[Value]| items.iter().all(|item| item.get("name").is_some_and(Value::is_string));
     match (target, patch) {
         (Value::Object(target), Value::Object(patch)) => {
             for (key, value) in patch {
-                merge(target.entry(key.clone()).or_insert(Value::Null), value);
+                merge(target.entry(key.clone()).or_insert(Value::Null), value, apply);
+            }
+        }
+        (Value::Array(target), Value::Array(patch)) if apply && named(patch) && named(target) => {
+            for item in patch {
+                match target.iter_mut().find(|existing| existing.get("name") == item.get("name")) {
+                    Some(existing) => merge(existing, item, apply),
+                    None => target.push(item.clone()),
+                }
             }
         }
         (target, patch) => *target = patch.clone(),
