@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod backport;
+pub mod changes;
 pub mod escalate;
 pub mod git_write;
 pub mod ignore_rule;

@@ -2,6 +2,7 @@
 //! the field conflicts read from the API server's status message.
 
 use super::*;
+use crate::actions::changes::leaf_changes;
 
 #[test]
 fn leaf_changes_name_paths_and_mask_secrets() {
