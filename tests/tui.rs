@@ -487,3 +487,27 @@ fn the_runbook_opens_only_on_something_that_differs() {
     assert!(app.runbook.is_none(), "a runbook opened on an object in sync");
     assert!(app.notice.as_deref().unwrap_or_default().contains("is in sync: nothing to decide"), "{:?}", app.notice);
 }
+
+/// The TUI offers the break-glass sync the CLI has (`B`, the same code path as `sync
+/// --break-glass`; field scoping itself is tested in tests/actions.rs): here the runbook's
+/// field is all that differs, so Git's object is applied with no controller involved.
+#[test]
+fn break_glass_in_the_runbook_is_previewed_and_confirmed_at_80_by_24() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let request = Request::Sources(Box::new(kdrift::investigate::SourceSpec::sample("checkout-api")));
+    let mut app =
+        App::new(request.clone(), Options { data_dir: Some(data_dir.path().to_owned()), ..Options::default() });
+    app.update(Msg::Resize(80, 24));
+    app.update(Msg::Loaded(kdrift::tui::load(&request)));
+    walk(&mut app, &[KeyCode::Enter, KeyCode::Char('r')]);
+    command(&mut app, "skip rehearsed break-glass drill");
+    walk(&mut app, &chars("B"));
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("Preview: sync") && screen.contains("break-glass: no controller"), "{screen}");
+    // At 80×24 the way to confirm or cancel is on screen, pinned under the preview.
+    assert!(screen.contains("c confirm · Esc cancel"), "{screen}");
+    walk(&mut app, &chars("c"));
+    let audit = std::fs::read_to_string(data_dir.path().join("audit.jsonl")).unwrap();
+    assert!(audit.contains("applied Git's") && audit.contains("\"result\":\"done\""), "{audit}");
+}

@@ -118,7 +118,8 @@ impl Entry {
 pub fn append(data_dir: &Path, entry: &Entry) -> Result<(), ActionError> {
     let file_path = path(data_dir);
     std::fs::create_dir_all(data_dir).map_err(ActionError::io(data_dir))?;
-    let mut line = serde_json::to_string(entry).map_err(|e| ActionError::Invalid(e.to_string()))?;
+    let mut line =
+        serde_json::to_string(entry).map_err(|source| ActionError::Json { what: "the audit entry", source })?;
     line.push('\n');
     let mut file =
         std::fs::OpenOptions::new().create(true).append(true).open(&file_path).map_err(ActionError::io(&file_path))?;

@@ -207,10 +207,8 @@ fn flux_rule(subject: &Subject, shape: Shape) -> Option<Value> {
 }
 
 fn parse_rule(argo: &Value) -> Result<IgnoreRule, ActionError> {
-    let parsed = rules_in(&json!([argo]), "generated rule").map_err(|e| ActionError::Invalid(e.to_string()))?;
-    parsed
-        .and_then(|p| p.rules.into_iter().next())
-        .ok_or_else(|| ActionError::Invalid("the generated rule is empty".to_owned()))
+    let parsed = rules_in(&json!([argo]), "generated rule").map_err(ActionError::Rule)?;
+    parsed.and_then(|p| p.rules.into_iter().next()).ok_or(ActionError::EmptyRule)
 }
 
 fn yaml_lines(value: &Value) -> Vec<String> {
@@ -302,7 +300,8 @@ pub fn execute(plan: &Plan, work: &IgnoreWork, workspace: &Workspace) -> Result<
     let mut engine = workspace.engine.clone();
     engine.rules.push(rule);
     let rescanned = verify::rescan(&plan.subject, plan.subject.live.as_ref(), &engine, workspace.now)?;
-    let verification = verify::fields_after(&plan.subject, rescanned.as_ref());
+    let verification: Vec<String> =
+        verify::fields_after(&plan.subject, rescanned.as_ref()).iter().map(verify::Verified::line).collect();
     // A printed rule is in place nowhere: what it would hide is shown, never adopted as the
     // resource's state.
     let rescanned = if matches!(work.save_to, SaveTo::Print) { None } else { rescanned };
@@ -379,15 +378,15 @@ fn add_to_application(text: &str, number: usize, rule: &Value, has_list: bool) -
 /// is left alone with an error naming it.
 fn append_rule(path: &std::path::Path, rule: &Value) -> Result<(), ActionError> {
     let mut rules: Vec<Value> = match crate::sources::bounded::read_text(path) {
-        Ok(text) if !text.trim().is_empty() => yaml_serde::from_str(&text).map_err(|e| {
-            ActionError::Invalid(format!("{}: not a list of rules ({e}); nothing written", path.display()))
-        })?,
+        Ok(text) if !text.trim().is_empty() => {
+            yaml_serde::from_str(&text).map_err(|source| ActionError::RulesFile { path: path.to_owned(), source })?
+        }
         _ => Vec::new(),
     };
     if !rules.contains(rule) {
         rules.push(rule.clone());
     }
-    let text = yaml_serde::to_string(&rules).map_err(|e| ActionError::Invalid(e.to_string()))?;
+    let text = yaml_serde::to_string(&rules).map_err(|source| ActionError::Yaml { what: "the rules", source })?;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(ActionError::io(parent))?;
     }

@@ -157,8 +157,22 @@ pub enum ActionError {
     Git(String),
     #[error("cannot write '{}': {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("{0}")]
-    Invalid(String),
+    #[error("the generated ignore rule: {0}")]
+    Rule(#[source] crate::engine::ignore::parse::RuleError),
+    #[error("the generated ignore rule is empty")]
+    EmptyRule,
+    #[error("{}: not a list of rules ({source}); nothing written", path.display())]
+    RulesFile { path: PathBuf, source: yaml_serde::Error },
+    #[error("cannot encode {what}: {source}")]
+    Json { what: &'static str, source: serde_json::Error },
+    #[error("cannot encode {what} as YAML: {source}")]
+    Yaml { what: &'static str, source: yaml_serde::Error },
+    #[error("the rescan after the write failed: {0}")]
+    Rescan(#[source] crate::engine::EngineError),
+    #[error("no data directory for the audit log (set HOME or XDG_DATA_HOME)")]
+    NoDataDir,
+    #[error(transparent)]
+    Sample(#[from] crate::sources::samples::SampleError),
 }
 
 impl ActionError {

@@ -295,7 +295,7 @@ pub fn execute(plan: &Plan, work: &SyncWork, force: bool, workspace: &Workspace)
     };
     let live_after = writer.get(&target)?;
     let rescanned = verify::rescan(subject, live_after.as_ref(), &workspace.engine, workspace.now)?;
-    verification.extend(verify::fields_after(subject, rescanned.as_ref()));
+    verification.extend(verify::fields_after(subject, rescanned.as_ref()).iter().map(verify::Verified::line));
     if let Some(rollout) = live_after.as_ref().and_then(verify::rollout) {
         verification.push(if writer.is_simulated() {
             "rollout: not simulated (a sample's status never moves); on a cluster this line counts updated and available pods".to_owned()

@@ -242,13 +242,13 @@ impl Writer for LiveCluster {
         }
         query.extend(dry_run(mode));
         // JSON is YAML: the apply content type takes either.
-        let body = serde_json::to_vec(object).map_err(|e| ActionError::Invalid(e.to_string()))?;
+        let body = serde_json::to_vec(object).map_err(|source| ActionError::Json { what: "the apply body", source })?;
         self.send(http::Method::PATCH, "apply", target, &query, APPLY_PATCH, body)
     }
 
     fn merge_patch(&self, target: &ObjectRef, patch: &Value, mode: Mode) -> Result<Value, ActionError> {
         let query: Vec<_> = dry_run(mode).into_iter().collect();
-        let body = serde_json::to_vec(patch).map_err(|e| ActionError::Invalid(e.to_string()))?;
+        let body = serde_json::to_vec(patch).map_err(|source| ActionError::Json { what: "the patch", source })?;
         self.send(http::Method::PATCH, "patch", target, &query, MERGE_PATCH, body)
     }
 
@@ -269,7 +269,8 @@ impl Writer for LiveCluster {
             conditions.insert("uid".into(), Value::String(uid.clone()));
         }
         let options = serde_json::json!({"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": conditions});
-        let body = serde_json::to_vec(&options).map_err(|e| ActionError::Invalid(e.to_string()))?;
+        let body =
+            serde_json::to_vec(&options).map_err(|source| ActionError::Json { what: "the delete options", source })?;
         self.send(http::Method::DELETE, "delete", target, &query, "application/json", body).map(|_| ())
     }
 

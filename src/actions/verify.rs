@@ -17,33 +17,70 @@ pub fn rescan(
     let mut comparator = Comparator::new(engine, &subject.app, &subject.namespace, now);
     if let Some(desired) = &subject.desired {
         let manifest = Manifest { object: desired.clone(), origin: "desired".to_owned() };
-        comparator.add_desired(manifest).map_err(|e| ActionError::Invalid(e.to_string()))?;
+        comparator.add_desired(manifest).map_err(ActionError::Rescan)?;
     }
     if let Some(live) = live {
         comparator.observe_live(Manifest { object: live.clone(), origin: "live (rescanned)".to_owned() });
     }
-    let report = comparator.finish().map_err(|e| ActionError::Invalid(e.to_string()))?;
+    let report = comparator.finish().map_err(ActionError::Rescan)?;
     let key = subject.key();
     Ok(report.resources.into_iter().find(|r| r.key() == key))
 }
 
-/// One line per field in scope: whether its difference cleared, is now ignored, or remains.
-pub fn fields_after(subject: &Subject, rescanned: Option<&ResourceReport>) -> Vec<String> {
+/// What the rescan says about one field in scope after a write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verified {
+    /// The difference is gone.
+    Cleared { field: String },
+    /// The difference remains, hidden by an ignore rule (what an ignore decision promises).
+    Ignored { field: String, rule: String },
+    /// The difference remains: the decision did not do what it promised.
+    StillDiffers { field: String, desired: String, live: String },
+}
+
+impl Verified {
+    /// Whether the field is as the decision promised.
+    pub fn holds(&self) -> bool {
+        !matches!(self, Verified::StillDiffers { .. })
+    }
+
+    pub fn field(&self) -> &str {
+        match self {
+            Verified::Cleared { field } | Verified::Ignored { field, .. } | Verified::StillDiffers { field, .. } => {
+                field
+            }
+        }
+    }
+
+    /// The line screens and the CLI show: `✓ field: no longer differs`.
+    pub fn line(&self) -> String {
+        match self {
+            Verified::Cleared { field } => format!("✓ {field}: no longer differs"),
+            Verified::Ignored { field, rule } => format!("✓ {field}: now ignored by {rule}"),
+            Verified::StillDiffers { field, desired, live } => {
+                format!("✗ {field}: still differs (desired {desired}, live {live})")
+            }
+        }
+    }
+}
+
+/// Each field in scope as the rescan finds it.
+pub fn fields_after(subject: &Subject, rescanned: Option<&ResourceReport>) -> Vec<Verified> {
     let findings: &[Finding] = rescanned.map_or(&[], |r| r.findings.as_slice());
     subject
         .findings
         .iter()
         .map(|before| {
-            let label = label(subject, before);
+            let field = label(subject, before);
             match findings.iter().find(|after| after.path == before.path) {
-                None => format!("✓ {label}: no longer differs"),
+                None => Verified::Cleared { field },
                 Some(after) => match &after.ignored_by {
-                    Some(rule) => format!("✓ {label}: now ignored by {rule}"),
-                    None => format!(
-                        "✗ {label}: still differs (desired {}, live {})",
-                        shown(after.desired.as_ref()),
-                        shown(after.live.as_ref())
-                    ),
+                    Some(rule) => Verified::Ignored { field, rule: rule.to_string() },
+                    None => Verified::StillDiffers {
+                        field,
+                        desired: shown(after.desired.as_ref()),
+                        live: shown(after.live.as_ref()),
+                    },
                 },
             }
         })
@@ -52,13 +89,7 @@ pub fn fields_after(subject: &Subject, rescanned: Option<&ResourceReport>) -> Ve
 
 /// The fields in scope the rescan still finds different (not cleared, not ignored).
 pub fn still_differ(subject: &Subject, rescanned: Option<&ResourceReport>) -> Vec<String> {
-    let findings: &[Finding] = rescanned.map_or(&[], |r| r.findings.as_slice());
-    subject
-        .findings
-        .iter()
-        .filter(|before| findings.iter().any(|after| after.path == before.path && after.ignored_by.is_none()))
-        .map(|before| label(subject, before))
-        .collect()
+    fields_after(subject, rescanned).iter().filter(|v| !v.holds()).map(|v| v.field().to_owned()).collect()
 }
 
 /// How a finding is named in verification lines: its field, or the resource for a whole

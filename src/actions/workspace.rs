@@ -37,9 +37,7 @@ pub struct Options {
 
 /// Where the data directory is, or an error saying the platform has none.
 pub fn data_dir() -> Result<PathBuf, ActionError> {
-    crate::config::data_dir().ok_or_else(|| {
-        ActionError::Invalid("no data directory for the audit log (set HOME or XDG_DATA_HOME)".to_owned())
-    })
+    crate::config::data_dir().ok_or(ActionError::NoDataDir)
 }
 
 /// Where decisions write: the writer (none for a snapshot), the kubeconfig context it writes
@@ -98,7 +96,7 @@ pub fn cluster_writer(session: Rc<Session>) -> Box<dyn Writer> {
 
 /// A simulated cluster holding the sample's live objects.
 pub fn sample_cluster(name: &str) -> Result<Simulated, ActionError> {
-    let sample = samples::load(name).map_err(|e| ActionError::Invalid(e.to_string()))?;
+    let sample = samples::load(name)?;
     let objects = sample.live.into_iter().map(|manifest| manifest.object);
     Ok(Simulated::new(format!("simulated sample {name}"), &sample.meta.namespace, objects))
 }

@@ -277,6 +277,7 @@ impl App {
             | Action::PreviousStep
             | Action::Tick
             | Action::Decide(_)
+            | Action::BreakGlass
             | Action::Confirm
             | Action::Force
             | Action::WritePrevention => return self.runbook_action(action),

@@ -44,6 +44,9 @@ pub enum Action {
     PreviousStep,
     Tick,
     Decide(Decision),
+    /// Sync by server-side apply, bypassing the controller: only the chosen fields when the
+    /// runbook is on some fields of the resource.
+    BreakGlass,
     Confirm,
     Force,
     WritePrevention,
@@ -57,7 +60,7 @@ impl Action {
     pub fn writes(self) -> bool {
         match self {
             Action::Decide(decision) => decision.writes(),
-            Action::Force => true,
+            Action::Force | Action::BreakGlass => true,
             _ => false,
         }
     }
@@ -324,6 +327,13 @@ pub const BINDINGS: &[Binding] = &[
         screens: RUNBOOK,
         action: Action::Decide(Decision::Act(Response::Escalate)),
         help: "escalate: a remediation record for the owner team",
+    },
+    Binding {
+        label: "B",
+        keys: &[Key::Plain(KeyCode::Char('B'))],
+        screens: RUNBOOK,
+        action: Action::BreakGlass,
+        help: "break-glass sync: server-side apply of only the chosen fields (no controller; preview first)",
     },
     Binding {
         label: "L",

@@ -133,15 +133,16 @@ impl App {
         let Some(screen) = &mut self.runbook else { return Vec::new() };
         // Built only when a key asks for a job: every app's report goes with it (the ignore
         // preview counts across them), so ticking and moving copy nothing.
-        let job = |step| {
+        let job_with = |step, options: Options| {
             vec![Effect::Act(Box::new(Job {
                 target: target.clone(),
-                options: options.clone(),
+                options,
                 now,
                 all_apps: data.apps.iter().map(|a| a.report.clone()).collect(),
                 step,
             }))]
         };
+        let job = |step| job_with(step, options.clone());
         match (&mut screen.stage, action) {
             (Stage::Waiting(_), _) => {}
             (Stage::Checklist | Stage::Failed(_), Action::NextStep) => {
@@ -170,15 +171,21 @@ impl App {
                     screen.selected = screen.runbook.first_open();
                 }
             }
-            (Stage::Checklist | Stage::Failed(_), Action::Decide(decision)) => {
+            (Stage::Checklist | Stage::Failed(_), Action::Decide(_) | Action::BreakGlass) => {
                 if let Err(why) = screen.runbook.may_decide() {
                     self.notice = Some(why);
                     return Vec::new();
                 }
-                screen.stage = Stage::Waiting(format!("preparing the {} preview…", decision.as_str()));
+                let (decision, break_glass) = match action {
+                    Action::Decide(decision) => (decision, false),
+                    _ => (Decision::Act(Response::Sync), true),
+                };
+                let what = if break_glass { "break-glass sync" } else { decision.as_str() };
+                screen.stage = Stage::Waiting(format!("preparing the {what} preview…"));
                 screen.scroll = 0;
                 let subject = Box::new(screen.runbook.subject.clone());
-                return job(runbook_state::Step::Prepare(decision, subject));
+                let options = Options { break_glass, ..options.clone() };
+                return job_with(runbook_state::Step::Prepare(decision, subject), options);
             }
             (Stage::Preview { plan, .. }, Action::Force) if !plan.conflicts.is_empty() => {
                 if let Stage::Preview { forcing, .. } = &mut screen.stage {

@@ -205,7 +205,7 @@ impl App {
                 self.drill_decide(decision);
                 Some(Vec::new())
             }
-            Action::Confirm | Action::Force | Action::WritePrevention => {
+            Action::Confirm | Action::Force | Action::WritePrevention | Action::BreakGlass => {
                 self.notice = Some("training: nothing is written — take a decision at step 4".to_owned());
                 Some(Vec::new())
             }

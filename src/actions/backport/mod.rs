@@ -209,7 +209,8 @@ impl Edits {
         let text = format!(
             "# Backported from live by kdrift: {} was set in the shared base {base_file}\n{}",
             finding.display_path,
-            yaml_serde::to_string(&patch).map_err(|e| ActionError::Invalid(e.to_string()))?
+            yaml_serde::to_string(&patch)
+                .map_err(|source| ActionError::Yaml { what: "the kustomize patch", source })?
         );
         let first_time = self.text_of(files, &patch_file).is_none();
         self.set(&patch_file, text);
