@@ -134,7 +134,9 @@ pub fn run(cli: Cli) -> Result<Next, CliError> {
             exit(act::run(Decision::Act(Response::Prune), &args, options(&args), None))
         }
         Some(Command::Escalate { act: args, note }) => {
-            exit(act::run(Decision::Act(Response::Escalate), &args, options(&args), note.as_deref()))
+            // The note is the record's and the audit line's reason too.
+            let options = Options { reason: note.clone(), ..options(&args) };
+            exit(act::run(Decision::Act(Response::Escalate), &args, options, note.as_deref()))
         }
     }
 }

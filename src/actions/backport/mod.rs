@@ -299,6 +299,9 @@ fn commit_message(subject: &Subject, fields: &[Finding], workspace: &Workspace) 
     if let Some(incident) = &workspace.incident {
         let _ = writeln!(message, "Incident: {incident}");
     }
+    if let Some(note) = &workspace.reason {
+        let _ = writeln!(message, "Responder's note: {}", crate::sanitize::clean_line(note));
+    }
     let _ = writeln!(message, "Recorded-by: kdrift for {}", workspace.who);
     message
 }

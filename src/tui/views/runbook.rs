@@ -58,9 +58,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         Stage::Preview { plan, typed, forcing } => confirm_prompt(plan, typed.as_deref(), *forcing, theme),
         _ => None,
     };
+    // One row when the prompt fits the width, two when it wraps.
+    let prompt_rows = prompt.as_ref().map_or(0, |line| if line.width() <= usize::from(inner.width) { 1 } else { 2 });
     let [content, prompt_area] =
-        Layout::vertical([Constraint::Min(0), Constraint::Length(u16::from(prompt.is_some()) * inner.height.min(2))])
-            .areas(inner);
+        Layout::vertical([Constraint::Min(0), Constraint::Length(prompt_rows.min(inner.height))]).areas(inner);
     let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), content);
     if let Some(prompt) = prompt {
@@ -75,9 +76,12 @@ fn step_lines(screen: &RunbookScreen, theme: &Theme) -> Vec<Line<'static>> {
         .map(|(index, step)| {
             let settled = screen.runbook.items[index].iter().all(|item| item.settled());
             let done = *step < screen.runbook.step || (*step == Step::Verify && screen.runbook.is_complete());
+            let skipped = screen.runbook.skipped.is_some() && *step < Step::Choose && !settled;
             let (mark, text_style) = match (*step == screen.runbook.step, done && settled) {
                 (true, _) => ("▸", style::accent(theme).add_modifier(Modifier::BOLD)),
                 (false, true) => ("✓", ratatui::style::Style::default()),
+                // Skipped on purpose (`:skip REASON`): not done, and not to be mistaken for it.
+                (false, false) if skipped => ("–", style::dim(theme)),
                 (false, false) => (" ", style::dim(theme)),
             };
             Line::from(Span::styled(format!(" {mark} {}", step.title()), text_style))
@@ -85,9 +89,10 @@ fn step_lines(screen: &RunbookScreen, theme: &Theme) -> Vec<Line<'static>> {
         .chain([
             Line::default(),
             Line::from(Span::styled(
-                match screen.runbook.decided {
-                    Some(decision) => format!(" decided: {}", decision.as_str()),
-                    None => " no decision yet".to_owned(),
+                match (screen.runbook.decided, screen.runbook.is_complete()) {
+                    (Some(decision), true) => format!(" decided: {} · walk complete", decision.as_str()),
+                    (Some(decision), false) => format!(" decided: {}", decision.as_str()),
+                    (None, _) => " no decision yet".to_owned(),
                 },
                 style::dim(theme),
             )),
