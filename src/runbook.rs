@@ -142,13 +142,15 @@ impl Runbook {
         }
     }
 
-    /// Closes the walk at step 5 once every item there is settled; returns whether it closed.
+    /// Whether the walk can be closed: at step 5, decided, every item there settled.
+    pub fn can_close(&self) -> bool {
+        self.step == Step::Verify && self.decided.is_some() && self.items().iter().all(Item::settled)
+    }
+
+    /// Closes the walk (once its closing is recorded); returns whether it closed.
     pub fn close(&mut self) -> bool {
-        if self.step != Step::Verify || self.decided.is_none() || self.items().iter().any(|item| !item.settled()) {
-            return false;
-        }
-        self.closed = true;
-        true
+        self.closed = self.closed || self.can_close();
+        self.closed
     }
 
     /// Moves to the next step when the current one is settled; returns whether it moved.

@@ -36,22 +36,161 @@ fn module_of(relative: &str) -> String {
     relative.split('/').next().unwrap().trim_end_matches(".rs").to_owned()
 }
 
-/// Every `crate::MODULE` a file names (in `use` lines and in paths), with the line number.
-fn references(text: &str) -> Vec<(String, usize)> {
-    let mut found = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        let code = line.split("//").next().unwrap_or("");
-        let mut rest = code;
-        while let Some(at) = rest.find("crate::") {
-            let after = &rest[at + "crate::".len()..];
-            let name: String = after.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-            if !name.is_empty() {
-                found.push((name, number + 1));
+/// The file's module path: `tui/views/runbook.rs` → [tui, views, runbook], `tui/mod.rs` →
+/// [tui], and a test file `keys_tests.rs` (declared `#[path] mod tests;` in `keys.rs`) →
+/// [tui, keys, tests].
+fn module_path(relative: &str) -> Vec<String> {
+    let mut parts: Vec<String> = relative.trim_end_matches(".rs").split('/').map(str::to_owned).collect();
+    if parts.last().is_some_and(|last| last == "mod") {
+        parts.pop();
+    }
+    if let Some(parent) = parts.last().and_then(|last| last.strip_suffix("_tests")).map(str::to_owned) {
+        parts.pop();
+        parts.extend([parent, "tests".to_owned()]);
+    }
+    parts
+}
+
+/// The text with comments, string and character literals blanked (newlines kept), so a
+/// `crate::` in a comment or a string never counts and one in code always does.
+fn code_only(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let (c, next) = (chars[i], chars.get(i + 1).copied());
+        if c == '/' && next == Some('/') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
             }
-            rest = after;
+        } else if c == '/' && next == Some('*') {
+            i += 2;
+            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
+                out.push(if chars[i] == '\n' { '\n' } else { ' ' });
+                i += 1;
+            }
+            i += 2;
+        } else if c == '"' {
+            i += 1;
+            while i < chars.len() && chars[i] != '"' {
+                if chars[i] == '\\' {
+                    i += 1;
+                }
+                out.push(if chars.get(i) == Some(&'\n') { '\n' } else { ' ' });
+                i += 1;
+            }
+            i += 1;
+            out.push_str("\"\"");
+        } else if c == '\'' && next == Some('\\') {
+            // An escaped character literal ('\'', '\n', '\u{1b}'): past the escaped character,
+            // then up to the closing quote.
+            i += 3;
+            while i < chars.len() && chars[i] != '\'' {
+                i += 1;
+            }
+            i += 1;
+        } else if c == '\'' && chars.get(i + 2) == Some(&'\'') {
+            // A plain character literal ('"', '{'); any other quote starts a lifetime.
+            i += 3;
+        } else {
+            out.push(c);
+            i += 1;
         }
     }
+    out
+}
+
+/// Every top-level module a file names, with the line: `crate::x`, each name of
+/// `crate::{x, y::z}`, and `super::…` that climbs to the crate root (`super::super::x` from
+/// `tui/app.rs`). Whitespace around `::` is allowed, as Rust allows it.
+fn references(relative: &str, text: &str) -> Vec<(String, usize)> {
+    let code = code_only(text);
+    let tokens = tokenize(&code);
+    let depth = module_path(relative).len();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let (word, line) = (&tokens[i].0, tokens[i].1);
+        let at_root = if word == "crate" && tokens.get(i + 1).is_some_and(|t| t.0 == "::") {
+            Some(i + 2)
+        } else if word == "super" && (i == 0 || tokens[i - 1].0 != "::") {
+            let mut climbed = 0;
+            let mut j = i;
+            while tokens.get(j).is_some_and(|t| t.0 == "super") && tokens.get(j + 1).is_some_and(|t| t.0 == "::") {
+                climbed += 1;
+                j += 2;
+            }
+            (climbed >= depth).then_some(j)
+        } else {
+            None
+        };
+        if let Some(start) = at_root {
+            match tokens.get(start).map(|t| t.0.as_str()) {
+                Some("{") => {
+                    let mut nesting = 0;
+                    let mut expect_name = true;
+                    for token in &tokens[start..] {
+                        match token.0.as_str() {
+                            "{" => {
+                                nesting += 1;
+                                expect_name = nesting == 1;
+                            }
+                            "}" => {
+                                nesting -= 1;
+                                if nesting == 0 {
+                                    break;
+                                }
+                            }
+                            "," if nesting == 1 => expect_name = true,
+                            name if expect_name && nesting == 1 => {
+                                if name != "self" {
+                                    found.push((name.to_owned(), token.1));
+                                }
+                                expect_name = false;
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                Some(name) if name.chars().all(|c| c.is_alphanumeric() || c == '_') => {
+                    found.push((name.to_owned(), line));
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
     found
+}
+
+/// Identifiers, `::`, braces and commas, each with its line number.
+fn tokenize(code: &str) -> Vec<(String, usize)> {
+    let mut tokens = Vec::new();
+    for (number, line) in code.lines().enumerate() {
+        let chars: Vec<char> = line.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if c.is_alphanumeric() || c == '_' {
+                let start = i;
+                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                    i += 1;
+                }
+                tokens.push((chars[start..i].iter().collect(), number + 1));
+                continue;
+            }
+            if c == ':' && chars.get(i + 1) == Some(&':') {
+                tokens.push(("::".to_owned(), number + 1));
+                i += 2;
+                continue;
+            }
+            if matches!(c, '{' | '}' | ',' | ';') {
+                tokens.push((c.to_string(), number + 1));
+            }
+            i += 1;
+        }
+    }
+    tokens
 }
 
 /// module → module → the first place that makes the edge.
@@ -63,7 +202,7 @@ fn graph() -> BTreeMap<String, BTreeMap<String, String>> {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        for (to, line) in references(&text) {
+        for (to, line) in references(&relative, &text) {
             if to != from {
                 edges.entry(from.clone()).or_default().entry(to).or_insert_with(|| format!("{relative}:{line}"));
             }
@@ -130,7 +269,17 @@ fn the_cycle_check_finds_a_cycle_when_there_is_one() {
     assert_eq!(find_cycle(&edges), None);
     edges.entry("c".into()).or_default().insert("a".into(), "c.rs:1".into());
     assert_eq!(find_cycle(&edges), Some(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
-    assert_eq!(references("use crate::model::X; // crate::tui"), vec![("model".to_owned(), 1)]);
+    let found = |file: &str, text: &str| -> Vec<String> {
+        references(file, text).into_iter().map(|(module, _)| module).collect()
+    };
+    assert_eq!(found("cli/act.rs", "use crate::model::X; // crate::tui"), ["model"]);
+    assert_eq!(found("cli/act.rs", "let s = \"crate::tui\"; use crate :: report;"), ["report"]);
+    assert_eq!(found("cli/act.rs", "use crate::{\n    tui::App,\n    self,\n    model::{A, B},\n};"), ["tui", "model"]);
+    assert_eq!(found("cli/act.rs", "use super::super::tui::App; use super::scan;"), ["tui"]);
+    assert_eq!(found("cli/mod.rs", "use super::tui;"), ["tui"]);
+    assert_eq!(found("tui/keys_tests.rs", "use super::*; use super::super::super::cli;"), ["cli"]);
+    assert_eq!(found("cli/act.rs", "let c = '\"'; use crate::tui;"), ["tui"]);
+    assert_eq!(found("cli/act.rs", "let q = '\\''; let s = \"a\\\"b\"; use crate::tui;"), ["tui"]);
 }
 
 #[test]

@@ -355,6 +355,10 @@ fn apps_are_discovered_in_the_cluster_and_compared_from_a_clone_of_their_reposit
         .find(|f| f["path"] == "/spec/template/spec/containers/0/resources/limits/memory")
         .expect("the memory hotfix is found through the clone");
     assert_eq!(memory["response"], "backport");
+    // Finding the apps and reading one of them share the session's discovery: each run
+    // reads the core API list once.
+    let core_lists = api.lines().iter().filter(|line| *line == "GET /api/v1").count();
+    assert_eq!(core_lists, 2, "one per run: {:#?}", api.lines());
 }
 
 #[test]

@@ -511,3 +511,46 @@ fn break_glass_in_the_runbook_is_previewed_and_confirmed_at_80_by_24() {
     let audit = std::fs::read_to_string(data_dir.path().join("audit.jsonl")).unwrap();
     assert!(audit.contains("applied Git's") && audit.contains("\"result\":\"done\""), "{audit}");
 }
+
+/// A decision keeps working after the responder leaves its runbook (Esc while it executes)
+/// and opens another: its answer is folded into its own resource, never into the runbook now
+/// open (which it would otherwise mark decided, and whose live copy it would replace).
+#[test]
+fn an_answer_for_a_runbook_left_behind_lands_on_its_own_resource() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let request = Request::Sources(Box::new(kdrift::investigate::SourceSpec::sample("checkout-api")));
+    let mut app =
+        App::new(request.clone(), Options { data_dir: Some(data_dir.path().to_owned()), ..Options::default() });
+    app.update(Msg::Resize(160, 40));
+    app.update(Msg::Loaded(kdrift::tui::load(&request)));
+    walk(&mut app, &[KeyCode::Enter, KeyCode::Char('r')]);
+    command(&mut app, "skip testing a slow write");
+    walk(&mut app, &chars("s"));
+    // Confirm, but hold the job as a slow cluster would.
+    let pending = app.update(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE)));
+    assert_eq!(pending.len(), 1);
+    walk(&mut app, &[KeyCode::Esc, KeyCode::Esc]);
+    // Open the orphan Service's runbook instead.
+    let report = app.data.apps[0].report.clone();
+    let orphan = app
+        .resource_rows()
+        .iter()
+        .position(|row| row.resource.is_some_and(|r| report.resources[r].name == "checkout-api-legacy"))
+        .unwrap();
+    let downs = orphan - app.resource_selected;
+    walk(&mut app, &vec![KeyCode::Down; downs]);
+    walk(&mut app, &chars("r"));
+    let opened = app.runbook.as_ref().unwrap().runbook.subject.key();
+    assert_eq!(opened.name, "checkout-api-legacy");
+    for effect in pending {
+        let answer = kdrift::tui::perform(effect);
+        app.update(answer);
+    }
+    let screen = app.runbook.as_ref().unwrap();
+    assert_eq!(screen.runbook.subject.key(), opened, "the open runbook is still the orphan's");
+    assert!(screen.runbook.decided.is_none(), "and nothing was decided on it");
+    assert!(app.notice.as_deref().unwrap_or_default().starts_with("earlier decision finished"), "{:?}", app.notice);
+    let deployment = app.data.apps[0].report.resources.iter().find(|r| r.kind == "Deployment").unwrap();
+    let memory = "/spec/template/spec/containers/0/resources/limits/memory";
+    assert!(deployment.findings.iter().all(|f| f.path != memory), "the sync's result is on its own resource");
+}

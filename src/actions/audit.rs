@@ -73,7 +73,13 @@ impl Entry {
 
     /// The line that closes a runbook walk: every step settled after the decision.
     pub fn closed(plan: &Plan, workspace: &Workspace) -> Entry {
-        Entry::with(plan, workspace, "complete", "runbook closed: steps 1–5 settled".to_owned(), Vec::new())
+        Entry::with(
+            plan,
+            workspace,
+            "complete",
+            "runbook closed at step 5: every item there settled or acknowledged".to_owned(),
+            Vec::new(),
+        )
     }
 
     /// The line written before a decision runs someone else's program (`escalate.command`):
@@ -127,19 +133,16 @@ pub fn append(data_dir: &Path, entry: &Entry) -> Result<(), ActionError> {
     file.sync_data().map_err(ActionError::io(&file_path))
 }
 
-/// The OS user running kdrift, from the system (the process's user id and the password
-/// database), never from `$USER`, which anyone can set: `uid 1000` when the id has no name.
+/// The OS user running kdrift, from the system (the process's user id, looked up in the
+/// user database the system is configured with: files, LDAP, SSSD), never from `$USER`,
+/// which anyone can set: `uid 1000` when the id has no name.
 #[cfg(unix)]
 pub fn os_user() -> String {
-    let uid = rustix::process::getuid().as_raw();
-    let name = crate::sources::bounded::read_text(Path::new("/etc/passwd")).ok().and_then(|passwd| {
-        passwd.lines().find_map(|line| {
-            let mut fields = line.split(':');
-            let name = fields.next()?;
-            (fields.nth(1)? == uid.to_string()).then(|| name.to_owned())
-        })
-    });
-    name.map_or_else(|| format!("uid {uid}"), |name| crate::sanitize::clean_line(&name))
+    let uid = nix::unistd::getuid();
+    match nix::unistd::User::from_uid(uid) {
+        Ok(Some(user)) => crate::sanitize::clean_line(&user.name),
+        _ => format!("uid {uid}"),
+    }
 }
 
 /// The OS user running kdrift (the session's user name where there is no user id).

@@ -54,7 +54,7 @@ pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionEr
     let scoped = workspace.break_glass && sync_scope::chose_fields(&subject);
     let work = match controller {
         Some(object) if !workspace.break_glass && object.kind == "Application" => argo_work(&subject, &object),
-        Some(object) if !workspace.break_glass && object.kind == "Kustomization" => flux_work(&object, workspace.now),
+        Some(object) if !workspace.break_glass && object.kind == "Kustomization" => flux_work(&object),
         _ if scoped => match sync_scope::partial_body(&desired, &subject) {
             Ok(object) => SyncWork::Apply { object, field_manager: sync_scope::SCOPED_MANAGER.to_owned() },
             Err(why) => {
@@ -113,8 +113,10 @@ fn argo_work(subject: &Subject, application: &ObjectName) -> SyncWork {
     SyncWork::Argo { application: object_ref(application), patch }
 }
 
-fn flux_work(kustomization: &ObjectName, now: Option<i64>) -> SyncWork {
-    let stamp = crate::engine::time::format_rfc3339(now.or_else(crate::clock::now).unwrap_or(0));
+/// The request stamp is the wall clock, never the evaluation time (`--now`, the load's
+/// time): Flux acts only when the value changes, so a second request must carry a new one.
+fn flux_work(kustomization: &ObjectName) -> SyncWork {
+    let stamp = crate::clock::now_rfc3339();
     let patch = json!({"metadata": {"annotations": {FLUX_REQUESTED_AT: stamp}}});
     SyncWork::Flux { kustomization: object_ref(kustomization), patch }
 }
@@ -180,6 +182,7 @@ fn preview(
 ) -> Result<(), ActionError> {
     let target = ObjectRef::of(desired, &plan.subject.namespace);
     let manager = field_manager(&plan.subject);
+    let scoped = matches!(work, SyncWork::Apply { field_manager, .. } if field_manager == sync_scope::SCOPED_MANAGER);
     match work {
         SyncWork::Argo { application, patch } | SyncWork::Flux { kustomization: application, patch } => {
             writer.merge_patch(application, patch, Mode::DryRun)?;
@@ -196,7 +199,7 @@ fn preview(
         _ => writer.apply(&target, &apply_body(desired, &plan.subject), manager, true, Mode::DryRun),
     };
     match applied {
-        Ok(result) => show_changes(plan, &result, masked_annotations),
+        Ok(result) => show_changes(plan, &result, masked_annotations, scoped),
         Err(ActionError::Cluster(ClusterError::Request {
             problem: Problem::Status { code: 409, message }, ..
         })) => {
@@ -210,7 +213,7 @@ fn preview(
                 // apply: the forced dry run shows what forcing changes.
                 SyncWork::Apply { object, field_manager } if field_manager == sync_scope::SCOPED_MANAGER => {
                     let forced = writer.apply(&target, object, field_manager, true, Mode::DryRun)?;
-                    show_changes(plan, &forced, masked_annotations);
+                    show_changes(plan, &forced, masked_annotations, true);
                 }
                 _ if sync_scope::chose_fields(&plan.subject) => {
                     plan.refused = Some(
@@ -230,7 +233,7 @@ fn preview(
 
 /// What the dry run's `result` changes in the live object, and whether that is what the
 /// responder chose (exactly the chosen fields, or the whole resource with every revert named).
-fn show_changes(plan: &mut Plan, result: &Value, masked_annotations: &[String]) {
+fn show_changes(plan: &mut Plan, result: &Value, masked_annotations: &[String], scoped: bool) {
     plan.preview.push("What the sync changes in the live object (server dry run, dryRun=All):".to_owned());
     let before = plan.subject.live.clone().unwrap_or(Value::Null);
     let changes = changed_leaves(&before, result, masked_annotations);
@@ -242,7 +245,10 @@ fn show_changes(plan: &mut Plan, result: &Value, masked_annotations: &[String]) 
     if sync_scope::chose_fields(&plan.subject) {
         let outside = sync_scope::beyond(&plan.subject, &changes);
         if !outside.is_empty() {
-            plan.refused = Some(sync_scope::refusal(&plan.subject, &outside));
+            plan.refused = Some(match scoped {
+                true => sync_scope::scoped_refusal(&outside),
+                false => sync_scope::refusal(&plan.subject, &outside),
+            });
         }
     } else {
         plan.warnings.extend(sync_scope::reverts(&plan.subject, &changes));

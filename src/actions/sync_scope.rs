@@ -75,6 +75,17 @@ pub fn refusal(subject: &Subject, outside: &[(&Change, Option<&Finding>)]) -> St
     )
 }
 
+/// Why a field-scoped apply is refused when its dry run changes more than the chosen fields:
+/// its manager set them in an earlier break-glass apply, and server-side apply removes what
+/// a manager owned and now leaves out.
+pub fn scoped_refusal(outside: &[(&Change, Option<&Finding>)]) -> String {
+    let named: Vec<String> = outside.iter().map(|(change, finding)| with_suggestion(&change.line, *finding)).collect();
+    format!(
+        "applying only the chosen fields as '{SCOPED_MANAGER}' would also change {}: an earlier break-glass apply left that manager owning them, and server-side apply removes what a manager owned and now leaves out. Sync the whole resource, or backport first",
+        named.join("; ")
+    )
+}
+
 /// Warnings for a sync of the whole resource: each change that reverts a finding kdrift
 /// suggests keeping for now (backport it to Git, or escalate it), such as a human's hotfix.
 pub fn reverts(subject: &Subject, changes: &[Change]) -> Vec<String> {

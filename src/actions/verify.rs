@@ -14,6 +14,18 @@ pub fn rescan(
     engine: &EngineConfig,
     now: Option<i64>,
 ) -> Result<Option<ResourceReport>, ActionError> {
+    // The report settled the resource's scope (discovery knew a custom cluster-scoped kind):
+    // the rescan must key it the same way, or it would find nothing and call every field cleared.
+    let scoped;
+    let engine = match subject.resource.namespace.is_empty() {
+        true => {
+            let mut with_scope = engine.clone();
+            with_scope.cluster_scoped.push((subject.resource.group.clone(), subject.resource.kind.clone()));
+            scoped = with_scope;
+            &scoped
+        }
+        false => engine,
+    };
     let mut comparator = Comparator::new(engine, &subject.app, &subject.namespace, now);
     if let Some(desired) = &subject.desired {
         let manifest = Manifest { object: desired.clone(), origin: "desired".to_owned() };
@@ -36,19 +48,22 @@ pub enum Verified {
     Ignored { field: String, rule: String },
     /// The difference remains: the decision did not do what it promised.
     StillDiffers { field: String, desired: String, live: String },
+    /// The object is there but the rescan could not find it: nothing can be called cleared.
+    NotFound { field: String },
 }
 
 impl Verified {
     /// Whether the field is as the decision promised.
     pub fn holds(&self) -> bool {
-        !matches!(self, Verified::StillDiffers { .. })
+        !matches!(self, Verified::StillDiffers { .. } | Verified::NotFound { .. })
     }
 
     pub fn field(&self) -> &str {
         match self {
-            Verified::Cleared { field } | Verified::Ignored { field, .. } | Verified::StillDiffers { field, .. } => {
-                field
-            }
+            Verified::Cleared { field }
+            | Verified::Ignored { field, .. }
+            | Verified::StillDiffers { field, .. }
+            | Verified::NotFound { field } => field,
         }
     }
 
@@ -60,13 +75,19 @@ impl Verified {
             Verified::StillDiffers { field, desired, live } => {
                 format!("✗ {field}: still differs (desired {desired}, live {live})")
             }
+            Verified::NotFound { field } => format!("✗ {field}: not verified (the rescan did not find the resource)"),
         }
     }
 }
 
-/// Each field in scope as the rescan finds it.
+/// Each field in scope as the rescan finds it (`rescanned` is `None` when the resource is
+/// not in the rescan: gone, or not found).
 pub fn fields_after(subject: &Subject, rescanned: Option<&ResourceReport>) -> Vec<Verified> {
     let findings: &[Finding] = rescanned.map_or(&[], |r| r.findings.as_slice());
+    // Gone is what a prune promises; for anything else a missing rescan proves nothing.
+    if rescanned.is_none() && subject.desired.is_some() {
+        return subject.findings.iter().map(|finding| Verified::NotFound { field: label(subject, finding) }).collect();
+    }
     subject
         .findings
         .iter()

@@ -10,7 +10,7 @@ use crate::cli::{ActArgs, CliError, EXIT_CLEAN, EXIT_ERROR, warn};
 use crate::decision::{Decision, Subject};
 use crate::investigate::decide::{self, Scope, Target};
 use crate::investigate::{self, AppData, InvestigateError, Keep, Request, ResourceFilter, SourceKind, SourceSpec};
-use crate::model::AppReport;
+use crate::model::{AppReport, Response};
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 /// Everything a decision on one resource needs, loaded from the command line's sources.
@@ -22,7 +22,7 @@ pub struct Loaded {
 }
 
 pub fn run(decision: Decision, args: &ActArgs, options: Options, note: Option<&str>) -> Result<i32, CliError> {
-    let mut loaded = load(args, &options)?;
+    let mut loaded = load(args, &options, decision)?;
     let plan = decide::prepare(decision, loaded.subject, &mut loaded.workspace, &loaded.target, &options, note)?;
     let mut out = std::io::stdout();
     out.write_all(crate::sanitize::clean(&render_plan(&plan)).as_bytes())?;
@@ -117,12 +117,17 @@ fn confirm(plan: &Plan, args: &ActArgs) -> Result<Option<Confirmation>, CliError
 
 /// Loads the sources, finds the resource (in the one app that has it), and sets up the
 /// decision as the TUI does.
-fn load(args: &ActArgs, options: &Options) -> Result<Loaded, CliError> {
+fn load(args: &ActArgs, options: &Options, decision: Decision) -> Result<Loaded, CliError> {
     let filter = ResourceFilter::parse(&args.resource)?;
     let mut spec = SourceSpec::from(&args.source);
     // Read-only asks nothing of the API server that looks like a write, not even a dry run.
     if options.read_only || read_only_context(&spec)? {
         spec.no_server_dry_run = true;
+    }
+    // Pin the context: the decision's writes go where the investigation read, whatever the
+    // kubeconfig's current context becomes meanwhile.
+    if spec.kind() == SourceKind::Cluster && spec.context.is_none() {
+        spec.context = crate::sources::cluster::current_context(None).ok();
     }
     let request = Request::Sources(Box::new(spec));
     let investigation = investigate::load(&request, &Keep::Only(filter.clone()))?;
@@ -140,9 +145,14 @@ fn load(args: &ActArgs, options: &Options) -> Result<Loaded, CliError> {
     let Some(key) = app.report.resources.iter().map(|r| r.key()).find(|key| filter.matches(key)) else {
         return Err(InvestigateError::NoSuchResource(filter.text.clone()).into());
     };
-    let scope = match args.field.as_deref() {
-        Some(field) => Scope::Field(field),
-        None => Scope::Acting,
+    // Remarks about how the app was compared (a revision the clone lacks, so HEAD was used)
+    // qualify every decision on it.
+    warn(&app.report.notes);
+    let scope = match (args.field.as_deref(), decision) {
+        (Some(field), _) => Scope::Field(field),
+        // An escalation hands on the whole resource: every finding, expected ones included.
+        (None, Decision::Act(Response::Escalate)) => Scope::All,
+        (None, _) => Scope::Acting,
     };
     let subject = decide::subject(app, &key, scope)?;
     let target = Target::for_app(app, &request, Default::default());

@@ -79,6 +79,8 @@ fn open_tui(args: &TuiArgs) -> Result<Next, CliError> {
     if source.kind() == crate::investigate::SourceKind::Cluster {
         let context = crate::sources::cluster::current_context(source.context.as_deref())
             .map_err(|error| CliError::NoCluster(error.to_string()))?;
+        // Pinned: decisions write where the TUI read, whatever the kubeconfig says later.
+        source.context = Some(context.clone());
         // Read-only asks nothing of the API server that looks like a write, not even a dry run.
         if args.read_only || crate::config::load(source.config.as_deref())?.is_read_only(&context) {
             source.no_server_dry_run = true;

@@ -63,6 +63,8 @@ pub enum Scope<'a> {
     Finding(usize),
     /// The findings at this field (display path or JSON pointer).
     Field(&'a str),
+    /// Every finding of the resource (an escalation hands all of it on).
+    All,
 }
 
 /// What a decision on `key` of `app` is about, with the copies shown to the responder.
@@ -104,6 +106,7 @@ fn in_scope(findings: &[Finding], scope: Scope<'_>) -> Result<Vec<Finding>, Inve
             }
             Ok(chosen)
         }
+        Scope::All => Ok(findings.to_vec()),
         Scope::Acting => {
             let acting: Vec<Finding> = findings.iter().filter(|f| f.needs_action()).cloned().collect();
             Ok(if acting.is_empty() { findings.to_vec() } else { acting })

@@ -9,7 +9,7 @@ use crate::tui::diff_state::DiffState;
 use crate::tui::keys::{self, Action, Screen};
 use crate::tui::lists::{self, AppSort, AppSummary, ResourceRow};
 pub use crate::tui::prompt::{Prompt, PromptKind};
-use crate::tui::runbook_state::{Done, Job, RunbookScreen};
+use crate::tui::runbook_state::{Acted, Job, RunbookScreen};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -19,7 +19,7 @@ pub enum Msg {
     Key(KeyEvent),
     Loaded(Result<Investigation, WorkError>),
     /// A runbook job (preview, execution, prevention artefacts) finished.
-    Acted(Result<Done, WorkError>),
+    Acted(Box<Acted>),
     /// A finished drill's record was written (its path) or not (why).
     Recorded(Result<String, WorkError>),
     /// The terminal's new size (columns, rows).
@@ -193,7 +193,7 @@ impl App {
         match msg {
             Msg::Resize(columns, rows) => self.size = (columns, rows),
             Msg::Loaded(result) => self.loaded(result),
-            Msg::Acted(result) => return self.acted(result),
+            Msg::Acted(acted) => return self.acted(*acted),
             Msg::Recorded(result) => self.recorded(result),
             Msg::Key(key) => return self.key(key),
         }

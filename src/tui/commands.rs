@@ -154,8 +154,14 @@ fn switch_namespace(app: &mut App, name: &str) -> Vec<Effect> {
     app.switch_source(None, Some(name))
 }
 
+/// What the responder typed, as it may be recorded: one clean line, at most 200 characters.
+fn recordable(text: &str) -> Option<String> {
+    let text: String = crate::sanitize::clean_line(text.trim()).chars().take(200).collect();
+    (!text.is_empty()).then_some(text)
+}
+
 fn incident(app: &mut App, id: &str) -> Vec<Effect> {
-    app.incident = (!id.is_empty()).then(|| id.to_owned());
+    app.incident = recordable(id);
     app.notice = Some(match &app.incident {
         Some(id) => format!("incident {id}: quoted in the commits, records and audit lines of your decisions"),
         None => "incident id cleared".to_owned(),
@@ -164,7 +170,7 @@ fn incident(app: &mut App, id: &str) -> Vec<Effect> {
 }
 
 fn note(app: &mut App, text: &str) -> Vec<Effect> {
-    app.note = (!text.is_empty()).then(|| text.to_owned());
+    app.note = recordable(text);
     app.notice = Some(match &app.note {
         Some(_) => {
             "note kept: recorded with your next decisions (the audit log's reason, escalation records)".to_owned()
@@ -179,11 +185,19 @@ fn skip(app: &mut App, reason: &str) -> Vec<Effect> {
         app.notice = Some(":skip works in a runbook (r on a finding)".to_owned());
         return Vec::new();
     };
-    if reason.is_empty() {
-        app.notice = Some("usage: :skip REASON — why steps 1–3 are skipped (it is recorded)".to_owned());
+    if app.train.is_some() {
+        app.notice = Some("training: a drill walks every step — nothing to skip".to_owned());
         return Vec::new();
     }
-    screen.runbook.skip(reason);
+    let Some(reason) = recordable(reason) else {
+        app.notice = Some("usage: :skip REASON — why steps 1–3 are skipped (it is recorded)".to_owned());
+        return Vec::new();
+    };
+    if screen.runbook.step >= crate::runbook::Step::Choose {
+        app.notice = Some("steps 1–3 are behind you already: nothing to skip".to_owned());
+        return Vec::new();
+    }
+    screen.runbook.skip(&reason);
     screen.selected = screen.runbook.first_open();
     app.notice = Some(format!("steps 1–3 skipped ({reason}): the reason is recorded with the decision"));
     Vec::new()

@@ -213,11 +213,12 @@ pub fn perform(effect: Effect) -> Msg {
             Msg::Loaded(result)
         }
         Effect::Act(job) => {
+            let origin = job.origin.clone();
             let result = runbook_state::run(*job);
             if let Err(error) = &result {
                 tracing::warn!(%error, "action not done");
             }
-            Msg::Acted(result)
+            Msg::Acted(Box::new(runbook_state::Acted { origin, result }))
         }
         Effect::Record(path, run) => Msg::Recorded(
             crate::training::record::append(&path, *run).map(|()| path.display().to_string()).map_err(WorkError::from),
@@ -228,10 +229,15 @@ pub fn perform(effect: Effect) -> Msg {
 /// Runs an effect on a worker thread; its result comes back as a message. A worker that
 /// died must not leave the UI waiting for ever: its death is the answer then.
 fn spawn(effect: Effect, sender: tokio::sync::mpsc::UnboundedSender<Msg>) {
-    let (what, died): (String, fn(WorkError) -> Msg) = match &effect {
-        Effect::Load(request, _) => (format!("loading {}", request.label()), |e| Msg::Loaded(Err(e))),
-        Effect::Act(_) => ("the action (see the audit log)".to_owned(), |e| Msg::Acted(Err(e))),
-        Effect::Record(..) => ("recording".to_owned(), |e| Msg::Recorded(Err(e))),
+    type Died = Box<dyn FnOnce(WorkError) -> Msg + Send>;
+    let (what, died): (String, Died) = match &effect {
+        Effect::Load(request, _) => (format!("loading {}", request.label()), Box::new(|e| Msg::Loaded(Err(e)))),
+        Effect::Act(job) => {
+            let origin = job.origin.clone();
+            let died: Died = Box::new(move |e| Msg::Acted(Box::new(runbook_state::Acted { origin, result: Err(e) })));
+            ("the action (see the audit log)".to_owned(), died)
+        }
+        Effect::Record(..) => ("recording".to_owned(), Box::new(|e| Msg::Recorded(Err(e)))),
     };
     let worker = tokio::task::spawn_blocking(move || perform(effect));
     tokio::spawn(async move {

@@ -11,7 +11,7 @@ use crate::model::Response;
 use crate::runbook::{Runbook, Step};
 use crate::tui::app::{App, Effect};
 use crate::tui::keys::{Action, Screen};
-use crate::tui::runbook_state::{self, Done, Job, RunbookScreen, Stage};
+use crate::tui::runbook_state::{self, Acted, Done, Job, Origin, RunbookScreen, Stage};
 use crossterm::event::{KeyCode, KeyEvent};
 
 impl App {
@@ -133,8 +133,10 @@ impl App {
         let Some(screen) = &mut self.runbook else { return Vec::new() };
         // Built only when a key asks for a job: every app's report goes with it (the ignore
         // preview counts across them), so ticking and moving copy nothing.
+        let origin = Origin { runbook: screen.id, app: screen.app, key: screen.runbook.subject.key() };
         let job_with = |step, options: Options| {
             vec![Effect::Act(Box::new(Job {
+                origin: origin.clone(),
                 target: target.clone(),
                 options,
                 now,
@@ -147,12 +149,11 @@ impl App {
             (Stage::Waiting(_), _) => {}
             (Stage::Checklist | Stage::Failed(_), Action::NextStep) => {
                 if screen.runbook.step == Step::Verify && screen.runbook.decided.is_some() && !screen.runbook.closed {
-                    if screen.runbook.close() {
-                        let (decision, subject) = (screen.runbook.decided, screen.runbook.subject.clone());
-                        if let Some(decision) = decision {
-                            screen.stage = Stage::Waiting("recording the closed runbook…".to_owned());
-                            return job(runbook_state::Step::Close(decision, Box::new(subject)));
-                        }
+                    // Closed only once the closing line is in the audit log (`acted`).
+                    if let (true, Some(decision)) = (screen.runbook.can_close(), screen.runbook.decided) {
+                        screen.stage = Stage::Waiting("recording the closed runbook…".to_owned());
+                        let subject = Box::new(screen.runbook.subject.clone());
+                        return job(runbook_state::Step::Close(decision, subject));
                     }
                     self.notice = screen.runbook.blocker();
                 } else if !screen.runbook.advance() {
@@ -235,8 +236,17 @@ impl App {
         Target::for_app(app, &self.request, changes)
     }
 
-    pub(crate) fn acted(&mut self, result: Result<Done, crate::tui::WorkError>) -> Vec<Effect> {
-        let Some(screen) = &mut self.runbook else { return Vec::new() };
+    pub(crate) fn acted(&mut self, acted: Acted) -> Vec<Effect> {
+        let Acted { origin, result } = acted;
+        let Some(screen) = self.runbook.as_mut().filter(|screen| screen.id == origin.runbook) else {
+            // The responder left that runbook while it worked: a write still happened, so its
+            // verified state goes where it belongs; a preview nobody waits for is dropped.
+            if let Ok(Done::Executed(outcome)) = result {
+                self.notice = Some(format!("earlier decision finished: {}", outcome.result));
+                self.fold_back(origin.app, &origin.key, &outcome);
+            }
+            return Vec::new();
+        };
         match result {
             Err(error) => screen.stage = Stage::Failed(error.to_string()),
             Ok(Done::Prepared(plan)) => {
@@ -244,6 +254,7 @@ impl App {
                 screen.stage = Stage::Preview { plan, typed, forcing: false };
             }
             Ok(Done::Closed) => {
+                screen.runbook.close();
                 screen.stage = Stage::Checklist;
                 self.notice = Some("runbook complete: recorded in the audit log".to_owned());
             }

@@ -24,6 +24,9 @@ pub enum Step {
 /// One job for the worker.
 #[derive(Debug, Clone)]
 pub struct Job {
+    /// Which runbook asked (`RunbookScreen::id`), and the app and resource it was on: an
+    /// answer that arrives after the responder moved on is folded into that resource only.
+    pub origin: Origin,
     pub target: Target,
     /// Read-only, where the audit log goes, the incident id.
     pub options: Options,
@@ -31,6 +34,21 @@ pub struct Job {
     pub now: Option<i64>,
     pub all_apps: Vec<AppReport>,
     pub step: Step,
+}
+
+/// Where a job came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub runbook: u64,
+    pub app: usize,
+    pub key: crate::model::ResourceKey,
+}
+
+/// A job's answer, with where it came from.
+#[derive(Debug)]
+pub struct Acted {
+    pub origin: Origin,
+    pub result: Result<Done, WorkError>,
 }
 
 #[derive(Debug)]
@@ -58,6 +76,8 @@ pub enum Stage {
 }
 
 pub struct RunbookScreen {
+    /// Unique per opened runbook: answers to another runbook's jobs are told apart by it.
+    pub id: u64,
     pub runbook: Runbook,
     pub app: usize,
     pub stage: Stage,
@@ -67,14 +87,16 @@ pub struct RunbookScreen {
 
 impl RunbookScreen {
     pub fn new(runbook: Runbook, app: usize) -> RunbookScreen {
-        RunbookScreen { runbook, app, stage: Stage::Checklist, selected: 0, scroll: 0 }
+        static OPENED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        RunbookScreen { id, runbook, app, stage: Stage::Checklist, selected: 0, scroll: 0 }
     }
 }
 
 /// Runs a job (blocking: on a worker thread), set up as the command line sets up its
 /// decisions (`investigate::decide`).
 pub fn run(job: Job) -> Result<Done, WorkError> {
-    let Job { target, options, now, all_apps, step } = job;
+    let Job { target, options, now, all_apps, step, .. } = job;
     let app_name = match &step {
         Step::Prepare(_, subject) => subject.app.clone(),
         Step::Execute(plan, _) => plan.subject.app.clone(),

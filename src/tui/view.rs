@@ -95,14 +95,16 @@ fn namespace_scope(app: &App) -> String {
 
 fn title_line(app: &App) -> Line<'static> {
     let theme = &app.options.theme;
+    // A notice answers the last key, so it goes before a standing banner (which returns at
+    // the next key).
+    if let Some(notice) = &app.notice {
+        return Line::from(Span::styled(format!(" {notice}"), style::fg(theme.ui.banner)));
+    }
     if let Some(banner) = &app.banner {
         return Line::from(Span::styled(
             format!(" ⚠ {banner}"),
             style::fg(theme.ui.banner).add_modifier(ratatui::style::Modifier::BOLD),
         ));
-    }
-    if let Some(notice) = &app.notice {
-        return Line::from(Span::styled(format!(" {notice}"), style::fg(theme.ui.banner)));
     }
     let crumb = match app.screen {
         Screen::Apps => {

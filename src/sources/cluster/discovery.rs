@@ -1,6 +1,7 @@
 //! API discovery: which resource (plural, scope) serves each kind at each version, CRDs
 //! included. Only the groups a scan needs are asked about, one request per group version,
-//! so discovery costs a handful of requests even on clusters with hundreds of CRDs.
+//! so discovery costs a handful of requests even on clusters with hundreds of CRDs; a
+//! session asks each document once, however many apps it scans.
 
 use crate::sources::cluster::{Cluster, ClusterError, Problem};
 use futures::StreamExt as _;
@@ -92,12 +93,16 @@ impl ResourceMap {
 /// Discovers the core group and every `wanted` group the server has.
 pub async fn discover(cluster: &Cluster, wanted: &Wanted) -> Result<ResourceMap, ClusterError> {
     let mut map = ResourceMap::default();
-    let core: APIResourceList =
-        cluster.get("/api/v1").await.map_err(|p| cluster.error("discover", "the core API (/api/v1)".into(), p))?;
+    let core: APIResourceList = cluster
+        .get_discovery("/api/v1")
+        .await
+        .map_err(|p| cluster.error("discover", "the core API (/api/v1)".into(), p))?;
     add_resources(&mut map, "", &core);
     map.preferred.insert(String::new(), "v1".to_owned());
-    let groups: APIGroupList =
-        cluster.get("/apis").await.map_err(|p| cluster.error("discover", "the API groups (/apis)".into(), p))?;
+    let groups: APIGroupList = cluster
+        .get_discovery("/apis")
+        .await
+        .map_err(|p| cluster.error("discover", "the API groups (/apis)".into(), p))?;
     let mut group_versions = Vec::new();
     for group in groups.groups.iter().filter(|g| wanted.iter().any(|(name, _)| *name == g.name)) {
         let preferred = group.preferred_version.as_ref().or(group.versions.first());
@@ -111,7 +116,8 @@ pub async fn discover(cluster: &Cluster, wanted: &Wanted) -> Result<ResourceMap,
     }
     let lists: Vec<_> = futures::stream::iter(group_versions)
         .map(|(group, version)| async move {
-            let list: Result<APIResourceList, Problem> = cluster.get(&format!("/apis/{group}/{version}")).await;
+            let list: Result<APIResourceList, Problem> =
+                cluster.get_discovery(&format!("/apis/{group}/{version}")).await;
             (group, version, list)
         })
         .buffered(CONCURRENCY)

@@ -27,6 +27,10 @@ pub struct Cluster {
     pub server: String,
     /// How long one request may take.
     pub timeout: Duration,
+    /// Discovery documents already read (path → answer): one session asks each once, so
+    /// scanning many apps does not repeat discovery per app. A new session (a refresh, a
+    /// new run) reads them again, and sees a CRD installed meanwhile.
+    discovered: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, serde_json::Value>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -142,13 +146,30 @@ impl Cluster {
         let server = config.cluster_url.to_string().trim_end_matches('/').to_owned();
         let namespace = namespace.map(str::to_owned).unwrap_or_else(|| config.default_namespace.clone());
         let client = kube::Client::try_from(config).map_err(|error| config_error(error.to_string()))?;
-        Ok(Cluster { client, context: name, namespace, server, timeout })
+        Ok(Cluster { client, context: name, namespace, server, timeout, discovered: Default::default() })
     }
 
     /// GETs `path` and parses the JSON answer.
     pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Problem> {
         let request = http::Request::get(path).body(Vec::new()).map_err(|e| Problem::BadResponse(e.to_string()))?;
         self.send(request).await
+    }
+
+    /// GETs a discovery document (`/api/v1`, `/apis`, `/apis/GROUP/VERSION`), from this
+    /// session's cache after the first time.
+    pub(crate) async fn get_discovery<T: DeserializeOwned>(&self, path: &str) -> Result<T, Problem> {
+        let cached = self.discovered.lock().ok().and_then(|cache| cache.get(path).cloned());
+        let value = match cached {
+            Some(value) => value,
+            None => {
+                let value: serde_json::Value = self.get(path).await?;
+                if let Ok(mut cache) = self.discovered.lock() {
+                    cache.insert(path.to_owned(), value.clone());
+                }
+                value
+            }
+        };
+        serde_json::from_value(value).map_err(|e| Problem::BadResponse(e.to_string()))
     }
 
     /// POSTs a JSON `body` to `path` and parses the JSON answer.
