@@ -310,6 +310,16 @@ fn walk_ctrl(app: &mut App, c: char) {
     }
 }
 
+/// The demo's checkout-api sample, loaded, writing its audit log under `data_dir`.
+fn checkout_api(data_dir: &tempfile::TempDir, width: u16, height: u16) -> App {
+    let request = Request::Sources(Box::new(kdrift::investigate::SourceSpec::sample("checkout-api")));
+    let mut app =
+        App::new(request.clone(), Options { data_dir: Some(data_dir.path().to_owned()), ..Options::default() });
+    app.update(Msg::Resize(width, height));
+    app.update(Msg::Loaded(kdrift::tui::load(&request)));
+    app
+}
+
 /// Types a `:` command and Enter.
 fn command(app: &mut App, text: &str) {
     walk(app, &[KeyCode::Char(':')]);
@@ -397,11 +407,7 @@ fn the_runbook_walks_the_memory_limit_case_to_a_verified_backport() {
 #[test]
 fn a_simulated_sync_clears_the_finding_and_read_only_sessions_offer_no_writes() {
     let data_dir = tempfile::tempdir().unwrap();
-    let request = Request::Sources(Box::new(kdrift::investigate::SourceSpec::sample("checkout-api")));
-    let mut app =
-        App::new(request.clone(), Options { data_dir: Some(data_dir.path().to_owned()), ..Options::default() });
-    app.update(Msg::Resize(160, 40));
-    app.update(Msg::Loaded(kdrift::tui::load(&request)));
+    let mut app = checkout_api(&data_dir, 160, 40);
     walk(&mut app, &[KeyCode::Enter, KeyCode::Char('r')]);
     command(&mut app, "skip the incident channel already agreed on a sync");
     walk(&mut app, &chars("s"));
@@ -423,6 +429,7 @@ fn a_simulated_sync_clears_the_finding_and_read_only_sessions_offer_no_writes() 
     assert!(deployment.findings.iter().all(|f| f.path != memory), "a refresh brought the synced finding back");
     assert!(app.banner.is_none(), "{:?}", app.banner);
 
+    let request = app.request.clone();
     let mut read_only = App::new(
         request.clone(),
         Options { read_only: true, data_dir: Some(data_dir.path().to_owned()), ..Options::default() },
@@ -494,11 +501,7 @@ fn the_runbook_opens_only_on_something_that_differs() {
 #[test]
 fn break_glass_in_the_runbook_is_previewed_and_confirmed_at_80_by_24() {
     let data_dir = tempfile::tempdir().unwrap();
-    let request = Request::Sources(Box::new(kdrift::investigate::SourceSpec::sample("checkout-api")));
-    let mut app =
-        App::new(request.clone(), Options { data_dir: Some(data_dir.path().to_owned()), ..Options::default() });
-    app.update(Msg::Resize(80, 24));
-    app.update(Msg::Loaded(kdrift::tui::load(&request)));
+    let mut app = checkout_api(&data_dir, 80, 24);
     walk(&mut app, &[KeyCode::Enter, KeyCode::Char('r')]);
     command(&mut app, "skip rehearsed break-glass drill");
     walk(&mut app, &chars("B"));
@@ -518,11 +521,7 @@ fn break_glass_in_the_runbook_is_previewed_and_confirmed_at_80_by_24() {
 #[test]
 fn an_answer_for_a_runbook_left_behind_lands_on_its_own_resource() {
     let data_dir = tempfile::tempdir().unwrap();
-    let request = Request::Sources(Box::new(kdrift::investigate::SourceSpec::sample("checkout-api")));
-    let mut app =
-        App::new(request.clone(), Options { data_dir: Some(data_dir.path().to_owned()), ..Options::default() });
-    app.update(Msg::Resize(160, 40));
-    app.update(Msg::Loaded(kdrift::tui::load(&request)));
+    let mut app = checkout_api(&data_dir, 160, 40);
     walk(&mut app, &[KeyCode::Enter, KeyCode::Char('r')]);
     command(&mut app, "skip testing a slow write");
     walk(&mut app, &chars("s"));

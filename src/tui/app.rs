@@ -9,7 +9,8 @@ use crate::tui::diff_state::DiffState;
 use crate::tui::keys::{self, Action, Screen};
 use crate::tui::lists::{self, AppSort, AppSummary, ResourceRow};
 pub use crate::tui::prompt::{Prompt, PromptKind};
-use crate::tui::runbook_state::{Acted, Job, RunbookScreen};
+use crate::tui::runbook_screen::RunbookScreen;
+use crate::tui::runbook_state::{Acted, Job};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -259,6 +260,8 @@ impl App {
 
     fn act(&mut self, action: Action) -> Vec<Effect> {
         match action {
+            // The runbook screen owns Esc and q too (Esc leaves a preview, not the screen).
+            Action::Quit | Action::Back if self.screen == Screen::Runbook => return self.runbook_key(action),
             Action::Quit if self.screen == Screen::Apps => self.quit = true,
             Action::Quit | Action::Back => self.back(),
             Action::Help => self.help = true,
@@ -273,15 +276,7 @@ impl App {
             }
             Action::Open => return self.open(),
             Action::OpenRunbook => self.open_runbook(),
-            Action::NextStep
-            | Action::PreviousStep
-            | Action::Tick
-            | Action::Decide(_)
-            | Action::BreakGlass
-            | Action::Confirm
-            | Action::Force
-            | Action::WritePrevention => return self.runbook_action(action),
-            _ if self.screen == Screen::Runbook => self.runbook_move(action),
+            _ if self.screen == Screen::Runbook => return self.runbook_key(action),
             _ => self.navigate(action),
         }
         Vec::new()
@@ -289,7 +284,9 @@ impl App {
 
     fn back(&mut self) {
         match self.screen {
-            Screen::Runbook => self.runbook_back(),
+            Screen::Runbook => {
+                self.runbook_key(Action::Back);
+            }
             Screen::Diff => {
                 self.diff = None;
                 self.screen = Screen::Resources;

@@ -12,6 +12,7 @@ pub mod lists;
 pub mod navigate;
 pub mod prompt;
 pub mod runbook_keys;
+pub mod runbook_screen;
 pub mod runbook_state;
 pub mod style;
 pub mod train_keys;

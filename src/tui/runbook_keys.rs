@@ -1,18 +1,19 @@
-//! The runbook screen's half of `App::update`: opening a runbook on the selected finding,
-//! walking its steps, turning a decision key into a preview job, a confirmation into an
-//! execution job, and folding the verified result back into what the other screens show.
+//! The runbook screen inside the app: opening a runbook on the selected finding, running
+//! the jobs the screen asks for (`runbook_screen::Ask`) with the session's target and
+//! options, and folding a verified result back into what the other screens show. The
+//! screen's own keys and state live in `runbook_screen`.
 
 use crate::actions::workspace::Options;
-use crate::actions::{Confirm, Confirmation};
 use crate::decision::{Decision, Subject};
 use crate::investigate::SourceKind;
 use crate::investigate::decide::{self, Scope, Target};
 use crate::model::Response;
-use crate::runbook::{Runbook, Step};
+use crate::runbook::Runbook;
 use crate::tui::app::{App, Effect};
 use crate::tui::keys::{Action, Screen};
-use crate::tui::runbook_state::{self, Acted, Done, Job, Origin, RunbookScreen, Stage};
-use crossterm::event::{KeyCode, KeyEvent};
+use crate::tui::runbook_screen::{Ask, RunbookScreen};
+use crate::tui::runbook_state::{self, Acted, Done, Job, Origin};
+use crossterm::event::KeyEvent;
 
 impl App {
     /// `r` on a finding (resources screen) or in a diff: the runbook for that finding.
@@ -40,9 +41,7 @@ impl App {
             return;
         }
         let Some(data) = self.data.apps.get(app_index) else { return };
-        let mut screen = RunbookScreen::new(Runbook::new(subject, &data.report), app_index);
-        screen.selected = screen.runbook.first_open();
-        self.runbook = Some(screen);
+        self.runbook = Some(RunbookScreen::new(Runbook::new(subject, &data.report), app_index));
         self.runbook_from = self.screen;
         self.screen = Screen::Runbook;
     }
@@ -56,63 +55,67 @@ impl App {
         decide::subject(data, &key, scope).ok()
     }
 
-    pub(crate) fn runbook_back(&mut self) {
-        let Some(screen) = &mut self.runbook else {
-            self.screen = Screen::Resources;
-            return;
-        };
-        match screen.stage {
-            Stage::Checklist => {
-                self.screen = if self.runbook_from == Screen::Diff && self.diff.is_some() {
-                    Screen::Diff
-                } else {
-                    Screen::Resources
-                };
-                self.runbook = None;
-            }
-            _ => screen.stage = Stage::Checklist,
-        }
-    }
-
-    pub(crate) fn runbook_move(&mut self, action: Action) {
-        let Some(screen) = &mut self.runbook else { return };
-        match (&screen.stage, action) {
-            (Stage::Preview { .. }, Action::Down) => screen.scroll += 1,
-            (Stage::Preview { .. }, Action::Up) => screen.scroll = screen.scroll.saturating_sub(1),
-            (Stage::Preview { .. }, Action::PageDown) => screen.scroll += 10,
-            (Stage::Preview { .. }, Action::PageUp) => screen.scroll = screen.scroll.saturating_sub(10),
-            (_, Action::Down) => {
-                screen.selected = (screen.selected + 1).min(screen.runbook.items().len().saturating_sub(1))
-            }
-            (_, Action::Up) => screen.selected = screen.selected.saturating_sub(1),
-            _ => {}
-        }
-    }
-
-    /// The preview asks for the resource's name: keys type it.
+    /// Whether the runbook's preview is taking the resource's typed name.
     pub(crate) fn typing_name(&self, key: KeyEvent) -> bool {
-        let typing = matches!(self.runbook.as_ref().map(|r| &r.stage), Some(Stage::Preview { typed: Some(_), .. }));
-        typing && matches!(key.code, KeyCode::Char(_) | KeyCode::Backspace | KeyCode::Enter)
+        self.runbook.as_ref().is_some_and(|screen| screen.typing_name(key))
     }
 
     pub(crate) fn runbook_typed(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(RunbookScreen { stage: Stage::Preview { typed: Some(typed), .. }, .. }) = &mut self.runbook else {
-            return Vec::new();
-        };
-        match key.code {
-            KeyCode::Char(c) => typed.push(c),
-            KeyCode::Backspace => {
-                typed.pop();
-            }
-            KeyCode::Enter => return self.runbook_action(Action::Confirm),
-            _ => {}
-        }
-        Vec::new()
+        let Some(screen) = &mut self.runbook else { return Vec::new() };
+        let ask = screen.on_typed(key);
+        self.ask(ask)
     }
 
-    pub(crate) fn runbook_action(&mut self, action: Action) -> Vec<Effect> {
-        let target = self.action_target();
-        let skipped = self.runbook.as_ref().and_then(|r| r.runbook.skipped.as_ref());
+    /// A key on the runbook screen: the screen decides, the app runs what it asks.
+    pub(crate) fn runbook_key(&mut self, action: Action) -> Vec<Effect> {
+        let Some(screen) = &mut self.runbook else {
+            self.screen = Screen::Resources;
+            return Vec::new();
+        };
+        let ask = screen.on_action(action);
+        self.ask(ask)
+    }
+
+    /// Does what the runbook screen asked.
+    fn ask(&mut self, ask: Ask) -> Vec<Effect> {
+        let Some(screen) = &self.runbook else { return Vec::new() };
+        let subject = || Box::new(screen.runbook.subject.clone());
+        let step = match ask {
+            Ask::Nothing => return Vec::new(),
+            Ask::Notice(notice) => {
+                self.notice = Some(notice);
+                return Vec::new();
+            }
+            Ask::Leave => {
+                let to_diff = self.runbook_from == Screen::Diff && self.diff.is_some();
+                self.screen = if to_diff { Screen::Diff } else { Screen::Resources };
+                self.runbook = None;
+                return Vec::new();
+            }
+            Ask::Executed(outcome) => {
+                let (app, key) = (screen.app, screen.runbook.subject.key());
+                self.fold_back(app, &key, &outcome);
+                return Vec::new();
+            }
+            Ask::Prepare { decision, break_glass } => {
+                return self.job(runbook_state::Step::Prepare(decision, subject()), break_glass);
+            }
+            Ask::Execute { plan, confirmation } => runbook_state::Step::Execute(plan, confirmation),
+            Ask::Close { decision } => runbook_state::Step::Close(decision, subject()),
+            Ask::Prevent => match self.data.apps.get(screen.app) {
+                Some(data) => runbook_state::Step::Prevent(Box::new(data.report.clone()), data.namespace.clone()),
+                None => return Vec::new(),
+            },
+        };
+        self.job(step, false)
+    }
+
+    /// A job for the open runbook, with the session's target and options. Built only when
+    /// a key asks for one: every app's report goes with it (the ignore preview counts across
+    /// them), so ticking and moving copy nothing.
+    fn job(&self, step: runbook_state::Step, break_glass: bool) -> Vec<Effect> {
+        let Some(screen) = &self.runbook else { return Vec::new() };
+        let skipped = screen.runbook.skipped.as_ref();
         let reason = match (&self.note, skipped) {
             (Some(note), Some(skip)) => Some(format!("{note}; runbook steps 1–3 skipped: {skip}")),
             (Some(note), None) => Some(note.clone()),
@@ -124,105 +127,20 @@ impl App {
             data_dir: self.options.data_dir.clone(),
             incident: self.incident.clone(),
             reason,
+            break_glass,
             // A rule belongs in Git when the app came from there (commit to its Application).
             prefer_application: true,
             ..Options::default()
         };
-        let now = self.runbook.as_ref().and_then(|r| self.data.apps.get(r.app)).and_then(|a| a.now);
-        let data = &self.data;
-        let Some(screen) = &mut self.runbook else { return Vec::new() };
-        // Built only when a key asks for a job: every app's report goes with it (the ignore
-        // preview counts across them), so ticking and moving copy nothing.
         let origin = Origin { runbook: screen.id, app: screen.app, key: screen.runbook.subject.key() };
-        let job_with = |step, options: Options| {
-            vec![Effect::Act(Box::new(Job {
-                origin: origin.clone(),
-                target: target.clone(),
-                options,
-                now,
-                all_apps: data.apps.iter().map(|a| a.report.clone()).collect(),
-                step,
-            }))]
-        };
-        let job = |step| job_with(step, options.clone());
-        match (&mut screen.stage, action) {
-            (Stage::Waiting(_), _) => {}
-            (Stage::Checklist | Stage::Failed(_), Action::NextStep) => {
-                if screen.runbook.step == Step::Verify && screen.runbook.decided.is_some() && !screen.runbook.closed {
-                    // Closed only once the closing line is in the audit log (`acted`).
-                    if let (true, Some(decision)) = (screen.runbook.can_close(), screen.runbook.decided) {
-                        screen.stage = Stage::Waiting("recording the closed runbook…".to_owned());
-                        let subject = Box::new(screen.runbook.subject.clone());
-                        return job(runbook_state::Step::Close(decision, subject));
-                    }
-                    self.notice = screen.runbook.blocker();
-                } else if !screen.runbook.advance() {
-                    self.notice = screen.runbook.blocker().or(Some("this is the last step".to_owned()));
-                }
-                screen.selected = screen.runbook.first_open();
-            }
-            (Stage::Checklist | Stage::Failed(_), Action::PreviousStep) => {
-                screen.runbook.back();
-                screen.selected = screen.runbook.first_open();
-            }
-            (Stage::Checklist, Action::Tick) => {
-                screen.runbook.toggle(screen.selected);
-                // Ticked: on to the next item still waiting, as a checklist is walked.
-                if screen.runbook.items().get(screen.selected).is_some_and(|item| item.settled()) {
-                    screen.selected = screen.runbook.first_open();
-                }
-            }
-            (Stage::Checklist | Stage::Failed(_), Action::Decide(_) | Action::BreakGlass) => {
-                if let Err(why) = screen.runbook.may_decide() {
-                    self.notice = Some(why);
-                    return Vec::new();
-                }
-                let (decision, break_glass) = match action {
-                    Action::Decide(decision) => (decision, false),
-                    _ => (Decision::Act(Response::Sync), true),
-                };
-                let what = if break_glass { "break-glass sync" } else { decision.as_str() };
-                screen.stage = Stage::Waiting(format!("preparing the {what} preview…"));
-                screen.scroll = 0;
-                let subject = Box::new(screen.runbook.subject.clone());
-                let options = Options { break_glass, ..options.clone() };
-                return job_with(runbook_state::Step::Prepare(decision, subject), options);
-            }
-            (Stage::Preview { plan, .. }, Action::Force) if !plan.conflicts.is_empty() => {
-                if let Stage::Preview { forcing, .. } = &mut screen.stage {
-                    *forcing = true;
-                }
-                self.notice = Some("forcing: c takes the conflicting fields from their managers".to_owned());
-            }
-            (Stage::Preview { plan, typed, forcing }, Action::Confirm) => {
-                if let Some(why) = &plan.refused {
-                    self.notice = Some(format!("refused: {why} — choose another response"));
-                    return Vec::new();
-                }
-                if !plan.conflicts.is_empty() && !*forcing {
-                    self.notice = Some("field conflicts: F to force (a second confirmation), or Esc".to_owned());
-                    return Vec::new();
-                }
-                if let Confirm::TypeName(name) = &plan.confirm
-                    && typed.as_deref() != Some(name.as_str())
-                {
-                    self.notice = Some(format!("type '{name}' and press Enter to confirm"));
-                    return Vec::new();
-                }
-                let confirmation = Confirmation { typed: typed.clone(), force: *forcing };
-                let plan = plan.clone();
-                screen.stage = Stage::Waiting(format!("{}: executing and verifying…", plan.decision.as_str()));
-                return job(runbook_state::Step::Execute(plan, confirmation));
-            }
-            (Stage::Checklist, Action::WritePrevention) => {
-                if let Some(data) = self.data.apps.get(screen.app) {
-                    screen.stage = Stage::Waiting("writing the prevention controls…".to_owned());
-                    return job(runbook_state::Step::Prevent(Box::new(data.report.clone()), data.namespace.clone()));
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
+        vec![Effect::Act(Box::new(Job {
+            origin,
+            target: self.action_target(),
+            options,
+            now: self.data.apps.get(screen.app).and_then(|a| a.now),
+            all_apps: self.data.apps.iter().map(|a| a.report.clone()).collect(),
+            step,
+        }))]
     }
 
     /// Where the open app's decisions act: a sample's simulation starts from what earlier
@@ -247,38 +165,8 @@ impl App {
             }
             return Vec::new();
         };
-        match result {
-            Err(error) => screen.stage = Stage::Failed(error.to_string()),
-            Ok(Done::Prepared(plan)) => {
-                let typed = matches!(plan.confirm, Confirm::TypeName(_)).then(String::new);
-                screen.stage = Stage::Preview { plan, typed, forcing: false };
-            }
-            Ok(Done::Closed) => {
-                screen.runbook.close();
-                screen.stage = Stage::Checklist;
-                self.notice = Some("runbook complete: recorded in the audit log".to_owned());
-            }
-            Ok(Done::Prevented(files)) => {
-                screen.stage = Stage::Checklist;
-                self.notice = Some(format!("wrote {} file(s): {}", files.len(), files.join(", ")));
-            }
-            Ok(Done::Executed(outcome)) => {
-                let mut lines = vec![outcome.result.clone()];
-                lines.extend(outcome.verification.iter().cloned());
-                lines.extend(outcome.artefacts.iter().cloned());
-                screen.runbook.decided(outcome.decision, &lines, outcome.still_differ.is_empty());
-                // A further decision on this resource starts from what is live now.
-                if matches!(outcome.decision, Decision::Act(Response::Sync) | Decision::Act(Response::Prune)) {
-                    screen.runbook.subject.live = outcome.live_after.clone();
-                }
-                screen.stage = Stage::Checklist;
-                screen.selected = screen.runbook.first_open();
-                let key = screen.runbook.subject.key();
-                let app_index = screen.app;
-                self.fold_back(app_index, &key, &outcome);
-            }
-        }
-        Vec::new()
+        let ask = screen.answered(result);
+        self.ask(ask)
     }
 
     /// Shows the verified state on the other screens: the rescanned resource replaces the

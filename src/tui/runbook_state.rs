@@ -1,15 +1,13 @@
-//! The runbook screen's state and the jobs it sends to a worker: the runbook walk itself
-//! (`crate::runbook`), the stage of the decision being taken (waiting for a preview, the
-//! preview awaiting confirmation, the typed name, the result), and, for the embedded
-//! samples, the simulated cluster's changes so one action sees the last one's effect.
+//! The jobs the runbook screen sends to a worker (prepare, execute, prevent, close), where
+//! each came from, and running one: set up as the command line sets up its decisions.
 
 use crate::actions::workspace::Options;
 use crate::actions::{self, Confirmation, Outcome, Plan};
 use crate::decision::{Decision, Subject};
 use crate::investigate::decide::{self, Target};
 use crate::model::AppReport;
-use crate::runbook::Runbook;
 use crate::tui::WorkError;
+pub use crate::tui::runbook_screen::{RunbookScreen, Stage};
 
 #[derive(Debug, Clone)]
 pub enum Step {
@@ -58,39 +56,6 @@ pub enum Done {
     Prevented(Vec<String>),
     /// The closing line was written to the audit log.
     Closed,
-}
-
-/// Where the decision in progress stands.
-#[derive(Debug, Clone)]
-pub enum Stage {
-    Checklist,
-    Waiting(String),
-    /// The preview, waiting for `y` (or the typed name); `forcing` after `F`.
-    Preview {
-        plan: Box<Plan>,
-        typed: Option<String>,
-        forcing: bool,
-    },
-    /// What happened, until the next key.
-    Failed(String),
-}
-
-pub struct RunbookScreen {
-    /// Unique per opened runbook: answers to another runbook's jobs are told apart by it.
-    pub id: u64,
-    pub runbook: Runbook,
-    pub app: usize,
-    pub stage: Stage,
-    pub selected: usize,
-    pub scroll: usize,
-}
-
-impl RunbookScreen {
-    pub fn new(runbook: Runbook, app: usize) -> RunbookScreen {
-        static OPENED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        let id = OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        RunbookScreen { id, runbook, app, stage: Stage::Checklist, selected: 0, scroll: 0 }
-    }
 }
 
 /// Runs a job (blocking: on a worker thread), set up as the command line sets up its

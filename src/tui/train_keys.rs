@@ -11,7 +11,7 @@ use crate::training::scenario::resource_named;
 use crate::training::simulate;
 use crate::tui::app::{App, Effect};
 use crate::tui::keys::{Action, Screen};
-use crate::tui::runbook_state::RunbookScreen;
+use crate::tui::runbook_screen::RunbookScreen;
 use crossterm::event::{KeyCode, KeyEvent};
 
 impl App {

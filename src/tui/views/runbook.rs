@@ -8,7 +8,7 @@ use crate::decision::DECISIONS;
 use crate::runbook::{Check, STEPS, Step};
 use crate::theme::Theme;
 use crate::tui::app::App;
-use crate::tui::runbook_state::{RunbookScreen, Stage};
+use crate::tui::runbook_screen::{RunbookScreen, Stage};
 use crate::tui::style;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
