@@ -321,7 +321,7 @@ impl App {
                 let rows = self.resource_rows();
                 let Some(row) = rows.get(self.resource_selected) else { return Vec::new() };
                 let Some(resource) = row.resource else {
-                    self.notice = Some("an app-level finding has no diff: it concerns the app as a whole".to_owned());
+                    self.notice = Some(crate::tui::strings::APP_LEVEL_NO_DIFF.to_owned());
                     return Vec::new();
                 };
                 self.open_diff(self.app_open, resource, row.finding, self.body_height());

@@ -6,6 +6,7 @@ use crate::investigate::{Request, SourceKind};
 use crate::theme::Theme;
 use crate::tui::app::{App, Effect};
 use crate::tui::keys::Screen;
+use crate::tui::strings;
 
 /// One `:` command.
 pub struct Command {
@@ -67,7 +68,7 @@ impl App {
             Some(command) => (command.run)(self, argument),
             None => {
                 let known: Vec<&str> = COMMANDS.iter().map(|c| c.names[0]).collect();
-                self.notice = Some(format!("unknown command ':{text}' (try :{})", known.join(" :")));
+                self.notice = Some(strings::unknown_command(text, &known));
                 Vec::new()
             }
         }
@@ -82,10 +83,7 @@ impl App {
             Request::Samples => None,
         };
         let Some(mut spec) = spec else {
-            self.notice = Some(format!(
-                "{} has no kubeconfig contexts or namespaces to switch to: run `kdrift` (or `kdrift --context NAME`) on a cluster",
-                self.request.label()
-            ));
+            self.notice = Some(strings::no_contexts(&self.request.label()));
             return Vec::new();
         };
         if let Some(context) = context {
@@ -125,7 +123,7 @@ fn refresh(app: &mut App, _: &str) -> Vec<Effect> {
 fn theme(app: &mut App, name: &str) -> Vec<Effect> {
     if name.is_empty() {
         let names: Vec<&str> = crate::theme::BUILTIN_THEMES.iter().map(|(name, _)| *name).collect();
-        app.notice = Some(format!("usage: :theme NAME ({})", names.join(", ")));
+        app.notice = Some(strings::theme_usage(&names));
         return Vec::new();
     }
     match Theme::named(name, app.options.themes_dir.as_deref()) {
@@ -133,14 +131,14 @@ fn theme(app: &mut App, name: &str) -> Vec<Effect> {
             app.options.theme = theme;
             app.options.theme_name = name.to_owned();
         }
-        Err(error) => app.notice = Some(format!("kept theme {}: {error}", app.options.theme_name)),
+        Err(error) => app.notice = Some(strings::theme_kept(&app.options.theme_name, error)),
     }
     Vec::new()
 }
 
 fn switch_context(app: &mut App, name: &str) -> Vec<Effect> {
     if name.is_empty() {
-        app.notice = Some("usage: :context NAME (a kubeconfig context)".to_owned());
+        app.notice = Some(strings::USAGE_CONTEXT.to_owned());
         return Vec::new();
     }
     app.switch_source(Some(name), None)
@@ -148,7 +146,7 @@ fn switch_context(app: &mut App, name: &str) -> Vec<Effect> {
 
 fn switch_namespace(app: &mut App, name: &str) -> Vec<Effect> {
     if name.is_empty() {
-        app.notice = Some("usage: :ns NAME".to_owned());
+        app.notice = Some(strings::USAGE_NS.to_owned());
         return Vec::new();
     }
     app.switch_source(None, Some(name))
@@ -162,43 +160,36 @@ fn recordable(text: &str) -> Option<String> {
 
 fn incident(app: &mut App, id: &str) -> Vec<Effect> {
     app.incident = recordable(id);
-    app.notice = Some(match &app.incident {
-        Some(id) => format!("incident {id}: quoted in the commits, records and audit lines of your decisions"),
-        None => "incident id cleared".to_owned(),
-    });
+    app.notice =
+        Some(app.incident.as_deref().map_or_else(|| strings::INCIDENT_CLEARED.to_owned(), strings::incident_set));
     Vec::new()
 }
 
 fn note(app: &mut App, text: &str) -> Vec<Effect> {
     app.note = recordable(text);
-    app.notice = Some(match &app.note {
-        Some(_) => {
-            "note kept: recorded with your next decisions (the audit log's reason, escalation records)".to_owned()
-        }
-        None => "note cleared".to_owned(),
-    });
+    app.notice = Some(if app.note.is_some() { strings::NOTE_KEPT } else { strings::NOTE_CLEARED }.to_owned());
     Vec::new()
 }
 
 fn skip(app: &mut App, reason: &str) -> Vec<Effect> {
     let Some(screen) = app.runbook.as_mut().filter(|_| app.screen == Screen::Runbook) else {
-        app.notice = Some(":skip works in a runbook (r on a finding)".to_owned());
+        app.notice = Some(strings::SKIP_OUTSIDE_RUNBOOK.to_owned());
         return Vec::new();
     };
     if app.train.is_some() {
-        app.notice = Some("training: a drill walks every step — nothing to skip".to_owned());
+        app.notice = Some(strings::SKIP_IN_DRILL.to_owned());
         return Vec::new();
     }
     let Some(reason) = recordable(reason) else {
-        app.notice = Some("usage: :skip REASON — why steps 1–3 are skipped (it is recorded)".to_owned());
+        app.notice = Some(strings::USAGE_SKIP.to_owned());
         return Vec::new();
     };
     if screen.runbook.step >= crate::runbook::Step::Choose {
-        app.notice = Some("steps 1–3 are behind you already: nothing to skip".to_owned());
+        app.notice = Some(strings::SKIP_TOO_LATE.to_owned());
         return Vec::new();
     }
     screen.runbook.skip(&reason);
     screen.selected = screen.runbook.first_open();
-    app.notice = Some(format!("steps 1–3 skipped ({reason}): the reason is recorded with the decision"));
+    app.notice = Some(strings::skipped(&reason));
     Vec::new()
 }

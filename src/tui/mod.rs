@@ -14,6 +14,7 @@ pub mod prompt;
 pub mod runbook_keys;
 pub mod runbook_screen;
 pub mod runbook_state;
+pub mod strings;
 pub mod style;
 pub mod train_keys;
 pub mod train_state;

@@ -13,6 +13,7 @@ use crate::tui::app::{App, Effect};
 use crate::tui::keys::{Action, Screen};
 use crate::tui::runbook_screen::{Ask, RunbookScreen};
 use crate::tui::runbook_state::{self, Acted, Done, Job, Origin};
+use crate::tui::strings;
 use crossterm::event::KeyEvent;
 
 impl App {
@@ -30,14 +31,13 @@ impl App {
             }
         };
         let Some(resource) = resource else {
-            self.notice =
-                Some("an app-level finding: fix the controller first (the runbook works on a resource)".to_owned());
+            self.notice = Some(strings::APP_LEVEL_NO_RUNBOOK.to_owned());
             return;
         };
         let Some(subject) = self.subject_for(app_index, resource, finding) else { return };
         // Nothing differs: there is no decision to walk to (step 4 would only refuse).
         if subject.findings.is_empty() {
-            self.notice = Some(format!("{} is in sync: nothing to decide", subject.key()));
+            self.notice = Some(strings::in_sync(subject.key()));
             return;
         }
         let Some(data) = self.data.apps.get(app_index) else { return };
@@ -115,13 +115,7 @@ impl App {
     /// them), so ticking and moving copy nothing.
     fn job(&self, step: runbook_state::Step, break_glass: bool) -> Vec<Effect> {
         let Some(screen) = &self.runbook else { return Vec::new() };
-        let skipped = screen.runbook.skipped.as_ref();
-        let reason = match (&self.note, skipped) {
-            (Some(note), Some(skip)) => Some(format!("{note}; runbook steps 1–3 skipped: {skip}")),
-            (Some(note), None) => Some(note.clone()),
-            (None, Some(skip)) => Some(format!("runbook steps 1–3 skipped: {skip}")),
-            (None, None) => None,
-        };
+        let reason = strings::reason(self.note.as_deref(), screen.runbook.skipped.as_deref());
         let options = Options {
             read_only: self.read_only(),
             data_dir: self.options.data_dir.clone(),
@@ -160,7 +154,7 @@ impl App {
             // The responder left that runbook while it worked: a write still happened, so its
             // verified state goes where it belongs; a preview nobody waits for is dropped.
             if let Ok(Done::Executed(outcome)) = result {
-                self.notice = Some(format!("earlier decision finished: {}", outcome.result));
+                self.notice = Some(strings::earlier_decision(&outcome.result));
                 self.fold_back(origin.app, &origin.key, &outcome);
             }
             return Vec::new();

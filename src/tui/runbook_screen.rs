@@ -11,6 +11,7 @@ use crate::runbook::{Runbook, Step};
 use crate::tui::WorkError;
 use crate::tui::keys::Action;
 use crate::tui::runbook_state::Done;
+use crate::tui::strings;
 use crossterm::event::{KeyCode, KeyEvent};
 
 /// Where the decision in progress stands.
@@ -136,33 +137,33 @@ impl RunbookScreen {
                     _ => (Decision::Act(Response::Sync), true),
                 };
                 let what = if break_glass { "break-glass sync" } else { decision.as_str() };
-                self.stage = Stage::Waiting(format!("preparing the {what} preview…"));
+                self.stage = Stage::Waiting(strings::preparing(what));
                 self.scroll = 0;
                 Ask::Prepare { decision, break_glass }
             }
             (Stage::Preview { plan, forcing, .. }, Action::Force) if !plan.conflicts.is_empty() => {
                 *forcing = true;
-                Ask::Notice("forcing: c takes the conflicting fields from their managers".to_owned())
+                Ask::Notice(strings::FORCING.to_owned())
             }
             (Stage::Preview { plan, typed, forcing }, Action::Confirm) => {
                 if let Some(why) = &plan.refused {
-                    return Ask::Notice(format!("refused: {why} — choose another response"));
+                    return Ask::Notice(strings::refused(why));
                 }
                 if !plan.conflicts.is_empty() && !*forcing {
-                    return Ask::Notice("field conflicts: F to force (a second confirmation), or Esc".to_owned());
+                    return Ask::Notice(strings::CONFLICTS.to_owned());
                 }
                 if let Confirm::TypeName(name) = &plan.confirm
                     && typed.as_deref() != Some(name.as_str())
                 {
-                    return Ask::Notice(format!("type '{name}' and press Enter to confirm"));
+                    return Ask::Notice(strings::type_name(name));
                 }
                 let confirmation = Confirmation { typed: typed.clone(), force: *forcing };
                 let plan = plan.clone();
-                self.stage = Stage::Waiting(format!("{}: executing and verifying…", plan.decision.as_str()));
+                self.stage = Stage::Waiting(strings::executing(plan.decision.as_str()));
                 Ask::Execute { plan, confirmation }
             }
             (Stage::Checklist, Action::WritePrevention) => {
-                self.stage = Stage::Waiting("writing the prevention controls…".to_owned());
+                self.stage = Stage::Waiting(strings::WAITING_PREVENTION.to_owned());
                 Ask::Prevent
             }
             _ => Ask::Nothing,
@@ -181,13 +182,13 @@ impl RunbookScreen {
             // Closed only once the closing line is in the audit log (`answered`).
             match (runbook.can_close(), runbook.decided) {
                 (true, Some(decision)) => {
-                    self.stage = Stage::Waiting("recording the closed runbook…".to_owned());
+                    self.stage = Stage::Waiting(strings::WAITING_CLOSE.to_owned());
                     return Ask::Close { decision };
                 }
                 _ => runbook.blocker().map_or(Ask::Nothing, Ask::Notice),
             }
         } else if !runbook.advance() {
-            Ask::Notice(runbook.blocker().unwrap_or_else(|| "this is the last step".to_owned()))
+            Ask::Notice(runbook.blocker().unwrap_or_else(|| strings::LAST_STEP.to_owned()))
         } else {
             Ask::Nothing
         };
@@ -210,9 +211,9 @@ impl RunbookScreen {
             }
             Ok(Done::Closed) => {
                 self.runbook.close();
-                Ask::Notice("runbook complete: recorded in the audit log".to_owned())
+                Ask::Notice(strings::RUNBOOK_COMPLETE.to_owned())
             }
-            Ok(Done::Prevented(files)) => Ask::Notice(format!("wrote {} file(s): {}", files.len(), files.join(", "))),
+            Ok(Done::Prevented(files)) => Ask::Notice(strings::wrote(&files)),
             Ok(Done::Executed(outcome)) => {
                 let mut lines = vec![outcome.result.clone()];
                 lines.extend(outcome.verification.iter().cloned());

@@ -12,6 +12,7 @@ use crate::training::simulate;
 use crate::tui::app::{App, Effect};
 use crate::tui::keys::{Action, Screen};
 use crate::tui::runbook_screen::RunbookScreen;
+use crate::tui::strings;
 use crossterm::event::{KeyCode, KeyEvent};
 
 impl App {
@@ -83,7 +84,7 @@ impl App {
             self.leave_drill();
         } else if let Some(training) = &mut self.train {
             training.leaving = true;
-            self.notice = Some("q or Esc again leaves the drill (its answers so far are dropped)".to_owned());
+            self.notice = Some(strings::LEAVE_DRILL_AGAIN.to_owned());
         }
     }
 
@@ -206,12 +207,11 @@ impl App {
                 Some(Vec::new())
             }
             Action::Confirm | Action::Force | Action::WritePrevention | Action::BreakGlass => {
-                self.notice = Some("training: nothing is written — take a decision at step 4".to_owned());
+                self.notice = Some(strings::DRILL_WRITES_NOTHING.to_owned());
                 Some(Vec::new())
             }
             Action::Back => {
-                self.notice =
-                    Some("finish the walk with a decision at step 4 (s b i p e L); q leaves the drill".to_owned());
+                self.notice = Some(strings::DRILL_FINISH_WALK.to_owned());
                 Some(Vec::new())
             }
             Action::Quit => {
@@ -231,10 +231,7 @@ impl App {
     fn drill_decide(&mut self, decision: Decision) {
         let Some(screen) = &mut self.runbook else { return };
         if screen.runbook.step < Step::Choose {
-            self.notice = Some(format!(
-                "walk the runbook first: {} — Tab moves on, space ticks what you checked",
-                screen.runbook.blocker().unwrap_or_else(|| "reach step 4".to_owned())
-            ));
+            self.notice = Some(strings::walk_first(screen.runbook.blocker()));
             return;
         }
         let Some(training) = &mut self.train else { return };

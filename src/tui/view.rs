@@ -5,6 +5,7 @@
 use crate::engine::time::format_rfc3339;
 use crate::tui::app::{App, PromptKind};
 use crate::tui::keys::{self, Screen};
+use crate::tui::strings;
 use crate::tui::style;
 use crate::tui::views;
 use ratatui::Frame;
@@ -182,20 +183,14 @@ fn footer_lines(app: &App) -> Vec<Line<'static>> {
     let previewing =
         matches!(app.runbook.as_ref().map(|r| &r.stage), Some(crate::tui::runbook_state::Stage::Preview { .. }));
     let hints = match app.screen {
-        Screen::Runbook if previewing => "c confirm  Esc cancel  j/k scroll  F force (on conflicts)  ? help",
-        Screen::Apps => "Enter open  / filter  s sort  : command  ? help  q quit",
-        Screen::Train if app.drill().is_none() => "Enter start  j/k choose  ? help  q quit",
-        Screen::Train => "1-9 answer  j/k choose  Enter answer/continue  PgUp/PgDn scroll  ? help  q leave the drill",
-        Screen::Runbook if app.drill().is_some() => {
-            "Tab next step  space tick  s sync  b backport  i ignore  p prune  e escalate  L leave  q leave the drill"
-        }
-        Screen::Runbook if app.read_only() => {
-            "Tab next step  space tick  at step 4: i ignore (print)  e escalate  L leave  :skip REASON  ? help  Esc back"
-        }
-        Screen::Runbook => {
-            "Tab next step  space tick  at step 4: s sync  b backport  i ignore  p prune  e escalate  L leave  :skip REASON  ? help  Esc back"
-        }
-        _ => "Enter diff  r runbook  / filter  : command  ? help  Esc back",
+        Screen::Runbook if previewing => strings::HINTS_PREVIEW,
+        Screen::Apps => strings::HINTS_APPS,
+        Screen::Train if app.drill().is_none() => strings::HINTS_PICKER,
+        Screen::Train => strings::HINTS_DRILL,
+        Screen::Runbook if app.drill().is_some() => strings::HINTS_DRILL_RUNBOOK,
+        Screen::Runbook if app.read_only() => strings::HINTS_RUNBOOK_READ_ONLY,
+        Screen::Runbook => strings::HINTS_RUNBOOK,
+        _ => strings::HINTS_RESOURCES,
     };
     vec![Line::default(), Line::from(Span::styled(format!(" {hints}"), style::dim(theme)))]
 }
