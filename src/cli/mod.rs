@@ -4,9 +4,9 @@
 
 pub mod act;
 pub mod args;
-pub mod diff;
-pub mod scan;
-pub mod train;
+pub(crate) mod diff;
+pub(crate) mod scan;
+pub(crate) mod train;
 
 pub use args::*;
 

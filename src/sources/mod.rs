@@ -3,14 +3,14 @@
 //! (`files`), Git revisions (`git`), Kustomize and Helm rendering (`render`), the live cluster (`cluster`), the sample clusters embedded in the binary
 //! (`samples`), and ignore-rule files (`rules`).
 
-pub mod apps;
-pub mod bounded;
-pub mod cluster;
+pub(crate) mod apps;
+pub(crate) mod bounded;
+pub(crate) mod cluster;
 pub mod files;
-pub mod git;
+pub(crate) mod git;
 pub mod jq_worker;
-pub mod process;
-pub mod render;
+pub(crate) mod process;
+pub(crate) mod render;
 pub mod rules;
 pub mod samples;
 

@@ -12,8 +12,6 @@ use std::time::Duration;
 
 const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
-/// How long a renderer may run before it is stopped (Argo CD's repo-server default is 90 s).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(90);
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {

@@ -5,21 +5,21 @@
 //! loader. Logs go to a file, never to the screen.
 
 pub mod app;
-pub mod commands;
-pub mod diff_state;
+pub(crate) mod commands;
+pub(crate) mod diff_state;
 pub mod keys;
-pub mod lists;
-pub mod navigate;
-pub mod prompt;
-pub mod runbook_keys;
-pub mod runbook_screen;
+pub(crate) mod lists;
+pub(crate) mod navigate;
+pub(crate) mod prompt;
+pub(crate) mod runbook_keys;
+pub(crate) mod runbook_screen;
 pub mod runbook_state;
-pub mod strings;
+pub(crate) mod strings;
 pub mod style;
-pub mod train_keys;
+pub(crate) mod train_keys;
 pub mod train_state;
 pub mod view;
-pub mod views;
+pub(crate) mod views;
 
 use crate::config;
 use crate::investigate::{self, InvestigateError, Investigation, Keep, Request};

@@ -68,10 +68,6 @@ pub struct ResourceMap {
 }
 
 impl ResourceMap {
-    pub fn serves_group(&self, group: &str) -> bool {
-        group.is_empty() || self.preferred.contains_key(group)
-    }
-
     /// The resource for `kind` at `version`, else at the group's preferred version.
     pub fn resolve(&self, group: &str, version: &str, kind: &str) -> Option<&ServedResource> {
         let at =

@@ -2,6 +2,7 @@
 //! compared across SSH and HTTPS.
 
 use super::*;
+use crate::sources::git::blame::line_of;
 
 const TEXT: &str = "# leading comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: app:v1\n        resources:\n          limits:\n            memory: 512Mi\n";
 

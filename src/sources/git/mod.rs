@@ -13,7 +13,7 @@ use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub use blame::{attach_evidence, line_of, nth_document};
+pub use blame::{attach_evidence, nth_document};
 
 /// How far back the history walk looks for the commit that last changed each file.
 const HISTORY_LIMIT: usize = 10_000;
