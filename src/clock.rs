@@ -3,12 +3,12 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch, or `None` on a clock set before 1970.
-pub fn now() -> Option<i64> {
+pub(crate) fn now() -> Option<i64> {
     let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).ok()?;
     i64::try_from(elapsed.as_secs()).ok()
 }
 
 /// Now as RFC 3339 (`1970-01-01T00:00:00Z` when the clock is unreadable), for records.
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     crate::engine::time::format_rfc3339(now().unwrap_or(0))
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Config {
+pub(crate) struct Config {
     /// Annotation keys whose values are masked everywhere, like Secret data.
     #[serde(default)]
     pub mask_annotations: Vec<String>,
@@ -38,7 +38,7 @@ pub struct Config {
 /// optional, a zero refused.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LimitsConfig {
+pub(crate) struct LimitsConfig {
     pub file_mb: Option<u64>,
     pub response_mb: Option<u64>,
     pub list_objects: Option<u64>,
@@ -49,7 +49,7 @@ pub struct LimitsConfig {
 
 impl LimitsConfig {
     /// The bounds these keys set over the defaults.
-    pub fn limits(&self) -> crate::limits::Limits {
+    pub(crate) fn limits(&self) -> crate::limits::Limits {
         let defaults = crate::limits::Limits::DEFAULT;
         let mib = |value: Option<u64>, default: u64| value.map_or(default, |mb| mb.saturating_mul(1024 * 1024));
         crate::limits::Limits {
@@ -80,7 +80,7 @@ impl LimitsConfig {
 /// `[escalate]`: where remediation records go besides the data directory.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EscalateConfig {
+pub(crate) struct EscalateConfig {
     /// A shell command that receives each record on stdin (a pager or ticket script).
     pub command: Option<String>,
 }
@@ -96,29 +96,29 @@ pub enum ConfigError {
 }
 
 /// Where user themes live: `themes/` beside the default config file.
-pub fn themes_dir() -> Option<PathBuf> {
+pub(crate) fn themes_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "kdrift").map(|dirs| dirs.config_dir().join("themes"))
 }
 
 /// Where the TUI writes its log: the platform's state directory, else its cache directory.
-pub fn log_dir() -> Option<PathBuf> {
+pub(crate) fn log_dir() -> Option<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "kdrift")?;
     Some(dirs.state_dir().unwrap_or(dirs.cache_dir()).to_owned())
 }
 
 /// Where the audit log, remediation records and saved rules live: the platform's data
 /// directory (`$XDG_DATA_HOME/kdrift` on Linux).
-pub fn data_dir() -> Option<PathBuf> {
+pub(crate) fn data_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "kdrift").map(|dirs| dirs.data_dir().to_owned())
 }
 
 /// The default config file, when the platform has a config directory.
-pub fn default_path() -> Option<PathBuf> {
+pub(crate) fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "kdrift").map(|dirs| dirs.config_dir().join("config.toml"))
 }
 
 /// Loads `explicit` (which must exist), else the default file if there is one, else defaults.
-pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+pub(crate) fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
     let path = match explicit {
         Some(path) if !path.is_file() => return Err(ConfigError::NotFound { path: path.to_owned() }),
         Some(path) => path.to_owned(),
@@ -141,7 +141,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
 }
 
 /// Parses config text; the error names the key and where it is.
-pub fn parse(text: &str) -> Result<Config, String> {
+pub(crate) fn parse(text: &str) -> Result<Config, String> {
     let config: Config =
         toml::from_str(text).map_err(|e| e.message().to_owned() + &crate::theme::location(text, e.span()))?;
     if let Some(label) = &config.instance_label
@@ -162,17 +162,17 @@ pub fn parse(text: &str) -> Result<Config, String> {
 
 impl Config {
     /// Whether `context` matches one of the read-only patterns.
-    pub fn is_read_only(&self, context: &str) -> bool {
+    pub(crate) fn is_read_only(&self, context: &str) -> bool {
         self.read_only_contexts.iter().any(|pattern| crate::engine::ignore::matching::glob_matches(pattern, context))
     }
 
     /// Whether `context` matches one of the production patterns.
-    pub fn is_production(&self, context: &str) -> bool {
+    pub(crate) fn is_production(&self, context: &str) -> bool {
         self.production_contexts.iter().any(|pattern| crate::engine::ignore::matching::glob_matches(pattern, context))
     }
 
     /// The engine settings this config sets (rules are added by the caller).
-    pub fn engine(&self) -> EngineConfig {
+    pub(crate) fn engine(&self) -> EngineConfig {
         EngineConfig {
             instance_label: self.instance_label.clone().unwrap_or_else(|| DEFAULT_INSTANCE_LABEL.to_owned()),
             mask_annotations: self.mask_annotations.clone(),

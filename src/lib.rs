@@ -5,6 +5,9 @@
 //! `tui` is the interactive investigator over the same sources and engine.
 
 #![forbid(unsafe_code)]
+// `pub` means part of the library (what tests, benches and the binary use); everything else is
+// `pub(crate)`, and this lint keeps it so.
+#![warn(unreachable_pub)]
 
 pub(crate) mod actions;
 pub mod cli;

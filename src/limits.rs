@@ -9,7 +9,7 @@ const MIB: u64 = 1024 * 1024;
 
 /// The bounds in force.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Bytes of one manifest, rules, config, theme or record file.
     pub file_bytes: u64,
     /// Bytes of one API server answer (and of an exec credential plugin's output).
@@ -25,7 +25,7 @@ pub struct Limits {
 }
 
 impl Limits {
-    pub const DEFAULT: Limits = Limits {
+    pub(crate) const DEFAULT: Limits = Limits {
         file_bytes: 256 * MIB,
         response_bytes: 512 * MIB,
         list_objects: 1_000_000,
@@ -43,7 +43,7 @@ static JQ_MEMORY_BYTES: AtomicU64 = AtomicU64::new(Limits::DEFAULT.jq_memory_byt
 static HOOK_SECONDS: AtomicU64 = AtomicU64::new(Limits::DEFAULT.hook_seconds);
 
 /// The bounds in force now.
-pub fn current() -> Limits {
+pub(crate) fn current() -> Limits {
     Limits {
         file_bytes: FILE_BYTES.load(Ordering::Relaxed),
         response_bytes: RESPONSE_BYTES.load(Ordering::Relaxed),
@@ -55,7 +55,7 @@ pub fn current() -> Limits {
 }
 
 /// Puts `limits` in force for the rest of the process.
-pub fn set(limits: Limits) {
+pub(crate) fn set(limits: Limits) {
     FILE_BYTES.store(limits.file_bytes, Ordering::Relaxed);
     RESPONSE_BYTES.store(limits.response_bytes, Ordering::Relaxed);
     LIST_OBJECTS.store(limits.list_objects, Ordering::Relaxed);
@@ -65,7 +65,7 @@ pub fn set(limits: Limits) {
 }
 
 /// `bytes` as people read sizes: "256 MiB", "900 KiB".
-pub fn size(bytes: u64) -> String {
+pub(crate) fn size(bytes: u64) -> String {
     if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else {

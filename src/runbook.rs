@@ -16,7 +16,7 @@ pub enum Step {
     Verify,
 }
 
-pub const STEPS: [Step; 5] = [Step::Scope, Step::Inspect, Step::Ownership, Step::Choose, Step::Verify];
+pub(crate) const STEPS: [Step; 5] = [Step::Scope, Step::Inspect, Step::Ownership, Step::Choose, Step::Verify];
 
 impl Step {
     pub fn title(self) -> &'static str {

@@ -7,14 +7,14 @@ use serde::Serialize;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-pub const FILE: &str = "audit.jsonl";
+pub(crate) const FILE: &str = "audit.jsonl";
 
-pub fn path(data_dir: &Path) -> PathBuf {
+pub(crate) fn path(data_dir: &Path) -> PathBuf {
     data_dir.join(FILE)
 }
 
 #[derive(Debug, Serialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// RFC 3339, UTC.
     pub time: String,
     pub who: String,
@@ -40,7 +40,7 @@ pub struct Entry {
 
 /// The evidence behind one field of the decision.
 #[derive(Debug, Serialize)]
-pub struct FieldEvidence {
+pub(crate) struct FieldEvidence {
     pub path: String,
     pub desired: Option<serde_json::Value>,
     pub live: Option<serde_json::Value>,
@@ -50,7 +50,7 @@ pub struct FieldEvidence {
 }
 
 impl Entry {
-    pub fn of(plan: &Plan, result: &Result<Outcome, ActionError>, workspace: &Workspace) -> Entry {
+    pub(crate) fn of(plan: &Plan, result: &Result<Outcome, ActionError>, workspace: &Workspace) -> Entry {
         let (status, detail, artefacts) = match result {
             Ok(outcome) if !outcome.still_differ.is_empty() => (
                 "failed",
@@ -72,7 +72,7 @@ impl Entry {
     }
 
     /// The line that closes a runbook walk: every step settled after the decision.
-    pub fn closed(plan: &Plan, workspace: &Workspace) -> Entry {
+    pub(crate) fn closed(plan: &Plan, workspace: &Workspace) -> Entry {
         Entry::with(
             plan,
             workspace,
@@ -84,7 +84,7 @@ impl Entry {
 
     /// The line written before a decision runs someone else's program (`escalate.command`):
     /// a hook that never returns still leaves its trace.
-    pub fn started(plan: &Plan, workspace: &Workspace, detail: String) -> Entry {
+    pub(crate) fn started(plan: &Plan, workspace: &Workspace, detail: String) -> Entry {
         Entry::with(plan, workspace, "started", detail, Vec::new())
     }
 
@@ -121,7 +121,7 @@ impl Entry {
 }
 
 /// Appends `entry` and syncs it to disk.
-pub fn append(data_dir: &Path, entry: &Entry) -> Result<(), ActionError> {
+pub(crate) fn append(data_dir: &Path, entry: &Entry) -> Result<(), ActionError> {
     let file_path = path(data_dir);
     std::fs::create_dir_all(data_dir).map_err(ActionError::io(data_dir))?;
     let mut line =
@@ -137,7 +137,7 @@ pub fn append(data_dir: &Path, entry: &Entry) -> Result<(), ActionError> {
 /// user database the system is configured with: files, LDAP, SSSD), never from `$USER`,
 /// which anyone can set: `uid 1000` when the id has no name.
 #[cfg(unix)]
-pub fn os_user() -> String {
+pub(crate) fn os_user() -> String {
     let uid = nix::unistd::getuid();
     match nix::unistd::User::from_uid(uid) {
         Ok(Some(user)) => crate::sanitize::clean_line(&user.name),
@@ -153,7 +153,7 @@ pub fn os_user() -> String {
 
 /// The user for the audit log: the OS user, who the cluster says the credentials are
 /// (`kube`), and the context acted on.
-pub fn who(context: Option<&str>, kube: Option<&str>) -> String {
+pub(crate) fn who(context: Option<&str>, kube: Option<&str>) -> String {
     let user = os_user();
     match (context, kube) {
         (Some(context), Some(kube)) => format!("{user} as {kube} (context {context})"),

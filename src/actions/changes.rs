@@ -8,7 +8,7 @@ use serde_json::Value;
 /// masked first (Secret payload, masked annotations, last-applied copies) so no value the
 /// masks hide reaches a preview; the server's own bookkeeping is left out.
 #[cfg(test)]
-pub fn leaf_changes(before: &Value, after: &Value, masked_annotations: &[String]) -> Vec<String> {
+pub(crate) fn leaf_changes(before: &Value, after: &Value, masked_annotations: &[String]) -> Vec<String> {
     changed_leaves(before, after, masked_annotations).into_iter().map(|change| change.line).collect()
 }
 

@@ -18,7 +18,7 @@ pub struct EscalateWork {
     pub file_name: String,
 }
 
-pub fn prepare(subject: Subject, workspace: &Workspace, note: Option<&str>) -> Plan {
+pub(crate) fn prepare(subject: Subject, workspace: &Workspace, note: Option<&str>) -> Plan {
     let team = owner_team(&subject);
     let markdown = record(&subject, workspace, team.as_deref(), note);
     let stamp = crate::clock::now_rfc3339().replace(':', "");
@@ -41,7 +41,7 @@ pub fn prepare(subject: Subject, workspace: &Workspace, note: Option<&str>) -> P
 }
 
 /// The owner team: the catalog's, else a `team`/`owner` label on the object.
-pub fn owner_team(subject: &Subject) -> Option<String> {
+pub(crate) fn owner_team(subject: &Subject) -> Option<String> {
     if let Some(team) = &subject.owner_team {
         return Some(team.clone());
     }
@@ -131,11 +131,11 @@ fn owner(finding: &Finding) -> String {
 }
 
 /// Where remediation records are kept.
-pub fn records_dir(data_dir: &std::path::Path) -> PathBuf {
+pub(crate) fn records_dir(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("records")
 }
 
-pub fn execute(plan: &Plan, work: &EscalateWork, workspace: &Workspace) -> Result<Outcome, ActionError> {
+pub(crate) fn execute(plan: &Plan, work: &EscalateWork, workspace: &Workspace) -> Result<Outcome, ActionError> {
     let dir = records_dir(&workspace.data_dir);
     std::fs::create_dir_all(&dir).map_err(ActionError::io(&dir))?;
     let path = dir.join(&work.file_name);

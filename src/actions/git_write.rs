@@ -12,7 +12,7 @@ fn git_error(error: git2::Error) -> ActionError {
 }
 
 /// Every `.yaml`/`.yml` file under `dir` (`""`: the whole tree) at `commit`, with its text.
-pub fn yaml_files(repo_path: &Path, commit: &str, dir: &str) -> Result<Vec<(String, String)>, ActionError> {
+pub(crate) fn yaml_files(repo_path: &Path, commit: &str, dir: &str) -> Result<Vec<(String, String)>, ActionError> {
     let repo = Repository::open(repo_path).map_err(git_error)?;
     let commit = repo.find_commit(Oid::from_str(commit).map_err(git_error)?).map_err(git_error)?;
     let tree = commit.tree().map_err(git_error)?;
@@ -59,7 +59,7 @@ fn checked_out(repo: &Repository) -> Vec<String> {
 
 /// A new branch name from `wanted`: `wanted` itself when free, else `wanted-2`, `wanted-3`…
 /// A name checked out anywhere (even unborn) is never free.
-pub fn free_branch(repo_path: &Path, wanted: &str) -> Result<String, ActionError> {
+pub(crate) fn free_branch(repo_path: &Path, wanted: &str) -> Result<String, ActionError> {
     let repo = Repository::open(repo_path).map_err(git_error)?;
     let current = checked_out(&repo);
     let taken =
@@ -75,7 +75,7 @@ pub fn free_branch(repo_path: &Path, wanted: &str) -> Result<String, ActionError
 
 /// Commits `changes` (repository path → new text) on a new branch `branch` whose parent is
 /// `base`; returns the new commit's id.
-pub fn commit_on_branch(
+pub(crate) fn commit_on_branch(
     repo_path: &Path,
     base: &str,
     branch: &str,
@@ -106,7 +106,7 @@ pub fn commit_on_branch(
 }
 
 /// The text of `file` on `branch`, to verify what was committed.
-pub fn file_on_branch(repo_path: &Path, branch: &str, file: &str) -> Result<Option<String>, ActionError> {
+pub(crate) fn file_on_branch(repo_path: &Path, branch: &str, file: &str) -> Result<Option<String>, ActionError> {
     let repo = Repository::open(repo_path).map_err(git_error)?;
     let branch = repo.find_branch(branch, git2::BranchType::Local).map_err(git_error)?;
     let tree = branch.get().peel_to_tree().map_err(git_error)?;
@@ -118,12 +118,12 @@ pub fn file_on_branch(repo_path: &Path, branch: &str, file: &str) -> Result<Opti
 }
 
 /// Whether the repository has a remote named `origin` to push to.
-pub fn has_origin(repo_path: &Path) -> bool {
+pub(crate) fn has_origin(repo_path: &Path) -> bool {
     Repository::open(repo_path).is_ok_and(|repo| repo.find_remote("origin").is_ok())
 }
 
 /// `git push --set-upstream origin BRANCH` with the user's own Git and credentials.
-pub fn push(repo_path: &Path, branch: &str) -> Result<String, ActionError> {
+pub(crate) fn push(repo_path: &Path, branch: &str) -> Result<String, ActionError> {
     let output = std::process::Command::new("git")
         .arg("-C")
         .arg(repo_path)

@@ -50,7 +50,7 @@ pub struct GitChange {
 
 /// How the rule selects what it hides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     Pointer,
     /// A family of keys sharing a `domain/` prefix (injected by a webhook).
     KeyPrefix,
@@ -59,11 +59,11 @@ pub enum Shape {
 }
 
 /// The default rules file for an app: under the data directory, never the working tree.
-pub fn default_rules_file(data_dir: &std::path::Path, app: &str) -> PathBuf {
+pub(crate) fn default_rules_file(data_dir: &std::path::Path, app: &str) -> PathBuf {
     data_dir.join("ignore").join(format!("{app}.yaml"))
 }
 
-pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
+pub(crate) fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
     let Some(finding) = subject.findings.first().cloned() else {
         let plan = Plan::new(Decision::Act(Response::Ignore), subject, "ignore".to_owned(), Work::Nothing);
         return Ok(plan.refuse("no difference selected to ignore".to_owned()));
@@ -217,7 +217,7 @@ fn yaml_lines(value: &Value) -> Vec<String> {
 
 /// One difference a rule would hide.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Hidden {
+pub(crate) struct Hidden {
     pub app: String,
     pub resource: String,
     pub field: String,
@@ -227,7 +227,7 @@ pub struct Hidden {
 /// What `rule` would hide among the differences not already ignored, in every app. Pointer
 /// and manager rules are matched against the findings; a jq rule is run on the subject's live
 /// object (the only object a generated jq rule can target, as it names the resource).
-pub fn hidden_by(rule: &IgnoreRule, subject: &Subject, apps: &[AppReport]) -> Vec<Hidden> {
+pub(crate) fn hidden_by(rule: &IgnoreRule, subject: &Subject, apps: &[AppReport]) -> Vec<Hidden> {
     let jq_hidden: Vec<String> = match (&subject.live, rule.jq.is_empty()) {
         (Some(live), false) => rule
             .jq
@@ -272,7 +272,7 @@ pub fn hidden_by(rule: &IgnoreRule, subject: &Subject, apps: &[AppReport]) -> Ve
     hidden
 }
 
-pub fn execute(plan: &Plan, work: &IgnoreWork, workspace: &Workspace) -> Result<Outcome, ActionError> {
+pub(crate) fn execute(plan: &Plan, work: &IgnoreWork, workspace: &Workspace) -> Result<Outcome, ActionError> {
     let rule = parse_rule(&work.argo)?;
     let mut artefacts = Vec::new();
     let result = match &work.save_to {

@@ -3,20 +3,20 @@
 //! the cluster or the repository, verified by rescanning, and appended to the audit log.
 //! These modules are the only code in kdrift that writes anywhere.
 
-pub mod audit;
-pub mod backport;
-pub mod changes;
-pub mod escalate;
-pub mod git_write;
-pub mod ignore_rule;
-pub mod prevent;
-pub mod prune;
-pub mod simulated;
-pub mod sync;
-pub mod sync_scope;
-pub mod target;
-pub mod verify;
-pub mod workspace;
+pub(crate) mod audit;
+pub(crate) mod backport;
+pub(crate) mod changes;
+pub(crate) mod escalate;
+pub(crate) mod git_write;
+pub(crate) mod ignore_rule;
+pub(crate) mod prevent;
+pub(crate) mod prune;
+pub(crate) mod simulated;
+pub(crate) mod sync;
+pub(crate) mod sync_scope;
+pub(crate) mod target;
+pub(crate) mod verify;
+pub(crate) mod workspace;
 
 use crate::decision::{Decision, Subject};
 use crate::model::ResourceReport;
@@ -182,7 +182,7 @@ impl ActionError {
 }
 
 /// Prepares `decision` for `subject`: every read and dry run the preview needs, no write.
-pub fn prepare(decision: Decision, subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
+pub(crate) fn prepare(decision: Decision, subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
     if workspace.read_only && decision.writes() {
         return Err(ActionError::ReadOnly(decision.as_str()));
     }
@@ -229,7 +229,7 @@ impl Plan {
 
 /// Executes a confirmed plan, verifies it, and appends the decision to the audit log
 /// (whatever the result) before returning.
-pub fn execute(plan: &Plan, confirmation: &Confirmation, workspace: &Workspace) -> Result<Outcome, ActionError> {
+pub(crate) fn execute(plan: &Plan, confirmation: &Confirmation, workspace: &Workspace) -> Result<Outcome, ActionError> {
     if let (Decision::Act(Response::Escalate), Some(command), None, false) =
         (plan.decision, &workspace.escalate_command, &plan.refused, workspace.simulated())
     {
@@ -276,7 +276,7 @@ fn checked_execute(plan: &Plan, confirmation: &Confirmation, workspace: &Workspa
 
 /// Re-reads the live object and fails when it moved since it was shown: a write must never
 /// land on a state the responder did not see.
-pub fn recheck_live(subject: &Subject, writer: &dyn Writer) -> Result<Option<Value>, ActionError> {
+pub(crate) fn recheck_live(subject: &Subject, writer: &dyn Writer) -> Result<Option<Value>, ActionError> {
     let Some(shown) = &subject.live else {
         return Ok(None);
     };

@@ -7,12 +7,12 @@ use crate::model::AppReport;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-pub struct Artefact {
+pub(crate) struct Artefact {
     pub file_name: String,
     pub text: String,
 }
 
-pub fn artefacts(app: &AppReport, namespace: &str) -> Vec<Artefact> {
+pub(crate) fn artefacts(app: &AppReport, namespace: &str) -> Vec<Artefact> {
     vec![
         Artefact { file_name: format!("{}-readonly-role.yaml", app.name), text: readonly_role(app, namespace) },
         Artefact { file_name: format!("{}-drift-alert.yaml", app.name), text: alert_rule(app) },
@@ -69,12 +69,12 @@ fn break_glass(app: &AppReport) -> String {
 }
 
 /// Where prevention artefacts are written.
-pub fn dir(data_dir: &Path, app: &str) -> PathBuf {
+pub(crate) fn dir(data_dir: &Path, app: &str) -> PathBuf {
     data_dir.join("prevention").join(app)
 }
 
 /// Writes the artefacts; returns the files written.
-pub fn write(data_dir: &Path, app: &AppReport, namespace: &str) -> Result<Vec<PathBuf>, ActionError> {
+pub(crate) fn write(data_dir: &Path, app: &AppReport, namespace: &str) -> Result<Vec<PathBuf>, ActionError> {
     let folder = dir(data_dir, &app.name);
     std::fs::create_dir_all(&folder).map_err(ActionError::io(&folder))?;
     artefacts(app, namespace)

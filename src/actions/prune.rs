@@ -9,7 +9,7 @@ use crate::model::Response;
 use serde_json::Value;
 
 /// Dependents go first, so nothing the object owns is left behind running.
-pub const PROPAGATION: &str = "Foreground";
+pub(crate) const PROPAGATION: &str = "Foreground";
 
 #[derive(Debug, Clone)]
 pub struct PruneWork {
@@ -19,7 +19,7 @@ pub struct PruneWork {
     pub preconditions: Preconditions,
 }
 
-pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
+pub(crate) fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
     let summary = format!("delete {} (propagation {PROPAGATION})", subject.key());
     let plan = Plan::new(Decision::Act(Response::Prune), subject, summary, Work::Nothing);
     let Some(writer) = workspace.writer.as_deref() else {
@@ -71,7 +71,7 @@ fn opted_out(live: &Value) -> Option<String> {
 }
 
 /// The tracking metadata that ties the object to `app`, quoted.
-pub fn tracked_by(live: &Value, app: &str, instance_label: &str) -> Option<String> {
+pub(crate) fn tracked_by(live: &Value, app: &str, instance_label: &str) -> Option<String> {
     let map = |field: &str| live.pointer(&format!("/metadata/{field}")).and_then(Value::as_object);
     let labels = map("labels");
     let annotations = map("annotations");
@@ -190,7 +190,7 @@ fn mentions_service(value: &Value, name: &str) -> bool {
     }
 }
 
-pub fn execute(plan: &Plan, work: &PruneWork, workspace: &Workspace) -> Result<Outcome, ActionError> {
+pub(crate) fn execute(plan: &Plan, work: &PruneWork, workspace: &Workspace) -> Result<Outcome, ActionError> {
     let writer = workspace.writer.as_deref().ok_or_else(|| ActionError::Refused("no cluster".to_owned()))?;
     recheck_live(&plan.subject, writer)?;
     writer.delete(&work.target, work.propagation, &work.preconditions, Mode::Commit)?;

@@ -11,14 +11,14 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// A cluster in memory: the sample's live objects. Writes change only this copy.
-pub struct Simulated {
+pub(crate) struct Simulated {
     pub label: String,
     objects: RefCell<HashMap<ResourceKey, Value>>,
     namespace: String,
 }
 
 impl Simulated {
-    pub fn new(label: String, namespace: &str, objects: impl IntoIterator<Item = Value>) -> Simulated {
+    pub(crate) fn new(label: String, namespace: &str, objects: impl IntoIterator<Item = Value>) -> Simulated {
         let objects = objects.into_iter().map(|object| (identity::key_of(&object, namespace), object)).collect();
         Simulated { label, objects: RefCell::new(objects), namespace: namespace.to_owned() }
     }
@@ -26,7 +26,7 @@ impl Simulated {
 
 impl Simulated {
     /// Replaces (or, with `None`, deletes) one object: an earlier simulated action's result.
-    pub fn set(&self, key: &ResourceKey, object: Option<Value>) {
+    pub(crate) fn set(&self, key: &ResourceKey, object: Option<Value>) {
         let mut objects = self.objects.borrow_mut();
         match object {
             Some(object) => objects.insert(key.clone(), object),
@@ -119,7 +119,7 @@ impl Writer for Simulated {
 }
 
 /// RFC 7386 merge patch: `null` removes, maps merge, everything else replaces.
-pub fn json_merge(target: &mut Value, patch: &Value) {
+pub(crate) fn json_merge(target: &mut Value, patch: &Value) {
     let Value::Object(patch_map) = patch else {
         *target = patch.clone();
         return;

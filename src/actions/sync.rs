@@ -13,7 +13,7 @@ use crate::model::Response;
 use crate::sources::cluster::{ClusterError, Problem};
 use serde_json::{Value, json};
 
-pub const FLUX_REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
+pub(crate) const FLUX_REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
 
 #[derive(Debug, Clone)]
 pub enum SyncWork {
@@ -27,7 +27,7 @@ pub enum SyncWork {
 
 /// The field manager a break-glass apply uses: the app's GitOps controller's, so the fields
 /// stay owned by GitOps afterwards and the next sync does not fight over them.
-pub fn field_manager(subject: &Subject) -> &'static str {
+pub(crate) fn field_manager(subject: &Subject) -> &'static str {
     match subject.controller.as_ref().and_then(|c| c.object.as_ref()).map(|o| o.kind.as_str()) {
         Some("Application") => "argocd-controller",
         Some("Kustomization") => "kustomize-controller",
@@ -35,7 +35,7 @@ pub fn field_manager(subject: &Subject) -> &'static str {
     }
 }
 
-pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
+pub(crate) fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
     let Some(writer) = workspace.writer.as_deref() else {
         let plan = Plan::new(Decision::Act(Response::Sync), subject, "sync".to_owned(), Work::Nothing);
         return Ok(plan.refuse("live state came from a snapshot: there is no cluster to sync".to_owned()));
@@ -139,7 +139,7 @@ fn object_ref(object: &ObjectName) -> ObjectRef {
 /// none of the fields delegated to a controller or hidden by an ignore rule (applying Git's
 /// `replicas: 3` over an HPA's 9 would fight the autoscaler, as Argo CD's
 /// `RespectIgnoreDifferences` avoids).
-pub fn apply_body(desired: &Value, subject: &Subject) -> Value {
+pub(crate) fn apply_body(desired: &Value, subject: &Subject) -> Value {
     let namespace = subject.namespace.as_str();
     let mut body = desired.clone();
     for finding in &subject.resource.findings {
@@ -265,7 +265,12 @@ fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
-pub fn execute(plan: &Plan, work: &SyncWork, force: bool, workspace: &Workspace) -> Result<Outcome, ActionError> {
+pub(crate) fn execute(
+    plan: &Plan,
+    work: &SyncWork,
+    force: bool,
+    workspace: &Workspace,
+) -> Result<Outcome, ActionError> {
     let writer = workspace.writer.as_deref().ok_or_else(|| ActionError::Refused("no cluster".to_owned()))?;
     let subject = &plan.subject;
     recheck_live(subject, writer)?;

@@ -13,10 +13,10 @@ use serde_json::{Map, Value};
 /// The field manager of a field-scoped break-glass apply. Its own, never the GitOps
 /// controller's: a server-side apply removes the fields its manager owned and left out, so
 /// a partial object sent as `argocd-controller` would delete everything else Argo CD set.
-pub const SCOPED_MANAGER: &str = "kdrift-break-glass";
+pub(crate) const SCOPED_MANAGER: &str = "kdrift-break-glass";
 
 /// One change a write makes, as the server's dry run shows it.
-pub struct Change {
+pub(crate) struct Change {
     /// The pointer into the live object.
     pub pointer: String,
     /// `path: old → new`, masked.
@@ -24,7 +24,7 @@ pub struct Change {
 }
 
 /// Why a sync cannot target these findings at all, if it cannot.
-pub fn not_a_target(subject: &Subject) -> Option<String> {
+pub(crate) fn not_a_target(subject: &Subject) -> Option<String> {
     let delegated: Vec<String> = subject
         .findings
         .iter()
@@ -47,7 +47,7 @@ pub fn not_a_target(subject: &Subject) -> Option<String> {
 
 /// Whether the responder chose some fields of the resource rather than the whole of it
 /// (every finding that needs action).
-pub fn chose_fields(subject: &Subject) -> bool {
+pub(crate) fn chose_fields(subject: &Subject) -> bool {
     let acting: Vec<&str> =
         subject.resource.findings.iter().filter(|f| f.needs_action()).map(|f| f.path.as_str()).collect();
     let chosen: Vec<&str> = subject.findings.iter().map(|f| f.path.as_str()).collect();
@@ -55,7 +55,7 @@ pub fn chose_fields(subject: &Subject) -> bool {
 }
 
 /// The changes outside the chosen findings, each with the finding it touches (if any).
-pub fn beyond<'s>(subject: &'s Subject, changes: &'s [Change]) -> Vec<(&'s Change, Option<&'s Finding>)> {
+pub(crate) fn beyond<'s>(subject: &'s Subject, changes: &'s [Change]) -> Vec<(&'s Change, Option<&'s Finding>)> {
     changes
         .iter()
         .filter(|change| !subject.findings.iter().any(|finding| under(&change.pointer, finding)))
@@ -64,7 +64,7 @@ pub fn beyond<'s>(subject: &'s Subject, changes: &'s [Change]) -> Vec<(&'s Chang
 }
 
 /// Why a sync of chosen fields is refused when its write would change `outside` as well.
-pub fn refusal(subject: &Subject, outside: &[(&Change, Option<&Finding>)]) -> String {
+pub(crate) fn refusal(subject: &Subject, outside: &[(&Change, Option<&Finding>)]) -> String {
     let chosen: Vec<String> = subject.findings.iter().map(label).collect();
     let named: Vec<String> = outside.iter().map(|(change, finding)| with_suggestion(&change.line, *finding)).collect();
     format!(
@@ -78,7 +78,7 @@ pub fn refusal(subject: &Subject, outside: &[(&Change, Option<&Finding>)]) -> St
 /// Why a field-scoped apply is refused when its dry run changes more than the chosen fields:
 /// its manager set them in an earlier break-glass apply, and server-side apply removes what
 /// a manager owned and now leaves out.
-pub fn scoped_refusal(outside: &[(&Change, Option<&Finding>)]) -> String {
+pub(crate) fn scoped_refusal(outside: &[(&Change, Option<&Finding>)]) -> String {
     let named: Vec<String> = outside.iter().map(|(change, finding)| with_suggestion(&change.line, *finding)).collect();
     format!(
         "applying only the chosen fields as '{SCOPED_MANAGER}' would also change {}: an earlier break-glass apply left that manager owning them, and server-side apply removes what a manager owned and now leaves out. Sync the whole resource, or backport first",
@@ -88,7 +88,7 @@ pub fn scoped_refusal(outside: &[(&Change, Option<&Finding>)]) -> String {
 
 /// Warnings for a sync of the whole resource: each change that reverts a finding kdrift
 /// suggests keeping for now (backport it to Git, or escalate it), such as a human's hotfix.
-pub fn reverts(subject: &Subject, changes: &[Change]) -> Vec<String> {
+pub(crate) fn reverts(subject: &Subject, changes: &[Change]) -> Vec<String> {
     changes
         .iter()
         .filter_map(|change| {
@@ -101,7 +101,7 @@ pub fn reverts(subject: &Subject, changes: &[Change]) -> Vec<String> {
 
 /// Warnings for the chosen findings the write leaves as they are (a field Git lacks that
 /// another manager owns: server-side apply removes only what its own manager owns).
-pub fn untouched(subject: &Subject, changes: &[Change]) -> Vec<String> {
+pub(crate) fn untouched(subject: &Subject, changes: &[Change]) -> Vec<String> {
     subject
         .findings
         .iter()
@@ -143,7 +143,7 @@ fn label(finding: &Finding) -> String {
 /// path to it; list items are addressed by their merge key (`containers[name=app]`). A
 /// field Git lacks cannot be set, and an item of a list matched by position cannot be
 /// addressed alone: either is a refusal, saying why.
-pub fn partial_body(desired: &Value, subject: &Subject) -> Result<Value, String> {
+pub(crate) fn partial_body(desired: &Value, subject: &Subject) -> Result<Value, String> {
     let mut metadata = Map::new();
     for field in ["name"] {
         if let Some(value) = desired.pointer(&format!("/metadata/{field}")) {

@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-pub use crate::actions::simulated::Simulated;
+pub(crate) use crate::actions::simulated::Simulated;
 
 /// One object to write: its identity and the API version to address it at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +29,8 @@ impl ObjectRef {
 }
 
 /// Server-side apply's content type (DESIGN §6 asserts it on the wire).
-pub const APPLY_PATCH: &str = "application/apply-patch+yaml";
-pub const MERGE_PATCH: &str = "application/merge-patch+json";
+pub(crate) const APPLY_PATCH: &str = "application/apply-patch+yaml";
+pub(crate) const MERGE_PATCH: &str = "application/merge-patch+json";
 
 /// How a write is made: for real, or as the API server's dry run (`dryRun=All`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,13 +96,13 @@ pub trait Writer {
 }
 
 /// The real cluster, one blocking session.
-pub struct LiveCluster {
+pub(crate) struct LiveCluster {
     session: std::rc::Rc<Session>,
     served: RefCell<HashMap<(String, String), ServedResource>>,
 }
 
 impl LiveCluster {
-    pub fn new(session: std::rc::Rc<Session>) -> LiveCluster {
+    pub(crate) fn new(session: std::rc::Rc<Session>) -> LiveCluster {
         LiveCluster { session, served: RefCell::new(HashMap::new()) }
     }
 
@@ -173,7 +173,7 @@ fn refused_precondition(message: &str) -> bool {
 
 /// Refuses, before any request, a name or namespace the API server would never accept: the
 /// URL is built only from names that are already valid.
-pub fn check_names(key: &ResourceKey) -> Result<(), ActionError> {
+pub(crate) fn check_names(key: &ResourceKey) -> Result<(), ActionError> {
     let why = identity::invalid_name(&key.group, &key.kind, &key.name)
         .or_else(|| (!key.namespace.is_empty()).then(|| identity::invalid_namespace(&key.namespace)).flatten());
     match why {

@@ -8,7 +8,7 @@ use crate::model::{Finding, ResourceReport};
 use serde_json::Value;
 
 /// The resource compared again with `live` (`None`: the object is gone).
-pub fn rescan(
+pub(crate) fn rescan(
     subject: &Subject,
     live: Option<&Value>,
     engine: &EngineConfig,
@@ -41,7 +41,7 @@ pub fn rescan(
 
 /// What the rescan says about one field in scope after a write.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Verified {
+pub(crate) enum Verified {
     /// The difference is gone.
     Cleared { field: String },
     /// The difference remains, hidden by an ignore rule (what an ignore decision promises).
@@ -54,11 +54,11 @@ pub enum Verified {
 
 impl Verified {
     /// Whether the field is as the decision promised.
-    pub fn holds(&self) -> bool {
+    pub(crate) fn holds(&self) -> bool {
         !matches!(self, Verified::StillDiffers { .. } | Verified::NotFound { .. })
     }
 
-    pub fn field(&self) -> &str {
+    pub(crate) fn field(&self) -> &str {
         match self {
             Verified::Cleared { field }
             | Verified::Ignored { field, .. }
@@ -68,7 +68,7 @@ impl Verified {
     }
 
     /// The line screens and the CLI show: `✓ field: no longer differs`.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         match self {
             Verified::Cleared { field } => format!("✓ {field}: no longer differs"),
             Verified::Ignored { field, rule } => format!("✓ {field}: now ignored by {rule}"),
@@ -82,7 +82,7 @@ impl Verified {
 
 /// Each field in scope as the rescan finds it (`rescanned` is `None` when the resource is
 /// not in the rescan: gone, or not found).
-pub fn fields_after(subject: &Subject, rescanned: Option<&ResourceReport>) -> Vec<Verified> {
+pub(crate) fn fields_after(subject: &Subject, rescanned: Option<&ResourceReport>) -> Vec<Verified> {
     let findings: &[Finding] = rescanned.map_or(&[], |r| r.findings.as_slice());
     // Gone is what a prune promises; for anything else a missing rescan proves nothing.
     if rescanned.is_none() && subject.desired.is_some() {
@@ -109,7 +109,7 @@ pub fn fields_after(subject: &Subject, rescanned: Option<&ResourceReport>) -> Ve
 }
 
 /// The fields in scope the rescan still finds different (not cleared, not ignored).
-pub fn still_differ(subject: &Subject, rescanned: Option<&ResourceReport>) -> Vec<String> {
+pub(crate) fn still_differ(subject: &Subject, rescanned: Option<&ResourceReport>) -> Vec<String> {
     fields_after(subject, rescanned).iter().filter(|v| !v.holds()).map(|v| v.field().to_owned()).collect()
 }
 
@@ -128,7 +128,7 @@ fn shown(value: Option<&Value>) -> String {
 }
 
 /// Rollout state of a workload from its status: "rollout: 9/9 updated, 9 available".
-pub fn rollout(object: &Value) -> Option<String> {
+pub(crate) fn rollout(object: &Value) -> Option<String> {
     let kind = object.get("kind")?.as_str()?;
     if !matches!(kind, "Deployment" | "StatefulSet" | "DaemonSet") {
         return None;

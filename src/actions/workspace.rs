@@ -36,21 +36,21 @@ pub struct Options {
 }
 
 /// Where the data directory is, or an error saying the platform has none.
-pub fn data_dir() -> Result<PathBuf, ActionError> {
+pub(crate) fn data_dir() -> Result<PathBuf, ActionError> {
     crate::config::data_dir().ok_or(ActionError::NoDataDir)
 }
 
 /// Where decisions write: the writer (none for a snapshot), the kubeconfig context it writes
 /// through, and who the cluster says the credentials are.
 #[derive(Default)]
-pub struct Destination {
+pub(crate) struct Destination {
     pub writer: Option<Box<dyn Writer>>,
     pub context: Option<String>,
     pub kube_user: Option<String>,
 }
 
 /// A workspace for `destination` under the user's config and data dir.
-pub fn workspace(
+pub(crate) fn workspace(
     destination: Destination,
     config: &Config,
     engine: crate::engine::EngineConfig,
@@ -90,12 +90,12 @@ pub fn workspace(
 }
 
 /// The writer for a cluster session.
-pub fn cluster_writer(session: Rc<Session>) -> Box<dyn Writer> {
+pub(crate) fn cluster_writer(session: Rc<Session>) -> Box<dyn Writer> {
     Box::new(LiveCluster::new(session))
 }
 
 /// A simulated cluster holding the sample's live objects.
-pub fn sample_cluster(name: &str) -> Result<Simulated, ActionError> {
+pub(crate) fn sample_cluster(name: &str) -> Result<Simulated, ActionError> {
     let sample = samples::load(name)?;
     let objects = sample.live.into_iter().map(|manifest| manifest.object);
     Ok(Simulated::new(format!("simulated sample {name}"), &sample.meta.namespace, objects))
@@ -103,7 +103,7 @@ pub fn sample_cluster(name: &str) -> Result<Simulated, ActionError> {
 
 /// The sample's sandbox repository (created on first use): its desired files under
 /// `desired/`, committed once on `main`. Backports branch from that commit.
-pub fn sandbox_repo(data_dir: &Path, name: &str) -> Result<GitSpot, ActionError> {
+pub(crate) fn sandbox_repo(data_dir: &Path, name: &str) -> Result<GitSpot, ActionError> {
     let git = |e: git2::Error| ActionError::Git(e.message().to_owned());
     let dir = data_dir.join("sandbox").join(name);
     let repo = match git2::Repository::open(&dir) {

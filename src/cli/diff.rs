@@ -7,7 +7,7 @@ use crate::report::diff_view::{DiffOptions, render_resource};
 use crate::sanitize::clean;
 use std::io::Write as _;
 
-pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
+pub(crate) fn run(args: &DiffArgs) -> Result<i32, CliError> {
     let filter = args.resource.as_deref().map(ResourceFilter::parse).transpose()?;
     let mut spec = SourceSpec::from(&args.source);
     spec.review_access = false;

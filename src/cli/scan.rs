@@ -5,7 +5,7 @@ use crate::investigate::{self, SourceSpec};
 use crate::report::{json, markdown, style::Style, text};
 use std::io::Write as _;
 
-pub fn run(args: &ScanArgs) -> Result<i32, CliError> {
+pub(crate) fn run(args: &ScanArgs) -> Result<i32, CliError> {
     let (mut report, investigation) = investigate::scan(&SourceSpec::from(&args.source))?;
     warn(&investigation.notes);
     if args.hide_ignored {
@@ -24,7 +24,7 @@ pub fn run(args: &ScanArgs) -> Result<i32, CliError> {
 
 /// The demo scans an embedded sample and explains where to go next. It exits 0: finding
 /// drift in the sample is the point of the demo, not a failure.
-pub fn demo(sample: &str) -> Result<i32, CliError> {
+pub(crate) fn demo(sample: &str) -> Result<i32, CliError> {
     let (report, investigation) = investigate::scan(&SourceSpec::sample(sample))?;
     warn(&investigation.notes);
     let style = Style::detect();

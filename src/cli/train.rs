@@ -6,7 +6,7 @@ use crate::cli::{CliError, EXIT_CLEAN, Next, ReportFormat, Session, TrainArgs};
 use crate::training::{record, scenario};
 use std::io::Write as _;
 
-pub fn run(args: &TrainArgs) -> Result<Next, CliError> {
+pub(crate) fn run(args: &TrainArgs) -> Result<Next, CliError> {
     if args.list {
         return list().map(Next::Exit);
     }

@@ -344,7 +344,7 @@ fn from_git(
 
 /// The config file's settings plus the ignore rules of the config and of `--ignore`, with
 /// remarks about the rule files (one that holds no rule).
-pub fn engine_config(args: &SourceSpec) -> Result<(EngineConfig, Vec<String>), InvestigateError> {
+pub(super) fn engine_config(args: &SourceSpec) -> Result<(EngineConfig, Vec<String>), InvestigateError> {
     let config = config::load(args.config.as_deref())?;
     let mut engine = config.engine();
     let files: Vec<_> = config.ignore.iter().chain(&args.ignore).cloned().collect();

@@ -11,7 +11,7 @@ use similar::{ChangeTag, DiffOp, TextDiff};
 use std::ops::Range;
 
 /// Unchanged lines kept around each change before the rest of a run is folded.
-pub const CONTEXT: usize = 3;
+pub(crate) const CONTEXT: usize = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowKind {
@@ -78,7 +78,7 @@ pub struct Aligned {
 
 /// Which live fields to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shown {
+pub(crate) enum Shown {
     /// The fields Git sets and the drifted ones (what Argo CD shows).
     Projected,
     /// Every live field, server defaults and controller-owned ones included.
@@ -86,7 +86,7 @@ pub enum Shown {
 }
 
 /// Aligns `desired` with `live` (both normalized); `trie` attributes every live line.
-pub fn align(
+pub(crate) fn align(
     resource: &ResourceReport,
     desired: &Value,
     live: &Value,
@@ -238,7 +238,7 @@ fn changed_words(left: &str, right: &str) -> (Vec<Range<usize>>, Vec<Range<usize
 }
 
 /// The finding whose path is this line's pointer or one of its ancestors (the deepest one).
-pub fn owning_finding(pointer: &str, findings: &[Finding]) -> Option<usize> {
+pub(crate) fn owning_finding(pointer: &str, findings: &[Finding]) -> Option<usize> {
     findings
         .iter()
         .enumerate()

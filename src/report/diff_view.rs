@@ -11,7 +11,7 @@ use crate::theme::{Color, Theme};
 use serde_json::Value;
 use std::fmt::Write as _;
 
-pub struct DiffOptions {
+pub(crate) struct DiffOptions {
     pub style: Style,
     /// Total width of the output; each side gets half of what the gutters leave.
     pub width: usize,
@@ -21,7 +21,12 @@ pub struct DiffOptions {
 }
 
 /// Renders one resource's normalized desired and live objects side by side.
-pub fn render_resource(resource: &ResourceReport, desired: &Value, live: &Value, options: &DiffOptions) -> String {
+pub(crate) fn render_resource(
+    resource: &ResourceReport,
+    desired: &Value,
+    live: &Value,
+    options: &DiffOptions,
+) -> String {
     let shown = if options.full { Shown::Full } else { Shown::Projected };
     let aligned = align(resource, desired, live, shown, None);
     let mut out = String::new();
@@ -108,7 +113,7 @@ fn gutter(finding: &Finding, now: Option<i64>) -> Option<Gutter> {
 }
 
 /// The short name of an owner class, readable without colour.
-pub fn class_tag(class: ManagerClass) -> &'static str {
+pub(crate) fn class_tag(class: ManagerClass) -> &'static str {
     match class {
         ManagerClass::Gitops => "gitops",
         ManagerClass::Controller => "ctrl",

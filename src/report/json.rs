@@ -2,7 +2,7 @@
 
 use crate::model::DriftReport;
 
-pub fn render(report: &DriftReport) -> String {
+pub(crate) fn render(report: &DriftReport) -> String {
     // Serializing plain data with string keys cannot fail; an empty object is never emitted.
     serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }

@@ -5,7 +5,7 @@ use crate::model::{DriftReport, Finding, ResourceReport};
 use crate::report::{owner_phrase, text};
 use std::fmt::Write as _;
 
-pub fn render(report: &DriftReport) -> String {
+pub(crate) fn render(report: &DriftReport) -> String {
     let mut out = String::from("# kdrift report\n\n");
     for app in &report.apps {
         let _ = writeln!(out, "## {} — {:?}\n", cell(&app.name), app.sync_status);

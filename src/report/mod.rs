@@ -1,19 +1,19 @@
 //! Rendering a `DriftReport` for people and machines: JSON (the v1 contract), text for the
 //! terminal, markdown for tickets and pull requests, and the side-by-side `diff` view.
 
-pub mod aligned;
-pub mod diff_view;
-pub mod json;
-pub mod markdown;
-pub mod style;
-pub mod text;
-pub mod yaml_lines;
+pub(crate) mod aligned;
+pub(crate) mod diff_view;
+pub(crate) mod json;
+pub(crate) mod markdown;
+pub(crate) mod style;
+pub(crate) mod text;
+pub(crate) mod yaml_lines;
 
 use crate::model::{Finding, Owner};
 
 /// Why a resource has nothing to put side by side (a missing or orphaned object): its first
 /// finding's reason and, for an orphan, who put it there.
-pub fn alone_phrase(resource: &crate::model::ResourceReport) -> (String, String) {
+pub(crate) fn alone_phrase(resource: &crate::model::ResourceReport) -> (String, String) {
     let first = resource.findings.first();
     let reason = first.map(|f| f.reason.clone()).unwrap_or_default();
     let owner = first.and_then(|f| f.owner.as_ref()).map(|owner| owner_phrase(Some(owner))).unwrap_or_default();
@@ -21,7 +21,7 @@ pub fn alone_phrase(resource: &crate::model::ResourceReport) -> (String, String)
 }
 
 /// "kubectl-edit (human, Update) 2026-04-26T08:10:00Z" — the owner as one phrase.
-pub fn owner_phrase(owner: Option<&Owner>) -> String {
+pub(crate) fn owner_phrase(owner: Option<&Owner>) -> String {
     let Some(owner) = owner else {
         return "no recorded owner".to_owned();
     };
@@ -43,7 +43,7 @@ pub fn owner_phrase(owner: Option<&Owner>) -> String {
 }
 
 /// "Git 512Mi → live 2Gi" for field findings; empty for whole-object ones.
-pub fn values_phrase(finding: &Finding) -> String {
+pub(crate) fn values_phrase(finding: &Finding) -> String {
     use crate::engine::classify::show;
     if finding.desired.is_none() && finding.live.is_none() {
         return String::new();

@@ -10,13 +10,13 @@ use crate::report::{owner_phrase, values_phrase};
 use crate::sanitize::clean;
 use std::fmt::Write as _;
 
-pub struct TextOptions {
+pub(crate) struct TextOptions {
     pub style: Style,
     /// The source named in the header ("sample checkout-api", "snapshot ./live").
     pub source: String,
 }
 
-pub fn render(report: &DriftReport, options: &TextOptions) -> String {
+pub(crate) fn render(report: &DriftReport, options: &TextOptions) -> String {
     let mut out = String::new();
     for app in &report.apps {
         render_app(&mut out, app, options);
@@ -103,7 +103,7 @@ fn render_resource(out: &mut String, resource: &ResourceReport, style: Style) {
 }
 
 /// "Warning OOMKilling ×3, last 2026-06-02 10:00 (kubelet): Memory cgroup out of memory".
-pub fn event_phrase(event: &EventEvidence) -> String {
+pub(crate) fn event_phrase(event: &EventEvidence) -> String {
     let count = if event.count > 1 { format!(" ×{}", event.count) } else { String::new() };
     let when = match &event.last_seen {
         Some(time) => format!(", last {}", time.get(..16).unwrap_or(time).replace('T', " ")),

@@ -5,13 +5,13 @@ use crate::engine::path::push_pointer_token;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct YamlLine {
+pub(crate) struct YamlLine {
     pub text: String,
     pub pointer: String,
 }
 
 /// Renders a value in block style (`kubectl get -o yaml` layout).
-pub fn render(value: &Value) -> Vec<YamlLine> {
+pub(crate) fn render(value: &Value) -> Vec<YamlLine> {
     let mut out = Vec::new();
     let mut pointer = String::new();
     match value {
@@ -91,7 +91,7 @@ fn key_text(key: &str) -> String {
 
 /// A scalar as YAML writes it, quoted only when needed; multi-line strings stay on one line
 /// (JSON-escaped) so every output line keeps one pointer.
-pub fn scalar_text(value: &Value) -> String {
+pub(crate) fn scalar_text(value: &Value) -> String {
     match value {
         Value::String(s) if s.contains('\n') => serde_json::to_string(s).unwrap_or_default(),
         // kubectl's YAML 1.1 parser reads bare yes/no/on/off as booleans; quote them.

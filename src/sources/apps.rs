@@ -8,11 +8,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// The catalog file kdrift looks for at the repository root.
-pub const CATALOG_FILE: &str = ".kdrift.yaml";
+pub(crate) const CATALOG_FILE: &str = ".kdrift.yaml";
 
 /// One app and where to find its desired state in the repository.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AppDefinition {
+pub(crate) struct AppDefinition {
     pub name: String,
     /// Directory inside the repository (no leading `./`).
     pub path: String,
@@ -40,7 +40,7 @@ pub struct AppDefinition {
 }
 
 /// The app defined by `object`, if it is an Argo CD `Application` or a Flux `Kustomization`.
-pub fn from_object(object: &Value, origin: &str) -> Option<AppDefinition> {
+pub(crate) fn from_object(object: &Value, origin: &str) -> Option<AppDefinition> {
     let api_version = object.get("apiVersion").and_then(Value::as_str)?;
     let kind = object.get("kind").and_then(Value::as_str)?;
     let name = object.pointer("/metadata/name").and_then(Value::as_str)?.to_owned();
@@ -138,7 +138,7 @@ const CRITICALITIES: &[&str] = &["low", "medium", "high", "critical"];
 const RENDERERS: &[&str] = &["plain", "kustomize", "helm"];
 
 /// Parses a `.kdrift.yaml` catalog; errors name the key at fault.
-pub fn parse_catalog(text: &str, origin: &str) -> Result<Vec<AppDefinition>, String> {
+pub(crate) fn parse_catalog(text: &str, origin: &str) -> Result<Vec<AppDefinition>, String> {
     let catalog: Catalog = yaml_serde::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
     catalog
         .apps

@@ -7,7 +7,7 @@ use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
 use std::path::Path;
 
 /// What kind of special file `file_type` is, when it is not a regular one.
-pub fn special_kind(file_type: std::fs::FileType) -> Option<&'static str> {
+pub(crate) fn special_kind(file_type: std::fs::FileType) -> Option<&'static str> {
     if file_type.is_fifo() {
         Some("a FIFO")
     } else if file_type.is_socket() {
@@ -22,7 +22,7 @@ pub fn special_kind(file_type: std::fs::FileType) -> Option<&'static str> {
 }
 
 /// The text of `path`; the error says why it cannot be read, in one line.
-pub fn read_text(path: &Path) -> std::io::Result<String> {
+pub(crate) fn read_text(path: &Path) -> std::io::Result<String> {
     let limit = crate::limits::current().file_bytes;
     // Non-blocking, so opening a FIFO nobody writes to returns at once.
     let file =

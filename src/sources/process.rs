@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 /// How long and how much a program may run and print.
 #[derive(Debug, Clone, Copy)]
-pub struct Bounds {
+pub(crate) struct Bounds {
     pub timeout: Duration,
     /// Bytes of stdout kept; more ends the program.
     pub stdout_bytes: u64,
@@ -21,14 +21,14 @@ pub struct Bounds {
 
 /// A program that ran to its end.
 #[derive(Debug)]
-pub struct Finished {
+pub(crate) struct Finished {
     pub status: ExitStatus,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum RunError {
+pub(crate) enum RunError {
     #[error("cannot start: {0}")]
     Spawn(#[source] std::io::Error),
     #[error("still running after {}s: stopped with everything it started", .0.as_secs())]
@@ -50,7 +50,7 @@ enum Chunk {
 const GRACE: Duration = Duration::from_millis(500);
 
 /// Runs `command` with `stdin` (nothing when `None`) within `bounds`.
-pub fn run(command: &mut Command, stdin: Option<Vec<u8>>, bounds: Bounds) -> Result<Finished, RunError> {
+pub(crate) fn run(command: &mut Command, stdin: Option<Vec<u8>>, bounds: Bounds) -> Result<Finished, RunError> {
     command.process_group(0);
     command.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
     let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(RunError::Spawn)?;

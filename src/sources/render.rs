@@ -12,7 +12,6 @@ use std::time::Duration;
 
 const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
-
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     #[error("cannot run '{binary}' to render '{}': {source}", dir.display())]
@@ -57,7 +56,7 @@ impl Renderer {
 }
 
 /// The renderer `dir` needs: Kustomize for a kustomization file, Helm for a chart.
-pub fn detect(dir: &Path) -> Option<Renderer> {
+pub(crate) fn detect(dir: &Path) -> Option<Renderer> {
     if !dir.is_dir() {
         return None;
     }
@@ -72,7 +71,7 @@ pub fn detect(dir: &Path) -> Option<Renderer> {
 
 /// Binaries and settings for rendering.
 #[derive(Debug, Clone)]
-pub struct RenderOptions {
+pub(crate) struct RenderOptions {
     /// `kubectl`, used for `kubectl kustomize` when no kustomize binary is installed.
     pub kubectl: String,
     /// A `kustomize` binary to prefer; `None` looks for `kustomize` on PATH.
@@ -86,7 +85,7 @@ pub struct RenderOptions {
 }
 
 /// Renders `dir` with `renderer`; `label` names the output in origins (`<label> (kustomize)`).
-pub fn render(
+pub(crate) fn render(
     renderer: Renderer,
     dir: &Path,
     label: &str,

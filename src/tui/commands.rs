@@ -9,7 +9,7 @@ use crate::tui::keys::Screen;
 use crate::tui::strings;
 
 /// One `:` command.
-pub struct Command {
+pub(crate) struct Command {
     /// Its names: the first is shown, the others are aliases.
     pub names: &'static [&'static str],
     /// How help shows it (`:theme NAME`).
@@ -18,7 +18,7 @@ pub struct Command {
     run: fn(&mut App, &str) -> Vec<Effect>,
 }
 
-pub const COMMANDS: &[Command] = &[
+pub(crate) const COMMANDS: &[Command] = &[
     Command { names: &["quit", "q", "q!"], usage: ":quit", help: "leave kdrift", run: quit },
     Command { names: &["apps", "app"], usage: ":apps", help: "the apps list", run: apps },
     Command {

@@ -69,7 +69,7 @@ impl AppSort {
 }
 
 /// Indices of the apps to show, filtered by `filter` (name, owner or origin) and sorted.
-pub fn visible_apps(apps: &[AppData], summaries: &[AppSummary], filter: &str, sort: AppSort) -> Vec<usize> {
+pub(crate) fn visible_apps(apps: &[AppData], summaries: &[AppSummary], filter: &str, sort: AppSort) -> Vec<usize> {
     let filter = filter.to_lowercase();
     let mut shown: Vec<usize> = (0..apps.len())
         .filter(|&i| {
@@ -108,7 +108,7 @@ pub struct ResourceRow {
 
 /// The resources screen's lines: app-level findings, then drifted resources (each finding a
 /// line), then synced resources; filtered by `filter` on resource and field.
-pub fn resource_rows(report: &AppReport, filter: &str) -> Vec<ResourceRow> {
+pub(crate) fn resource_rows(report: &AppReport, filter: &str) -> Vec<ResourceRow> {
     let filter = filter.to_lowercase();
     let matches = |text: &str| filter.is_empty() || text.to_lowercase().contains(&filter);
     let mut rows: Vec<ResourceRow> = (0..report.findings.len())

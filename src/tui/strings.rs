@@ -5,59 +5,59 @@
 use std::fmt::Display;
 
 // Footer hints, per screen.
-pub const HINTS_APPS: &str = "Enter open  / filter  s sort  : command  ? help  q quit";
-pub const HINTS_RESOURCES: &str = "Enter diff  r runbook  / filter  : command  ? help  Esc back";
-pub const HINTS_PICKER: &str = "Enter start  j/k choose  ? help  q quit";
-pub const HINTS_DRILL: &str =
+pub(crate) const HINTS_APPS: &str = "Enter open  / filter  s sort  : command  ? help  q quit";
+pub(crate) const HINTS_RESOURCES: &str = "Enter diff  r runbook  / filter  : command  ? help  Esc back";
+pub(crate) const HINTS_PICKER: &str = "Enter start  j/k choose  ? help  q quit";
+pub(crate) const HINTS_DRILL: &str =
     "1-9 answer  j/k choose  Enter answer/continue  PgUp/PgDn scroll  ? help  q leave the drill";
-pub const HINTS_DRILL_RUNBOOK: &str =
+pub(crate) const HINTS_DRILL_RUNBOOK: &str =
     "Tab next step  space tick  s sync  b backport  i ignore  p prune  e escalate  L leave  q leave the drill";
-pub const HINTS_RUNBOOK_READ_ONLY: &str =
+pub(crate) const HINTS_RUNBOOK_READ_ONLY: &str =
     "Tab next step  space tick  at step 4: i ignore (print)  e escalate  L leave  :skip REASON  ? help  Esc back";
-pub const HINTS_RUNBOOK: &str = "Tab next step  space tick  at step 4: s sync  b backport  i ignore  p prune  e escalate  L leave  :skip REASON  ? help  Esc back";
-pub const HINTS_PREVIEW: &str = "c confirm  Esc cancel  j/k scroll  F force (on conflicts)  ? help";
+pub(crate) const HINTS_RUNBOOK: &str = "Tab next step  space tick  at step 4: s sync  b backport  i ignore  p prune  e escalate  L leave  :skip REASON  ? help  Esc back";
+pub(crate) const HINTS_PREVIEW: &str = "c confirm  Esc cancel  j/k scroll  F force (on conflicts)  ? help";
 
 // The runbook.
-pub const APP_LEVEL_NO_RUNBOOK: &str =
+pub(crate) const APP_LEVEL_NO_RUNBOOK: &str =
     "an app-level finding: fix the controller first (the runbook works on a resource)";
-pub const APP_LEVEL_NO_DIFF: &str = "an app-level finding has no diff: it concerns the app as a whole";
-pub const FORCING: &str = "forcing: c takes the conflicting fields from their managers";
-pub const CONFLICTS: &str = "field conflicts: F to force (a second confirmation), or Esc";
-pub const LAST_STEP: &str = "this is the last step";
-pub const RUNBOOK_COMPLETE: &str = "runbook complete: recorded in the audit log";
-pub const WAITING_PREVENTION: &str = "writing the prevention controls…";
-pub const WAITING_CLOSE: &str = "recording the closed runbook…";
+pub(crate) const APP_LEVEL_NO_DIFF: &str = "an app-level finding has no diff: it concerns the app as a whole";
+pub(crate) const FORCING: &str = "forcing: c takes the conflicting fields from their managers";
+pub(crate) const CONFLICTS: &str = "field conflicts: F to force (a second confirmation), or Esc";
+pub(crate) const LAST_STEP: &str = "this is the last step";
+pub(crate) const RUNBOOK_COMPLETE: &str = "runbook complete: recorded in the audit log";
+pub(crate) const WAITING_PREVENTION: &str = "writing the prevention controls…";
+pub(crate) const WAITING_CLOSE: &str = "recording the closed runbook…";
 
-pub fn in_sync(resource: impl Display) -> String {
+pub(crate) fn in_sync(resource: impl Display) -> String {
     format!("{resource} is in sync: nothing to decide")
 }
 
-pub fn refused(why: &str) -> String {
+pub(crate) fn refused(why: &str) -> String {
     format!("refused: {why} — choose another response")
 }
 
-pub fn type_name(name: &str) -> String {
+pub(crate) fn type_name(name: &str) -> String {
     format!("type '{name}' and press Enter to confirm")
 }
 
-pub fn preparing(what: &str) -> String {
+pub(crate) fn preparing(what: &str) -> String {
     format!("preparing the {what} preview…")
 }
 
-pub fn executing(decision: &str) -> String {
+pub(crate) fn executing(decision: &str) -> String {
     format!("{decision}: executing and verifying…")
 }
 
-pub fn wrote(files: &[String]) -> String {
+pub(crate) fn wrote(files: &[String]) -> String {
     format!("wrote {} file(s): {}", files.len(), files.join(", "))
 }
 
-pub fn earlier_decision(result: &str) -> String {
+pub(crate) fn earlier_decision(result: &str) -> String {
     format!("earlier decision finished: {result}")
 }
 
 /// The reason recorded with a decision: the responder's note and a skip's reason.
-pub fn reason(note: Option<&str>, skipped: Option<&str>) -> Option<String> {
+pub(crate) fn reason(note: Option<&str>, skipped: Option<&str>) -> Option<String> {
     match (note, skipped) {
         (Some(note), Some(skip)) => Some(format!("{note}; runbook steps 1–3 skipped: {skip}")),
         (Some(note), None) => Some(note.to_owned()),
@@ -67,48 +67,50 @@ pub fn reason(note: Option<&str>, skipped: Option<&str>) -> Option<String> {
 }
 
 // Commands.
-pub const USAGE_CONTEXT: &str = "usage: :context NAME (a kubeconfig context)";
-pub const USAGE_NS: &str = "usage: :ns NAME";
-pub const USAGE_SKIP: &str = "usage: :skip REASON — why steps 1–3 are skipped (it is recorded)";
-pub const SKIP_OUTSIDE_RUNBOOK: &str = ":skip works in a runbook (r on a finding)";
-pub const SKIP_IN_DRILL: &str = "training: a drill walks every step — nothing to skip";
-pub const SKIP_TOO_LATE: &str = "steps 1–3 are behind you already: nothing to skip";
-pub const INCIDENT_CLEARED: &str = "incident id cleared";
-pub const NOTE_KEPT: &str = "note kept: recorded with your next decisions (the audit log's reason, escalation records)";
-pub const NOTE_CLEARED: &str = "note cleared";
+pub(crate) const USAGE_CONTEXT: &str = "usage: :context NAME (a kubeconfig context)";
+pub(crate) const USAGE_NS: &str = "usage: :ns NAME";
+pub(crate) const USAGE_SKIP: &str = "usage: :skip REASON — why steps 1–3 are skipped (it is recorded)";
+pub(crate) const SKIP_OUTSIDE_RUNBOOK: &str = ":skip works in a runbook (r on a finding)";
+pub(crate) const SKIP_IN_DRILL: &str = "training: a drill walks every step — nothing to skip";
+pub(crate) const SKIP_TOO_LATE: &str = "steps 1–3 are behind you already: nothing to skip";
+pub(crate) const INCIDENT_CLEARED: &str = "incident id cleared";
+pub(crate) const NOTE_KEPT: &str =
+    "note kept: recorded with your next decisions (the audit log's reason, escalation records)";
+pub(crate) const NOTE_CLEARED: &str = "note cleared";
 
-pub fn unknown_command(text: &str, known: &[&str]) -> String {
+pub(crate) fn unknown_command(text: &str, known: &[&str]) -> String {
     format!("unknown command ':{text}' (try :{})", known.join(" :"))
 }
 
-pub fn theme_usage(names: &[&str]) -> String {
+pub(crate) fn theme_usage(names: &[&str]) -> String {
     format!("usage: :theme NAME ({})", names.join(", "))
 }
 
-pub fn theme_kept(current: &str, error: impl Display) -> String {
+pub(crate) fn theme_kept(current: &str, error: impl Display) -> String {
     format!("kept theme {current}: {error}")
 }
 
-pub fn no_contexts(source: &str) -> String {
+pub(crate) fn no_contexts(source: &str) -> String {
     format!(
         "{source} has no kubeconfig contexts or namespaces to switch to: run `kdrift` (or `kdrift --context NAME`) on a cluster"
     )
 }
 
-pub fn incident_set(id: &str) -> String {
+pub(crate) fn incident_set(id: &str) -> String {
     format!("incident {id}: quoted in the commits, records and audit lines of your decisions")
 }
 
-pub fn skipped(reason: &str) -> String {
+pub(crate) fn skipped(reason: &str) -> String {
     format!("steps 1–3 skipped ({reason}): the reason is recorded with the decision")
 }
 
 // Training.
-pub const LEAVE_DRILL_AGAIN: &str = "q or Esc again leaves the drill (its answers so far are dropped)";
-pub const DRILL_WRITES_NOTHING: &str = "training: nothing is written — take a decision at step 4";
-pub const DRILL_FINISH_WALK: &str = "finish the walk with a decision at step 4 (s b i p e L); q leaves the drill";
+pub(crate) const LEAVE_DRILL_AGAIN: &str = "q or Esc again leaves the drill (its answers so far are dropped)";
+pub(crate) const DRILL_WRITES_NOTHING: &str = "training: nothing is written — take a decision at step 4";
+pub(crate) const DRILL_FINISH_WALK: &str =
+    "finish the walk with a decision at step 4 (s b i p e L); q leaves the drill";
 
-pub fn walk_first(blocker: Option<String>) -> String {
+pub(crate) fn walk_first(blocker: Option<String>) -> String {
     format!(
         "walk the runbook first: {} — Tab moves on, space ticks what you checked",
         blocker.unwrap_or_else(|| "reach step 4".to_owned())

@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::fmt::Write as _;
 use yaml_edit::{add_patch_entry, edit_document, extend, insert_by_name, pointer_len, value_at};
 
-pub use yaml_edit::route_in;
+pub(crate) use yaml_edit::route_in;
 
 #[derive(Debug, Clone)]
 pub struct BackportWork {
@@ -37,7 +37,7 @@ pub enum Seg {
     Index(usize),
 }
 
-pub fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
+pub(crate) fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, ActionError> {
     let branch_wanted =
         format!("kdrift/backport/{}/{}-{}", subject.app, subject.resource.kind.to_lowercase(), subject.resource.name);
     let plan = Plan::new(
@@ -319,7 +319,7 @@ fn text(value: Option<&Value>) -> String {
     }
 }
 
-pub fn execute(plan: &Plan, work: &BackportWork, workspace: &Workspace) -> Result<Outcome, ActionError> {
+pub(crate) fn execute(plan: &Plan, work: &BackportWork, workspace: &Workspace) -> Result<Outcome, ActionError> {
     // The value to keep must still be the one shown.
     if let Some(writer) = workspace.writer.as_deref() {
         recheck_live(&plan.subject, writer)?;

@@ -16,7 +16,7 @@ fn tokens(pointer: &str) -> impl Iterator<Item = String> + '_ {
 /// The route to `pointer` (a pointer into `live`) inside `document`, matching list items by
 /// `name` when they have one (a patch lists only the containers it changes), else by
 /// position; `complete` is false when the document stops short of the field.
-pub fn route_in(document: &Value, live: &Value, pointer: &str) -> (Vec<Seg>, bool) {
+pub(crate) fn route_in(document: &Value, live: &Value, pointer: &str) -> (Vec<Seg>, bool) {
     let mut route = Vec::new();
     let (mut here, mut there) = (document, live);
     for token in tokens(pointer) {

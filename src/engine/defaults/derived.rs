@@ -36,7 +36,7 @@ fn may_derive(api: &ApiKind<'_>, fields: &[&str]) -> bool {
         || (api.kind == "HorizontalPodAutoscaler" && fields.get(1) == Some(&"behavior"))
 }
 
-pub fn is_derived_default(
+pub(super) fn is_derived_default(
     api: &ApiKind<'_>,
     fields: &[&str],
     value: &Value,

@@ -37,7 +37,7 @@ const fn at(place: Place, path: &'static [&'static str], value: Fixed) -> Entry 
     Entry { place, path, value, versions: &[] }
 }
 
-pub const ENTRIES: &[Entry] = &[
+pub(super) const ENTRIES: &[Entry] = &[
     // Pod spec, wherever one sits (Pod, workload and PodTemplate templates, CronJob job templates).
     at(Place::PodSpec, &["dnsPolicy"], Text("ClusterFirst")),
     at(Place::PodSpec, &["restartPolicy"], Text("Always")),

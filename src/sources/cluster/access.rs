@@ -14,7 +14,7 @@ const IDENTITY: &str = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
 /// Who the API server says the credentials are (a `SelfSubjectReview`: the username after
 /// authentication, OIDC and impersonation included); `None` when it cannot say (a server
 /// before Kubernetes 1.28, or a review that is not allowed).
-pub async fn identity(cluster: &Cluster) -> Option<String> {
+pub(crate) async fn identity(cluster: &Cluster) -> Option<String> {
     let body = json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"});
     let answer: Value = cluster.post(IDENTITY, &body).await.ok()?;
     let name = answer.pointer("/status/userInfo/username").and_then(Value::as_str)?;
@@ -26,7 +26,7 @@ pub async fn identity(cluster: &Cluster) -> Option<String> {
 /// The checks a report calls for: syncing through the controller that owns the app (patching
 /// its `Application` or annotating its `Kustomization`), else applying each modified or
 /// missing object; deleting each kind of orphan.
-pub fn checks_for(report: &AppReport, definitions: &[ResourceKey], map: &ResourceMap) -> Vec<Permission> {
+pub(crate) fn checks_for(report: &AppReport, definitions: &[ResourceKey], map: &ResourceMap) -> Vec<Permission> {
     let mut checks: Vec<Permission> = Vec::new();
     let mut add = |action: &str, verb: &str, key: &ResourceKey, name: Option<&str>| {
         let Some(resource) = map.kind(&key.group, &key.kind) else { return };
@@ -67,7 +67,7 @@ pub fn checks_for(report: &AppReport, definitions: &[ResourceKey], map: &Resourc
 
 /// Asks the API server about each check; a review that fails counts as "not allowed", with
 /// the failure as its reason.
-pub async fn review(cluster: &Cluster, checks: Vec<Permission>) -> Vec<Permission> {
+pub(crate) async fn review(cluster: &Cluster, checks: Vec<Permission>) -> Vec<Permission> {
     futures::stream::iter(checks)
         .map(|mut check| async move {
             let (group, resource) = match check.resource.split_once('.') {

@@ -8,14 +8,18 @@ use crate::sources::cluster::read::{self, LiveQuery, LiveRead};
 use crate::sources::cluster::{Cluster, ClusterError, access};
 use std::time::Duration;
 
-pub struct Session {
+pub(crate) struct Session {
     runtime: tokio::runtime::Runtime,
     cluster: Cluster,
 }
 
 impl Session {
     /// Connects to `context` (default: the kubeconfig's current one).
-    pub fn connect(context: Option<&str>, namespace: Option<&str>, timeout: Duration) -> Result<Session, ClusterError> {
+    pub(crate) fn connect(
+        context: Option<&str>,
+        namespace: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Session, ClusterError> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|error| {
             ClusterError::Config { context: context.unwrap_or("current").to_owned(), detail: error.to_string() }
         })?;
@@ -23,37 +27,37 @@ impl Session {
         Ok(Session { runtime, cluster })
     }
 
-    pub fn cluster(&self) -> &Cluster {
+    pub(crate) fn cluster(&self) -> &Cluster {
         &self.cluster
     }
 
     /// Runs one request (or a few) to completion on the session's runtime.
-    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+    pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
     }
 
     /// One app's live objects and what could not be read.
-    pub fn read(&self, query: &LiveQuery) -> Result<LiveRead, ClusterError> {
+    pub(crate) fn read(&self, query: &LiveQuery) -> Result<LiveRead, ClusterError> {
         self.runtime.block_on(read::read(&self.cluster, query))
     }
 
     /// Every Argo CD Application and Flux Kustomization, for app discovery.
-    pub fn app_definitions(&self) -> Result<(Vec<Manifest>, Vec<String>), ClusterError> {
+    pub(crate) fn app_definitions(&self) -> Result<(Vec<Manifest>, Vec<String>), ClusterError> {
         self.runtime.block_on(read::app_definitions(&self.cluster))
     }
 
     /// The API server's dry run of each drifted desired object (nothing is stored).
-    pub fn dry_run(&self, live: &LiveRead, requests: Vec<DryRunRequest>) -> DryRuns {
+    pub(crate) fn dry_run(&self, live: &LiveRead, requests: Vec<DryRunRequest>) -> DryRuns {
         self.runtime.block_on(dry_run::dry_run(&self.cluster, &live.resources, requests))
     }
 
     /// What the user may do about `report`, asked of the API server.
     /// Who the API server says this session acts as (a `SelfSubjectReview`).
-    pub fn identity(&self) -> Option<String> {
+    pub(crate) fn identity(&self) -> Option<String> {
         self.block_on(super::access::identity(self.cluster()))
     }
 
-    pub fn permissions(&self, report: &AppReport, live: &LiveRead) -> Vec<Permission> {
+    pub(crate) fn permissions(&self, report: &AppReport, live: &LiveRead) -> Vec<Permission> {
         let checks = access::checks_for(report, &live.definitions, &live.resources);
         self.runtime.block_on(access::review(&self.cluster, checks))
     }

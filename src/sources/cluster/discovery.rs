@@ -9,11 +9,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{APIGroupList, APIResourceLi
 use std::collections::{BTreeSet, HashMap};
 
 /// How many requests kdrift keeps in flight against one API server.
-pub const CONCURRENCY: usize = 6;
+pub(crate) const CONCURRENCY: usize = 6;
 
 /// One served resource: `deployments` in `apps/v1`, namespaced.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServedResource {
+pub(crate) struct ServedResource {
     pub group: String,
     pub version: String,
     pub kind: String,
@@ -22,7 +22,7 @@ pub struct ServedResource {
 }
 
 impl ServedResource {
-    pub fn api_version(&self) -> String {
+    pub(crate) fn api_version(&self) -> String {
         match self.group.as_str() {
             "" => self.version.clone(),
             group => format!("{group}/{}", self.version),
@@ -30,7 +30,7 @@ impl ServedResource {
     }
 
     /// `deployments.apps`, `services`: how kubectl names it.
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         match self.group.as_str() {
             "" => self.plural.clone(),
             group => format!("{}.{group}", self.plural),
@@ -40,7 +40,7 @@ impl ServedResource {
     /// The collection's path, in `namespace` or across all namespaces (`None`). Every
     /// segment is percent-encoded: group, version and plural come from the API server's own
     /// discovery, and even they must not reshape a path.
-    pub fn collection(&self, namespace: Option<&str>) -> String {
+    pub(crate) fn collection(&self, namespace: Option<&str>) -> String {
         use crate::sources::cluster::path_segment;
         let version = path_segment(&self.version);
         let base = match self.group.as_str() {
@@ -56,10 +56,10 @@ impl ServedResource {
 }
 
 /// A group (and, when desired state names one, a version) discovery must cover.
-pub type Wanted = BTreeSet<(String, Option<String>)>;
+pub(crate) type Wanted = BTreeSet<(String, Option<String>)>;
 
 #[derive(Debug, Default)]
-pub struct ResourceMap {
+pub(crate) struct ResourceMap {
     resources: Vec<ServedResource>,
     /// Group → its preferred version.
     preferred: HashMap<String, String>,
@@ -69,25 +69,25 @@ pub struct ResourceMap {
 
 impl ResourceMap {
     /// The resource for `kind` at `version`, else at the group's preferred version.
-    pub fn resolve(&self, group: &str, version: &str, kind: &str) -> Option<&ServedResource> {
+    pub(crate) fn resolve(&self, group: &str, version: &str, kind: &str) -> Option<&ServedResource> {
         let at =
             |wanted: &str| self.resources.iter().find(|r| r.group == group && r.kind == kind && r.version == wanted);
         at(version).or_else(|| at(self.preferred.get(group).map_or("v1", String::as_str)))
     }
 
     /// The resource for `kind` at the group's preferred version.
-    pub fn kind(&self, group: &str, kind: &str) -> Option<&ServedResource> {
+    pub(crate) fn kind(&self, group: &str, kind: &str) -> Option<&ServedResource> {
         self.resolve(group, "", kind)
     }
 
     /// Every discovered cluster-scoped kind as (group, kind): the engine's scopes.
-    pub fn cluster_scoped(&self) -> impl Iterator<Item = (String, String)> + '_ {
+    pub(crate) fn cluster_scoped(&self) -> impl Iterator<Item = (String, String)> + '_ {
         self.resources.iter().filter(|r| !r.namespaced).map(|r| (r.group.clone(), r.kind.clone()))
     }
 }
 
 /// Discovers the core group and every `wanted` group the server has.
-pub async fn discover(cluster: &Cluster, wanted: &Wanted) -> Result<ResourceMap, ClusterError> {
+pub(crate) async fn discover(cluster: &Cluster, wanted: &Wanted) -> Result<ResourceMap, ClusterError> {
     let mut map = ResourceMap::default();
     let core: APIResourceList = cluster
         .get_discovery("/api/v1")

@@ -14,14 +14,14 @@ use futures::StreamExt as _;
 use serde_json::Value;
 
 /// Dry runs per app: drifted objects are usually few; past this, the table decides.
-pub const MAX_DRY_RUNS: usize = 200;
+pub(crate) const MAX_DRY_RUNS: usize = 200;
 
 /// Server-side apply's content type.
-pub const APPLY_PATCH: &str = "application/apply-patch+yaml";
+pub(crate) const APPLY_PATCH: &str = "application/apply-patch+yaml";
 
 /// The server's answer for one desired object.
 #[derive(Debug, Clone)]
-pub struct Answer {
+pub(crate) struct Answer {
     pub key: ResourceKey,
     pub manager: String,
     /// The object as the API server would store it (with its managedFields).
@@ -30,13 +30,13 @@ pub struct Answer {
 
 /// What the dry runs answered, and what could not be asked.
 #[derive(Debug, Default)]
-pub struct DryRuns {
+pub(crate) struct DryRuns {
     pub answers: Vec<Answer>,
     pub notes: Vec<String>,
 }
 
 /// The request path of a dry-run apply: the object's URL with `dryRun=All` always set.
-pub fn dry_run_path(collection: &str, name: &str, field_manager: &str) -> String {
+pub(crate) fn dry_run_path(collection: &str, name: &str, field_manager: &str) -> String {
     let query = form_urlencoded::Serializer::new(String::new())
         .append_pair("dryRun", "All")
         .append_pair("fieldManager", field_manager)
@@ -46,7 +46,7 @@ pub fn dry_run_path(collection: &str, name: &str, field_manager: &str) -> String
 }
 
 /// Asks the API server about each request (resolved through `resources`).
-pub async fn dry_run(cluster: &Cluster, resources: &ResourceMap, mut requests: Vec<DryRunRequest>) -> DryRuns {
+pub(crate) async fn dry_run(cluster: &Cluster, resources: &ResourceMap, mut requests: Vec<DryRunRequest>) -> DryRuns {
     let mut runs = DryRuns::default();
     if requests.len() > MAX_DRY_RUNS {
         runs.notes.push(format!(

@@ -25,7 +25,7 @@ struct CredentialStatus {
 }
 
 /// Runs the context's exec plugin, if it has one, and puts its credential into `config`.
-pub fn resolve(config: &mut kube::Config, timeout: Duration) -> Result<(), String> {
+pub(crate) fn resolve(config: &mut kube::Config, timeout: Duration) -> Result<(), String> {
     let Some(exec) = config.auth_info.exec.take() else { return Ok(()) };
     let Some(program) = exec.command.clone() else {
         return Err("the kubeconfig's exec credential plugin names no command".to_owned());

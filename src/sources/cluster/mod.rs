@@ -3,12 +3,12 @@
 //! into a message naming the context, the verb and the resource. Discovery, reading and
 //! access review live in the submodules; the CLI reaches them through `blocking`.
 
-pub mod access;
-pub mod blocking;
-pub mod discovery;
-pub mod dry_run;
-pub mod exec_auth;
-pub mod read;
+pub(crate) mod access;
+pub(crate) mod blocking;
+pub(crate) mod discovery;
+pub(crate) mod dry_run;
+pub(crate) mod exec_auth;
+pub(crate) mod read;
 
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use serde::de::DeserializeOwned;
@@ -17,7 +17,7 @@ use std::time::Duration;
 
 /// A connection to one kubeconfig context.
 #[derive(Clone)]
-pub struct Cluster {
+pub(crate) struct Cluster {
     client: kube::Client,
     /// The context's name, as the user knows it.
     pub context: String,
@@ -108,7 +108,7 @@ impl Problem {
 
 /// The context kdrift would use (`context`, else the kubeconfig's current one), read from
 /// the kubeconfig without contacting the cluster.
-pub fn current_context(context: Option<&str>) -> Result<String, ClusterError> {
+pub(crate) fn current_context(context: Option<&str>) -> Result<String, ClusterError> {
     let kubeconfig = Kubeconfig::read().map_err(|error| ClusterError::NoKubeconfig(kubeconfig_reason(&error)))?;
     let available = kubeconfig.contexts.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
     match context.map(str::to_owned).or_else(|| kubeconfig.current_context.clone()) {
@@ -120,7 +120,7 @@ pub fn current_context(context: Option<&str>) -> Result<String, ClusterError> {
 
 impl Cluster {
     /// Connects to `context` (default: the kubeconfig's current context). Nothing is sent yet.
-    pub async fn connect(
+    pub(crate) async fn connect(
         context: Option<&str>,
         namespace: Option<&str>,
         timeout: Duration,
@@ -262,7 +262,7 @@ impl Cluster {
     }
 
     /// The error for `verb` on `resource` failing with `problem`.
-    pub fn error(&self, verb: &'static str, resource: String, problem: Problem) -> ClusterError {
+    pub(crate) fn error(&self, verb: &'static str, resource: String, problem: Problem) -> ClusterError {
         ClusterError::Request { context: self.context.clone(), verb, resource, problem }
     }
 }
@@ -270,7 +270,7 @@ impl Cluster {
 /// A name as one URL path segment: every byte but RFC 3986's unreserved characters is
 /// percent-encoded, so a `#`, `?` or `/` in a name can never end the path or start a query
 /// (and so never drop the `dryRun=All` that follows).
-pub fn path_segment(name: &str) -> String {
+pub(crate) fn path_segment(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for byte in name.bytes() {
         match byte {

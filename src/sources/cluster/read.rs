@@ -14,7 +14,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// Items per LIST page: large enough for few round trips, small enough for the API server.
-pub const PAGE_SIZE: &str = "500";
+pub(crate) const PAGE_SIZE: &str = "500";
 const PAGE_LIMIT: u64 = 500;
 
 /// Kinds leftover objects usually are (checked for orphans even when Git has none of them).
@@ -46,7 +46,7 @@ const DEFINITIONS: &[(&str, &str)] = &[
 
 /// What to read for one app.
 #[derive(Debug, Clone)]
-pub struct LiveQuery {
+pub(crate) struct LiveQuery {
     pub app: String,
     /// Every desired object's identity and the version its apiVersion names.
     pub desired: Vec<(ResourceKey, String)>,
@@ -54,7 +54,7 @@ pub struct LiveQuery {
 
 /// What was read, and what could not be.
 #[derive(Debug, Default)]
-pub struct LiveRead {
+pub(crate) struct LiveRead {
     pub objects: Vec<Manifest>,
     /// Desired objects whose kind could not be read: leave them out of the comparison.
     pub unreadable: Vec<ResourceKey>,
@@ -89,7 +89,7 @@ struct Task {
 }
 
 /// Reads everything `query` needs from `cluster`.
-pub async fn read(cluster: &Cluster, query: &LiveQuery) -> Result<LiveRead, ClusterError> {
+pub(crate) async fn read(cluster: &Cluster, query: &LiveQuery) -> Result<LiveRead, ClusterError> {
     let map = discovery::discover(cluster, &wanted_groups(query)).await?;
     let mut read = LiveRead::default();
     for (group_version, problem) in &map.unavailable {
@@ -107,7 +107,7 @@ pub async fn read(cluster: &Cluster, query: &LiveQuery) -> Result<LiveRead, Clus
 
 /// Every Argo CD `Application` and Flux `Kustomization` in the cluster, for app discovery;
 /// notes say which of them could not be listed.
-pub async fn app_definitions(cluster: &Cluster) -> Result<(Vec<Manifest>, Vec<String>), ClusterError> {
+pub(crate) async fn app_definitions(cluster: &Cluster) -> Result<(Vec<Manifest>, Vec<String>), ClusterError> {
     let wanted: Wanted = DEFINITIONS.iter().map(|(group, _)| ((*group).to_owned(), None)).collect();
     let map = discovery::discover(cluster, &wanted).await?;
     let query = LiveQuery { app: String::new(), desired: Vec::new() };

@@ -11,7 +11,7 @@ use std::path::Path;
 /// Adds Git evidence to a report whose desired side came from `desired`: each resource gets
 /// the last commit that changed its file, each field finding the last commit that changed
 /// its line. Evidence that cannot be found is left out, never guessed.
-pub fn attach_evidence(desired: &GitEvidence, report: &mut AppReport) {
+pub(crate) fn attach_evidence(desired: &GitEvidence, report: &mut AppReport) {
     let Ok(repo) = open(&desired.repo) else {
         return;
     };
@@ -63,7 +63,7 @@ fn blob_text(repo: &Repository, head: Oid, file: &str) -> Option<String> {
 /// The 1-based line of `pointer` in document `document` (1-based, as the loader numbers
 /// them) of a multi-document text; the nearest ancestor that exists when the pointer's own
 /// key does not (a field Git sets inside a map live lacks).
-pub fn line_of(text: &str, document: usize, item: Option<usize>, pointer: &str) -> Option<usize> {
+pub(super) fn line_of(text: &str, document: usize, item: Option<usize>, pointer: &str) -> Option<usize> {
     let (start_line, body) = nth_document(text, document)?;
     let parsed = yamlpath::Document::new(body.to_owned()).ok()?;
     let mut components: Vec<yamlpath::Component<'_>> = Vec::new();
@@ -90,7 +90,7 @@ pub fn line_of(text: &str, document: usize, item: Option<usize>, pointer: &str) 
 
 /// Document `number` (1-based, as `files::parse_documents` counts them) and the 0-based line
 /// it starts on. Content before the first `---` is a document only when it holds something.
-pub fn nth_document(text: &str, number: usize) -> Option<(usize, &str)> {
+pub(crate) fn nth_document(text: &str, number: usize) -> Option<(usize, &str)> {
     let mut documents: Vec<(usize, usize, usize)> = Vec::new(); // (first line, start byte, end byte)
     let (mut start_byte, mut start_line, mut offset) = (0, 0, 0);
     for (index, line) in text.split_inclusive('\n').enumerate() {

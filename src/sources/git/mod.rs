@@ -13,7 +13,7 @@ use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub use blame::{attach_evidence, nth_document};
+pub(crate) use blame::{attach_evidence, nth_document};
 
 /// How far back the history walk looks for the commit that last changed each file.
 const HISTORY_LIMIT: usize = 10_000;
@@ -39,7 +39,7 @@ pub enum GitError {
 }
 
 /// The desired state at one revision.
-pub struct GitDesired {
+pub(crate) struct GitDesired {
     pub evidence: GitEvidence,
     /// `--path` inside the repository ("" for the root), with `/` separators.
     pub path: String,
@@ -47,7 +47,7 @@ pub struct GitDesired {
 }
 
 /// What Git says about the desired state, kept to annotate the report.
-pub struct GitEvidence {
+pub(crate) struct GitEvidence {
     pub repo: PathBuf,
     /// The commit the revision resolved to.
     pub commit: CommitEvidence,
@@ -58,12 +58,12 @@ pub struct GitEvidence {
 }
 
 impl GitEvidence {
-    pub fn spot(&self) -> crate::model::GitSpot {
+    pub(crate) fn spot(&self) -> crate::model::GitSpot {
         crate::model::GitSpot { repo: self.repo.clone(), commit: self.commit.id.clone(), path: self.path.clone() }
     }
 }
 
-pub enum GitContent {
+pub(crate) enum GitContent {
     /// Plain manifests, parsed from the blobs.
     Manifests(Vec<Manifest>),
     /// A Kustomize or Helm directory: the revision's whole tree written to a temporary
@@ -75,7 +75,7 @@ pub enum GitContent {
 const RENDER_MARKERS: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization", "Chart.yaml"];
 
 /// Reads `path` (a directory or file, `""` for the root) at `revision`.
-pub fn read(repo_path: &Path, revision: &str, path: &str) -> Result<GitDesired, GitError> {
+pub(crate) fn read(repo_path: &Path, revision: &str, path: &str) -> Result<GitDesired, GitError> {
     let repo = open(repo_path)?;
     let other = |e: git2::Error| GitError::Other { repo: repo_path.to_owned(), message: e.message().to_owned() };
     let commit = resolve(&repo, repo_path, revision)?;
@@ -142,7 +142,7 @@ pub fn read(repo_path: &Path, revision: &str, path: &str) -> Result<GitDesired, 
 }
 
 /// The text of one file at `revision`, or `None` when the revision has no such file.
-pub fn read_file(repo_path: &Path, revision: &str, file: &str) -> Result<Option<String>, GitError> {
+pub(crate) fn read_file(repo_path: &Path, revision: &str, file: &str) -> Result<Option<String>, GitError> {
     let repo = open(repo_path)?;
     let commit = resolve(&repo, repo_path, revision)?;
     let other = |e: git2::Error| GitError::Other { repo: repo_path.to_owned(), message: e.message().to_owned() };
@@ -155,13 +155,13 @@ pub fn read_file(repo_path: &Path, revision: &str, file: &str) -> Result<Option<
 }
 
 /// True when `revision` names a commit in the repository.
-pub fn has_revision(repo_path: &Path, revision: &str) -> bool {
+pub(crate) fn has_revision(repo_path: &Path, revision: &str) -> bool {
     open(repo_path).is_ok_and(|repo| resolve(&repo, repo_path, revision).is_ok())
 }
 
 /// Whether `repo_path` is a Git repository with a remote pointing at `url` (compared without
 /// scheme, credentials, `.git` suffix or trailing slash, so SSH and HTTPS clones match).
-pub fn remote_matches(repo_path: &Path, url: &str) -> bool {
+pub(crate) fn remote_matches(repo_path: &Path, url: &str) -> bool {
     let Ok(repo) = Repository::open(repo_path) else { return false };
     let Ok(names) = repo.remotes() else { return false };
     let wanted = normalize_url(url);

@@ -8,17 +8,17 @@ use serde_json::Value;
 use std::borrow::Cow;
 
 /// Values a worker holds between requests: a pair's two sides.
-pub const SLOTS: usize = 2;
+pub(super) const SLOTS: usize = 2;
 
 /// The most expressions one request runs (the one asked for, and the next ones ahead).
-pub const READ_AHEAD: usize = 64;
+pub(super) const READ_AHEAD: usize = 64;
 
 /// What one expression to run is called on both sides: its program's id and its position.
-pub type JobKey = (u64, usize);
+pub(super) type JobKey = (u64, usize);
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Request<'a> {
+pub(super) enum Request<'a> {
     /// Put `value` in `slot` (answered `Held`, or `Refused` with the slot emptied).
     Hold { slot: usize, value: Cow<'a, Value> },
     /// Compile a program of `expressions` under `id` (answered `Loaded` or `Refused`). A
@@ -30,7 +30,7 @@ pub enum Request<'a> {
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(rename_all = "lowercase")]
-pub enum Answer {
+pub(super) enum Answer {
     /// Sent once, when the worker is up and its memory capped.
     Ready,
     Held,
@@ -53,14 +53,14 @@ pub enum Answer {
 /// What one expression gave: its paths, or jq's error.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(rename_all = "lowercase")]
-pub enum Outcome {
+pub(super) enum Outcome {
     Paths(Vec<Vec<Value>>),
     Error(String),
 }
 
 /// Equal as jq sees them: in the same key order (`to_entries`, `first(path(..))` see it,
 /// which `==` on JSON values ignores) and numbers written the same (`-0.0` is not `0.0`).
-pub fn same_exactly(a: &Value, b: &Value) -> bool {
+pub(super) fn same_exactly(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Object(a), Value::Object(b)) => {
             a.len() == b.len() && a.iter().zip(b).all(|((ka, va), (kb, vb))| ka == kb && same_exactly(va, vb))

@@ -109,7 +109,7 @@ impl Drop for Worker {
 }
 
 impl Worker {
-    pub fn start(exe: &Path, memory_bytes: u64) -> std::io::Result<Worker> {
+    pub(super) fn start(exe: &Path, memory_bytes: u64) -> std::io::Result<Worker> {
         let mut child = Command::new(exe)
             // Nothing of kdrift's environment: jq's `env` and `$ENV` would read it, and a
             // rule could spell a token out bit by bit in what it hides.
@@ -151,7 +151,7 @@ impl Worker {
     }
 
     /// Whether the process ended between requests (killed from outside).
-    pub fn ended(&mut self) -> bool {
+    pub(super) fn ended(&mut self) -> bool {
         !matches!(self.child.try_wait(), Ok(None))
     }
 
@@ -161,13 +161,13 @@ impl Worker {
     }
 
     /// The outcome run ahead for `job` on this value, if there is one.
-    pub fn answered(&mut self, job: JobKey, value: &Value) -> Option<Outcome> {
+    pub(super) fn answered(&mut self, job: JobKey, value: &Value) -> Option<Outcome> {
         let at = self.holding(value)?;
         self.slots.get_mut(at)?.ahead.remove(&job)
     }
 
     /// The slot for `value`: the one holding it, else the one not used last (emptied).
-    pub fn slot_for(&mut self, value: &Value) -> usize {
+    pub(super) fn slot_for(&mut self, value: &Value) -> usize {
         let at = self.holding(value).unwrap_or_else(|| {
             let next = (self.last_slot + 1) % SLOTS;
             if let Some(slot) = self.slots.get_mut(next) {
@@ -181,7 +181,7 @@ impl Worker {
 
     /// Makes slot `at` hold `value`, sending it unless it does already, within a deadline
     /// that grows with its size.
-    pub fn hold(&mut self, at: usize, value: &Value, limits: &Limits) -> Result<(), Stopped> {
+    pub(super) fn hold(&mut self, at: usize, value: &Value, limits: &Limits) -> Result<(), Stopped> {
         let slot = self.slots.get_mut(at).ok_or(Stopped::Lost)?;
         if slot.value.as_ref().is_some_and(|held| same_exactly(held, value)) {
             return Ok(());
@@ -205,14 +205,14 @@ impl Worker {
     }
 
     /// Whether it holds `program`.
-    pub fn has(&self, program: u64) -> bool {
+    pub(super) fn has(&self, program: u64) -> bool {
         self.loaded.contains(&program)
     }
 
     /// Sends `program` to be compiled, within a deadline that grows with the time kdrift took
     /// to compile it; past half its memory budget, the worker keeps only the programs in
     /// `keep` besides it.
-    pub fn load(&mut self, program: &Program, keep: &[u64], limits: &Limits) -> Result<(), Stopped> {
+    pub(super) fn load(&mut self, program: &Program, keep: &[u64], limits: &Limits) -> Result<(), Stopped> {
         let request =
             Request::Load { id: program.id, expressions: Cow::Borrowed(&program.expressions), keep: keep.to_vec() };
         let bytes = self.send(&request)?;
@@ -240,7 +240,7 @@ impl Worker {
     /// asks for what was expected, the window doubles; when it jumps, it starts again at
     /// none. It stops before a program that may not run ahead, or that would be one new
     /// program too many.
-    pub fn ahead_of<'p>(
+    pub(super) fn ahead_of<'p>(
         &mut self,
         at: usize,
         asked: Job<'p>,
@@ -278,7 +278,13 @@ impl Worker {
 
     /// Runs `asked`, then `ahead`, on the value in slot `at` (their programs loaded): each
     /// answer within the budget from the one before.
-    pub fn run(&mut self, at: usize, asked: Job<'_>, ahead: &[Job<'_>], limits: &Limits) -> Result<Ran, Stopped> {
+    pub(super) fn run(
+        &mut self,
+        at: usize,
+        asked: Job<'_>,
+        ahead: &[Job<'_>],
+        limits: &Limits,
+    ) -> Result<Ran, Stopped> {
         let jobs: Vec<JobKey> = std::iter::once(asked).chain(ahead.iter().copied()).map(|job| job.key()).collect();
         self.send(&Request::Run { slot: at, jobs: jobs.clone() })?;
         let budget = Duration::from_millis(limits.jq_millis);

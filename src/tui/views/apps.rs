@@ -12,7 +12,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let theme = &app.options.theme;
     let widths = Widths::for_width(area.width);
     let heading: String =

@@ -37,7 +37,7 @@ impl Columns {
     }
 }
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let theme = &app.options.theme;
     let Some(diff) = &app.diff else { return };
     let Some(resource) = app.data.apps.get(diff.app).and_then(|a| a.report.resources.get(diff.resource)) else {
@@ -198,7 +198,7 @@ fn raw(diff: &DiffState, theme: &Theme, area: Rect, height: usize) -> Vec<Line<'
 }
 
 /// The focused line's owner ("▲ human kubectl-edit · Update · 43d ago") and its finding.
-pub fn footer(app: &App) -> Vec<Line<'static>> {
+pub(crate) fn footer(app: &App) -> Vec<Line<'static>> {
     let theme = &app.options.theme;
     let hints = Line::from(Span::styled(
         " n/N finding  Enter fold  h/l scroll  f all fields  y raw YAML  Esc back  ? help",
@@ -232,7 +232,7 @@ pub fn footer(app: &App) -> Vec<Line<'static>> {
 
 /// Who set the focused line: its mark, manager, operation, subresource and age. Training
 /// shows this alone, as the finding's verdict would give the answer away.
-pub fn owner_line(app: &App) -> Option<String> {
+pub(crate) fn owner_line(app: &App) -> Option<String> {
     let diff = app.diff.as_ref()?;
     let data = app.data.apps.get(diff.app)?;
     let row = diff.focused_row().filter(|_| !diff.show_raw)?;

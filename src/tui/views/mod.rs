@@ -1,18 +1,18 @@
 //! One module per screen; each draws only the rows that fit, from state computed earlier.
 
-pub mod apps;
-pub mod diff;
-pub mod resources;
-pub mod runbook;
-pub mod train;
+pub(crate) mod apps;
+pub(crate) mod diff;
+pub(crate) mod resources;
+pub(crate) mod runbook;
+pub(crate) mod train;
 
 /// The first line to draw so that `selected` stays visible in `height` lines.
-pub fn window_start(selected: usize, height: usize) -> usize {
+pub(crate) fn window_start(selected: usize, height: usize) -> usize {
     (selected + 1).saturating_sub(height.max(1))
 }
 
 /// `text` cut or padded to exactly `width` characters (a cut ends in `…`).
-pub fn fit(text: &str, width: usize) -> String {
+pub(crate) fn fit(text: &str, width: usize) -> String {
     let count = text.chars().count();
     if count <= width {
         format!("{text}{}", " ".repeat(width - count))
@@ -24,7 +24,7 @@ pub fn fit(text: &str, width: usize) -> String {
 }
 
 /// A table column: `text` fitted to `width - 1` characters and a space before the next one.
-pub fn column(text: &str, width: usize) -> String {
+pub(crate) fn column(text: &str, width: usize) -> String {
     let mut cell = fit(text, width.saturating_sub(1));
     cell.push(' ');
     cell

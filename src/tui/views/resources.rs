@@ -12,7 +12,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let theme = &app.options.theme;
     let [list_area, reason_area] = ratatui::layout::Layout::vertical([
         ratatui::layout::Constraint::Min(1),

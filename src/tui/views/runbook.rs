@@ -16,7 +16,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let Some(screen) = &app.runbook else { return };
     let theme = &app.options.theme;
     let steps_width = if area.width >= 100 { 36 } else { 24 };
