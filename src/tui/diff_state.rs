@@ -9,6 +9,8 @@ use crate::investigate::Pair;
 use crate::model::ResourceReport;
 use crate::report::aligned::{Aligned, Shown, align};
 use crate::report::yaml_lines;
+use crate::tui::keys::Action;
+use crate::tui::navigate::moved;
 use serde_json::Value;
 
 /// A line of the screen: an aligned row, or a folded run of unchanged rows.
@@ -184,6 +186,37 @@ impl DiffState {
     }
 
     /// Keeps the cursor on screen for a view `height` lines tall.
+    /// What a key does on the diff screen; `pair` is the resource's report and copies, which
+    /// showing all fields (`f`) aligns again.
+    pub(crate) fn on_action(
+        &mut self,
+        action: Action,
+        page: usize,
+        pair: Option<(&ResourceReport, Option<&Pair>)>,
+        mask_annotations: &[String],
+    ) {
+        match action {
+            Action::NextFinding => self.jump_finding(true),
+            Action::PreviousFinding => self.jump_finding(false),
+            Action::ScrollLeft => self.left = self.left.saturating_sub(8),
+            Action::ScrollRight => self.left += 8,
+            Action::ToggleFold if !self.show_raw => self.toggle_fold(),
+            Action::ToggleRaw => {
+                self.show_raw = !self.show_raw;
+                self.cursor = 0;
+                self.top = 0;
+            }
+            Action::ToggleFull => {
+                self.full = !self.full;
+                if let Some((report, pair)) = pair {
+                    self.compute(report, pair, mask_annotations);
+                }
+            }
+            movement => self.cursor = moved(self.cursor, self.len(), movement, page),
+        }
+        self.scroll_into_view(page);
+    }
+
     pub fn scroll_into_view(&mut self, height: usize) {
         let height = height.max(1);
         if self.cursor < self.top {

@@ -1,5 +1,5 @@
-//! Moving through what a screen shows: the selection in the lists, the cursor, scroll and
-//! toggles of the diff, all by the page the terminal holds.
+//! Moving through what the lists show (the selection, by the page the terminal holds), and
+//! handing the diff screen its keys.
 
 use crate::tui::app::App;
 use crate::tui::keys::{Action, Screen};
@@ -18,29 +18,14 @@ impl App {
         *selected = moved(*selected, len, action, page);
     }
 
+    /// The diff screen's keys: the screen does them; toggling all fields needs the pair again.
     fn navigate_diff(&mut self, action: Action, page: usize) {
         let Some(diff) = &mut self.diff else { return };
-        match action {
-            Action::NextFinding => diff.jump_finding(true),
-            Action::PreviousFinding => diff.jump_finding(false),
-            Action::ScrollLeft => diff.left = diff.left.saturating_sub(8),
-            Action::ScrollRight => diff.left += 8,
-            Action::ToggleFold if !diff.show_raw => diff.toggle_fold(),
-            Action::ToggleRaw => {
-                diff.show_raw = !diff.show_raw;
-                diff.cursor = 0;
-                diff.top = 0;
-            }
-            Action::ToggleFull => {
-                diff.full = !diff.full;
-                if let Some(app) = self.data.apps.get(diff.app) {
-                    let report = &app.report.resources[diff.resource];
-                    diff.compute(report, app.objects.get(&report.key()), &self.options.mask_annotations);
-                }
-            }
-            movement => diff.cursor = moved(diff.cursor, diff.len(), movement, page),
-        }
-        diff.scroll_into_view(page);
+        let pair = self.data.apps.get(diff.app).and_then(|app| {
+            let report = app.report.resources.get(diff.resource)?;
+            Some((report, app.objects.get(&report.key())))
+        });
+        diff.on_action(action, page, pair, &self.options.mask_annotations);
     }
 }
 
