@@ -277,7 +277,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[Key::Plain(KeyCode::Tab), Key::Plain(KeyCode::Enter)],
         screens: RUNBOOK,
         action: Action::NextStep,
-        help: "next step (once every item is ticked or acknowledged and, at step 4, a decision taken); at step 5, close the walk",
+        help: "next step once this one is settled (step 4: a decision taken); at step 5, close the walk",
     },
     Binding {
         label: "S-Tab",

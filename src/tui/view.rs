@@ -197,10 +197,13 @@ fn footer_lines(app: &App) -> Vec<Line<'static>> {
 
 fn render_help(frame: &mut Frame<'_>, app: &App) {
     let theme = &app.options.theme;
-    let lines: Vec<Line<'static>> = keys::help_for(app.screen, app.read_only())
+    let keys = keys::help_for(app.screen, app.read_only());
+    // The key column as wide as its longest label, so no label runs into its text.
+    let width = keys.iter().map(|(label, _)| label.chars().count()).max().unwrap_or(0) + 1;
+    let lines: Vec<Line<'static>> = keys
         .into_iter()
         .map(|(label, help)| {
-            Line::from(vec![Span::styled(format!(" {label:<9}"), style::accent(theme)), Span::raw(help)])
+            Line::from(vec![Span::styled(format!(" {label:<width$}"), style::accent(theme)), Span::raw(help)])
         })
         .chain(commands_help(app))
         .chain([
@@ -213,7 +216,7 @@ fn render_help(frame: &mut Frame<'_>, app: &App) {
             Line::from(Span::styled(" Any key closes this help.", style::dim(theme))),
         ])
         .collect();
-    let area = centered(frame.area(), 84, lines.len() as u16 + 2);
+    let area = centered(frame.area(), 110, lines.len() as u16 + 2);
     frame.render_widget(Clear, area);
     let block =
         Block::default().borders(Borders::ALL).title(Span::styled(" Help: keys on this screen ", style::accent(theme)));
