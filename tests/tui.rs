@@ -536,7 +536,7 @@ fn an_answer_for_a_runbook_left_behind_lands_on_its_own_resource() {
         .iter()
         .position(|row| row.resource.is_some_and(|r| report.resources[r].name == "checkout-api-legacy"))
         .unwrap();
-    let downs = orphan - app.resource_selected;
+    let downs = orphan - app.resources.selected;
     walk(&mut app, &vec![KeyCode::Down; downs]);
     walk(&mut app, &chars("r"));
     let opened = app.runbook.as_ref().unwrap().runbook.subject.key();

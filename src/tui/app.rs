@@ -7,7 +7,7 @@ use crate::theme::Theme;
 use crate::tui::WorkError;
 use crate::tui::diff_state::DiffState;
 use crate::tui::keys::{self, Action, Screen};
-use crate::tui::lists::{self, AppSort, AppSummary, ResourceRow};
+use crate::tui::lists::{self, AppSort, AppSummary, ListScreen, ResourceRow};
 pub use crate::tui::prompt::{Prompt, PromptKind};
 use crate::tui::runbook_screen::RunbookScreen;
 use crate::tui::runbook_state::{Acted, Job};
@@ -78,13 +78,13 @@ pub struct App {
     pub notice: Option<String>,
     pub options: Options,
     pub screen: Screen,
-    pub app_selected: usize,
-    pub app_filter: String,
+    /// The apps list: its selection and filter.
+    pub apps: ListScreen,
     pub app_sort: AppSort,
     /// The app the resources screen shows (index into `data.apps`).
     pub app_open: usize,
-    pub resource_selected: usize,
-    pub resource_filter: String,
+    /// The resources list of the open app: its selection and filter.
+    pub resources: ListScreen,
     pub diff: Option<DiffState>,
     pub prompt: Option<Prompt>,
     pub help: bool,
@@ -116,12 +116,10 @@ impl App {
             notice: None,
             options,
             screen: Screen::Apps,
-            app_selected: 0,
-            app_filter: String::new(),
+            apps: ListScreen::default(),
             app_sort: AppSort::Urgency,
             app_open: 0,
-            resource_selected: 0,
-            resource_filter: String::new(),
+            resources: ListScreen::default(),
             diff: None,
             prompt: None,
             help: false,
@@ -175,12 +173,12 @@ impl App {
     }
 
     pub fn visible_apps(&self) -> Vec<usize> {
-        lists::visible_apps(&self.data.apps, &self.summaries, &self.app_filter, self.app_sort)
+        lists::visible_apps(&self.data.apps, &self.summaries, &self.apps.filter, self.app_sort)
     }
 
     pub fn resource_rows(&self) -> Vec<ResourceRow> {
         match self.data.apps.get(self.app_open) {
-            Some(app) => lists::resource_rows(&app.report, &self.resource_filter),
+            Some(app) => lists::resource_rows(&app.report, &self.resources.filter),
             None => Vec::new(),
         }
     }
@@ -211,7 +209,7 @@ impl App {
                 self.banner = (!data.notes.is_empty()).then(|| format!("warning: {}", data.notes.join("; ")));
                 self.data = data;
                 self.loaded_at = crate::clock::now();
-                self.app_selected = self.app_selected.min(self.data.apps.len().saturating_sub(1));
+                self.apps.selected = self.apps.selected.min(self.data.apps.len().saturating_sub(1));
                 // The diff's indices belong to the previous load.
                 if self.diff.is_some() || self.app_open >= self.data.apps.len() {
                     self.diff = None;
@@ -266,7 +264,7 @@ impl App {
             Action::Quit | Action::Back => self.back(),
             Action::Help => self.help = true,
             Action::Filter => {
-                let text = self.filter().clone();
+                let text = self.filtered_list().filter.clone();
                 self.prompt = Some(Prompt { kind: PromptKind::Filter, text });
             }
             Action::Command => self.prompt = Some(Prompt { kind: PromptKind::Command, text: String::new() }),
@@ -292,7 +290,7 @@ impl App {
                 self.screen = Screen::Resources;
             }
             Screen::Resources => self.screen = Screen::Apps,
-            Screen::Apps if !self.app_filter.is_empty() => self.app_filter.clear(),
+            Screen::Apps if !self.apps.filter.is_empty() => self.apps.filter.clear(),
             Screen::Apps | Screen::Train => {}
         }
     }
@@ -310,16 +308,16 @@ impl App {
     fn open(&mut self) -> Vec<Effect> {
         match self.screen {
             Screen::Apps => {
-                if let Some(&app) = self.visible_apps().get(self.app_selected) {
+                if let Some(&app) = self.visible_apps().get(self.apps.selected) {
                     self.app_open = app;
-                    self.resource_selected = 0;
-                    self.resource_filter.clear();
+                    self.resources.selected = 0;
+                    self.resources.filter.clear();
                     self.screen = Screen::Resources;
                 }
             }
             Screen::Resources => {
                 let rows = self.resource_rows();
-                let Some(row) = rows.get(self.resource_selected) else { return Vec::new() };
+                let Some(row) = rows.get(self.resources.selected) else { return Vec::new() };
                 let Some(resource) = row.resource else {
                     self.notice = Some(crate::tui::strings::APP_LEVEL_NO_DIFF.to_owned());
                     return Vec::new();

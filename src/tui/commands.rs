@@ -100,7 +100,7 @@ impl App {
         self.request = Request::Sources(Box::new(spec));
         self.screen = Screen::Apps;
         self.diff = None;
-        self.app_selected = 0;
+        self.apps.selected = 0;
         self.refresh()
     }
 }

@@ -98,6 +98,26 @@ pub(crate) fn visible_apps(apps: &[AppData], summaries: &[AppSummary], filter: &
     shown
 }
 
+/// A list screen's own state: which line is selected, and the filter typed with `/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListScreen {
+    pub selected: usize,
+    pub filter: String,
+}
+
+impl ListScreen {
+    /// A movement key, in a list of `len` lines with `page` lines on screen.
+    pub(crate) fn on_action(&mut self, action: crate::tui::keys::Action, len: usize, page: usize) {
+        self.selected = crate::tui::navigate::moved(self.selected, len, action, page);
+    }
+
+    /// A new filter: selection starts over.
+    pub(crate) fn filter_by(&mut self, text: String) {
+        self.filter = text;
+        self.selected = 0;
+    }
+}
+
 /// One line of the resources screen: an app-level finding, a resource's finding, or a
 /// resource without findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

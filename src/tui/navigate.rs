@@ -11,11 +11,16 @@ impl App {
             self.navigate_diff(action, page);
             return;
         }
-        let (len, selected) = match self.screen {
-            Screen::Apps => (self.visible_apps().len(), &mut self.app_selected),
-            _ => (self.resource_rows().len(), &mut self.resource_selected),
-        };
-        *selected = moved(*selected, len, action, page);
+        match self.screen {
+            Screen::Apps => {
+                let len = self.visible_apps().len();
+                self.apps.on_action(action, len, page);
+            }
+            _ => {
+                let len = self.resource_rows().len();
+                self.resources.on_action(action, len, page);
+            }
+        }
     }
 
     /// The diff screen's keys: the screen does them; toggling all fields needs the pair again.

@@ -3,6 +3,7 @@
 
 use crate::tui::app::{App, Effect};
 use crate::tui::keys::Screen;
+use crate::tui::lists::ListScreen;
 use crossterm::event::{KeyCode, KeyEvent};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,10 +19,11 @@ pub struct Prompt {
 }
 
 impl App {
-    pub(crate) fn filter(&mut self) -> &mut String {
+    /// The list the filter prompt works on: the resources on their screen, else the apps.
+    pub(crate) fn filtered_list(&mut self) -> &mut ListScreen {
         match self.screen {
-            Screen::Resources => &mut self.resource_filter,
-            _ => &mut self.app_filter,
+            Screen::Resources => &mut self.resources,
+            _ => &mut self.apps,
         }
     }
 
@@ -30,7 +32,7 @@ impl App {
         match key.code {
             KeyCode::Esc => {
                 if prompt.kind == PromptKind::Filter {
-                    self.filter().clear();
+                    self.filtered_list().filter_by(String::new());
                 }
                 self.prompt = None;
             }
@@ -49,11 +51,7 @@ impl App {
         // A filter applies as it is typed, and selection starts over.
         if let Some(Prompt { kind: PromptKind::Filter, text }) = &self.prompt {
             let text = text.clone();
-            *self.filter() = text;
-            match self.screen {
-                Screen::Resources => self.resource_selected = 0,
-                _ => self.app_selected = 0,
-            }
+            self.filtered_list().filter_by(text);
         }
         Vec::new()
     }

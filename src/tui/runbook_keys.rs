@@ -26,7 +26,7 @@ impl App {
             },
             _ => {
                 let rows = self.resource_rows();
-                let Some(row) = rows.get(self.resource_selected) else { return };
+                let Some(row) = rows.get(self.resources.selected) else { return };
                 (self.app_open, row.resource, row.finding)
             }
         };

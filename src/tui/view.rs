@@ -110,15 +110,15 @@ fn title_line(app: &App) -> Line<'static> {
     let crumb = match app.screen {
         Screen::Apps => {
             let filter =
-                if app.app_filter.is_empty() { String::new() } else { format!(" · filter '{}'", app.app_filter) };
+                if app.apps.filter.is_empty() { String::new() } else { format!(" · filter '{}'", app.apps.filter) };
             format!(" Apps ({}) · sort {}{filter}", app.visible_apps().len(), app.app_sort.label())
         }
         Screen::Resources => {
             let name = app.data.apps.get(app.app_open).map(|a| a.report.name.clone()).unwrap_or_default();
-            let filter = if app.resource_filter.is_empty() {
+            let filter = if app.resources.filter.is_empty() {
                 String::new()
             } else {
-                format!(" · filter '{}'", app.resource_filter)
+                format!(" · filter '{}'", app.resources.filter)
             };
             format!(" Apps › {name}{filter}")
         }

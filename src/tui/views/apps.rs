@@ -28,7 +28,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         lines.push(Line::from(Span::styled(why, style::dim(theme))));
     }
     let height = usize::from(area.height).saturating_sub(1);
-    let start = window_start(app.app_selected, height);
+    let start = window_start(app.apps.selected, height);
     for (position, &index) in shown.iter().enumerate().skip(start).take(height) {
         let (data, summary) = (&app.data.apps[index], &app.summaries[index]);
         let report = &data.report;
@@ -62,7 +62,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Span::raw(column(report.owner_team.as_deref().unwrap_or("-"), widths.owner)),
             Span::styled(data.origin.clone(), style::dim(theme)),
         ];
-        if position == app.app_selected {
+        if position == app.apps.selected {
             spans = spans.into_iter().map(|s| s.patch_style(style::selected())).collect();
         }
         lines.push(Line::from(spans));

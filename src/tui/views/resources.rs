@@ -33,7 +33,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let mut lines = vec![Line::from(Span::styled(heading, style::dim(theme)))];
     let rows = app.resource_rows();
     let height = usize::from(list_area.height).saturating_sub(1);
-    let start = window_start(app.resource_selected, height);
+    let start = window_start(app.resources.selected, height);
     for (position, row) in rows.iter().enumerate().skip(start).take(height) {
         let resource: Option<&ResourceReport> = row.resource.map(|r| &report.resources[r]);
         let finding: Option<&Finding> = match (resource, row.finding) {
@@ -70,14 +70,14 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             }
             None => spans.push(Span::styled("in sync", style::dim(theme))),
         }
-        if position == app.resource_selected {
+        if position == app.resources.selected {
             spans = spans.into_iter().map(|s| s.patch_style(style::selected())).collect();
         }
         lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), list_area);
     // The selected finding's reason, in full, under the list.
-    if let Some(row) = rows.get(app.resource_selected) {
+    if let Some(row) = rows.get(app.resources.selected) {
         let reason = match row.resource {
             Some(r) => row.finding.and_then(|f| report.resources[r].findings.get(f)).map(|f| f.reason.clone()),
             None => row.finding.and_then(|f| report.findings.get(f)).map(|f| f.reason.clone()),
