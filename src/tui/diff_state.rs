@@ -185,7 +185,6 @@ impl DiffState {
         }
     }
 
-    /// Keeps the cursor on screen for a view `height` lines tall.
     /// What a key does on the diff screen; `pair` is the resource's report and copies, which
     /// showing all fields (`f`) aligns again.
     pub(crate) fn on_action(
@@ -217,6 +216,7 @@ impl DiffState {
         self.scroll_into_view(page);
     }
 
+    /// Keeps the cursor on screen for a view `height` lines tall.
     pub fn scroll_into_view(&mut self, height: usize) {
         let height = height.max(1);
         if self.cursor < self.top {

@@ -32,7 +32,10 @@ impl App {
         match key.code {
             KeyCode::Esc => {
                 if prompt.kind == PromptKind::Filter {
-                    self.filtered_list().filter_by(String::new());
+                    // Only a filter that was set moves the selection (the list it indexed changes).
+                    if !self.filtered_list().filter.is_empty() {
+                        self.filtered_list().filter_by(String::new());
+                    }
                 }
                 self.prompt = None;
             }

@@ -104,7 +104,13 @@ impl App {
             Ask::Close { decision } => runbook_state::Step::Close(decision, subject()),
             Ask::Prevent => match self.data.apps.get(screen.app) {
                 Some(data) => runbook_state::Step::Prevent(Box::new(data.report.clone()), data.namespace.clone()),
-                None => return Vec::new(),
+                // The app is gone (a reload): nothing to write for, and nothing to wait for.
+                None => {
+                    if let Some(screen) = &mut self.runbook {
+                        screen.stage = crate::tui::runbook_screen::Stage::Checklist;
+                    }
+                    return Vec::new();
+                }
             },
         };
         self.job(step, false)

@@ -187,9 +187,7 @@ impl App {
         let Some(position) = report.resources.iter().position(|r| r.key() == key) else { return };
         let Some(subject) = self.subject_for(0, position, finding) else { return };
         let Some(data) = self.data.apps.first() else { return };
-        let mut screen = RunbookScreen::new(Runbook::new(subject, &data.report), 0);
-        screen.selected = screen.runbook.first_open();
-        self.runbook = Some(screen);
+        self.runbook = Some(RunbookScreen::new(Runbook::new(subject, &data.report), 0));
         self.runbook_from = Screen::Train;
         self.screen = Screen::Runbook;
     }
