@@ -1,7 +1,7 @@
-//! Training's half of `App::update`: the picker, answering and moving through a drill, the
-//! diff each classification question reveals, the runbook walk each decision is taken in
-//! (its decision keys scored and simulated instead of executed), and the record written
-//! when the debrief is reached.
+//! Training inside the app: setting up what the training screen asks for (a drill started
+//! or left, the diff each classification question reveals, the runbook walk each decision
+//! is taken in, its decision keys scored and simulated instead of executed), and the record
+//! written when the debrief is reached. The training screen's own keys live in `train_state`.
 
 use crate::decision::Decision;
 use crate::runbook::{Runbook, Step};
@@ -13,7 +13,8 @@ use crate::tui::app::{App, Effect};
 use crate::tui::keys::{Action, Screen};
 use crate::tui::runbook_screen::RunbookScreen;
 use crate::tui::strings;
-use crossterm::event::{KeyCode, KeyEvent};
+use crate::tui::train_state::TrainAsk;
+use crossterm::event::KeyEvent;
 
 impl App {
     /// The drill being played, if any.
@@ -21,94 +22,41 @@ impl App {
         self.train.as_ref().and_then(|t| t.drill.as_ref())
     }
 
-    /// Keys on the training screen.
+    /// Keys on the training screen: the screen decides, the app sets up what it asks for.
     pub(crate) fn train_key(&mut self, action: Action, key: KeyEvent) -> Vec<Effect> {
         let page = self.body_height() / 2;
+        let diff_shown = self.diff.is_some();
         let Some(training) = &mut self.train else { return Vec::new() };
-        let Some(drill) = &mut training.drill else {
-            match action {
-                Action::Down => {
-                    training.selected = (training.selected + 1).min(training.scenarios.len().saturating_sub(1))
-                }
-                Action::Up => training.selected = training.selected.saturating_sub(1),
-                Action::Top => training.selected = 0,
-                Action::Bottom => training.selected = training.scenarios.len().saturating_sub(1),
-                Action::Open => return self.train_open(),
-                Action::Quit | Action::Back => self.quit = true,
-                _ => {}
-            }
-            return Vec::new();
-        };
-        let choices = drill.choices().len();
-        let confirming_leave = std::mem::take(&mut training.leaving);
-        match action {
-            Action::Answer => {
-                if let KeyCode::Char(digit) = key.code
-                    && let Some(choice) = digit.to_digit(10).and_then(|d| usize::try_from(d).ok())
-                    && choice >= 1
-                {
-                    drill.answer(choice - 1);
-                }
-            }
-            Action::Down if drill.feedback.is_none() && choices > 0 => {
-                drill.selected = (drill.selected + 1).min(choices - 1)
-            }
-            Action::Up if drill.feedback.is_none() && choices > 0 => drill.selected = drill.selected.saturating_sub(1),
-            Action::Down => training.scroll += 1,
-            Action::Up => training.scroll = training.scroll.saturating_sub(1),
-            Action::PageDown | Action::PageUp => {
-                if let Some(diff) = &mut self.diff {
-                    diff.cursor = match action {
-                        Action::PageDown => (diff.cursor + page).min(diff.len().saturating_sub(1)),
-                        _ => diff.cursor.saturating_sub(page),
-                    };
-                    diff.scroll_into_view(page);
-                } else if action == Action::PageDown {
-                    training.scroll += page;
-                } else {
-                    training.scroll = training.scroll.saturating_sub(page);
-                }
-            }
-            Action::Open => return self.train_open(),
-            Action::Quit | Action::Back => self.ask_to_leave(confirming_leave),
-            _ => {}
-        }
-        Vec::new()
+        let ask = training.on_action(action, key, page, diff_shown);
+        self.train_ask(ask, page)
     }
 
-    /// Leaving a drill drops its answers: the first `q`/`Esc` asks, the second leaves. A
-    /// finished drill (at its debrief) leaves at once.
-    fn ask_to_leave(&mut self, confirmed: bool) {
-        let finished = self.drill().is_some_and(|d| d.stage == Stage::Debrief);
-        if confirmed || finished {
-            self.leave_drill();
-        } else if let Some(training) = &mut self.train {
-            training.leaving = true;
-            self.notice = Some(strings::LEAVE_DRILL_AGAIN.to_owned());
-        }
-    }
-
-    /// Enter on the training screen: start the highlighted scenario, answer the highlighted
-    /// choice, or move on once the answer has been shown.
+    /// Enter on the training screen (also from `App::open`).
     pub(crate) fn train_open(&mut self) -> Vec<Effect> {
         let Some(training) = &mut self.train else { return Vec::new() };
-        let Some(drill) = &mut training.drill else {
-            let index = training.selected;
-            self.start_drill(index);
-            return Vec::new();
-        };
-        if drill.stage == Stage::Debrief {
-            self.leave_drill();
-            return Vec::new();
-        }
-        if drill.question().is_some() && drill.feedback.is_none() {
-            let selected = drill.selected;
-            drill.answer(selected);
-            return Vec::new();
-        }
-        if drill.move_on() {
-            training.scroll = 0;
-            return self.enter_stage();
+        let ask = training.open();
+        let page = self.body_height() / 2;
+        self.train_ask(ask, page)
+    }
+
+    /// Does what the training screen asked.
+    fn train_ask(&mut self, ask: TrainAsk, page: usize) -> Vec<Effect> {
+        match ask {
+            TrainAsk::Nothing => {}
+            TrainAsk::Quit => self.quit = true,
+            TrainAsk::Start(index) => self.start_drill(index),
+            TrainAsk::Leave => self.leave_drill(),
+            TrainAsk::ConfirmLeave => self.notice = Some(strings::LEAVE_DRILL_AGAIN.to_owned()),
+            TrainAsk::EnterStage => return self.enter_stage(),
+            TrainAsk::PageDiff(down) => {
+                if let Some(diff) = &mut self.diff {
+                    diff.cursor = match down {
+                        true => (diff.cursor + page).min(diff.len().saturating_sub(1)),
+                        false => diff.cursor.saturating_sub(page),
+                    };
+                    diff.scroll_into_view(page);
+                }
+            }
         }
         Vec::new()
     }
@@ -213,9 +161,10 @@ impl App {
                 Some(Vec::new())
             }
             Action::Quit => {
-                let confirmed = self.train.as_mut().is_some_and(|t| std::mem::take(&mut t.leaving));
-                self.ask_to_leave(confirmed);
-                Some(Vec::new())
+                let Some(training) = &mut self.train else { return Some(Vec::new()) };
+                let confirmed = std::mem::take(&mut training.leaving);
+                let ask = training.leave(confirmed);
+                Some(self.train_ask(ask, 0))
             }
             _ => {
                 if let Some(training) = &mut self.train {
