@@ -27,6 +27,27 @@ pub(crate) const LAST_STEP: &str = "this is the last step";
 pub(crate) const RUNBOOK_COMPLETE: &str = "runbook complete: recorded in the audit log";
 pub(crate) const WAITING_PREVENTION: &str = "writing the prevention controls…";
 pub(crate) const WAITING_CLOSE: &str = "recording the closed runbook…";
+pub(crate) const NOT_DONE_FOOTER: &str = " Nothing else was written. Esc: back to the checklist.";
+pub(crate) const TRAINING_SUGGESTION_HIDDEN: &str =
+    " Training: kdrift's suggestion stays hidden — your decision is scored and simulated";
+pub(crate) const LEAVE_READ_ONLY: &str = " L leave as is  (read-only: sync, backport and prune are not available)";
+pub(crate) const LEAVE_RECORDED: &str = " L leave as is (recorded)";
+pub(crate) const CHOOSE_ANOTHER: &str = " Esc: choose another response";
+
+// The preview's confirm line (pinned to its last row).
+pub(crate) const CONFIRM: &str = " c confirm · Esc cancel · j/k scroll";
+pub(crate) const CONFIRM_CONFLICTS: &str = " F force over the conflicts (second confirmation) · Esc cancel";
+pub(crate) const CONFIRM_FORCING: &str = " FORCING: c takes the conflicting fields · Esc cancel";
+
+pub(crate) fn confirm_by_name(name: &str, typed: &str) -> String {
+    format!(" Production context: type '{name}' and Enter to confirm · Esc cancel: {typed}▏")
+}
+
+// The header.
+pub(crate) const SOURCE_TRAINING: &str = "training (scenarios embedded)";
+pub(crate) const TRAINING_WRITES_NOTHING: &str = "nothing is written";
+pub(crate) const LOADING: &str = "loading…";
+pub(crate) const NOT_LOADED: &str = "not loaded";
 
 pub(crate) fn in_sync(resource: impl Display) -> String {
     format!("{resource} is in sync: nothing to decide")

@@ -43,14 +43,14 @@ fn header_line(app: &App) -> Line<'static> {
     };
     let source = match &app.data.context {
         Some(context) => format!("context {context}"),
-        None if app.train.is_some() && app.drill().is_none() => "training (scenarios embedded)".to_owned(),
+        None if app.train.is_some() && app.drill().is_none() => strings::SOURCE_TRAINING.to_owned(),
         None => app.request.label(),
     };
     let refreshed = match (app.loading, app.loaded_at) {
-        _ if app.train.is_some() && app.drill().is_none() => "nothing is written".to_owned(),
-        (true, _) => "loading…".to_owned(),
+        _ if app.train.is_some() && app.drill().is_none() => strings::TRAINING_WRITES_NOTHING.to_owned(),
+        (true, _) => strings::LOADING.to_owned(),
         (false, Some(at)) => format!("refreshed {} UTC", format_rfc3339(at).get(11..19).unwrap_or_default()),
-        (false, None) => "not loaded".to_owned(),
+        (false, None) => strings::NOT_LOADED.to_owned(),
     };
     let sep = || Span::styled(" │ ", style::dim(theme));
     let mut spans = vec![

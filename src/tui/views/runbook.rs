@@ -9,6 +9,7 @@ use crate::runbook::{Check, STEPS, Step};
 use crate::theme::Theme;
 use crate::tui::app::App;
 use crate::tui::runbook_screen::{RunbookScreen, Stage};
+use crate::tui::strings;
 use crate::tui::style;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -41,7 +42,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
                     style::fg(theme.ui.banner).add_modifier(Modifier::BOLD),
                 )),
                 Line::default(),
-                Line::from(Span::styled(" Nothing else was written. Esc: back to the checklist.", style::dim(theme))),
+                Line::from(Span::styled(strings::NOT_DONE_FOOTER, style::dim(theme))),
             ],
             0,
         ),
@@ -134,10 +135,7 @@ fn choose(screen: &RunbookScreen, theme: &Theme, read_only: bool, training: bool
     let runbook = &screen.runbook;
     let review = runbook.subject.findings.iter().any(|f| f.review_required);
     let mut lines = vec![if training {
-        Line::from(Span::styled(
-            " Training: kdrift's suggestion stays hidden — your decision is scored and simulated",
-            style::accent(theme),
-        ))
+        Line::from(Span::styled(strings::TRAINING_SUGGESTION_HIDDEN, style::accent(theme)))
     } else {
         Line::from(vec![
             Span::raw(" Suggested: "),
@@ -161,11 +159,7 @@ fn choose(screen: &RunbookScreen, theme: &Theme, read_only: bool, training: bool
         ]));
         lines.push(Line::from(Span::styled(format!("              risk: {}", risk.avoid_when), style::dim(theme))));
     }
-    let leave = if read_only {
-        " L leave as is  (read-only: sync, backport and prune are not available)"
-    } else {
-        " L leave as is (recorded)"
-    };
+    let leave = if read_only { strings::LEAVE_READ_ONLY } else { strings::LEAVE_RECORDED };
     lines.push(Line::from(Span::styled(leave, style::dim(theme))));
     lines.push(Line::default());
     lines
@@ -186,7 +180,7 @@ fn preview(plan: &crate::actions::Plan, theme: &Theme) -> Vec<Line<'static>> {
             format!(" ✗ refused: {why}"),
             style::fg(theme.ui.banner).add_modifier(Modifier::BOLD),
         )));
-        lines.push(Line::from(Span::styled(" Esc: choose another response", style::dim(theme))));
+        lines.push(Line::from(Span::styled(strings::CHOOSE_ANOTHER, style::dim(theme))));
         return lines;
     }
     lines.push(Line::default());
@@ -222,14 +216,10 @@ fn confirm_prompt(
         return None;
     }
     let prompt = match (&plan.confirm, typed) {
-        (Confirm::TypeName(name), Some(typed)) => {
-            format!(" Production context: type '{name}' and Enter to confirm · Esc cancel: {typed}▏")
-        }
-        _ if !plan.conflicts.is_empty() && !forcing => {
-            " F force over the conflicts (second confirmation) · Esc cancel".to_owned()
-        }
-        _ if forcing => " FORCING: c takes the conflicting fields · Esc cancel".to_owned(),
-        _ => " c confirm · Esc cancel · j/k scroll".to_owned(),
+        (Confirm::TypeName(name), Some(typed)) => strings::confirm_by_name(name, typed),
+        _ if !plan.conflicts.is_empty() && !forcing => strings::CONFIRM_CONFLICTS.to_owned(),
+        _ if forcing => strings::CONFIRM_FORCING.to_owned(),
+        _ => strings::CONFIRM.to_owned(),
     };
     Some(Line::from(Span::styled(prompt, style::accent(theme).add_modifier(Modifier::BOLD))))
 }
