@@ -361,6 +361,12 @@ fn the_runbook_walks_the_memory_limit_case_to_a_verified_backport() {
     assert!(screen.contains("▸ 3 Ownership and cause"), "{screen}");
     assert!(screen.contains("kubectl-edit (human) Update 2026-04-26T08:10:00Z"), "the owner and time: {screen}");
     assert!(screen.contains("Scaled up replica set checkout-api-6d8f9c7b5"), "the events: {screen}");
+    // g and G move the cursor to the checklist's first and last item.
+    walk(&mut app, &chars("G"));
+    let last = app.runbook.as_ref().unwrap().runbook.items().len() - 1;
+    assert_eq!(app.runbook.as_ref().unwrap().selected, last);
+    walk(&mut app, &chars("g"));
+    assert_eq!(app.runbook.as_ref().unwrap().selected, 0);
     // A human set the value (`!`, acknowledged), and the manual check: the cursor moves on.
     walk(&mut app, &[KeyCode::Char(' '), KeyCode::Char(' '), KeyCode::Tab]);
     let screen = text(&draw(&app, &mut terminal));

@@ -114,6 +114,18 @@ impl RunbookScreen {
                 self.selected = self.selected.saturating_sub(1);
                 Ask::Nothing
             }
+            (Stage::Preview { .. }, Action::Top) => {
+                self.scroll = 0;
+                Ask::Nothing
+            }
+            (_, Action::Top) => {
+                self.selected = 0;
+                Ask::Nothing
+            }
+            (Stage::Checklist | Stage::Failed(_), Action::Bottom) => {
+                self.selected = self.runbook.items().len().saturating_sub(1);
+                Ask::Nothing
+            }
             (Stage::Checklist | Stage::Failed(_), Action::NextStep) => self.next_step(),
             (Stage::Checklist | Stage::Failed(_), Action::PreviousStep) => {
                 self.runbook.back();
