@@ -326,3 +326,19 @@ fn keyed_items_carry_their_desired_position_too() {
     assert_eq!(image.pointer, "/spec/template/spec/containers/1/image");
     assert_eq!(image.desired_pointer, "/spec/template/spec/containers/0/image");
 }
+
+/// A long env list reordered and edited: items still match by name (through the key map),
+/// and only the edited variable is reported, at its live position.
+#[test]
+fn long_keyed_lists_match_by_name_in_any_order() {
+    let env = |values: &[(usize, &str)]| -> Value {
+        values.iter().map(|(i, value)| json!({"name": format!("VAR_{i}"), "value": value})).collect()
+    };
+    let desired: Vec<(usize, &str)> = (0..60).map(|i| (i, "a")).collect();
+    let live: Vec<(usize, &str)> = (0..60).rev().map(|i| (i, if i == 17 { "edited" } else { "a" })).collect();
+    let container = |env: Value| json!([{"name": "app", "image": "x", "env": env}]);
+    let diffs = diff("Deployment", deployment(container(env(&desired))), deployment(container(env(&live))));
+    let shown: Vec<&str> = diffs.iter().map(|d| d.display.as_str()).collect();
+    assert_eq!(shown, ["spec.template.spec.containers[name=app].env[name=VAR_17].value"]);
+    assert_eq!(diffs[0].pointer, "/spec/template/spec/containers/0/env/42/value", "live position");
+}

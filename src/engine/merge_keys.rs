@@ -1,8 +1,10 @@
 //! Which lists are matched by key rather than by position (DESIGN §3), and which fields hold
 //! quantities. Built-in kinds only: CRD lists stay positional because their schema is unknown.
 
+use crate::engine::maps::FastMap;
 use serde_json::Value;
 use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
 
 const NAME: &[&str] = &["name"];
 const MOUNT_PATH: &[&str] = &["mountPath"];
@@ -29,7 +31,19 @@ pub fn for_list(field: &str, desired: &[Value], live: &[Value]) -> Option<&'stat
 fn usable(items: &[Value], key: &'static [&'static str]) -> bool {
     let keys: Vec<ItemKey<'_>> = items.iter().map(|item| ItemKey::of(item, key)).collect();
     let complete = keys.iter().all(|k| k.values.iter().all(Option::is_some));
-    complete && keys.iter().enumerate().all(|(i, k)| !keys[..i].contains(k))
+    complete && all_distinct(&keys)
+}
+
+/// Lists longer than this are checked and matched through a hash of the merge key; shorter
+/// ones (nearly all: a pod's containers, ports, env) by a scan, which is faster for them.
+pub const SCAN_UP_TO: usize = 16;
+
+fn all_distinct(keys: &[ItemKey<'_>]) -> bool {
+    if keys.len() <= SCAN_UP_TO {
+        return keys.iter().enumerate().all(|(i, k)| !keys[..i].contains(k));
+    }
+    let mut seen: FastMap<&ItemKey<'_>, ()> = FastMap::default();
+    keys.iter().all(|k| seen.insert(k, ()).is_none())
 }
 
 /// The merge-key values of one list item, compared as the API server would (`8080` = `"8080"`).
@@ -83,6 +97,18 @@ impl PartialEq for ItemKey<'_> {
                 (None, None) => true,
                 _ => false,
             })
+    }
+}
+
+impl Eq for ItemKey<'_> {}
+
+/// Hashes what `eq` compares: each value's scalar text, so `8080` and `"8080"` collide.
+impl Hash for ItemKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.values.len().hash(state);
+        for value in &self.values {
+            value.map(scalar_text).hash(state);
+        }
     }
 }
 
@@ -141,6 +167,22 @@ mod tests {
         let mut shown = String::new();
         ItemKey::of(&a, CONTAINER_PORT).write_display(&mut shown);
         assert_eq!(shown, "[containerPort=8080,protocol=TCP]");
+    }
+
+    /// Long lists are checked through a hash of the key: duplicates still make a list
+    /// positional, and `8080` still equals `"8080"`.
+    #[test]
+    fn long_lists_are_keyed_unless_keys_repeat_with_numbers_equal_to_strings() {
+        let ports: Vec<Value> = (0..40).map(|i| json!({"containerPort": 8000 + i, "protocol": "TCP"})).collect();
+        assert_eq!(for_list("ports", &ports, &ports), Some(CONTAINER_PORT));
+        let mut repeated = ports.clone();
+        repeated.push(json!({"containerPort": "8005", "protocol": "TCP"}));
+        assert_eq!(for_list("ports", &ports, &repeated), None, "8005 twice, once as a string");
+        let as_strings: Vec<Value> =
+            (0..40).map(|i| json!({"containerPort": (8000 + i).to_string(), "protocol": "TCP"})).collect();
+        let keys: FastMap<ItemKey<'_>, usize> =
+            as_strings.iter().enumerate().map(|(i, p)| (ItemKey::of(p, CONTAINER_PORT), i)).collect();
+        assert_eq!(keys.get(&ItemKey::of(&ports[7], CONTAINER_PORT)), Some(&7));
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod normalize;
 pub mod oracle;
 pub mod orphans;
 pub mod ownership;
+mod ownership_index;
 pub mod pairs;
 pub mod path;
 pub mod quantity;

@@ -128,3 +128,26 @@ fn a_service_still_selecting_pods_says_so() {
     assert!(finding.reason.contains("still selects Deployment checkout-api"), "{}", finding.reason);
     assert_eq!((finding.severity, finding.review_required), (Severity::High, true));
 }
+
+/// Services are checked against an index of pod labels: the pods and templates a leftover
+/// Service selects are named in the order seen, from its namespace only.
+#[test]
+fn a_leftover_service_names_what_it_still_selects_among_many_pods() {
+    let mut selectable = Selectable::default();
+    for i in 0..200 {
+        let namespace = if i == 50 { "staging" } else { "prod" };
+        let app = if i % 50 == 0 { "checkout-api" } else { "other" };
+        let key = ResourceKey {
+            group: String::new(),
+            kind: "Pod".into(),
+            namespace: namespace.into(),
+            name: format!("web-{i}"),
+        };
+        selectable.observe(&key, &json!({"metadata": {"labels": {"app": app, "tier": "web"}}}));
+    }
+    let finding = finding_for(json!({"labels": {"app.kubernetes.io/instance": "checkout-api"}}), &APP, &selectable)
+        .expect("tracked by label");
+    assert!(finding.reason.contains("it still selects Pod web-0, Pod web-100, Pod web-150,"), "{}", finding.reason);
+    assert!(!finding.reason.contains("web-50"), "web-50 runs in staging: {}", finding.reason);
+    assert_eq!(finding.severity, Severity::High);
+}

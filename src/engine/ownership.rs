@@ -3,10 +3,10 @@
 //! subresource and time while the diff walks the object.
 
 use crate::engine::managers::ManagerTable;
+use crate::engine::ownership_index::{Element, NONE, Probe, SiblingIndex, loose_eq};
 use crate::engine::time::parse_rfc3339;
 use crate::model::{ManagerClass, Owner};
 use serde_json::{Map, Value};
-use std::cell::OnceCell;
 
 /// One `managedFields` entry, minus its field set.
 #[derive(Debug, Clone)]
@@ -31,21 +31,6 @@ impl ManagerEntry {
     }
 }
 
-/// A path element of a `fieldsV1` set, borrowed from the managedFields value.
-#[derive(Debug, Clone)]
-enum Element<'m> {
-    /// `f:name`: a map field.
-    Field(&'m str),
-    /// `k:{"name":"app"}`: the list item whose merge-key fields have these values; the JSON
-    /// is parsed the first time an item is looked up against it.
-    Key(&'m str, OnceCell<Option<Map<String, Value>>>),
-    /// `v:"x"`: the set-list item equal to this value (JSON, parsed on lookup).
-    Value(&'m str),
-    /// `i:3`: the list item at this index (atomic-by-position lists).
-    Index(usize),
-    Root,
-}
-
 /// Nodes live in one vector linked as first-child/next-sibling lists, and owners are a bit
 /// set of entry indices: building a trie allocates a handful of vectors, not one per node.
 #[derive(Debug, Clone)]
@@ -58,9 +43,16 @@ struct Node<'m> {
     /// The entry whose field set created this node: its children come from one JSON object
     /// (unique keys), so while that entry is inserted no sibling search is needed.
     created_by: u16,
+    /// How many children hang below; past `SCAN_UP_TO` they are found through the index.
+    child_count: u32,
+    /// The next node in the same index bucket (children of indexed nodes only).
+    next_in_bucket: u32,
+    parent: u32,
 }
 
-const NONE: u32 = u32::MAX;
+/// Nodes with more children than this (a ConfigMap's data, a long env list) find them by
+/// hash; the rest by a scan, which is faster for the handful real objects hold.
+const SCAN_UP_TO: u32 = 16;
 
 /// Entries past this many are ignored for attribution (real objects carry a handful).
 const MAX_ENTRIES: usize = 64;
@@ -72,6 +64,9 @@ pub type NodeId = u32;
 pub struct OwnershipTrie<'m> {
     nodes: Vec<Node<'m>>,
     entries: Vec<ManagerEntry>,
+    /// Children of nodes with many, by a hash of (parent, element): the first node of each
+    /// bucket, chained through `next_in_bucket`. Empty for ordinary objects.
+    index: SiblingIndex,
 }
 
 pub const ROOT: NodeId = 0;
@@ -85,13 +80,20 @@ impl<'m> OwnershipTrie<'m> {
         if list.is_empty() {
             return None;
         }
-        let mut trie = OwnershipTrie { nodes: Vec::with_capacity(256), entries: Vec::with_capacity(list.len()) };
+        let mut trie = OwnershipTrie {
+            nodes: Vec::with_capacity(256),
+            entries: Vec::with_capacity(list.len()),
+            index: SiblingIndex::default(),
+        };
         trie.nodes.push(Node {
             element: Element::Root,
             first_child: NONE,
             next_sibling: NONE,
             owners: 0,
             created_by: u16::MAX,
+            child_count: 0,
+            next_in_bucket: NONE,
+            parent: NONE,
         });
         for item in list.iter().take(MAX_ENTRIES) {
             let Some(manager) = item.get("manager").and_then(Value::as_str) else {
@@ -128,10 +130,10 @@ impl<'m> OwnershipTrie<'m> {
                 self.add_owner(node, entry);
                 continue;
             }
-            let Some(element) = parse_element(key) else {
+            let Some(element) = Element::parse(key) else {
                 continue;
             };
-            let child = self.child_or_insert(node, key, element, entry);
+            let child = self.child_or_insert(node, element, entry);
             match subset {
                 Value::Object(inner) => self.insert_set(child, inner, entry),
                 _ => self.add_owner(child, entry),
@@ -156,31 +158,73 @@ impl<'m> OwnershipTrie<'m> {
         })
     }
 
-    fn child_or_insert(&mut self, node: NodeId, key: &'m str, element: Element<'m>, entry: u16) -> NodeId {
-        if self.nodes[node as usize].created_by != entry {
-            let existing = self.children(node).find(|(_, child)| same_element(&child.element, key)).map(|(id, _)| id);
-            if let Some(id) = existing {
-                return id;
-            }
+    fn child_or_insert(&mut self, node: NodeId, element: Element<'m>, entry: u16) -> NodeId {
+        if self.nodes[node as usize].created_by != entry
+            && let Some(id) = Probe::of(&element).and_then(|probe| self.find_child(node, &probe))
+        {
+            return id;
         }
         let id = self.nodes.len() as u32;
         let parent = &mut self.nodes[node as usize];
         let next_sibling = std::mem::replace(&mut parent.first_child, id);
-        self.nodes.push(Node { element, first_child: NONE, next_sibling, owners: 0, created_by: entry });
+        parent.child_count += 1;
+        let count = parent.child_count;
+        self.nodes.push(Node {
+            element,
+            first_child: NONE,
+            next_sibling,
+            owners: 0,
+            created_by: entry,
+            child_count: 0,
+            next_in_bucket: NONE,
+            parent: node,
+        });
+        if count == SCAN_UP_TO + 1 {
+            // The node just outgrew a scan: index every child it has.
+            let children: Vec<NodeId> = self.children(node).map(|(id, _)| id).collect();
+            children.into_iter().rev().for_each(|child| self.index_child(node, child));
+        } else if count > SCAN_UP_TO {
+            self.index_child(node, id);
+        }
         id
+    }
+
+    /// Puts `child` at the front of its bucket (lookups then see the newest first, as a
+    /// scan of the sibling list does).
+    fn index_child(&mut self, parent: NodeId, child: NodeId) {
+        let Some(probe) = Probe::of(&self.nodes[child as usize].element) else {
+            return;
+        };
+        let previous = self.index.push(parent, &probe, child);
+        self.nodes[child as usize].next_in_bucket = previous;
+    }
+
+    /// The child of `parent` that `probe` names.
+    fn find_child(&self, parent: NodeId, probe: &Probe<'_>) -> Option<NodeId> {
+        if self.nodes[parent as usize].child_count <= SCAN_UP_TO {
+            return self.children(parent).find(|(_, child)| probe.matches(&child.element)).map(|(id, _)| id);
+        }
+        let mut next = self.index.head(parent, probe);
+        while next != NONE {
+            let node = &self.nodes[next as usize];
+            // A bucket can hold other children whose hashes collide.
+            if node.parent == parent && probe.matches(&node.element) {
+                return Some(next);
+            }
+            next = node.next_in_bucket;
+        }
+        None
     }
 
     /// The node of map field `name` under `node`.
     pub fn field(&self, node: NodeId, name: &str) -> Option<NodeId> {
-        self.children(node).find(|(_, c)| matches!(c.element, Element::Field(f) if f == name)).map(|(id, _)| id)
+        self.find_child(node, &Probe::Field(name))
     }
 
     /// The node of a keyed list item whose `k:` text the caller could spell exactly (merge
     /// keys are written with sorted field names); avoids parsing every `k:` key of the list.
     pub fn item_by_key_text(&self, node: NodeId, key_text: &str) -> Option<NodeId> {
-        self.children(node)
-            .find(|(_, c)| matches!(&c.element, Element::Key(raw, _) if *raw == key_text))
-            .map(|(id, _)| id)
+        self.find_child(node, &Probe::Key(key_text))
     }
 
     /// The node of the list item `item` at `index` under list node `node`.
@@ -313,36 +357,6 @@ impl Owners {
 
     pub fn iter(self) -> impl Iterator<Item = u16> {
         (0..64u16).filter(move |i| self.0 & (1 << i) != 0)
-    }
-}
-
-fn same_element(element: &Element<'_>, key: &str) -> bool {
-    match (element, key.split_at_checked(2)) {
-        (Element::Field(f), Some(("f:", rest))) => *f == rest,
-        (Element::Key(raw, _), Some(("k:", rest))) => *raw == rest,
-        (Element::Value(raw), Some(("v:", rest))) => *raw == rest,
-        (Element::Index(i), Some(("i:", rest))) => rest.parse() == Ok(*i),
-        _ => false,
-    }
-}
-
-/// `fieldsV1` stores list keys with JSON numbers; live objects may hold the same value as a
-/// string (`"8080"`), which the API server would have converted.
-fn loose_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(n), Value::String(s)) | (Value::String(s), Value::Number(n)) => n.to_string() == *s,
-        _ => a == b,
-    }
-}
-
-fn parse_element(key: &str) -> Option<Element<'_>> {
-    let (prefix, rest) = key.split_at_checked(2)?;
-    match prefix {
-        "f:" => Some(Element::Field(rest)),
-        "k:" => Some(Element::Key(rest, OnceCell::new())),
-        "v:" => Some(Element::Value(rest)),
-        "i:" => rest.parse().ok().map(Element::Index),
-        _ => None,
     }
 }
 

@@ -91,3 +91,51 @@ fn objects_without_managed_fields_have_no_trie() {
         OwnershipTrie::from_managed_fields(&object["metadata"]["managedFields"], &ManagerTable::default()).is_none()
     );
 }
+
+/// A ConfigMap's data with many keys, written by two managers: the second manager's keys are
+/// merged into the first's node and each key is found again (through the sibling index).
+#[test]
+fn maps_with_many_keys_and_two_managers_attribute_every_key() {
+    let keys: Vec<String> = (0..40).map(|i| format!("KEY_{i:02}")).collect();
+    let all: serde_json::Map<String, Value> = keys.iter().map(|k| (format!("f:{k}"), json!({}))).collect();
+    let edited: serde_json::Map<String, Value> =
+        keys.iter().step_by(3).map(|k| (format!("f:{k}"), json!({}))).collect();
+    let object = json!({"metadata": {"managedFields": [
+        {"manager": "argocd-controller", "operation": "Update", "time": "2026-03-01T10:00:00Z",
+         "fieldsType": "FieldsV1", "fieldsV1": {"f:data": all}},
+        {"manager": "kubectl-edit", "operation": "Update", "time": "2026-04-26T08:10:00Z",
+         "fieldsType": "FieldsV1", "fieldsV1": {"f:data": edited, "f:metadata": {"f:labels": {"f:team": {}}}}}
+    ]}});
+    let t = trie(&object);
+    let data = t.field(ROOT, "data").expect("one data node for both managers");
+    for (i, key) in keys.iter().enumerate() {
+        let node = t.field(data, key).unwrap_or_else(|| panic!("{key} found"));
+        let owners: Vec<&str> = t.direct_owners(node).iter().map(|e| t.entry(e).manager.as_str()).collect();
+        let expected = if i % 3 == 0 { vec!["argocd-controller", "kubectl-edit"] } else { vec!["argocd-controller"] };
+        assert_eq!(owners, expected, "{key}");
+        let latest = t.owner_of_fields(&["data".to_owned(), key.clone()]).expect("owned");
+        assert_eq!(latest.manager, expected[expected.len() - 1], "{key}");
+    }
+    assert_eq!(t.field(data, "KEY_99"), None, "an unknown key is not found");
+    assert_eq!(t.field(data, "team"), None, "a field of another node is not found");
+    let labels = t.field(ROOT, "metadata").and_then(|n| t.field(n, "labels")).expect("labels");
+    assert!(t.field(labels, "team").is_some());
+}
+
+/// A long keyed list (env): every item is found by its merge key text.
+#[test]
+fn long_keyed_lists_find_items_by_key_text() {
+    let items: serde_json::Map<String, Value> = (0..30)
+        .map(|i| (format!("k:{{\"name\":\"VAR_{i}\"}}"), json!({".": {}, "f:name": {}, "f:value": {}})))
+        .collect();
+    let object = json!({"metadata": {"managedFields": [
+        {"manager": "kubectl-set", "operation": "Update", "time": "2026-03-01T10:00:00Z",
+         "fieldsType": "FieldsV1", "fieldsV1": {"f:env": items}}]}});
+    let t = trie(&object);
+    let env = t.field(ROOT, "env").expect("env");
+    for i in 0..30 {
+        let item = t.item_by_key_text(env, &format!("{{\"name\":\"VAR_{i}\"}}")).expect("item by key text");
+        assert_eq!(t.item(env, 99, &json!({"name": format!("VAR_{i}")})), Some(item), "and by parsed key");
+    }
+    assert_eq!(t.item_by_key_text(env, "{\"name\":\"VAR_30\"}"), None);
+}

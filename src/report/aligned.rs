@@ -3,8 +3,10 @@
 //! changed (with the changed words marked), the finding it belongs to, and who owns the live
 //! line. Folding and rendering happen later, on the rows.
 
+use crate::engine::maps::FastMap;
 use crate::engine::ownership::{LineOwners, OwnershipTrie};
-use crate::model::{Finding, Owner, ResourceReport};
+use crate::model::{Owner, ResourceReport};
+use crate::report::finding_paths::FindingPaths;
 use crate::report::yaml_lines::{YamlLine, render};
 use serde_json::{Map, Value};
 use similar::{ChangeTag, DiffOp, TextDiff};
@@ -93,10 +95,10 @@ pub(crate) fn align(
     shown: Shown,
     trie: Option<&OwnershipTrie<'_>>,
 ) -> Aligned {
-    let pointers: Vec<&str> = resource.findings.iter().map(|f| f.path.as_str()).collect();
+    let findings = FindingPaths::new(resource.findings.iter().map(|f| f.path.as_str()));
     let mut live_shown = match shown {
         Shown::Full => live.clone(),
-        Shown::Projected => project(live, Some(desired), "", &pointers),
+        Shown::Projected => project(live, Some(desired), "", &findings),
     };
     // kubectl sorts keys; Git does not. Same order on both sides keeps lines aligned.
     align_key_order(&mut live_shown, desired);
@@ -105,7 +107,7 @@ pub(crate) fn align(
     let left_text: Vec<&str> = left.iter().map(|l| l.text.as_str()).collect();
     let right_text: Vec<&str> = right.iter().map(|l| l.text.as_str()).collect();
     let diff = TextDiff::configure().diff_slices(&left_text, &right_text);
-    let builder = Builder { resource, left: &left, right: &right, live: &live_shown, trie };
+    let builder = Builder { resource, findings: &findings, left: &left, right: &right, live: &live_shown, trie };
     let mut aligned = Aligned { lines: left.len().max(right.len()), ..Aligned::default() };
     let ops = diff.ops();
     for (index, op) in ops.iter().enumerate() {
@@ -140,12 +142,12 @@ pub(crate) fn align(
             }
         }
     }
-    let mut seen = Vec::new();
+    let mut seen = vec![false; resource.findings.len()];
     for (index, row) in aligned.rows.iter().enumerate() {
-        if let Some(finding) = row.finding.filter(|f| !seen.contains(f))
+        if let Some(finding) = row.finding.filter(|f| !seen[*f])
             && row.kind != RowKind::Equal
         {
-            seen.push(finding);
+            seen[finding] = true;
             aligned.finding_rows.push(index);
         }
     }
@@ -154,6 +156,7 @@ pub(crate) fn align(
 
 struct Builder<'a> {
     resource: &'a ResourceReport,
+    findings: &'a FindingPaths<'a>,
     left: &'a [YamlLine],
     right: &'a [YamlLine],
     live: &'a Value,
@@ -170,7 +173,7 @@ impl Builder<'_> {
         let left = l.map(|i| Self::cell(self.left, i));
         let right = r.map(|i| Self::cell(self.right, i));
         let pointer = right.as_ref().or(left.as_ref()).map(|c| c.pointer.as_str()).unwrap_or_default();
-        let finding = owning_finding(pointer, &self.resource.findings);
+        let finding = self.findings.owning(pointer);
         // Inside a finding, the engine's attribution wins: it knows, for example, that a
         // field the GitOps manager "owns" was injected by a webhook during its apply.
         let attributed = finding.and_then(|f| self.resource.findings[f].owner.clone()).map(LineOwner::Manager);
@@ -237,44 +240,45 @@ fn changed_words(left: &str, right: &str) -> (Vec<Range<usize>>, Vec<Range<usize
     (old, new)
 }
 
-/// The finding whose path is this line's pointer or one of its ancestors (the deepest one).
-pub(crate) fn owning_finding(pointer: &str, findings: &[Finding]) -> Option<usize> {
-    findings
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| !f.path.is_empty())
-        .filter(|(_, f)| {
-            pointer == f.path || pointer.strip_prefix(f.path.as_str()).is_some_and(|rest| rest.starts_with('/'))
-        })
-        .max_by_key(|(_, f)| f.path.len())
-        .map(|(index, _)| index)
+/// The desired counterpart of a live list item: the item of the same name, else the one at
+/// the same position. Long lists look names up in a map built once.
+struct Counterparts<'d> {
+    items: &'d [Value],
+    by_name: Option<FastMap<&'d str, &'d Value>>,
+}
+
+impl<'d> Counterparts<'d> {
+    fn new(items: &'d [Value]) -> Counterparts<'d> {
+        // Reversed so that the first item of a repeated name is the one kept.
+        let by_name = (items.len() > SCAN_UP_TO)
+            .then(|| items.iter().rev().filter_map(|d| Some((d.get("name")?.as_str()?, d))).collect());
+        Counterparts { items, by_name }
+    }
+
+    fn of(&self, index: usize, item: &Value) -> Option<&'d Value> {
+        match (item.get("name"), &self.by_name) {
+            (Some(Value::String(name)), Some(by_name)) => by_name.get(name.as_str()).copied(),
+            (Some(name), _) => self.items.iter().find(|d| d.get("name") == Some(name)),
+            (None, _) => self.items.get(index),
+        }
+    }
 }
 
 /// Reorders `live`'s maps to follow `desired`'s key order, live-only keys last.
 fn align_key_order(live: &mut Value, desired: &Value) {
     match (live, desired) {
         (Value::Object(live_map), Value::Object(desired_map)) => {
-            let mut ordered = Map::with_capacity(live_map.len());
-            for key in desired_map.keys() {
-                if let Some(value) = live_map.shift_remove(key) {
-                    ordered.insert(key.clone(), value);
-                }
-            }
-            ordered.extend(std::mem::take(live_map));
-            for (key, value) in ordered.iter_mut() {
+            *live_map = in_desired_order(std::mem::take(live_map), desired_map);
+            for (key, value) in live_map.iter_mut() {
                 if let Some(counterpart) = desired_map.get(key) {
                     align_key_order(value, counterpart);
                 }
             }
-            *live_map = ordered;
         }
         (Value::Array(live_items), Value::Array(desired_items)) => {
+            let counterparts = Counterparts::new(desired_items);
             for (index, item) in live_items.iter_mut().enumerate() {
-                let counterpart = match item.get("name") {
-                    Some(name) => desired_items.iter().find(|d| d.get("name") == Some(name)),
-                    None => desired_items.get(index),
-                };
-                if let Some(counterpart) = counterpart {
+                if let Some(counterpart) = counterparts.of(index, item) {
                     align_key_order(item, counterpart);
                 }
             }
@@ -283,12 +287,31 @@ fn align_key_order(live: &mut Value, desired: &Value) {
     }
 }
 
+/// Large maps are ordered by a stable sort on each key's desired position (removing keys
+/// one by one from an ordered map costs a shift each: quadratic in the keys).
+const SCAN_UP_TO: usize = 16;
+
+fn in_desired_order(live: Map<String, Value>, desired: &Map<String, Value>) -> Map<String, Value> {
+    let mut entries: Vec<(String, Value)> = live.into_iter().collect();
+    if entries.len() <= SCAN_UP_TO {
+        let mut ordered = Map::with_capacity(entries.len());
+        for key in desired.keys() {
+            if let Some(at) = entries.iter().position(|(k, _)| k == key) {
+                let (key, value) = entries.remove(at);
+                ordered.insert(key, value);
+            }
+        }
+        ordered.extend(entries);
+        return ordered;
+    }
+    let rank: FastMap<&str, usize> = desired.keys().enumerate().map(|(at, key)| (key.as_str(), at)).collect();
+    entries.sort_by_key(|(key, _)| rank.get(key.as_str()).copied().unwrap_or(usize::MAX));
+    entries.into_iter().collect()
+}
+
 /// Live as Argo CD would show it: the fields Git sets plus the drifted ones, without the
 /// server defaults and controller-owned fields that are not drift.
-fn project(live: &Value, desired: Option<&Value>, pointer: &str, findings: &[&str]) -> Value {
-    let on_finding_path = |p: &str| {
-        findings.iter().any(|f| *f == p || f.starts_with(&format!("{p}/")) || p.starts_with(&format!("{f}/")))
-    };
+fn project(live: &Value, desired: Option<&Value>, pointer: &str, findings: &FindingPaths<'_>) -> Value {
     match live {
         Value::Object(map) => {
             let mut kept = Map::new();
@@ -298,25 +321,25 @@ fn project(live: &Value, desired: Option<&Value>, pointer: &str, findings: &[&st
                 child.push('/');
                 crate::engine::path::push_pointer_token(&mut child, key);
                 let counterpart = desired.and_then(|d| d.get(key));
-                if counterpart.is_some() || on_finding_path(&child) {
+                if counterpart.is_some() || findings.on_finding_path(&child) {
                     kept.insert(key.clone(), project(value, counterpart, &child, findings));
                 }
             }
             Value::Object(kept)
         }
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(index, item)| {
-                    let counterpart = desired.and_then(Value::as_array).and_then(|list| match item.get("name") {
-                        Some(name) => list.iter().find(|d| d.get("name") == Some(name)),
-                        None => list.get(index),
-                    });
-                    project(item, counterpart, &format!("{pointer}/{index}"), findings)
-                })
-                .collect(),
-        ),
+        Value::Array(items) => {
+            let counterparts = desired.and_then(Value::as_array).map(|list| Counterparts::new(list));
+            Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(index, item)| {
+                        let counterpart = counterparts.as_ref().and_then(|c| c.of(index, item));
+                        project(item, counterpart, &format!("{pointer}/{index}"), findings)
+                    })
+                    .collect(),
+            )
+        }
         scalar => scalar.clone(),
     }
 }
@@ -333,12 +356,45 @@ mod tests {
                 "env": [{"name": "DEBUG", "value": "1"}]}]}}}});
         let desired =
             json!({"spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "app", "image": "x"}]}}}});
-        let shown = project(&live, Some(&desired), "", &["/spec/template/spec/containers/0/env"]);
+        let shown = project(
+            &live,
+            Some(&desired),
+            "",
+            &FindingPaths::new(["/spec/template/spec/containers/0/env"].into_iter()),
+        );
         assert_eq!(
             shown,
             json!({"spec": {"replicas": 9, "template": {"spec": {"containers": [
             {"name": "app", "image": "x", "env": [{"name": "DEBUG", "value": "1"}]}]}}}})
         );
+    }
+
+    /// Small and large maps alike: desired's order first, live-only keys after in their own
+    /// order; named list items follow their namesake in desired.
+    #[test]
+    fn live_keys_follow_desired_order_in_small_and_large_maps() {
+        for size in [5, 40] {
+            let desired: Map<String, Value> = (0..size).rev().map(|i| (format!("k{i:02}"), json!(i))).collect();
+            let mut live: Map<String, Value> = (0..size).map(|i| (format!("k{i:02}"), json!(i))).collect();
+            live.insert("extra-b".into(), json!(1));
+            live.insert("extra-a".into(), json!(1));
+            let items: Vec<Value> =
+                (0..size).map(|i| json!({"value": "x", "name": format!("n{i}"), "port": i})).collect();
+            let desired_items: Vec<Value> =
+                (0..size).rev().map(|i| json!({"name": format!("n{i}"), "port": i, "value": "y"})).collect();
+            live.insert("list".into(), Value::Array(items));
+            let desired = json!({"data": desired, "list": desired_items});
+            let mut live = json!({"list": Value::Null, "data": live});
+            live["list"] = live["data"]["list"].take();
+            live["data"].as_object_mut().expect("map").remove("list");
+            align_key_order(&mut live, &desired);
+            let keys: Vec<&str> = live["data"].as_object().expect("map").keys().map(String::as_str).collect();
+            let mut expected: Vec<String> = (0..size).rev().map(|i| format!("k{i:02}")).collect();
+            expected.extend(["extra-b".to_owned(), "extra-a".to_owned()]);
+            assert_eq!(keys, expected, "{size} keys");
+            let item_keys: Vec<&str> = live["list"][0].as_object().expect("item").keys().map(String::as_str).collect();
+            assert_eq!(item_keys, ["name", "port", "value"], "{size} items");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::engine::classify::manager_label;
 use crate::engine::time::{parse_rfc3339, short_age};
 use crate::model::{Finding, ManagerClass, ResourceReport};
-use crate::report::aligned::{Cell, Row, RowKind, Shown, align, owning_finding};
+use crate::report::aligned::{Cell, Row, RowKind, Shown, align};
 use crate::report::style::Style;
 use crate::sanitize::clean;
 use crate::theme::{Color, Theme};
@@ -40,8 +40,11 @@ pub(crate) fn render_resource(
         options.style.dim(&layout.row(" ", "desired (Git)", " ", "live (cluster)", "owner of drifted line"))
     );
     let mut index = 0;
+    // Folds come in row order: the next one is the only one that can start here.
+    let mut folds = aligned.folds.iter().peekable();
     while index < aligned.rows.len() {
-        if let Some(fold) = aligned.folds.iter().find(|f| f.start == index) {
+        while folds.next_if(|f| f.start < index).is_some() {}
+        if let Some(fold) = folds.next_if(|f| f.start == index) {
             let folded = format!("⋯ {} unchanged lines", fold.len);
             let _ = writeln!(out, "{}", options.style.dim(&format!("{:>w$}{folded}", "", w = layout.number + 2)));
             index += fold.len;
@@ -69,7 +72,8 @@ fn text_row(row: &Row, resource: &ResourceReport, layout: &Layout, options: &Dif
         return finish_row(sides, Some(theme.equivalent), note, layout, options.style);
     }
     // The gutter names the owner of live lines inside a finding.
-    let finding = row.right.as_ref().and_then(|c| owning_finding(&c.pointer, &resource.findings));
+    // A row's finding is its live line's when it has one.
+    let finding = row.right.as_ref().and(row.finding);
     let gutter = finding.and_then(|i| gutter(&resource.findings[i], options.now));
     let color = match row.kind {
         RowKind::Equal | RowKind::Equivalent => None,

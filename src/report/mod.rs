@@ -3,6 +3,7 @@
 
 pub(crate) mod aligned;
 pub(crate) mod diff_view;
+mod finding_paths;
 pub(crate) mod json;
 pub(crate) mod markdown;
 pub(crate) mod style;

@@ -2,7 +2,7 @@
 //! with Kubernetes equivalences; each difference recorded at its path with its live owner.
 
 use super::{Change, Provenance, RawDiff, Segment, Walker, is_empty_like};
-use crate::engine::maps::lookup;
+use crate::engine::maps::{FastMap, lookup};
 use crate::engine::merge_keys::{self, ItemKey};
 use crate::engine::quantity::Quantity;
 use crate::model::{Oracle, Owner};
@@ -116,10 +116,17 @@ impl<'a> Walker<'a, '_> {
 
     fn compare_keyed(&mut self, desired: &'a [Value], live: &'a [Value], key_fields: &'static [&'static str]) {
         let live_keys: Vec<ItemKey<'a>> = live.iter().map(|l| ItemKey::of(l, key_fields)).collect();
+        // Keys are unique per side (`merge_keys::for_list` checked), so a map finds the one.
+        let by_key: Option<FastMap<&ItemKey<'a>, usize>> = (live_keys.len() > merge_keys::SCAN_UP_TO)
+            .then(|| live_keys.iter().enumerate().map(|(index, key)| (key, index)).collect());
         let mut matched = vec![false; live.len()];
         for (desired_index, d) in desired.iter().enumerate() {
             let key = ItemKey::of(d, key_fields);
-            match live_keys.iter().position(|k| *k == key) {
+            let found = match &by_key {
+                Some(by_key) => by_key.get(&key).copied(),
+                None => live_keys.iter().position(|k| *k == key),
+            };
+            match found {
                 Some(index) => {
                     matched[index] = true;
                     self.enter_item(index, &live[index], Some(&key), Some(key_fields), Some((desired_index, d)));
