@@ -151,14 +151,24 @@ pub fn argo_delivery(object: &Value, name: &str) -> Delivery {
     delivery
 }
 
-/// A finding when `pod` is a GitOps controller pod that is not ready (which blocks delivery).
-pub fn from_controller_pod(pod: &Value, namespace: &str, name: &str) -> Option<Finding> {
+/// The GitOps controller component a pod runs (`argocd-repo-server`, `kustomize-controller`…).
+fn controller_component(pod: &Value) -> Option<&str> {
     let labels = pod.pointer("/metadata/labels");
     let label = |key: &str| labels.and_then(|l| l.get(key)).and_then(Value::as_str);
-    let component = [label("app.kubernetes.io/name"), label("app")]
+    [label("app.kubernetes.io/name"), label("app")]
         .into_iter()
         .flatten()
-        .find(|value| CONTROLLER_COMPONENTS.contains(value))?;
+        .find(|value| CONTROLLER_COMPONENTS.contains(value))
+}
+
+/// Whether `pod` runs a GitOps controller (whose readiness every app's delivery depends on).
+pub fn is_controller_pod(pod: &Value) -> bool {
+    controller_component(pod).is_some()
+}
+
+/// A finding when `pod` is a GitOps controller pod that is not ready (which blocks delivery).
+pub fn from_controller_pod(pod: &Value, namespace: &str, name: &str) -> Option<Finding> {
+    let component = controller_component(pod)?;
     let status = pod.get("status");
     let (reason, message) = false_condition(status, "Ready")?;
     Some(finding(

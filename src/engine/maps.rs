@@ -2,7 +2,7 @@
 //! linear scan beats hashing the key with SipHash.
 
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// `HashMap` with a fast non-cryptographic hasher: keys are object identities and field
 /// names, not input an attacker chooses to collide.
@@ -12,6 +12,14 @@ const LINEAR_UP_TO: usize = 16;
 
 pub fn lookup<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
     if map.len() <= LINEAR_UP_TO { map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v) } else { map.get(key) }
+}
+
+/// A map's string values (labels, a selector), others left out; `None` when none is left.
+pub fn string_map(value: Option<&Value>) -> Option<BTreeMap<String, String>> {
+    let map = value?.as_object()?;
+    let strings: BTreeMap<String, String> =
+        map.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect();
+    (!strings.is_empty()).then_some(strings)
 }
 
 #[cfg(test)]

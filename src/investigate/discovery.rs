@@ -4,7 +4,8 @@
 //! target revision) in the repository. On a cluster with no `--repo`, an app is compared
 //! when the current directory is a clone of the repository it deploys from.
 
-use crate::investigate::input::{self, LiveSource};
+use crate::engine::partition::LivePool;
+use crate::investigate::input::{self, LiveSource, Objects, SharedObjects};
 use crate::investigate::keep::{AppData, Keep};
 use crate::investigate::spec::{RendererChoice, SourceSpec};
 use crate::investigate::{InvestigateError, investigate_app};
@@ -12,6 +13,7 @@ use crate::model::{AppReport, ControllerKind, SyncStatus};
 use crate::sources::apps::{self, AppDefinition};
 use crate::sources::{self, files, git};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// Discovery applies when a repository is given without naming the app or its path, or when
 /// no source is given at all and live state comes from a cluster.
@@ -30,6 +32,11 @@ pub(crate) fn scan_all(
     keep: &Keep,
 ) -> Result<(Vec<AppData>, String, Vec<String>), InvestigateError> {
     let live = LiveSource::from_spec(args)?;
+    // A snapshot is read once for every app; each app is then fed its share of it.
+    let pool = match &live {
+        LiveSource::Snapshot(path) => Some(SharedSnapshot::read(path, args)?),
+        LiveSource::Cluster(_) => None,
+    };
     let mut notes = Vec::new();
     let revision = args.revision.as_deref().unwrap_or("HEAD");
     let catalog = match &args.repo {
@@ -38,7 +45,7 @@ pub(crate) fn scan_all(
     };
     let mut definitions = match catalog {
         Some(definitions) => definitions,
-        None => live_apps(&live, &mut notes)?,
+        None => live_apps(&live, pool.as_ref(), &mut notes)?,
     };
     if let Some(only) = &args.app {
         definitions.retain(|d| d.name == *only);
@@ -48,7 +55,7 @@ pub(crate) fn scan_all(
     }
     let mut apps = Vec::with_capacity(definitions.len());
     for definition in definitions {
-        apps.push(scan_one(args, &live, &definition, keep, &mut notes)?);
+        apps.push(scan_one(args, &live, pool.as_ref(), &definition, keep, &mut notes)?);
     }
     let label = match &args.repo {
         Some(repo) => format!("git {} vs {}", repo.display(), live.label()),
@@ -66,8 +73,38 @@ fn catalog(repo: &Path, revision: &str) -> Result<Option<Vec<AppDefinition>>, In
     apps::parse_catalog(&text, &origin).map(Some).map_err(InvestigateError::Catalog)
 }
 
+/// A live snapshot read once, and what its walk skipped (each app's report says so).
+struct SharedSnapshot {
+    pool: Rc<LivePool>,
+    skipped: Vec<String>,
+}
+
+impl SharedSnapshot {
+    fn read(path: &Path, args: &SourceSpec) -> Result<SharedSnapshot, InvestigateError> {
+        let (engine, _) = input::engine_config(args)?;
+        let mut pool = LivePool::new(&engine.instance_label);
+        let skipped =
+            files::for_each_manifest(path, |manifest| pool.add(manifest)).map_err(sources::SourceError::from)?;
+        Ok(SharedSnapshot { pool: Rc::new(pool), skipped })
+    }
+
+    /// The app's share of the snapshot, given its desired objects.
+    fn share(&self, app: &str, desired: &Objects) -> Objects {
+        let desired = match desired {
+            Objects::Loaded(manifests) => manifests.as_slice(),
+            Objects::Path(_) | Objects::Shared(_) => &[],
+        };
+        let ids = self.pool.share_ids(app, desired);
+        Objects::Shared(SharedObjects { pool: Rc::clone(&self.pool), ids, notes: self.skipped.clone() })
+    }
+}
+
 /// The app objects among the live state.
-fn live_apps(live: &LiveSource, notes: &mut Vec<String>) -> Result<Vec<AppDefinition>, InvestigateError> {
+fn live_apps(
+    live: &LiveSource,
+    pool: Option<&SharedSnapshot>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<AppDefinition>, InvestigateError> {
     let mut found: Vec<AppDefinition> = Vec::new();
     let mut add = |manifest: crate::engine::Manifest| {
         if let Some(app) = apps::from_object(&manifest.object, &manifest.origin)
@@ -76,10 +113,13 @@ fn live_apps(live: &LiveSource, notes: &mut Vec<String>) -> Result<Vec<AppDefini
             found.push(app);
         }
     };
-    match live {
-        // What the walk skips is noted by each app's own scan.
-        LiveSource::Snapshot(path) => drop(files::for_each_manifest(path, add).map_err(sources::SourceError::from)?),
-        LiveSource::Cluster(session) => {
+    match (live, pool) {
+        // What the walk skipped is noted by each app's own scan.
+        (_, Some(pool)) => pool.pool.definitions().into_iter().for_each(add),
+        (LiveSource::Snapshot(path), None) => {
+            drop(files::for_each_manifest(path, add).map_err(sources::SourceError::from)?)
+        }
+        (LiveSource::Cluster(session), None) => {
             let (objects, unread) = session.app_definitions().map_err(sources::SourceError::from)?;
             notes.extend(unread);
             objects.into_iter().for_each(&mut add);
@@ -97,6 +137,7 @@ fn live_apps(live: &LiveSource, notes: &mut Vec<String>) -> Result<Vec<AppDefini
 fn scan_one(
     args: &SourceSpec,
     live: &LiveSource,
+    pool: Option<&SharedSnapshot>,
     definition: &AppDefinition,
     keep: &Keep,
     notes: &mut Vec<String>,
@@ -155,7 +196,12 @@ fn scan_one(
         )));
     }
     let mut data = match input::resolve_with(&app_args, live) {
-        Ok(input) => investigate_app(input, keep, live.kind(), notes)?,
+        Ok(mut input) => {
+            if let Some(pool) = pool {
+                input.live = pool.share(&input.app, &input.desired);
+            }
+            investigate_app(input, keep, live.kind(), notes)?
+        }
         // One app whose path or revision is missing must not hide the others.
         Err(error @ (InvestigateError::Source(sources::SourceError::Git(_)) | InvestigateError::Renderer(_))) => {
             AppData::alone(not_compared(definition, format!("not compared: {error}")), live.kind())
@@ -215,3 +261,7 @@ fn not_compared(definition: &AppDefinition, note: String) -> AppReport {
         delivery_blocked: definition.delivery_blocked.clone(),
     }
 }
+
+#[cfg(test)]
+#[path = "discovery_tests.rs"]
+mod tests;

@@ -5,6 +5,7 @@
 use crate::config;
 use crate::engine::availability;
 use crate::engine::identity;
+use crate::engine::partition::LivePool;
 use crate::engine::time::parse_rfc3339;
 use crate::engine::{EngineConfig, Manifest};
 use crate::investigate::InvestigateError;
@@ -26,6 +27,22 @@ use std::time::Duration;
 pub(crate) enum Objects {
     Path(PathBuf),
     Loaded(Vec<Manifest>),
+    /// An app's share of a snapshot read once for every app, with the notes of that read.
+    Shared(SharedObjects),
+}
+
+/// Objects of a live pool (by position), parsed one at a time as the engine takes them.
+pub(crate) struct SharedObjects {
+    pub pool: Rc<LivePool>,
+    pub ids: Vec<u32>,
+    /// What the walk that filled the pool skipped.
+    pub notes: Vec<String>,
+}
+
+impl SharedObjects {
+    fn manifests(&self) -> impl Iterator<Item = Manifest> + '_ {
+        self.ids.iter().filter_map(|id| self.pool.manifest(*id))
+    }
 }
 
 impl Objects {
@@ -36,6 +53,10 @@ impl Objects {
             Objects::Loaded(manifests) => {
                 manifests.into_iter().for_each(sink);
                 Ok(Vec::new())
+            }
+            Objects::Shared(shared) => {
+                shared.manifests().for_each(sink);
+                Ok(shared.notes)
             }
             Objects::Path(path) => Ok(files::for_each_manifest(&path, &mut sink).map_err(sources::SourceError::from)?),
         }
@@ -245,6 +266,7 @@ fn read_cluster(
     let manifests = match desired {
         Objects::Loaded(manifests) => manifests,
         Objects::Path(path) => files::load_path(&path).map_err(sources::SourceError::from)?.0,
+        Objects::Shared(shared) => shared.manifests().collect(),
     };
     let keys: Vec<(ResourceKey, String)> =
         manifests.iter().map(|m| (identity::key_of(&m.object, namespace), identity::version_of(&m.object))).collect();

@@ -5,6 +5,7 @@ pub(crate) mod aligned;
 pub(crate) mod diff_view;
 mod finding_paths;
 pub(crate) mod json;
+mod key_order;
 pub(crate) mod markdown;
 pub(crate) mod style;
 pub(crate) mod text;
