@@ -4,6 +4,7 @@
 
 use crate::engine::Manifest;
 use crate::engine::yaml_depth::{MAX_FLOW_DEPTH, too_deep};
+use crate::sources::list_stream;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -107,6 +108,12 @@ pub fn for_each_manifest(path: &Path, mut sink: impl FnMut(Manifest)) -> Result<
     let Walk { files, skipped } = manifest_files(path)?;
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     for batch in batches(&files, workers) {
+        if let [large] = batch
+            && is_large(large)
+        {
+            stream_file(large, workers, &mut sink)?;
+            continue;
+        }
         let per_worker = batch.len().div_ceil(workers);
         let parsed: Vec<Result<Vec<Manifest>, LoadError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = batch
@@ -125,7 +132,21 @@ pub fn for_each_manifest(path: &Path, mut sink: impl FnMut(Manifest)) -> Result<
     Ok(skipped)
 }
 
-/// Splits `files` into runs of about `BATCH_BYTES` of YAML (at least one file per worker).
+/// A file large enough to be read item by item (`list_stream`).
+fn is_large(file: &Path) -> bool {
+    std::fs::metadata(file).is_ok_and(|m| m.len() >= list_stream::STREAM_FROM_BYTES as u64)
+}
+
+/// Parses one large file, handing its objects on as they are parsed.
+fn stream_file(path: &Path, workers: usize, sink: &mut dyn FnMut(Manifest)) -> Result<(), LoadError> {
+    let text =
+        crate::sources::bounded::read_text(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
+    list_stream::for_each_object(&text, &path.display().to_string(), workers, list_stream::Cut::FILES, sink)
+        .map_err(|problem| problem.at(path))
+}
+
+/// Splits `files` into runs of about `BATCH_BYTES` of YAML (at least one file per worker);
+/// a large file is a batch of its own, streamed.
 fn batches(files: &[PathBuf], workers: usize) -> Vec<&[PathBuf]> {
     /// Parsed objects take several times their text size; 2 MiB of text per worker keeps a
     /// batch in the tens of megabytes.
@@ -133,7 +154,16 @@ fn batches(files: &[PathBuf], workers: usize) -> Vec<&[PathBuf]> {
     let mut batches = Vec::new();
     let (mut start, mut bytes) = (0, 0);
     for (index, file) in files.iter().enumerate() {
-        bytes += std::fs::metadata(file).map_or(0, |m| m.len());
+        let size = std::fs::metadata(file).map_or(0, |m| m.len());
+        if size >= list_stream::STREAM_FROM_BYTES as u64 {
+            if start < index {
+                batches.push(&files[start..index]);
+            }
+            batches.push(&files[index..=index]);
+            (start, bytes) = (index + 1, 0);
+            continue;
+        }
+        bytes += size;
         let count = index + 1 - start;
         if bytes >= BATCH_BYTES * workers as u64 && count >= workers {
             batches.push(&files[start..=index]);
@@ -220,7 +250,7 @@ fn object_problem(document: String, problem: &str) -> ParseProblem {
 }
 
 /// Checks the fields identity needs; `label` is "document 2" or "document 1, item 3".
-fn validated(value: Value, label: String, origin: &str) -> Result<Manifest, ParseProblem> {
+pub(crate) fn validated(value: Value, label: String, origin: &str) -> Result<Manifest, ParseProblem> {
     if !value.is_object() {
         return Err(object_problem(label, "not a Kubernetes object (expected a mapping)"));
     }

@@ -9,6 +9,7 @@ pub(crate) mod cluster;
 pub mod files;
 pub(crate) mod git;
 pub mod jq_worker;
+mod list_stream;
 pub(crate) mod process;
 pub(crate) mod render;
 pub mod rules;

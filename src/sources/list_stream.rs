@@ -1,0 +1,159 @@
+//! Large `kind: List` files (`kubectl get -o yaml > snapshot.yaml`) read item by item: the
+//! text is cut into runs of items where the list's block sequence starts a new `- ` entry,
+//! each run parsed on its own (on every core, a window at a time) and handed on in order, so
+//! a 50,000-object list is never one tree of values, nor one parser's buffer of events.
+//! Anything unusual about the file (several documents, directives, an indented list, a run
+//! that does not parse, an item that fails validation) falls back to parsing it whole, which
+//! gives exactly the objects or the error it always gave.
+
+use crate::engine::Manifest;
+use crate::engine::yaml_depth::{MAX_FLOW_DEPTH, too_deep};
+use crate::sources::files::{ParseProblem, parse_documents, validated};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Files smaller than this are parsed whole: cutting them gains nothing.
+pub(crate) const STREAM_FROM_BYTES: usize = 4 * 1024 * 1024;
+
+/// Where to cut: files from `from_bytes` on, into runs of about `run_bytes` of text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cut {
+    pub from_bytes: usize,
+    pub run_bytes: usize,
+}
+
+impl Cut {
+    pub(crate) const FILES: Cut = Cut { from_bytes: STREAM_FROM_BYTES, run_bytes: 512 * 1024 };
+}
+
+/// Hands the file's objects to `sink` in order: item by item when it is one large `kind:
+/// List` document, else (or on any doubt) parsed whole.
+pub(crate) fn for_each_object(
+    text: &str,
+    origin: &str,
+    workers: usize,
+    cut: Cut,
+    sink: &mut dyn FnMut(Manifest),
+) -> Result<(), ParseProblem> {
+    let handed = match runs_of_items(text, cut) {
+        Some(runs) => match stream_runs(&runs, origin, workers, sink) {
+            Ok(()) => return Ok(()),
+            Err(handed) => handed,
+        },
+        None => 0,
+    };
+    // Whole, skipping what the streamed part already handed on (the same items, in order).
+    parse_documents(text, origin)?.into_iter().skip(handed).for_each(sink);
+    Ok(())
+}
+
+/// Parses the runs a window at a time on `workers` threads; on a run that does not parse or
+/// an item that fails validation, the number of objects already handed on.
+fn stream_runs(runs: &[&str], origin: &str, workers: usize, sink: &mut dyn FnMut(Manifest)) -> Result<(), usize> {
+    let mut handed: usize = 0;
+    for window in runs.chunks(workers.max(1)) {
+        let parsed: Vec<Option<Vec<Value>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = window.iter().map(|run| scope.spawn(move || parse_run(run))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        });
+        for items in parsed {
+            let items = items.ok_or(handed)?;
+            for item in items {
+                let label = format!("document 1, item {}", handed + 1);
+                let manifest = validated(item, label, origin).map_err(|_| handed)?;
+                sink(manifest);
+                handed += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A run of `- ` entries is a YAML block sequence on its own.
+fn parse_run(run: &str) -> Option<Vec<Value>> {
+    let mut documents = yaml_serde::Deserializer::from_str(run);
+    let items = Vec::<Value>::deserialize(documents.next()?).ok()?;
+    documents.next().is_none().then_some(items)
+}
+
+/// The file's items cut into runs, when the file is one `kind: List`
+/// document whose `items` is a block sequence at the left margin (as kubectl writes it) and
+/// whose other top-level keys parse; `None` otherwise.
+fn runs_of_items(text: &str, cut: Cut) -> Option<Vec<&str>> {
+    // Too deep a nesting is reported by the whole parse, with its line.
+    if text.len() < cut.from_bytes || too_deep(text, MAX_FLOW_DEPTH).is_some() {
+        return None;
+    }
+    let mut rest = String::new();
+    let (mut items_start, mut items_end) = (None, None);
+    let (mut kinds, mut lists) = (0, 0);
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let bare = line.trim_end_matches(['\n', '\r']);
+        let in_items = items_start.is_some() && items_end.is_none();
+        if in_items && (bare.starts_with("- ") || bare == "-" || bare.starts_with(' ') || is_blank_or_comment(bare)) {
+            continue;
+        }
+        if in_items {
+            items_end = Some(start);
+        }
+        match bare {
+            _ if bare.starts_with("---") || bare.starts_with("...") || bare.starts_with('%') => return None,
+            _ if bare.starts_with(['\t', '-', '{', '[']) => return None,
+            "items:" | "items: " => {
+                lists += 1;
+                items_start = Some(offset);
+            }
+            "kind: List" => {
+                kinds += 1;
+                rest.push_str(line);
+            }
+            _ if bare.starts_with("kind:") || bare.starts_with("items:") => return None,
+            _ => rest.push_str(line),
+        }
+    }
+    if kinds != 1 || lists != 1 {
+        return None;
+    }
+    let (start, end) = (items_start?, items_end.unwrap_or(text.len()));
+    // `items:` with no entry is null, not an empty list: the whole parse says so.
+    let first = text[start..end].lines().find(|line| !is_blank_or_comment(line))?;
+    if !(first.starts_with("- ") || first == "-") {
+        return None;
+    }
+    // The other top-level keys must parse as they would around the list.
+    let top: Value = yaml_serde::from_str(&rest).ok()?;
+    if !top.is_object() {
+        return None;
+    }
+    Some(cut_runs(&text[start..end], cut.run_bytes))
+}
+
+fn is_blank_or_comment(line: &str) -> bool {
+    let trimmed = line.trim_start();
+    trimmed.is_empty() || trimmed.starts_with('#')
+}
+
+/// Cuts the items' text at `- ` entries after every `run_bytes` or so.
+fn cut_runs(items: &str, run_bytes: usize) -> Vec<&str> {
+    let mut runs = Vec::new();
+    let (mut run_start, mut offset) = (0, 0);
+    for line in items.split_inclusive('\n') {
+        let entry = line.starts_with("- ") || line.trim_end_matches(['\n', '\r']) == "-";
+        if entry && offset - run_start >= run_bytes {
+            runs.push(&items[run_start..offset]);
+            run_start = offset;
+        }
+        offset += line.len();
+    }
+    if run_start < items.len() {
+        runs.push(&items[run_start..]);
+    }
+    runs
+}
+
+#[cfg(test)]
+#[path = "list_stream_tests.rs"]
+mod tests;
