@@ -559,3 +559,89 @@ fn an_answer_for_a_runbook_left_behind_lands_on_its_own_resource() {
     let memory = "/spec/template/spec/containers/0/resources/limits/memory";
     assert!(deployment.findings.iter().all(|f| f.path != memory), "the sync's result is on its own resource");
 }
+
+/// A loaded app holding one ConfigMap of `keys` keys, every tenth edited by hand.
+fn wide_config_map(keys: usize) -> App {
+    use kdrift::engine::{EngineConfig, Manifest, compare_app};
+    use kdrift::investigate::{AppData, Investigation, Pair, SourceKind};
+    use serde_json::{Map, Value, json};
+    let (mut desired, mut live, mut owned) = (Map::new(), Map::new(), Map::new());
+    for i in 0..keys {
+        let key = format!("setting-{i:05}");
+        desired.insert(key.clone(), json!(format!("value {i}")));
+        live.insert(key.clone(), json!(if i % 10 == 3 { "edited".to_owned() } else { format!("value {i}") }));
+        owned.insert(format!("f:{key}"), json!({}));
+    }
+    let desired = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "wide", "namespace": "prod"}, "data": desired});
+    let managed = json!([{"manager": "kubectl-edit", "operation": "Update", "apiVersion": "v1",
+        "time": "2026-06-01T10:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": {"f:data": owned}}]);
+    let live = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "wide", "namespace": "prod", "managedFields": managed}, "data": live});
+    let manifest = |object: &Value| Manifest { object: object.clone(), origin: "test".to_owned() };
+    let report = compare_app(
+        &EngineConfig::default(),
+        "wide",
+        "prod",
+        Some(1_780_909_800),
+        vec![manifest(&desired)],
+        vec![manifest(&live)],
+    )
+    .unwrap();
+    let key = report.resources[0].key();
+    let data = AppData {
+        report,
+        origin: "test".to_owned(),
+        source: SourceKind::Snapshot,
+        namespace: "prod".to_owned(),
+        objects: [(key, Pair { desired: Some(desired), live: Some(live) })].into(),
+        now: Some(1_780_909_800),
+    };
+    let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });
+    app.update(Msg::Resize(120, 30));
+    app.update(Msg::Loaded(Ok(Investigation { apps: vec![data], ..Investigation::default() })));
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    app
+}
+
+/// A ConfigMap of 20,000 keys: its diff opens at once saying it is being aligned, keys keep
+/// working (the raw YAML, toggles), the rows arrive from the worker with the cursor on the
+/// first finding, and an answer the screen no longer waits for (after `f`) is dropped.
+#[test]
+fn a_very_wide_object_is_aligned_by_a_worker_while_keys_keep_working() {
+    let mut app = wide_config_map(20_000);
+    let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    let opened = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    assert_eq!(app.screen, Screen::Diff);
+    let [first @ Effect::Align(_)] = <[Effect; 1]>::try_from(opened).unwrap() else { panic!("one alignment asked") };
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("aligning ConfigMap prod/wide… (a large object"), "{screen}");
+    press(&mut app, "yjy");
+    assert!(text(&draw(&app, &mut terminal)).contains("aligning"), "the raw view comes and goes meanwhile");
+
+    // `f` asks again; the first answer is stale and changes nothing.
+    let again = app.update(Msg::Key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::NONE)));
+    let [second @ Effect::Align(_)] = <[Effect; 1]>::try_from(again).unwrap() else { panic!("asked again") };
+    let stale = kdrift::tui::perform(first);
+    app.update(stale);
+    assert!(text(&draw(&app, &mut terminal)).contains("aligning"), "a stale answer is dropped");
+
+    let answer = kdrift::tui::perform(second);
+    assert!(app.update(answer).is_empty());
+    let diff = app.diff.as_ref().unwrap();
+    assert!(diff.aligning.is_none() && diff.aligned.rows.len() >= 20_000, "{} rows", diff.aligned.rows.len());
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("setting-00003: edited"), "the cursor's first finding is on screen: {screen}");
+    assert!(!screen.contains("aligning"));
+    press(&mut app, "y");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("managedFields"), "the raw live object came with the rows: {screen}");
+}
+
+/// Ordinary objects are aligned on the spot: no worker, rows at once.
+#[test]
+fn an_ordinary_object_is_aligned_on_the_spot() {
+    let mut app = wide_config_map(200);
+    let opened = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    assert!(opened.is_empty(), "{opened:?}");
+    assert!(app.diff.as_ref().is_some_and(|d| d.aligning.is_none() && d.aligned.rows.len() >= 200));
+}

@@ -87,16 +87,15 @@ impl LivePool {
         let namespace = identity::namespace_of(&object).map(str::to_owned);
         let (group, _) = identity::split_api_version(object.get("apiVersion").and_then(Value::as_str).unwrap_or(""));
         let mut pooled = Pooled { origin, text: Box::default(), kind, name, selector: None, labels: None };
+        // Any object's tracking can make the app trust or distrust a definition.
+        self.index_tracking(&object, id);
         match pooled.kind.as_str() {
             "Event" => {
                 let about = object.get("regarding").or_else(|| object.get("involvedObject"));
                 let field = |name: &str| about.and_then(|a| a.get(name)).and_then(Value::as_str).unwrap_or_default();
                 push(&mut self.events_by_subject, (field("kind").to_owned(), field("name").to_owned()), id);
             }
-            kind => {
-                push(&mut self.by_name, (kind.to_owned(), pooled.name.clone()), id);
-                self.index_tracking(&object, id);
-            }
+            kind => push(&mut self.by_name, (kind.to_owned(), pooled.name.clone()), id),
         }
         match pooled.kind.as_str() {
             "HorizontalPodAutoscaler" => {
@@ -205,6 +204,14 @@ impl LivePool {
         ids.dedup();
         let selected = self.selected_by_services(&ids);
         ids.extend(selected);
+        // Every copy of what was routed: the first copy of a key decides (an untracked copy
+        // read before a tracked one makes it no orphan).
+        let namesakes: Vec<u32> = ids
+            .iter()
+            .filter(|id| self.objects[**id as usize].kind != "Event")
+            .flat_map(|id| self.ids(&self.by_name, &self.name_of(*id)).collect::<Vec<u32>>())
+            .collect();
+        ids.extend(namesakes);
         let subjects: Vec<Name> = ids.iter().map(|id| self.name_of(*id)).chain(names).collect();
         for subject in &subjects {
             ids.extend(self.ids(&self.events_by_subject, subject));

@@ -96,6 +96,17 @@ fn cluster() -> (Vec<(String, Vec<Manifest>)>, Vec<Manifest>) {
         json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "web-old.1", "namespace": "prod"},
             "involvedObject": {"kind": "Service", "name": "web-old", "namespace": "prod", "apiVersion": "v1"},
             "reason": "Updated", "message": "x", "type": "Warning", "lastTimestamp": "2026-06-08T09:00:00Z"}),
+        // An untracked copy read before a tracked one: the first copy decides (no orphan).
+        object("ConfigMap", "prod", "dup", json!({})),
+        object("ConfigMap", "prod", "dup", tracked("web")),
+        // An Event whose tracking names web's Application in another namespace.
+        {
+            let mut event = json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "x.1", "namespace": "prod"},
+                "involvedObject": {"kind": "ConfigMap", "name": "elsewhere", "namespace": "prod"}});
+            event["metadata"]["annotations"] =
+                json!({"argocd.argoproj.io/tracking-id": "team-a_web:/ConfigMap:prod/x"});
+            event
+        },
     ];
     live.extend((0..30).map(|i| deployment("other", &format!("noise-{i}"), "other", "noise:v1")));
     let live = live.into_iter().enumerate().map(|(at, object)| manifest(object, at)).collect();
@@ -156,6 +167,9 @@ fn the_share_names_what_ties_each_object_to_the_app() {
             "Pod argocd-repo-server-7c9f",
             "Event web.1",
             "Event web-old.1",
+            "ConfigMap dup",
+            "ConfigMap dup",
+            "Event x.1",
         ],
         "in the order read; the api app's objects, the HPA, the pod in another namespace and the noise are not web's"
     );

@@ -32,20 +32,27 @@ pub(crate) fn scan_all(
     keep: &Keep,
 ) -> Result<(Vec<AppData>, String, Vec<String>), InvestigateError> {
     let live = LiveSource::from_spec(args)?;
-    // A snapshot is read once for every app; each app is then fed its share of it.
-    let pool = match &live {
-        LiveSource::Snapshot(path) => Some(SharedSnapshot::read(path, args)?),
-        LiveSource::Cluster(_) => None,
-    };
     let mut notes = Vec::new();
     let revision = args.revision.as_deref().unwrap_or("HEAD");
     let catalog = match &args.repo {
         Some(repo) => catalog(repo, revision)?,
         None => None,
     };
+    // A snapshot is read once for every app (after the catalog, which may make it moot);
+    // each app is then fed its share of it.
+    let mut pool = None;
+    let read_pool = |pool: &mut Option<SharedSnapshot>| -> Result<(), InvestigateError> {
+        if let (LiveSource::Snapshot(path), None) = (&live, &pool) {
+            *pool = Some(SharedSnapshot::read(path, args)?);
+        }
+        Ok(())
+    };
     let mut definitions = match catalog {
         Some(definitions) => definitions,
-        None => live_apps(&live, pool.as_ref(), &mut notes)?,
+        None => {
+            read_pool(&mut pool)?;
+            live_apps(&live, pool.as_ref(), &mut notes)?
+        }
     };
     if let Some(only) = &args.app {
         definitions.retain(|d| d.name == *only);
@@ -53,6 +60,7 @@ pub(crate) fn scan_all(
             return Err(InvestigateError::NoSuchApp(only.clone(), live.label()));
         }
     }
+    read_pool(&mut pool)?;
     let mut apps = Vec::with_capacity(definitions.len());
     for definition in definitions {
         apps.push(scan_one(args, &live, pool.as_ref(), &definition, keep, &mut notes)?);
@@ -197,7 +205,8 @@ fn scan_one(
     }
     let mut data = match input::resolve_with(&app_args, live) {
         Ok(mut input) => {
-            if let Some(pool) = pool {
+            // A failed render compares nothing: no share is needed.
+            if let (Some(pool), None) = (pool, &input.render_failure) {
                 input.live = pool.share(&input.app, &input.desired);
             }
             investigate_app(input, keep, live.kind(), notes)?

@@ -96,10 +96,25 @@ pub(crate) fn scalar_text(value: &Value) -> String {
         Value::String(s) if s.contains('\n') => serde_json::to_string(s).unwrap_or_default(),
         // kubectl's YAML 1.1 parser reads bare yes/no/on/off as booleans; quote them.
         Value::String(s) if is_yaml11_bool(s) => format!("'{s}'"),
+        // Most keys and values need no quoting; asking the emitter costs one per string.
+        Value::String(s) if is_plain(s) => s.clone(),
         Value::String(_) => yaml_serde::to_string(value).map(|text| text.trim_end().to_owned()).unwrap_or_default(),
         Value::Null => "null".to_owned(),
         other => other.to_string(),
     }
+}
+
+/// Text the YAML emitter writes as it is (checked against it in the tests): a letter, then
+/// letters, digits, `_`, `-`, `.`, `/` or inner spaces, not a word YAML reads as another type.
+fn is_plain(text: &str) -> bool {
+    const WORDS: &[&str] = &["null", "true", "false", "inf", "infinity", "nan"];
+    let bytes = text.as_bytes();
+    bytes.first().is_some_and(u8::is_ascii_alphabetic)
+        && bytes.len() <= 64
+        && !text.ends_with(' ')
+        && !text.contains("  ")
+        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/' | b' '))
+        && !WORDS.iter().any(|w| w.eq_ignore_ascii_case(text))
 }
 
 fn is_yaml11_bool(text: &str) -> bool {
@@ -131,6 +146,60 @@ mod tests {
                 ("  note: 'yes'", "/spec/note"),
             ]
         );
+    }
+
+    /// The shortcut for plain strings writes exactly what the emitter writes.
+    #[test]
+    fn plain_strings_are_written_as_the_emitter_writes_them() {
+        let mut words: Vec<String> = [
+            "app",
+            "checkout-api",
+            "registry.example.com/app:v1",
+            "a b",
+            "value 1 of the config",
+            "Null",
+            "TRUE",
+            "False",
+            "inf",
+            "Infinity",
+            "NaN",
+            "nan",
+            "e1",
+            "x1e3",
+            "a.b.c",
+            "a/b",
+            "a-",
+            "a_",
+            "Yes",
+            "n",
+            "ON",
+            "a  b",
+            "a b ",
+            "z",
+            "v1.2.3",
+            "abc-",
+            "true1",
+            "nullx",
+            "Inf1",
+        ]
+        .iter()
+        .map(|w| (*w).to_owned())
+        .collect();
+        words.push("word ".repeat(12).trim_end().to_owned());
+        words.push("x".repeat(64));
+        words.push("x".repeat(65));
+        for word in words {
+            let value = Value::String(word.clone());
+            let emitted = yaml_serde::to_string(&value).expect("emits").trim_end().to_owned();
+            if is_plain(&word) {
+                assert_eq!(word, emitted, "{word}");
+            }
+            assert_eq!(
+                scalar_text(&value),
+                if is_yaml11_bool(&word) { format!("'{word}'") } else { emitted },
+                "{word}"
+            );
+        }
     }
 
     #[test]

@@ -69,24 +69,31 @@ fn stream_runs(runs: &[&str], origin: &str, workers: usize, sink: &mut dyn FnMut
     Ok(())
 }
 
-/// A run of `- ` entries is a YAML block sequence on its own.
+/// A run of `- ` entries, parsed under an `items:` key so that it nests as deep as in the
+/// whole file (the parser's depth limit then holds alike).
 fn parse_run(run: &str) -> Option<Vec<Value>> {
-    let mut documents = yaml_serde::Deserializer::from_str(run);
-    let items = Vec::<Value>::deserialize(documents.next()?).ok()?;
-    documents.next().is_none().then_some(items)
+    #[derive(Deserialize)]
+    struct Run {
+        items: Vec<Value>,
+    }
+    let text = format!("items:\n{run}");
+    let mut documents = yaml_serde::Deserializer::from_str(&text);
+    let run = Run::deserialize(documents.next()?).ok()?;
+    documents.next().is_none().then_some(run.items)
 }
 
-/// The file's items cut into runs, when the file is one `kind: List`
-/// document whose `items` is a block sequence at the left margin (as kubectl writes it) and
-/// whose other top-level keys parse; `None` otherwise.
+/// The file's items cut into runs, when the file is one `kind: List` document whose `items`
+/// is a block sequence at the left margin (as kubectl writes it) and whose other top-level
+/// keys are plain words that parse; `None` otherwise.
 fn runs_of_items(text: &str, cut: Cut) -> Option<Vec<&str>> {
-    // Too deep a nesting is reported by the whole parse, with its line.
-    if text.len() < cut.from_bytes || too_deep(text, MAX_FLOW_DEPTH).is_some() {
+    // Too deep a nesting is reported by the whole parse, with its line; a byte order mark
+    // anywhere is read by the parser as nothing, which a cut by lines cannot follow.
+    if text.len() < cut.from_bytes || too_deep(text, MAX_FLOW_DEPTH).is_some() || text.contains('\u{feff}') {
         return None;
     }
     let mut rest = String::new();
+    let mut keys: Vec<&str> = Vec::new();
     let (mut items_start, mut items_end) = (None, None);
-    let (mut kinds, mut lists) = (0, 0);
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let start = offset;
@@ -99,23 +106,21 @@ fn runs_of_items(text: &str, cut: Cut) -> Option<Vec<&str>> {
         if in_items {
             items_end = Some(start);
         }
-        match bare {
-            _ if bare.starts_with("---") || bare.starts_with("...") || bare.starts_with('%') => return None,
-            _ if bare.starts_with(['\t', '-', '{', '[']) => return None,
-            "items:" | "items: " => {
-                lists += 1;
-                items_start = Some(offset);
-            }
-            "kind: List" => {
-                kinds += 1;
-                rest.push_str(line);
-            }
-            _ if bare.starts_with("kind:") || bare.starts_with("items:") => return None,
+        if bare.starts_with(' ') || is_blank_or_comment(bare) {
+            rest.push_str(line);
+            continue;
+        }
+        // A top-level key: a plain word, each once.
+        let key = top_level_key(bare)?;
+        if keys.contains(&key) {
+            return None;
+        }
+        keys.push(key);
+        match (key, bare) {
+            ("items", "items:" | "items: ") => items_start = Some(offset),
+            ("items", _) => return None,
             _ => rest.push_str(line),
         }
-    }
-    if kinds != 1 || lists != 1 {
-        return None;
     }
     let (start, end) = (items_start?, items_end.unwrap_or(text.len()));
     // `items:` with no entry is null, not an empty list: the whole parse says so.
@@ -123,12 +128,21 @@ fn runs_of_items(text: &str, cut: Cut) -> Option<Vec<&str>> {
     if !(first.starts_with("- ") || first == "-") {
         return None;
     }
-    // The other top-level keys must parse as they would around the list.
+    // The other top-level keys must parse as they would around the list, and say `List`.
     let top: Value = yaml_serde::from_str(&rest).ok()?;
-    if !top.is_object() {
+    let top = top.as_object()?;
+    if top.len() + 1 != keys.len() || top.get("kind").and_then(Value::as_str) != Some("List") {
         return None;
     }
     Some(cut_runs(&text[start..end], cut.run_bytes))
+}
+
+/// `kind` of `kind: List`: a top-level key spelled as a plain word, else `None`.
+fn top_level_key(line: &str) -> Option<&str> {
+    let (key, value) = line.split_once(':')?;
+    let plain = key.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    (plain && (value.is_empty() || value.starts_with(' '))).then_some(key)
 }
 
 fn is_blank_or_comment(line: &str) -> bool {

@@ -44,27 +44,54 @@ fn a_list_as_kubectl_writes_it_is_cut_into_runs_that_give_the_same_objects() {
 #[test]
 fn unusual_files_give_what_parsing_them_whole_gives() {
     let two = format!("{}{}", config_map("a", ""), config_map("b", ""));
+    let deep = format!("{}{}", "[".repeat(126), "]".repeat(126));
     let cases = [
-        // An alias to an anchor in another run: the runs cannot parse it, the whole can.
-        list(&format!("{}- &shared\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: c}}\n- *shared\n", two)),
-        // An item without a name, then a syntax error further down: the syntax error wins.
-        list(&format!("{}- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{}}\n- apiVersion: v1\n  kind: [\n", two)),
-        // An item without a name only.
-        list(&format!("{}- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{}}\n", two)),
-        // `items:` with no entry is null.
-        "apiVersion: v1\nitems:\nkind: List\n".to_owned(),
-        // Two documents, an indented sequence, a flow list, no `kind: List`.
-        format!("{}---\n{}", list(&two), list(&two)),
-        format!("apiVersion: v1\nkind: List\nitems:\n{}", two.lines().map(|l| format!("  {l}\n")).collect::<String>()),
-        "apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}]\n".to_owned(),
-        format!("apiVersion: v1\nitems:\n{two}kind: ConfigMapList\n"),
-        // Top-level keys that do not parse around the list.
-        format!("apiVersion: v1\nitems:\n{two}kind: List\nmetadata: [\n"),
+        // Cut, then parsed whole: an alias to an anchor in another run (the runs cannot parse
+        // it, the whole can); an item without a name, then a syntax error further down (the
+        // syntax error wins); an item without a name only; nesting past the parser's limit.
+        (
+            list(&format!("{two}- &shared\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: c}}\n- *shared\n")),
+            true,
+        ),
+        (
+            list(&format!("{two}- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{}}\n- apiVersion: v1\n  kind: [\n")),
+            true,
+        ),
+        (list(&format!("{two}- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{}}\n")), true),
+        (list(&format!("{two}- {{apiVersion: v1, kind: ConfigMap, metadata: {{name: d}}, x: {deep}}}\n")), true),
+        // Never cut: `items:` with no entry (null); two documents; an indented sequence; a
+        // flow list; no `kind: List`; top-level keys that do not parse, or spelled another
+        // way (a quoted `items` or `kind` the parser reads as the same key); a byte order
+        // mark, which the parser skips at the start of any line.
+        ("apiVersion: v1\nitems:\nkind: List\n".to_owned(), false),
+        (format!("{}---\n{}", list(&two), list(&two)), false),
+        (
+            format!(
+                "apiVersion: v1\nkind: List\nitems:\n{}",
+                two.lines().map(|l| format!("  {l}\n")).collect::<String>()
+            ),
+            false,
+        ),
+        (
+            "apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}]\n".to_owned(),
+            false,
+        ),
+        (format!("apiVersion: v1\nitems:\n{two}kind: ConfigMapList\n"), false),
+        (format!("apiVersion: v1\nitems:\n{two}kind: List\nmetadata: [\n"), false),
+        (format!("{}\"items\": []\n", list(&two)), false),
+        (format!("{}'kind': Secret\n", list(&two)), false),
+        (format!("{}kind : Secret\n", list(&two)), false),
+        (
+            list(&format!(
+                "{two}- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: z\n\u{feff}\n  kind: Secret\n"
+            )),
+            false,
+        ),
     ];
-    for (index, text) in cases.iter().enumerate() {
-        // The first three are cut (and fall back part way); the others are never cut.
-        assert_eq!(runs_of_items(text, TINY).is_some(), index < 3, "{text}");
+    for (text, cut) in &cases {
+        assert_eq!(runs_of_items(text, TINY).is_some(), *cut, "{text}");
         assert_eq!(streamed(text), whole(text), "{text}");
     }
-    assert_eq!(whole(&cases[0]).map(|all| all.len()), Ok(4), "the alias is an item too");
+    assert_eq!(whole(&cases[0].0).map(|all| all.len()), Ok(4), "the alias is an item too");
+    assert!(whole(&cases[3].0).is_err_and(|e| e.contains("recursion limit")), "{:?}", whole(&cases[3].0));
 }

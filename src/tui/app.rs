@@ -5,6 +5,7 @@
 use crate::investigate::{Investigation, Request};
 use crate::theme::Theme;
 use crate::tui::WorkError;
+use crate::tui::diff_job::{AlignJob, AlignedJob};
 use crate::tui::diff_state::DiffState;
 use crate::tui::keys::{self, Action, Screen};
 use crate::tui::lists::{self, AppSort, AppSummary, ListScreen, ResourceRow};
@@ -23,6 +24,8 @@ pub enum Msg {
     Acted(Box<Acted>),
     /// A finished drill's record was written (its path) or not (why).
     Recorded(Result<String, WorkError>),
+    /// A worker aligned a large diff.
+    Aligned(Box<AlignedJob>),
     /// The terminal's new size (columns, rows).
     Resize(u16, u16),
 }
@@ -34,6 +37,8 @@ pub enum Effect {
     Act(Box<Job>),
     /// Append a finished drill to the record file.
     Record(PathBuf, Box<crate::training::record::Run>),
+    /// Align a large resource's diff.
+    Align(Box<AlignJob>),
 }
 
 /// Settings fixed at start.
@@ -189,14 +194,32 @@ impl App {
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
-        match msg {
-            Msg::Resize(columns, rows) => self.size = (columns, rows),
-            Msg::Loaded(result) => self.loaded(result),
-            Msg::Acted(acted) => return self.acted(*acted),
-            Msg::Recorded(result) => self.recorded(result),
-            Msg::Key(key) => return self.key(key),
-        }
-        Vec::new()
+        let mut effects = match msg {
+            Msg::Resize(columns, rows) => {
+                self.size = (columns, rows);
+                Vec::new()
+            }
+            Msg::Loaded(result) => {
+                self.loaded(result);
+                Vec::new()
+            }
+            Msg::Acted(acted) => self.acted(*acted),
+            Msg::Recorded(result) => {
+                self.recorded(result);
+                Vec::new()
+            }
+            Msg::Aligned(job) => {
+                let height = self.body_height();
+                if let Some(diff) = &mut self.diff {
+                    diff.arrived(*job, height);
+                }
+                Vec::new()
+            }
+            Msg::Key(key) => self.key(key),
+        };
+        // A diff too large to align on the spot is aligned by a worker.
+        effects.extend(self.diff.as_mut().and_then(|diff| diff.request.take()).map(Effect::Align));
+        effects
     }
 
     fn loaded(&mut self, result: Result<Investigation, WorkError>) {
@@ -337,8 +360,7 @@ impl App {
         let Some(report) = app.report.resources.get(resource) else { return };
         let pair = app.objects.get(&report.key());
         let mut diff = DiffState::open((app_index, resource), report, pair, &self.options.mask_annotations, finding);
-        // The finding a third of the way down, and no blank screen below the end.
-        diff.top = diff.cursor.saturating_sub(height / 3).min(diff.len().saturating_sub(height));
+        diff.place(height);
         self.diff = Some(diff);
     }
 }

@@ -2,13 +2,12 @@
 //! which folds are open, the cursor, the scroll positions and the raw-object toggle. Every
 //! key only moves indices; nothing here is recomputed per frame.
 
-use crate::engine::managers::ManagerTable;
-use crate::engine::ownership::OwnershipTrie;
 use crate::engine::secrets::mask_object;
 use crate::investigate::Pair;
 use crate::model::ResourceReport;
-use crate::report::aligned::{Aligned, Shown, align};
+use crate::report::aligned::Aligned;
 use crate::report::yaml_lines;
+use crate::tui::diff_job::{self, AlignJob, AlignedJob};
 use crate::tui::keys::Action;
 use crate::tui::navigate::moved;
 use serde_json::Value;
@@ -37,6 +36,13 @@ pub struct DiffState {
     pub full: bool,
     /// Why there is nothing to put side by side (a missing or orphaned object).
     pub alone: Option<String>,
+    /// The alignment a worker is computing (its generation), while the screen waits for it.
+    pub aligning: Option<u64>,
+    generation: u64,
+    /// An alignment to hand to a worker; the app takes it as an effect.
+    pub request: Option<Box<AlignJob>>,
+    /// The finding to put the cursor on once the rows arrive (when the screen opened).
+    focus_after: Option<Option<usize>>,
 }
 
 impl DiffState {
@@ -61,49 +67,100 @@ impl DiffState {
             show_raw: false,
             full: false,
             alone: None,
+            aligning: None,
+            generation: 0,
+            request: None,
+            focus_after: Some(focus),
         };
-        let raw_live = pair.and_then(|p| p.live.as_ref());
-        if let Some(live) = raw_live {
-            state.raw = raw_lines(live, mask_annotations);
-        }
         state.compute(report, pair, mask_annotations);
-        if let Some(row) =
-            focus.and_then(|f| state.row_of_finding(f)).or_else(|| state.aligned.finding_rows.first().copied())
-        {
-            state.focus_row(row);
+        // A worker renders a large object's raw lines with its rows.
+        if let (None, Some(live)) = (&state.request, pair.and_then(|p| p.live.as_ref())) {
+            state.raw = raw_lines(live, mask_annotations);
         }
         state
     }
 
-    /// Aligns the pair (again, after the full-fields toggle).
+    /// Aligns the pair (again, after the full-fields toggle): on the spot when it is small,
+    /// else by a worker (`request`), the screen saying so meanwhile.
     pub fn compute(&mut self, report: &ResourceReport, pair: Option<&Pair>, mask_annotations: &[String]) {
-        let (Some(live), Some((d, l))) =
-            (pair.and_then(|p| p.live.as_ref()), pair.and_then(|p| p.normalized(report, mask_annotations)))
-        else {
-            let (reason, owner) = crate::report::alone_phrase(report);
-            let owner = if owner.is_empty() { owner } else { format!(" Owner: {owner}.") };
-            self.alone = Some(format!(
-                "{} is {}: nothing to put side by side.{owner} {reason}",
-                report.key(),
-                report.status.as_str()
-            ));
-            return;
-        };
-        let managers = ManagerTable::default();
-        let managed_fields = live.pointer("/metadata/managedFields");
-        let trie = managed_fields.and_then(|m| OwnershipTrie::from_managed_fields(m, &managers));
-        let shown = if self.full { Shown::Full } else { Shown::Projected };
-        self.aligned = align(report, &d, &l, shown, trie.as_ref());
+        self.generation += 1;
+        match pair.filter(|pair| !diff_job::on_the_spot(Some(pair))) {
+            None => {
+                self.aligning = None;
+                self.request = None;
+                self.install(diff_job::aligned(report, pair, mask_annotations, self.full));
+            }
+            Some(pair) => {
+                self.aligning = Some(self.generation);
+                self.request = Some(Box::new(AlignJob {
+                    app: self.app,
+                    resource: self.resource,
+                    generation: self.generation,
+                    full: self.full,
+                    report: report.clone(),
+                    pair: pair.clone(),
+                    mask_annotations: mask_annotations.to_vec(),
+                    // Until a worker's answer arrives, the raw lines are still to render.
+                    raw: self.raw.is_empty(),
+                }));
+                self.install(Ok(Aligned::default()));
+            }
+        }
+    }
+
+    /// Takes a worker's rows, when they are the ones the screen waits for; true if taken.
+    pub fn arrived(&mut self, job: AlignedJob, height: usize) -> bool {
+        if self.aligning != Some(job.generation)
+            || (job.app, job.resource, job.full) != (self.app, self.resource, self.full)
+        {
+            return false;
+        }
+        self.aligning = None;
+        if let Some(raw) = job.raw {
+            self.raw = raw;
+        }
+        self.install(job.aligned);
+        self.place(height);
+        true
+    }
+
+    fn install(&mut self, aligned: Result<Aligned, String>) {
+        match aligned {
+            Ok(aligned) => self.aligned = aligned,
+            Err(reason) => {
+                self.alone = Some(reason);
+                return;
+            }
+        }
         self.expanded = vec![false; self.aligned.folds.len()];
         self.rebuild_visible();
         self.cursor = self.cursor.min(self.visible.len().saturating_sub(1));
+        if self.aligning.is_none()
+            && let Some(focus) = self.focus_after.take()
+            && let Some(row) =
+                focus.and_then(|f| self.row_of_finding(f)).or_else(|| self.aligned.finding_rows.first().copied())
+        {
+            self.focus_row(row);
+        }
+    }
+
+    /// Scrolls a view `height` lines high to the cursor: the finding a third of the way
+    /// down, and no blank screen below the end.
+    pub fn place(&mut self, height: usize) {
+        self.top = self.cursor.saturating_sub(height / 3).min(self.len().saturating_sub(height));
     }
 
     fn rebuild_visible(&mut self) {
         let mut visible = Vec::with_capacity(self.aligned.rows.len());
         let mut row = 0;
+        // Folds come in row order: only the next one can start at this row.
+        let mut next_fold = 0;
         while row < self.aligned.rows.len() {
-            match self.aligned.folds.iter().position(|f| f.start == row) {
+            while self.aligned.folds.get(next_fold).is_some_and(|f| f.start < row) {
+                next_fold += 1;
+            }
+            let starting = self.aligned.folds.get(next_fold).filter(|f| f.start == row).map(|_| next_fold);
+            match starting {
                 Some(fold) if !self.expanded[fold] => {
                     visible.push(Visible::Fold(fold));
                     row += self.aligned.folds[fold].len;
@@ -238,7 +295,7 @@ impl DiffState {
 
 /// The live object as read, through the one masking path (Secret payload, masked
 /// annotations, and last-applied copies of either, whatever the kind).
-fn raw_lines(live: &Value, mask_annotations: &[String]) -> Vec<String> {
+pub(crate) fn raw_lines(live: &Value, mask_annotations: &[String]) -> Vec<String> {
     let mut raw = live.clone();
     mask_object(&mut raw, mask_annotations, |_| false);
     yaml_lines::render(&raw).into_iter().map(|line| line.text).collect()

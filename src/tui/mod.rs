@@ -6,6 +6,7 @@
 
 pub mod app;
 pub(crate) mod commands;
+pub(crate) mod diff_job;
 pub(crate) mod diff_state;
 pub mod keys;
 pub(crate) mod lists;
@@ -26,6 +27,7 @@ use crate::investigate::{self, InvestigateError, Investigation, Keep, Request};
 use crate::theme::Theme;
 use app::{App, Effect, Msg, Options};
 use crossterm::event::{Event, EventStream, KeyEventKind};
+use diff_job::AlignedJob;
 use futures::StreamExt as _;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -225,6 +227,7 @@ pub fn perform(effect: Effect) -> Msg {
         Effect::Record(path, run) => Msg::Recorded(
             crate::training::record::append(&path, *run).map(|()| path.display().to_string()).map_err(WorkError::from),
         ),
+        Effect::Align(job) => Msg::Aligned(Box::new(job.run())),
     }
 }
 
@@ -240,6 +243,20 @@ fn spawn(effect: Effect, sender: tokio::sync::mpsc::UnboundedSender<Msg>) {
             ("the action (see the audit log)".to_owned(), died)
         }
         Effect::Record(..) => ("recording".to_owned(), Box::new(|e| Msg::Recorded(Err(e)))),
+        Effect::Align(job) => {
+            let (app, resource, generation, full) = (job.app, job.resource, job.generation, job.full);
+            let died: Died = Box::new(move |e| {
+                Msg::Aligned(Box::new(AlignedJob {
+                    app,
+                    resource,
+                    generation,
+                    full,
+                    aligned: Err(e.to_string()),
+                    raw: None,
+                }))
+            });
+            ("aligning the diff".to_owned(), died)
+        }
     };
     let worker = tokio::task::spawn_blocking(move || perform(effect));
     tokio::spawn(async move {

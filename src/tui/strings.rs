@@ -4,6 +4,11 @@
 
 use std::fmt::Display;
 
+/// The diff screen while a worker aligns a large resource.
+pub(crate) fn aligning(resource: impl Display) -> String {
+    format!("aligning {resource}… (a large object: y shows the live YAML meanwhile, Esc goes back)")
+}
+
 // Footer hints, per screen.
 pub(crate) const HINTS_APPS: &str = "Enter open  / filter  s sort  : command  ? help  q quit";
 pub(crate) const HINTS_RESOURCES: &str = "Enter diff  r runbook  / filter  : command  ? help  Esc back";

@@ -11,6 +11,7 @@ use crate::report::aligned::{Cell, LineOwner, Row, RowKind};
 use crate::theme::Theme;
 use crate::tui::app::App;
 use crate::tui::diff_state::{DiffState, Visible};
+use crate::tui::strings;
 use crate::tui::style::{self, OWNER_GUTTER, OWNER_MARK};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -46,6 +47,11 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if let Some(alone) = &diff.alone {
         let text = Paragraph::new(Span::styled(format!(" {alone}"), style::dim(theme))).wrap(Wrap { trim: false });
         frame.render_widget(text, area);
+        return;
+    }
+    if diff.aligning.is_some() && !diff.show_raw {
+        let text = strings::aligning(resource.key());
+        frame.render_widget(Paragraph::new(Span::styled(format!(" {text}"), style::dim(theme))), area);
         return;
     }
     let height = usize::from(area.height).saturating_sub(1);
