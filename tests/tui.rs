@@ -617,6 +617,11 @@ fn a_very_wide_object_is_aligned_by_a_worker_while_keys_keep_working() {
     assert!(screen.contains("aligning ConfigMap prod/wide… (a large object"), "{screen}");
     press(&mut app, "yjy");
     assert!(text(&draw(&app, &mut terminal)).contains("aligning"), "the raw view comes and goes meanwhile");
+    let mut narrow = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    app.update(Msg::Resize(80, 24));
+    let screen = text(&draw(&app, &mut narrow));
+    assert!(screen.contains("Esc goes back"), "wrapped, not cut, at 80 columns: {screen}");
+    app.update(Msg::Resize(120, 30));
 
     // `f` asks again; the first answer is stale and changes nothing.
     let again = app.update(Msg::Key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::NONE)));

@@ -6,7 +6,7 @@ use std::fmt::Display;
 
 /// The diff screen while a worker aligns a large resource.
 pub(crate) fn aligning(resource: impl Display) -> String {
-    format!("aligning {resource}… (a large object: y shows the live YAML meanwhile, Esc goes back)")
+    format!("aligning {resource}… (a large object: y shows the live YAML once it is read, Esc goes back)")
 }
 
 // Footer hints, per screen.

@@ -51,7 +51,8 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     }
     if diff.aligning.is_some() && !diff.show_raw {
         let text = strings::aligning(resource.key());
-        frame.render_widget(Paragraph::new(Span::styled(format!(" {text}"), style::dim(theme))), area);
+        let text = Paragraph::new(Span::styled(format!(" {text}"), style::dim(theme))).wrap(Wrap { trim: false });
+        frame.render_widget(text, area);
         return;
     }
     let height = usize::from(area.height).saturating_sub(1);
