@@ -138,6 +138,45 @@ fn key_opening_50000_key_diff(bencher: divan::Bencher) {
         });
 }
 
+/// The resources screen of an app of 100,000 resources: one key (`j`) and the redraw that
+/// follows (issue #17: every key ≤ 16 ms).
+#[divan::bench(sample_count = 20)]
+fn key_and_redraw_100k_resources(bencher: divan::Bencher) {
+    let manifests = |edited: bool| -> Vec<Manifest> {
+        (0..100_000)
+            .map(|i| {
+                let value = if edited && i % 100 == 0 { "edited" } else { "value" };
+                let object = json!({"apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": format!("settings-{i:06}"), "namespace": format!("team-{}", i % 50)},
+                    "data": {"key": value}});
+                Manifest { object, origin: "bench".to_owned() }
+            })
+            .collect()
+    };
+    let report =
+        compare_app(&EngineConfig::default(), "big", "prod", Some(1_780_909_800), manifests(false), manifests(true))
+            .unwrap();
+    assert_eq!(report.resources.len(), 100_000);
+    let data = AppData {
+        report,
+        origin: "bench".to_owned(),
+        source: kdrift::investigate::SourceKind::Snapshot,
+        namespace: "prod".to_owned(),
+        objects: Default::default(),
+        now: Some(1_780_909_800),
+    };
+    let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });
+    app.update(Msg::Resize(200, 50));
+    app.update(Msg::Loaded(Ok(Investigation { apps: vec![data], ..Investigation::default() })));
+    enter(&mut app);
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    let down = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+    bencher.bench_local(|| {
+        app.update(Msg::Key(down));
+        terminal.draw(|frame| view::render(frame, &app)).unwrap();
+    });
+}
+
 /// One redraw of the open diff (the cursor moved a page), 200×50.
 #[divan::bench(sample_count = 100)]
 fn redraw_5000_line_diff(bencher: divan::Bencher) {

@@ -514,3 +514,71 @@ fn an_app_nothing_of_which_could_be_compared_is_unknown_never_synced() {
         .arg(desired.path().join("desired")));
     assert!(text.stdout.contains("1 not compared"), "{}", text.stdout);
 }
+
+/// An app spread over ten namespaces: each kind is listed once across all namespaces, not
+/// once per namespace, and the report is the one per-namespace lists give, which kdrift falls
+/// back to where RBAC forbids listing across namespaces. Objects of other namespaces are not
+/// the app's concern.
+#[test]
+fn kinds_of_an_app_in_many_namespaces_are_listed_once_across_them() {
+    let config_map = |namespace: &str, value: &str| {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": namespace,
+            "labels": {"app.kubernetes.io/instance": "spread"}}, "data": {"mode": value}})
+    };
+    let namespaces: Vec<String> = (0..10).map(|i| format!("team-{i}")).collect();
+    let desired: Vec<String> =
+        namespaces.iter().map(|ns| yaml_serde::to_string(&config_map(ns, "safe")).unwrap()).collect();
+    let dir = tree(&[("desired/settings.yaml", &desired.join("---\n"))]);
+    let orphan = |namespace: &str| {
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "old", "namespace": namespace,
+            "labels": {"app.kubernetes.io/instance": "spread"}}, "spec": {"selector": {"app": "old"}}})
+    };
+    let mut live: Vec<Value> =
+        namespaces.iter().map(|ns| config_map(ns, if ns == "team-4" { "edited" } else { "safe" })).collect();
+    live.extend([orphan("team-3"), orphan("elsewhere"), config_map("elsewhere", "x")]);
+    // Every namespaced kind kdrift reads for an app (Secrets only when Git has one).
+    let wide: Vec<String> = support::api_server::SERVED
+        .iter()
+        .filter(|(_, _, kind, _, namespaced)| {
+            *namespaced && !matches!(*kind, "Application" | "Kustomization" | "Secret")
+        })
+        .map(|(group, version, _, plural, _)| match *group {
+            "" => format!("/api/v1/{plural}"),
+            group => format!("/apis/{group}/{version}/{plural}"),
+        })
+        .collect();
+    let scan = |api: &FakeApi| {
+        let result = run(kdrift_on(api)
+            .args(["scan", "--app", "spread", "--now", NOW, "-o", "json", "--no-server-dry-run"])
+            .arg("--desired")
+            .arg(dir.path().join("desired")));
+        assert_eq!(result.code, 1, "{}", result.stderr);
+        json_of(&result.stdout)
+    };
+
+    let api = FakeApi::start(live.clone(), Behaviour::default());
+    let across = scan(&api);
+    let lists: Vec<String> = api.lines().into_iter().filter(|l| l.contains("limit=500")).collect();
+    assert!(lists.iter().all(|l| !l.contains("/namespaces/team-")), "no list per namespace: {lists:#?}");
+    for path in &wide {
+        assert!(lists.contains(&format!("GET {path}?limit=500")), "{path} listed across namespaces: {lists:#?}");
+    }
+    assert!(lists.len() <= wide.len() + 4, "requests grow with kinds: {lists:#?}");
+
+    let forbidden = wide.iter().map(|path| (path.clone(), 403, "cannot list across namespaces".to_owned())).collect();
+    let api = FakeApi::start(live, Behaviour { failures: forbidden, ..Behaviour::default() });
+    let per_namespace = scan(&api);
+    assert!(
+        api.lines().contains(&"GET /api/v1/namespaces/team-7/configmaps?limit=500".to_owned()),
+        "forbidden across namespaces: listed per namespace"
+    );
+    assert_eq!(across, per_namespace, "the same report either way");
+
+    let resources = across["apps"][0]["resources"].as_array().unwrap();
+    let shown: Vec<String> = resources
+        .iter()
+        .filter(|r| r["status"] != "synced")
+        .map(|r| format!("{} {}/{} {}", r["kind"], r["namespace"], r["name"], r["status"]).replace('"', ""))
+        .collect();
+    assert_eq!(shown, ["ConfigMap team-4/settings modified", "Service team-3/old orphan"]);
+}

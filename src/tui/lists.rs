@@ -3,6 +3,7 @@
 
 use crate::investigate::AppData;
 use crate::model::{AppReport, Finding, ResourceStatus, Severity, SyncStatus};
+use std::fmt::Write as _;
 
 /// One app's line on the apps screen.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,7 +128,9 @@ pub struct ResourceRow {
 }
 
 /// The resources screen's lines: app-level findings, then drifted resources (each finding a
-/// line), then synced resources; filtered by `filter` on resource and field.
+/// line), then synced resources; filtered by `filter` on resource and field. Built on every
+/// key and frame, so without allocating per resource: an empty filter matches without
+/// looking, and names are matched in one reused buffer.
 pub(crate) fn resource_rows(report: &AppReport, filter: &str) -> Vec<ResourceRow> {
     let filter = filter.to_lowercase();
     let matches = |text: &str| filter.is_empty() || text.to_lowercase().contains(&filter);
@@ -135,19 +138,32 @@ pub(crate) fn resource_rows(report: &AppReport, filter: &str) -> Vec<ResourceRow
         .filter(|&f| matches(&report.findings[f].reason))
         .map(|f| ResourceRow { resource: None, finding: Some(f) })
         .collect();
-    let (synced, drifted): (Vec<usize>, Vec<usize>) =
-        (0..report.resources.len()).partition(|&r| report.resources[r].status == ResourceStatus::Synced);
-    for r in drifted.into_iter().chain(synced) {
+    rows.reserve(report.resources.len());
+    let mut key = String::new();
+    let mut shows = |resource: &crate::model::ResourceReport, field: Option<&str>| -> bool {
+        if filter.is_empty() {
+            return true;
+        }
+        key.clear();
+        // `ResourceKey`'s display, written without building the key.
+        let _ = match resource.namespace.is_empty() {
+            true => write!(key, "{}/{}", resource.kind, resource.name),
+            false => write!(key, "{} {}/{}", resource.kind, resource.namespace, resource.name),
+        };
+        matches(&key) || field.is_some_and(&matches)
+    };
+    let synced = |r: &usize| report.resources[*r].status == ResourceStatus::Synced;
+    let drifted = (0..report.resources.len()).filter(|r| !synced(r));
+    for r in drifted.chain((0..report.resources.len()).filter(synced)) {
         let resource = &report.resources[r];
-        let key = resource.key().to_string();
         if resource.findings.is_empty() {
-            if matches(&key) {
+            if shows(resource, None) {
                 rows.push(ResourceRow { resource: Some(r), finding: None });
             }
             continue;
         }
         for (f, finding) in resource.findings.iter().enumerate() {
-            if matches(&key) || matches(&finding.display_path) {
+            if shows(resource, Some(&finding.display_path)) {
                 rows.push(ResourceRow { resource: Some(r), finding: Some(f) });
             }
         }

@@ -8,6 +8,7 @@ pub(crate) mod blocking;
 pub(crate) mod discovery;
 pub(crate) mod dry_run;
 pub(crate) mod exec_auth;
+mod list;
 pub(crate) mod read;
 
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};

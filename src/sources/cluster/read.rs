@@ -7,15 +7,11 @@
 
 use crate::engine::{Manifest, availability, identity};
 use crate::model::{Finding, ResourceKey};
-use crate::sources::cluster::discovery::{self, CONCURRENCY, ResourceMap, ServedResource, Wanted};
+use crate::sources::cluster::discovery::{self, ResourceMap, ServedResource, Wanted};
+use crate::sources::cluster::list::run;
 use crate::sources::cluster::{Cluster, ClusterError, Problem};
-use futures::StreamExt as _;
 use serde_json::Value;
 use std::collections::BTreeSet;
-
-/// Items per LIST page: large enough for few round trips, small enough for the API server.
-pub(crate) const PAGE_SIZE: &str = "500";
-const PAGE_LIMIT: u64 = 500;
 
 /// Kinds leftover objects usually are (checked for orphans even when Git has none of them).
 const ORPHAN_CANDIDATES: &[(&str, &str)] = &[
@@ -69,7 +65,7 @@ pub(crate) struct LiveRead {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Purpose {
+pub(super) enum Purpose {
     /// Desired objects live here: a failure leaves them uncompared.
     Desired,
     /// Evidence and orphan candidates: a failure is a note.
@@ -79,13 +75,13 @@ enum Purpose {
 }
 
 #[derive(Debug, Clone)]
-struct Task {
-    resource: ServedResource,
-    namespace: Option<String>,
+pub(super) struct Task {
+    pub(super) resource: ServedResource,
+    pub(super) namespace: Option<String>,
     /// GET this object instead of listing the collection.
-    name: Option<String>,
-    field_selector: Option<String>,
-    purpose: Purpose,
+    pub(super) name: Option<String>,
+    pub(super) field_selector: Option<String>,
+    pub(super) purpose: Purpose,
 }
 
 /// Reads everything `query` needs from `cluster`.
@@ -148,9 +144,10 @@ fn plan(cluster: &Cluster, query: &LiveQuery, map: &ResourceMap, read: &mut Live
         namespaces.insert(&cluster.namespace);
     }
     let mut tasks: Vec<Task> = Vec::new();
+    // One task per collection (or object): the first purpose asked wins.
+    let mut asked: std::collections::HashSet<(String, Option<String>)> = Default::default();
     let mut push = |task: Task| {
-        let same = |t: &Task| t.resource == task.resource && t.namespace == task.namespace && t.name == task.name;
-        if !tasks.iter().any(same) {
+        if asked.insert((task.resource.collection(task.namespace.as_deref()), task.name.clone())) {
             tasks.push(task);
         }
     };
@@ -244,74 +241,7 @@ fn follow_up(map: &ResourceMap, read: &LiveRead) -> Vec<Task> {
     tasks
 }
 
-/// Runs `tasks` a few at a time, keeping their order in the result.
-async fn run(cluster: &Cluster, tasks: Vec<Task>, query: &LiveQuery, read: &mut LiveRead) -> Result<(), ClusterError> {
-    let results: Vec<(Task, Result<Vec<Value>, Problem>)> = futures::stream::iter(tasks)
-        .map(|task| async move {
-            let result = fetch(cluster, &task).await;
-            (task, result)
-        })
-        .buffered(CONCURRENCY)
-        .collect()
-        .await;
-    for (task, result) in results {
-        match result {
-            Ok(objects) => accept(cluster, &task, objects, read),
-            Err(problem) => failed(cluster, &task, problem, query, read)?,
-        }
-    }
-    Ok(())
-}
-
-async fn fetch(cluster: &Cluster, task: &Task) -> Result<Vec<Value>, Problem> {
-    let collection = task.resource.collection(task.namespace.as_deref());
-    if let Some(name) = &task.name {
-        return match cluster.get::<Value>(&format!("{collection}/{}", super::path_segment(name))).await {
-            Ok(object) => Ok(vec![object]),
-            // Absent is an answer: the object is missing from the cluster.
-            Err(Problem::NotFound) => Ok(Vec::new()),
-            Err(problem) => Err(problem),
-        };
-    }
-    let mut items = Vec::new();
-    let mut token: Option<String> = None;
-    // A server that hands back a token it gave before, or pages without end, is stopped.
-    let mut seen_tokens = std::collections::HashSet::new();
-    let most = crate::limits::current().list_objects;
-    loop {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        if let Some(selector) = &task.field_selector {
-            query.append_pair("fieldSelector", selector);
-        }
-        query.append_pair("limit", PAGE_SIZE);
-        if let Some(token) = &token {
-            query.append_pair("continue", token);
-        }
-        let mut page: Value = cluster.get(&format!("{collection}?{}", query.finish())).await?;
-        token = page.pointer("/metadata/continue").and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_owned);
-        if let Some(Value::Array(page_items)) = page.get_mut("items").map(Value::take) {
-            items.extend(page_items);
-        }
-        if items.len() as u64 > most {
-            return Err(Problem::EndlessList(format!(
-                "more than {most} objects (raise [limits] list_objects in config.toml)"
-            )));
-        }
-        // Empty pages with ever new tokens end too: pages are capped as objects are.
-        if seen_tokens.len() as u64 > most.div_ceil(PAGE_LIMIT) + 1 {
-            return Err(Problem::EndlessList(format!("more than {} pages", seen_tokens.len())));
-        }
-        match &token {
-            None => return Ok(items),
-            Some(next) if !seen_tokens.insert(next.clone()) => {
-                return Err(Problem::EndlessList(format!("page {} repeats a continue token", seen_tokens.len() + 1)));
-            }
-            Some(_) => {}
-        }
-    }
-}
-
-fn accept(cluster: &Cluster, task: &Task, objects: Vec<Value>, read: &mut LiveRead) {
+pub(super) fn accept(cluster: &Cluster, task: &Task, objects: Vec<Value>, read: &mut LiveRead) {
     let api_version = task.resource.api_version();
     for mut object in objects {
         // A LIST answer's items carry no apiVersion or kind; the collection says them.
@@ -331,7 +261,7 @@ fn accept(cluster: &Cluster, task: &Task, objects: Vec<Value>, read: &mut LiveRe
     }
 }
 
-fn failed(
+pub(super) fn failed(
     cluster: &Cluster,
     task: &Task,
     problem: Problem,
