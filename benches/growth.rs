@@ -12,6 +12,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
 
+#[path = "../tests/support/api_server.rs"]
+mod api_server;
 mod support;
 
 use serde_json::{Value, json};
@@ -27,14 +29,14 @@ fn main() {
     let wanted = |name: &str| only.is_empty() || only.split(',').any(|o| o == name);
     let binary = std::env::var("KDRIFT_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_kdrift").to_owned());
     let root = tempfile::tempdir().expect("tempdir");
-    let bench = Bench { binary, root: root.path().to_owned() };
+    let bench = Bench { binary, root: root.path().to_owned(), servers: Default::default() };
     // `GROWTH_KEEP=1` leaves the generated inputs for profiling.
     if std::env::var_os("GROWTH_KEEP").is_some() {
         eprintln!("inputs kept in {}", root.keep().display());
     }
     println!("{:<34} {:>8} {:>9} {:>9} {:>7} {:>7}", "dimension", "size", "seconds", "peak MB", "t exp", "m exp");
     let pairs: &[usize] = if full { &[1_000, 10_000, 100_000] } else { &[1_000, 10_000, 30_000] };
-    let dimensions: [Dimension; 7] = [
+    let dimensions: [Dimension; 8] = [
         ("pairs", pairs, Bench::pairs),
         ("apps", &[1, 10, 100, 500], Bench::apps),
         ("map", &[1_000, 10_000, 50_000], Bench::map_keys),
@@ -42,6 +44,7 @@ fn main() {
         ("list", &[1_000, 4_000, 16_000], Bench::list_items),
         ("orphans", &[1_000, 4_000, 16_000], Bench::orphans),
         ("kind-list", &[5_000, 50_000], Bench::single_list),
+        ("namespaces", &[10, 100, 400], Bench::namespaces),
     ];
     for (name, sizes, command) in dimensions {
         if !wanted(name) {
@@ -67,6 +70,11 @@ fn main() {
                 exponents.0,
                 exponents.1
             );
+            if name == "namespaces"
+                && let Some(api) = bench.servers.borrow().last()
+            {
+                println!("{:<34} {:>8} requests", "", api.requests().len());
+            }
             previous = Some((size, measure));
         }
     }
@@ -83,6 +91,7 @@ fn describe(name: &str) -> &'static str {
         "map-diff" => "diff: keys of one ConfigMap",
         "list" => "scan: env vars of one container",
         "orphans" => "scan: orphan Services × pods",
+        "namespaces" => "cluster: 10k objects, namespaces",
         _ => "scan: objects in one kind: List",
     }
 }
@@ -100,6 +109,8 @@ struct Measure {
 struct Bench {
     binary: String,
     root: PathBuf,
+    /// Fake API servers kept alive until the end of the run.
+    servers: std::cell::RefCell<Vec<api_server::FakeApi>>,
 }
 
 impl Bench {
@@ -109,6 +120,7 @@ impl Bench {
         let mut run = if has_time {
             let mut timed = Command::new("/usr/bin/time");
             timed.args(["-f", "%M"]).arg(command.get_program()).args(command.get_args());
+            timed.envs(command.get_envs().filter_map(|(key, value)| Some((key, value?))));
             timed
         } else {
             command
@@ -290,6 +302,37 @@ impl Bench {
         write_desired(&dir.join("desired"), pairs.iter().map(|p| &p.desired));
         write_lists(&dir.join("live"), pairs.iter().map(|p| p.live.clone()), count);
         self.scan(&dir.join("desired"), &dir.join("live"))
+    }
+}
+
+impl Bench {
+    /// 10,000 ConfigMaps of one app spread over `namespaces` namespaces, served by a loopback
+    /// API server answering each request after 20 ms: the requests (and the time) should
+    /// grow with the kinds read, not with the namespaces.
+    fn namespaces(&self, namespaces: usize) -> Command {
+        const OBJECTS: usize = 10_000;
+        let dir = self.dir(format!("namespaces-{namespaces}"));
+        let config_map = |i: usize, value: &str| {
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": format!("settings-{i:05}"), "namespace": format!("team-{:03}", i % namespaces),
+                    "labels": {"app.kubernetes.io/instance": "spread"}},
+                "data": {"mode": value, "owner": format!("team-{}", i % namespaces)}})
+        };
+        let desired: Vec<Value> = (0..OBJECTS).map(|i| config_map(i, "safe")).collect();
+        write_desired(&dir.join("desired"), desired.iter());
+        let live: Vec<Value> =
+            (0..OBJECTS).map(|i| config_map(i, if i % 100 == 7 { "edited" } else { "safe" })).collect();
+        let behaviour = api_server::Behaviour {
+            latency: Some(std::time::Duration::from_millis(20)),
+            ..api_server::Behaviour::default()
+        };
+        let api = api_server::FakeApi::start(live, behaviour);
+        let mut command = Command::new(&self.binary);
+        command.env("KUBECONFIG", api.kubeconfig());
+        command.arg("scan").arg("--desired").arg(dir.join("desired"));
+        command.args(["--app", "spread", "--no-server-dry-run", "--output", "json", "--now", NOW]);
+        self.servers.borrow_mut().push(api);
+        command
     }
 }
 

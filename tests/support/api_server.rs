@@ -90,6 +90,8 @@ pub struct Behaviour {
     pub endless: Vec<String>,
     /// Collections (paths) answered with this many bytes of padding besides their items.
     pub padded: Vec<(String, usize)>,
+    /// Every answer waits this long first, as a distant API server's would.
+    pub latency: Option<std::time::Duration>,
 }
 
 pub struct FakeApi {
@@ -190,6 +192,9 @@ fn serve_connection(
         };
         recorded.lock().unwrap().push(request.clone());
         let (code, answer) = respond(&request, &mut objects.lock().unwrap(), behaviour);
+        if let Some(latency) = behaviour.latency {
+            std::thread::sleep(latency);
+        }
         let text = answer.to_string();
         let head = format!(
             "HTTP/1.1 {code} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
