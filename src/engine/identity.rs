@@ -134,12 +134,6 @@ pub fn key_of(object: &Value, default_namespace: &str) -> ResourceKey {
     Scopes::default().key_of(object, default_namespace)
 }
 
-/// True when two keys differ at most in namespace: a cluster-scoped object Git gave a
-/// namespace is the same object as its live copy without one.
-pub fn same_object_but_namespace(a: &ResourceKey, b: &ResourceKey) -> bool {
-    a.name == b.name && a.kind == b.kind && a.group == b.group
-}
-
 /// The namespace an object itself carries, if any.
 pub fn namespace_of(object: &Value) -> Option<&str> {
     text(object, &["metadata", "namespace"]).filter(|ns| !ns.is_empty())

@@ -121,13 +121,19 @@ impl Kept {
     /// The pairs under the keys the report uses. A cluster-scoped object Git gave a namespace
     /// was kept under two keys (Git's namespace, live's none): the report's key gets both.
     pub(crate) fn aligned_with(mut self, report: &AppReport) -> HashMap<ResourceKey, Pair> {
+        // The kept keys by everything but their namespace, built once (not a scan per
+        // cluster-scoped resource).
+        let mut by_name: HashMap<ResourceKey, Vec<ResourceKey>> = HashMap::new();
+        for key in self.objects.keys() {
+            by_name.entry(ResourceKey { namespace: String::new(), ..key.clone() }).or_default().push(key.clone());
+        }
         for resource in report.resources.iter().filter(|r| r.namespace.is_empty()) {
             let key = resource.key();
             if self.objects.get(&key).is_some_and(|pair| pair.desired.is_some() && pair.live.is_some()) {
                 continue;
             }
-            let others: Vec<ResourceKey> =
-                self.objects.keys().filter(|other| identity::same_object_but_namespace(other, &key)).cloned().collect();
+            // `key` has no namespace: it is its own name-only key.
+            let others: Vec<ResourceKey> = by_name.get(&key).cloned().unwrap_or_default();
             if others.is_empty() {
                 continue;
             }
@@ -141,5 +147,44 @@ impl Kept {
             self.objects.insert(key, merged);
         }
         self.objects
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{EngineConfig, compare_app};
+    use serde_json::json;
+
+    /// Git gives a cluster-scoped custom object a namespace the API server ignores: the
+    /// copies kept under two keys meet under the report's (namespace-less) key.
+    #[test]
+    fn copies_kept_under_two_keys_meet_under_the_reports_key() {
+        let widget = |name: &str, namespace: Option<&str>, size: u32| {
+            let mut object = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": name},
+                "spec": {"size": size}});
+            if let Some(namespace) = namespace {
+                object["metadata"]["namespace"] = json!(namespace);
+            }
+            Manifest { object, origin: "test.yaml#1".to_owned() }
+        };
+        let desired: Vec<Manifest> = (0..30).map(|i| widget(&format!("w{i}"), Some("prod"), 1)).collect();
+        let live: Vec<Manifest> = (0..30).map(|i| widget(&format!("w{i}"), None, if i == 7 { 2 } else { 1 })).collect();
+        let mut kept = Kept::new(&Keep::Shown, "prod");
+        desired.iter().for_each(|m| kept.observe(Side::Desired, m));
+        live.iter().for_each(|m| kept.observe(Side::Live, m));
+        let report = compare_app(&EngineConfig::default(), "app", "prod", None, desired.clone(), live.clone())
+            .expect("compares");
+        let objects = kept.aligned_with(&report);
+        assert_eq!(objects.len(), 30, "{:?}", objects.keys().collect::<Vec<_>>());
+        let key = ResourceKey {
+            group: "example.com".into(),
+            kind: "Widget".into(),
+            namespace: String::new(),
+            name: "w7".into(),
+        };
+        let pair = &objects[&key];
+        assert_eq!(pair.desired.as_ref(), Some(&desired[7].object));
+        assert_eq!(pair.live.as_ref(), Some(&live[7].object));
     }
 }
