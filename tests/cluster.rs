@@ -517,8 +517,8 @@ fn an_app_nothing_of_which_could_be_compared_is_unknown_never_synced() {
 
 /// An app spread over ten namespaces: each kind is listed once across all namespaces, not
 /// once per namespace, and the report is the one per-namespace lists give, which kdrift falls
-/// back to where RBAC forbids listing across namespaces. Objects of other namespaces are not
-/// the app's concern.
+/// back to where RBAC forbids listing across namespaces, or where the cluster has four times
+/// more namespaces than the app. Objects of other namespaces are not the app's concern.
 #[test]
 fn kinds_of_an_app_in_many_namespaces_are_listed_once_across_them() {
     let config_map = |namespace: &str, value: &str| {
@@ -563,7 +563,18 @@ fn kinds_of_an_app_in_many_namespaces_are_listed_once_across_them() {
     for path in &wide {
         assert!(lists.contains(&format!("GET {path}?limit=500")), "{path} listed across namespaces: {lists:#?}");
     }
-    assert!(lists.len() <= wide.len() + 4, "requests grow with kinds: {lists:#?}");
+    assert!(lists.len() <= wide.len() + 5, "requests grow with kinds: {lists:#?}");
+    assert!(lists.contains(&"GET /api/v1/namespaces?limit=500".to_owned()), "the cluster's namespaces counted");
+
+    // A cluster of many more namespaces than the app's: listing across them would read
+    // mostly what is not the app's, so each is listed per namespace.
+    let mut crowded = live.clone();
+    crowded.extend(
+        (0..50).map(|i| json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": format!("other-{i}")}})),
+    );
+    let api = FakeApi::start(crowded, Behaviour::default());
+    assert_eq!(scan(&api), across, "the same report");
+    assert!(api.lines().iter().all(|l| !l.starts_with("GET /api/v1/configmaps")), "not listed across namespaces");
 
     let forbidden = wide.iter().map(|path| (path.clone(), 403, "cannot list across namespaces".to_owned())).collect();
     let api = FakeApi::start(live, Behaviour { failures: forbidden, ..Behaviour::default() });

@@ -642,6 +642,27 @@ fn a_very_wide_object_is_aligned_by_a_worker_while_keys_keep_working() {
     assert!(screen.contains("managedFields"), "the raw live object came with the rows: {screen}");
 }
 
+/// Rows that arrive while the raw view shows wait for it to be left, then show the finding;
+/// an answer for a screen since closed is not taken by the screen reopened on it.
+#[test]
+fn rows_arriving_under_the_raw_view_and_answers_for_a_closed_screen() {
+    let mut app = wide_config_map(20_000);
+    let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    let enter = |app: &mut App| app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let [closed @ Effect::Align(_)] = <[Effect; 1]>::try_from(enter(&mut app)).unwrap() else { panic!("asked") };
+    press(&mut app, "\x1b");
+    let [open @ Effect::Align(_)] = <[Effect; 1]>::try_from(enter(&mut app)).unwrap() else { panic!("asked again") };
+    app.update(kdrift::tui::perform(closed));
+    assert!(app.diff.as_ref().unwrap().aligning.is_some(), "the closed screen's answer is not this one's");
+
+    press(&mut app, "y");
+    app.update(kdrift::tui::perform(open));
+    assert!(text(&draw(&app, &mut terminal)).contains("managedFields"), "the raw view stays");
+    press(&mut app, "y");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("setting-00003: edited"), "leaving the raw view shows the finding: {screen}");
+}
+
 /// Ordinary objects are aligned on the spot: no worker, rows at once.
 #[test]
 fn an_ordinary_object_is_aligned_on_the_spot() {

@@ -209,7 +209,11 @@ impl App {
                 Vec::new()
             }
             Msg::Aligned(job) => {
-                let height = self.body_height();
+                // The drill shows the diff in the upper part of its screen.
+                let height = match self.screen {
+                    Screen::Train => self.body_height() * 3 / 5,
+                    _ => self.body_height(),
+                };
                 if let Some(diff) = &mut self.diff {
                     diff.arrived(*job, height);
                 }

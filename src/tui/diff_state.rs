@@ -12,6 +12,9 @@ use crate::tui::keys::Action;
 use crate::tui::navigate::moved;
 use serde_json::Value;
 
+/// Alignments asked so far, across every diff screen opened.
+static NEXT_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// A line of the screen: an aligned row, or a folded run of unchanged rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Visible {
@@ -83,7 +86,8 @@ impl DiffState {
     /// Aligns the pair (again, after the full-fields toggle): on the spot when it is small,
     /// else by a worker (`request`), the screen saying so meanwhile.
     pub fn compute(&mut self, report: &ResourceReport, pair: Option<&Pair>, mask_annotations: &[String]) {
-        self.generation += 1;
+        // Unique in the process: an answer for a screen since closed never matches a new one.
+        self.generation = NEXT_GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match pair.filter(|pair| !diff_job::on_the_spot(Some(pair))) {
             None => {
                 self.aligning = None;
@@ -120,13 +124,19 @@ impl DiffState {
             self.raw = raw;
         }
         self.install(job.aligned);
-        self.place(height);
+        // The raw view keeps its own cursor; the finding is shown when it is left.
+        if !self.show_raw {
+            self.place(height);
+        }
         true
     }
 
     fn install(&mut self, aligned: Result<Aligned, String>) {
         match aligned {
-            Ok(aligned) => self.aligned = aligned,
+            Ok(aligned) => {
+                self.aligned = aligned;
+                self.alone = None;
+            }
             Err(reason) => {
                 self.alone = Some(reason);
                 return;
@@ -134,8 +144,17 @@ impl DiffState {
         }
         self.expanded = vec![false; self.aligned.folds.len()];
         self.rebuild_visible();
-        self.cursor = self.cursor.min(self.visible.len().saturating_sub(1));
+        if !self.show_raw {
+            self.cursor = self.cursor.min(self.visible.len().saturating_sub(1));
+        }
+        self.focus_pending();
+    }
+
+    /// Puts the cursor on the finding the screen opened on, once the rows are there and the
+    /// aligned view shows.
+    fn focus_pending(&mut self) {
         if self.aligning.is_none()
+            && !self.show_raw
             && let Some(focus) = self.focus_after.take()
             && let Some(row) =
                 focus.and_then(|f| self.row_of_finding(f)).or_else(|| self.aligned.finding_rows.first().copied())
@@ -261,6 +280,11 @@ impl DiffState {
                 self.show_raw = !self.show_raw;
                 self.cursor = 0;
                 self.top = 0;
+                // Rows that arrived while the raw view showed: their finding now.
+                if !self.show_raw && self.focus_after.is_some() {
+                    self.focus_pending();
+                    self.place(page);
+                }
             }
             Action::ToggleFull => {
                 self.full = !self.full;

@@ -17,6 +17,18 @@ const PAGE_LIMIT: u64 = 500;
 /// the answer split by namespace): requests then grow with kinds, not with namespaces.
 const WIDE_FROM: usize = 8;
 
+/// A list across all namespaces reads every namespace's objects: it is worth it only when
+/// the app's namespaces are at least this share (1/4) of the cluster's.
+const WIDE_SHARE: usize = 4;
+
+/// Whether `run` may list a kind across all namespaces: never (follow-up reads), or when
+/// the app's namespaces are a large enough share of the cluster's, which a list of this
+/// (Namespace) resource tells.
+pub(super) enum Widen {
+    Never,
+    IfMostOf(ServedResource),
+}
+
 /// One request: a task of its own, or one list across all namespaces standing for the
 /// per-namespace lists of the same kind (task indices).
 enum Request {
@@ -24,11 +36,13 @@ enum Request {
     Wide(Task, Vec<usize>),
 }
 
-/// Groups the per-namespace lists of a kind asked in `WIDE_FROM` namespaces or more.
-fn requests(tasks: &[Task]) -> Vec<Request> {
+/// The per-namespace lists of each kind asked in `WIDE_FROM` namespaces or more (never
+/// Secrets: kdrift reads no Secret it was not asked about).
+fn wide_groups(tasks: &[Task]) -> Vec<(&ServedResource, Vec<usize>)> {
     let mut groups: Vec<(&ServedResource, Vec<usize>)> = Vec::new();
     for (index, task) in tasks.iter().enumerate() {
-        if task.namespace.is_none() || task.name.is_some() || task.field_selector.is_some() {
+        let listed = task.namespace.is_some() && task.name.is_none() && task.field_selector.is_none();
+        if !listed || (task.resource.group.is_empty() && task.resource.kind == "Secret") {
             continue;
         }
         match groups.iter_mut().find(|(resource, _)| **resource == task.resource) {
@@ -36,9 +50,31 @@ fn requests(tasks: &[Task]) -> Vec<Request> {
             None => groups.push((&task.resource, vec![index])),
         }
     }
+    groups.retain(|(_, members)| members.len() >= WIDE_FROM);
+    groups
+}
+
+/// Whether the wide groups may be listed across all namespaces: the cluster's namespaces
+/// are read once and must not outnumber the app's by more than `WIDE_SHARE` to one.
+async fn may_widen(cluster: &Cluster, widen: &Widen, groups: &[(&ServedResource, Vec<usize>)]) -> bool {
+    let Widen::IfMostOf(namespaces) = widen else { return false };
+    let Some(asked) = groups.iter().map(|(_, members)| members.len()).max() else { return false };
+    let task = Task {
+        resource: namespaces.clone(),
+        namespace: None,
+        name: None,
+        field_selector: None,
+        purpose: Purpose::Evidence,
+    };
+    // Cannot tell (no permission to list namespaces): per namespace, as always.
+    fetch(cluster, &task).await.is_ok_and(|all| all.len() <= asked * WIDE_SHARE)
+}
+
+/// The requests for `tasks`: a wide group's lists as one, when allowed.
+fn requests(tasks: &[Task], groups: Vec<(&ServedResource, Vec<usize>)>) -> Vec<Request> {
     let mut wide = vec![false; tasks.len()];
     let mut requests = Vec::new();
-    for (resource, members) in groups.into_iter().filter(|(_, members)| members.len() >= WIDE_FROM) {
+    for (resource, members) in groups {
         members.iter().for_each(|m| wide[*m] = true);
         let task = Task {
             resource: resource.clone(),
@@ -61,10 +97,15 @@ pub(super) async fn run(
     tasks: Vec<Task>,
     query: &LiveQuery,
     read: &mut LiveRead,
+    widen: Widen,
 ) -> Result<(), ClusterError> {
     let mut answers: Vec<Option<Result<Vec<Value>, Problem>>> = (0..tasks.len()).map(|_| None).collect();
     let tasks_ref = &tasks;
-    let first: Vec<(Request, Result<Vec<Value>, Problem>)> = futures::stream::iter(requests(tasks_ref))
+    let mut groups = wide_groups(tasks_ref);
+    if !groups.is_empty() && !may_widen(cluster, &widen, &groups).await {
+        groups.clear();
+    }
+    let first: Vec<(Request, Result<Vec<Value>, Problem>)> = futures::stream::iter(requests(tasks_ref, groups))
         .map(|request| async move {
             let task = match &request {
                 Request::One(index) => &tasks_ref[*index],

@@ -8,7 +8,7 @@
 use crate::engine::{Manifest, availability, identity};
 use crate::model::{Finding, ResourceKey};
 use crate::sources::cluster::discovery::{self, ResourceMap, ServedResource, Wanted};
-use crate::sources::cluster::list::run;
+use crate::sources::cluster::list::{Widen, run};
 use crate::sources::cluster::{Cluster, ClusterError, Problem};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -93,10 +93,11 @@ pub(crate) async fn read(cluster: &Cluster, query: &LiveQuery) -> Result<LiveRea
             .push(format!("API group {group_version} could not be discovered ({problem}): its kinds were not read"));
     }
     let tasks = plan(cluster, query, &map, &mut read);
-    run(cluster, tasks, query, &mut read).await?;
+    let widen = map.kind("", "Namespace").map_or(Widen::Never, |namespaces| Widen::IfMostOf(namespaces.clone()));
+    run(cluster, tasks, query, &mut read, widen).await?;
     // The controllers' namespaces hold argocd-cm and the controller pods.
     let follow_up = follow_up(&map, &read);
-    run(cluster, follow_up, query, &mut read).await?;
+    run(cluster, follow_up, query, &mut read, Widen::Never).await?;
     read.resources = map;
     Ok(read)
 }
@@ -119,7 +120,7 @@ pub(crate) async fn app_definitions(cluster: &Cluster) -> Result<(Vec<Manifest>,
             purpose: Purpose::Definition,
         })
         .collect();
-    run(cluster, tasks, &query, &mut read).await?;
+    run(cluster, tasks, &query, &mut read, Widen::Never).await?;
     Ok((read.objects, read.notes))
 }
 

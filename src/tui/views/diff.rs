@@ -49,7 +49,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         frame.render_widget(text, area);
         return;
     }
-    if diff.aligning.is_some() && !diff.show_raw {
+    if diff.aligning.is_some() && (!diff.show_raw || diff.raw.is_empty()) {
         let text = strings::aligning(resource.key());
         let text = Paragraph::new(Span::styled(format!(" {text}"), style::dim(theme))).wrap(Wrap { trim: false });
         frame.render_widget(text, area);
