@@ -78,6 +78,12 @@ fn app_on_diff(keys: usize, edited: usize) -> App {
     app
 }
 
+/// The app opened on its resources screen, the one resource selected.
+fn on_resources(mut app: App) -> App {
+    enter(&mut app);
+    app
+}
+
 /// Presses Enter and runs what it asks of a worker (a large diff's alignment), as the event
 /// loop does.
 fn enter(app: &mut App) {
@@ -90,17 +96,11 @@ fn enter(app: &mut App) {
 /// Opening the diff: normalize, align 5,000 lines, attribute every live line.
 #[divan::bench(sample_count = 10)]
 fn open_5000_line_diff(bencher: divan::Bencher) {
-    bencher
-        .with_inputs(|| {
-            let mut app = app_on_big_diff();
-            enter(&mut app);
-            app
-        })
-        .bench_local_values(|mut app| {
-            enter(&mut app);
-            assert!(app.diff.is_some());
-            app
-        });
+    bencher.with_inputs(|| on_resources(app_on_big_diff())).bench_local_values(|mut app| {
+        enter(&mut app);
+        assert!(app.diff.is_some());
+        app
+    });
 }
 
 /// Opening the diff of a 50,000-key ConfigMap with 5,000 keys edited (issue #17: ready in
@@ -108,34 +108,22 @@ fn open_5000_line_diff(bencher: divan::Bencher) {
 /// of the key plus the worker's alignment, as the event loop runs them.
 #[divan::bench(sample_count = 5)]
 fn open_50000_key_diff(bencher: divan::Bencher) {
-    bencher
-        .with_inputs(|| {
-            let mut app = app_on_diff(50_000, 10);
-            enter(&mut app);
-            app
-        })
-        .bench_local_values(|mut app| {
-            enter(&mut app);
-            assert!(app.diff.as_ref().is_some_and(|d| d.aligned.rows.len() >= 50_000));
-            app
-        });
+    bencher.with_inputs(|| on_resources(app_on_diff(50_000, 10))).bench_local_values(|mut app| {
+        enter(&mut app);
+        assert!(app.diff.as_ref().is_some_and(|d| d.aligned.rows.len() >= 50_000));
+        app
+    });
 }
 
 /// The Enter key alone on the same ConfigMap: what the UI thread spends before it can take
 /// the next key.
 #[divan::bench(sample_count = 5)]
 fn key_opening_50000_key_diff(bencher: divan::Bencher) {
-    bencher
-        .with_inputs(|| {
-            let mut app = app_on_diff(50_000, 10);
-            enter(&mut app);
-            app
-        })
-        .bench_local_values(|mut app| {
-            let effects = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-            assert_eq!(effects.len(), 1, "the alignment is a worker's");
-            (app, effects)
-        });
+    bencher.with_inputs(|| on_resources(app_on_diff(50_000, 10))).bench_local_values(|mut app| {
+        let effects = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        assert_eq!(effects.len(), 1, "the alignment is a worker's");
+        (app, effects)
+    });
 }
 
 /// The resources screen of an app of 100,000 resources: one key (`j`) and the redraw that

@@ -205,15 +205,19 @@ impl LivePool {
         let selected = self.selected_by_services(&ids);
         ids.extend(selected);
         // Every copy of what was routed: the first copy of a key decides (an untracked copy
-        // read before a tracked one makes it no orphan).
-        let namesakes: Vec<u32> = ids
-            .iter()
-            .filter(|id| self.objects[**id as usize].kind != "Event")
-            .flat_map(|id| self.ids(&self.by_name, &self.name_of(*id)).collect::<Vec<u32>>())
-            .collect();
-        ids.extend(namesakes);
-        let subjects: Vec<Name> = ids.iter().map(|id| self.name_of(*id)).chain(names).collect();
-        for subject in &subjects {
+        // read before a tracked one makes it no orphan). Each name once: many namespaces
+        // hold an object of the same name (`default`, `kube-root-ca.crt`).
+        let mut routed: Vec<Name> =
+            ids.iter().filter(|id| self.objects[**id as usize].kind != "Event").map(|id| self.name_of(*id)).collect();
+        routed.sort();
+        routed.dedup();
+        for name in &routed {
+            ids.extend(self.ids(&self.by_name, name));
+        }
+        routed.extend(names);
+        routed.sort();
+        routed.dedup();
+        for subject in &routed {
             ids.extend(self.ids(&self.events_by_subject, subject));
         }
         ids.sort_unstable();
