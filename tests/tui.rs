@@ -603,6 +603,15 @@ fn wide_config_map(keys: usize) -> App {
     app
 }
 
+/// Presses `code`, which must ask a worker for one alignment (and nothing else).
+fn alignment_asked(app: &mut App, code: KeyCode) -> Effect {
+    let effects = app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    match <[Effect; 1]>::try_from(effects) {
+        Ok([effect @ Effect::Align(_)]) => effect,
+        other => panic!("one alignment asked: {other:?}"),
+    }
+}
+
 /// A ConfigMap of 20,000 keys: its diff opens at once saying it is being aligned, keys keep
 /// working (the raw YAML, toggles), the rows arrive from the worker with the cursor on the
 /// first finding, and an answer the screen no longer waits for (after `f`) is dropped.
@@ -610,9 +619,8 @@ fn wide_config_map(keys: usize) -> App {
 fn a_very_wide_object_is_aligned_by_a_worker_while_keys_keep_working() {
     let mut app = wide_config_map(20_000);
     let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
-    let opened = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let first = alignment_asked(&mut app, KeyCode::Enter);
     assert_eq!(app.screen, Screen::Diff);
-    let [first @ Effect::Align(_)] = <[Effect; 1]>::try_from(opened).unwrap() else { panic!("one alignment asked") };
     let screen = text(&draw(&app, &mut terminal));
     assert!(screen.contains("aligning ConfigMap prod/wide… (a large object"), "{screen}");
     press(&mut app, "yjy");
@@ -624,8 +632,7 @@ fn a_very_wide_object_is_aligned_by_a_worker_while_keys_keep_working() {
     app.update(Msg::Resize(120, 30));
 
     // `f` asks again; the first answer is stale and changes nothing.
-    let again = app.update(Msg::Key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::NONE)));
-    let [second @ Effect::Align(_)] = <[Effect; 1]>::try_from(again).unwrap() else { panic!("asked again") };
+    let second = alignment_asked(&mut app, KeyCode::Char('f'));
     let stale = kdrift::tui::perform(first);
     app.update(stale);
     assert!(text(&draw(&app, &mut terminal)).contains("aligning"), "a stale answer is dropped");
@@ -648,10 +655,9 @@ fn a_very_wide_object_is_aligned_by_a_worker_while_keys_keep_working() {
 fn rows_arriving_under_the_raw_view_and_answers_for_a_closed_screen() {
     let mut app = wide_config_map(20_000);
     let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
-    let enter = |app: &mut App| app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-    let [closed @ Effect::Align(_)] = <[Effect; 1]>::try_from(enter(&mut app)).unwrap() else { panic!("asked") };
+    let closed = alignment_asked(&mut app, KeyCode::Enter);
     press(&mut app, "\x1b");
-    let [open @ Effect::Align(_)] = <[Effect; 1]>::try_from(enter(&mut app)).unwrap() else { panic!("asked again") };
+    let open = alignment_asked(&mut app, KeyCode::Enter);
     app.update(kdrift::tui::perform(closed));
     assert!(app.diff.as_ref().unwrap().aligning.is_some(), "the closed screen's answer is not this one's");
 
