@@ -67,6 +67,41 @@ fn scan_10k_pairs_from_yaml() {
     divan::black_box(output.stdout.len());
 }
 
+/// The parse floor the scan is measured against (issue #17: a scan ≤ 1.1× it): the same
+/// files read and parsed with yaml_serde into JSON values on as many threads as kdrift
+/// uses, each thread taking the next file as it finishes one, and nothing else.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn parse_floor_10k_pairs() {
+    use serde::Deserialize as _;
+    let dir = cluster();
+    let mut files: Vec<std::path::PathBuf> = ["desired", "live"]
+        .iter()
+        .flat_map(|side| std::fs::read_dir(dir.join(side)).expect("dir").map(|entry| entry.expect("entry").path()))
+        .collect();
+    files.sort();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let documents: usize = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut documents = 0;
+                    while let Some(file) = files.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                        let text = std::fs::read_to_string(file).expect("read");
+                        for document in yaml_serde::Deserializer::from_str(&text) {
+                            divan::black_box(serde_json::Value::deserialize(document).expect("yaml"));
+                            documents += 1;
+                        }
+                    }
+                    documents
+                })
+            })
+            .collect();
+        handles.into_iter().map(|handle| handle.join().expect("worker")).sum()
+    });
+    assert_eq!(documents, PAIRS + PAIRS / 100);
+}
+
 /// One extra run under GNU time for the peak resident set size.
 fn report_peak_memory() {
     if !Path::new("/usr/bin/time").exists() {

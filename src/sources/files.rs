@@ -101,40 +101,41 @@ pub fn load_path(path: &Path) -> Result<(Vec<Manifest>, Vec<String>), LoadError>
     Ok((all, skipped))
 }
 
-/// Streams the manifests under `path` to `sink` in file order, parsing a batch of files on
-/// every core at a time. Batches are bounded in bytes, not files, so a snapshot of a few huge
-/// `kind: List` files is never held whole in memory.
+/// Streams the manifests under `path` to `sink` in file order. Files are parsed on every
+/// core by workers that run a bounded number of bytes ahead of `sink` (the engine), so
+/// parsing and comparing overlap and a snapshot of many files is never held whole; a large
+/// file is read item by item (`list_stream`) when its turn comes.
 pub fn for_each_manifest(path: &Path, mut sink: impl FnMut(Manifest)) -> Result<Vec<String>, LoadError> {
+    /// Parsed objects take several times their text size; 2 MiB of text ahead per worker
+    /// keeps what waits for the engine in the tens of megabytes.
+    const AHEAD_BYTES_PER_WORKER: u64 = 2 * 1024 * 1024;
     let Walk { files, skipped } = manifest_files(path)?;
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    for batch in batches(&files, workers) {
-        if let [large] = batch
-            && is_large(large)
-        {
-            stream_file(large, workers, &mut sink)?;
-            continue;
-        }
-        let per_worker = batch.len().div_ceil(workers);
-        let parsed: Vec<Result<Vec<Manifest>, LoadError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = batch
-                .chunks(per_worker)
-                .map(|chunk| scope.spawn(move || chunk.iter().map(|f| load_file(f)).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect()
-        });
-        for file in parsed {
-            file?.into_iter().for_each(&mut sink);
-        }
-    }
+    let sized: Vec<(&Path, u64)> =
+        files.iter().map(|file| (file.as_path(), std::fs::metadata(file).map_or(0, |m| m.len()))).collect();
+    let large = |size: u64| size >= list_stream::STREAM_FROM_BYTES as u64;
+    crate::sources::ordered::for_each_in_order(
+        &sized,
+        workers,
+        AHEAD_BYTES_PER_WORKER * workers as u64,
+        // A large file is streamed by the consumer when its turn comes, never held ahead.
+        |&(_, size)| if large(size) { 0 } else { size },
+        |&(file, size)| match large(size) {
+            true => Parsed::Large(file),
+            false => Parsed::Whole(load_file(file)),
+        },
+        |parsed| match parsed {
+            Parsed::Whole(manifests) => manifests.map(|manifests| manifests.into_iter().for_each(&mut sink)),
+            Parsed::Large(file) => stream_file(file, workers, &mut sink),
+        },
+    )?;
     Ok(skipped)
 }
 
-/// A file large enough to be read item by item (`list_stream`).
-fn is_large(file: &Path) -> bool {
-    std::fs::metadata(file).is_ok_and(|m| m.len() >= list_stream::STREAM_FROM_BYTES as u64)
+/// A file as a worker hands it on: parsed, or left to be streamed.
+enum Parsed<'f> {
+    Whole(Result<Vec<Manifest>, LoadError>),
+    Large(&'f Path),
 }
 
 /// Parses one large file, handing its objects on as they are parsed.
@@ -143,37 +144,6 @@ fn stream_file(path: &Path, workers: usize, sink: &mut dyn FnMut(Manifest)) -> R
         crate::sources::bounded::read_text(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
     list_stream::for_each_object(&text, &path.display().to_string(), workers, list_stream::Cut::FILES, sink)
         .map_err(|problem| problem.at(path))
-}
-
-/// Splits `files` into runs of about `BATCH_BYTES` of YAML (at least one file per worker);
-/// a large file is a batch of its own, streamed.
-fn batches(files: &[PathBuf], workers: usize) -> Vec<&[PathBuf]> {
-    /// Parsed objects take several times their text size; 2 MiB of text per worker keeps a
-    /// batch in the tens of megabytes.
-    const BATCH_BYTES: u64 = 2 * 1024 * 1024;
-    let mut batches = Vec::new();
-    let (mut start, mut bytes) = (0, 0);
-    for (index, file) in files.iter().enumerate() {
-        let size = std::fs::metadata(file).map_or(0, |m| m.len());
-        if size >= list_stream::STREAM_FROM_BYTES as u64 {
-            if start < index {
-                batches.push(&files[start..index]);
-            }
-            batches.push(&files[index..=index]);
-            (start, bytes) = (index + 1, 0);
-            continue;
-        }
-        bytes += size;
-        let count = index + 1 - start;
-        if bytes >= BATCH_BYTES * workers as u64 && count >= workers {
-            batches.push(&files[start..=index]);
-            (start, bytes) = (index + 1, 0);
-        }
-    }
-    if start < files.len() {
-        batches.push(&files[start..]);
-    }
-    batches
 }
 
 /// Parses one file.
@@ -203,9 +173,9 @@ impl ParseProblem {
 /// Parses a multi-document YAML (or JSON) text; `origin` names it in each manifest's origin.
 pub fn parse_documents(text: &str, origin: &str) -> Result<Vec<Manifest>, ParseProblem> {
     let mut manifests = Vec::new();
-    for (number, value) in yaml_documents(text)? {
+    for (number, mut value) in yaml_documents(text)? {
         if value.get("kind").and_then(Value::as_str) == Some("List") {
-            let Some(Value::Array(items)) = value.get("items").cloned() else {
+            let Some(Value::Array(items)) = value.get_mut("items").map(Value::take) else {
                 return Err(object_problem(format!("document {number}"), "kind: List without an 'items' list"));
             };
             for (item_index, item) in items.into_iter().enumerate() {
@@ -225,6 +195,16 @@ pub fn yaml_documents(text: &str) -> Result<Vec<(usize, Value)>, ParseProblem> {
         let message = format!("nested more than {MAX_FLOW_DEPTH} levels deep");
         return Err(ParseProblem::Yaml { line, column, message });
     }
+    // JSON (what `kubectl get -o json` writes) is YAML, but serde_json reads it several
+    // times faster. Whatever it refuses (YAML's own flow style, a syntax error) goes to the
+    // YAML parser, which gives its own result or error; so does a number too long for a
+    // 64-bit integer, which serde_json would round to a float where YAML reports it.
+    if text.trim_start().starts_with('{')
+        && !has_long_number(text)
+        && let Ok(value) = serde_json::from_str::<Value>(text)
+    {
+        return Ok(vec![(1, value)]);
+    }
     let mut documents = Vec::new();
     for (index, document) in yaml_serde::Deserializer::from_str(text).enumerate() {
         let value = Value::deserialize(document).map_err(yaml_problem)?;
@@ -233,6 +213,16 @@ pub fn yaml_documents(text: &str) -> Result<Vec<(usize, Value)>, ParseProblem> {
         }
     }
     Ok(documents)
+}
+
+/// Whether `text` has a run of 19 digits or more (anywhere, strings included): the shortest
+/// integer outside the 64-bit range is 19 digits long.
+fn has_long_number(text: &str) -> bool {
+    let mut run = 0;
+    text.bytes().any(|byte| {
+        run = if byte.is_ascii_digit() { run + 1 } else { 0 };
+        run >= 19
+    })
 }
 
 fn yaml_problem(error: yaml_serde::Error) -> ParseProblem {
@@ -300,6 +290,40 @@ mod tests {
         };
         assert_eq!(document, "document 2");
         assert_eq!(problem, "object has no 'metadata.name'");
+    }
+
+    /// The JSON fast path reads every JSON text exactly as the YAML parser does, and leaves
+    /// what is not JSON to it.
+    #[test]
+    fn json_reads_as_the_yaml_parser_reads_it() {
+        let yaml_read = |text: &str| -> Vec<Value> {
+            yaml_serde::Deserializer::from_str(text).map(|d| Value::deserialize(d).expect("yaml")).collect()
+        };
+        for text in [
+            r#"{"apiVersion": "v1", "kind": "List", "items": [{"kind": "ConfigMap", "metadata": {"name": "a"}}]}"#,
+            r#"{"a": 1, "b": -2, "c": 1.5, "d": 1e3, "e": 18446744073709551615, "f": 0.1, "g": -0.0}"#,
+            r#"{"s": "tab\tquote\"slash\/unicode\u00e9", "n": null, "t": true, "l": [], "m": {}}"#,
+            r#"{"on": "yes", "y": "n", "octal": "0755", "null": "~"}"#,
+            r#"{"z": 1, "a": 2, "m": 3}"#,
+        ] {
+            let documents = yaml_documents(text).expect("json");
+            assert_eq!(documents.len(), 1);
+            assert_eq!(vec![documents[0].1.clone()], yaml_read(text), "{text}");
+        }
+        // A character beyond the BMP escaped as a surrogate pair is valid JSON the YAML parser
+        // refuses: JSON reads it.
+        let emoji = yaml_documents(r#"{"s": "\ud83d\ude00"}"#).expect("json");
+        assert_eq!(emoji[0].1["s"], "\u{1f600}");
+        // Integers past 64 bits: the YAML parser's error, not serde_json's rounding.
+        let huge = r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "n": -9223372036854775809}"#;
+        assert!(matches!(yaml_documents(huge), Err(ParseProblem::Yaml { .. })), "{:?}", yaml_documents(huge));
+        // Not JSON, but YAML: flow style with plain scalars, and two documents.
+        let flow = yaml_documents("{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}").expect("yaml");
+        assert_eq!(flow[0].1["metadata"]["name"], "a");
+        let two = yaml_documents("{\"a\": 1}\n---\n{\"b\": 2}\n").expect("yaml");
+        assert_eq!(two.len(), 2);
+        // Broken JSON gets the YAML parser's error, with its line and column.
+        assert!(matches!(yaml_documents("{\"a\": 1,\n \"b\": [2}"), Err(ParseProblem::Yaml { line: 2, .. })));
     }
 
     #[test]

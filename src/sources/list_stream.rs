@@ -1,6 +1,6 @@
 //! Large `kind: List` files (`kubectl get -o yaml > snapshot.yaml`) read item by item: the
 //! text is cut into runs of items where the list's block sequence starts a new `- ` entry,
-//! each run parsed on its own (on every core, a window at a time) and handed on in order, so
+//! each run parsed on its own (on every core, a bounded window ahead) and handed on in order, so
 //! a 50,000-object list is never one tree of values, nor one parser's buffer of events.
 //! Anything unusual about the file (several documents, directives, an indented list, a run
 //! that does not parse, an item that fails validation) falls back to parsing it whole, which
@@ -47,26 +47,28 @@ pub(crate) fn for_each_object(
     Ok(())
 }
 
-/// Parses the runs a window at a time on `workers` threads; on a run that does not parse or
-/// an item that fails validation, the number of objects already handed on.
+/// Parses the runs on `workers` threads, a bounded number of bytes ahead of `sink`; on a
+/// run that does not parse or an item that fails validation, the number of objects already
+/// handed on.
 fn stream_runs(runs: &[&str], origin: &str, workers: usize, sink: &mut dyn FnMut(Manifest)) -> Result<(), usize> {
+    let ahead = runs.iter().map(|run| run.len() as u64).max().unwrap_or(0) * workers as u64;
     let mut handed: usize = 0;
-    for window in runs.chunks(workers.max(1)) {
-        let parsed: Vec<Option<Vec<Value>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = window.iter().map(|run| scope.spawn(move || parse_run(run))).collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-        });
-        for items in parsed {
-            let items = items.ok_or(handed)?;
-            for item in items {
+    crate::sources::ordered::for_each_in_order(
+        runs,
+        workers,
+        ahead,
+        |run| run.len() as u64,
+        |run| parse_run(run),
+        |items| {
+            for item in items.ok_or(())? {
                 let label = format!("document 1, item {}", handed + 1);
-                let manifest = validated(item, label, origin).map_err(|_| handed)?;
-                sink(manifest);
+                sink(validated(item, label, origin).map_err(|_| ())?);
                 handed += 1;
             }
-        }
-    }
-    Ok(())
+            Ok(())
+        },
+    )
+    .map_err(|()| handed)
 }
 
 /// A run of `- ` entries, parsed under an `items:` key so that it nests as deep as in the

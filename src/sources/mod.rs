@@ -1,7 +1,8 @@
 //! Sources produce the desired and live object sets (DESIGN §2) and the apps they belong to
 //! (`apps`): manifest files and snapshots
 //! (`files`), Git revisions (`git`), Kustomize and Helm rendering (`render`), the live cluster (`cluster`), the sample clusters embedded in the binary
-//! (`samples`), and ignore-rule files (`rules`).
+//! (`samples`), and ignore-rule files (`rules`). Files are parsed ahead of the engine, in order
+//! (`ordered`).
 
 pub(crate) mod apps;
 pub(crate) mod bounded;
@@ -10,6 +11,7 @@ pub mod files;
 pub(crate) mod git;
 pub mod jq_worker;
 mod list_stream;
+mod ordered;
 pub(crate) mod process;
 pub(crate) mod render;
 pub mod rules;
