@@ -62,7 +62,7 @@ fn app_on_diff(keys: usize, edited: usize) -> App {
     )
     .unwrap();
     let key = report.resources[0].key();
-    let pair = Pair { desired: Some(desired), live: Some(live) };
+    let pair = Pair::new(Some(&desired), Some(&live));
     let data = AppData {
         report,
         origin: "bench".to_owned(),

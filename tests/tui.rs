@@ -593,7 +593,7 @@ fn wide_config_map(keys: usize) -> App {
         origin: "test".to_owned(),
         source: SourceKind::Snapshot,
         namespace: "prod".to_owned(),
-        objects: [(key, Pair { desired: Some(desired), live: Some(live) })].into(),
+        objects: [(key, Pair::new(Some(&desired), Some(&live)))].into(),
         now: Some(1_780_909_800),
     };
     let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });

@@ -9,7 +9,7 @@ use crate::actions::workspace::{self, Destination, Options};
 use crate::actions::{self, Plan, Workspace};
 use crate::decision::{Decision, Subject};
 use crate::investigate::input::{self, LiveSource};
-use crate::investigate::{AppData, InvestigateError, Request, SourceKind, SourceSpec};
+use crate::investigate::{AppData, InvestigateError, Pair, Request, SourceKind, SourceSpec};
 use crate::model::{AppReport, Finding, ResourceKey, Response};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -83,8 +83,8 @@ pub fn subject(app: &AppData, key: &ResourceKey, scope: Scope<'_>) -> Result<Sub
         namespace: app.namespace.clone(),
         resource: resource.clone(),
         findings,
-        desired: pair.and_then(|p| p.desired.clone()),
-        live: pair.and_then(|p| p.live.clone()),
+        desired: pair.and_then(Pair::desired),
+        live: pair.and_then(Pair::live),
         controller: report.controller.clone(),
         delivery_blocked: report.delivery_blocked.clone(),
         owner_team: report.owner_team.clone(),

@@ -1,12 +1,12 @@
 //! The one keeper of desired and live copies: while the engine streams an app's objects, it
 //! keeps the ones a front end will show (all of them for the TUI's diff screen, one resource
-//! for a decision or `diff --resource`, none for a scan), under the keys the report uses.
+//! for a decision or `diff --resource`, none for a scan), under the keys the report uses,
+//! as compact text (`pair`).
 
-use crate::engine::secrets::mask_object;
-use crate::engine::{Manifest, identity, normalize};
+use crate::engine::{Manifest, identity};
+use crate::investigate::pair::Pair;
 use crate::investigate::spec::{ResourceFilter, SourceKind};
-use crate::model::{AppReport, ResourceKey, ResourceReport};
-use serde_json::Value;
+use crate::model::{AppReport, ResourceKey};
 use std::collections::HashMap;
 
 /// Which objects to keep while an app is compared.
@@ -28,32 +28,6 @@ const NOT_SHOWN: &[&str] = &["Event", "Pod", "ReplicaSet", "Endpoints", "Endpoin
 pub enum Side {
     Desired,
     Live,
-}
-
-/// Desired and live copies of one resource, as read (live still has its managedFields).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Pair {
-    pub desired: Option<Value>,
-    pub live: Option<Value>,
-}
-
-impl Pair {
-    /// Both sides normalized as the engine compared them, with Secret values masked; a key
-    /// gets the longer "changed" mask exactly when the engine reported a finding on it.
-    /// `None` unless both sides exist.
-    pub fn normalized(&self, resource: &ResourceReport, mask_annotations: &[String]) -> Option<(Value, Value)> {
-        let (desired, live) = (self.desired.as_ref()?, self.live.as_ref()?);
-        let kind = resource.kind.as_str();
-        // The report knows the scope the engine settled on (custom kinds included).
-        let cluster_scoped = resource.namespace.is_empty();
-        let (mut d, mut l) = (desired.clone(), live.clone());
-        normalize::normalize(&mut d, kind, cluster_scoped);
-        normalize::normalize(&mut l, kind, cluster_scoped);
-        let has_finding = |pointer: &str| resource.findings.iter().any(|f| f.path == pointer);
-        mask_object(&mut d, mask_annotations, |_| false);
-        mask_object(&mut l, mask_annotations, has_finding);
-        Some((d, l))
-    }
 }
 
 /// One app as investigated: its report and the copies kept for it.
@@ -111,11 +85,10 @@ impl Kept {
             return;
         }
         let pair = self.objects.entry(key).or_default();
-        let slot = match side {
-            Side::Desired => &mut pair.desired,
-            Side::Live => &mut pair.live,
-        };
-        slot.get_or_insert_with(|| manifest.object.clone());
+        match side {
+            Side::Desired => pair.keep_desired(&manifest.object),
+            Side::Live => pair.keep_live(&manifest.object),
+        }
     }
 
     /// The pairs under the keys the report uses. A cluster-scoped object Git gave a namespace
@@ -129,7 +102,7 @@ impl Kept {
         }
         for resource in report.resources.iter().filter(|r| r.namespace.is_empty()) {
             let key = resource.key();
-            if self.objects.get(&key).is_some_and(|pair| pair.desired.is_some() && pair.live.is_some()) {
+            if self.objects.get(&key).is_some_and(|pair| pair.has_desired() && pair.has_live()) {
                 continue;
             }
             // `key` has no namespace: it is its own name-only key.
@@ -140,8 +113,7 @@ impl Kept {
             let mut merged = self.objects.remove(&key).unwrap_or_default();
             for other in others {
                 if let Some(pair) = self.objects.remove(&other) {
-                    merged.desired = merged.desired.or(pair.desired);
-                    merged.live = merged.live.or(pair.live);
+                    merged.fill_from(pair);
                 }
             }
             self.objects.insert(key, merged);
@@ -184,7 +156,7 @@ mod tests {
             name: "w7".into(),
         };
         let pair = &objects[&key];
-        assert_eq!(pair.desired.as_ref(), Some(&desired[7].object));
-        assert_eq!(pair.live.as_ref(), Some(&live[7].object));
+        assert_eq!(pair.desired().as_ref(), Some(&desired[7].object));
+        assert_eq!(pair.live().as_ref(), Some(&live[7].object));
     }
 }

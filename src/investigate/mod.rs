@@ -8,9 +8,11 @@ pub mod decide;
 mod discovery;
 mod input;
 pub mod keep;
+mod pair;
 pub mod spec;
 
-pub use keep::{AppData, Investigation, Keep, Pair};
+pub use keep::{AppData, Investigation, Keep};
+pub use pair::Pair;
 pub use spec::{RendererChoice, Request, ResourceFilter, SourceKind, SourceSpec};
 
 use crate::model::{AppReport, DriftReport, ResourceKey};

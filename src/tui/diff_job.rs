@@ -8,11 +8,11 @@ use crate::engine::ownership::OwnershipTrie;
 use crate::investigate::Pair;
 use crate::model::ResourceReport;
 use crate::report::aligned::{Aligned, Shown, align};
-use serde_json::Value;
 
-/// Objects with more scalar values than this (both sides together) are aligned off the UI
-/// thread: around this size alignment starts to take longer than a frame.
-const ALIGN_ON_THE_SPOT_UP_TO: usize = 8_000;
+/// Objects larger than this (both sides together, as compact JSON) are aligned off the UI
+/// thread: around this size alignment starts to take longer than a frame. A workload with
+/// its managedFields is some 10 KiB; a ConfigMap of 4,000 keys reaches it.
+const ALIGN_ON_THE_SPOT_UP_TO_BYTES: usize = 256 * 1024;
 
 /// What the worker needs to align one resource, and what tells its answer apart from an
 /// answer the screen no longer waits for.
@@ -45,8 +45,8 @@ pub struct AlignedJob {
 impl AlignJob {
     pub(crate) fn run(self) -> AlignedJob {
         let aligned = aligned(&self.report, Some(&self.pair), &self.mask_annotations, self.full);
-        let raw = match (self.raw, &self.pair.live) {
-            (true, Some(live)) => Some(crate::tui::diff_state::raw_lines(live, &self.mask_annotations)),
+        let raw = match (self.raw, self.pair.live()) {
+            (true, Some(live)) => Some(crate::tui::diff_state::raw_lines(&live, &self.mask_annotations)),
             _ => None,
         };
         AlignedJob {
@@ -62,26 +62,7 @@ impl AlignJob {
 
 /// Whether the pair is small enough to align without leaving the UI thread.
 pub(crate) fn on_the_spot(pair: Option<&Pair>) -> bool {
-    let size = |side: Option<&Value>| side.map_or(0, |value| scalars(value, ALIGN_ON_THE_SPOT_UP_TO + 1));
-    let Some(pair) = pair else { return true };
-    size(pair.desired.as_ref()) + size(pair.live.as_ref()) <= ALIGN_ON_THE_SPOT_UP_TO
-}
-
-/// The number of scalar values in `value`, counting no further than `limit`.
-fn scalars(value: &Value, limit: usize) -> usize {
-    let mut count = 0;
-    let mut stack = vec![value];
-    while let Some(value) = stack.pop() {
-        match value {
-            Value::Object(map) => stack.extend(map.values()),
-            Value::Array(items) => stack.extend(items.iter()),
-            _ => count += 1,
-        }
-        if count > limit {
-            break;
-        }
-    }
-    count
+    pair.is_none_or(|pair| pair.text_bytes() <= ALIGN_ON_THE_SPOT_UP_TO_BYTES)
 }
 
 /// The aligned rows of the pair, or why there is nothing to put side by side (a missing or
@@ -93,7 +74,7 @@ pub(crate) fn aligned(
     full: bool,
 ) -> Result<Aligned, String> {
     let (Some(live), Some((d, l))) =
-        (pair.and_then(|p| p.live.as_ref()), pair.and_then(|p| p.normalized(report, mask_annotations)))
+        (pair.and_then(Pair::live), pair.and_then(|p| p.normalized(report, mask_annotations)))
     else {
         let (reason, owner) = crate::report::alone_phrase(report);
         let owner = if owner.is_empty() { owner } else { format!(" Owner: {owner}.") };

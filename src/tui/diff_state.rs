@@ -77,8 +77,8 @@ impl DiffState {
         };
         state.compute(report, pair, mask_annotations);
         // A worker renders a large object's raw lines with its rows.
-        if let (None, Some(live)) = (&state.request, pair.and_then(|p| p.live.as_ref())) {
-            state.raw = raw_lines(live, mask_annotations);
+        if let (None, Some(live)) = (&state.request, pair.and_then(Pair::live)) {
+            state.raw = raw_lines(&live, mask_annotations);
         }
         state
     }

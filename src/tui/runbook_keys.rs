@@ -191,7 +191,7 @@ impl App {
             slot.events = events;
             slot.desired_commit = commit;
             if writes_live && let Some(pair) = data.objects.get_mut(key) {
-                pair.live = outcome.live_after.clone();
+                pair.set_live(outcome.live_after.as_ref());
             }
         }
         if data.report.all_findings().all(|f| !f.needs_action()) {
