@@ -1,10 +1,11 @@
 //! How kdrift's cost grows with the work, one dimension at a time (issue #17): resource pairs,
 //! apps in multi-app mode, keys of one map, items of one keyed list, orphan Services × pods,
-//! and objects in a single `kind: List` file. Each size runs the real binary on generated
-//! files and reports wall time and peak memory (GNU time), then the growth exponent between
-//! consecutive sizes (1.0 is linear). Targets: exponent ≤ 1.1 everywhere; 500 apps ≤ 2× one
-//! app over the same pairs; a 50k-key ConfigMap scanned in ≤ 0.5 s; a 50k-object List in
-//! ≤ 300 MB.
+//! objects in a single `kind: List` file, namespaces read from a cluster, and pairs loaded
+//! in the TUI. Each size runs the real binary on generated files and reports wall time and
+//! peak memory (GNU time; /proc for the TUI), then the growth exponent between consecutive
+//! sizes (1.0 is linear). Targets: exponent ≤ 1.1 everywhere; 500 apps ≤ 2× one app over
+//! the same pairs; a 50k-key ConfigMap scanned in ≤ 0.5 s; a 50k-object List in ≤ 300 MB;
+//! 100k pairs in the TUI in ≤ 1 GB.
 //!
 //! `cargo bench --bench growth` runs the default sizes; `GROWTH=full` adds the large ones
 //! (100k pairs); `GROWTH_ONLY=apps,map` picks dimensions; `KDRIFT_BIN=path` measures another
@@ -15,6 +16,8 @@
 #[path = "../tests/support/api_server.rs"]
 mod api_server;
 mod support;
+#[path = "support/tui_load.rs"]
+mod tui_load;
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -36,23 +39,24 @@ fn main() {
     }
     println!("{:<34} {:>8} {:>9} {:>9} {:>7} {:>7}", "dimension", "size", "seconds", "peak MB", "t exp", "m exp");
     let pairs: &[usize] = if full { &[1_000, 10_000, 100_000] } else { &[1_000, 10_000, 30_000] };
-    let dimensions: [Dimension; 8] = [
-        ("pairs", pairs, Bench::pairs),
-        ("apps", &[1, 10, 100, 500], Bench::apps),
-        ("map", &[1_000, 10_000, 50_000], Bench::map_keys),
-        ("map-diff", &[1_000, 10_000, 50_000], Bench::map_diff),
-        ("list", &[1_000, 4_000, 16_000], Bench::list_items),
-        ("orphans", &[1_000, 4_000, 16_000], Bench::orphans),
-        ("kind-list", &[5_000, 50_000], Bench::single_list),
-        ("namespaces", &[10, 100, 400], Bench::namespaces),
+    let dimensions: [Dimension; 9] = [
+        ("pairs", pairs, |b, n| b.measure(b.pairs(n))),
+        ("apps", &[1, 10, 100, 500], |b, n| b.measure(b.apps(n))),
+        ("map", &[1_000, 10_000, 50_000], |b, n| b.measure(b.map_keys(n))),
+        ("map-diff", &[1_000, 10_000, 50_000], |b, n| b.measure(b.map_diff(n))),
+        ("list", &[1_000, 4_000, 16_000], |b, n| b.measure(b.list_items(n))),
+        ("orphans", &[1_000, 4_000, 16_000], |b, n| b.measure(b.orphans(n))),
+        ("kind-list", &[5_000, 50_000], |b, n| b.measure(b.single_list(n))),
+        ("namespaces", &[10, 100, 400], |b, n| b.measure(b.namespaces(n))),
+        ("tui", pairs, Bench::tui),
     ];
-    for (name, sizes, command) in dimensions {
+    for (name, sizes, measured) in dimensions {
         if !wanted(name) {
             continue;
         }
         let mut previous: Option<(usize, Measure)> = None;
         for &size in sizes {
-            let measure = bench.measure(command(&bench, size));
+            let measure = measured(&bench, size);
             let exponents = match &previous {
                 // The apps dimension keeps the pairs fixed: its exponent is against the app count.
                 Some((before, earlier)) => (
@@ -80,8 +84,8 @@ fn main() {
     }
 }
 
-/// A dimension's name, its sizes, and the command that measures one size.
-type Dimension<'s> = (&'static str, &'s [usize], fn(&Bench, usize) -> Command);
+/// A dimension's name, its sizes, and what measures one size.
+type Dimension<'s> = (&'static str, &'s [usize], fn(&Bench, usize) -> Measure);
 
 fn describe(name: &str) -> &'static str {
     match name {
@@ -92,6 +96,7 @@ fn describe(name: &str) -> &'static str {
         "list" => "scan: env vars of one container",
         "orphans" => "scan: orphan Services × pods",
         "namespaces" => "cluster: 10k objects, namespaces",
+        "tui" => "tui: pairs loaded (time to shown)",
         _ => "scan: objects in one kind: List",
     }
 }
@@ -149,13 +154,33 @@ impl Bench {
         dir
     }
 
-    /// Desired as files of 10 documents, live as `kind: List` files of 100 items.
+    /// Desired as files of 10 documents, live as `kind: List` files of 100 items (written
+    /// once per run, for the scan and the TUI alike).
+    fn pairs_dir(&self, count: usize) -> PathBuf {
+        let dir = self.root.join(format!("pairs-{count}"));
+        if !dir.exists() {
+            self.dir(format!("pairs-{count}"));
+            let pairs = support::pairs(count);
+            write_desired(&dir.join("desired"), pairs.iter().map(|p| &p.desired));
+            write_lists(&dir.join("live"), pairs.iter().map(|p| p.live.clone()), 100);
+        }
+        dir
+    }
+
     fn pairs(&self, count: usize) -> Command {
-        let dir = self.dir(format!("pairs-{count}"));
-        let pairs = support::pairs(count);
-        write_desired(&dir.join("desired"), pairs.iter().map(|p| &p.desired));
-        write_lists(&dir.join("live"), pairs.iter().map(|p| p.live.clone()), 100);
+        let dir = self.pairs_dir(count);
         self.scan(&dir.join("desired"), &dir.join("live"))
+    }
+
+    /// The same pairs opened in the TUI: until the app shows compared, and the memory the
+    /// TUI then holds (every resource's copies, for the diff screen). Target: 100k ≤ 1 GB.
+    fn tui(&self, count: usize) -> Measure {
+        let dir = self.pairs_dir(count);
+        let (desired, live) = (dir.join("desired"), dir.join("live"));
+        let args = ["--desired".as_ref(), desired.as_os_str(), "--live".as_ref(), live.as_os_str()];
+        let args = [&args[..], &["--app".as_ref(), "shop".as_ref(), "--now".as_ref(), NOW.as_ref()]].concat();
+        let (seconds, peak_mb) = tui_load::load(&self.binary, &args, &self.root.join("home"), "OutOfSync");
+        Measure { seconds, peak_mb }
     }
 
     /// 10,000 pairs in a Git repository as `apps` Argo CD Applications (one directory each),
