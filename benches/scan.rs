@@ -1,7 +1,9 @@
 //! End to end: `kdrift scan` over 10,000 resource pairs read from YAML files — desired as
 //! 1,000 manifest files of 10 documents, live as 100 `kind: List` snapshot files of 100 items,
 //! as `kubectl get -o yaml --show-managed-fields` writes them. Target (issue #2): ≤ 3 s wall
-//! and ≤ 300 MB peak memory. Peak RSS is read with GNU time when it is installed.
+//! and ≤ 300 MB peak memory. Peak RSS is read with GNU time when it is installed. Beside it
+//! (issue #17): the parse floor (the same files only parsed, on the same threads; target:
+//! the scan ≤ 1.1× it) and node's jsondiffpatch on the same pairs (target: ≥ 3× slower).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
 
@@ -100,6 +102,41 @@ fn parse_floor_10k_pairs() {
         handles.into_iter().map(|handle| handle.join().expect("worker")).sum()
     });
     assert_eq!(documents, PAIRS + PAIRS / 100);
+}
+
+/// node's jsondiffpatch on the same pairs (benches/jsondiffpatch: js-yaml reads the files,
+/// pairs are matched by identity and diffed; issue #17: kdrift ≥ 3× faster). Its packages
+/// are installed on the first run with `npm ci`; without node or the npm registry the
+/// comparison is skipped and says so.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn jsondiffpatch_10k_pairs_in_node() {
+    let Some(script) = jsondiffpatch_script() else { return };
+    let dir = cluster();
+    let output = Command::new("node").arg(script).arg(dir.join("desired")).arg(dir.join("live")).output();
+    let output = output.expect("node runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let counts = String::from_utf8_lossy(&output.stdout);
+    assert!(counts.contains(&format!("\"compared\":{PAIRS}")), "{counts}");
+}
+
+/// The comparison script, its packages installed; `None` (said once) when they cannot be.
+fn jsondiffpatch_script() -> Option<&'static Path> {
+    static SCRIPT: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
+    SCRIPT
+        .get_or_init(|| {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/jsondiffpatch");
+            let installed = dir.join("node_modules").exists()
+                || Command::new("npm")
+                    .args(["ci", "--silent", "--prefix"])
+                    .arg(&dir)
+                    .status()
+                    .is_ok_and(|s| s.success());
+            if !installed {
+                eprintln!("jsondiffpatch: skipped (node and npm, with the npm registry, are needed)");
+            }
+            installed.then(|| dir.join("compare.mjs"))
+        })
+        .as_deref()
 }
 
 /// One extra run under GNU time for the peak resident set size.

@@ -28,10 +28,13 @@ impl Stored {
     }
 
     fn value(&self) -> Value {
-        lz4_flex::block::decompress_size_prepended(&self.packed)
-            .ok()
-            .and_then(|text| serde_json::from_slice(&text).ok())
-            .unwrap_or(Value::Null)
+        use serde::Deserialize as _;
+        let Ok(text) = lz4_flex::block::decompress_size_prepended(&self.packed) else { return Value::Null };
+        // As deep as the object was when kept: the YAML parser allows one level more than
+        // serde_json's default limit. Text serde_json wrote itself then always reads back.
+        let mut reader = serde_json::Deserializer::from_slice(&text);
+        reader.disable_recursion_limit();
+        Value::deserialize(&mut reader).unwrap_or(Value::Null)
     }
 }
 
@@ -132,6 +135,12 @@ mod tests {
         assert_eq!(serde_json::to_string(&back).ok(), serde_json::to_string(&object).ok(), "same key order");
         assert_eq!(pair.live(), None);
         assert_eq!(pair.text_bytes(), serde_json::to_string(&object).map_or(0, |text| text.len()));
+        // Deeper than serde_json reads by default (the YAML parser allows 128 levels).
+        let mut deep = json!("leaf");
+        for _ in 0..200 {
+            deep = json!([deep]);
+        }
+        assert_eq!(Pair::new(None, Some(&deep)).live(), Some(deep));
         let mut copy = pair.clone();
         copy.set_live(Some(&json!({"kind": "ConfigMap"})));
         assert!(copy.has_live() && !pair.has_live(), "a copy changes alone");

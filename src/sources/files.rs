@@ -200,7 +200,7 @@ pub fn yaml_documents(text: &str) -> Result<Vec<(usize, Value)>, ParseProblem> {
     // YAML parser, which gives its own result or error; so does a number too long for a
     // 64-bit integer, which serde_json would round to a float where YAML reports it.
     if text.trim_start().starts_with('{')
-        && !has_long_number(text)
+        && !reads_differently_as_yaml(text)
         && let Ok(value) = serde_json::from_str::<Value>(text)
     {
         return Ok(vec![(1, value)]);
@@ -215,14 +215,24 @@ pub fn yaml_documents(text: &str) -> Result<Vec<(usize, Value)>, ParseProblem> {
     Ok(documents)
 }
 
-/// Whether `text` has a run of 19 digits or more (anywhere, strings included): the shortest
-/// integer outside the 64-bit range is 19 digits long.
-fn has_long_number(text: &str) -> bool {
+/// Whether `text` may hold something serde_json reads otherwise than the YAML parser: a run
+/// of 19 digits or more (the shortest integer outside the 64-bit range; serde_json rounds it
+/// to a float where YAML reports it), `-0` (a float to serde_json, the integer 0 to YAML), or
+/// a raw NEL, LINE or PARAGRAPH SEPARATOR (line breaks YAML folds inside strings). Strings
+/// are not told apart from numbers: a false alarm only costs the faster path.
+fn reads_differently_as_yaml(text: &str) -> bool {
+    let bytes = text.as_bytes();
     let mut run = 0;
-    text.bytes().any(|byte| {
+    let long_number = bytes.iter().any(|byte| {
         run = if byte.is_ascii_digit() { run + 1 } else { 0 };
         run >= 19
-    })
+    });
+    let negative_zero = memchr::memmem::find_iter(bytes, b"-0")
+        .any(|at| !matches!(bytes.get(at + 2), Some(b'0'..=b'9' | b'.' | b'e' | b'E')));
+    let yaml_line_break = memchr::memmem::find(bytes, "\u{85}".as_bytes()).is_some()
+        || memchr::memmem::find(bytes, "\u{2028}".as_bytes()).is_some()
+        || memchr::memmem::find(bytes, "\u{2029}".as_bytes()).is_some();
+    long_number || negative_zero || yaml_line_break
 }
 
 fn yaml_problem(error: yaml_serde::Error) -> ParseProblem {
@@ -305,6 +315,9 @@ mod tests {
             r#"{"s": "tab\tquote\"slash\/unicode\u00e9", "n": null, "t": true, "l": [], "m": {}}"#,
             r#"{"on": "yes", "y": "n", "octal": "0755", "null": "~"}"#,
             r#"{"z": 1, "a": 2, "m": 3}"#,
+            r#"{"a": 1, "b": 2, "a": 3}"#,
+            "{\"nel\": \"x\u{85}y\", \"ls\": \"x \u{2028} y\", \"ps\": \"x\u{2029}\"}",
+            r#"{"zero": -0, "list": [-0], "fine": -0.5}"#,
         ] {
             let documents = yaml_documents(text).expect("json");
             assert_eq!(documents.len(), 1);

@@ -45,7 +45,8 @@ impl<R> Pipeline<R> {
 /// input order on the calling thread. Workers keep at most `ahead` weight (by `weight`) of
 /// unconsumed inputs, beyond the one the consumer waits for. The first error `consume`
 /// returns stops the run (workers finish what they hold and take nothing more) and is
-/// returned; a panic in `work` is re-raised here.
+/// returned; a panic in `work` or `consume` is raised here once the workers have stopped.
+/// `weight` must not panic (it runs outside the workers' guard).
 pub(crate) fn for_each_in_order<I, R, E>(
     inputs: &[I],
     workers: usize,
@@ -71,12 +72,22 @@ where
         for _ in 0..workers.min(inputs.len()) {
             scope.spawn(move || run_worker(pipeline, inputs, ahead, weight, work));
         }
-        let result = consume_in_order(pipeline, inputs, weight, &mut consume);
-        // Whatever ended the run, the workers must not wait for room that never comes.
-        pipeline.lock().stop = true;
-        pipeline.room.notify_all();
-        result
+        // Whatever ends the run — the last result, an error, a panic in `consume` — the
+        // workers must stop and not wait for room that never comes, or the scope would wait
+        // for them forever.
+        let _stop = StopOnDrop(pipeline);
+        consume_in_order(pipeline, inputs, weight, &mut consume)
     })
+}
+
+/// Stops the workers when the consumer is done, however it got there.
+struct StopOnDrop<'p, R>(&'p Pipeline<R>);
+
+impl<R> Drop for StopOnDrop<'_, R> {
+    fn drop(&mut self) {
+        self.0.lock().stop = true;
+        self.0.room.notify_all();
+    }
 }
 
 fn run_worker<I, R>(
@@ -129,11 +140,7 @@ fn consume_in_order<I, R, E>(
         pipeline.room.notify_all();
         match outcome {
             Ok(result) => consume(result)?,
-            Err(panic) => {
-                pipeline.lock().stop = true;
-                pipeline.room.notify_all();
-                resume_unwind(panic)
-            }
+            Err(panic) => resume_unwind(panic),
         }
     }
     Ok(())
@@ -217,6 +224,25 @@ mod tests {
         let outcome = std::panic::catch_unwind(|| {
             let _: Result<(), ()> =
                 for_each_in_order(&inputs, 2, 4, |_| 1, |&n| assert!(n != 17, "input 17"), |()| Ok(()));
+        });
+        assert!(outcome.is_err());
+    }
+
+    #[test]
+    fn a_panicking_consumer_stops_the_workers_instead_of_hanging() {
+        let inputs: Vec<usize> = (0..100).collect();
+        let outcome = std::panic::catch_unwind(|| {
+            let _: Result<(), ()> = for_each_in_order(
+                &inputs,
+                2,
+                1,
+                |_| 1,
+                |&n| n,
+                |n| {
+                    assert!(n != 0, "input 0");
+                    Ok(())
+                },
+            );
         });
         assert!(outcome.is_err());
     }
