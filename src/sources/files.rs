@@ -197,8 +197,8 @@ pub fn yaml_documents(text: &str) -> Result<Vec<(usize, Value)>, ParseProblem> {
     }
     // JSON (what `kubectl get -o json` writes) is YAML, but serde_json reads it several
     // times faster. Whatever it refuses (YAML's own flow style, a syntax error) goes to the
-    // YAML parser, which gives its own result or error; so does a number too long for a
-    // 64-bit integer, which serde_json would round to a float where YAML reports it.
+    // YAML parser, which gives its own result or error; so does a text the two might read
+    // differently (`reads_differently_as_yaml`).
     if text.trim_start().starts_with('{')
         && !reads_differently_as_yaml(text)
         && let Ok(value) = serde_json::from_str::<Value>(text)
