@@ -151,14 +151,14 @@ impl Cluster {
     }
 
     /// GETs `path` and parses the JSON answer.
-    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Problem> {
+    pub(crate) async fn get<T: DeserializeOwned + Send + 'static>(&self, path: &str) -> Result<T, Problem> {
         let request = http::Request::get(path).body(Vec::new()).map_err(|e| Problem::BadResponse(e.to_string()))?;
         self.send(request).await
     }
 
     /// GETs a discovery document (`/api/v1`, `/apis`, `/apis/GROUP/VERSION`), from this
     /// session's cache after the first time.
-    pub(crate) async fn get_discovery<T: DeserializeOwned>(&self, path: &str) -> Result<T, Problem> {
+    pub(crate) async fn get_discovery<T: DeserializeOwned + Send + 'static>(&self, path: &str) -> Result<T, Problem> {
         let cached = self.discovered.lock().ok().and_then(|cache| cache.get(path).cloned());
         let value = match cached {
             Some(value) => value,
@@ -174,7 +174,11 @@ impl Cluster {
     }
 
     /// POSTs a JSON `body` to `path` and parses the JSON answer.
-    pub(crate) async fn post<T: DeserializeOwned>(&self, path: &str, body: &serde_json::Value) -> Result<T, Problem> {
+    pub(crate) async fn post<T: DeserializeOwned + Send + 'static>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, Problem> {
         let bytes = serde_json::to_vec(body).map_err(|e| Problem::BadResponse(e.to_string()))?;
         let request = http::Request::post(path)
             .header(http::header::CONTENT_TYPE, "application/json")
@@ -185,7 +189,7 @@ impl Cluster {
 
     /// Sends `method` to `path` (query included) with a body of `content_type`: the writes
     /// of `actions` (PATCH, DELETE) go through here so their failures read like the reads'.
-    pub(crate) async fn write<T: DeserializeOwned>(
+    pub(crate) async fn write<T: DeserializeOwned + Send + 'static>(
         &self,
         method: http::Method,
         path: &str,
@@ -201,7 +205,7 @@ impl Cluster {
         self.send(request).await
     }
 
-    async fn send<T: DeserializeOwned>(&self, request: http::Request<Vec<u8>>) -> Result<T, Problem> {
+    async fn send<T: DeserializeOwned + Send + 'static>(&self, request: http::Request<Vec<u8>>) -> Result<T, Problem> {
         let limit = crate::limits::current().response_bytes;
         match tokio::time::timeout(self.timeout, self.exchange(request, limit)).await {
             Err(_) => Err(Problem::Timeout(self.timeout)),
@@ -211,7 +215,11 @@ impl Cluster {
 
     /// One request and its answer, read up to `limit` bytes: a body of gigabytes is refused
     /// as it arrives, not after it was held whole.
-    async fn exchange<T: DeserializeOwned>(&self, request: http::Request<Vec<u8>>, limit: u64) -> Result<T, Problem> {
+    async fn exchange<T: DeserializeOwned + Send + 'static>(
+        &self,
+        request: http::Request<Vec<u8>>,
+        limit: u64,
+    ) -> Result<T, Problem> {
         use http_body_util::BodyExt as _;
         let response = self.client.send(request.map(kube::client::Body::from)).await.map_err(|e| self.problem(e))?;
         let status = response.status();
@@ -230,7 +238,7 @@ impl Cluster {
             }
         };
         if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|e| Problem::BadResponse(e.to_string()));
+            return decode(bytes).await;
         }
         // A failure answers with a `Status` object; its message says why.
         #[derive(serde::Deserialize)]
@@ -280,6 +288,21 @@ pub(crate) fn path_segment(name: &str) -> String {
         }
     }
     out
+}
+
+/// Parses a successful answer. A large one (a page of a big list) is parsed on a blocking
+/// thread: the runtime has one thread, and decoding a megabyte there would leave every other
+/// request waiting meanwhile instead of in flight.
+async fn decode<T: DeserializeOwned + Send + 'static>(bytes: impl AsRef<[u8]> + Send + 'static) -> Result<T, Problem> {
+    const OFF_THE_RUNTIME_FROM_BYTES: usize = 256 * 1024;
+    let small = bytes.as_ref().len() < OFF_THE_RUNTIME_FROM_BYTES;
+    let parse = move || serde_json::from_slice(bytes.as_ref()).map_err(|e| Problem::BadResponse(e.to_string()));
+    if small {
+        return parse();
+    }
+    tokio::task::spawn_blocking(parse)
+        .await
+        .unwrap_or_else(|stopped| Err(Problem::BadResponse(format!("decoding the answer stopped: {stopped}"))))
 }
 
 /// The innermost cause: "Connection refused (os error 111)" rather than "ServiceError: …".
