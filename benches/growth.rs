@@ -172,8 +172,9 @@ impl Bench {
         self.scan(&dir.join("desired"), &dir.join("live"))
     }
 
-    /// The same pairs opened in the TUI: until the app shows compared, and the memory the
-    /// TUI then holds (every resource's copies, for the diff screen). Target: 100k ≤ 1 GB.
+    /// The same pairs opened in the TUI: until the app shows compared, and the peak memory
+    /// until then (loading, and every resource's copies kept for the diff screen). Target:
+    /// 100k ≤ 1 GB.
     fn tui(&self, count: usize) -> Measure {
         let dir = self.pairs_dir(count);
         let (desired, live) = (dir.join("desired"), dir.join("live"));

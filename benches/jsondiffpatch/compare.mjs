@@ -1,7 +1,8 @@
 // The comparison the issue measures kdrift against: the same desired files and live
 // `kind: List` snapshots read with js-yaml, paired by kind, namespace and name, and each pair
-// diffed with jsondiffpatch (list items matched by name, as kdrift matches containers and
-// env vars). Prints how many pairs were compared and how many differ.
+// diffed with jsondiffpatch (list items matched by name, else by container port, else by
+// position: close to how kdrift matches containers, env vars and ports). Prints how many
+// pairs were compared and how many differ.
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';

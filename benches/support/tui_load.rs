@@ -1,7 +1,7 @@
 //! The TUI loading a large investigation, measured as a user meets it: the real binary in a
 //! pseudo-terminal, timed from start until the apps list shows the app compared, with the
-//! process's peak resident memory read from /proc at that moment (the TUI keeps every
-//! resource's copies for its diff screen, so this is what it holds while the user works).
+//! process's peak resident memory so far read from /proc at that moment (loading included;
+//! the TUI then keeps every resource's copies for its diff screen).
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::{Read as _, Write as _};
@@ -23,9 +23,11 @@ pub fn load(binary: &str, args: &[&std::ffi::OsStr], home: &Path, loaded: &str) 
     command.env("XDG_CONFIG_HOME", home.join("config"));
     command.env("TERM", "xterm-256color");
     let started = Instant::now();
-    let mut child = pty.slave.spawn_command(command).expect("kdrift starts");
+    let child = pty.slave.spawn_command(command).expect("kdrift starts");
     drop(pty.slave);
-    let pid = child.process_id().expect("a pid");
+    // Whatever happens below, no kdrift is left behind.
+    let mut child = KillOnDrop(child);
+    let pid = child.0.process_id().expect("a pid");
     let mut reader = pty.master.try_clone_reader().expect("reader");
     let (sender, output) = std::sync::mpsc::channel::<Vec<u8>>();
     std::thread::spawn(move || {
@@ -40,8 +42,16 @@ pub fn load(binary: &str, args: &[&std::ffi::OsStr], home: &Path, loaded: &str) 
     let deadline = started + Duration::from_secs(600);
     while !screen.screen().contents().contains(loaded) {
         assert!(Instant::now() < deadline, "never loaded:\n{}", screen.screen().contents());
-        if let Ok(bytes) = output.recv_timeout(Duration::from_millis(20)) {
-            screen.process(&bytes);
+        match output.recv_timeout(Duration::from_millis(20)) {
+            Ok(bytes) => screen.process(&bytes),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                panic!(
+                    "kdrift ended ({:?}) before showing '{loaded}':\n{}",
+                    child.0.try_wait(),
+                    screen.screen().contents()
+                )
+            }
         }
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -52,6 +62,22 @@ pub fn load(binary: &str, args: &[&std::ffi::OsStr], home: &Path, loaded: &str) 
         .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(f64::NAN);
     pty.master.take_writer().expect("writer").write_all(b"q").expect("quit");
-    child.wait().expect("kdrift exits");
     (seconds, peak_kib / 1024.0)
+}
+
+/// The child, asked to quit with `q` first, killed if it has not quit within ten seconds.
+struct KillOnDrop(Box<dyn portable_pty::Child + Send + Sync>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -158,7 +158,7 @@ impl Cluster {
 
     /// GETs a discovery document (`/api/v1`, `/apis`, `/apis/GROUP/VERSION`), from this
     /// session's cache after the first time.
-    pub(crate) async fn get_discovery<T: DeserializeOwned + Send + 'static>(&self, path: &str) -> Result<T, Problem> {
+    pub(crate) async fn get_discovery<T: DeserializeOwned>(&self, path: &str) -> Result<T, Problem> {
         let cached = self.discovered.lock().ok().and_then(|cache| cache.get(path).cloned());
         let value = match cached {
             Some(value) => value,
@@ -205,37 +205,13 @@ impl Cluster {
         self.send(request).await
     }
 
+    /// Sends `request` and parses its answer. Only the exchange is timed: an answer that
+    /// arrived whole is never called late while it is being parsed.
     async fn send<T: DeserializeOwned + Send + 'static>(&self, request: http::Request<Vec<u8>>) -> Result<T, Problem> {
         let limit = crate::limits::current().response_bytes;
-        match tokio::time::timeout(self.timeout, self.exchange(request, limit)).await {
-            Err(_) => Err(Problem::Timeout(self.timeout)),
-            Ok(result) => result,
-        }
-    }
-
-    /// One request and its answer, read up to `limit` bytes: a body of gigabytes is refused
-    /// as it arrives, not after it was held whole.
-    async fn exchange<T: DeserializeOwned + Send + 'static>(
-        &self,
-        request: http::Request<Vec<u8>>,
-        limit: u64,
-    ) -> Result<T, Problem> {
-        use http_body_util::BodyExt as _;
-        let response = self.client.send(request.map(kube::client::Body::from)).await.map_err(|e| self.problem(e))?;
-        let status = response.status();
-        let declared = response.headers().get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
-        if declared.is_some_and(|length: u64| length > limit) {
-            return Err(Problem::TooLarge(limit));
-        }
-        let cap = usize::try_from(limit).unwrap_or(usize::MAX);
-        let bytes = match http_body_util::Limited::new(response.into_body(), cap).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-                return Err(Problem::TooLarge(limit));
-            }
-            Err(error) => {
-                return Err(Problem::Unreachable { server: self.server.clone(), detail: root_cause(&*error) });
-            }
+        let (status, bytes) = match tokio::time::timeout(self.timeout, self.exchange(request, limit)).await {
+            Err(_) => return Err(Problem::Timeout(self.timeout)),
+            Ok(answer) => answer?,
         };
         if status.is_success() {
             return decode(bytes).await;
@@ -255,6 +231,30 @@ impl Cluster {
             404 => Problem::NotFound,
             code => Problem::Status { code, message },
         })
+    }
+
+    /// One request and its answer's status and body, read up to `limit` bytes: a body of
+    /// gigabytes is refused as it arrives, not after it was held whole.
+    async fn exchange(
+        &self,
+        request: http::Request<Vec<u8>>,
+        limit: u64,
+    ) -> Result<(http::StatusCode, Vec<u8>), Problem> {
+        use http_body_util::BodyExt as _;
+        let response = self.client.send(request.map(kube::client::Body::from)).await.map_err(|e| self.problem(e))?;
+        let status = response.status();
+        let declared = response.headers().get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
+        if declared.is_some_and(|length: u64| length > limit) {
+            return Err(Problem::TooLarge(limit));
+        }
+        let cap = usize::try_from(limit).unwrap_or(usize::MAX);
+        match http_body_util::Limited::new(response.into_body(), cap).collect().await {
+            Ok(collected) => Ok((status, collected.to_bytes().into())),
+            Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+                Err(Problem::TooLarge(limit))
+            }
+            Err(error) => Err(Problem::Unreachable { server: self.server.clone(), detail: root_cause(&*error) }),
+        }
     }
 
     fn problem(&self, error: kube::Error) -> Problem {
@@ -292,7 +292,8 @@ pub(crate) fn path_segment(name: &str) -> String {
 
 /// Parses a successful answer. A large one (a page of a big list) is parsed on a blocking
 /// thread: the runtime has one thread, and decoding a megabyte there would leave every other
-/// request waiting meanwhile instead of in flight.
+/// request waiting meanwhile instead of in flight. As many decodes may run at once as lists
+/// are read at once (`discovery::CONCURRENCY`); a panic while decoding is raised here.
 async fn decode<T: DeserializeOwned + Send + 'static>(bytes: impl AsRef<[u8]> + Send + 'static) -> Result<T, Problem> {
     const OFF_THE_RUNTIME_FROM_BYTES: usize = 256 * 1024;
     let small = bytes.as_ref().len() < OFF_THE_RUNTIME_FROM_BYTES;
@@ -300,9 +301,11 @@ async fn decode<T: DeserializeOwned + Send + 'static>(bytes: impl AsRef<[u8]> + 
     if small {
         return parse();
     }
-    tokio::task::spawn_blocking(parse)
-        .await
-        .unwrap_or_else(|stopped| Err(Problem::BadResponse(format!("decoding the answer stopped: {stopped}"))))
+    match tokio::task::spawn_blocking(parse).await {
+        Ok(parsed) => parsed,
+        Err(stopped) if stopped.is_panic() => std::panic::resume_unwind(stopped.into_panic()),
+        Err(stopped) => Err(Problem::BadResponse(format!("decoding the answer stopped: {stopped}"))),
+    }
 }
 
 /// The innermost cause: "Connection refused (os error 111)" rather than "ServiceError: …".
