@@ -104,7 +104,16 @@ impl Pair {
     /// gets the longer "changed" mask exactly when the engine reported a finding on it.
     /// `None` unless both sides exist.
     pub fn normalized(&self, resource: &ResourceReport, mask_annotations: &[String]) -> Option<(Value, Value)> {
-        let (mut desired, mut live) = (self.desired()?, self.live()?);
+        Some(Pair::normalize_both(self.desired()?, self.live()?, resource, mask_annotations))
+    }
+
+    /// `normalized`, for copies the caller has already read back.
+    pub fn normalize_both(
+        mut desired: Value,
+        mut live: Value,
+        resource: &ResourceReport,
+        mask_annotations: &[String],
+    ) -> (Value, Value) {
         let kind = resource.kind.as_str();
         // The report knows the scope the engine settled on (custom kinds included).
         let cluster_scoped = resource.namespace.is_empty();
@@ -113,7 +122,7 @@ impl Pair {
         let has_finding = |pointer: &str| resource.findings.iter().any(|f| f.path == pointer);
         mask_object(&mut desired, mask_annotations, |_| false);
         mask_object(&mut live, mask_annotations, has_finding);
-        Some((desired, live))
+        (desired, live)
     }
 }
 

@@ -73,9 +73,8 @@ pub(crate) fn aligned(
     mask_annotations: &[String],
     full: bool,
 ) -> Result<Aligned, String> {
-    let (Some(live), Some((d, l))) =
-        (pair.and_then(Pair::live), pair.and_then(|p| p.normalized(report, mask_annotations)))
-    else {
+    // Each copy is read back once: the live one gives the ownership, then is normalized.
+    let Some((desired, live)) = pair.and_then(|p| Some((p.desired()?, p.live()?))) else {
         let (reason, owner) = crate::report::alone_phrase(report);
         let owner = if owner.is_empty() { owner } else { format!(" Owner: {owner}.") };
         return Err(format!(
@@ -85,8 +84,10 @@ pub(crate) fn aligned(
         ));
     };
     let managers = ManagerTable::default();
-    let managed_fields = live.pointer("/metadata/managedFields");
-    let trie = managed_fields.and_then(|m| OwnershipTrie::from_managed_fields(m, &managers));
+    // Normalizing drops managedFields: keep them for the ownership first.
+    let managed_fields = live.pointer("/metadata/managedFields").cloned();
+    let trie = managed_fields.as_ref().and_then(|m| OwnershipTrie::from_managed_fields(m, &managers));
+    let (d, l) = Pair::normalize_both(desired, live, report, mask_annotations);
     let shown = if full { Shown::Full } else { Shown::Projected };
     Ok(align(report, &d, &l, shown, trie.as_ref()))
 }

@@ -76,8 +76,11 @@ impl DiffState {
             focus_after: Some(focus),
         };
         state.compute(report, pair, mask_annotations);
-        // A worker renders a large object's raw lines with its rows.
-        if let (None, Some(live)) = (&state.request, pair.and_then(Pair::live)) {
+        // A worker renders a large object's raw lines with its rows (and reads it back: not
+        // here, on the UI thread).
+        if state.request.is_none()
+            && let Some(live) = pair.and_then(Pair::live)
+        {
             state.raw = raw_lines(&live, mask_annotations);
         }
         state
