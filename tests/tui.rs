@@ -14,48 +14,11 @@ use kdrift::model::ManagerClass;
 use kdrift::theme::Theme;
 use kdrift::tui::app::{App, Effect, Msg, Options};
 use kdrift::tui::keys::Screen;
-use kdrift::tui::{style, view};
+use kdrift::tui::style;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 
-/// The demo's sample cluster, loaded as the event loop would load it.
-fn demo(width: u16, height: u16) -> (App, Terminal<TestBackend>) {
-    let mut app = App::new(Request::Samples, Options::default());
-    let loaded = kdrift::tui::load(&Request::Samples);
-    app.update(Msg::Resize(width, height));
-    app.update(Msg::Loaded(loaded));
-    (app, Terminal::new(TestBackend::new(width, height)).unwrap())
-}
-
-fn press(app: &mut App, keys: &str) {
-    for c in keys.chars() {
-        let code = match c {
-            '\n' => KeyCode::Enter,
-            '\x1b' => KeyCode::Esc,
-            c => KeyCode::Char(c),
-        };
-        app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    }
-}
-
-fn draw(app: &App, terminal: &mut Terminal<TestBackend>) -> Buffer {
-    terminal.draw(|frame| view::render(frame, app)).unwrap();
-    terminal.backend().buffer().clone()
-}
-
-fn text(buffer: &Buffer) -> String {
-    support::buffer_text(buffer)
-}
-
-/// The screen line holding `needle`, and the column where it starts.
-fn find(buffer: &Buffer, needle: &str) -> Option<(u16, u16)> {
-    let lines = text(buffer);
-    lines.lines().enumerate().find_map(|(y, line)| {
-        let byte = line.find(needle)?;
-        Some((line[..byte].chars().count() as u16, y as u16))
-    })
-}
+use support::screen::{demo, draw, find, press, text};
 
 #[test]
 fn the_apps_screen_lists_out_of_sync_and_harmful_first_and_filters() {

@@ -9,7 +9,7 @@ use crate::actions::{ActionError, Decision, Outcome, Plan, Subject, Work, Worksp
 use crate::engine::ignore::parse::rules_in;
 use crate::engine::ignore::{IgnoreRule, Subject as RuleSubject};
 use crate::model::Response;
-use crate::model::{AppReport, Category, Finding, ManagerClass};
+use crate::model::{AppReport, Category, Finding, ManagerClass, ResourceReport};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -75,8 +75,8 @@ pub(crate) fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, A
             finding.category.as_str()
         )));
     }
-    let shape = shape_for(&subject, &finding);
-    let argo = argo_rule(&subject, &finding, shape);
+    let shape = shape_for(&subject.resource, &finding);
+    let argo = argo_rule(&subject.resource, &finding, shape);
     let flux = flux_rule(&subject, shape);
     let rule = parse_rule(&argo)?;
     let save_to = if workspace.read_only { SaveTo::Print } else { workspace.ignore_target.clone() };
@@ -131,7 +131,7 @@ pub(crate) fn prepare(subject: Subject, workspace: &Workspace) -> Result<Plan, A
 }
 
 /// The narrowest shape that still covers the finding's cause.
-fn shape_for(subject: &Subject, finding: &Finding) -> Shape {
+fn shape_for(resource: &ResourceReport, finding: &Finding) -> Shape {
     let owner = finding.owner.as_ref();
     let class = owner.map(|o| o.class);
     let in_metadata_map =
@@ -143,12 +143,8 @@ fn shape_for(subject: &Subject, finding: &Finding) -> Shape {
     // its manager is the narrowest stable description of what it manages.
     if let Some(owner) = owner.filter(|o| o.class == ManagerClass::Controller && o.manager != "kube-controller-manager")
     {
-        let same = subject
-            .resource
-            .findings
-            .iter()
-            .filter(|f| f.owner.as_ref().is_some_and(|o| o.manager == owner.manager))
-            .count();
+        let same =
+            resource.findings.iter().filter(|f| f.owner.as_ref().is_some_and(|o| o.manager == owner.manager)).count();
         if same > 1 {
             return Shape::Manager;
         }
@@ -163,8 +159,8 @@ fn key_prefix(pointer: &str) -> Option<String> {
     Some(format!("{domain}/"))
 }
 
-fn target(subject: &Subject) -> serde_json::Map<String, Value> {
-    let key = subject.key();
+fn target(resource: &ResourceReport) -> serde_json::Map<String, Value> {
+    let key = resource.key();
     let mut map = serde_json::Map::new();
     map.insert("group".into(), Value::String(key.group.clone()));
     map.insert("kind".into(), Value::String(key.kind.clone()));
@@ -175,8 +171,13 @@ fn target(subject: &Subject) -> serde_json::Map<String, Value> {
     map
 }
 
-fn argo_rule(subject: &Subject, finding: &Finding, shape: Shape) -> Value {
-    let mut rule = target(subject);
+/// The narrowest rule hiding `finding`, as an Argo CD `ignoreDifferences` entry (also copied).
+pub(crate) fn narrowest_rule(resource: &ResourceReport, finding: &Finding) -> Value {
+    argo_rule(resource, finding, shape_for(resource, finding))
+}
+
+fn argo_rule(resource: &ResourceReport, finding: &Finding, shape: Shape) -> Value {
+    let mut rule = target(resource);
     match shape {
         Shape::Pointer => {
             rule.insert("jsonPointers".into(), json!([finding.path]));
@@ -203,7 +204,7 @@ fn flux_rule(subject: &Subject, shape: Shape) -> Option<Value> {
         return None;
     }
     let paths: Vec<&str> = subject.findings.iter().map(|f| f.path.as_str()).filter(|p| !p.is_empty()).take(1).collect();
-    Some(json!({"paths": paths, "target": Value::Object(target(subject))}))
+    Some(json!({"paths": paths, "target": Value::Object(target(&subject.resource))}))
 }
 
 fn parse_rule(argo: &Value) -> Result<IgnoreRule, ActionError> {

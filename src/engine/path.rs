@@ -74,6 +74,24 @@ pub fn push_pointer_token(out: &mut String, token: &str) {
     }
 }
 
+/// The display spelling of an RFC 6901 `pointer` (`spec.containers[0].image`);
+/// `is_index(depth)` says which tokens are list positions, as a map key may be all digits.
+pub fn display_of_pointer(pointer: &str, is_index: impl Fn(usize) -> bool) -> String {
+    let mut display = String::new();
+    for (depth, token) in pointer.split('/').skip(1).enumerate() {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        if is_index(depth) && token.bytes().all(|b| b.is_ascii_digit()) {
+            let _ = write!(display, "[{token}]");
+            continue;
+        }
+        if !display.is_empty() {
+            display.push('.');
+        }
+        push_display_key(&mut display, &token);
+    }
+    display
+}
+
 /// Keys such as `app.kubernetes.io/name` are quoted so the dots stay readable.
 fn push_display_key(out: &mut String, key: &str) {
     let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
@@ -87,6 +105,14 @@ fn push_display_key(out: &mut String, key: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pointer_reads_as_a_display_path() {
+        let pointer = "/spec/containers/0/env/12/value";
+        assert_eq!(display_of_pointer(pointer, |depth| depth == 2 || depth == 4), "spec.containers[0].env[12].value");
+        let key = "/data/8080/metadata~1a.b";
+        assert_eq!(display_of_pointer(key, |_| false), "data.8080.\"metadata/a.b\"");
+    }
 
     #[test]
     fn pointer_and_display_are_built_together() {

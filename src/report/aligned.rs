@@ -32,6 +32,16 @@ pub struct Cell {
     pub text: String,
     pub pointer: String,
     pub emphasis: Vec<Range<usize>>,
+    /// Where the value starts in `text` (its end for a line that opens a map or list).
+    pub value_at: usize,
+}
+
+impl Cell {
+    /// The line's value as written (`512Mi`, `'yes'`, a JSON-escaped multi-line string);
+    /// empty for a line that opens a map or list.
+    pub fn value_text(&self) -> &str {
+        self.text.get(self.value_at..).unwrap_or_default()
+    }
 }
 
 /// Who set a live line.
@@ -166,7 +176,13 @@ struct Builder<'a> {
 impl Builder<'_> {
     fn cell(lines: &[YamlLine], index: usize) -> Cell {
         let line = &lines[index];
-        Cell { number: index + 1, text: line.text.clone(), pointer: line.pointer.clone(), emphasis: Vec::new() }
+        Cell {
+            number: index + 1,
+            text: line.text.clone(),
+            pointer: line.pointer.clone(),
+            emphasis: Vec::new(),
+            value_at: line.value_at,
+        }
     }
 
     fn row(&self, kind: RowKind, l: Option<usize>, r: Option<usize>) -> Row {

@@ -8,6 +8,20 @@ use serde_json::Value;
 pub(crate) struct YamlLine {
     pub text: String,
     pub pointer: String,
+    /// Byte offset in `text` where the line's scalar value starts (`text.len()` for a line
+    /// that opens a map or list), so a viewer can show the whole value alone.
+    pub value_at: usize,
+}
+
+impl YamlLine {
+    fn new(text: String, pointer: String, value_at: usize) -> YamlLine {
+        YamlLine { value_at: value_at.min(text.len()), text, pointer }
+    }
+
+    /// A line that opens a nested map or list: it has no value of its own.
+    fn opening(text: String, pointer: String) -> YamlLine {
+        YamlLine { value_at: text.len(), text, pointer }
+    }
 }
 
 /// Renders a value in block style (`kubectl get -o yaml` layout).
@@ -16,7 +30,7 @@ pub(crate) fn render(value: &Value) -> Vec<YamlLine> {
     let mut pointer = String::new();
     match value {
         Value::Object(_) | Value::Array(_) => render_block(value, 0, &mut pointer, "", &mut out),
-        scalar => out.push(YamlLine { text: scalar_text(scalar), pointer: String::new() }),
+        scalar => out.push(YamlLine::new(scalar_text(scalar), String::new(), 0)),
     }
     out
 }
@@ -48,11 +62,11 @@ fn render_block(value: &Value, indent: usize, pointer: &mut String, first_prefix
                 match item {
                     Value::Object(map) if !map.is_empty() => render_block(item, indent + 2, pointer, &dash, out),
                     Value::Array(list) if !list.is_empty() => {
-                        out.push(YamlLine { text: dash.trim_end().to_owned(), pointer: pointer.clone() });
+                        out.push(YamlLine::opening(dash.trim_end().to_owned(), pointer.clone()));
                         render_block(item, indent + 2, pointer, "", out);
                     }
                     scalar => {
-                        out.push(YamlLine { text: format!("{dash}{}", inline_text(scalar)), pointer: pointer.clone() })
+                        out.push(YamlLine::new(format!("{dash}{}", inline_text(scalar)), pointer.clone(), dash.len()))
                     }
                 }
                 pointer.truncate(mark);
@@ -65,15 +79,18 @@ fn render_block(value: &Value, indent: usize, pointer: &mut String, first_prefix
 fn emit_entry(child: &Value, head: String, indent: usize, pointer: &mut String, out: &mut Vec<YamlLine>) {
     match child {
         Value::Object(map) if !map.is_empty() => {
-            out.push(YamlLine { text: head, pointer: pointer.clone() });
+            out.push(YamlLine::opening(head, pointer.clone()));
             render_block(child, indent + 2, pointer, "", out);
         }
         Value::Array(items) if !items.is_empty() => {
-            out.push(YamlLine { text: head, pointer: pointer.clone() });
+            out.push(YamlLine::opening(head, pointer.clone()));
             // kubectl's layout: list items at the key's own indent.
             render_block(child, indent, pointer, "", out);
         }
-        scalar => out.push(YamlLine { text: format!("{head} {}", inline_text(scalar)), pointer: pointer.clone() }),
+        scalar => {
+            let value_at = head.len() + 1;
+            out.push(YamlLine::new(format!("{head} {}", inline_text(scalar)), pointer.clone(), value_at));
+        }
     }
 }
 
@@ -144,6 +161,26 @@ mod tests {
                 ("    - --v=2", "/spec/containers/0/args/0"),
                 ("  selector: {}", "/spec/selector"),
                 ("  note: 'yes'", "/spec/note"),
+            ]
+        );
+    }
+
+    #[test]
+    fn each_line_knows_where_its_value_starts() {
+        let value = json!({"spec": {"image": "x:1", "args": ["--v=2", ["a"]], "note": "multi\nline", "none": {}}});
+        let lines = render(&value);
+        let values: Vec<(&str, &str)> = lines.iter().map(|l| (l.pointer.as_str(), &l.text[l.value_at..])).collect();
+        assert_eq!(
+            values,
+            [
+                ("/spec", ""),
+                ("/spec/image", "x:1"),
+                ("/spec/args", ""),
+                ("/spec/args/0", "--v=2"),
+                ("/spec/args/1", ""),
+                ("/spec/args/1/0", "a"),
+                ("/spec/note", "\"multi\\nline\""),
+                ("/spec/none", "{}"),
             ]
         );
     }

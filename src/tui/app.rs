@@ -107,6 +107,10 @@ pub struct App {
     pub note: Option<String>,
     /// Training mode (`kdrift train`): the picker and the drill in play.
     pub train: Option<crate::tui::train_state::Training>,
+    /// The whole-value panel over the diff, when open.
+    pub value_panel: Option<crate::tui::value_panel::ValuePanel>,
+    /// Text to put on the terminal's clipboard (the event loop sends it with OSC 52).
+    pub clipboard: Option<String>,
 }
 
 impl App {
@@ -136,6 +140,8 @@ impl App {
             incident: None,
             note: None,
             train: None,
+            value_panel: None,
+            clipboard: None,
         }
     }
 
@@ -190,7 +196,12 @@ impl App {
 
     /// Lines the body of the screen holds (the terminal minus header, titles and footer).
     pub fn body_height(&self) -> usize {
-        usize::from(self.size.1).saturating_sub(6).max(1)
+        usize::from(self.size.1).saturating_sub(4 + usize::from(self.footer_height())).max(1)
+    }
+
+    /// The footer: the diff's names the owner, the values and the keys; others, the keys.
+    pub fn footer_height(&self) -> u16 {
+        if self.screen == Screen::Diff { 3 } else { 2 }
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
@@ -255,12 +266,20 @@ impl App {
         if interrupt && (self.prompt.is_some() || (self.screen == Screen::Runbook && self.typing_name(key))) {
             return self.key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
         }
+        if interrupt {
+            self.quit = true;
+            return Vec::new();
+        }
         if self.prompt.is_some() {
             return self.prompt_key(key);
         }
         if self.help {
             // Any key closes help; `q` and Esc do nothing else.
             self.help = false;
+            return Vec::new();
+        }
+        if self.value_panel.is_some() {
+            self.value_panel_key(key);
             return Vec::new();
         }
         if self.screen == Screen::Runbook && self.typing_name(key) {
@@ -295,6 +314,12 @@ impl App {
                 self.prompt = Some(Prompt { kind: PromptKind::Filter, text });
             }
             Action::Command => self.prompt = Some(Prompt { kind: PromptKind::Command, text: String::new() }),
+            Action::Search => {
+                let text = self.diff.as_ref().and_then(|d| d.search.as_ref()).map(|s| s.query.clone());
+                self.prompt = Some(Prompt { kind: PromptKind::Search, text: text.unwrap_or_default() });
+            }
+            Action::ShowValue => self.open_value_panel(),
+            Action::Exit => self.quit = true,
             Action::Refresh => return self.refresh(),
             Action::Sort => {
                 self.app_sort = self.app_sort.next();
@@ -312,6 +337,8 @@ impl App {
             Screen::Runbook => {
                 self.runbook_key(Action::Back);
             }
+            // Esc first clears a search, then leaves.
+            Screen::Diff if self.diff.as_mut().is_some_and(|d| d.search.take().is_some()) => {}
             Screen::Diff => {
                 self.diff = None;
                 self.screen = Screen::Resources;

@@ -46,6 +46,12 @@ pub struct DiffState {
     pub request: Option<Box<AlignJob>>,
     /// The finding to put the cursor on once the rows arrive (when the screen opened).
     focus_after: Option<Option<usize>>,
+    /// The text searched with `/`, and where it is found.
+    pub search: Option<crate::tui::diff_search::Search>,
+    /// The other view's cursor and scroll position (`y` switches, each view keeps its own).
+    other_view: (usize, usize),
+    /// Where the reader was before `f` aligned the rows again.
+    place: Option<crate::tui::diff_place::Place>,
 }
 
 impl DiffState {
@@ -74,6 +80,9 @@ impl DiffState {
             generation: 0,
             request: None,
             focus_after: Some(focus),
+            search: None,
+            other_view: (0, 0),
+            place: None,
         };
         state.compute(report, pair, mask_annotations);
         // A worker renders a large object's raw lines with its rows (and reads it back: not
@@ -91,6 +100,7 @@ impl DiffState {
     pub fn compute(&mut self, report: &ResourceReport, pair: Option<&Pair>, mask_annotations: &[String]) {
         // Unique in the process: an answer for a screen since closed never matches a new one.
         self.generation = NEXT_GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.place = self.remember_place().or(self.place.take());
         match pair.filter(|pair| !diff_job::on_the_spot(Some(pair))) {
             None => {
                 self.aligning = None;
@@ -147,6 +157,13 @@ impl DiffState {
         }
         self.expanded = vec![false; self.aligned.folds.len()];
         self.rebuild_visible();
+        // Rows aligned again (not the placeholder a worker's rows replace): back in place.
+        if self.aligning.is_none()
+            && let Some(place) = self.place.take()
+        {
+            self.restore_place(place);
+        }
+        self.refresh_search();
         if !self.show_raw {
             self.cursor = self.cursor.min(self.visible.len().saturating_sub(1));
         }
@@ -172,7 +189,7 @@ impl DiffState {
         self.top = self.cursor.saturating_sub(height / 3).min(self.len().saturating_sub(height));
     }
 
-    fn rebuild_visible(&mut self) {
+    pub(crate) fn rebuild_visible(&mut self) {
         let mut visible = Vec::with_capacity(self.aligned.rows.len());
         let mut row = 0;
         // Folds come in row order: only the next one can start at this row.
@@ -274,6 +291,11 @@ impl DiffState {
         mask_annotations: &[String],
     ) {
         match action {
+            // With a search, n/N walk its matches (in either view); without one, the findings
+            // (which the raw view does not show).
+            Action::NextFinding if self.search.is_some() => self.jump_match(true, false),
+            Action::PreviousFinding if self.search.is_some() => self.jump_match(false, false),
+            Action::NextFinding | Action::PreviousFinding if self.show_raw => {}
             Action::NextFinding => self.jump_finding(true),
             Action::PreviousFinding => self.jump_finding(false),
             Action::ScrollLeft => self.left = self.left.saturating_sub(8),
@@ -281,8 +303,9 @@ impl DiffState {
             Action::ToggleFold if !self.show_raw => self.toggle_fold(),
             Action::ToggleRaw => {
                 self.show_raw = !self.show_raw;
-                self.cursor = 0;
-                self.top = 0;
+                let here = (self.cursor, self.top);
+                (self.cursor, self.top) = std::mem::replace(&mut self.other_view, here);
+                self.refresh_search();
                 // Rows that arrived while the raw view showed: their finding now.
                 if !self.show_raw && self.focus_after.is_some() {
                     self.focus_pending();
@@ -313,8 +336,13 @@ impl DiffState {
 
     /// The aligned row under the cursor.
     pub fn focused_row(&self) -> Option<&crate::report::aligned::Row> {
+        self.aligned.rows.get(self.focused_row_index()?)
+    }
+
+    /// The index of the aligned row under the cursor (none on a fold).
+    pub fn focused_row_index(&self) -> Option<usize> {
         match self.visible.get(self.cursor)? {
-            Visible::Row(row) => self.aligned.rows.get(*row),
+            Visible::Row(row) => Some(*row),
             Visible::Fold(_) => None,
         }
     }

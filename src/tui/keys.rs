@@ -3,7 +3,6 @@
 //! this one table, so help never lies about what a key does.
 
 use crate::decision::Decision;
-use crate::model::Response;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +51,12 @@ pub enum Action {
     WritePrevention,
     /// A digit: the answer to the drill's question.
     Answer,
+    /// Search the diff (or the raw YAML).
+    Search,
+    /// The whole-value panel of the focused line, with its copy choices.
+    ShowValue,
+    /// Leave kdrift at once, from any screen.
+    Exit,
 }
 
 impl Action {
@@ -87,7 +92,7 @@ const ALL: &[Screen] = &[Screen::Apps, Screen::Resources, Screen::Diff, Screen::
 const INVESTIGATION: &[Screen] = &[Screen::Apps, Screen::Resources, Screen::Diff, Screen::Runbook];
 const LISTS: &[Screen] = &[Screen::Apps, Screen::Resources];
 const DIFF: &[Screen] = &[Screen::Diff];
-const RUNBOOK: &[Screen] = &[Screen::Runbook];
+pub(crate) const RUNBOOK: &[Screen] = &[Screen::Runbook];
 const TRAIN: &[Screen] = &[Screen::Train];
 
 pub const BINDINGS: &[Binding] = &[
@@ -215,20 +220,40 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Refresh,
         help: "reload from the source (a sample keeps its simulated decisions)",
     },
-    Binding { label: "^c", keys: &[Key::Ctrl('c')], screens: ALL, action: Action::Quit, help: "as q" },
+    Binding {
+        label: "^c",
+        keys: &[Key::Ctrl('c')],
+        screens: ALL,
+        action: Action::Exit,
+        help: "quit kdrift, from any screen (while typing, it cancels the typing first)",
+    },
     Binding {
         label: "n",
         keys: &[Key::Plain(KeyCode::Char('n'))],
         screens: DIFF,
         action: Action::NextFinding,
-        help: "next finding",
+        help: "next finding; with a search, the next match",
     },
     Binding {
         label: "N",
         keys: &[Key::Plain(KeyCode::Char('N'))],
         screens: DIFF,
         action: Action::PreviousFinding,
-        help: "previous finding",
+        help: "previous finding; with a search, the previous match",
+    },
+    Binding {
+        label: "/",
+        keys: &[Key::Plain(KeyCode::Char('/'))],
+        screens: DIFF,
+        action: Action::Search,
+        help: "search both sides (the raw YAML in the raw view); Esc clears it",
+    },
+    Binding {
+        label: "v/c",
+        keys: &[Key::Plain(KeyCode::Char('v')), Key::Plain(KeyCode::Char('c'))],
+        screens: DIFF,
+        action: Action::ShowValue,
+        help: "the whole value: Git and live, who set it, its path; 1-5 copy it (OSC 52)",
     },
     Binding {
         label: "h/←",
@@ -272,98 +297,12 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::OpenRunbook,
         help: "runbook for the selected finding",
     },
-    Binding {
-        label: "Tab/Enter",
-        keys: &[Key::Plain(KeyCode::Tab), Key::Plain(KeyCode::Enter)],
-        screens: RUNBOOK,
-        action: Action::NextStep,
-        help: "next step once this one is settled (step 4: a decision taken); at step 5, close the walk",
-    },
-    Binding {
-        label: "S-Tab",
-        keys: &[Key::Plain(KeyCode::BackTab)],
-        screens: RUNBOOK,
-        action: Action::PreviousStep,
-        help: "previous step",
-    },
-    Binding {
-        label: "space",
-        keys: &[Key::Plain(KeyCode::Char(' '))],
-        screens: RUNBOOK,
-        action: Action::Tick,
-        help: "tick the selected item; acknowledge a ! warning",
-    },
-    Binding {
-        label: "s",
-        keys: &[Key::Plain(KeyCode::Char('s'))],
-        screens: RUNBOOK,
-        action: Action::Decide(Decision::Act(Response::Sync)),
-        help: "sync: make live match Git (preview: server dry run)",
-    },
-    Binding {
-        label: "b",
-        keys: &[Key::Plain(KeyCode::Char('b'))],
-        screens: RUNBOOK,
-        action: Action::Decide(Decision::Act(Response::Backport)),
-        help: "backport: commit the live value to a new Git branch",
-    },
-    Binding {
-        label: "i",
-        keys: &[Key::Plain(KeyCode::Char('i'))],
-        screens: RUNBOOK,
-        action: Action::Decide(Decision::Act(Response::Ignore)),
-        help: "ignore: the narrowest rule, and what it would hide",
-    },
-    Binding {
-        label: "p",
-        keys: &[Key::Plain(KeyCode::Char('p'))],
-        screens: RUNBOOK,
-        action: Action::Decide(Decision::Act(Response::Prune)),
-        help: "prune: delete the orphan (dry-run delete and what points at it first)",
-    },
-    Binding {
-        label: "e",
-        keys: &[Key::Plain(KeyCode::Char('e'))],
-        screens: RUNBOOK,
-        action: Action::Decide(Decision::Act(Response::Escalate)),
-        help: "escalate: a remediation record for the owner team",
-    },
-    Binding {
-        label: "B",
-        keys: &[Key::Plain(KeyCode::Char('B'))],
-        screens: RUNBOOK,
-        action: Action::BreakGlass,
-        help: "break-glass sync: server-side apply of only the chosen fields (no controller; preview first)",
-    },
-    Binding {
-        label: "L",
-        keys: &[Key::Plain(KeyCode::Char('L'))],
-        screens: RUNBOOK,
-        action: Action::Decide(Decision::LeaveAsIs),
-        help: "leave as is (recorded in the audit log)",
-    },
-    Binding {
-        label: "c",
-        keys: &[Key::Plain(KeyCode::Char('c'))],
-        screens: RUNBOOK,
-        action: Action::Confirm,
-        help: "confirm the previewed action (a key no screen uses for viewing)",
-    },
-    Binding {
-        label: "F",
-        keys: &[Key::Plain(KeyCode::Char('F'))],
-        screens: RUNBOOK,
-        action: Action::Force,
-        help: "force a sync over field conflicts (second confirmation)",
-    },
-    Binding {
-        label: "w",
-        keys: &[Key::Plain(KeyCode::Char('w'))],
-        screens: RUNBOOK,
-        action: Action::WritePrevention,
-        help: "write the prevention controls (RBAC Role, alert rule, break-glass note)",
-    },
 ];
+
+/// Every row of the table: the screens' own, then the runbook's decisions and steps.
+pub fn bindings() -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().chain(crate::tui::keys_runbook::RUNBOOK_BINDINGS)
+}
 
 /// The action `key` means on `screen`, if any.
 pub fn action_for(screen: Screen, key: KeyEvent) -> Option<Action> {
@@ -372,8 +311,7 @@ pub fn action_for(screen: Screen, key: KeyEvent) -> Option<Action> {
         (true, _) => return None,
         (false, code) => Key::Plain(code),
     };
-    BINDINGS
-        .iter()
+    bindings()
         .find(|binding| binding.screens.contains(&screen) && binding.keys.contains(&pressed))
         .map(|binding| binding.action)
 }
@@ -381,8 +319,7 @@ pub fn action_for(screen: Screen, key: KeyEvent) -> Option<Action> {
 /// Help lines for `screen`: `(key label, what it does)`; write keys are left out when the
 /// session is read-only, as they are not bound then.
 pub fn help_for(screen: Screen, read_only: bool) -> Vec<(&'static str, &'static str)> {
-    BINDINGS
-        .iter()
+    bindings()
         .filter(|b| b.screens.contains(&screen) && !(read_only && b.action.writes()))
         .map(|b| (b.label, b.help))
         .collect()

@@ -7,8 +7,12 @@
 pub mod app;
 pub(crate) mod commands;
 pub(crate) mod diff_job;
+pub(crate) mod diff_place;
+pub(crate) mod diff_search;
 pub(crate) mod diff_state;
+pub(crate) mod focus;
 pub mod keys;
+pub mod keys_runbook;
 pub(crate) mod lists;
 pub(crate) mod navigate;
 pub(crate) mod prompt;
@@ -19,6 +23,7 @@ pub(crate) mod strings;
 pub mod style;
 pub(crate) mod train_keys;
 pub mod train_state;
+pub(crate) mod value_panel;
 pub mod view;
 pub(crate) mod views;
 
@@ -191,6 +196,13 @@ async fn event_loop(
         };
         for effect in app.update(msg) {
             spawn(effect, sender.clone());
+        }
+        if let Some(text) = app.clipboard.take() {
+            // OSC 52: the terminal (through SSH and tmux) puts it on the system clipboard.
+            crossterm::execute!(
+                terminal.backend_mut(),
+                crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+            )?;
         }
     }
     Ok(None)

@@ -1,5 +1,5 @@
-//! The prompt under the screen: `/` filters the list as it is typed, `:` takes a command
-//! (run from the table in `commands`).
+//! The prompt under the screen: `/` filters the list as it is typed (in the diff, searches
+//! it on Enter), `:` takes a command (run from the table in `commands`).
 
 use crate::tui::app::{App, Effect};
 use crate::tui::keys::Screen;
@@ -10,6 +10,8 @@ use crossterm::event::{KeyCode, KeyEvent};
 pub enum PromptKind {
     Filter,
     Command,
+    /// Text to find in the diff (run on Enter).
+    Search,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,8 +43,10 @@ impl App {
             }
             KeyCode::Enter => {
                 let Some(prompt) = self.prompt.take() else { return Vec::new() };
-                if prompt.kind == PromptKind::Command {
-                    return self.run_command(prompt.text.trim());
+                match prompt.kind {
+                    PromptKind::Command => return self.run_command(prompt.text.trim()),
+                    PromptKind::Search => self.search_diff(&prompt.text),
+                    PromptKind::Filter => {}
                 }
             }
             KeyCode::Backspace => {
@@ -57,5 +61,14 @@ impl App {
             self.filtered_list().filter_by(text);
         }
         Vec::new()
+    }
+
+    /// Runs a diff search; an empty query clears it, a query with no match says so.
+    fn search_diff(&mut self, query: &str) {
+        let height = self.body_height();
+        let Some(diff) = &mut self.diff else { return };
+        if !diff.search(query, height) && !query.is_empty() {
+            self.notice = Some(format!("no match for '{}'", crate::sanitize::clean_line(query)));
+        }
     }
 }

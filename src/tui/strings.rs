@@ -26,6 +26,7 @@ pub(crate) const HINTS_PREVIEW: &str = "c confirm  Esc cancel  j/k scroll  F for
 pub(crate) const APP_LEVEL_NO_RUNBOOK: &str =
     "an app-level finding: fix the controller first (the runbook works on a resource)";
 pub(crate) const APP_LEVEL_NO_DIFF: &str = "an app-level finding has no diff: it concerns the app as a whole";
+pub(crate) const NO_VALUE_HERE: &str = "a folded run has no value of its own: Enter opens it";
 pub(crate) const FORCING: &str = "forcing: c takes the conflicting fields from their managers";
 pub(crate) const CONFLICTS: &str = "field conflicts: F to force (a second confirmation), or Esc";
 pub(crate) const LAST_STEP: &str = "this is the last step";

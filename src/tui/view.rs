@@ -14,9 +14,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 pub fn render(frame: &mut Frame<'_>, app: &App) {
-    let [header, title, body, footer] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1), Constraint::Length(2)])
-            .areas(frame.area());
+    let [header, title, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(app.footer_height()),
+    ])
+    .areas(frame.area());
     frame.render_widget(Paragraph::new(header_line(app)), header);
     frame.render_widget(Paragraph::new(title_line(app)), title);
     match app.screen {
@@ -27,6 +31,9 @@ pub fn render(frame: &mut Frame<'_>, app: &App) {
         Screen::Train => views::train::render(frame, body, app),
     }
     frame.render_widget(Paragraph::new(footer_lines(app)), footer);
+    if app.value_panel.is_some() {
+        views::value::render(frame, app);
+    }
     if app.help {
         render_help(frame, app);
     }
@@ -169,13 +176,19 @@ fn footer_lines(app: &App) -> Vec<Line<'static>> {
     let theme = &app.options.theme;
     if let Some(prompt) = &app.prompt {
         let lead = match prompt.kind {
-            PromptKind::Filter => "/",
+            PromptKind::Filter | PromptKind::Search => "/",
             PromptKind::Command => ":",
         };
-        return vec![Line::from(vec![
+        // The prompt takes the footer's last line; the lines above it stay readable.
+        let mut lines = match app.screen {
+            Screen::Diff => views::diff::footer(app).into_iter().take(2).collect(),
+            _ => vec![Line::default()],
+        };
+        lines.push(Line::from(vec![
             Span::styled(lead, style::accent(theme)),
-            Span::raw(format!("{}▏", prompt.text)),
-        ])];
+            Span::raw(format!("{}▏", crate::sanitize::clean_line(&prompt.text))),
+        ]));
+        return lines;
     }
     if app.screen == Screen::Diff {
         return views::diff::footer(app);

@@ -10,6 +10,7 @@ use crate::model::ResourceReport;
 use crate::report::aligned::{Cell, LineOwner, Row, RowKind};
 use crate::theme::Theme;
 use crate::tui::app::App;
+use crate::tui::diff_search::Search;
 use crate::tui::diff_state::{DiffState, Visible};
 use crate::tui::strings;
 use crate::tui::style::{self, OWNER_GUTTER, OWNER_MARK};
@@ -89,7 +90,10 @@ fn aligned(
                     style::dim(theme),
                 ))
             }
-            Visible::Row(row) => row_line(&diff.aligned.rows[*row], resource, theme, &columns, diff.left, focused),
+            Visible::Row(row) => {
+                let search = diff.search.as_ref().filter(|s| !s.raw);
+                row_line(&diff.aligned.rows[*row], resource, theme, &columns, (diff.left, search), focused)
+            }
         };
         lines.push(line);
     }
@@ -101,7 +105,7 @@ fn row_line(
     resource: &ResourceReport,
     theme: &Theme,
     columns: &Columns,
-    left: usize,
+    view: (usize, Option<&Search>),
     focused: bool,
 ) -> Line<'static> {
     let ignored = row.ignored(resource);
@@ -120,9 +124,9 @@ fn row_line(
     };
     let cursor = if focused { Span::styled("▶", style::accent(theme)) } else { Span::raw(" ") };
     let mut spans = vec![cursor];
-    spans.extend(cell(row.left.as_ref(), left_mark, base, theme, columns, left));
+    spans.extend(cell(row.left.as_ref(), left_mark, base, theme, columns, view));
     spans.push(Span::styled(" │ ", style::dim(theme)));
-    spans.extend(cell(row.right.as_ref(), right_mark, base, theme, columns, left));
+    spans.extend(cell(row.right.as_ref(), right_mark, base, theme, columns, view));
     spans.push(Span::styled(" │ ", style::dim(theme)));
     let mark = if row.right.is_some() { style::owner_mark(row.owner.as_ref()) } else { "" };
     match (ignored, columns.wide_gutter) {
@@ -138,14 +142,16 @@ fn row_line(
 }
 
 /// A side: line number, marker, and the text scrolled `left` characters, changed words
-/// emphasized, cut to the column.
+/// emphasized and search matches reversed, cut to the column. Unscrolled, a long line whose
+/// change lies beyond the column starts near the change (`…` marks the cut), so the
+/// difference is never the part hidden.
 fn cell(
     cell: Option<&Cell>,
     mark: char,
     base: Style,
     theme: &Theme,
     columns: &Columns,
-    left: usize,
+    (left, search): (usize, Option<&Search>),
 ) -> Vec<Span<'static>> {
     let Some(cell) = cell else {
         return vec![Span::raw(" ".repeat(columns.number + 2 + columns.text))];
@@ -154,26 +160,39 @@ fn cell(
         Span::styled(format!("{:>w$}", cell.number, w = columns.number), style::dim(theme)),
         Span::styled(format!("{mark} "), base),
     ];
-    let emphasized = base.add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+    let hits = search.map(|s| s.ranges(&cell.text)).unwrap_or_default();
+    let skip = if left > 0 { left } else { start_near_change(cell, columns.text) };
+    let styled = |byte: usize| {
+        let mut style = base;
+        if cell.emphasis.iter().any(|range| range.contains(&byte)) {
+            style = style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+        }
+        if hits.iter().any(|range| range.contains(&byte)) {
+            style = style.add_modifier(Modifier::REVERSED);
+        }
+        style
+    };
+    let total = cell.text.chars().count();
     let mut shown = 0;
     let mut run = String::new();
-    let mut run_emphasized = false;
-    for (byte, character) in cell.text.char_indices().skip(left) {
+    let mut run_style = base;
+    for (byte, character) in cell.text.char_indices().skip(skip) {
         if shown == columns.text {
             break;
         }
-        let is_emphasized = cell.emphasis.iter().any(|range| range.contains(&byte));
-        if is_emphasized != run_emphasized && !run.is_empty() {
-            spans.push(Span::styled(std::mem::take(&mut run), if run_emphasized { emphasized } else { base }));
+        let style = styled(byte);
+        if style != run_style && !run.is_empty() {
+            spans.push(Span::styled(std::mem::take(&mut run), run_style));
         }
-        run_emphasized = is_emphasized;
-        run.push(character);
+        run_style = style;
+        // A line shown from past its start says so with its first character.
+        run.push(if shown == 0 && skip > 0 && left == 0 { '…' } else { character });
         shown += 1;
     }
     if !run.is_empty() {
-        spans.push(Span::styled(run, if run_emphasized { emphasized } else { base }));
+        spans.push(Span::styled(run, run_style));
     }
-    if cell.text.chars().count() > left + columns.text
+    if total > skip + columns.text
         && let Some(last) = spans.last_mut()
     {
         // A cut line says so: its last character becomes `…`.
@@ -186,6 +205,14 @@ fn cell(
     spans
 }
 
+/// Characters to skip so that the first changed word of a line too long for `width` shows,
+/// a third of the way in; 0 when it shows from the start anyway.
+fn start_near_change(cell: &Cell, width: usize) -> usize {
+    let Some(first) = cell.emphasis.iter().map(|range| range.start).min() else { return 0 };
+    let at = cell.text.get(..first).map_or(0, |before| before.chars().count());
+    if at + 2 <= width { 0 } else { at.saturating_sub(width / 3) }
+}
+
 fn raw(diff: &DiffState, theme: &Theme, area: Rect, height: usize) -> Vec<Line<'static>> {
     let number = diff.raw.len().max(1).to_string().len();
     let width = usize::from(area.width).saturating_sub(number + 3);
@@ -193,48 +220,84 @@ fn raw(diff: &DiffState, theme: &Theme, area: Rect, height: usize) -> Vec<Line<'
         " raw live object, as the API returned it (status, managedFields; secrets masked) — y returns to the diff",
         style::dim(theme),
     ))];
+    let search = diff.search.as_ref().filter(|s| s.raw);
     for (index, text) in diff.raw.iter().enumerate().skip(diff.top).take(height) {
         let cursor = if index == diff.cursor { "▶" } else { " " };
-        let shown: String = text.chars().skip(diff.left).take(width).collect();
-        lines.push(Line::from(vec![
-            Span::styled(format!("{cursor}{:>number$} ", index + 1), style::dim(theme)),
-            Span::raw(shown),
-        ]));
+        let hits = search.map(|s| s.ranges(text)).unwrap_or_default();
+        let mut spans = vec![Span::styled(format!("{cursor}{:>number$} ", index + 1), style::dim(theme))];
+        let mut run = String::new();
+        let mut run_hit = false;
+        for (byte, character) in text.char_indices().skip(diff.left).take(width) {
+            let hit = hits.iter().any(|range| range.contains(&byte));
+            if hit != run_hit && !run.is_empty() {
+                spans.push(hit_span(std::mem::take(&mut run), run_hit));
+            }
+            run_hit = hit;
+            run.push(character);
+        }
+        if !run.is_empty() {
+            spans.push(hit_span(run, run_hit));
+        }
+        lines.push(Line::from(spans));
     }
     lines
 }
 
-/// The focused line's owner ("▲ human kubectl-edit · Update · 43d ago") and its finding.
+fn hit_span(text: String, hit: bool) -> Span<'static> {
+    if hit { Span::styled(text, Style::default().add_modifier(Modifier::REVERSED)) } else { Span::raw(text) }
+}
+
+/// Three lines: who set the focused line; its values and finding ("Git 512Mi → live 2Gi ·
+/// HIGH desired-config → backport: …"); and the keys that matter now.
 pub(crate) fn footer(app: &App) -> Vec<Line<'static>> {
     let theme = &app.options.theme;
-    let hints = Line::from(Span::styled(
-        " n/N finding  Enter fold  h/l scroll  f all fields  y raw YAML  Esc back  ? help",
-        style::dim(theme),
-    ));
-    let Some(diff) = &app.diff else { return vec![hints] };
-    let Some(data) = app.data.apps.get(diff.app) else { return vec![hints] };
-    let Some(row) = diff.focused_row().filter(|_| !diff.show_raw) else { return vec![Line::default(), hints] };
+    let Some(diff) = &app.diff else { return vec![Line::default(), Line::default(), hints_line(app)] };
+    if diff.show_raw {
+        let where_ = format!(" raw line {} of {}", diff.cursor + 1, diff.raw.len());
+        return vec![Line::from(Span::styled(where_, style::dim(theme))), Line::default(), hints_line(app)];
+    }
+    let Some(row) = diff.focused_row() else { return vec![Line::default(), Line::default(), hints_line(app)] };
     let owner = owner_line(app).unwrap_or_default();
-    let finding = row.finding.and_then(|f| data.report.resources.get(diff.resource)?.findings.get(f));
-    let second = match finding {
-        Some(finding) => {
-            let verdict = match &finding.ignored_by {
-                Some(by) => format!("ignored by {by}"),
-                None => format!(
-                    "{} {} → {}",
-                    finding.severity.as_str().to_uppercase(),
-                    finding.category.as_str(),
-                    finding.response.as_str()
-                ),
-            };
-            Line::from(vec![
-                Span::styled(format!(" {verdict}: "), style::severity(theme, finding.severity)),
-                Span::raw(finding.reason.clone()),
-            ])
+    let owner = Line::from(Span::styled(format!(" {owner}"), style::owner_style(theme, row.owner.as_ref())));
+    let resource = app.data.apps.get(diff.app).and_then(|a| a.report.resources.get(diff.resource));
+    let focused = crate::tui::focus::focused(diff, |f| Some(resource?.findings.get(f)?.display_path.clone()));
+    let mut second = Vec::new();
+    if let Some(focused) = focused.as_ref().filter(|_| row.kind != RowKind::Equal) {
+        second.push(Span::raw(format!(" {}", crate::tui::focus::values_inline(focused, usize::from(app.size.0) / 3))));
+    }
+    if let Some(finding) = row.finding.and_then(|f| resource?.findings.get(f)) {
+        let verdict = match &finding.ignored_by {
+            Some(by) => format!("ignored by {by}"),
+            None => format!(
+                "{} {} → {}",
+                finding.severity.as_str().to_uppercase(),
+                finding.category.as_str(),
+                finding.response.as_str()
+            ),
+        };
+        let lead = if second.is_empty() { " " } else { " · " };
+        second.push(Span::styled(format!("{lead}{verdict}: "), style::severity(theme, finding.severity)));
+        second.push(Span::raw(finding.reason.clone()));
+    }
+    vec![owner, Line::from(second), hints_line(app)]
+}
+
+/// The keys that matter now: a search's own, or the diff's.
+fn hints_line(app: &App) -> Line<'static> {
+    let theme = &app.options.theme;
+    let search = app.diff.as_ref().and_then(|d| Some((d, d.search.as_ref()?)));
+    let text = match search {
+        Some((diff, search)) => format!(
+            " '{}' {} · n/N match  Esc clears  v value/copy  ? help",
+            crate::sanitize::clean_line(&search.query),
+            search.position(diff.search_position())
+        ),
+        None if app.diff.as_ref().is_some_and(|d| d.show_raw) => {
+            " / search  v whole line  h/l scroll  y back to the diff  Esc back  ? help".to_owned()
         }
-        None => hints,
+        None => " n/N finding  / search  v value/copy  f fields  y raw  Esc back  ? help".to_owned(),
     };
-    vec![Line::from(Span::styled(format!(" {owner}"), style::owner_style(theme, row.owner.as_ref()))), second]
+    Line::from(Span::styled(text, style::dim(theme)))
 }
 
 /// Who set the focused line: its mark, manager, operation, subresource and age. Training

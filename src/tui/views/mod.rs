@@ -5,6 +5,7 @@ pub(crate) mod diff;
 pub(crate) mod resources;
 pub(crate) mod runbook;
 pub(crate) mod train;
+pub(crate) mod value;
 
 /// The first line to draw so that `selected` stays visible in `height` lines.
 pub(crate) fn window_start(selected: usize, height: usize) -> usize {

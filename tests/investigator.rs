@@ -1,0 +1,250 @@
+//! The investigator at 3 a.m. (issue 18), at 80×24 as on a laptop over SSH: the whole value
+//! of a line with who set it, search in the diff and the raw YAML, copying a value, a path or
+//! a rule, the reader's place kept across `f` and `y`, long values cut where they differ,
+//! and Ctrl-C leaving from any screen. Driven through `App::update`, drawn on `TestBackend`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed setup should panic
+
+mod support;
+
+use kdrift::engine::{EngineConfig, Manifest, compare_app};
+use kdrift::investigate::{AppData, Investigation, Pair, Request};
+use kdrift::tui::app::{App, Msg, Options};
+use kdrift::tui::keys::Screen;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
+use serde_json::{Value, json};
+use support::screen::{demo, draw, find, press, press_ctrl, text};
+
+/// The text of the focused row's live side.
+fn focused_live(app: &App) -> String {
+    let row = app.diff.as_ref().and_then(|d| d.focused_row()).expect("a focused row");
+    row.right.as_ref().map(|c| c.text.trim().to_owned()).unwrap_or_default()
+}
+
+#[test]
+fn the_whole_value_shows_both_sides_who_set_it_and_copies_value_path_and_rule() {
+    let (mut app, mut terminal) = demo(80, 24);
+    press(&mut app, "\n\n");
+    assert_eq!(focused_live(&app), "memory: 2Gi");
+    press(&mut app, "v");
+    let screen = text(&draw(&app, &mut terminal));
+    for shown in [
+        "path    spec.template.spec.containers[name=app].resources.limits.memory",
+        "pointer /spec/template/spec/containers/0/resources/limits/memory",
+        "Git (desired) · line 32",
+        "   512Mi",
+        "live (cluster) · line 34 · ▲ human · kubectl-edit · Update · 43d ago",
+        "   2Gi",
+        "copy 1 live 2 Git 3 path 4 pointer 5 rule",
+    ] {
+        assert!(screen.contains(shown), "the panel shows {shown:?}:\n{screen}");
+    }
+    press(&mut app, "3");
+    assert_eq!(
+        app.clipboard.take().as_deref(),
+        Some("spec.template.spec.containers[name=app].resources.limits.memory")
+    );
+    let notice = text(&draw(&app, &mut terminal));
+    assert!(notice.contains("copied path (OSC 52): spec.template"), "{notice}");
+    press(&mut app, "4");
+    assert_eq!(app.clipboard.take().as_deref(), Some("/spec/template/spec/containers/0/resources/limits/memory"));
+    press(&mut app, "1");
+    assert_eq!(app.clipboard.take().as_deref(), Some("2Gi"));
+    press(&mut app, "2");
+    assert_eq!(app.clipboard.take().as_deref(), Some("512Mi"));
+    press(&mut app, "5");
+    let rule = app.clipboard.take().expect("the rule is copied");
+    let parsed: Value = yaml_serde::from_str(&rule).expect("the rule is YAML");
+    assert_eq!(
+        parsed,
+        json!([{"group": "apps", "kind": "Deployment", "name": "checkout-api", "namespace": "prod",
+            "jsonPointers": ["/spec/template/spec/containers/0/resources/limits/memory"]}])
+    );
+    press(&mut app, "\x1b");
+    assert!(app.value_panel.is_none(), "Esc closes the panel");
+    assert_eq!(app.screen, Screen::Diff, "and only the panel");
+    // A fold has no value of its own.
+    press(&mut app, "gv");
+    assert!(app.value_panel.is_none());
+    assert!(text(&draw(&app, &mut terminal)).contains("a folded run has no value of its own"));
+}
+
+#[test]
+fn the_footer_names_the_owner_both_values_and_the_keys_at_80_by_24() {
+    let (mut app, mut terminal) = demo(80, 24);
+    press(&mut app, "\n\n");
+    let screen = text(&draw(&app, &mut terminal));
+    let footer: Vec<&str> = screen.lines().rev().take(3).collect();
+    assert_eq!(footer[2].trim(), "▲ human · kubectl-edit · Update · 43d ago");
+    assert!(footer[1].starts_with(" Git 512Mi → live 2Gi · HIGH desired-config → backport:"), "{screen}");
+    assert!(footer[0].contains("/ search") && footer[0].contains("v value/copy") && footer[0].contains("Esc back"));
+}
+
+#[test]
+fn search_finds_text_on_both_sides_highlights_it_and_walks_matches() {
+    let (mut app, mut terminal) = demo(80, 24);
+    press(&mut app, "\n\n/replicas\n");
+    assert_eq!(focused_live(&app), "replicas: 9");
+    let buffer = draw(&app, &mut terminal);
+    let screen = text(&buffer);
+    assert!(screen.contains("'replicas' 1 of 1 · n/N match"), "{screen}");
+    let (x, y) = find(&buffer, "replicas: 9").unwrap();
+    assert!(buffer[(x, y)].modifier.contains(Modifier::REVERSED), "the match is highlighted");
+    assert!(!buffer[(x + 9, y)].modifier.contains(Modifier::REVERSED), "and only the match");
+    press(&mut app, "n");
+    assert_eq!(focused_live(&app), "replicas: 9", "one match: n stays on it");
+    // Esc clears the search first; n walks the findings again.
+    press(&mut app, "\x1b");
+    assert_eq!(app.screen, Screen::Diff);
+    assert!(app.diff.as_ref().unwrap().search.is_none());
+    press(&mut app, "n");
+    assert_eq!(focused_live(&app), "memory: 2Gi");
+    // Folded lines are searched too, and open when reached; capitals match exactly.
+    press(&mut app, "/ProgressDeadline\n");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("no match for 'ProgressDeadline'"), "{screen}");
+    press(&mut app, "/containerport\n");
+    assert_eq!(focused_live(&app), "- containerPort: 8080");
+}
+
+#[test]
+fn search_in_the_raw_yaml_walks_its_lines_and_n_never_jumps_to_unrelated_ones() {
+    let (mut app, mut terminal) = demo(80, 24);
+    press(&mut app, "\n\ny");
+    let cursor = |app: &App| app.diff.as_ref().unwrap().cursor;
+    press(&mut app, "n");
+    assert_eq!(cursor(&app), 0, "without a search, n does nothing in the raw view");
+    press(&mut app, "/manager:\n");
+    let first = cursor(&app);
+    assert!(app.diff.as_ref().unwrap().raw[first].contains("manager:"));
+    press(&mut app, "n");
+    let second = cursor(&app);
+    assert!(second > first && app.diff.as_ref().unwrap().raw[second].contains("manager:"));
+    press(&mut app, "N");
+    assert_eq!(cursor(&app), first);
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("'manager:' 1 of"), "{screen}");
+}
+
+#[test]
+fn the_readers_place_survives_every_field_and_the_raw_view() {
+    let (mut app, mut terminal) = demo(120, 40);
+    press(&mut app, "\n\n");
+    // Open the first fold, then go to the replicas line.
+    press(&mut app, "gz");
+    press(&mut app, "/replicas\n\x1b");
+    assert_eq!(focused_live(&app), "replicas: 9");
+    press(&mut app, "f");
+    assert!(app.diff.as_ref().unwrap().full);
+    assert_eq!(focused_live(&app), "replicas: 9", "f keeps the cursor on its field");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("apiVersion: apps/v1"), "f keeps the opened fold open: {screen}");
+    press(&mut app, "f");
+    assert_eq!(focused_live(&app), "replicas: 9");
+    // The raw view has its own cursor; leaving it returns to the line the reader was on.
+    press(&mut app, "yjjjy");
+    assert_eq!(focused_live(&app), "replicas: 9", "y keeps the cursor");
+}
+
+/// One app whose only resource is `live` against `desired`.
+fn app_on(desired: Value, live: Value, width: u16, height: u16) -> (App, Terminal<TestBackend>) {
+    let manifest = |object: &Value| Manifest { object: object.clone(), origin: "test".to_owned() };
+    let report = compare_app(
+        &EngineConfig::default(),
+        "web",
+        "prod",
+        Some(1_780_909_800),
+        vec![manifest(&desired)],
+        vec![manifest(&live)],
+    )
+    .unwrap();
+    let key = report.resources[0].key();
+    let data = AppData {
+        report,
+        origin: "test".to_owned(),
+        source: kdrift::investigate::SourceKind::Snapshot,
+        namespace: "prod".to_owned(),
+        objects: [(key, Pair::new(Some(&desired), Some(&live)))].into(),
+        now: Some(1_780_909_800),
+    };
+    let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });
+    app.update(Msg::Resize(width, height));
+    app.update(Msg::Loaded(Ok(Investigation { apps: vec![data], ..Investigation::default() })));
+    (app, Terminal::new(TestBackend::new(width, height)).unwrap())
+}
+
+fn config_map(data: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web", "namespace": "prod",
+        "managedFields": [{"manager": "kubectl-edit", "operation": "Update", "apiVersion": "v1",
+            "time": "2026-06-01T10:00:00Z", "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:data": {"f:image": {}, "f:config.yaml": {}}}}]}, "data": data})
+}
+
+#[test]
+fn a_long_value_is_cut_where_it_differs_and_a_multi_line_one_reads_whole() {
+    let image = |tag: &str| format!("registry.example.com/payments/payment-service-with-a-long-name:{tag}");
+    let desired = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web", "namespace": "prod"},
+        "data": {"image": image("v1.4.2"), "config.yaml": "listen: 8080\nlog: info\n"}});
+    let live = config_map(json!({"image": image("v1.4.3-hotfix"), "config.yaml": "listen: 8080\nlog: debug\n"}));
+    let (mut app, mut terminal) = app_on(desired, live, 80, 24);
+    press(&mut app, "\n\n");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("v1.4.2") && screen.contains("v1.4.3"), "both sides show where they differ:\n{screen}");
+    assert!(!screen.contains("image: registry.example.com/payments/pay"), "so not from the start:\n{screen}");
+    // The footer's values too.
+    let footer: Vec<&str> = screen.lines().rev().take(3).collect();
+    assert!(footer[1].contains("v1.4.2 → live ") && footer[1].contains("v1.4.3"), "{screen}");
+    // The multi-line value reads as its lines, not as one escaped string.
+    press(&mut app, "/log\nv");
+    let panel = text(&draw(&app, &mut terminal));
+    for line in ["   listen: 8080", "   log: info", "   log: debug"] {
+        assert!(panel.contains(line), "{line:?} in:\n{panel}");
+    }
+    press(&mut app, "1");
+    assert_eq!(app.clipboard.take().as_deref(), Some("listen: 8080\nlog: debug\n"));
+}
+
+#[test]
+fn a_secret_is_copied_as_the_screen_shows_it_masked() {
+    let secret = |value: &str| {
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "web", "namespace": "prod"},
+            "data": {"password": value}})
+    };
+    let (mut app, mut terminal) = app_on(secret("aHVudGVyMg=="), secret("c3dvcmRmaXNo"), 80, 24);
+    press(&mut app, "\n\nv1");
+    let copied = app.clipboard.take().expect("something is copied");
+    let screen = text(&draw(&app, &mut terminal));
+    for clear in ["aHVudGVyMg==", "c3dvcmRmaXNo", "hunter2", "swordfish"] {
+        assert!(!copied.contains(clear) && !screen.contains(clear), "{clear} leaked: {copied} / {screen}");
+    }
+}
+
+#[test]
+fn ctrl_c_quits_from_every_screen() {
+    let at = |keys: &str| {
+        let (mut app, _terminal) = demo(80, 24);
+        press(&mut app, keys);
+        app
+    };
+    for (keys, screen) in [
+        ("", Screen::Apps),
+        ("\n", Screen::Resources),
+        ("\n\n", Screen::Diff),
+        ("\n\nv", Screen::Diff),
+        ("\n\n?", Screen::Diff),
+        ("\n\nr", Screen::Runbook),
+    ] {
+        let mut app = at(keys);
+        assert_eq!(app.screen, screen, "{keys:?}");
+        press_ctrl(&mut app, 'c');
+        assert!(app.quit, "Ctrl-C quits from {screen:?} ({keys:?})");
+    }
+    // A prompt is cancelled first, as in a shell.
+    let mut app = at("\n\n/x");
+    press_ctrl(&mut app, 'c');
+    assert!(!app.quit && app.prompt.is_none());
+    press_ctrl(&mut app, 'c');
+    assert!(app.quit);
+}
