@@ -205,6 +205,20 @@ fn the_real_binary_runs_in_a_terminal_and_restores_it() {
     terminal.wait_for("Apps › checkout-api");
     terminal.type_keys(b"\r");
     terminal.wait_for("▲ human · kubectl-edit · Update · 43d ago");
+    // The whole value, and its path copied with OSC 52 (what tmux and SSH pass on).
+    terminal.type_keys(b"v");
+    terminal.wait_for("pointer /spec/template/spec/containers/0/resources/limits/memory");
+    terminal.type_keys(b"3");
+    terminal.wait_for("copied path (OSC 52)");
+    use base64::Engine as _;
+    let path = base64::engine::general_purpose::STANDARD
+        .encode("spec.template.spec.containers[name=app].resources.limits.memory");
+    let osc52 = format!("\x1b]52;c;{path}\x1b\\");
+    let written = String::from_utf8_lossy(&terminal.transcript);
+    assert!(written.contains(&osc52), "no OSC 52 copy of the path in the output");
+    // Any other key closes the panel (it covered the column headings).
+    terminal.type_keys(b"q");
+    terminal.wait_for("desired (Git)");
     terminal.type_keys(b"?");
     terminal.wait_for("Help: keys on this screen");
     terminal.type_keys(b"x:theme light\r");

@@ -13,6 +13,9 @@ pub struct Terminal {
     writer: Box<dyn std::io::Write + Send>,
     output: Receiver<Vec<u8>>,
     pub parser: vt100::Parser,
+    /// Every byte kdrift wrote, escape sequences included (what the screen does not keep,
+    /// such as an OSC 52 clipboard write).
+    pub transcript: Vec<u8>,
 }
 
 impl Terminal {
@@ -50,7 +53,14 @@ impl Terminal {
                 }
             }
         });
-        Terminal { child, master: pair.master, writer, output, parser: vt100::Parser::new(40, 150, 0) }
+        Terminal {
+            child,
+            master: pair.master,
+            writer,
+            output,
+            parser: vt100::Parser::new(40, 150, 0),
+            transcript: Vec::new(),
+        }
     }
 
     /// Reads the screen until `needle` shows (20 s at most).
@@ -58,13 +68,18 @@ impl Terminal {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(100)) {
-                self.parser.process(&bytes);
+                self.read(&bytes);
             }
             if self.parser.screen().contents().contains(needle) {
                 return;
             }
         }
         panic!("'{needle}' never appeared on screen:\n{}", self.parser.screen().contents());
+    }
+
+    fn read(&mut self, bytes: &[u8]) {
+        self.parser.process(bytes);
+        self.transcript.extend_from_slice(bytes);
     }
 
     pub fn type_keys(&mut self, keys: &[u8]) {
@@ -75,7 +90,7 @@ impl Terminal {
     pub fn finish(&mut self) -> bool {
         let status = self.child.wait().unwrap();
         while let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(300)) {
-            self.parser.process(&bytes);
+            self.read(&bytes);
         }
         status.success()
     }
@@ -107,11 +122,11 @@ impl Terminal {
         let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
             if let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(50)) {
-                self.parser.process(&bytes);
+                self.read(&bytes);
             }
             if let Ok(Some(status)) = self.child.try_wait() {
                 while let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(300)) {
-                    self.parser.process(&bytes);
+                    self.read(&bytes);
                 }
                 return Some(status.exit_code());
             }
