@@ -248,3 +248,32 @@ fn ctrl_c_quits_from_every_screen() {
     press_ctrl(&mut app, 'c');
     assert!(app.quit);
 }
+
+#[test]
+fn the_header_keeps_the_write_mode_at_any_width() {
+    for width in [60u16, 80, 120, 200] {
+        let (mut app, mut terminal) = demo(width, 24);
+        press(&mut app, ":incident INC-2041\n");
+        let screen = text(&draw(&app, &mut terminal));
+        let header = screen.lines().next().unwrap();
+        assert!(header.contains("2 namespaces │ [SIM] │ incident INC-204"), "{width}: {header}");
+        assert_eq!(header.contains("samples (embedded)"), width >= 80, "the source is cut last: {header}");
+        assert_eq!(header.contains("theme default"), width >= 120, "the theme goes first when room is short: {header}");
+    }
+}
+
+#[test]
+fn help_scrolls_when_the_terminal_is_shorter_than_it() {
+    let (mut app, mut terminal) = demo(80, 24);
+    press(&mut app, "\n\n?");
+    let first = text(&draw(&app, &mut terminal));
+    assert!(first.contains("↓ j/k scroll · any other key closes"), "{first}");
+    assert!(!first.contains("? other"), "the owner legend is below the fold:\n{first}");
+    press(&mut app, &"j".repeat(40));
+    let last = text(&draw(&app, &mut terminal));
+    assert!(app.help.is_some(), "j scrolls, it does not close help");
+    assert!(last.contains("· deflt (API server default)  ? other"), "{last}");
+    assert!(!last.contains("↓ j/k scroll"), "at the end, nothing more to scroll to: {last}");
+    press(&mut app, "x");
+    assert!(app.help.is_none());
+}

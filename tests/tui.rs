@@ -153,7 +153,7 @@ fn help_is_built_from_the_key_table_and_themes_switch_live() {
         assert!(screen.contains(label) && screen.contains(help), "help lists {label} {help}");
     }
     press(&mut app, "x:theme colorblind\n");
-    assert!(!app.help, "any key closes help");
+    assert!(app.help.is_none(), "any key closes help");
     let buffer = draw(&app, &mut terminal);
     assert!(text(&buffer).contains("theme colorblind"));
     let (x, y) = find(&buffer, "▲ human").unwrap();

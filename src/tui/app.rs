@@ -92,7 +92,8 @@ pub struct App {
     pub resources: ListScreen,
     pub diff: Option<DiffState>,
     pub prompt: Option<Prompt>,
-    pub help: bool,
+    /// The help overlay, when open: how far it is scrolled.
+    pub help: Option<usize>,
     pub quit: bool,
     /// Terminal size, for paging and keeping the cursor on screen.
     pub size: (u16, u16),
@@ -131,7 +132,7 @@ impl App {
             resources: ListScreen::default(),
             diff: None,
             prompt: None,
-            help: false,
+            help: None,
             quit: false,
             size: (80, 24),
             runbook: None,
@@ -273,9 +274,8 @@ impl App {
         if self.prompt.is_some() {
             return self.prompt_key(key);
         }
-        if self.help {
-            // Any key closes help; `q` and Esc do nothing else.
-            self.help = false;
+        if self.help.is_some() {
+            self.help_key(key);
             return Vec::new();
         }
         if self.value_panel.is_some() {
@@ -308,7 +308,7 @@ impl App {
             Action::Quit | Action::Back if self.screen == Screen::Runbook => return self.runbook_key(action),
             Action::Quit if self.screen == Screen::Apps => self.quit = true,
             Action::Quit | Action::Back => self.back(),
-            Action::Help => self.help = true,
+            Action::Help => self.help = Some(0),
             Action::Filter => {
                 let text = self.filtered_list().filter.clone();
                 self.prompt = Some(Prompt { kind: PromptKind::Filter, text });

@@ -11,6 +11,7 @@ pub(crate) mod diff_place;
 pub(crate) mod diff_search;
 pub(crate) mod diff_state;
 pub(crate) mod focus;
+pub(crate) mod help;
 pub mod keys;
 pub mod keys_runbook;
 pub(crate) mod lists;

@@ -4,14 +4,14 @@
 
 use crate::engine::time::format_rfc3339;
 use crate::tui::app::{App, PromptKind};
-use crate::tui::keys::{self, Screen};
+use crate::tui::keys::Screen;
 use crate::tui::strings;
 use crate::tui::style;
 use crate::tui::views;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 pub fn render(frame: &mut Frame<'_>, app: &App) {
     let [header, title, body, footer] = Layout::vertical([
@@ -34,8 +34,8 @@ pub fn render(frame: &mut Frame<'_>, app: &App) {
     if app.value_panel.is_some() {
         views::value::render(frame, app);
     }
-    if app.help {
-        render_help(frame, app);
+    if app.help.is_some() {
+        crate::tui::help::render(frame, app);
     }
 }
 
@@ -60,24 +60,46 @@ fn header_line(app: &App) -> Line<'static> {
         (false, None) => strings::NOT_LOADED.to_owned(),
     };
     let sep = || Span::styled(" │ ", style::dim(theme));
+    let incident = app.incident.as_ref().map(|incident| format!("incident {incident}"));
+    // What must stay at any width: where the data comes from, its scope and the write mode.
+    // The refresh time and the theme go first when the line is too long, then the source
+    // is cut.
+    let scope = namespace_scope(app);
+    let fixed = 7
+        + 3
+        + scope.chars().count()
+        + 3
+        + mode.content.chars().count()
+        + incident.as_ref().map_or(0, |i| 3 + i.chars().count());
+    let width = usize::from(app.size.0);
+    let theme_name = format!("theme {}", app.options.theme_name);
+    let extras = [refreshed, theme_name];
+    let mut room = width.saturating_sub(fixed + 3 + source.chars().count());
+    let shown_extras: Vec<&String> = extras
+        .iter()
+        .take_while(|extra| {
+            let needed = 3 + extra.chars().count();
+            let fits = needed <= room;
+            room = room.saturating_sub(needed);
+            fits
+        })
+        .collect();
+    let source_room = width.saturating_sub(fixed + 3).max(8);
     let mut spans = vec![
         Span::styled(" kdrift", style::accent(theme)),
         sep(),
-        Span::raw(source),
+        Span::raw(crate::tui::focus::around(&source, 0, source_room)),
         sep(),
-        Span::raw(namespace_scope(app)),
+        Span::raw(scope),
         sep(),
         mode,
     ];
-    if let Some(incident) = &app.incident {
-        spans.extend([sep(), Span::styled(format!("incident {incident}"), style::accent(theme))]);
+    if let Some(incident) = incident {
+        spans.extend([sep(), Span::styled(incident, style::accent(theme))]);
     }
-    spans.extend([
-        sep(),
-        Span::styled(refreshed, style::dim(theme)),
-        sep(),
-        Span::styled(format!("theme {}", app.options.theme_name), style::dim(theme)),
-    ]);
+    for extra in shown_extras {
+        spans.extend([sep(), Span::styled(extra.clone(), style::dim(theme))]);
+    }
     Line::from(spans)
 }
 
@@ -208,48 +230,7 @@ fn footer_lines(app: &App) -> Vec<Line<'static>> {
     vec![Line::default(), Line::from(Span::styled(format!(" {hints}"), style::dim(theme)))]
 }
 
-fn render_help(frame: &mut Frame<'_>, app: &App) {
-    let theme = &app.options.theme;
-    let keys = keys::help_for(app.screen, app.read_only());
-    // The key column as wide as its longest label, so no label runs into its text.
-    let width = keys.iter().map(|(label, _)| label.chars().count()).max().unwrap_or(0) + 1;
-    let lines: Vec<Line<'static>> = keys
-        .into_iter()
-        .map(|(label, help)| {
-            Line::from(vec![Span::styled(format!(" {label:<width$}"), style::accent(theme)), Span::raw(help)])
-        })
-        .chain(commands_help(app))
-        .chain([
-            Line::default(),
-            Line::from(Span::styled(
-                " Owner marks: ◆ gitops  ● ctrl (controller)  ▲ human  ■ hook (webhook/operator)",
-                style::dim(theme),
-            )),
-            Line::from(Span::styled("              · deflt (API server default)  ? other", style::dim(theme))),
-            Line::from(Span::styled(" Any key closes this help.", style::dim(theme))),
-        ])
-        .collect();
-    let area = centered(frame.area(), 110, lines.len() as u16 + 2);
-    frame.render_widget(Clear, area);
-    let block =
-        Block::default().borders(Borders::ALL).title(Span::styled(" Help: keys on this screen ", style::accent(theme)));
-    frame.render_widget(Paragraph::new(lines).block(block), area);
-}
-
-/// The `:` commands, from the table that runs them (none in training).
-fn commands_help(app: &App) -> Vec<Line<'static>> {
-    if app.screen == Screen::Train {
-        return Vec::new();
-    }
-    let theme = &app.options.theme;
-    let mut lines = vec![Line::default()];
-    lines.extend(crate::tui::commands::COMMANDS.iter().map(|command| {
-        Line::from(vec![Span::styled(format!(" {:<14}", command.usage), style::accent(theme)), Span::raw(command.help)])
-    }));
-    lines
-}
-
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
     Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height }
