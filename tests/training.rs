@@ -205,13 +205,13 @@ fn play_hpa_right(app: &mut App, terminal: &mut Terminal<TestBackend>) -> String
     let predicted = screen(app, terminal);
     assert!(predicted.contains("✓ Right — you answered: No: the HPA owns replicas"), "{predicted}");
     assert!(predicted.contains("start a field"), "the explanation follows: {predicted}");
-    press(app, &keys("\n2\n"));
+    press(app, &keys(" 2 "));
     assert_eq!(app.drill().unwrap().stage, Stage::Category(0));
     let revealed = screen(app, terminal);
     assert!(revealed.contains("replicas: 3") && revealed.contains("replicas: 12"), "the diff: {revealed}");
     assert!(revealed.contains("set by: ● ctrl · kube-controller-manager · Update · /scale"), "{revealed}");
     assert!(!revealed.contains("→ ignore"), "the engine's verdict stays hidden: {revealed}");
-    press(app, &keys("3\n2\n"));
+    press(app, &keys("3 2 "));
     assert_eq!(app.screen, Screen::Runbook, "each decision is taken on the runbook");
     press(app, &keys("i"));
     assert!(app.notice.as_deref().unwrap().starts_with("walk the runbook first"), "{:?}", app.notice);
@@ -224,7 +224,7 @@ fn play_hpa_right(app: &mut App, terminal: &mut Terminal<TestBackend>) -> String
     let decided = screen(app, terminal);
     assert!(decided.contains("✓ Right — you answered: ignore"), "{decided}");
     assert!(decided.contains("simulated ignore: a rule for spec.replicas on Deployment prod/orders-api"), "{decided}");
-    press(app, &keys("\n2\n"));
+    press(app, &keys(" 2 "));
     screen(app, terminal)
 }
 
@@ -264,14 +264,14 @@ fn a_wrong_sync_on_the_memory_hotfix_shows_the_oom_kills_and_fails_the_drill() {
     press(&mut app, &keys("\n1"));
     let predicted = screen(&app, &mut terminal);
     assert!(predicted.contains("✗ Not quite — you answered: Sync: the alert says the cluster is wrong; the answer: Compare desired and live"), "{predicted}");
-    press(&mut app, &keys("\n1\n"));
+    press(&mut app, &keys(" 1 "));
     let revealed = screen(&app, &mut terminal);
     assert!(revealed.contains("memory: 512Mi") && revealed.contains("memory: 2Gi"), "{revealed}");
     assert!(revealed.contains("kubectl-edit · Update · 2d ago"), "{revealed}");
-    press(&mut app, &keys("1\n"));
+    press(&mut app, &keys("1 "));
     let choices = app.drill().unwrap().choices();
     assert_eq!(choices, vec!["argocd-controller", "kube-controller-manager", "kubectl-edit"]);
-    press(&mut app, &keys("3\n"));
+    press(&mut app, &keys("3 "));
     walk_to_step_four(&mut app);
     press(&mut app, &keys("s"));
     let consequences = screen(&app, &mut terminal);
@@ -289,7 +289,7 @@ fn a_wrong_sync_on_the_memory_hotfix_shows_the_oom_kills_and_fails_the_drill() {
     // Step 5 of the runbook carries the simulated result too.
     let verify = &app.runbook.as_ref().unwrap().runbook.items[4][0];
     assert!(verify.evidence.iter().any(|e| e.contains("2Gi → 512Mi")), "{:?}", verify.evidence);
-    press(&mut app, &keys("\n1\n"));
+    press(&mut app, &keys(" 1 "));
     let debrief = screen(&app, &mut terminal);
     assert!(debrief.contains("memory-hotfix — not passed yet (2 of 6 right)"), "{debrief}");
     assert!(
@@ -306,9 +306,9 @@ fn records_round_trip_through_the_instructors_report() {
     play_hpa_right(&mut app, &mut terminal);
     // Bob predicts right but syncs against the HPA.
     let (mut app, _) = session("hpa-replicas", Some(class.path().join("bob.json")), "bob");
-    press(&mut app, &keys("\n2\n2\n3\n2\n"));
+    press(&mut app, &keys("\n2 2 3 2 "));
     walk_to_step_four(&mut app);
-    press(&mut app, &keys("s\n2\n"));
+    press(&mut app, &keys("s 2 "));
     assert_eq!(app.drill().unwrap().stage, Stage::Debrief);
     // A stray file in the class directory is reported, not fatal, and left as it was.
     std::fs::write(class.path().join("notes.json"), "{\"todo\": true}").unwrap();
@@ -319,7 +319,7 @@ fn records_round_trip_through_the_instructors_report() {
     assert!(report.starts_with("Training report: 2 run(s) by 2 trainee(s) in 2 record file(s)"), "{report}");
     let row = report.lines().find(|l| l.starts_with("hpa-replicas")).unwrap();
     let cells: Vec<&str> = row.split_whitespace().collect();
-    assert_eq!(cells[..9], ["hpa-replicas", "2", "1", "50%", "91%", "100%", "100%", "83%", "100%"], "{report}");
+    assert_eq!(cells[..9], ["hpa-replicas", "2", "1", "50%", "92%", "100%", "100%", "83%", "100%"], "{report}");
     assert!(cells[9].ends_with('s'), "the median time: {row}");
     let trainees: Vec<Vec<&str>> = report
         .lines()
@@ -377,12 +377,12 @@ fn a_trainee_plays_a_scenario_with_the_real_binary_in_an_empty_directory() {
     terminal.wait_for("[ALERT] ArgoCDApplicationOutOfSync — orders-api (prod)");
     terminal.type_keys(b"\r2");
     terminal.wait_for("✓ Right");
-    terminal.type_keys(b"\r2\r3");
+    terminal.type_keys(b" 2 3");
     terminal.wait_for("kube-controller-manager · Update · /scale");
     // Step 1 and step 3 each wait for one tick; step 4 takes the decision.
-    terminal.type_keys(b"\r2\r \t\t \ti");
+    terminal.type_keys(b" 2  \t\t \ti");
     terminal.wait_for("simulated ignore");
-    terminal.type_keys(b"\r2\r");
+    terminal.type_keys(b" 2 ");
     terminal.wait_for("passed (6 of 6 right)");
     terminal.wait_for("recorded in");
     terminal.type_keys(b"\rq");
@@ -395,7 +395,7 @@ fn a_trainee_plays_a_scenario_with_the_real_binary_in_an_empty_directory() {
 #[test]
 fn leaving_a_drill_takes_a_second_q_and_drops_its_answers() {
     let (mut app, mut terminal) = session("orphan-service", None, "carol");
-    press(&mut app, &keys("\n2\n"));
+    press(&mut app, &keys("\n2 "));
     press(&mut app, &keys("q"));
     assert!(app.drill().is_some(), "one q only asks");
     assert!(screen(&app, &mut terminal).contains("q or Esc again leaves the drill"));
@@ -409,4 +409,78 @@ fn leaving_a_drill_takes_a_second_q_and_drops_its_answers() {
     assert!(row.contains(" – "), "an unfinished drill has no result: {row}");
     press(&mut app, &keys("q"));
     assert!(app.quit, "q on the picker quits");
+}
+
+/// The HPA drill at `width`×`height`, at its first classification question (predictions
+/// answered right).
+fn at_first_classification(width: u16, height: u16) -> (App, Terminal<TestBackend>) {
+    let (mut app, _) = session("hpa-replicas", None, "dave");
+    app.update(Msg::Resize(width, height));
+    press(&mut app, &keys("\n2 2 "));
+    assert_eq!(app.drill().unwrap().stage, Stage::Category(0));
+    (app, Terminal::new(TestBackend::new(width, height)).unwrap())
+}
+
+#[test]
+fn no_answer_is_preselected_and_only_the_continue_key_moves_past_the_feedback() {
+    let (mut app, mut terminal) = session("hpa-replicas", None, "erin");
+    press(&mut app, &keys("\n"));
+    assert!(matches!(app.drill().unwrap().stage, Stage::Predict(0)));
+    let question = screen(&app, &mut terminal);
+    assert!(!question.contains('▸'), "nothing highlighted before the trainee chooses: {question}");
+    press(&mut app, &keys("\n"));
+    assert!(app.drill().unwrap().feedback.is_none(), "Enter alone answers nothing");
+    assert!(screen(&app, &mut terminal).contains("choose an answer first"));
+    press(&mut app, &keys("j\n"));
+    let answered = app.drill().unwrap().feedback.clone().expect("j then Enter answers the first choice");
+    assert_eq!(answered.given, app.drill().unwrap().choices()[0]);
+    // A second Enter (the double press of a hurried trainee) stays on the explanation.
+    press(&mut app, &keys("\n\n"));
+    assert!(matches!(app.drill().unwrap().stage, Stage::Predict(0)), "Enter does not move on");
+    assert!(screen(&app, &mut terminal).contains("space (or Tab) continues"));
+    press(&mut app, &keys(" "));
+    assert!(matches!(app.drill().unwrap().stage, Stage::Predict(1)));
+    assert!(app.drill().unwrap().feedback.is_none() && app.drill().unwrap().selected.is_none());
+}
+
+#[test]
+fn every_choice_can_be_reached_and_seen_at_80_by_24() {
+    let (mut app, mut terminal) = at_first_classification(80, 24);
+    let choices = app.drill().unwrap().choices();
+    assert!(choices.len() >= 5, "{choices:?}");
+    for (index, choice) in choices.iter().enumerate() {
+        press(&mut app, &keys("j"));
+        let shown = screen(&app, &mut terminal);
+        assert_eq!(app.drill().unwrap().selected, Some(index));
+        let line = format!("▸ {}  {choice}", index + 1);
+        assert!(shown.contains(&line), "the highlighted choice {line:?} is on screen:\n{shown}");
+    }
+}
+
+#[test]
+fn the_ownership_question_does_not_print_its_answer_above_it() {
+    let (mut app, mut terminal) = at_first_classification(120, 40);
+    let category = screen(&app, &mut terminal);
+    assert!(category.contains("set by: ● ctrl · kube-controller-manager"), "{category}");
+    press(&mut app, &keys("3 "));
+    assert_eq!(app.drill().unwrap().stage, Stage::Owner(0));
+    let owner = screen(&app, &mut terminal);
+    assert!(owner.contains("set by: ? (the question below)"), "{owner}");
+    assert!(!owner.contains("· kube-controller-manager · Update"), "{owner}");
+    press(&mut app, &keys("2"));
+    assert!(screen(&app, &mut terminal).contains("set by: ● ctrl · kube-controller-manager"), "shown with the answer");
+}
+
+#[test]
+fn the_picker_says_where_answers_are_recorded() {
+    let record = tempfile::tempdir().unwrap().path().join("frank.json");
+    let scenarios = scenario::embedded().unwrap();
+    let app =
+        App::training(Training::new(scenarios, Some(record.clone()), "frank".to_owned()), None, Options::default());
+    let mut terminal = Terminal::new(TestBackend::new(160, 30)).unwrap();
+    let picker = screen(&app, &mut terminal);
+    assert!(picker.contains(&format!("finished drills are recorded in {}", record.display())), "{picker}");
+    let app =
+        App::training(Training::new(scenario::embedded().unwrap(), None, "gina".to_owned()), None, Options::default());
+    assert!(screen(&app, &mut terminal).contains("nothing is recorded"));
 }

@@ -47,9 +47,15 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// The share right, rounded to the nearest whole percent (2 of 3 is 67%, not 66%).
     pub fn percent(self) -> Option<usize> {
-        (self.total > 0).then(|| self.right * 100 / self.total)
+        (self.total > 0).then(|| rounded_percent(self.right, self.total))
     }
+}
+
+/// `part` of `whole` in percent, rounded half up; 0 of nothing is 0.
+pub fn rounded_percent(part: usize, whole: usize) -> usize {
+    (part * 200 + whole).checked_div(whole * 2).unwrap_or(0)
 }
 
 /// A drill passes when every decision was right and at least this share of all answers.
@@ -62,13 +68,14 @@ pub struct Drill {
     pub answers: Vec<Answer>,
     /// The current stage's answer, shown as feedback until the trainee moves on.
     pub feedback: Option<Answer>,
-    /// The highlighted choice.
-    pub selected: usize,
+    /// The highlighted choice: none until the trainee picks one, so an Enter meant for
+    /// something else never answers a question unseen.
+    pub selected: Option<usize>,
 }
 
 impl Drill {
     pub fn new(scenario: Scenario) -> Drill {
-        Drill { scenario, stage: Stage::Briefing, answers: Vec::new(), feedback: None, selected: 0 }
+        Drill { scenario, stage: Stage::Briefing, answers: Vec::new(), feedback: None, selected: None }
     }
 
     /// The question of a multiple-choice stage (not the briefing, a decision or the debrief).
@@ -111,7 +118,7 @@ impl Drill {
         }
         let choices = self.choices();
         let Some(given) = choices.get(index).cloned() else { return };
-        self.selected = index;
+        self.selected = Some(index);
         let drill = &self.scenario.drill;
         let judged = |skill: Skill, step: String, question: &Question| {
             let expected = question.choices.get(question.answer.saturating_sub(1)).cloned().unwrap_or_default();
@@ -202,7 +209,7 @@ impl Drill {
             }
         }
         self.stage = self.after(self.stage);
-        self.selected = 0;
+        self.selected = None;
         true
     }
 
@@ -259,7 +266,7 @@ impl Score {
             response: tally(Some(Skill::Response)),
             verification: tally(Some(Skill::Verification)),
             total,
-            passed: decisions_right && total.percent().unwrap_or(0) >= PASS_PERCENT,
+            passed: decisions_right && total.right * 100 >= PASS_PERCENT * total.total.max(1),
         }
     }
 

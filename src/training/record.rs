@@ -224,7 +224,7 @@ fn scenario_summary(name: &str, runs: &[&Run]) -> ScenarioSummary {
         median_seconds: seconds.get(seconds.len() / 2).copied().unwrap_or_default(),
         runs: runs.len(),
         passed,
-        success_rate: passed * 100 / runs.len().max(1),
+        success_rate: crate::training::drill::rounded_percent(passed, runs.len()),
         skills,
         total,
         most_common_wrong,
@@ -355,5 +355,8 @@ mod tests {
         let wrong = summary.most_common_wrong.expect("wrong answers");
         assert_eq!((wrong.step.as_str(), wrong.given.as_str(), wrong.runs), ("decide X", "sync", 2));
         assert_eq!((summary.runs, summary.passed, summary.success_rate), (3, 1, 33));
+        assert_eq!(crate::training::drill::rounded_percent(2, 3), 67, "rounded, not cut");
+        assert_eq!(crate::training::drill::rounded_percent(1, 8), 13);
+        assert_eq!(crate::training::drill::rounded_percent(0, 0), 0);
     }
 }

@@ -144,7 +144,14 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[Key::Plain(KeyCode::Enter)],
         screens: TRAIN,
         action: Action::Open,
-        help: "start the scenario; answer the highlighted choice; continue",
+        help: "start the scenario; answer the highlighted choice; begin after the briefing",
+    },
+    Binding {
+        label: "space/Tab",
+        keys: &[Key::Plain(KeyCode::Char(' ')), Key::Plain(KeyCode::Tab)],
+        screens: TRAIN,
+        action: Action::NextStep,
+        help: "continue once the answer is shown (Enter does not, so it never skips an explanation)",
     },
     Binding {
         label: "1-9",

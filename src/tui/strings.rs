@@ -14,7 +14,7 @@ pub(crate) const HINTS_APPS: &str = "Enter open  / filter  s sort  : command  ? 
 pub(crate) const HINTS_RESOURCES: &str = "Enter diff  r runbook  / filter  : command  ? help  Esc back";
 pub(crate) const HINTS_PICKER: &str = "Enter start  j/k choose  ? help  q quit";
 pub(crate) const HINTS_DRILL: &str =
-    "1-9 answer  j/k choose  Enter answer/continue  PgUp/PgDn scroll  ? help  q leave the drill";
+    "1-9 answer  j/k choose  Enter answer  space continue  PgUp/PgDn scroll  ? help  q leave";
 pub(crate) const HINTS_DRILL_RUNBOOK: &str =
     "Tab next step  space tick  s sync  b backport  i ignore  p prune  e escalate  L leave  q leave the drill";
 pub(crate) const HINTS_RUNBOOK_READ_ONLY: &str =
@@ -26,6 +26,8 @@ pub(crate) const HINTS_PREVIEW: &str = "c confirm  Esc cancel  j/k scroll  F for
 pub(crate) const APP_LEVEL_NO_RUNBOOK: &str =
     "an app-level finding: fix the controller first (the runbook works on a resource)";
 pub(crate) const APP_LEVEL_NO_DIFF: &str = "an app-level finding has no diff: it concerns the app as a whole";
+pub(crate) const CHOOSE_FIRST: &str = "choose an answer first: its number, or j/k then Enter";
+pub(crate) const SPACE_CONTINUES: &str = "answered: space (or Tab) continues to the next question";
 pub(crate) const NO_VALUE_HERE: &str = "a folded run has no value of its own: Enter opens it";
 pub(crate) const FORCING: &str = "forcing: c takes the conflicting fields from their managers";
 pub(crate) const CONFLICTS: &str = "field conflicts: F to force (a second confirmation), or Esc";

@@ -47,6 +47,7 @@ impl App {
             TrainAsk::Start(index) => self.start_drill(index),
             TrainAsk::Leave => self.leave_drill(),
             TrainAsk::ConfirmLeave => self.notice = Some(strings::LEAVE_DRILL_AGAIN.to_owned()),
+            TrainAsk::Hint(hint) => self.notice = Some(hint.to_owned()),
             TrainAsk::EnterStage => return self.enter_stage(),
             TrainAsk::PageDiff(down) => {
                 if let Some(diff) = &mut self.diff {

@@ -25,6 +25,8 @@ pub(crate) enum TrainAsk {
     EnterStage,
     /// Page the diff a classification question shows (`true`: down).
     PageDiff(bool),
+    /// A key that does nothing here: say what does.
+    Hint(&'static str),
 }
 
 pub struct Training {
@@ -94,9 +96,12 @@ impl Training {
                 }
             }
             Action::Down if drill.feedback.is_none() && choices > 0 => {
-                drill.selected = (drill.selected + 1).min(choices - 1)
+                drill.selected = Some(drill.selected.map_or(0, |s| (s + 1).min(choices - 1)))
             }
-            Action::Up if drill.feedback.is_none() && choices > 0 => drill.selected = drill.selected.saturating_sub(1),
+            Action::Up if drill.feedback.is_none() && choices > 0 => {
+                drill.selected = Some(drill.selected.map_or(0, |s| s.saturating_sub(1)))
+            }
+            Action::NextStep => return self.continue_drill(),
             Action::Down => self.scroll += 1,
             Action::Up => self.scroll = self.scroll.saturating_sub(1),
             Action::PageDown | Action::PageUp if diff_shown => return TrainAsk::PageDiff(action == Action::PageDown),
@@ -117,11 +122,26 @@ impl Training {
             return TrainAsk::Leave;
         }
         if drill.question().is_some() && drill.feedback.is_none() {
-            let selected = drill.selected;
-            drill.answer(selected);
-            return TrainAsk::Nothing;
+            return match drill.selected {
+                Some(selected) => {
+                    drill.answer(selected);
+                    TrainAsk::Nothing
+                }
+                None => TrainAsk::Hint(crate::tui::strings::CHOOSE_FIRST),
+            };
         }
-        if drill.move_on() {
+        // After an answer, only the continue key moves on: a second Enter must not carry the
+        // trainee past the explanation.
+        if drill.feedback.is_some() {
+            return TrainAsk::Hint(crate::tui::strings::SPACE_CONTINUES);
+        }
+        self.continue_drill()
+    }
+
+    /// Space (or Tab): on to the next stage, once this one is answered (or from the briefing).
+    pub(crate) fn continue_drill(&mut self) -> TrainAsk {
+        let Some(drill) = &mut self.drill else { return TrainAsk::Nothing };
+        if drill.stage != Stage::Debrief && drill.move_on() {
             self.scroll = 0;
             return TrainAsk::EnterStage;
         }

@@ -54,7 +54,11 @@ fn header_line(app: &App) -> Line<'static> {
         None => app.request.label(),
     };
     let refreshed = match (app.loading, app.loaded_at) {
-        _ if app.train.is_some() && app.drill().is_none() => strings::TRAINING_WRITES_NOTHING.to_owned(),
+        // Training writes nothing but the record of finished drills, when asked for one.
+        _ if app.train.is_some() && app.drill().is_none() => match app.train.as_ref().and_then(|t| t.record.as_ref()) {
+            Some(record) => format!("answers recorded in {}", record.display()),
+            None => strings::TRAINING_WRITES_NOTHING.to_owned(),
+        },
         (true, _) => strings::LOADING.to_owned(),
         (false, Some(at)) => format!("refreshed {} UTC", format_rfc3339(at).get(11..19).unwrap_or_default()),
         (false, None) => strings::NOT_LOADED.to_owned(),

@@ -23,10 +23,17 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         return;
     };
     let classifying = matches!(drill.stage, Stage::Category(_) | Stage::Owner(_));
+    let (title, lines) = body(drill, training, theme);
+    let inner_width = usize::from(area.width.saturating_sub(2)).max(1);
+    let wrapped = |lines: &[Line<'_>]| -> usize { lines.iter().map(|l| l.width().max(1).div_ceil(inner_width)).sum() };
     let area = if classifying {
-        // The answer's explanation needs the room the choices needed before.
-        let diff_share = if drill.feedback.is_some() { 35 } else { 60 };
-        let [top, bottom] = Layout::vertical([Constraint::Percentage(diff_share), Constraint::Min(8)]).areas(area);
+        // The question and all its choices first; the diff above takes what is left (the
+        // answer's explanation, once shown, takes two thirds).
+        let question = match drill.feedback {
+            Some(_) => area.height * 2 / 3,
+            None => u16::try_from(wrapped(&lines) + 2).unwrap_or(u16::MAX).min(area.height.saturating_sub(5)),
+        };
+        let [top, bottom] = Layout::vertical([Constraint::Min(4), Constraint::Length(question)]).areas(area);
         if app.diff.is_some() {
             let block = Block::default()
                 .borders(Borders::TOP)
@@ -35,7 +42,11 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             frame.render_widget(block, top);
             let [diff_area, owner_area] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
             super::diff::render(frame, diff_area, app);
-            let owner = super::diff::owner_line(app).unwrap_or_default();
+            // The ownership question asks exactly this: its answer is not printed above it.
+            let owner = match drill.stage {
+                Stage::Owner(_) if drill.feedback.is_none() => "? (the question below)".to_owned(),
+                _ => super::diff::owner_line(app).unwrap_or_default(),
+            };
             frame.render_widget(
                 Paragraph::new(Span::styled(format!(" set by: {owner}"), style::accent(theme))),
                 owner_area,
@@ -47,9 +58,15 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     } else {
         area
     };
-    let (title, lines) = body(drill, training, theme);
+    // The highlighted choice is always on screen: scrolled to when it is below the box.
+    let height = usize::from(area.height.saturating_sub(2));
+    let choice_bottom = drill.selected.filter(|_| drill.feedback.is_none()).map(|chosen| {
+        let through = (2 + chosen + 1).min(lines.len());
+        wrapped(&lines[..through])
+    });
+    let scroll = training.scroll.max(choice_bottom.map_or(0, |bottom| bottom.saturating_sub(height)));
     let block = Block::default().borders(Borders::ALL).title(Span::styled(title, style::accent(theme)));
-    let scroll = u16::try_from(training.scroll).unwrap_or(u16::MAX);
+    let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0)), area);
 }
 
@@ -86,7 +103,14 @@ fn picker(frame: &mut Frame<'_>, area: Rect, training: &Training, theme: &Theme)
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(Span::styled(format!(" Training scenarios ({}) ", training.scenarios.len()), style::accent(theme)));
+        .title(Span::styled(format!(" Training scenarios ({}) ", training.scenarios.len()), style::accent(theme)))
+        .title_bottom(Span::styled(
+            match &training.record {
+                Some(record) => format!(" finished drills are recorded in {} ", record.display()),
+                None => " nothing is recorded (kdrift train --record FILE keeps your results) ".to_owned(),
+            },
+            style::dim(theme),
+        ));
     frame.render_widget(Paragraph::new(lines).block(block), list_area);
     if let Some(scenario) = training.scenarios.get(training.selected) {
         let detail = vec![
@@ -175,13 +199,10 @@ fn question(drill: &Drill, theme: &Theme) -> Vec<Line<'static>> {
     ))];
     lines.push(Line::default());
     for (index, choice) in drill.choices().iter().enumerate() {
-        let marker = if index == drill.selected { "▸" } else { " " };
+        let chosen = drill.selected == Some(index);
+        let marker = if chosen { "▸" } else { " " };
         let line = Line::from(format!(" {marker} {}  {choice}", index + 1));
-        lines.push(if index == drill.selected && drill.feedback.is_none() {
-            line.style(style::selected())
-        } else {
-            line
-        });
+        lines.push(if chosen && drill.feedback.is_none() { line.style(style::selected()) } else { line });
     }
     lines.push(Line::default());
     match &drill.feedback {
@@ -220,7 +241,7 @@ fn feedback(answer: &Answer, theme: &Theme) -> Vec<Line<'static>> {
     lines.push(Line::default());
     lines.extend(text(&answer.explanation));
     lines.push(Line::default());
-    lines.push(Line::from(Span::styled(" Enter: continue", style::accent(theme))));
+    lines.push(Line::from(Span::styled(" space: continue", style::accent(theme))));
     lines
 }
 
