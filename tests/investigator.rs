@@ -277,3 +277,19 @@ fn help_scrolls_when_the_terminal_is_shorter_than_it() {
     press(&mut app, "x");
     assert!(app.help.is_none());
 }
+
+#[test]
+fn every_field_view_draws_defaults_and_controller_fields_apart_from_drift() {
+    let (mut app, mut terminal) = demo(160, 60);
+    press(&mut app, "\n\nf");
+    let buffer = draw(&app, &mut terminal);
+    let screen = text(&buffer);
+    let theme = kdrift::theme::Theme::builtin();
+    let (x, y) = find(&buffer, "progressDeadlineSeconds: 600").expect(&screen);
+    let line: String = screen.lines().nth(usize::from(y)).unwrap().to_owned();
+    assert!(line.contains("· ") && !line.contains("+ "), "a default is not marked as added drift: {line}");
+    assert_eq!(buffer[(x, y)].fg, kdrift::tui::style::color(theme.server_default));
+    let (x, y) = find(&buffer, "memory: 2Gi").unwrap();
+    assert!(screen.lines().nth(usize::from(y)).unwrap().contains("+ "), "drift keeps its +");
+    assert_eq!(buffer[(x, y)].fg, kdrift::tui::style::color(theme.changed), "and its colour");
+}

@@ -75,7 +75,10 @@ fn aligned(
         "",
         super::fit("desired (Git)", columns.text + 2),
         "",
-        super::fit(if diff.full { "live (cluster, every field)" } else { "live (cluster)" }, columns.text + 2),
+        super::fit(
+            if diff.full { "live (cluster, every field; · not in Git)" } else { "live (cluster)" },
+            columns.text + 2
+        ),
         w = columns.number
     );
     let mut lines = vec![Line::from(Span::styled(header, style::dim(theme)))];
@@ -92,7 +95,7 @@ fn aligned(
             }
             Visible::Row(row) => {
                 let search = diff.search.as_ref().filter(|s| !s.raw);
-                row_line(&diff.aligned.rows[*row], resource, theme, &columns, (diff.left, search), focused)
+                row_line(&diff.aligned.rows[*row], resource, theme, &columns, (diff.left, search, diff.full), focused)
             }
         };
         lines.push(line);
@@ -105,12 +108,17 @@ fn row_line(
     resource: &ResourceReport,
     theme: &Theme,
     columns: &Columns,
-    view: (usize, Option<&Search>),
+    (left, search, full): (usize, Option<&Search>, bool),
     focused: bool,
 ) -> Line<'static> {
+    let view = (left, search);
     let ignored = row.ignored(resource);
+    // Under `f`, live fields Git never set (server defaults, controller fields) are shown
+    // as what they are, not as drift: their own colour and a `·` instead of `+`.
+    let extra = full && row.kind == RowKind::Added && !on_a_finding(row, resource);
     let base = match row.kind {
         _ if ignored => style::dim(theme).add_modifier(Modifier::ITALIC),
+        _ if extra => style::fg(theme.server_default),
         RowKind::Equal => Style::default(),
         RowKind::Equivalent => style::fg(theme.equivalent),
         RowKind::Removed => style::fg(theme.removed),
@@ -120,6 +128,7 @@ fn row_line(
     let (left_mark, right_mark) = match row.kind {
         RowKind::Equal => (' ', ' '),
         RowKind::Equivalent => ('≈', '≈'),
+        _ if extra => (' ', '·'),
         _ => (if row.left.is_some() { '-' } else { ' ' }, if row.right.is_some() { '+' } else { ' ' }),
     };
     let cursor = if focused { Span::styled("▶", style::accent(theme)) } else { Span::raw(" ") };
@@ -139,6 +148,15 @@ fn row_line(
         (false, _) => spans.push(Span::styled(mark, style::owner_style(theme, row.owner.as_ref()))),
     }
     Line::from(spans)
+}
+
+/// Whether the row shows a finding's field or a field above one (a map holding drift).
+fn on_a_finding(row: &Row, resource: &ResourceReport) -> bool {
+    let Some(pointer) = row.right.as_ref().map(|cell| cell.pointer.as_str()) else { return true };
+    row.finding.is_some()
+        || resource.findings.iter().any(|f| {
+            f.path == pointer || (f.path.starts_with(pointer) && f.path.as_bytes().get(pointer.len()) == Some(&b'/'))
+        })
 }
 
 /// A side: line number, marker, and the text scrolled `left` characters, changed words
