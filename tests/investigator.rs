@@ -293,3 +293,31 @@ fn every_field_view_draws_defaults_and_controller_fields_apart_from_drift() {
     assert!(screen.lines().nth(usize::from(y)).unwrap().contains("+ "), "drift keeps its +");
     assert_eq!(buffer[(x, y)].fg, kdrift::tui::style::color(theme.changed), "and its colour");
 }
+
+#[test]
+fn filters_match_every_column_a_list_shows() {
+    let (mut app, mut terminal) = demo(120, 32);
+    press(&mut app, "/high");
+    let high = app.visible_apps().len();
+    assert!(high > 0 && high < app.data.apps.len(), "severity filters the apps: {high}");
+    press(&mut app, "\x1b/outofsync");
+    assert_eq!(app.visible_apps().len(), app.data.apps.len(), "so does the SYNC column");
+    press(&mut app, "\x1b\n");
+    let mut rows = |app: &mut App, filter: &str| {
+        press(app, &format!("/{filter}\n"));
+        let shown = text(&draw(app, &mut terminal));
+        press(app, "/");
+        app.update(Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Esc)));
+        shown.lines().skip(3).take_while(|l| !l.trim().is_empty()).map(str::to_owned).collect::<Vec<_>>()
+    };
+    let orphan = rows(&mut app, "orphan");
+    assert_eq!(orphan.len(), 1, "{orphan:?}");
+    assert!(orphan[0].contains("Service checkout-api-legacy") && orphan[0].contains("orphan"), "{orphan:?}");
+    let high = rows(&mut app, "high");
+    assert_eq!(high.len(), 2, "the memory limit and the orphan: {high:?}");
+    let human = rows(&mut app, "human");
+    assert_eq!(human.len(), 1, "{human:?}");
+    assert!(human[0].contains("▲ kubectl-edit") && human[0].contains("desired-config"), "{human:?}");
+    let synced = rows(&mut app, "in sync");
+    assert_eq!(synced.len(), 3, "{synced:?}");
+}

@@ -53,9 +53,9 @@ fn the_resources_screen_lists_findings_and_opens_the_diff_at_the_selected_one() 
     assert!(screen.contains("Apps › checkout-api"), "{screen}");
     let first = screen.lines().nth(3).unwrap();
     assert!(
-        first.contains("Deployment prod/checkout-api")
+        first.contains("Deployment checkout-api")
             && first.contains("high")
-            && first.contains("kubectl-edit (human)")
+            && first.contains("▲ kubectl-edit")
             && first.contains("backport"),
         "{first}"
     );
@@ -470,8 +470,8 @@ fn the_runbook_opens_only_on_something_that_differs() {
     app.update(Msg::Loaded(kdrift::tui::load(&request)));
     walk(&mut app, &[KeyCode::Enter]);
     let screen = text(&draw(&app, &mut Terminal::new(TestBackend::new(160, 40)).unwrap()));
-    let synced = screen.lines().position(|line| line.contains("ConfigMap prod/checkout-settings")).unwrap();
-    let first = screen.lines().position(|line| line.contains("Deployment prod/checkout-api")).unwrap();
+    let synced = screen.lines().position(|line| line.contains("ConfigMap checkout-settings")).unwrap();
+    let first = screen.lines().position(|line| line.contains("Deployment checkout-api")).unwrap();
     walk(&mut app, &vec![KeyCode::Down; synced - first]);
     walk(&mut app, &chars("r"));
     assert!(app.runbook.is_none(), "a runbook opened on an object in sync");

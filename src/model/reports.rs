@@ -86,6 +86,17 @@ pub enum SyncStatus {
     Unknown,
 }
 
+impl SyncStatus {
+    /// As Argo CD spells it (`OutOfSync`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncStatus::Synced => "Synced",
+            SyncStatus::OutOfSync => "OutOfSync",
+            SyncStatus::Unknown => "Unknown",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AppReport {
     pub name: String,

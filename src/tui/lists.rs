@@ -69,14 +69,18 @@ impl AppSort {
     }
 }
 
-/// Indices of the apps to show, filtered by `filter` (name, owner or origin) and sorted.
+/// Indices of the apps to show, filtered by `filter` (any column: name, sync status, highest
+/// severity, owner, source) and sorted.
 pub(crate) fn visible_apps(apps: &[AppData], summaries: &[AppSummary], filter: &str, sort: AppSort) -> Vec<usize> {
     let filter = filter.to_lowercase();
     let mut shown: Vec<usize> = (0..apps.len())
         .filter(|&i| {
             let app = &apps[i];
             let owner = app.report.owner_team.as_deref().unwrap_or_default();
-            [app.report.name.as_str(), owner, app.origin.as_str()].iter().any(|t| t.to_lowercase().contains(&filter))
+            let severity = summaries[i].highest.map(Severity::as_str).unwrap_or_default();
+            [app.report.name.as_str(), app.report.sync_status.as_str(), severity, owner, app.origin.as_str()]
+                .iter()
+                .any(|t| t.to_lowercase().contains(&filter))
         })
         .collect();
     let name = |i: &usize| apps[*i].report.name.clone();
@@ -128,19 +132,30 @@ pub struct ResourceRow {
 }
 
 /// The resources screen's lines: app-level findings, then drifted resources (each finding a
-/// line), then synced resources; filtered by `filter` on resource and field. Built on every
+/// line), then synced resources; filtered by `filter` on every column (resource, status,
+/// severity, category, owner and its class, response, field). Built on every
 /// key and frame, so without allocating per resource: an empty filter matches without
 /// looking, and names are matched in one reused buffer.
 pub(crate) fn resource_rows(report: &AppReport, filter: &str) -> Vec<ResourceRow> {
     let filter = filter.to_lowercase();
     let matches = |text: &str| filter.is_empty() || text.to_lowercase().contains(&filter);
+    // What a finding's line shows besides the resource.
+    let finding_matches = |finding: &Finding| {
+        let response = if finding.ignored_by.is_some() { "ignored" } else { finding.response.as_str() };
+        let owner = finding.owner.as_ref();
+        [finding.severity.as_str(), finding.category.as_str(), response, finding.display_path.as_str()]
+            .into_iter()
+            .chain(owner.map(|o| o.manager.as_str()))
+            .chain(owner.map(|o| o.class.as_str()))
+            .any(&matches)
+    };
     let mut rows: Vec<ResourceRow> = (0..report.findings.len())
-        .filter(|&f| matches(&report.findings[f].reason))
+        .filter(|&f| matches(&report.findings[f].reason) || finding_matches(&report.findings[f]))
         .map(|f| ResourceRow { resource: None, finding: Some(f) })
         .collect();
     rows.reserve(report.resources.len());
     let mut key = String::new();
-    let mut shows = |resource: &crate::model::ResourceReport, field: Option<&str>| -> bool {
+    let mut shows = |resource: &crate::model::ResourceReport, finding: Option<&Finding>| -> bool {
         if filter.is_empty() {
             return true;
         }
@@ -150,7 +165,8 @@ pub(crate) fn resource_rows(report: &AppReport, filter: &str) -> Vec<ResourceRow
             true => write!(key, "{}/{}", resource.kind, resource.name),
             false => write!(key, "{} {}/{}", resource.kind, resource.namespace, resource.name),
         };
-        matches(&key) || field.is_some_and(&matches)
+        let status = if finding.is_none() && resource.status == ResourceStatus::Synced { "in sync" } else { "" };
+        matches(&key) || matches(resource.status.as_str()) || matches(status) || finding.is_some_and(finding_matches)
     };
     let synced = |r: &usize| report.resources[*r].status == ResourceStatus::Synced;
     let drifted = (0..report.resources.len()).filter(|r| !synced(r));
@@ -163,7 +179,7 @@ pub(crate) fn resource_rows(report: &AppReport, filter: &str) -> Vec<ResourceRow
             continue;
         }
         for (f, finding) in resource.findings.iter().enumerate() {
-            if shows(resource, Some(&finding.display_path)) {
+            if shows(resource, Some(finding)) {
                 rows.push(ResourceRow { resource: Some(r), finding: Some(f) });
             }
         }

@@ -67,6 +67,17 @@ pub fn owner_mark(owner: Option<&LineOwner>) -> &'static str {
     }
 }
 
+/// The glyph alone of an owner class (`▲` for a human), for columns too narrow for its name.
+pub fn class_glyph(class: ManagerClass) -> &'static str {
+    match class {
+        ManagerClass::Gitops => "◆",
+        ManagerClass::Controller => "●",
+        ManagerClass::Human => "▲",
+        ManagerClass::Webhook => "■",
+        ManagerClass::Unknown => "?",
+    }
+}
+
 pub fn owner_style(theme: &Theme, owner: Option<&LineOwner>) -> Style {
     match owner {
         Some(LineOwner::Manager(owner)) => {

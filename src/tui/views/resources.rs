@@ -22,12 +22,12 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let Some(data) = app.data.apps.get(app.app_open) else { return };
     let report = &data.report;
     // Narrow terminals drop the category and owner columns (the reason below names both).
-    let wide = area.width >= 140;
-    let name_width = if wide { 40 } else { 32 };
+    let wide = area.width >= 118;
+    let name_width = if area.width >= 140 { 40 } else { 32 };
     let mut heading = format!(" {}{}{}", column("RESOURCE", name_width), column("STATUS", 9), column("SEVERITY", 9));
     if wide {
         heading.push_str(&column("CATEGORY", 19));
-        heading.push_str(&column("OWNER", 24));
+        heading.push_str(&column("OWNER", if area.width >= 140 { 24 } else { 20 }));
     }
     heading.push_str("RESPONSE · FIELD");
     let mut lines = vec![Line::from(Span::styled(heading, style::dim(theme)))];
@@ -41,7 +41,13 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             (None, Some(f)) => report.findings.get(f),
             _ => None,
         };
-        let name = resource.map(|r| r.key().to_string()).unwrap_or_else(|| "(app)".to_owned());
+        // The app's own namespace is in the header: names keep their room for what tells
+        // them apart.
+        let name = match resource {
+            Some(r) if r.namespace == data.namespace => format!("{} {}", r.kind, r.name),
+            Some(r) => r.key().to_string(),
+            None => "(app)".to_owned(),
+        };
         let status = resource.map(|r| r.status.as_str()).unwrap_or("app");
         let mut spans = vec![Span::raw(format!(" {}", column(&name, name_width))), Span::raw(column(status, 9))];
         match finding {
@@ -49,7 +55,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 let owner = finding
                     .owner
                     .as_ref()
-                    .map(|o| format!("{} ({})", o.manager, o.class.as_str()))
+                    .map(|o| format!("{} {}", style::class_glyph(o.class), o.manager))
                     .unwrap_or_else(|| "-".to_owned());
                 let mut severity_style = style::severity(theme, finding.severity);
                 if finding.ignored_by.is_some() {
@@ -58,7 +64,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 spans.push(Span::styled(column(finding.severity.as_str(), 9), severity_style));
                 if wide {
                     spans.push(Span::raw(column(finding.category.as_str(), 19)));
-                    spans.push(Span::raw(column(&owner, 24)));
+                    spans.push(Span::raw(column(&owner, if area.width >= 140 { 24 } else { 20 })));
                 }
                 let response = if finding.ignored_by.is_some() {
                     "ignored".to_owned()
