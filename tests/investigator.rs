@@ -321,3 +321,20 @@ fn filters_match_every_column_a_list_shows() {
     let synced = rows(&mut app, "in sync");
     assert_eq!(synced.len(), 3, "{synced:?}");
 }
+
+#[test]
+fn apps_of_the_same_name_are_told_apart_at_80_by_24() {
+    let (mut app, mut terminal) = demo(80, 24);
+    let screen = text(&draw(&app, &mut terminal));
+    let twins: Vec<&str> = screen.lines().filter(|l| l.trim_start().starts_with("checkout-api ")).collect();
+    assert_eq!(twins.len(), 2, "{screen}");
+    assert!(twins[0].ends_with("  checkout-api"), "the source shows: {twins:?}");
+    assert!(twins[1].ends_with("  flux-apply-failed"), "{twins:?}");
+    assert!(!screen.contains("OWNER"), "an OWNER column no app fills gives way: {screen}");
+    press(&mut app, "j\n");
+    let crumb = text(&draw(&app, &mut terminal));
+    assert!(crumb.contains("Apps › checkout-api (sample flux-apply-failed)"), "{crumb}");
+    press(&mut app, "\x1bk\n");
+    let other = text(&draw(&app, &mut terminal));
+    assert!(other.contains("Apps › checkout-api (sample checkout-api)"), "{other}");
+}

@@ -153,7 +153,7 @@ fn title_line(app: &App) -> Line<'static> {
             } else {
                 format!(" · filter '{}'", app.resources.filter)
             };
-            format!(" Apps › {name}{filter}")
+            format!(" Apps › {name}{}{filter}", source_if_ambiguous(app))
         }
         Screen::Diff => {
             let name = app.data.apps.get(app.app_open).map(|a| a.report.name.clone()).unwrap_or_default();
@@ -163,7 +163,7 @@ fn title_line(app: &App) -> Line<'static> {
                 .and_then(|d| app.data.apps.get(d.app)?.report.resources.get(d.resource))
                 .map(|r| r.key().to_string())
                 .unwrap_or_default();
-            format!(" Apps › {name} › {resource}")
+            format!(" Apps › {name}{} › {resource}", source_if_ambiguous(app))
         }
         Screen::Runbook => {
             let subject = app.runbook.as_ref().map(|r| &r.runbook.subject);
@@ -183,6 +183,13 @@ fn title_line(app: &App) -> Line<'static> {
         },
     };
     Line::from(Span::styled(crumb, style::accent(theme)))
+}
+
+/// " (sample flux-apply-failed)" when another app has the open app's name, else nothing.
+fn source_if_ambiguous(app: &App) -> String {
+    let Some(open) = app.data.apps.get(app.app_open) else { return String::new() };
+    let twins = app.data.apps.iter().filter(|a| a.report.name == open.report.name).count();
+    if twins > 1 { format!(" ({})", open.origin) } else { String::new() }
 }
 
 /// "question 3 of 9 · 2 right so far".

@@ -14,7 +14,12 @@ use ratatui::widgets::Paragraph;
 
 pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let theme = &app.options.theme;
-    let widths = Widths::for_width(area.width);
+    let mut widths = Widths::for_width(area.width);
+    // A narrow terminal gives an OWNER column nobody fills to the SOURCE, which tells apps of
+    // the same name apart.
+    if widths.compact && app.data.apps.iter().all(|a| a.report.owner_team.is_none()) {
+        widths.owner = 0;
+    }
     let heading: String =
         widths.headings().iter().zip(widths.columns()).map(|(title, width)| column(title, width)).collect();
     let mut lines = vec![Line::from(Span::styled(format!(" {heading}SOURCE"), style::dim(theme)))];
@@ -60,7 +65,14 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             severity,
             Span::raw(column(&oldest, widths.oldest)),
             Span::raw(column(report.owner_team.as_deref().unwrap_or("-"), widths.owner)),
-            Span::styled(data.origin.clone(), style::dim(theme)),
+            // Narrow: "sample " is in the header already; the sample's name is what differs.
+            Span::styled(
+                match widths.compact {
+                    true => data.origin.strip_prefix("sample ").unwrap_or(&data.origin).to_owned(),
+                    false => data.origin.clone(),
+                },
+                style::dim(theme),
+            ),
         ];
         if position == app.apps.selected {
             spans = spans.into_iter().map(|s| s.patch_style(style::selected())).collect();

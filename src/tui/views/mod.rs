@@ -26,6 +26,10 @@ pub(crate) fn fit(text: &str, width: usize) -> String {
 
 /// A table column: `text` fitted to `width - 1` characters and a space before the next one.
 pub(crate) fn column(text: &str, width: usize) -> String {
+    // A column given no room is left out, heading and all.
+    if width == 0 {
+        return String::new();
+    }
     let mut cell = fit(text, width.saturating_sub(1));
     cell.push(' ');
     cell
