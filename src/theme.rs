@@ -21,6 +21,11 @@ pub enum Color {
     /// ANSI 16-colour index (0–15).
     Ansi(u8),
     Rgb(u8, u8, u8),
+    /// The terminal's own foreground, faint (SGR 2): secondary text that stays readable on
+    /// any palette, where ANSI 8 ("bright black") is a background tone in some (Solarized).
+    Faint,
+    /// The terminal's own foreground (SGR 39).
+    Default,
 }
 
 impl Color {
@@ -30,6 +35,8 @@ impl Color {
             Color::Ansi(index @ 0..8) => format!("{}", 30 + index),
             Color::Ansi(index) => format!("{}", 90 + (index - 8)),
             Color::Rgb(r, g, b) => format!("38;2;{r};{g};{b}"),
+            Color::Faint => "2".to_owned(),
+            Color::Default => "39".to_owned(),
         }
     }
 
@@ -39,8 +46,11 @@ impl Color {
             let channel = |i: usize| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok());
             return (hex.len() == 6).then(|| Some(Color::Rgb(channel(0)?, channel(2)?, channel(4)?))).flatten();
         }
-        if text == "gray" || text == "grey" {
-            return Some(Color::Ansi(8));
+        match text {
+            "gray" | "grey" => return Some(Color::Ansi(8)),
+            "faint" => return Some(Color::Faint),
+            "default" => return Some(Color::Default),
+            _ => {}
         }
         let (bright, name) = text.strip_prefix("bright-").map_or((false, text), |rest| (true, rest));
         let index = NAMES.iter().position(|n| *n == name)? as u8;
@@ -75,7 +85,7 @@ pub struct UiColors {
 pub enum ThemeError {
     #[error("theme {source_name}: {message}")]
     Syntax { source_name: String, message: String },
-    #[error("theme {source_name}: key '{key}' has colour '{value}', expected an ANSI name or #rrggbb")]
+    #[error("theme {source_name}: key '{key}' has colour '{value}', expected an ANSI name, faint, default or #rrggbb")]
     BadColor { source_name: String, key: String, value: String },
     #[error("no theme named '{name}' (built in: {available}; or put {name}.toml in {dir})")]
     Unknown { name: String, available: String, dir: String },
@@ -146,16 +156,16 @@ impl Theme {
 
     fn parse_builtin() -> Theme {
         let plain = Theme {
-            severity: [Color::Ansi(8), Color::Ansi(6), Color::Ansi(3), Color::Ansi(9), Color::Ansi(13)],
+            severity: [Color::Faint, Color::Ansi(6), Color::Ansi(3), Color::Ansi(9), Color::Ansi(13)],
             removed: Color::Ansi(1),
             added: Color::Ansi(2),
             changed: Color::Ansi(3),
-            equivalent: Color::Ansi(8),
+            equivalent: Color::Faint,
             ownership: [Color::Ansi(4), Color::Ansi(6), Color::Ansi(9), Color::Ansi(5), Color::Ansi(3)],
-            server_default: Color::Ansi(8),
+            server_default: Color::Faint,
             ui: UiColors {
                 accent: Color::Ansi(6),
-                dim: Color::Ansi(8),
+                dim: Color::Faint,
                 banner: Color::Ansi(9),
                 read_only: Color::Ansi(2),
                 read_write: Color::Ansi(3),
@@ -329,7 +339,7 @@ mod tests {
         let bad_color = Theme::builtin().overridden_by("[diff]\nadded = \"chartreuse\"\n", "mine").expect_err("bad");
         assert_eq!(
             bad_color.to_string(),
-            "theme mine: key 'diff.added' has colour 'chartreuse', expected an ANSI name or #rrggbb"
+            "theme mine: key 'diff.added' has colour 'chartreuse', expected an ANSI name, faint, default or #rrggbb"
         );
         let unknown = Theme::builtin().overridden_by("[ownership]\nrobot = \"red\"\n", "mine").expect_err("bad");
         assert!(unknown.to_string().contains("robot"), "{unknown}");

@@ -9,6 +9,8 @@ use ratatui::style::{Color as TermColor, Modifier, Style};
 pub fn color(color: Color) -> TermColor {
     match color {
         Color::Rgb(r, g, b) => TermColor::Rgb(r, g, b),
+        // Faintness is a modifier (`fg`); the colour is the terminal's own.
+        Color::Faint | Color::Default => TermColor::Reset,
         Color::Ansi(index) => match index {
             0 => TermColor::Black,
             1 => TermColor::Red,
@@ -31,7 +33,10 @@ pub fn color(color: Color) -> TermColor {
 }
 
 pub fn fg(theme_color: Color) -> Style {
-    Style::default().fg(color(theme_color))
+    match theme_color {
+        Color::Faint => Style::default().add_modifier(Modifier::DIM),
+        other => Style::default().fg(color(other)),
+    }
 }
 
 pub fn dim(theme: &Theme) -> Style {
