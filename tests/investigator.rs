@@ -338,3 +338,27 @@ fn apps_of_the_same_name_are_told_apart_at_80_by_24() {
     let other = text(&draw(&app, &mut terminal));
     assert!(other.contains("Apps › checkout-api (sample checkout-api)"), "{other}");
 }
+
+#[test]
+fn the_runbook_footer_shows_the_keys_of_the_step_at_80_by_24() {
+    let (mut app, mut terminal) = demo(80, 24);
+    press(&mut app, "\n\nr");
+    let footer = |app: &App, terminal: &mut Terminal<TestBackend>| {
+        text(&draw(app, terminal)).lines().last().unwrap_or_default().to_owned()
+    };
+    assert_eq!(
+        footer(&app, &mut terminal).trim(),
+        "space tick  Tab next step  S-Tab back  :skip REASON  ? help  Esc back"
+    );
+    for _ in 0..3 {
+        while app.runbook.as_ref().unwrap().runbook.blocker().is_some() {
+            let screen = app.runbook.as_mut().unwrap();
+            screen.selected = screen.runbook.first_open();
+            press(&mut app, " ");
+        }
+        app.update(Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Tab)));
+    }
+    let decide = footer(&app, &mut terminal);
+    assert!(decide.starts_with(" s sync  b backport  i ignore  p prune  e escalate"), "{decide}");
+    assert!(decide.chars().count() <= 80);
+}

@@ -179,23 +179,6 @@ fn a_failed_load_is_a_banner_and_what_was_shown_stays_usable() {
 }
 
 #[test]
-fn layouts_at_80_by_24_and_200_by_50() {
-    for (width, height) in [(80, 24), (200, 50)] {
-        let (mut app, mut terminal) = demo(width, height);
-        // The refresh time changes every run; the snapshot shows the rest.
-        app.loaded_at = Some(1_780_909_800);
-        let apps = text(&draw(&app, &mut terminal));
-        press(&mut app, "\n");
-        let resources = text(&draw(&app, &mut terminal));
-        press(&mut app, "\n");
-        let diff = text(&draw(&app, &mut terminal));
-        insta::assert_snapshot!(format!("apps_{width}x{height}"), apps);
-        insta::assert_snapshot!(format!("resources_{width}x{height}"), resources);
-        insta::assert_snapshot!(format!("diff_{width}x{height}"), diff);
-    }
-}
-
-#[test]
 fn the_real_binary_runs_in_a_terminal_and_restores_it() {
     let home = tempfile::tempdir().unwrap();
     let mut terminal = support::terminal::Terminal::start(&["demo"], home.path(), home.path());

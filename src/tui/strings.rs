@@ -17,9 +17,11 @@ pub(crate) const HINTS_DRILL: &str =
     "1-9 answer  j/k choose  Enter answer  space continue  PgUp/PgDn scroll  ? help  q leave";
 pub(crate) const HINTS_DRILL_RUNBOOK: &str =
     "Tab next step  space tick  s sync  b backport  i ignore  p prune  e escalate  L leave  q leave the drill";
-pub(crate) const HINTS_RUNBOOK_READ_ONLY: &str =
-    "Tab next step  space tick  at step 4: i ignore (print)  e escalate  L leave  :skip REASON  ? help  Esc back";
-pub(crate) const HINTS_RUNBOOK: &str = "Tab next step  space tick  at step 4: s sync  b backport  i ignore  p prune  e escalate  L leave  :skip REASON  ? help  Esc back";
+pub(crate) const HINTS_RUNBOOK_READ_ONLY: &str = "i ignore (print)  e escalate  L leave  Tab next  ? help  Esc back";
+pub(crate) const HINTS_RUNBOOK: &str =
+    "s sync  b backport  i ignore  p prune  e escalate  B break-glass  L leave  ? help  Esc back";
+/// Steps 1–3: what moves the walk on (the decision keys come at step 4).
+pub(crate) const HINTS_RUNBOOK_CHECKS: &str = "space tick  Tab next step  S-Tab back  :skip REASON  ? help  Esc back";
 pub(crate) const HINTS_PREVIEW: &str = "c confirm  Esc cancel  j/k scroll  F force (on conflicts)  ? help";
 
 // The runbook.

@@ -228,12 +228,18 @@ fn footer_lines(app: &App) -> Vec<Line<'static>> {
     }
     let previewing =
         matches!(app.runbook.as_ref().map(|r| &r.stage), Some(crate::tui::runbook_state::Stage::Preview { .. }));
+    let checking = app.runbook.as_ref().is_some_and(|r| {
+        use crate::runbook::Step;
+        matches!(r.runbook.step, Step::Scope | Step::Inspect | Step::Ownership)
+    });
     let hints = match app.screen {
         Screen::Runbook if previewing => strings::HINTS_PREVIEW,
         Screen::Apps => strings::HINTS_APPS,
         Screen::Train if app.drill().is_none() => strings::HINTS_PICKER,
         Screen::Train => strings::HINTS_DRILL,
         Screen::Runbook if app.drill().is_some() => strings::HINTS_DRILL_RUNBOOK,
+        // Before step 4 the decision keys are refused: the footer shows what moves on.
+        Screen::Runbook if checking => strings::HINTS_RUNBOOK_CHECKS,
         Screen::Runbook if app.read_only() => strings::HINTS_RUNBOOK_READ_ONLY,
         Screen::Runbook => strings::HINTS_RUNBOOK,
         _ => strings::HINTS_RESOURCES,
