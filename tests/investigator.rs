@@ -362,3 +362,40 @@ fn the_runbook_footer_shows_the_keys_of_the_step_at_80_by_24() {
     assert!(decide.starts_with(" s sync  b backport  i ignore  p prune  e escalate"), "{decide}");
     assert!(decide.chars().count() <= 80);
 }
+
+fn mouse(app: &mut App, kind: crossterm::event::MouseEventKind, row: u16) {
+    let event = crossterm::event::MouseEvent { kind, column: 10, row, modifiers: crossterm::event::KeyModifiers::NONE };
+    app.update(Msg::Mouse(event));
+}
+
+#[test]
+fn the_mouse_selects_opens_and_scrolls_once_turned_on() {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    let click = MouseEventKind::Down(MouseButton::Left);
+    let (mut app, mut terminal) = demo(80, 24);
+    mouse(&mut app, click, 5);
+    assert_eq!(app.apps.selected, 0, "off by default: the terminal keeps its text selection");
+    press(&mut app, ":mouse\n");
+    assert!(app.mouse);
+    assert!(text(&draw(&app, &mut terminal)).contains("mouse on"));
+    // Row 5 is the third app (rows 0-2: header, title, headings).
+    mouse(&mut app, click, 5);
+    assert_eq!(app.apps.selected, 2);
+    mouse(&mut app, click, 5);
+    assert_eq!(app.screen, Screen::Resources, "a second click opens");
+    // The first row is selected already: one click opens it.
+    mouse(&mut app, click, 3);
+    assert_eq!(app.screen, Screen::Diff);
+    let before = app.diff.as_ref().unwrap().cursor;
+    mouse(&mut app, MouseEventKind::ScrollUp, 10);
+    assert_eq!(app.diff.as_ref().unwrap().cursor, before - 3, "the wheel moves three lines");
+    let top = app.diff.as_ref().unwrap().top;
+    mouse(&mut app, click, 4);
+    assert_eq!(app.diff.as_ref().unwrap().cursor, top + 1, "a click focuses the line under it");
+    mouse(&mut app, click, 4);
+    assert!(app.value_panel.is_some(), "a second click shows its whole value");
+    mouse(&mut app, click, 8);
+    assert_eq!(app.diff.as_ref().unwrap().cursor, top + 1, "the panel owns the screen meanwhile");
+    press(&mut app, "\x1b:mouse\n");
+    assert!(!app.mouse);
+}

@@ -206,9 +206,14 @@ fn the_real_binary_runs_in_a_terminal_and_restores_it() {
     terminal.wait_for("Help: keys on this screen");
     terminal.type_keys(b"x:theme light\r");
     terminal.wait_for("theme light");
+    terminal.type_keys(b":mouse\r");
+    terminal.wait_for("mouse on");
     terminal.type_keys(b"qqq");
     assert!(terminal.finish(), "quits cleanly");
     assert!(terminal.restored(), "alternate screen left and cursor shown again on quit");
+    let written = String::from_utf8_lossy(&terminal.transcript);
+    let captured = written.find("\x1b[?1000h").expect("`:mouse` captures the mouse");
+    assert!(written[captured..].contains("\x1b[?1000l"), "and quitting gives it back");
 }
 
 #[test]

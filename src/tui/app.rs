@@ -8,7 +8,7 @@ use crate::tui::WorkError;
 use crate::tui::diff_job::{AlignJob, AlignedJob};
 use crate::tui::diff_state::DiffState;
 use crate::tui::keys::{self, Action, Screen};
-use crate::tui::lists::{self, AppSort, AppSummary, ListScreen, ResourceRow};
+use crate::tui::lists::{AppSort, AppSummary, ListScreen};
 pub use crate::tui::prompt::{Prompt, PromptKind};
 use crate::tui::runbook_screen::RunbookScreen;
 use crate::tui::runbook_state::{Acted, Job};
@@ -28,6 +28,8 @@ pub enum Msg {
     Aligned(Box<AlignedJob>),
     /// The terminal's new size (columns, rows).
     Resize(u16, u16),
+    /// A click or a turn of the wheel (only while `:mouse` is on).
+    Mouse(crossterm::event::MouseEvent),
 }
 
 #[derive(Debug, Clone)]
@@ -112,6 +114,8 @@ pub struct App {
     pub value_panel: Option<crate::tui::value_panel::ValuePanel>,
     /// Text to put on the terminal's clipboard (the event loop sends it with OSC 52).
     pub clipboard: Option<String>,
+    /// Clicks and the wheel are taken (`:mouse`); the event loop captures the mouse then.
+    pub mouse: bool,
 }
 
 impl App {
@@ -143,6 +147,7 @@ impl App {
             train: None,
             value_panel: None,
             clipboard: None,
+            mouse: false,
         }
     }
 
@@ -184,17 +189,6 @@ impl App {
         vec![Effect::Load(self.request.clone(), self.simulated.clone())]
     }
 
-    pub fn visible_apps(&self) -> Vec<usize> {
-        lists::visible_apps(&self.data.apps, &self.summaries, &self.apps.filter, self.app_sort)
-    }
-
-    pub fn resource_rows(&self) -> Vec<ResourceRow> {
-        match self.data.apps.get(self.app_open) {
-            Some(app) => lists::resource_rows(&app.report, &self.resources.filter),
-            None => Vec::new(),
-        }
-    }
-
     /// Lines the body of the screen holds (the terminal minus header, titles and footer).
     pub fn body_height(&self) -> usize {
         usize::from(self.size.1).saturating_sub(4 + usize::from(self.footer_height())).max(1)
@@ -232,6 +226,7 @@ impl App {
                 Vec::new()
             }
             Msg::Key(key) => self.key(key),
+            Msg::Mouse(event) => self.mouse(event),
         };
         // A diff too large to align on the spot is aligned by a worker.
         effects.extend(self.diff.as_mut().and_then(|diff| diff.request.take()).map(Effect::Align));

@@ -53,6 +53,12 @@ pub(crate) const COMMANDS: &[Command] = &[
         run: note,
     },
     Command {
+        names: &["mouse"],
+        usage: ":mouse",
+        help: "clicks select (again: open), the wheel scrolls; again to give the mouse back for selecting text",
+        run: mouse,
+    },
+    Command {
         names: &["skip"],
         usage: ":skip REASON",
         help: "runbook: go to step 4 without walking steps 1–3 (the reason is recorded)",
@@ -168,6 +174,12 @@ fn incident(app: &mut App, id: &str) -> Vec<Effect> {
 fn note(app: &mut App, text: &str) -> Vec<Effect> {
     app.note = recordable(text);
     app.notice = Some(if app.note.is_some() { strings::NOTE_KEPT } else { strings::NOTE_CLEARED }.to_owned());
+    Vec::new()
+}
+
+fn mouse(app: &mut App, _: &str) -> Vec<Effect> {
+    app.mouse = !app.mouse;
+    app.notice = Some(if app.mouse { strings::MOUSE_ON } else { strings::MOUSE_OFF }.to_owned());
     Vec::new()
 }
 

@@ -103,6 +103,21 @@ pub(crate) fn visible_apps(apps: &[AppData], summaries: &[AppSummary], filter: &
     shown
 }
 
+impl crate::tui::app::App {
+    /// The apps screen's rows: indices into `data.apps`, filtered and sorted.
+    pub fn visible_apps(&self) -> Vec<usize> {
+        visible_apps(&self.data.apps, &self.summaries, &self.apps.filter, self.app_sort)
+    }
+
+    /// The resources screen's rows for the open app, filtered.
+    pub fn resource_rows(&self) -> Vec<ResourceRow> {
+        match self.data.apps.get(self.app_open) {
+            Some(app) => resource_rows(&app.report, &self.resources.filter),
+            None => Vec::new(),
+        }
+    }
+}
+
 /// A list screen's own state: which line is selected, and the filter typed with `/`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListScreen {

@@ -15,6 +15,7 @@ pub(crate) mod help;
 pub mod keys;
 pub mod keys_runbook;
 pub(crate) mod lists;
+pub(crate) mod mouse;
 pub(crate) mod navigate;
 pub(crate) mod prompt;
 pub(crate) mod runbook_keys;
@@ -116,12 +117,20 @@ fn run_app(start: &Start, make: impl FnOnce(Options) -> App) -> Result<i32, TuiE
         .build()
         .map_err(TuiError::Terminal)?;
     let mut terminal = ratatui::try_init().map_err(TuiError::Terminal)?;
+    // ratatui's hook restores the screen on a panic; the mouse must be given back too.
+    let restore_screen = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        restore_screen(info);
+    }));
     let mut app = make(options);
     app.notice = banner.or(app.notice.take());
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);
     }
     let outcome = runtime.block_on(event_loop(&mut terminal, &mut app, started));
+    // Mouse reports would otherwise keep arriving in the shell (harmless when never enabled).
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
     // A loader stuck on a cluster or a file must not keep the process alive once the user
     // quit: its thread is abandoned, not awaited.
@@ -179,6 +188,7 @@ async fn event_loop(
         spawn(effect, sender.clone());
     }
     let mut first_frame = true;
+    let mut mouse_captured = false;
     while !app.quit {
         terminal.draw(|frame| view::render(frame, app))?;
         if std::mem::take(&mut first_frame) {
@@ -188,6 +198,7 @@ async fn event_loop(
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => Msg::Key(key),
                 Some(Ok(Event::Resize(columns, rows))) => Msg::Resize(columns, rows),
+                Some(Ok(Event::Mouse(event))) => Msg::Mouse(event),
                 Some(Ok(_)) => continue,
                 Some(Err(error)) => return Err(error),
                 None => return Ok(None),
@@ -197,6 +208,13 @@ async fn event_loop(
         };
         for effect in app.update(msg) {
             spawn(effect, sender.clone());
+        }
+        if app.mouse != mouse_captured {
+            mouse_captured = app.mouse;
+            match mouse_captured {
+                true => crossterm::execute!(terminal.backend_mut(), crossterm::event::EnableMouseCapture)?,
+                false => crossterm::execute!(terminal.backend_mut(), crossterm::event::DisableMouseCapture)?,
+            }
         }
         if let Some(text) = app.clipboard.take() {
             // OSC 52: the terminal (through SSH and tmux) puts it on the system clipboard.
