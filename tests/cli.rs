@@ -194,6 +194,22 @@ fn diff_of_an_unknown_resource_is_an_error() {
 }
 
 #[test]
+fn resources_are_named_as_kubectl_names_them() {
+    let diff = |resource: &str| run(kdrift().args(["diff", "--sample", "checkout-api", "--resource", resource]));
+    let full = diff("Deployment/checkout-api");
+    assert_eq!(full.code, 0, "{}", full.stderr);
+    assert!(full.stdout.contains("memory: 2Gi"), "{}", full.stdout);
+    for short in ["deploy/checkout-api", "deployments/prod/checkout-api", "deployments.apps/checkout-api"] {
+        let same = diff(short);
+        assert_eq!((same.code, &same.stdout), (full.code, &full.stdout), "{short}: {}", same.stderr);
+    }
+    let service = diff("svc/checkout-api-legacy");
+    assert!(service.stdout.contains("Service prod/checkout-api-legacy"), "{}", service.stdout);
+    let wrong_group = diff("deployments.batch/checkout-api");
+    assert_one_line_error(&wrong_group, &["no resource matches --resource 'deployments.batch/checkout-api'"]);
+}
+
+#[test]
 fn demo_scans_the_embedded_sample() {
     let result = run(kdrift().arg("demo"));
     assert_eq!(result.code, 0, "{}", result.stderr);

@@ -8,6 +8,7 @@ pub mod decide;
 mod discovery;
 mod input;
 pub mod keep;
+mod kind_names;
 mod pair;
 pub mod spec;
 
@@ -28,7 +29,9 @@ pub enum InvestigateError {
     NoSource,
     #[error("--now '{0}' is not an RFC 3339 time (like 2026-06-08T09:10:00Z)")]
     BadNow(String),
-    #[error("--resource '{0}' must be KIND/NAME or KIND/NAMESPACE/NAME")]
+    #[error(
+        "--resource '{0}' must be KIND/NAME or KIND/NAMESPACE/NAME (kubectl short names and plurals work: deploy/web)"
+    )]
     BadResource(String),
     #[error("no resource matches --resource '{0}'")]
     NoSuchResource(String),

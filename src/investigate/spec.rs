@@ -163,7 +163,10 @@ impl Request {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceFilter {
     pub text: String,
+    /// Lower case, short names and plurals resolved (`deploy` → `deployment`).
     kind: String,
+    /// From `kind.group` (`deployments.apps`), when given.
+    group: Option<String>,
     namespace: Option<String>,
     name: String,
 }
@@ -179,11 +182,13 @@ impl ResourceFilter {
         if kind.is_empty() || name.is_empty() {
             return Err(InvestigateError::BadResource(text.to_owned()));
         }
-        Ok(ResourceFilter { text: text.to_owned(), kind: kind.to_ascii_lowercase(), namespace, name: name.to_owned() })
+        let (kind, group) = crate::investigate::kind_names::resolve(kind);
+        Ok(ResourceFilter { text: text.to_owned(), kind, group, namespace, name: name.to_owned() })
     }
 
     pub fn matches(&self, key: &ResourceKey) -> bool {
-        key.kind.to_ascii_lowercase() == self.kind
+        crate::investigate::kind_names::names_kind(&key.kind.to_ascii_lowercase(), &self.kind)
+            && self.group.as_ref().is_none_or(|group| key.group.eq_ignore_ascii_case(group))
             && key.name == self.name
             && self.namespace.as_ref().is_none_or(|ns| *ns == key.namespace)
     }
