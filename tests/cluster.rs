@@ -621,3 +621,37 @@ fn a_big_list_answer_is_all_read_and_compared() {
         resources.iter().filter(|r| r["status"] == "modified").filter_map(|r| r["name"].as_str()).collect();
     assert_eq!(modified, ["settings-0777"]);
 }
+
+#[test]
+fn the_tui_names_the_real_context_and_picks_contexts_and_namespaces_from_the_cluster() {
+    let mut objects = objects_in(&sample("live"));
+    objects.extend(
+        ["prod", "staging", "payments"]
+            .map(|n| json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}})),
+    );
+    let api = FakeApi::start(objects, Behaviour::default());
+    let home = tempfile::tempdir().unwrap();
+    let desired = sample("desired");
+    let mut terminal = support::terminal::Terminal::start_with_env(
+        &["--desired", desired.to_str().unwrap(), "--app", "checkout-api", "--no-server-dry-run"],
+        home.path(),
+        home.path(),
+        &[("KUBECONFIG", api.kubeconfig().to_str().unwrap())],
+    );
+    terminal.wait_for("context test-prod");
+    terminal.wait_for("OutOfSync");
+    terminal.type_keys(b":ctx\r");
+    terminal.wait_for("contexts (kubeconfig)");
+    terminal.wait_for("other");
+    terminal.type_keys(b"\x1b");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    terminal.type_keys(b":ns\r");
+    terminal.wait_for("staging");
+    terminal.type_keys(b"pay\r");
+    terminal.wait_for("ns payments");
+    let asked = api.lines();
+    assert!(asked.iter().any(|l| l.starts_with("GET /api/v1/namespaces")), "{asked:?}");
+    terminal.type_keys(b"\x03");
+    assert!(terminal.finish(), "Ctrl-C quits");
+    assert!(terminal.restored());
+}

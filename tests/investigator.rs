@@ -399,3 +399,42 @@ fn the_mouse_selects_opens_and_scrolls_once_turned_on() {
     press(&mut app, "\x1b:mouse\n");
     assert!(!app.mouse);
 }
+
+#[test]
+fn pickers_list_what_there_is_and_switch_to_the_choice() {
+    use kdrift::tui::app::Effect;
+    use kdrift::tui::picker::PickKind;
+    let (mut app, mut terminal) = demo(80, 24);
+    press(&mut app, ":ctx\n");
+    assert!(app.picker.is_none());
+    assert!(text(&draw(&app, &mut terminal)).contains("has no kubeconfig contexts"));
+    press(&mut app, ":sample\n");
+    let picker = text(&draw(&app, &mut terminal));
+    assert!(picker.contains("embedded samples") && picker.contains("hpa-replicas"), "{picker}");
+    press(&mut app, "hpa");
+    let filtered = text(&draw(&app, &mut terminal));
+    assert!(filtered.contains("hpa-replicas") && !filtered.contains("memory-hotfix"), "{filtered}");
+    let effects = app.update(Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)));
+    assert!(app.picker.is_none());
+    let Some(Effect::Load(Request::Sources(spec), _)) = effects.first() else { panic!("{effects:?}") };
+    assert_eq!(spec.sample.as_deref(), Some("hpa-replicas"));
+    press(&mut app, ":sample nope\n");
+    assert!(text(&draw(&app, &mut terminal)).contains("no sample named 'nope'"));
+
+    // On a cluster: the list is read by a worker; a refusal falls back to what is loaded.
+    let mut spec = kdrift::investigate::SourceSpec::sample("none");
+    spec.sample = None;
+    let cluster = Request::Sources(Box::new(spec));
+    let (mut app, mut terminal) = demo(80, 24);
+    app.request = cluster;
+    let effects = app.update(Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(':'))));
+    assert!(effects.is_empty());
+    press(&mut app, "ns");
+    let effects = app.update(Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)));
+    assert!(matches!(effects.first(), Some(Effect::List(PickKind::Namespace, _))), "{effects:?}");
+    assert!(text(&draw(&app, &mut terminal)).contains("reading…"));
+    app.update(Msg::Listed(PickKind::Namespace, Err("namespaces: forbidden (403)".to_owned())));
+    let fallback = text(&draw(&app, &mut terminal));
+    assert!(fallback.contains("forbidden (403); showing the") && fallback.contains("loaded apps"), "{fallback}");
+    assert!(fallback.contains("prod"), "{fallback}");
+}

@@ -3,12 +3,13 @@
 //! on a worker and answers with another `Msg`. Nothing here does IO or draws.
 
 use crate::investigate::{Investigation, Request};
-use crate::theme::Theme;
 use crate::tui::WorkError;
 use crate::tui::diff_job::{AlignJob, AlignedJob};
 use crate::tui::diff_state::DiffState;
 use crate::tui::keys::{self, Action, Screen};
 use crate::tui::lists::{AppSort, AppSummary, ListScreen};
+pub use crate::tui::options::Options;
+use crate::tui::picker::PickKind;
 pub use crate::tui::prompt::{Prompt, PromptKind};
 use crate::tui::runbook_screen::RunbookScreen;
 use crate::tui::runbook_state::{Acted, Job};
@@ -30,6 +31,8 @@ pub enum Msg {
     Resize(u16, u16),
     /// A click or a turn of the wheel (only while `:mouse` is on).
     Mouse(crossterm::event::MouseEvent),
+    /// What a picker lists (contexts, namespaces), or why it cannot be read.
+    Listed(PickKind, Result<Vec<String>, String>),
 }
 
 #[derive(Debug, Clone)]
@@ -41,35 +44,8 @@ pub enum Effect {
     Record(PathBuf, Box<crate::training::record::Run>),
     /// Align a large resource's diff.
     Align(Box<AlignJob>),
-}
-
-/// Settings fixed at start.
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub read_only: bool,
-    /// Contexts opened read-only whatever the flag says (config `read_only_contexts`).
-    pub read_only_contexts: Vec<String>,
-    pub theme: Theme,
-    pub theme_name: String,
-    pub themes_dir: Option<PathBuf>,
-    pub mask_annotations: Vec<String>,
-    /// Where decisions are recorded (default: the platform's data directory).
-    pub data_dir: Option<PathBuf>,
-}
-
-impl Default for Options {
-    /// Writable, the built-in theme, nothing masked, the platform's data directory.
-    fn default() -> Options {
-        Options {
-            read_only: false,
-            read_only_contexts: Vec::new(),
-            theme: Theme::builtin().clone(),
-            theme_name: "default".to_owned(),
-            themes_dir: None,
-            mask_annotations: Vec::new(),
-            data_dir: None,
-        }
-    }
+    /// Read what a picker lists, for the source of `Request`.
+    List(PickKind, Request),
 }
 
 pub struct App {
@@ -116,6 +92,8 @@ pub struct App {
     pub clipboard: Option<String>,
     /// Clicks and the wheel are taken (`:mouse`); the event loop captures the mouse then.
     pub mouse: bool,
+    /// The `:ctx`, `:ns` or `:sample` picker, when open.
+    pub picker: Option<crate::tui::picker::Picker>,
 }
 
 impl App {
@@ -148,6 +126,7 @@ impl App {
             value_panel: None,
             clipboard: None,
             mouse: false,
+            picker: None,
         }
     }
 
@@ -227,6 +206,10 @@ impl App {
             }
             Msg::Key(key) => self.key(key),
             Msg::Mouse(event) => self.mouse(event),
+            Msg::Listed(kind, result) => {
+                self.listed(kind, result);
+                Vec::new()
+            }
         };
         // A diff too large to align on the spot is aligned by a worker.
         effects.extend(self.diff.as_mut().and_then(|diff| diff.request.take()).map(Effect::Align));
@@ -276,6 +259,9 @@ impl App {
         if self.value_panel.is_some() {
             self.value_panel_key(key);
             return Vec::new();
+        }
+        if self.picker.is_some() {
+            return self.picker_key(key);
         }
         if self.screen == Screen::Runbook && self.typing_name(key) {
             return self.runbook_typed(key);

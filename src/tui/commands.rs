@@ -6,6 +6,7 @@ use crate::investigate::{Request, SourceKind};
 use crate::theme::Theme;
 use crate::tui::app::{App, Effect};
 use crate::tui::keys::Screen;
+use crate::tui::picker::PickKind;
 use crate::tui::strings;
 
 /// One `:` command.
@@ -31,14 +32,20 @@ pub(crate) const COMMANDS: &[Command] = &[
     Command {
         names: &["context", "ctx"],
         usage: ":context NAME",
-        help: "investigate another kubeconfig context",
+        help: "investigate another kubeconfig context (no NAME: pick one)",
         run: switch_context,
     },
     Command {
         names: &["ns", "namespace"],
         usage: ":ns NAME",
-        help: "investigate another namespace of the cluster",
+        help: "investigate another namespace of the cluster (no NAME: pick one)",
         run: switch_namespace,
+    },
+    Command {
+        names: &["sample"],
+        usage: ":sample NAME",
+        help: "investigate one embedded sample (no NAME: pick one)",
+        run: sample,
     },
     Command {
         names: &["incident"],
@@ -142,20 +149,37 @@ fn theme(app: &mut App, name: &str) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Without a name, the picker of what there is (on a cluster; a sample has no contexts).
 fn switch_context(app: &mut App, name: &str) -> Vec<Effect> {
-    if name.is_empty() {
-        app.notice = Some(strings::USAGE_CONTEXT.to_owned());
-        return Vec::new();
+    match name.is_empty() {
+        true if app.request.is_cluster() => app.open_picker(PickKind::Context),
+        true => app.switch_source(None, None),
+        false => app.switch_source(Some(name), None),
     }
-    app.switch_source(Some(name), None)
 }
 
 fn switch_namespace(app: &mut App, name: &str) -> Vec<Effect> {
+    match name.is_empty() {
+        true if app.request.is_cluster() => app.open_picker(PickKind::Namespace),
+        true => app.switch_source(None, None),
+        false => app.switch_source(None, Some(name)),
+    }
+}
+
+/// One embedded sample alone (without a name: the picker of them).
+fn sample(app: &mut App, name: &str) -> Vec<Effect> {
     if name.is_empty() {
-        app.notice = Some(strings::USAGE_NS.to_owned());
+        return app.open_picker(PickKind::Sample);
+    }
+    if !crate::sources::samples::names().contains(&name) {
+        app.notice = Some(strings::no_such_sample(name));
         return Vec::new();
     }
-    app.switch_source(None, Some(name))
+    app.request = Request::Sources(Box::new(crate::investigate::SourceSpec::sample(name)));
+    app.screen = Screen::Apps;
+    app.diff = None;
+    app.apps.selected = 0;
+    app.refresh()
 }
 
 /// What the responder typed, as it may be recorded: one clean line, at most 200 characters.

@@ -17,6 +17,8 @@ pub mod keys_runbook;
 pub(crate) mod lists;
 pub(crate) mod mouse;
 pub(crate) mod navigate;
+pub(crate) mod options;
+pub mod picker;
 pub(crate) mod prompt;
 pub(crate) mod runbook_keys;
 pub(crate) mod runbook_screen;
@@ -94,7 +96,15 @@ pub fn options(start: &Start) -> Result<(Options, Option<String>), TuiError> {
 }
 
 /// Runs the TUI until the user quits; returns the exit code.
-pub fn run(request: Request, start: &Start) -> Result<i32, TuiError> {
+pub fn run(mut request: Request, start: &Start) -> Result<i32, TuiError> {
+    // The header names the real context from the first frame, before anything has loaded
+    // (or when the cluster cannot be reached at all).
+    if let Request::Sources(spec) = &mut request
+        && spec.kind() == investigate::SourceKind::Cluster
+        && spec.context.is_none()
+    {
+        spec.context = crate::sources::cluster::current_context(None).ok();
+    }
     run_app(start, |options| App::new(request, options))
 }
 
@@ -259,6 +269,7 @@ pub fn perform(effect: Effect) -> Msg {
             crate::training::record::append(&path, *run).map(|()| path.display().to_string()).map_err(WorkError::from),
         ),
         Effect::Align(job) => Msg::Aligned(Box::new(job.run())),
+        Effect::List(kind, request) => Msg::Listed(kind, picker::read_list(kind, &request)),
     }
 }
 
@@ -287,6 +298,10 @@ fn spawn(effect: Effect, sender: tokio::sync::mpsc::UnboundedSender<Msg>) {
                 }))
             });
             ("aligning the diff".to_owned(), died)
+        }
+        Effect::List(kind, _) => {
+            let kind = *kind;
+            ("listing".to_owned(), Box::new(move |e: WorkError| Msg::Listed(kind, Err(e.to_string()))))
         }
     };
     let worker = tokio::task::spawn_blocking(move || perform(effect));

@@ -101,8 +101,6 @@ pub(crate) fn reason(note: Option<&str>, skipped: Option<&str>) -> Option<String
 }
 
 // Commands.
-pub(crate) const USAGE_CONTEXT: &str = "usage: :context NAME (a kubeconfig context)";
-pub(crate) const USAGE_NS: &str = "usage: :ns NAME";
 pub(crate) const USAGE_SKIP: &str = "usage: :skip REASON — why steps 1–3 are skipped (it is recorded)";
 pub(crate) const SKIP_OUTSIDE_RUNBOOK: &str = ":skip works in a runbook (r on a finding)";
 pub(crate) const SKIP_IN_DRILL: &str = "training: a drill walks every step — nothing to skip";
@@ -149,4 +147,9 @@ pub(crate) fn walk_first(blocker: Option<String>) -> String {
         "walk the runbook first: {} — Tab moves on, space ticks what you checked",
         blocker.unwrap_or_else(|| "reach step 4".to_owned())
     )
+}
+
+pub(crate) fn no_such_sample(name: &str) -> String {
+    let names = crate::sources::samples::names().join(", ");
+    format!("no sample named '{}' (embedded: {names})", crate::sanitize::clean_line(name))
 }

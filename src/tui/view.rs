@@ -34,6 +34,9 @@ pub fn render(frame: &mut Frame<'_>, app: &App) {
     if app.value_panel.is_some() {
         views::value::render(frame, app);
     }
+    if app.picker.is_some() {
+        views::picker::render(frame, app);
+    }
     if app.help.is_some() {
         crate::tui::help::render(frame, app);
     }
@@ -121,7 +124,13 @@ fn namespace_scope(app: &App) -> String {
     namespaces.sort_unstable();
     namespaces.dedup();
     match namespaces.as_slice() {
-        [] => "no namespace".to_owned(),
+        // Nothing loaded (yet): the namespace asked for, else every one.
+        [] => match &app.request {
+            crate::investigate::Request::Sources(spec) if spec.namespace.is_some() => {
+                format!("ns {}", spec.namespace.as_deref().unwrap_or_default())
+            }
+            _ => "every namespace".to_owned(),
+        },
         [one] => format!("ns {one}"),
         many => format!("{} namespaces", many.len()),
     }

@@ -36,6 +36,21 @@ impl Session {
         self.runtime.block_on(future)
     }
 
+    /// The names of the cluster's namespaces (for the `:ns` picker), sorted.
+    pub(crate) fn namespaces(&self) -> Result<Vec<String>, ClusterError> {
+        let list: serde_json::Value = self
+            .block_on(self.cluster.get("/api/v1/namespaces"))
+            .map_err(|problem| self.cluster.error("list", "namespaces".to_owned(), problem))?;
+        let items = list.get("items").and_then(serde_json::Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        let mut names: Vec<String> = items
+            .iter()
+            .filter_map(|item| item.pointer("/metadata/name")?.as_str())
+            .map(crate::sanitize::clean_line)
+            .collect();
+        names.sort_unstable();
+        Ok(names)
+    }
+
     /// One app's live objects and what could not be read.
     pub(crate) fn read(&self, query: &LiveQuery) -> Result<LiveRead, ClusterError> {
         self.runtime.block_on(read::read(&self.cluster, query))

@@ -119,6 +119,12 @@ pub(crate) fn current_context(context: Option<&str>) -> Result<String, ClusterEr
     }
 }
 
+/// Every context the kubeconfig names, in its order (for the `:ctx` picker).
+pub(crate) fn context_names() -> Result<Vec<String>, ClusterError> {
+    let kubeconfig = Kubeconfig::read().map_err(|error| ClusterError::NoKubeconfig(kubeconfig_reason(&error)))?;
+    Ok(kubeconfig.contexts.into_iter().map(|c| c.name).collect())
+}
+
 impl Cluster {
     /// Connects to `context` (default: the kubeconfig's current context). Nothing is sent yet.
     pub(crate) async fn connect(

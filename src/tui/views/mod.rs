@@ -2,6 +2,7 @@
 
 pub(crate) mod apps;
 pub(crate) mod diff;
+pub(crate) mod picker;
 pub(crate) mod resources;
 pub(crate) mod runbook;
 pub(crate) mod train;
