@@ -438,3 +438,17 @@ fn pickers_list_what_there_is_and_switch_to_the_choice() {
     assert!(fallback.contains("forbidden (403); showing the") && fallback.contains("loaded apps"), "{fallback}");
     assert!(fallback.contains("prod"), "{fallback}");
 }
+
+#[test]
+fn a_long_banner_is_read_whole_not_cut_at_the_edge() {
+    let (mut app, mut terminal) = demo(80, 24);
+    let refused = "context 'prod-eu-west-1': the API server at https://10.20.30.40:6443 is unreachable: \
+        Connection refused (os error 111); retry with Ctrl-r";
+    app.update(Msg::Loaded(Err(kdrift::investigate::InvestigateError::Catalog(refused.to_owned()).into())));
+    let screen = text(&draw(&app, &mut terminal));
+    let joined: String = screen.lines().skip(1).take(3).map(str::trim).collect::<Vec<_>>().join(" ");
+    assert!(joined.contains("Connection refused (os error 111); retry with Ctrl-r"), "{screen}");
+    assert!(screen.contains("checkout-api"), "the last good view stays below it: {screen}");
+    press(&mut app, "j");
+    assert_eq!(app.apps.selected, 1, "and keys still work");
+}

@@ -170,7 +170,8 @@ impl App {
 
     /// Lines the body of the screen holds (the terminal minus header, titles and footer).
     pub fn body_height(&self) -> usize {
-        usize::from(self.size.1).saturating_sub(4 + usize::from(self.footer_height())).max(1)
+        let chrome = 3 + crate::tui::view::title_height(self) + self.footer_height();
+        usize::from(self.size.1).saturating_sub(usize::from(chrome)).max(1)
     }
 
     /// The footer: the diff's names the owner, the values and the keys; others, the keys.

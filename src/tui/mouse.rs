@@ -8,8 +8,8 @@ use crate::tui::keys::Screen;
 use crate::tui::views::window_start;
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
-/// The screen row of the first list row or diff line: under the header, the title and the
-/// column headings.
+/// The screen row of the first list row or diff line: under the header, a one-line title
+/// and the column headings.
 const FIRST_ROW: u16 = 3;
 /// Lines one turn of the wheel moves.
 const WHEEL_LINES: usize = 3;
@@ -37,9 +37,10 @@ impl App {
 
     /// Selects what is drawn on screen row `row`; a second click on it opens it.
     fn click(&mut self, row: u16) -> Vec<Effect> {
-        let Some(offset) = row.checked_sub(FIRST_ROW).map(usize::from) else { return Vec::new() };
+        let title = crate::tui::view::title_height(self);
+        let Some(offset) = row.checked_sub(FIRST_ROW + title - 1).map(usize::from) else { return Vec::new() };
         // The body's height as the views lay it out: the terminal minus header, title, footer.
-        let body = self.size.1.saturating_sub(2 + self.footer_height());
+        let body = self.size.1.saturating_sub(1 + title + self.footer_height());
         match self.screen {
             Screen::Apps => {
                 let height = usize::from(body.saturating_sub(1));

@@ -30,8 +30,7 @@ pub(crate) const APP_LEVEL_NO_RUNBOOK: &str =
 pub(crate) const APP_LEVEL_NO_DIFF: &str = "an app-level finding has no diff: it concerns the app as a whole";
 pub(crate) const CHOOSE_FIRST: &str = "choose an answer first: its number, or j/k then Enter";
 pub(crate) const SPACE_CONTINUES: &str = "answered: space (or Tab) continues to the next question";
-pub(crate) const MOUSE_ON: &str =
-    "mouse on: click selects (again: opens), the wheel scrolls; Shift+drag selects text, :mouse gives it back";
+pub(crate) const MOUSE_ON: &str = "mouse on: click selects (again: opens), wheel scrolls; :mouse to select text";
 pub(crate) const MOUSE_OFF: &str = "mouse off: the terminal selects text again";
 pub(crate) const NO_VALUE_HERE: &str = "a folded run has no value of its own: Enter opens it";
 pub(crate) const FORCING: &str = "forcing: c takes the conflicting fields from their managers";

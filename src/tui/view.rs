@@ -16,13 +16,19 @@ use ratatui::widgets::Paragraph;
 pub fn render(frame: &mut Frame<'_>, app: &App) {
     let [header, title, body, footer] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(title_height(app)),
         Constraint::Min(1),
         Constraint::Length(app.footer_height()),
     ])
     .areas(frame.area());
     frame.render_widget(Paragraph::new(header_line(app)), header);
-    frame.render_widget(Paragraph::new(title_line(app)), title);
+    // A notice or banner wraps (it is read whole); the breadcrumb is cut at the edge.
+    let title_text = Paragraph::new(title_line(app));
+    let title_text = match app.notice.is_some() || app.banner.is_some() {
+        true => title_text.wrap(ratatui::widgets::Wrap { trim: false }),
+        false => title_text,
+    };
+    frame.render_widget(title_text, title);
     match app.screen {
         Screen::Apps => views::apps::render(frame, body, app),
         Screen::Resources => views::resources::render(frame, body, app),
@@ -134,6 +140,14 @@ fn namespace_scope(app: &App) -> String {
         [one] => format!("ns {one}"),
         many => format!("{} namespaces", many.len()),
     }
+}
+
+/// Lines under the header: one, or up to three for a notice or banner too long for one
+/// (an error is read whole, not cut at the terminal's edge).
+pub fn title_height(app: &App) -> u16 {
+    let long = app.notice.as_ref().or(app.banner.as_ref()).map_or(0, |text| text.chars().count() + 3);
+    let width = usize::from(app.size.0).max(1);
+    u16::try_from(long.div_ceil(width).clamp(1, 3)).unwrap_or(1)
 }
 
 fn title_line(app: &App) -> Line<'static> {
