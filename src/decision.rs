@@ -119,6 +119,8 @@ pub struct Subject {
     pub criticality: Option<String>,
     /// Where desired state came from in Git, when it did.
     pub git: Option<GitSpot>,
+    /// The workload's pods, when the source has them (`None`: not a workload, or no pods seen).
+    pub health: Option<crate::model::health::WorkloadHealth>,
 }
 
 impl Subject {

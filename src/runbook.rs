@@ -225,9 +225,21 @@ fn scope(subject: &Subject, app: &AppReport) -> Vec<Item> {
                 controller.health.as_deref().unwrap_or("not reported")
             )],
         )),
+        None if subject.health.is_some() => {}
         None => items.push(Item::manual(
             "Check the workload's health apart from sync status (no controller status in this source)",
         )),
+    }
+    if let Some(health) = &subject.health {
+        // The pods' own state, and what the cluster warned about: not a box to tick.
+        let mut evidence = vec![health.summary()];
+        let warnings = subject.resource.events.iter().filter(|e| e.kind == "Warning");
+        evidence.extend(warnings.map(|e| format!("warning {} ×{}: {}", e.reason, e.count, e.message)));
+        items.push(Item::checked(
+            "The workload's pods are healthy, whatever the sync status",
+            health.healthy(),
+            evidence,
+        ));
     }
     let availability: Vec<String> =
         app.findings.iter().filter(|f| f.category == Category::SyncAvailability).map(|f| f.reason.clone()).collect();

@@ -9,6 +9,7 @@ mod support;
 
 use kdrift::engine::{EngineConfig, Manifest, compare_app};
 use kdrift::investigate::{AppData, Investigation, Pair, Request};
+use kdrift::model::health::PodSummary;
 use kdrift::tui::app::{App, Msg, Options};
 use kdrift::tui::keys::Screen;
 use ratatui::Terminal;
@@ -148,8 +149,8 @@ fn the_readers_place_survives_every_field_and_the_raw_view() {
     assert_eq!(focused_live(&app), "replicas: 9", "y keeps the cursor");
 }
 
-/// One app whose only resource is `live` against `desired`.
-fn app_on(desired: Value, live: Value, width: u16, height: u16) -> (App, Terminal<TestBackend>) {
+/// One app whose only resource is `live` against `desired`, with live `pods`.
+fn app_on(desired: Value, live: Value, pods: &[Value], width: u16, height: u16) -> (App, Terminal<TestBackend>) {
     let manifest = |object: &Value| Manifest { object: object.clone(), origin: "test".to_owned() };
     let report = compare_app(
         &EngineConfig::default(),
@@ -168,6 +169,7 @@ fn app_on(desired: Value, live: Value, width: u16, height: u16) -> (App, Termina
         namespace: "prod".to_owned(),
         objects: [(key, Pair::new(Some(&desired), Some(&live)))].into(),
         now: Some(1_780_909_800),
+        pods: pods.iter().filter_map(|pod| PodSummary::of(pod, "prod")).collect(),
     };
     let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });
     app.update(Msg::Resize(width, height));
@@ -188,7 +190,7 @@ fn a_long_value_is_cut_where_it_differs_and_a_multi_line_one_reads_whole() {
     let desired = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web", "namespace": "prod"},
         "data": {"image": image("v1.4.2"), "config.yaml": "listen: 8080\nlog: info\n"}});
     let live = config_map(json!({"image": image("v1.4.3-hotfix"), "config.yaml": "listen: 8080\nlog: debug\n"}));
-    let (mut app, mut terminal) = app_on(desired, live, 80, 24);
+    let (mut app, mut terminal) = app_on(desired, live, &[], 80, 24);
     press(&mut app, "\n\n");
     let screen = text(&draw(&app, &mut terminal));
     assert!(screen.contains("v1.4.2") && screen.contains("v1.4.3"), "both sides show where they differ:\n{screen}");
@@ -212,7 +214,7 @@ fn a_secret_is_copied_as_the_screen_shows_it_masked() {
         json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "web", "namespace": "prod"},
             "data": {"password": value}})
     };
-    let (mut app, mut terminal) = app_on(secret("aHVudGVyMg=="), secret("c3dvcmRmaXNo"), 80, 24);
+    let (mut app, mut terminal) = app_on(secret("aHVudGVyMg=="), secret("c3dvcmRmaXNo"), &[], 80, 24);
     press(&mut app, "\n\nv1");
     let copied = app.clipboard.take().expect("something is copied");
     let screen = text(&draw(&app, &mut terminal));
@@ -451,4 +453,36 @@ fn a_long_banner_is_read_whole_not_cut_at_the_edge() {
     assert!(screen.contains("checkout-api"), "the last good view stays below it: {screen}");
     press(&mut app, "j");
     assert_eq!(app.apps.selected, 1, "and keys still work");
+}
+
+#[test]
+fn step_one_of_the_runbook_shows_the_workloads_pods_not_a_checkbox() {
+    // The embedded memory hotfix: three pods running since the 2Gi edit.
+    let (mut app, mut terminal) = demo(120, 40);
+    let storefront = app.visible_apps().iter().position(|&i| app.data.apps[i].report.name == "storefront-api").unwrap();
+    press(&mut app, &format!("{}\n\nr", "j".repeat(storefront)));
+    let step = text(&draw(&app, &mut terminal));
+    assert!(step.contains("The workload's pods are healthy, whatever the sync status"), "{step}");
+    assert!(step.contains("pods 3/3 ready · 0 restarts · 0 OOMKilled · 0 in CrashLoopBackOff"), "{step}");
+    assert!(!step.contains("Check the workload's health"), "no box to tick instead: {step}");
+
+    // Pods that crash: a warning to acknowledge before the next step.
+    let deployment = |memory: &str| {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "prod"},
+            "spec": {"selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "app", "resources": {"limits": {"memory": memory}}}]}}}})
+    };
+    let pod = |name: &str, ready: bool, last: &str| {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "prod", "labels": {"app": "web"}},
+            "status": {"phase": "Running", "containerStatuses": [{"name": "app", "ready": ready, "restartCount": 4,
+                "state": if ready { json!({"running": {}}) } else { json!({"waiting": {"reason": "CrashLoopBackOff"}}) },
+                "lastState": {"terminated": {"reason": last}}}]}})
+    };
+    let pods = [pod("web-1", true, "OOMKilled"), pod("web-2", false, "OOMKilled")];
+    let (mut app, mut terminal) = app_on(deployment("512Mi"), deployment("2Gi"), &pods, 120, 40);
+    press(&mut app, "\n\nr");
+    let step = text(&draw(&app, &mut terminal));
+    assert!(step.contains("pods 1/2 ready · 8 restarts · 2 OOMKilled · 1 in CrashLoopBackOff"), "{step}");
+    assert!(app.runbook.as_ref().unwrap().runbook.blocker().is_some(), "unhealthy pods are acknowledged first");
 }

@@ -560,6 +560,7 @@ fn wide_config_map(keys: usize) -> App {
         namespace: "prod".to_owned(),
         objects: [(key, Pair::new(Some(&desired), Some(&live)))].into(),
         now: Some(1_780_909_800),
+        pods: Vec::new(),
     };
     let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });
     app.update(Msg::Resize(120, 30));

@@ -10,6 +10,7 @@ use crate::actions::{self, Plan, Workspace};
 use crate::decision::{Decision, Subject};
 use crate::investigate::input::{self, LiveSource};
 use crate::investigate::{AppData, InvestigateError, Pair, Request, SourceKind, SourceSpec};
+use crate::model::health::WorkloadHealth;
 use crate::model::{AppReport, Finding, ResourceKey, Response};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -78,18 +79,21 @@ pub fn subject(app: &AppData, key: &ResourceKey, scope: Scope<'_>) -> Result<Sub
     let findings = in_scope(&resource.findings, scope)?;
     let pair = app.objects.get(key);
     let report = &app.report;
+    let live = pair.and_then(Pair::live);
+    let health = live.as_ref().and_then(|live| WorkloadHealth::of(live, &key.namespace, &app.pods));
     Ok(Subject {
         app: report.name.clone(),
         namespace: app.namespace.clone(),
         resource: resource.clone(),
         findings,
         desired: pair.and_then(Pair::desired),
-        live: pair.and_then(Pair::live),
+        live,
         controller: report.controller.clone(),
         delivery_blocked: report.delivery_blocked.clone(),
         owner_team: report.owner_team.clone(),
         criticality: report.criticality.clone(),
         git: report.desired_git.clone(),
+        health,
     })
 }
 

@@ -42,6 +42,8 @@ pub struct AppData {
     pub objects: HashMap<ResourceKey, Pair>,
     /// Evaluation time of ages (a sample's snapshot time, else now).
     pub now: Option<i64>,
+    /// The live pods seen, summarized: the health step 1 of a runbook shows.
+    pub pods: Vec<crate::model::health::PodSummary>,
 }
 
 /// Everything one load found.
@@ -63,16 +65,23 @@ pub(crate) struct Kept {
     keep: Keep,
     namespace: String,
     objects: HashMap<ResourceKey, Pair>,
+    pub(crate) pods: Vec<crate::model::health::PodSummary>,
 }
 
 impl Kept {
     pub(crate) fn new(keep: &Keep, namespace: &str) -> Kept {
-        Kept { keep: keep.clone(), namespace: namespace.to_owned(), objects: HashMap::new() }
+        Kept { keep: keep.clone(), namespace: namespace.to_owned(), objects: HashMap::new(), pods: Vec::new() }
     }
 
     /// Sees one object before the engine takes it; the first copy of a key wins, as in the engine.
     pub(crate) fn observe(&mut self, side: Side, manifest: &Manifest) {
         if matches!(self.keep, Keep::Nothing) {
+            return;
+        }
+        if side == Side::Live
+            && let Some(pod) = crate::model::health::PodSummary::of(&manifest.object, &self.namespace)
+        {
+            self.pods.push(pod);
             return;
         }
         let key = identity::key_of(&manifest.object, &self.namespace);

@@ -137,15 +137,17 @@ fn investigate_app(
         crate::sources::git::attach_evidence(git, &mut report);
         report.desired_git = Some(git.spot());
     }
+    let pods = std::mem::take(&mut kept.pods);
     let objects = kept.aligned_with(&report);
-    Ok(AppData { report, origin, source, namespace, objects, now })
+    Ok(AppData { report, origin, source, namespace, objects, now, pods })
 }
 
 impl AppData {
     /// An app kdrift could not compare: its report alone.
     fn alone(report: AppReport, source: SourceKind) -> AppData {
         let now = crate::clock::now();
-        AppData { report, origin: String::new(), source, namespace: String::new(), objects: Default::default(), now }
+        let (origin, namespace) = (String::new(), String::new());
+        AppData { report, origin, source, namespace, objects: Default::default(), now, pods: Vec::new() }
     }
 }
 
@@ -159,7 +161,9 @@ pub fn scenario(scenario: &crate::training::scenario::Scenario) -> Investigation
         kept.observe(keep::Side::Live, manifest);
     }
     let origin = format!("sample {}", scenario.name);
+    let pods = std::mem::take(&mut kept.pods);
     let app = AppData {
+        pods,
         objects: kept.aligned_with(&scenario.report),
         report: scenario.report.clone(),
         origin: origin.clone(),

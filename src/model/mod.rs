@@ -4,6 +4,7 @@
 //! Field names and enum spellings here are the JSON contract of DESIGN §4 (report version 1):
 //! extend compatibly, never rename.
 
+pub mod health;
 mod reports;
 
 pub use reports::{

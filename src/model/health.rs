@@ -1,0 +1,150 @@
+//! A workload's health from its live pods, apart from any sync status: how many are ready,
+//! how often their containers restarted, and how many were OOMKilled or sit in
+//! CrashLoopBackOff. Pods are summarized as the live stream passes (a few fields each), and
+//! matched to a workload by its `spec.selector.matchLabels` in its namespace.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// What health needs of one live pod.
+/// A string field, or "" when absent.
+fn text(value: Option<&Value>) -> &str {
+    value.and_then(Value::as_str).unwrap_or_default()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodSummary {
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+    pub ready: bool,
+    pub restarts: u64,
+    /// A container's current or last termination was `OOMKilled`.
+    pub oom_killed: bool,
+    /// A container waits in `CrashLoopBackOff`.
+    pub crash_looping: bool,
+}
+
+impl PodSummary {
+    /// The summary of a live `Pod` object (`None` for anything else).
+    pub fn of(object: &Value, default_namespace: &str) -> Option<PodSummary> {
+        if object.get("kind").and_then(Value::as_str) != Some("Pod") {
+            return None;
+        }
+        let labels = object
+            .pointer("/metadata/labels")
+            .and_then(Value::as_object)
+            .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
+            .unwrap_or_default();
+        let statuses = object.pointer("/status/containerStatuses").and_then(Value::as_array);
+        let statuses = statuses.map(Vec::as_slice).unwrap_or_default();
+        let ready = text(object.pointer("/status/phase")) == "Running"
+            && !statuses.is_empty()
+            && statuses.iter().all(|s| s.get("ready").and_then(Value::as_bool) == Some(true));
+        let terminated_by = |status: &Value, reason: &str| {
+            ["/state/terminated/reason", "/lastState/terminated/reason"]
+                .iter()
+                .any(|p| text(status.pointer(p)) == reason)
+        };
+        Some(PodSummary {
+            namespace: object
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or(default_namespace)
+                .to_owned(),
+            labels,
+            ready,
+            restarts: statuses.iter().filter_map(|s| s.get("restartCount").and_then(Value::as_u64)).sum(),
+            oom_killed: statuses.iter().any(|s| terminated_by(s, "OOMKilled")),
+            crash_looping: statuses.iter().any(|s| text(s.pointer("/state/waiting/reason")) == "CrashLoopBackOff"),
+        })
+    }
+}
+
+/// The pods of one workload, counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WorkloadHealth {
+    pub pods: usize,
+    pub ready: usize,
+    pub restarts: u64,
+    pub oom_killed: usize,
+    pub crash_looping: usize,
+}
+
+impl WorkloadHealth {
+    /// The health of the workload `live` (its `spec.selector.matchLabels` in `namespace`);
+    /// `None` when it selects no pods by label (not a workload, or none of its pods seen).
+    pub fn of(live: &Value, namespace: &str, pods: &[PodSummary]) -> Option<WorkloadHealth> {
+        let selector = live.pointer("/spec/selector/matchLabels")?.as_object()?;
+        if selector.is_empty() {
+            return None;
+        }
+        let selects = |pod: &&PodSummary| {
+            pod.namespace == namespace
+                && selector
+                    .iter()
+                    .all(|(k, v)| v.as_str().is_some_and(|v| pod.labels.get(k).map(String::as_str) == Some(v)))
+        };
+        let mut health = WorkloadHealth::default();
+        for pod in pods.iter().filter(selects) {
+            health.pods += 1;
+            health.ready += usize::from(pod.ready);
+            health.restarts += pod.restarts;
+            health.oom_killed += usize::from(pod.oom_killed);
+            health.crash_looping += usize::from(pod.crash_looping);
+        }
+        (health.pods > 0).then_some(health)
+    }
+
+    /// Every pod ready, none OOMKilled or crash-looping.
+    pub fn healthy(&self) -> bool {
+        self.ready == self.pods && self.oom_killed == 0 && self.crash_looping == 0
+    }
+
+    /// "pods 3/3 ready · 0 restarts · 0 OOMKilled · 0 in CrashLoopBackOff".
+    pub fn summary(&self) -> String {
+        format!(
+            "pods {}/{} ready · {} restarts · {} OOMKilled · {} in CrashLoopBackOff",
+            self.ready, self.pods, self.restarts, self.oom_killed, self.crash_looping
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(name: &str, app: &str, ready: bool, restarts: u64, last: Option<&str>, waiting: Option<&str>) -> Value {
+        let mut status = json!({"name": "app", "ready": ready, "restartCount": restarts, "state": {"running": {}}});
+        if let Some(reason) = last {
+            status["lastState"] = json!({"terminated": {"reason": reason, "exitCode": 137}});
+        }
+        if let Some(reason) = waiting {
+            status["state"] = json!({"waiting": {"reason": reason}});
+        }
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "prod", "labels": {"app": app}},
+            "status": {"phase": "Running", "containerStatuses": [status]}})
+    }
+
+    #[test]
+    fn a_workloads_pods_are_counted_by_its_selector() {
+        let pods: Vec<PodSummary> = [
+            pod("web-1", "web", true, 0, None, None),
+            pod("web-2", "web", true, 3, Some("OOMKilled"), None),
+            pod("web-3", "web", false, 7, Some("Error"), Some("CrashLoopBackOff")),
+            pod("api-1", "api", false, 9, Some("OOMKilled"), None),
+        ]
+        .iter()
+        .filter_map(|p| PodSummary::of(p, "prod"))
+        .collect();
+        let web = json!({"kind": "Deployment", "spec": {"selector": {"matchLabels": {"app": "web"}}}});
+        let health = WorkloadHealth::of(&web, "prod", &pods).expect("web has pods");
+        assert_eq!(health, WorkloadHealth { pods: 3, ready: 2, restarts: 10, oom_killed: 1, crash_looping: 1 });
+        assert!(!health.healthy());
+        assert_eq!(health.summary(), "pods 2/3 ready · 10 restarts · 1 OOMKilled · 1 in CrashLoopBackOff");
+        assert_eq!(WorkloadHealth::of(&web, "staging", &pods), None, "another namespace's pods are not its own");
+        let config = json!({"kind": "ConfigMap", "data": {}});
+        assert_eq!(WorkloadHealth::of(&config, "prod", &pods), None);
+        assert_eq!(PodSummary::of(&config, "prod"), None);
+    }
+}
