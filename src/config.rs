@@ -28,6 +28,9 @@ pub(crate) struct Config {
     /// Contexts (glob patterns) where sync and prune need the resource's name typed.
     #[serde(default)]
     pub production_contexts: Vec<String>,
+    /// Labels naming an app's owner team in the TUI's OWNER column, first found wins
+    /// (default: team, owner, app.kubernetes.io/part-of); a catalog's owner comes first.
+    pub owner_labels: Option<Vec<String>>,
     #[serde(default)]
     pub escalate: EscalateConfig,
     #[serde(default)]

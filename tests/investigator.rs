@@ -330,9 +330,8 @@ fn apps_of_the_same_name_are_told_apart_at_80_by_24() {
     let screen = text(&draw(&app, &mut terminal));
     let twins: Vec<&str> = screen.lines().filter(|l| l.trim_start().starts_with("checkout-api ")).collect();
     assert_eq!(twins.len(), 2, "{screen}");
-    assert!(twins[0].ends_with("  checkout-api"), "the source shows: {twins:?}");
-    assert!(twins[1].ends_with("  flux-apply-failed"), "{twins:?}");
-    assert!(!screen.contains("OWNER"), "an OWNER column no app fills gives way: {screen}");
+    assert!(twins[0].ends_with(" checkout-a"), "the source shows: {twins:?}");
+    assert!(twins[1].ends_with(" flux-apply"), "{twins:?}");
     press(&mut app, "j\n");
     let crumb = text(&draw(&app, &mut terminal));
     assert!(crumb.contains("Apps › checkout-api (sample flux-apply-failed)"), "{crumb}");
@@ -485,4 +484,24 @@ fn step_one_of_the_runbook_shows_the_workloads_pods_not_a_checkbox() {
     let step = text(&draw(&app, &mut terminal));
     assert!(step.contains("pods 1/2 ready · 8 restarts · 2 OOMKilled · 1 in CrashLoopBackOff"), "{step}");
     assert!(app.runbook.as_ref().unwrap().runbook.blocker().is_some(), "unhealthy pods are acknowledged first");
+}
+
+#[test]
+fn the_owner_column_names_the_team_from_the_objects_labels() {
+    let (mut app, mut terminal) = demo(120, 32);
+    let screen = text(&draw(&app, &mut terminal));
+    let row = screen.lines().find(|l| l.trim_start().starts_with("checkout-api ")).unwrap();
+    assert!(row.contains("payments"), "the team label of its objects: {row}");
+    press(&mut app, "/payments");
+    assert!(!app.visible_apps().is_empty() && app.visible_apps().len() < app.data.apps.len());
+    // The labels looked for come from the config.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "owner_labels = [\"nothing-here\"]\n").unwrap();
+    let start = kdrift::tui::Start { config: Some(dir.path().join("config.toml")), ..Default::default() };
+    let (options, _) = kdrift::tui::options(&start).unwrap();
+    assert_eq!(options.owner_labels, ["nothing-here"]);
+    let mut app = App::new(Request::Samples, options);
+    app.update(Msg::Resize(120, 32));
+    app.update(Msg::Loaded(kdrift::tui::load(&Request::Samples)));
+    assert!(app.summaries.iter().all(|s| s.team.is_none()));
 }

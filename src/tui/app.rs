@@ -221,7 +221,7 @@ impl App {
         self.loading = false;
         match result {
             Ok(data) => {
-                self.summaries = data.apps.iter().map(AppSummary::of).collect();
+                self.summaries = data.apps.iter().map(|a| AppSummary::of(a, &self.options.owner_labels)).collect();
                 // Remarks about the sources (a rules file with no rule) are shown, never printed
                 // over the screen.
                 self.banner = (!data.notes.is_empty()).then(|| format!("warning: {}", data.notes.join("; ")));

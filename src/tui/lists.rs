@@ -16,10 +16,17 @@ pub struct AppSummary {
     /// Seconds since the oldest harmful change whose owner made it and recorded a time (the
     /// GitOps controller's time is its last apply, not when Git and live parted).
     pub oldest_harmful: Option<i64>,
+    /// The owner team: the catalog's, else the value of the first owner label
+    /// (`owner_labels`) the app's objects carry.
+    pub team: Option<String>,
 }
 
+/// How many of an app's objects are read for an owner label: enough for an app whose
+/// objects mostly carry one, without reading back every copy of a very large app.
+const TEAM_SAMPLE: usize = 20;
+
 impl AppSummary {
-    pub fn of(app: &AppData) -> AppSummary {
+    pub fn of(app: &AppData, owner_labels: &[String]) -> AppSummary {
         let report = &app.report;
         let findings: Vec<&Finding> = report.all_findings().collect();
         let visible = findings.iter().filter(|f| f.ignored_by.is_none());
@@ -36,8 +43,24 @@ impl AppSummary {
             orphans: report.resources.iter().filter(|r| r.status == ResourceStatus::Orphan).count(),
             highest: harmful.iter().map(|f| f.severity).max(),
             oldest_harmful: oldest.zip(app.now).map(|(then, now)| now - then),
+            team: report.owner_team.clone().or_else(|| team_label(app, owner_labels)),
         }
     }
+}
+
+/// The most common value of the first of `owner_labels` found on the app's desired objects
+/// (the first `TEAM_SAMPLE` of them), cleaned for the terminal.
+fn team_label(app: &AppData, owner_labels: &[String]) -> Option<String> {
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    let copies = app.report.resources.iter().filter_map(|r| app.objects.get(&r.key())?.desired()).take(TEAM_SAMPLE);
+    for desired in copies {
+        let labels = desired.pointer("/metadata/labels");
+        let value = owner_labels.iter().find_map(|label| labels?.get(label)?.as_str().map(str::to_owned));
+        if let Some(value) = value {
+            *counts.entry(crate::sanitize::clean_line(&value)).or_default() += 1;
+        }
+    }
+    counts.into_iter().max_by_key(|(_, count)| *count).map(|(team, _)| team)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +99,7 @@ pub(crate) fn visible_apps(apps: &[AppData], summaries: &[AppSummary], filter: &
     let mut shown: Vec<usize> = (0..apps.len())
         .filter(|&i| {
             let app = &apps[i];
-            let owner = app.report.owner_team.as_deref().unwrap_or_default();
+            let owner = summaries[i].team.as_deref().unwrap_or_default();
             let severity = summaries[i].highest.map(Severity::as_str).unwrap_or_default();
             [app.report.name.as_str(), app.report.sync_status.as_str(), severity, owner, app.origin.as_str()]
                 .iter()
@@ -96,9 +119,7 @@ pub(crate) fn visible_apps(apps: &[AppData], summaries: &[AppSummary], filter: &
         }),
         AppSort::Name => shown.sort_by_key(name),
         AppSort::OldestDrift => shown.sort_by_key(|i| (std::cmp::Reverse(summaries[*i].oldest_harmful), name(i))),
-        AppSort::Owner => shown.sort_by_key(|i| {
-            (apps[*i].report.owner_team.clone().is_none(), apps[*i].report.owner_team.clone(), name(i))
-        }),
+        AppSort::Owner => shown.sort_by_key(|i| (summaries[*i].team.is_none(), summaries[*i].team.clone(), name(i))),
     }
     shown
 }

@@ -91,6 +91,7 @@ pub fn options(start: &Start) -> Result<(Options, Option<String>), TuiError> {
         themes_dir,
         mask_annotations: config.mask_annotations.clone(),
         data_dir: None,
+        owner_labels: config.owner_labels.clone().unwrap_or_else(|| Options::default().owner_labels),
     };
     Ok((options, banner))
 }

@@ -15,7 +15,12 @@ pub struct Options {
     pub mask_annotations: Vec<String>,
     /// Where decisions are recorded (default: the platform's data directory).
     pub data_dir: Option<PathBuf>,
+    /// Labels naming an app's owner team, first found wins (config `owner_labels`).
+    pub owner_labels: Vec<String>,
 }
+
+/// The owner labels looked for when the config names none.
+pub(crate) const DEFAULT_OWNER_LABELS: &[&str] = &["team", "owner", "app.kubernetes.io/part-of"];
 
 impl Default for Options {
     /// Writable, the built-in theme, nothing masked, the platform's data directory.
@@ -28,6 +33,7 @@ impl Default for Options {
             themes_dir: None,
             mask_annotations: Vec::new(),
             data_dir: None,
+            owner_labels: DEFAULT_OWNER_LABELS.iter().map(|l| (*l).to_owned()).collect(),
         }
     }
 }

@@ -197,7 +197,8 @@ impl App {
         if data.report.all_findings().all(|f| !f.needs_action()) {
             data.report.sync_status = crate::model::SyncStatus::Synced;
         }
-        self.summaries = self.data.apps.iter().map(crate::tui::lists::AppSummary::of).collect();
+        self.summaries =
+            self.data.apps.iter().map(|a| crate::tui::lists::AppSummary::of(a, &self.options.owner_labels)).collect();
         self.diff = None;
         self.runbook_from = Screen::Resources;
     }

@@ -67,7 +67,8 @@ impl App {
         let Some(training) = &mut self.train else { return };
         let Some(scenario) = training.scenarios.get(index).cloned() else { return };
         self.data = crate::investigate::scenario(&scenario);
-        self.summaries = self.data.apps.iter().map(crate::tui::lists::AppSummary::of).collect();
+        self.summaries =
+            self.data.apps.iter().map(|a| crate::tui::lists::AppSummary::of(a, &self.options.owner_labels)).collect();
         self.request =
             crate::investigate::Request::Sources(Box::new(crate::investigate::SourceSpec::sample(&scenario.name)));
         self.loading = false;

@@ -17,7 +17,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let mut widths = Widths::for_width(area.width);
     // A narrow terminal gives an OWNER column nobody fills to the SOURCE, which tells apps of
     // the same name apart.
-    if widths.compact && app.data.apps.iter().all(|a| a.report.owner_team.is_none()) {
+    if widths.compact && app.summaries.iter().all(|s| s.team.is_none()) {
         widths.owner = 0;
     }
     let heading: String =
@@ -64,7 +64,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Span::raw(count(summary.orphans, widths.orphans)),
             severity,
             Span::raw(column(&oldest, widths.oldest)),
-            Span::raw(column(report.owner_team.as_deref().unwrap_or("-"), widths.owner)),
+            Span::raw(column(summary.team.as_deref().unwrap_or("-"), widths.owner)),
             // Narrow: "sample " is in the header already; the sample's name is what differs.
             Span::styled(
                 match widths.compact {
@@ -99,16 +99,17 @@ struct Widths {
 impl Widths {
     fn for_width(width: u16) -> Widths {
         match width < 120 {
+            // Ten columns left for the SOURCE, which tells apps of the same name apart.
             true => Widths {
-                name: 18,
+                name: 17,
                 sync: 10,
                 harmful: 5,
                 expected: 4,
                 ignored: 4,
                 orphans: 5,
                 severity: 9,
-                oldest: 6,
-                owner: 14,
+                oldest: 5,
+                owner: 10,
                 compact: true,
             },
             false => Widths {
