@@ -234,7 +234,8 @@ fn scope(subject: &Subject, app: &AppReport) -> Vec<Item> {
         // The pods' own state, and what the cluster warned about: not a box to tick.
         let mut evidence = vec![health.summary()];
         let warnings = subject.resource.events.iter().filter(|e| e.kind == "Warning");
-        evidence.extend(warnings.map(|e| format!("warning {} ×{}: {}", e.reason, e.count, e.message)));
+        let clean = crate::sanitize::clean_line;
+        evidence.extend(warnings.map(|e| format!("warning {} ×{}: {}", clean(&e.reason), e.count, clean(&e.message))));
         items.push(Item::checked(
             "The workload's pods are healthy, whatever the sync status",
             health.healthy(),

@@ -505,3 +505,20 @@ fn the_owner_column_names_the_team_from_the_objects_labels() {
     app.update(Msg::Loaded(kdrift::tui::load(&Request::Samples)));
     assert!(app.summaries.iter().all(|s| s.team.is_none()));
 }
+
+#[test]
+fn each_side_of_a_changed_block_gives_the_value_of_its_own_field() {
+    let limits = |value: Value| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web", "namespace": "prod"}, "data": value});
+    // Git has cpu then memory; live only memory: the block pairs `cpu` with `memory` by position.
+    let desired = limits(json!({"cpu": "1", "memory": "1Gi"}));
+    let live = limits(json!({"memory": "2Gi"}));
+    let (mut app, mut terminal) = app_on(desired, live, &[], 120, 30);
+    press(&mut app, "\n\n/2Gi\n");
+    assert_eq!(focused_live(&app), "memory: 2Gi");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("Git 1Gi → live 2Gi"), "memory's own Git value, not cpu's: {screen}");
+    press(&mut app, "\x1bv2");
+    assert_eq!(app.clipboard.take().as_deref(), Some("1Gi"));
+    press(&mut app, "3");
+    assert_eq!(app.clipboard.take().as_deref(), Some("data.memory"));
+}

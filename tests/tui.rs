@@ -140,6 +140,8 @@ fn diff_keys_jump_between_findings_unfold_scroll_and_show_the_raw_object() {
     let bottom = text(&draw(&app, &mut terminal));
     assert!(bottom.contains("status:") && bottom.contains("availableReplicas"), "the end of the raw object: {bottom}");
     press(&mut app, "f");
+    assert!(!app.diff.as_ref().unwrap().full, "the raw view has every field already");
+    press(&mut app, "yf");
     assert!(app.diff.as_ref().unwrap().full);
 }
 

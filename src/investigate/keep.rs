@@ -78,11 +78,12 @@ impl Kept {
         if matches!(self.keep, Keep::Nothing) {
             return;
         }
+        // A pod's summary is its workload's health; the pod itself is kept as any object is
+        // (a Git-managed Pod has a diff too).
         if side == Side::Live
             && let Some(pod) = crate::model::health::PodSummary::of(&manifest.object, &self.namespace)
         {
             self.pods.push(pod);
-            return;
         }
         let key = identity::key_of(&manifest.object, &self.namespace);
         let wanted = match &self.keep {

@@ -32,9 +32,9 @@ const NAMES: &[(&str, &[&str])] = &[
     ("helmrelease", &["hr"]),
 ];
 
-/// A kind as typed, lower case, with the group after a dot split off: `("deployment",
-/// Some("apps"))` for `Deployments.apps`.
-pub(crate) fn resolve(typed: &str) -> (String, Option<String>) {
+/// A kind as typed, lower case, with the group after a dot split off, and what kubectl's
+/// table makes of it: `("deployments", "deployment", Some("apps"))` for `Deployments.apps`.
+pub(crate) fn resolve(typed: &str) -> (String, String, Option<String>) {
     let typed = typed.to_ascii_lowercase();
     let (name, group) = match typed.split_once('.') {
         Some((name, group)) => (name.to_owned(), Some(group.to_owned())),
@@ -43,8 +43,8 @@ pub(crate) fn resolve(typed: &str) -> (String, Option<String>) {
     let kind = NAMES
         .iter()
         .find(|(kind, short)| *kind == name || short.contains(&name.as_str()) || plural_of(kind, &name))
-        .map_or(name, |(kind, _)| (*kind).to_owned());
-    (kind, group)
+        .map_or_else(|| name.clone(), |(kind, _)| (*kind).to_owned());
+    (name, kind, group)
 }
 
 /// Whether `typed` is `kind` or a regular plural of it (`deployments`, `policies`).
@@ -64,18 +64,35 @@ mod tests {
     #[test]
     fn short_names_plurals_and_groups_resolve_to_the_kind() {
         for typed in ["deploy", "Deployment", "deployments", "DEPLOYMENTS"] {
-            assert_eq!(resolve(typed), ("deployment".to_owned(), None), "{typed}");
+            assert_eq!(resolve(typed).1, "deployment", "{typed}");
         }
-        assert_eq!(resolve("deployments.apps"), ("deployment".to_owned(), Some("apps".to_owned())));
-        assert_eq!(resolve("svc").0, "service");
-        assert_eq!(resolve("cm").0, "configmap");
-        assert_eq!(resolve("ingresses").0, "ingress");
-        assert_eq!(resolve("netpol").0, "networkpolicy");
-        assert_eq!(resolve("hpa").0, "horizontalpodautoscaler");
+        let (typed, kind, group) = resolve("deployments.apps");
+        assert_eq!((typed.as_str(), kind.as_str(), group.as_deref()), ("deployments", "deployment", Some("apps")));
+        assert_eq!(resolve("svc").1, "service");
+        assert_eq!(resolve("cm").1, "configmap");
+        assert_eq!(resolve("ingresses").1, "ingress");
+        assert_eq!(resolve("netpol").1, "networkpolicy");
+        assert_eq!(resolve("hpa").1, "horizontalpodautoscaler");
         // A custom resource: matched by name or a regular plural.
-        assert_eq!(resolve("rollouts").0, "rollouts");
+        assert_eq!(resolve("rollouts").1, "rollouts");
         assert!(names_kind("rollout", "rollouts") && names_kind("gateway", "gateway"));
         assert!(names_kind("certificatepolicy", "certificatepolicies"));
         assert!(!names_kind("service", "services2"));
+    }
+
+    #[test]
+    fn a_custom_kind_spelled_like_a_short_name_still_matches() {
+        use crate::investigate::spec::ResourceFilter;
+        use crate::model::ResourceKey;
+        let key = |group: &str, kind: &str| ResourceKey {
+            group: group.to_owned(),
+            kind: kind.to_owned(),
+            namespace: "prod".to_owned(),
+            name: "foo".to_owned(),
+        };
+        let filter = ResourceFilter::parse("app/foo").expect("parses");
+        assert!(filter.matches(&key("kappctrl.k14s.io", "App")), "kapp-controller's App");
+        assert!(filter.matches(&key("argoproj.io", "Application")), "and Argo CD's, by its short name");
+        assert!(!filter.matches(&key("apps", "Deployment")));
     }
 }

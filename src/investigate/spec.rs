@@ -163,8 +163,10 @@ impl Request {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceFilter {
     pub text: String,
-    /// Lower case, short names and plurals resolved (`deploy` → `deployment`).
+    /// Lower case, as typed; and with kubectl's short names resolved (`deploy` →
+    /// `deployment`). Either matches: a custom kind may be spelled like a short name (`App`).
     kind: String,
+    resolved: String,
     /// From `kind.group` (`deployments.apps`), when given.
     group: Option<String>,
     namespace: Option<String>,
@@ -182,12 +184,14 @@ impl ResourceFilter {
         if kind.is_empty() || name.is_empty() {
             return Err(InvestigateError::BadResource(text.to_owned()));
         }
-        let (kind, group) = crate::investigate::kind_names::resolve(kind);
-        Ok(ResourceFilter { text: text.to_owned(), kind, group, namespace, name: name.to_owned() })
+        let (kind, resolved, group) = crate::investigate::kind_names::resolve(kind);
+        Ok(ResourceFilter { text: text.to_owned(), kind, resolved, group, namespace, name: name.to_owned() })
     }
 
     pub fn matches(&self, key: &ResourceKey) -> bool {
-        crate::investigate::kind_names::names_kind(&key.kind.to_ascii_lowercase(), &self.kind)
+        let kind = key.kind.to_ascii_lowercase();
+        (crate::investigate::kind_names::names_kind(&kind, &self.kind)
+            || crate::investigate::kind_names::names_kind(&kind, &self.resolved))
             && self.group.as_ref().is_none_or(|group| key.group.eq_ignore_ascii_case(group))
             && key.name == self.name
             && self.namespace.as_ref().is_none_or(|ns| *ns == key.namespace)

@@ -27,7 +27,10 @@ pub struct PodSummary {
 impl PodSummary {
     /// The summary of a live `Pod` object (`None` for anything else).
     pub fn of(object: &Value, default_namespace: &str) -> Option<PodSummary> {
-        if object.get("kind").and_then(Value::as_str) != Some("Pod") {
+        // A pod that finished (a Job's, `Succeeded`) is not part of what runs.
+        if object.get("kind").and_then(Value::as_str) != Some("Pod")
+            || text(object.pointer("/status/phase")) == "Succeeded"
+        {
             return None;
         }
         let labels = object
@@ -72,10 +75,12 @@ pub struct WorkloadHealth {
 
 impl WorkloadHealth {
     /// The health of the workload `live` (its `spec.selector.matchLabels` in `namespace`);
-    /// `None` when it selects no pods by label (not a workload, or none of its pods seen).
+    /// `None` when it selects no pods by label (not a workload, or none of its pods seen), and
+    /// when its selector has `matchExpressions` (rather nothing than another workload's pods).
     pub fn of(live: &Value, namespace: &str, pods: &[PodSummary]) -> Option<WorkloadHealth> {
         let selector = live.pointer("/spec/selector/matchLabels")?.as_object()?;
-        if selector.is_empty() {
+        let expressions = live.pointer("/spec/selector/matchExpressions").and_then(Value::as_array);
+        if selector.is_empty() || expressions.is_some_and(|e| !e.is_empty()) {
             return None;
         }
         let selects = |pod: &&PodSummary| {
@@ -95,9 +100,10 @@ impl WorkloadHealth {
         (health.pods > 0).then_some(health)
     }
 
-    /// Every pod ready, none OOMKilled or crash-looping.
+    /// Every pod ready and none crash-looping. An OOM kill the pod recovered from is shown
+    /// in the summary, not held against it.
     pub fn healthy(&self) -> bool {
-        self.ready == self.pods && self.oom_killed == 0 && self.crash_looping == 0
+        self.ready == self.pods && self.crash_looping == 0
     }
 
     /// "pods 3/3 ready · 0 restarts · 0 OOMKilled · 0 in CrashLoopBackOff".

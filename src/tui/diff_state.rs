@@ -312,6 +312,8 @@ impl DiffState {
                     self.place(page);
                 }
             }
+            // The raw view shows the object as read: every field already.
+            Action::ToggleFull if self.show_raw => {}
             Action::ToggleFull => {
                 self.full = !self.full;
                 if let Some((report, pair)) = pair {

@@ -21,12 +21,15 @@ pub(crate) struct SideValue {
     pub lines: Vec<String>,
     /// Lines of a block left out past `BLOCK_LINES`.
     pub more: usize,
+    /// The value as it is (tabs, control characters and all), for the clipboard: copying
+    /// must give the value, not its picture on screen.
+    pub raw: String,
 }
 
 impl SideValue {
     /// The value as one text (what is copied).
     pub(crate) fn text(&self) -> String {
-        self.lines.join("\n")
+        self.raw.clone()
     }
 
     /// The value on one line, for the footer: a short scalar as it is, else its first line.
@@ -50,7 +53,8 @@ pub(crate) struct Focused {
 }
 
 /// The focused line of the aligned view; `None` on a fold or in the raw view.
-pub(crate) fn focused(diff: &DiffState, finding_path: impl Fn(usize) -> Option<String>) -> Option<Focused> {
+/// `finding_paths` gives a finding's pointer and display path, by index.
+pub(crate) fn focused(diff: &DiffState, finding_paths: impl Fn(usize) -> Option<(String, String)>) -> Option<Focused> {
     if diff.show_raw {
         return None;
     }
@@ -60,27 +64,41 @@ pub(crate) fn focused(diff: &DiffState, finding_path: impl Fn(usize) -> Option<S
     let cell = row.right.as_ref().or(row.left.as_ref())?;
     let pointer = cell.pointer.clone();
     let side_is_right = row.right.is_some();
+    // A line inside a finding (an env var under the finding on `env`) has its own path: the
+    // finding's readable one only names the line that is the finding.
     let display_path = row
         .finding
-        .and_then(|f| finding_path(f).map(|path| (f, path)))
-        .filter(|(_, path)| !path.is_empty())
-        .map(|(_, path)| path)
+        .and_then(&finding_paths)
+        .filter(|(path, display)| *path == pointer && !display.is_empty())
+        .map(|(_, display)| display)
         .unwrap_or_else(|| {
             display_of_pointer(&pointer, |depth| is_list_position(rows, index, &pointer, depth, side_is_right))
         });
-    Some(Focused {
-        display_path,
-        pointer,
-        desired: row.left.as_ref().map(|cell| whole_value(rows, index, cell, |r| r.left.as_ref())),
-        live: row.right.as_ref().map(|cell| whole_value(rows, index, cell, |r| r.right.as_ref())),
-        finding: row.finding,
-    })
+    // A changed block pairs lines by position: each side's value is the line with this
+    // pointer on that side, wherever it is.
+    let side = |right: bool| -> Option<SideValue> {
+        let of: fn(&Row) -> Option<&Cell> = if right { right_cell } else { left_cell };
+        let at = match of(row) {
+            Some(cell) if cell.pointer == pointer => index,
+            _ => rows.iter().position(|r| of(r).is_some_and(|cell| cell.pointer == pointer))?,
+        };
+        of(&rows[at]).map(|cell| whole_value(rows, at, cell, of))
+    };
+    Some(Focused { display_path, desired: side(false), live: side(true), pointer, finding: row.finding })
+}
+
+fn left_cell(row: &Row) -> Option<&Cell> {
+    row.left.as_ref()
+}
+
+fn right_cell(row: &Row) -> Option<&Cell> {
+    row.right.as_ref()
 }
 
 /// The focused raw line, whole (the raw view has no paths).
 pub(crate) fn raw_line(diff: &DiffState) -> Option<SideValue> {
     let text = diff.raw.get(diff.cursor).filter(|_| diff.show_raw)?;
-    Some(SideValue { line: diff.cursor + 1, lines: vec![clean_line(text)], more: 0 })
+    Some(SideValue { line: diff.cursor + 1, lines: vec![clean_line(text)], more: 0, raw: text.clone() })
 }
 
 /// "Git 512Mi → live 2Gi" (or "only in Git: …" / "only live: …"), each value cut to
@@ -132,11 +150,14 @@ fn whole_value<'r>(
     side: impl Fn(&'r Row) -> Option<&'r Cell>,
 ) -> SideValue {
     if !cell.value_text().is_empty() {
-        return SideValue { line: cell.number, lines: decoded(cell.value_text()), more: 0 };
+        let raw = decoded(cell.value_text());
+        let lines = raw.split('\n').map(clean_line).collect();
+        return SideValue { line: cell.number, lines, more: 0, raw };
     }
     let nested = format!("{}/", cell.pointer);
     let indent = cell.text.len() - cell.text.trim_start().len();
     let mut lines = Vec::new();
+    let mut raw = vec![cell.text.trim_start().to_owned()];
     let mut more = 0;
     // Rows only the other side has are skipped; the block ends at this side's first line
     // outside it.
@@ -144,29 +165,28 @@ fn whole_value<'r>(
         if !other.pointer.starts_with(&nested) {
             break;
         }
+        let text = other.text.get(indent..).unwrap_or(other.text.trim_start());
         match lines.len() < BLOCK_LINES {
-            true => lines.push(clean_line(other.text.get(indent..).unwrap_or(other.text.trim_start()))),
+            true => {
+                lines.push(clean_line(text));
+                raw.push(text.to_owned());
+            }
             false => more += 1,
         }
     }
-    let head = clean_line(cell.text.trim_start());
-    lines.insert(0, head);
-    SideValue { line: cell.number, lines, more }
+    lines.insert(0, clean_line(cell.text.trim_start()));
+    SideValue { line: cell.number, lines, more, raw: raw.join("\n") }
 }
 
 /// A value as YAML spells it, read back: a double-quoted string (how a multi-line string is
-/// kept on one line) decoded into its lines, a single-quoted one unquoted, anything else as
-/// it is. Each line is cleaned for the terminal.
-fn decoded(text: &str) -> Vec<String> {
+/// kept on one line) decoded, a single-quoted one unquoted, anything else as it is.
+fn decoded(text: &str) -> String {
     let unquoted = match text.as_bytes() {
         [b'"', .., b'"'] => serde_json::from_str::<String>(text).ok(),
         [b'\'', inner @ .., b'\''] => std::str::from_utf8(inner).ok().map(|s| s.replace("''", "'")),
         _ => None,
     };
-    match unquoted {
-        Some(value) => value.split('\n').map(clean_line).collect(),
-        None => vec![clean_line(text)],
-    }
+    unquoted.unwrap_or_else(|| text.to_owned())
 }
 
 /// Whether token `depth` of `pointer` is a list position: the first line of that entry (the
@@ -205,10 +225,10 @@ mod tests {
     }
 
     #[test]
-    fn quoted_values_are_read_back_whole_and_cleaned() {
-        assert_eq!(decoded("\"line one\\nline two\\u001b[31m\""), ["line one", "line two\\u{1b}[31m"]);
-        assert_eq!(decoded("'it''s'"), ["it's"]);
-        assert_eq!(decoded("512Mi"), ["512Mi"]);
-        assert_eq!(decoded("\"unterminated"), ["\"unterminated"]);
+    fn quoted_values_are_read_back_whole() {
+        assert_eq!(decoded("\"line one\\nline two\\tend\""), "line one\nline two\tend");
+        assert_eq!(decoded("'it''s'"), "it's");
+        assert_eq!(decoded("512Mi"), "512Mi");
+        assert_eq!(decoded("\"unterminated"), "\"unterminated");
     }
 }

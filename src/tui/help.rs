@@ -59,8 +59,7 @@ fn help_text(app: &App) -> Vec<Line<'static>> {
 /// wrapped lines past the box's height.
 fn layout(size: Rect, lines: &[Line<'_>]) -> (Rect, usize) {
     let width = size.width.min(110);
-    let inner = usize::from(width.saturating_sub(2)).max(1);
-    let wrapped: usize = lines.iter().map(|line| line.width().max(1).div_ceil(inner)).sum();
+    let wrapped = crate::tui::views::wrapped_rows(lines, width.saturating_sub(2));
     let area = centered(size, width, u16::try_from(wrapped + 2).unwrap_or(u16::MAX));
     (area, wrapped.saturating_sub(usize::from(area.height.saturating_sub(2))))
 }

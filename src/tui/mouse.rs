@@ -19,7 +19,12 @@ const REASON_LINES: u16 = 3;
 impl App {
     pub(crate) fn mouse(&mut self, event: MouseEvent) -> Vec<Effect> {
         // Overlays and the prompt own the screen; the mouse waits for them to close.
-        if !self.mouse || self.prompt.is_some() || self.help.is_some() || self.value_panel.is_some() {
+        if !self.mouse
+            || self.prompt.is_some()
+            || self.help.is_some()
+            || self.value_panel.is_some()
+            || self.picker.is_some()
+        {
             return Vec::new();
         }
         let arrow = match event.kind {

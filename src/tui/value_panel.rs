@@ -36,8 +36,9 @@ impl App {
             return focus::raw_line(diff).map(Shown::Raw);
         }
         let resource = self.data.apps.get(diff.app).and_then(|a| a.report.resources.get(diff.resource));
-        focus::focused(diff, |f| Some(resource?.findings.get(f)?.display_path.clone()))
-            .map(|f| Shown::Line(Box::new(f)))
+        let paths =
+            |f: usize| resource?.findings.get(f).map(|finding| (finding.path.clone(), finding.display_path.clone()));
+        focus::focused(diff, paths).map(|f| Shown::Line(Box::new(f)))
     }
 
     /// The copy choices the focused line offers.
@@ -87,6 +88,13 @@ impl App {
             KeyCode::Char('g') | KeyCode::Home => panel.scroll = 0,
             KeyCode::Char(digit @ '1'..='9') => self.copy(digit),
             _ => self.value_panel = None,
+        }
+        // Never past the last row, so k answers at once after a long j.
+        let size = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
+        let last =
+            crate::tui::views::value::content(self).map_or(0, |lines| crate::tui::views::value::layout(size, &lines).1);
+        if let Some(panel) = &mut self.value_panel {
+            panel.scroll = panel.scroll.min(last);
         }
     }
 

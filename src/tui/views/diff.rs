@@ -228,7 +228,8 @@ fn cell(
 fn start_near_change(cell: &Cell, width: usize) -> usize {
     let Some(first) = cell.emphasis.iter().map(|range| range.start).min() else { return 0 };
     let at = cell.text.get(..first).map_or(0, |before| before.chars().count());
-    if at + 2 <= width { 0 } else { at.saturating_sub(width / 3) }
+    let total = cell.text.chars().count();
+    if at + 2 <= width { 0 } else { at.saturating_sub(width / 3).min(total.saturating_sub(width)) }
 }
 
 fn raw(diff: &DiffState, theme: &Theme, area: Rect, height: usize) -> Vec<Line<'static>> {
@@ -278,7 +279,9 @@ pub(crate) fn footer(app: &App) -> Vec<Line<'static>> {
     let owner = owner_line(app).unwrap_or_default();
     let owner = Line::from(Span::styled(format!(" {owner}"), style::owner_style(theme, row.owner.as_ref())));
     let resource = app.data.apps.get(diff.app).and_then(|a| a.report.resources.get(diff.resource));
-    let focused = crate::tui::focus::focused(diff, |f| Some(resource?.findings.get(f)?.display_path.clone()));
+    let focused = crate::tui::focus::focused(diff, |f| {
+        resource?.findings.get(f).map(|finding| (finding.path.clone(), finding.display_path.clone()))
+    });
     let mut second = Vec::new();
     if let Some(focused) = focused.as_ref().filter(|_| row.kind != RowKind::Equal) {
         second.push(Span::raw(format!(" {}", crate::tui::focus::values_inline(focused, usize::from(app.size.0) / 3))));

@@ -13,6 +13,13 @@ pub(crate) fn window_start(selected: usize, height: usize) -> usize {
     (selected + 1).saturating_sub(height.max(1))
 }
 
+/// Screen rows `lines` take wrapped at word boundaries in `width` columns, as a wrapping
+/// `Paragraph` draws them (for scroll bounds that reach the last row, and no further).
+pub(crate) fn wrapped_rows(lines: &[ratatui::text::Line<'_>], width: u16) -> usize {
+    let text: Vec<ratatui::text::Line<'_>> = lines.to_vec();
+    ratatui::widgets::Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: false }).line_count(width.max(1))
+}
+
 /// `text` cut or padded to exactly `width` characters (a cut ends in `…`).
 pub(crate) fn fit(text: &str, width: usize) -> String {
     let count = text.chars().count();

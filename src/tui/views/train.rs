@@ -24,8 +24,8 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     };
     let classifying = matches!(drill.stage, Stage::Category(_) | Stage::Owner(_));
     let (title, lines) = body(drill, training, theme);
-    let inner_width = usize::from(area.width.saturating_sub(2)).max(1);
-    let wrapped = |lines: &[Line<'_>]| -> usize { lines.iter().map(|l| l.width().max(1).div_ceil(inner_width)).sum() };
+    let inner_width = area.width.saturating_sub(2);
+    let wrapped = |lines: &[Line<'_>]| super::wrapped_rows(lines, inner_width);
     let area = if classifying {
         // The question and all its choices first; the diff above takes what is left (the
         // answer's explanation, once shown, takes two thirds).

@@ -2,6 +2,7 @@
 //! and the live value with who set it, wrapped to the panel and scrolled; its bottom line
 //! lists the copy choices.
 
+use crate::sanitize::clean_line;
 use crate::tui::app::App;
 use crate::tui::focus::SideValue;
 use crate::tui::style;
@@ -12,7 +13,33 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 pub(crate) fn render(frame: &mut Frame<'_>, app: &App) {
-    let (Some(panel), Some(shown)) = (app.value_panel, app.panel_subject()) else { return };
+    let (Some(panel), Some(lines)) = (app.value_panel, content(app)) else { return };
+    let theme = &app.options.theme;
+    let choices: Vec<String> = app.copy_choices().iter().map(|c| format!("{} {}", c.key, c.label)).collect();
+    let keys = format!(" copy {} · j/k scroll · Esc ", choices.join(" "));
+    let (area, last) = layout(frame.area(), &lines);
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(" Whole value ", style::accent(theme)))
+        .title_bottom(Span::styled(keys, style::dim(theme)));
+    let scroll = u16::try_from(panel.scroll.min(last)).unwrap_or(u16::MAX);
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0)), area);
+}
+
+/// The panel's box in a terminal of `size`: as tall as the wrapped text, within the screen;
+/// and how far it scrolls (its wrapped rows past the box).
+pub(crate) fn layout(size: Rect, lines: &[Line<'_>]) -> (Rect, usize) {
+    let width = size.width.saturating_sub(4).min(110);
+    let wrapped = super::wrapped_rows(lines, width.saturating_sub(2));
+    let height = u16::try_from(wrapped + 2).unwrap_or(u16::MAX).min(size.height.saturating_sub(4));
+    let area = Rect { x: size.x + (size.width - width) / 2, y: size.y + 2, width, height };
+    (area, wrapped.saturating_sub(usize::from(height.saturating_sub(2))))
+}
+
+/// The panel's text for the focused line (none on a fold).
+pub(crate) fn content(app: &App) -> Option<Vec<Line<'static>>> {
+    let shown = app.panel_subject()?;
     let theme = &app.options.theme;
     let label = |text: &str| Span::styled(text.to_owned(), style::dim(theme));
     let heading = |text: String| Line::from(Span::styled(text, style::accent(theme)));
@@ -23,8 +50,8 @@ pub(crate) fn render(frame: &mut Frame<'_>, app: &App) {
             lines.extend(value_lines(line));
         }
         Shown::Line(focused) => {
-            lines.push(Line::from(vec![label(" path    "), Span::raw(focused.display_path.clone())]));
-            lines.push(Line::from(vec![label(" pointer "), Span::raw(focused.pointer.clone())]));
+            lines.push(Line::from(vec![label(" path    "), Span::raw(clean_line(&focused.display_path))]));
+            lines.push(Line::from(vec![label(" pointer "), Span::raw(clean_line(&focused.pointer))]));
             let resource = app.diff.as_ref().and_then(|d| app.data.apps.get(d.app)?.report.resources.get(d.resource));
             if let Some(finding) = focused.finding.and_then(|f| resource?.findings.get(f)) {
                 let verdict = match &finding.ignored_by {
@@ -63,22 +90,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, app: &App) {
             }
         }
     }
-    let choices: Vec<String> = app.copy_choices().iter().map(|c| format!("{} {}", c.key, c.label)).collect();
-    let keys = format!(" copy {} · j/k scroll · Esc ", choices.join(" "));
-    let area = frame.area();
-    let width = area.width.saturating_sub(4).min(110);
-    // As tall as the wrapped text, within the screen.
-    let inner = usize::from(width.saturating_sub(2)).max(1);
-    let wrapped: usize = lines.iter().map(|line| line.width().max(1).div_ceil(inner)).sum();
-    let height = u16::try_from(wrapped + 2).unwrap_or(u16::MAX).min(area.height.saturating_sub(4));
-    let area = Rect { x: area.x + (area.width - width) / 2, y: area.y + 2, width, height };
-    frame.render_widget(Clear, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Span::styled(" Whole value ", style::accent(theme)))
-        .title_bottom(Span::styled(keys, style::dim(theme)));
-    let scroll = u16::try_from(panel.scroll.min(lines.len().saturating_sub(1))).unwrap_or(u16::MAX);
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0)), area);
+    Some(lines)
 }
 
 /// A value's lines, indented under their heading, with the count of lines left out.
