@@ -289,7 +289,13 @@ fn a_wrong_sync_on_the_memory_hotfix_shows_the_oom_kills_and_fails_the_drill() {
     // Step 5 of the runbook carries the simulated result too.
     let verify = &app.runbook.as_ref().unwrap().runbook.items[4][0];
     assert!(verify.evidence.iter().any(|e| e.contains("2Gi → 512Mi")), "{:?}", verify.evidence);
-    press(&mut app, &keys(" 1 "));
+    press(&mut app, &keys(" "));
+    let verify = screen(&app, &mut terminal);
+    assert!(
+        verify.contains("Suppose the expected correction (backport or escalate) was made instead of yours:"),
+        "the backport question says it is about the right correction, not the sync: {verify}"
+    );
+    press(&mut app, &keys("1 "));
     let debrief = screen(&app, &mut terminal);
     assert!(debrief.contains("memory-hotfix — not passed yet (2 of 6 right)"), "{debrief}");
     assert!(

@@ -61,8 +61,10 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     // The highlighted choice is always on screen: scrolled to when it is below the box.
     let height = usize::from(area.height.saturating_sub(2));
     let choice_bottom = drill.selected.filter(|_| drill.feedback.is_none()).map(|chosen| {
-        let through = (2 + chosen + 1).min(lines.len());
-        wrapped(&lines[..through])
+        // The highlighted choice's line, wherever the question's own lines end.
+        let marker = format!(" ▸ {}  ", chosen + 1);
+        let at = lines.iter().position(|line| line.to_string().starts_with(&marker));
+        wrapped(&lines[..at.map_or(lines.len(), |at| at + 1)])
     });
     let scroll = training.scroll.max(choice_bottom.map_or(0, |bottom| bottom.saturating_sub(height)));
     let block = Block::default().borders(Borders::ALL).title(Span::styled(title, style::accent(theme)));
@@ -193,10 +195,23 @@ fn body(drill: &Drill, training: &Training, theme: &Theme) -> (String, Vec<Line<
 }
 
 fn question(drill: &Drill, theme: &Theme) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::from(Span::styled(
+    let mut lines = Vec::new();
+    // The verification question speaks of the expected correction; after another one, say
+    // so rather than let it read as what the trainee did.
+    let wrong: Vec<&str> = drill
+        .answers
+        .iter()
+        .filter(|a| drill.stage == Stage::Verify && a.step.starts_with("decide ") && !a.correct)
+        .map(|a| a.expected.as_str())
+        .collect();
+    if !wrong.is_empty() {
+        let note = format!(" Suppose the expected correction ({}) was made instead of yours:", wrong.join("; "));
+        lines.push(Line::from(Span::styled(note, style::fg(theme.ui.banner))));
+    }
+    lines.push(Line::from(Span::styled(
         format!(" {}", drill.question().unwrap_or_default()),
         Style::default().add_modifier(Modifier::BOLD),
-    ))];
+    )));
     lines.push(Line::default());
     for (index, choice) in drill.choices().iter().enumerate() {
         let chosen = drill.selected == Some(index);
