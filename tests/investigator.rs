@@ -7,16 +7,14 @@
 
 mod support;
 
-use kdrift::engine::{EngineConfig, Manifest, compare_app};
-use kdrift::investigate::{AppData, Investigation, Pair, Request};
-use kdrift::model::health::PodSummary;
-use kdrift::tui::app::{App, Msg, Options};
+use kdrift::investigate::Request;
+use kdrift::tui::app::{App, Msg};
 use kdrift::tui::keys::Screen;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 use serde_json::{Value, json};
-use support::screen::{demo, draw, find, press, press_ctrl, text};
+use support::screen::{app_on, demo, draw, find, press, press_ctrl, text};
 
 /// The text of the focused row's live side.
 fn focused_live(app: &App) -> String {
@@ -147,34 +145,6 @@ fn the_readers_place_survives_every_field_and_the_raw_view() {
     // The raw view has its own cursor; leaving it returns to the line the reader was on.
     press(&mut app, "yjjjy");
     assert_eq!(focused_live(&app), "replicas: 9", "y keeps the cursor");
-}
-
-/// One app whose only resource is `live` against `desired`, with live `pods`.
-fn app_on(desired: Value, live: Value, pods: &[Value], width: u16, height: u16) -> (App, Terminal<TestBackend>) {
-    let manifest = |object: &Value| Manifest { object: object.clone(), origin: "test".to_owned() };
-    let report = compare_app(
-        &EngineConfig::default(),
-        "web",
-        "prod",
-        Some(1_780_909_800),
-        vec![manifest(&desired)],
-        vec![manifest(&live)],
-    )
-    .unwrap();
-    let key = report.resources[0].key();
-    let data = AppData {
-        report,
-        origin: "test".to_owned(),
-        source: kdrift::investigate::SourceKind::Snapshot,
-        namespace: "prod".to_owned(),
-        objects: [(key, Pair::new(Some(&desired), Some(&live)))].into(),
-        now: Some(1_780_909_800),
-        pods: pods.iter().filter_map(|pod| PodSummary::of(pod, "prod")).collect(),
-    };
-    let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });
-    app.update(Msg::Resize(width, height));
-    app.update(Msg::Loaded(Ok(Investigation { apps: vec![data], ..Investigation::default() })));
-    (app, Terminal::new(TestBackend::new(width, height)).unwrap())
 }
 
 fn config_map(data: Value) -> Value {

@@ -529,9 +529,7 @@ fn an_answer_for_a_runbook_left_behind_lands_on_its_own_resource() {
 
 /// A loaded app holding one ConfigMap of `keys` keys, every tenth edited by hand.
 fn wide_config_map(keys: usize) -> App {
-    use kdrift::engine::{EngineConfig, Manifest, compare_app};
-    use kdrift::investigate::{AppData, Investigation, Pair, SourceKind};
-    use serde_json::{Map, Value, json};
+    use serde_json::{Map, json};
     let (mut desired, mut live, mut owned) = (Map::new(), Map::new(), Map::new());
     for i in 0..keys {
         let key = format!("setting-{i:05}");
@@ -544,29 +542,7 @@ fn wide_config_map(keys: usize) -> App {
         "time": "2026-06-01T10:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": {"f:data": owned}}]);
     let live = json!({"apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "wide", "namespace": "prod", "managedFields": managed}, "data": live});
-    let manifest = |object: &Value| Manifest { object: object.clone(), origin: "test".to_owned() };
-    let report = compare_app(
-        &EngineConfig::default(),
-        "wide",
-        "prod",
-        Some(1_780_909_800),
-        vec![manifest(&desired)],
-        vec![manifest(&live)],
-    )
-    .unwrap();
-    let key = report.resources[0].key();
-    let data = AppData {
-        report,
-        origin: "test".to_owned(),
-        source: SourceKind::Snapshot,
-        namespace: "prod".to_owned(),
-        objects: [(key, Pair::new(Some(&desired), Some(&live)))].into(),
-        now: Some(1_780_909_800),
-        pods: Vec::new(),
-    };
-    let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });
-    app.update(Msg::Resize(120, 30));
-    app.update(Msg::Loaded(Ok(Investigation { apps: vec![data], ..Investigation::default() })));
+    let (mut app, _) = support::screen::app_on(desired, live, &[], 120, 30);
     app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
     app
 }

@@ -3,12 +3,15 @@
 //! `TestBackend`.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kdrift::investigate::Request;
+use kdrift::engine::{EngineConfig, Manifest, compare_app};
+use kdrift::investigate::{AppData, Investigation, Pair, Request};
+use kdrift::model::health::PodSummary;
 use kdrift::tui::app::{App, Msg, Options};
 use kdrift::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
+use serde_json::Value;
 
 /// The demo's sample cluster, loaded as the event loop would load it.
 pub fn demo(width: u16, height: u16) -> (App, Terminal<TestBackend>) {
@@ -51,4 +54,32 @@ pub fn find(buffer: &Buffer, needle: &str) -> Option<(u16, u16)> {
 /// Ctrl plus `c`, as the terminal sends it.
 pub fn press_ctrl(app: &mut App, c: char) {
     app.update(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
+}
+
+/// One app whose only resource is `live` against `desired`, with live `pods`.
+pub fn app_on(desired: Value, live: Value, pods: &[Value], width: u16, height: u16) -> (App, Terminal<TestBackend>) {
+    let manifest = |object: &Value| Manifest { object: object.clone(), origin: "test".to_owned() };
+    let report = compare_app(
+        &EngineConfig::default(),
+        "web",
+        "prod",
+        Some(1_780_909_800),
+        vec![manifest(&desired)],
+        vec![manifest(&live)],
+    )
+    .unwrap();
+    let key = report.resources[0].key();
+    let data = AppData {
+        report,
+        origin: "test".to_owned(),
+        source: kdrift::investigate::SourceKind::Snapshot,
+        namespace: "prod".to_owned(),
+        objects: [(key, Pair::new(Some(&desired), Some(&live)))].into(),
+        now: Some(1_780_909_800),
+        pods: pods.iter().filter_map(|pod| PodSummary::of(pod, "prod")).collect(),
+    };
+    let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });
+    app.update(Msg::Resize(width, height));
+    app.update(Msg::Loaded(Ok(Investigation { apps: vec![data], ..Investigation::default() })));
+    (app, Terminal::new(TestBackend::new(width, height)).unwrap())
 }
