@@ -279,12 +279,16 @@ pub(crate) fn footer(app: &App) -> Vec<Line<'static>> {
     let owner = owner_line(app).unwrap_or_default();
     let owner = Line::from(Span::styled(format!(" {owner}"), style::owner_style(theme, row.owner.as_ref())));
     let resource = app.data.apps.get(diff.app).and_then(|a| a.report.resources.get(diff.resource));
-    let focused = crate::tui::focus::focused(diff, |f| {
-        resource?.findings.get(f).map(|finding| (finding.path.clone(), finding.display_path.clone()))
+    // Only a changed line has two values to name; the whole values are not gathered on
+    // every redraw of an unchanged one.
+    let focused = (row.kind != RowKind::Equal).then(|| {
+        crate::tui::focus::focused(diff, |f| {
+            resource?.findings.get(f).map(|finding| (finding.path.clone(), finding.display_path.clone()))
+        })
     });
     let mut second = Vec::new();
-    if let Some(focused) = focused.as_ref().filter(|_| row.kind != RowKind::Equal) {
-        second.push(Span::raw(format!(" {}", crate::tui::focus::values_inline(focused, usize::from(app.size.0) / 3))));
+    if let Some(focused) = focused.flatten() {
+        second.push(Span::raw(format!(" {}", crate::tui::focus::values_inline(&focused, usize::from(app.size.0) / 3))));
     }
     if let Some(finding) = row.finding.and_then(|f| resource?.findings.get(f)) {
         let verdict = match &finding.ignored_by {
