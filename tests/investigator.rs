@@ -492,3 +492,72 @@ fn each_side_of_a_changed_block_gives_the_value_of_its_own_field() {
     press(&mut app, "3");
     assert_eq!(app.clipboard.take().as_deref(), Some("data.memory"));
 }
+
+/// A ConfigMap whose keys hold values too long for any column, each changed at its end.
+fn long_values(keys: usize) -> (Value, Value) {
+    let value = |key: usize, end: &str| format!("{}{end}", format!("segment{key:02}-").repeat(12));
+    let data = |end: &str| (0..keys).map(|key| (format!("k{key:02}"), json!(value(key, end)))).collect();
+    let object = |data: serde_json::Map<String, Value>| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "long", "namespace": "prod"}, "data": data});
+    (object(data("GIT")), object(data("LIVE")))
+}
+
+#[test]
+fn w_wraps_long_lines_whole_keeps_the_cursor_line_in_view_and_cuts_them_again() {
+    let (desired, live) = long_values(12);
+    let (mut app, mut terminal) = app_on(desired, live, &[], 80, 24);
+    press(&mut app, "\n\n");
+    let screen = text(&draw(&app, &mut terminal));
+    let body = |screen: &str| screen.lines().take(20).collect::<Vec<_>>().join("\n");
+    assert!(!body(&screen).contains("LIVE"), "cut, the value's end is not shown:\n{screen}");
+    press(&mut app, "w");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("live (cluster, wrapped)"), "{screen}");
+    // The focused value, read back from its pieces, is the whole value.
+    let diff = app.diff.as_ref().unwrap();
+    let whole = diff.focused_row().unwrap().right.as_ref().unwrap().text.trim().to_owned();
+    let live_side: String = screen
+        .lines()
+        .skip(3)
+        .take_while(|line| !line.starts_with(" ▲") && !line.trim().is_empty())
+        .filter_map(|line| line.split('│').nth(1))
+        // A space, the line number (two digits here), the marker and a space, then the text.
+        .map(|side| side.chars().skip(5).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("");
+    assert!(live_side.replace(' ', "").contains(&whole.replace(' ', "")), "{whole} in\n{screen}");
+    // The last line, far down: every piece of it on screen, its end included.
+    press(&mut app, "G");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("▶"), "{screen}");
+    assert!(body(&screen).contains("LIVE"), "the cursor line's end shows:\n{screen}");
+    let diff = app.diff.as_ref().unwrap();
+    let height = app.body_height() - 1;
+    let used: usize = (diff.top..=diff.cursor).map(|i| diff.line_height(i)).sum();
+    assert!(used <= height, "the lines from the top to the cursor fit: {used} > {height}");
+    // h/l do nothing while wrapped; w again cuts, and says so.
+    press(&mut app, "l");
+    assert_eq!(app.diff.as_ref().unwrap().left, 0);
+    press(&mut app, "w");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("live (cluster)") && !screen.contains("wrapped"), "{screen}");
+    assert!(screen.contains('…'), "cut lines say so:\n{screen}");
+}
+
+#[test]
+fn a_click_below_wrapped_lines_focuses_the_line_drawn_there_and_the_raw_view_wraps_too() {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    let (desired, live) = long_values(3);
+    let (mut app, mut terminal) = app_on(desired, live, &[], 80, 24);
+    press(&mut app, "\n\n:mouse\nwg");
+    let buffer = draw(&app, &mut terminal);
+    let (_, y) = find(&buffer, "k02:").expect("the third key shows");
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), y);
+    assert_eq!(focused_live(&app).split(':').next(), Some("k02"), "{}", text(&buffer));
+    // The raw view wraps as well: the long value's end is on screen without scrolling.
+    press(&mut app, "y");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("LIVE"), "{screen}");
+    press(&mut app, "w");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(!screen.contains("LIVE"), "cut again:\n{screen}");
+}

@@ -35,6 +35,7 @@ fn every_investigation_screen_at_every_size() {
             ("search", "\x1b/replicas\n"),
             ("raw", "\x1by"),
             ("every_field", "yf"),
+            ("wrapped", "fw"),
             ("help", "?"),
             ("runbook", "xr"),
         ] {

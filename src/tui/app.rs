@@ -183,6 +183,11 @@ impl App {
         let mut effects = match msg {
             Msg::Resize(columns, rows) => {
                 self.size = (columns, rows);
+                let page = self.body_height();
+                if let Some(diff) = self.diff.as_mut().filter(|diff| diff.wrap.is_some()) {
+                    diff.wrap = Some(usize::from(columns));
+                    diff.scroll_into_view(page);
+                }
                 Vec::new()
             }
             Msg::Loaded(result) => {

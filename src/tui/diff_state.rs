@@ -37,6 +37,8 @@ pub struct DiffState {
     pub left: usize,
     pub show_raw: bool,
     pub full: bool,
+    /// Long lines wrap instead of being cut (`w`): the screen width they wrap within.
+    pub wrap: Option<usize>,
     /// Why there is nothing to put side by side (a missing or orphaned object).
     pub alone: Option<String>,
     /// The alignment a worker is computing (its generation), while the screen waits for it.
@@ -75,6 +77,7 @@ impl DiffState {
             left: 0,
             show_raw: false,
             full: false,
+            wrap: None,
             alone: None,
             aligning: None,
             generation: 0,
@@ -298,6 +301,8 @@ impl DiffState {
             Action::NextFinding | Action::PreviousFinding if self.show_raw => {}
             Action::NextFinding => self.jump_finding(true),
             Action::PreviousFinding => self.jump_finding(false),
+            // Wrapped lines show whole: nothing to scroll sideways.
+            Action::ScrollLeft | Action::ScrollRight if self.wrap.is_some() => {}
             Action::ScrollLeft => self.left = self.left.saturating_sub(8),
             Action::ScrollRight => self.left += 8,
             Action::ToggleFold if !self.show_raw => self.toggle_fold(),
@@ -323,17 +328,6 @@ impl DiffState {
             movement => self.cursor = moved(self.cursor, self.len(), movement, page),
         }
         self.scroll_into_view(page);
-    }
-
-    /// Keeps the cursor on screen for a view `height` lines tall.
-    pub fn scroll_into_view(&mut self, height: usize) {
-        let height = height.max(1);
-        if self.cursor < self.top {
-            self.top = self.cursor;
-        } else if self.cursor >= self.top + height {
-            self.top = self.cursor + 1 - height;
-        }
-        self.top = self.top.min(self.len().saturating_sub(1));
     }
 
     /// The aligned row under the cursor.

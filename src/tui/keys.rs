@@ -57,6 +57,8 @@ pub enum Action {
     ShowValue,
     /// Leave kdrift at once, from any screen.
     Exit,
+    /// Wrap the diff's long lines, or cut them again.
+    ToggleWrap,
 }
 
 impl Action {
@@ -275,6 +277,13 @@ pub const BINDINGS: &[Binding] = &[
         screens: DIFF,
         action: Action::ScrollRight,
         help: "scroll right",
+    },
+    Binding {
+        label: "w",
+        keys: &[Key::Plain(KeyCode::Char('w'))],
+        screens: DIFF,
+        action: Action::ToggleWrap,
+        help: "wrap long lines instead of cutting them (w again cuts)",
     },
     Binding {
         label: "z",

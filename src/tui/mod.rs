@@ -10,6 +10,7 @@ pub(crate) mod diff_job;
 pub(crate) mod diff_place;
 pub(crate) mod diff_search;
 pub(crate) mod diff_state;
+pub(crate) mod diff_wrap;
 pub(crate) mod focus;
 pub(crate) mod help;
 pub mod keys;

@@ -65,10 +65,9 @@ impl App {
             }
             Screen::Diff => {
                 let Some(diff) = &mut self.diff else { return Vec::new() };
-                let index = diff.top + offset;
-                if offset >= usize::from(body.saturating_sub(1)) || index >= diff.len() {
+                let Some(index) = diff.line_at(offset, usize::from(body.saturating_sub(1))) else {
                     return Vec::new();
-                }
+                };
                 if diff.cursor == index {
                     self.open_value_panel();
                 } else {

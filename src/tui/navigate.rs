@@ -26,6 +26,11 @@ impl App {
     /// The diff screen's keys: the screen does them; toggling all fields needs the pair again.
     fn navigate_diff(&mut self, action: Action, page: usize) {
         let Some(diff) = &mut self.diff else { return };
+        if action == Action::ToggleWrap {
+            diff.wrap = if diff.wrap.is_some() { None } else { Some(usize::from(self.size.0)) };
+            diff.scroll_into_view(page);
+            return;
+        }
         let pair = self.data.apps.get(diff.app).and_then(|app| {
             let report = app.report.resources.get(diff.resource)?;
             Some((report, app.objects.get(&report.key())))

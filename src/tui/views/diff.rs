@@ -1,8 +1,8 @@
 //! The diff screen: desired (left) and live (right) side by side with one scroll position,
 //! equal columns, line numbers, changed words highlighted, unchanged runs folded, horizontal
-//! scrolling instead of wrapping, and the ownership gutter on every live line. The footer
+//! scrolling (or wrapping, `w`), and the ownership gutter on every live line. The footer
 //! names the focused line's manager, operation, subresource and age. Only the rows on screen
-//! are drawn.
+//! are drawn. `w` wraps long lines instead (each side's pieces under one another).
 
 use crate::engine::classify::manager_label;
 use crate::engine::time::{parse_rfc3339, short_age};
@@ -12,32 +12,14 @@ use crate::theme::Theme;
 use crate::tui::app::App;
 use crate::tui::diff_search::Search;
 use crate::tui::diff_state::{DiffState, Visible};
+use crate::tui::diff_wrap::{Columns, raw_number_width};
 use crate::tui::strings;
-use crate::tui::style::{self, OWNER_GUTTER, OWNER_MARK};
+use crate::tui::style;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
-
-/// Column widths of one frame.
-struct Columns {
-    number: usize,
-    text: usize,
-    /// Room for "ignored" beside the owner mark (narrow terminals show one or the other).
-    wide_gutter: bool,
-}
-
-impl Columns {
-    fn new(width: usize, lines: usize) -> Columns {
-        let number = lines.max(1).to_string().len();
-        let wide_gutter = width >= 120;
-        let gutter = if wide_gutter { OWNER_GUTTER } else { OWNER_MARK };
-        // cursor, and per side: number + marker + space; " │ " twice; the owner gutter.
-        let fixed = 1 + 2 * (number + 2) + 3 + 3 + gutter;
-        Columns { number, text: width.saturating_sub(fixed).max(8) / 2, wide_gutter }
-    }
-}
 
 pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let theme = &app.options.theme;
@@ -76,46 +58,68 @@ fn aligned(
         super::fit("desired (Git)", columns.text + 2),
         "",
         super::fit(
-            if diff.full { "live (cluster, every field; · not in Git)" } else { "live (cluster)" },
+            match (diff.full, diff.wrap.is_some()) {
+                (true, false) => "live (cluster, every field; · not in Git)",
+                (true, true) => "live (cluster, every field; · not in Git; wrapped)",
+                (false, false) => "live (cluster)",
+                (false, true) => "live (cluster, wrapped)",
+            },
             columns.text + 2
         ),
         w = columns.number
     );
     let mut lines = vec![Line::from(Span::styled(header, style::dim(theme)))];
-    for (index, visible) in diff.visible.iter().enumerate().skip(diff.top).take(height) {
+    for (index, visible) in diff.visible.iter().enumerate().skip(diff.top) {
+        let room = height.saturating_sub(lines.len() - 1);
+        if room == 0 {
+            break;
+        }
         let focused = index == diff.cursor;
-        let line = match visible {
+        match visible {
             Visible::Fold(fold) => {
                 let hidden = diff.aligned.folds[*fold].len;
                 let cursor = if focused { "▶" } else { " " };
-                Line::from(Span::styled(
+                lines.push(Line::from(Span::styled(
                     format!("{cursor}{:w$}  ⋯ {hidden} unchanged lines (Enter expands)", "", w = columns.number),
                     style::dim(theme),
-                ))
+                )));
             }
             Visible::Row(row) => {
                 let search = diff.search.as_ref().filter(|s| !s.raw);
-                row_line(&diff.aligned.rows[*row], resource, theme, &columns, (diff.left, search, diff.full), focused)
+                let view = View { left: diff.left, search, full: diff.full, wrap: diff.wrap.is_some(), room };
+                let row = &diff.aligned.rows[*row];
+                lines.extend(row_lines(row, resource, theme, &columns, view, focused));
             }
-        };
-        lines.push(line);
+        }
     }
     lines
 }
 
-fn row_line(
+/// How the rows are drawn: scrolled sideways, searched, every field, wrapped.
+#[derive(Clone, Copy)]
+struct View<'a> {
+    left: usize,
+    search: Option<&'a Search>,
+    full: bool,
+    wrap: bool,
+    /// Screen lines left below the row: a wrapped line is cut into no more pieces.
+    room: usize,
+}
+
+/// The screen lines of one row: one, or when wrapping as many as its longer side needs
+/// (the owner gutter on the first).
+fn row_lines(
     row: &Row,
     resource: &ResourceReport,
     theme: &Theme,
     columns: &Columns,
-    (left, search, full): (usize, Option<&Search>, bool),
+    view: View<'_>,
     focused: bool,
-) -> Line<'static> {
-    let view = (left, search);
+) -> Vec<Line<'static>> {
     let ignored = row.ignored(resource);
     // Under `f`, live fields Git never set (server defaults, controller fields) are shown
     // as what they are, not as drift: their own colour and a `·` instead of `+`.
-    let extra = full && row.kind == RowKind::Added && !on_a_finding(row, resource);
+    let extra = view.full && row.kind == RowKind::Added && !on_a_finding(row, resource);
     let base = match row.kind {
         _ if ignored => style::dim(theme).add_modifier(Modifier::ITALIC),
         _ if extra => style::fg(theme.server_default),
@@ -131,14 +135,34 @@ fn row_line(
         _ if extra => (' ', '·'),
         _ => (if row.left.is_some() { '-' } else { ' ' }, if row.right.is_some() { '+' } else { ' ' }),
     };
-    let cursor = if focused { Span::styled("▶", style::accent(theme)) } else { Span::raw(" ") };
-    let mut spans = vec![cursor];
-    spans.extend(cell(row.left.as_ref(), left_mark, base, theme, columns, view));
-    spans.push(Span::styled(" │ ", style::dim(theme)));
-    spans.extend(cell(row.right.as_ref(), right_mark, base, theme, columns, view));
-    spans.push(Span::styled(" │ ", style::dim(theme)));
+    let left = cell(row.left.as_ref(), left_mark, base, theme, columns, view);
+    let right = cell(row.right.as_ref(), right_mark, base, theme, columns, view);
+    let blank = || vec![Span::raw(" ".repeat(columns.number + 2 + columns.text))];
+    let count = left.len().max(right.len());
+    let (mut left, mut right) = (left.into_iter(), right.into_iter());
+    (0..count)
+        .map(|piece| {
+            let cursor = match piece {
+                0 if focused => Span::styled("▶", style::accent(theme)),
+                _ => Span::raw(" "),
+            };
+            let mut spans = vec![cursor];
+            spans.extend(left.next().unwrap_or_else(blank));
+            spans.push(Span::styled(" │ ", style::dim(theme)));
+            spans.extend(right.next().unwrap_or_else(blank));
+            spans.push(Span::styled(" │ ", style::dim(theme)));
+            if piece == 0 {
+                gutter(&mut spans, row, theme, (ignored, columns.wide_gutter));
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
+/// The owner mark, and "ignored" where a rule covers the row.
+fn gutter(spans: &mut Vec<Span<'static>>, row: &Row, theme: &Theme, (ignored, wide): (bool, bool)) {
     let mark = if row.right.is_some() { style::owner_mark(row.owner.as_ref()) } else { "" };
-    match (ignored, columns.wide_gutter) {
+    match (ignored, wide) {
         // Narrow: the rule wins the gutter; the footer still names the owner.
         (true, false) => spans.push(Span::styled("ignored", style::dim(theme))),
         (true, true) => {
@@ -147,7 +171,6 @@ fn row_line(
         }
         (false, _) => spans.push(Span::styled(mark, style::owner_style(theme, row.owner.as_ref()))),
     }
-    Line::from(spans)
 }
 
 /// Whether the row shows a finding's field or a field above one (a map holding drift).
@@ -159,27 +182,23 @@ fn on_a_finding(row: &Row, resource: &ResourceReport) -> bool {
         })
 }
 
-/// A side: line number, marker, and the text scrolled `left` characters, changed words
-/// emphasized and search matches reversed, cut to the column. Unscrolled, a long line whose
-/// change lies beyond the column starts near the change (`…` marks the cut), so the
-/// difference is never the part hidden.
+/// A side's screen lines: line number, marker, and the text scrolled `left` characters,
+/// changed words emphasized and search matches reversed, cut to the column — or, wrapping,
+/// in pieces of the column's width. Unscrolled, a long cut line whose change lies beyond the
+/// column starts near the change (`…` marks the cut), so the difference is never the part
+/// hidden.
 fn cell(
     cell: Option<&Cell>,
     mark: char,
     base: Style,
     theme: &Theme,
     columns: &Columns,
-    (left, search): (usize, Option<&Search>),
-) -> Vec<Span<'static>> {
+    view: View<'_>,
+) -> Vec<Vec<Span<'static>>> {
     let Some(cell) = cell else {
-        return vec![Span::raw(" ".repeat(columns.number + 2 + columns.text))];
+        return vec![vec![Span::raw(" ".repeat(columns.number + 2 + columns.text))]];
     };
-    let mut spans = vec![
-        Span::styled(format!("{:>w$}", cell.number, w = columns.number), style::dim(theme)),
-        Span::styled(format!("{mark} "), base),
-    ];
-    let hits = search.map(|s| s.ranges(&cell.text)).unwrap_or_default();
-    let skip = if left > 0 { left } else { start_near_change(cell, columns.text) };
+    let hits = view.search.map(|s| s.ranges(&cell.text)).unwrap_or_default();
     let styled = |byte: usize| {
         let mut style = base;
         if cell.emphasis.iter().any(|range| range.contains(&byte)) {
@@ -190,6 +209,27 @@ fn cell(
         }
         style
     };
+    let number = |first: bool| match first {
+        true => vec![
+            Span::styled(format!("{:>w$}", cell.number, w = columns.number), style::dim(theme)),
+            Span::styled(format!("{mark} "), base),
+        ],
+        false => vec![Span::raw(" ".repeat(columns.number + 2))],
+    };
+    if view.wrap {
+        let pieces = pieces_of(&cell.text, (columns.text, view.room), &styled);
+        return pieces
+            .into_iter()
+            .enumerate()
+            .map(|(index, piece)| {
+                let mut spans = number(index == 0);
+                spans.extend(piece);
+                spans
+            })
+            .collect();
+    }
+    let mut spans = number(true);
+    let skip = if view.left > 0 { view.left } else { start_near_change(cell, columns.text) };
     let total = cell.text.chars().count();
     let mut shown = 0;
     let mut run = String::new();
@@ -204,7 +244,7 @@ fn cell(
         }
         run_style = style;
         // A line shown from past its start says so with its first character.
-        run.push(if shown == 0 && skip > 0 && left == 0 { '…' } else { character });
+        run.push(if shown == 0 && skip > 0 && view.left == 0 { '…' } else { character });
         shown += 1;
     }
     if !run.is_empty() {
@@ -220,7 +260,41 @@ fn cell(
         last.content = text.into();
     }
     spans.push(Span::raw(" ".repeat(columns.text - shown.min(columns.text))));
-    spans
+    vec![spans]
+}
+
+/// `text` in pieces `width` characters wide (at most `most` of them: what the screen has
+/// room for), each padded to the width, styled byte by byte.
+fn pieces_of(text: &str, (width, most): (usize, usize), styled: &dyn Fn(usize) -> Style) -> Vec<Vec<Span<'static>>> {
+    let width = width.max(1);
+    let mut pieces = Vec::new();
+    let mut spans = Vec::new();
+    let mut run = String::new();
+    let mut run_style = Style::default();
+    let mut shown = 0;
+    for (byte, character) in text.char_indices() {
+        let style = styled(byte);
+        if style != run_style && !run.is_empty() {
+            spans.push(Span::styled(std::mem::take(&mut run), run_style));
+        }
+        run_style = style;
+        run.push(character);
+        shown += 1;
+        if shown == width {
+            spans.push(Span::styled(std::mem::take(&mut run), run_style));
+            pieces.push(std::mem::take(&mut spans));
+            shown = 0;
+            if pieces.len() >= most {
+                return pieces;
+            }
+        }
+    }
+    if !run.is_empty() || pieces.is_empty() {
+        spans.push(Span::styled(run, run_style));
+        spans.push(Span::raw(" ".repeat(width - shown)));
+        pieces.push(spans);
+    }
+    pieces
 }
 
 /// Characters to skip so that the first changed word of a line too long for `width` shows,
@@ -233,37 +307,44 @@ fn start_near_change(cell: &Cell, width: usize) -> usize {
 }
 
 fn raw(diff: &DiffState, theme: &Theme, area: Rect, height: usize) -> Vec<Line<'static>> {
-    let number = diff.raw.len().max(1).to_string().len();
-    let width = usize::from(area.width).saturating_sub(number + 3);
+    let number = raw_number_width(diff.raw.len());
+    let width = diff.text_width(usize::from(area.width));
     let mut lines = vec![Line::from(Span::styled(
         " raw live object, as the API returned it (status, managedFields; secrets masked) — y returns to the diff",
         style::dim(theme),
     ))];
     let search = diff.search.as_ref().filter(|s| s.raw);
-    for (index, text) in diff.raw.iter().enumerate().skip(diff.top).take(height) {
+    for (index, text) in diff.raw.iter().enumerate().skip(diff.top) {
+        let room = height.saturating_sub(lines.len() - 1);
+        if room == 0 {
+            break;
+        }
         let cursor = if index == diff.cursor { "▶" } else { " " };
         let hits = search.map(|s| s.ranges(text)).unwrap_or_default();
-        let mut spans = vec![Span::styled(format!("{cursor}{:>number$} ", index + 1), style::dim(theme))];
-        let mut run = String::new();
-        let mut run_hit = false;
-        for (byte, character) in text.char_indices().skip(diff.left).take(width) {
-            let hit = hits.iter().any(|range| range.contains(&byte));
-            if hit != run_hit && !run.is_empty() {
-                spans.push(hit_span(std::mem::take(&mut run), run_hit));
-            }
-            run_hit = hit;
-            run.push(character);
+        let styled = |byte: usize| match hits.iter().any(|range| range.contains(&byte)) {
+            true => Style::default().add_modifier(Modifier::REVERSED),
+            false => Style::default(),
+        };
+        // Cut: one piece from `left` characters in. Wrapped: the whole line, from its start.
+        let shift = if diff.wrap.is_some() { 0 } else { byte_of_char(text, diff.left) };
+        let most = if diff.wrap.is_some() { room } else { 1 };
+        let pieces = pieces_of(text.get(shift..).unwrap_or_default(), (width, most), &|byte| styled(byte + shift));
+        for (piece, spans) in pieces.into_iter().enumerate() {
+            let prefix = match piece {
+                0 => format!("{cursor}{:>number$} ", index + 1),
+                _ => " ".repeat(number + 2),
+            };
+            let mut line = vec![Span::styled(prefix, style::dim(theme))];
+            line.extend(spans);
+            lines.push(Line::from(line));
         }
-        if !run.is_empty() {
-            spans.push(hit_span(run, run_hit));
-        }
-        lines.push(Line::from(spans));
     }
     lines
 }
 
-fn hit_span(text: String, hit: bool) -> Span<'static> {
-    if hit { Span::styled(text, Style::default().add_modifier(Modifier::REVERSED)) } else { Span::raw(text) }
+/// The byte where `text`'s character `index` starts (its length past the end).
+fn byte_of_char(text: &str, index: usize) -> usize {
+    text.char_indices().nth(index).map_or(text.len(), |(byte, _)| byte)
 }
 
 /// Three lines: who set the focused line; its values and finding ("Git 512Mi → live 2Gi ·
@@ -318,9 +399,9 @@ fn hints_line(app: &App) -> Line<'static> {
             search.position(diff.search_position())
         ),
         None if app.diff.as_ref().is_some_and(|d| d.show_raw) => {
-            " / search  v whole line  h/l scroll  y back to the diff  Esc back  ? help".to_owned()
+            " / search  v whole line  h/l scroll  w wrap  y diff  Esc back  ? help".to_owned()
         }
-        None => " n/N finding  / search  v value/copy  f fields  y raw  Esc back  ? help".to_owned(),
+        None => " n/N finding  / search  v value/copy  w wrap  f fields  y raw  Esc back  ? help".to_owned(),
     };
     Line::from(Span::styled(text, style::dim(theme)))
 }
