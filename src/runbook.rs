@@ -236,6 +236,9 @@ fn scope(subject: &Subject, app: &AppReport) -> Vec<Item> {
         let warnings = subject.resource.events.iter().filter(|e| e.kind == "Warning");
         let clean = crate::sanitize::clean_line;
         evidence.extend(warnings.map(|e| format!("warning {} ×{}: {}", clean(&e.reason), e.count, clean(&e.message))));
+        evidence.extend(health.warnings.iter().map(|(pod, e)| {
+            format!("warning {} ×{} on pod {}: {}", clean(&e.reason), e.count, clean(pod), clean(&e.message))
+        }));
         items.push(Item::checked(
             "The workload's pods are healthy, whatever the sync status",
             health.healthy(),

@@ -448,11 +448,24 @@ fn step_one_of_the_runbook_shows_the_workloads_pods_not_a_checkbox() {
                 "state": if ready { json!({"running": {}}) } else { json!({"waiting": {"reason": "CrashLoopBackOff"}}) },
                 "lastState": {"terminated": {"reason": last}}}]}})
     };
-    let pods = [pod("web-1", true, "OOMKilled"), pod("web-2", false, "OOMKilled")];
+    // And what the kubelet warned about those pods (not about another workload's).
+    let warning = |pod: &str, reason: &str, at: &str| {
+        json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": format!("{pod}.1"), "namespace": "prod"},
+            "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": pod}, "type": "Warning",
+            "reason": reason, "message": format!("{reason} seen"), "count": 6, "lastTimestamp": at})
+    };
+    let pods = [
+        pod("web-1", true, "OOMKilled"),
+        pod("web-2", false, "OOMKilled"),
+        warning("web-2", "BackOff", "2026-06-08T08:50:00Z"),
+        warning("other-1", "FailedMount", "2026-06-08T08:55:00Z"),
+    ];
     let (mut app, mut terminal) = app_on(deployment("512Mi"), deployment("2Gi"), &pods, 120, 40);
     press(&mut app, "\n\nr");
     let step = text(&draw(&app, &mut terminal));
     assert!(step.contains("pods 1/2 ready · 8 restarts · 2 OOMKilled · 1 in CrashLoopBackOff"), "{step}");
+    assert!(step.contains("warning BackOff ×6 on pod web-2: BackOff seen"), "{step}");
+    assert!(!step.contains("FailedMount"), "{step}");
     assert!(app.runbook.as_ref().unwrap().runbook.blocker().is_some(), "unhealthy pods are acknowledged first");
 }
 

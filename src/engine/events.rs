@@ -37,6 +37,16 @@ impl EventLog {
     }
 }
 
+/// `event` as a warning about a pod (for the pod's workload's health), if it is one.
+pub fn pod_warning(event: &Value) -> Option<crate::model::health::PodWarning> {
+    let (key, event) = read_event(event)?;
+    if key.kind != "Pod" || !key.group.is_empty() || event.kind != "Warning" {
+        return None;
+    }
+    let at = event.last_seen.as_deref().and_then(parse_rfc3339).unwrap_or(i64::MIN);
+    Some(crate::model::health::PodWarning { namespace: key.namespace, pod: key.name, at, event })
+}
+
 fn read_event(event: &Value) -> Option<(ResourceKey, EventEvidence)> {
     let text = |pointer: &str| event.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
     // events.k8s.io/v1 names the object `regarding`; core v1 `involvedObject`.

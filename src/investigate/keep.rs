@@ -42,8 +42,9 @@ pub struct AppData {
     pub objects: HashMap<ResourceKey, Pair>,
     /// Evaluation time of ages (a sample's snapshot time, else now).
     pub now: Option<i64>,
-    /// The live pods seen, summarized: the health step 1 of a runbook shows.
-    pub pods: Vec<crate::model::health::PodSummary>,
+    /// The live pods seen, summarized, and the warnings about them: the health step 1 of a
+    /// runbook shows.
+    pub pods: crate::model::health::PodsSeen,
 }
 
 /// Everything one load found.
@@ -65,12 +66,12 @@ pub(crate) struct Kept {
     keep: Keep,
     namespace: String,
     objects: HashMap<ResourceKey, Pair>,
-    pub(crate) pods: Vec<crate::model::health::PodSummary>,
+    pub(crate) pods: crate::model::health::PodsSeen,
 }
 
 impl Kept {
     pub(crate) fn new(keep: &Keep, namespace: &str) -> Kept {
-        Kept { keep: keep.clone(), namespace: namespace.to_owned(), objects: HashMap::new(), pods: Vec::new() }
+        Kept { keep: keep.clone(), namespace: namespace.to_owned(), objects: HashMap::new(), pods: Default::default() }
     }
 
     /// Sees one object before the engine takes it; the first copy of a key wins, as in the engine.
@@ -80,10 +81,14 @@ impl Kept {
         }
         // A pod's summary is its workload's health; the pod itself is kept as any object is
         // (a Git-managed Pod has a diff too).
-        if side == Side::Live
-            && let Some(pod) = crate::model::health::PodSummary::of(&manifest.object, &self.namespace)
-        {
-            self.pods.push(pod);
+        if side == Side::Live {
+            if let Some(pod) = crate::model::health::PodSummary::of(&manifest.object, &self.namespace) {
+                self.pods.add_pod(pod);
+            } else if manifest.object.get("kind").and_then(serde_json::Value::as_str) == Some("Event")
+                && let Some(warning) = crate::engine::events::pod_warning(&manifest.object)
+            {
+                self.pods.add_warning(warning);
+            }
         }
         let key = identity::key_of(&manifest.object, &self.namespace);
         let wanted = match &self.keep {

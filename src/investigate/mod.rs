@@ -147,7 +147,7 @@ impl AppData {
     fn alone(report: AppReport, source: SourceKind) -> AppData {
         let now = crate::clock::now();
         let (origin, namespace) = (String::new(), String::new());
-        AppData { report, origin, source, namespace, objects: Default::default(), now, pods: Vec::new() }
+        AppData { report, origin, source, namespace, objects: Default::default(), now, pods: Default::default() }
     }
 }
 

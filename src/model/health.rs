@@ -1,10 +1,17 @@
 //! A workload's health from its live pods, apart from any sync status: how many are ready,
 //! how often their containers restarted, and how many were OOMKilled or sit in
 //! CrashLoopBackOff. Pods are summarized as the live stream passes (a few fields each), and
-//! matched to a workload by its `spec.selector.matchLabels` in its namespace.
+//! matched to a workload by its `spec.selector.matchLabels` in its namespace; the Warning
+//! events about those pods (BackOff, Unhealthy, FailedScheduling…) come with it.
 
+use crate::model::EventEvidence;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+
+/// Warnings about pods an app keeps: the newest, however many the stream holds.
+pub const POD_WARNINGS_KEPT: usize = 1_000;
+/// Warnings a workload's health shows: the newest tell the story.
+pub const WARNINGS_SHOWN: usize = 3;
 
 /// What health needs of one live pod.
 /// A string field, or "" when absent.
@@ -14,6 +21,7 @@ fn text(value: Option<&Value>) -> &str {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PodSummary {
+    pub name: String,
     pub namespace: String,
     pub labels: BTreeMap<String, String>,
     pub ready: bool,
@@ -49,6 +57,7 @@ impl PodSummary {
                 .any(|p| text(status.pointer(p)) == reason)
         };
         Some(PodSummary {
+            name: text(object.pointer("/metadata/name")).to_owned(),
             namespace: object
                 .pointer("/metadata/namespace")
                 .and_then(Value::as_str)
@@ -63,21 +72,56 @@ impl PodSummary {
     }
 }
 
-/// The pods of one workload, counted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// A Warning event about a pod, kept to show with its workload's health.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodWarning {
+    pub namespace: String,
+    pub pod: String,
+    /// When it was last seen (seconds since the epoch; `i64::MIN` when the event says not).
+    pub at: i64,
+    pub event: EventEvidence,
+}
+
+/// The live pods of an app, and the warnings about pods, as the live stream passed.
+#[derive(Debug, Clone, Default)]
+pub struct PodsSeen {
+    pub pods: Vec<PodSummary>,
+    warnings: Vec<PodWarning>,
+}
+
+impl PodsSeen {
+    pub fn add_pod(&mut self, pod: PodSummary) {
+        self.pods.push(pod);
+    }
+
+    /// Keeps `warning` among the newest [`POD_WARNINGS_KEPT`]: trimmed each time the list
+    /// doubles, so a stream of any length costs linear time and bounded memory.
+    pub fn add_warning(&mut self, warning: PodWarning) {
+        self.warnings.push(warning);
+        if self.warnings.len() >= 2 * POD_WARNINGS_KEPT {
+            self.warnings.sort_by_key(|w| std::cmp::Reverse(w.at));
+            self.warnings.truncate(POD_WARNINGS_KEPT);
+        }
+    }
+}
+
+/// The pods of one workload, counted, and the newest warnings about them.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkloadHealth {
     pub pods: usize,
     pub ready: usize,
     pub restarts: u64,
     pub oom_killed: usize,
     pub crash_looping: usize,
+    /// `(pod, event)`, newest first, at most [`WARNINGS_SHOWN`].
+    pub warnings: Vec<(String, EventEvidence)>,
 }
 
 impl WorkloadHealth {
     /// The health of the workload `live` (its `spec.selector.matchLabels` in `namespace`);
     /// `None` when it selects no pods by label (not a workload, or none of its pods seen), and
     /// when its selector has `matchExpressions` (rather nothing than another workload's pods).
-    pub fn of(live: &Value, namespace: &str, pods: &[PodSummary]) -> Option<WorkloadHealth> {
+    pub fn of(live: &Value, namespace: &str, seen: &PodsSeen) -> Option<WorkloadHealth> {
         let selector = live.pointer("/spec/selector/matchLabels")?.as_object()?;
         let expressions = live.pointer("/spec/selector/matchExpressions").and_then(Value::as_array);
         if selector.is_empty() || expressions.is_some_and(|e| !e.is_empty()) {
@@ -90,13 +134,20 @@ impl WorkloadHealth {
                     .all(|(k, v)| v.as_str().is_some_and(|v| pod.labels.get(k).map(String::as_str) == Some(v)))
         };
         let mut health = WorkloadHealth::default();
-        for pod in pods.iter().filter(selects) {
+        let mut names = HashSet::new();
+        for pod in seen.pods.iter().filter(selects) {
             health.pods += 1;
             health.ready += usize::from(pod.ready);
             health.restarts += pod.restarts;
             health.oom_killed += usize::from(pod.oom_killed);
             health.crash_looping += usize::from(pod.crash_looping);
+            names.insert(pod.name.as_str());
         }
+        let mut warnings: Vec<&PodWarning> =
+            (seen.warnings.iter()).filter(|w| w.namespace == namespace && names.contains(w.pod.as_str())).collect();
+        // Newest first; ties keep arrival order, so a snapshot reads the same every time.
+        warnings.sort_by_key(|w| std::cmp::Reverse(w.at));
+        health.warnings = warnings.into_iter().take(WARNINGS_SHOWN).map(|w| (w.pod.clone(), w.event.clone())).collect();
         (health.pods > 0).then_some(health)
     }
 
@@ -133,8 +184,31 @@ mod tests {
     }
 
     #[test]
+    fn warnings_kept_stay_bounded_and_the_newest_survive() {
+        let mut seen = PodsSeen::default();
+        for at in 0..5 * POD_WARNINGS_KEPT as i64 {
+            seen.add_warning(PodWarning {
+                namespace: "prod".into(),
+                pod: "p".into(),
+                at,
+                event: EventEvidence {
+                    kind: "Warning".into(),
+                    reason: "R".into(),
+                    message: String::new(),
+                    count: 1,
+                    last_seen: None,
+                    source: None,
+                },
+            });
+            assert!(seen.warnings.len() < 2 * POD_WARNINGS_KEPT);
+        }
+        assert!(seen.warnings.iter().any(|w| w.at == 5 * POD_WARNINGS_KEPT as i64 - 1));
+    }
+
+    #[test]
     fn a_workloads_pods_are_counted_by_its_selector() {
-        let pods: Vec<PodSummary> = [
+        let mut seen = PodsSeen::default();
+        for pod in [
             pod("web-1", "web", true, 0, None, None),
             pod("web-2", "web", true, 3, Some("OOMKilled"), None),
             pod("web-3", "web", false, 7, Some("Error"), Some("CrashLoopBackOff")),
@@ -142,15 +216,48 @@ mod tests {
         ]
         .iter()
         .filter_map(|p| PodSummary::of(p, "prod"))
-        .collect();
+        {
+            seen.add_pod(pod);
+        }
+        let warning = |pod: &str, at: i64, reason: &str| PodWarning {
+            namespace: "prod".into(),
+            pod: pod.into(),
+            at,
+            event: EventEvidence {
+                kind: "Warning".into(),
+                reason: reason.into(),
+                message: format!("{reason} on {pod}"),
+                count: 2,
+                last_seen: None,
+                source: Some("kubelet".into()),
+            },
+        };
+        for (pod, at, reason) in [
+            ("web-3", 10, "BackOff"),
+            ("api-1", 30, "OOMKilling"),
+            ("web-2", 20, "Unhealthy"),
+            ("web-1", 5, "Old"),
+            ("web-3", 1, "Older"),
+        ] {
+            seen.add_warning(warning(pod, at, reason));
+        }
         let web = json!({"kind": "Deployment", "spec": {"selector": {"matchLabels": {"app": "web"}}}});
-        let health = WorkloadHealth::of(&web, "prod", &pods).expect("web has pods");
-        assert_eq!(health, WorkloadHealth { pods: 3, ready: 2, restarts: 10, oom_killed: 1, crash_looping: 1 });
+        let health = WorkloadHealth::of(&web, "prod", &seen).expect("web has pods");
+        let reasons: Vec<(&str, &str)> = health.warnings.iter().map(|(p, e)| (p.as_str(), e.reason.as_str())).collect();
+        assert_eq!(
+            reasons,
+            [("web-2", "Unhealthy"), ("web-3", "BackOff"), ("web-1", "Old")],
+            "its pods', newest first"
+        );
+        assert_eq!(
+            WorkloadHealth { warnings: Vec::new(), ..health.clone() },
+            WorkloadHealth { pods: 3, ready: 2, restarts: 10, oom_killed: 1, crash_looping: 1, warnings: Vec::new() }
+        );
         assert!(!health.healthy());
         assert_eq!(health.summary(), "pods 2/3 ready · 10 restarts · 1 OOMKilled · 1 in CrashLoopBackOff");
-        assert_eq!(WorkloadHealth::of(&web, "staging", &pods), None, "another namespace's pods are not its own");
+        assert_eq!(WorkloadHealth::of(&web, "staging", &seen), None, "another namespace's pods are not its own");
         let config = json!({"kind": "ConfigMap", "data": {}});
-        assert_eq!(WorkloadHealth::of(&config, "prod", &pods), None);
+        assert_eq!(WorkloadHealth::of(&config, "prod", &seen), None);
         assert_eq!(PodSummary::of(&config, "prod"), None);
     }
 }

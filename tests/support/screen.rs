@@ -5,7 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::engine::{EngineConfig, Manifest, compare_app};
 use kdrift::investigate::{AppData, Investigation, Pair, Request};
-use kdrift::model::health::PodSummary;
+use kdrift::model::health::{PodSummary, PodsSeen};
 use kdrift::tui::app::{App, Msg, Options};
 use kdrift::tui::view;
 use ratatui::Terminal;
@@ -56,6 +56,19 @@ pub fn press_ctrl(app: &mut App, c: char) {
     app.update(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
 }
 
+/// Live pods, and the Warning events about pods among `objects`.
+fn pods_seen(objects: &[Value]) -> PodsSeen {
+    let mut seen = PodsSeen::default();
+    for object in objects {
+        if let Some(pod) = PodSummary::of(object, "prod") {
+            seen.add_pod(pod);
+        } else if let Some(warning) = kdrift::engine::events::pod_warning(object) {
+            seen.add_warning(warning);
+        }
+    }
+    seen
+}
+
 /// One app whose only resource is `live` against `desired`, with live `pods`.
 pub fn app_on(desired: Value, live: Value, pods: &[Value], width: u16, height: u16) -> (App, Terminal<TestBackend>) {
     let manifest = |object: &Value| Manifest { object: object.clone(), origin: "test".to_owned() };
@@ -76,7 +89,7 @@ pub fn app_on(desired: Value, live: Value, pods: &[Value], width: u16, height: u
         namespace: "prod".to_owned(),
         objects: [(key, Pair::new(Some(&desired), Some(&live)))].into(),
         now: Some(1_780_909_800),
-        pods: pods.iter().filter_map(|pod| PodSummary::of(pod, "prod")).collect(),
+        pods: pods_seen(pods),
     };
     let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });
     app.update(Msg::Resize(width, height));
