@@ -387,6 +387,39 @@ fn diff_reads_the_cluster_too() {
     );
 }
 
+#[test]
+fn a_crds_short_name_is_learned_from_discovery() {
+    let rollout = |image: &str| {
+        json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"name": "web", "namespace": "prod"},
+            "spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "app", "image": image}]}}}})
+    };
+    let desired = tree(&[("rollout.yaml", &yaml_serde::to_string(&rollout("web:1")).unwrap())]);
+    let api = FakeApi::start(vec![rollout("web:2")], Behaviour::default());
+    let diff = |resource: &str| {
+        run(kdrift_on(&api)
+            .args(["diff", "--app", "web", "--resource", resource, "--width", "140", "--now", NOW])
+            .arg("--desired")
+            .arg(desired.path()))
+    };
+    // `ro` is no built-in short name: only the cluster's discovery says it is a Rollout's.
+    let result = diff("ro/web");
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert!(result.stdout.contains("web:1") && result.stdout.contains("web:2"), "{}", result.stdout);
+    let result = diff("rollouts.argoproj.io/web");
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    // A name the cluster does not serve still says so.
+    assert_one_line_error(&diff("rx/web"), &["rx/web"]);
+    // Offline, with no discovery to ask, the short name is unknown and said so.
+    let live = tree(&[("rollout.yaml", &yaml_serde::to_string(&rollout("web:2")).unwrap())]);
+    let offline = run(kdrift()
+        .args(["diff", "--app", "web", "--resource", "ro/web", "--now", NOW])
+        .arg("--desired")
+        .arg(desired.path())
+        .arg("--live")
+        .arg(live.path()));
+    assert_one_line_error(&offline, &["ro/web"]);
+}
+
 /// checkout-api as a cluster with an image-mirroring webhook holds it: the webhook rewrote
 /// Git's image to the mirror during Argo CD's server-side apply, and a person raised the
 /// memory limit by hand. A drifted Secret sits beside it.
@@ -536,11 +569,12 @@ fn kinds_of_an_app_in_many_namespaces_are_listed_once_across_them() {
     let mut live: Vec<Value> =
         namespaces.iter().map(|ns| config_map(ns, if ns == "team-4" { "edited" } else { "safe" })).collect();
     live.extend([orphan("team-3"), orphan("elsewhere"), config_map("elsewhere", "x")]);
-    // Every namespaced kind kdrift reads for an app (Secrets only when Git has one).
+    // Every namespaced kind kdrift reads for an app (Secrets only when Git has one; custom
+    // kinds only when Git has them).
     let wide: Vec<String> = support::api_server::SERVED
         .iter()
         .filter(|(_, _, kind, _, namespaced)| {
-            *namespaced && !matches!(*kind, "Application" | "Kustomization" | "Secret")
+            *namespaced && !matches!(*kind, "Application" | "Rollout" | "Kustomization" | "Secret")
         })
         .map(|(group, version, _, plural, _)| match *group {
             "" => format!("/api/v1/{plural}"),

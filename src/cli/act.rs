@@ -132,8 +132,11 @@ fn load(args: &ActArgs, options: &Options, decision: Decision) -> Result<Loaded,
     let request = Request::Sources(Box::new(spec));
     let investigation = investigate::load(&request, &Keep::Only(filter.clone()))?;
     warn(&investigation.notes);
-    let holding: Vec<&AppData> =
-        investigation.apps.iter().filter(|app| app.report.resources.iter().any(|r| filter.matches(&r.key()))).collect();
+    let holding: Vec<&AppData> = investigation
+        .apps
+        .iter()
+        .filter(|app| app.report.resources.iter().any(|r| app.asked_for(&filter, &r.key())))
+        .collect();
     let app = match holding.as_slice() {
         [] => return Err(InvestigateError::NoSuchResource(filter.text.clone()).into()),
         [one] => *one,
@@ -142,7 +145,7 @@ fn load(args: &ActArgs, options: &Options, decision: Decision) -> Result<Loaded,
             return Err(InvestigateError::AmbiguousResource { resource: filter.text.clone(), apps }.into());
         }
     };
-    let Some(key) = app.report.resources.iter().map(|r| r.key()).find(|key| filter.matches(key)) else {
+    let Some(key) = app.report.resources.iter().map(|r| r.key()).find(|key| app.asked_for(&filter, key)) else {
         return Err(InvestigateError::NoSuchResource(filter.text.clone()).into());
     };
     // Remarks about how the app was compared (a revision the clone lacks, so HEAD was used)

@@ -15,13 +15,13 @@ pub(crate) fn run(args: &DiffArgs) -> Result<i32, CliError> {
     let keep = filter.clone().map_or(Keep::Shown, Keep::Only);
     let investigation = investigate::load(&Request::Sources(Box::new(spec)), &keep)?;
     warn(&investigation.notes);
-    let wanted = |resource: &ResourceReport| filter.as_ref().is_none_or(|f| f.matches(&resource.key()));
     let mut out = String::new();
     let mut shown_any = false;
     let style = args.color.style();
     for app in &investigation.apps {
         let options =
             DiffOptions { style, width: args.width.or_else(columns).unwrap_or(160), full: args.full, now: app.now };
+        let wanted = |resource: &ResourceReport| filter.as_ref().is_none_or(|f| app.asked_for(f, &resource.key()));
         shown_any |= render_app(app, &wanted, filter.is_some(), &config.mask_annotations, &options, &mut out);
     }
     if let (Some(f), false) = (&filter, shown_any) {

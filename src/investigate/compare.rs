@@ -57,6 +57,9 @@ fn run_engine(
     if app_name_guessed {
         comparator = comparator.app_name_guessed();
     }
+    if let Some((_, read)) = cluster {
+        kept.learn(read.resources.served_names());
+    }
     let mut duplicate = None;
     let mut skipped = desired.for_each(|manifest| {
         kept.observe(Side::Desired, &manifest);

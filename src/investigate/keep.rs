@@ -74,6 +74,13 @@ impl Kept {
         Kept { keep: keep.clone(), namespace: namespace.to_owned(), objects: HashMap::new(), pods: Default::default() }
     }
 
+    /// Learns the names the API server serves kinds under, for a `--resource` filter.
+    pub(crate) fn learn<'a>(&mut self, served: impl Iterator<Item = (&'a str, &'a str)>) {
+        if let Keep::Only(filter) = &mut self.keep {
+            filter.learn(served);
+        }
+    }
+
     /// Sees one object before the engine takes it; the first copy of a key wins, as in the engine.
     pub(crate) fn observe(&mut self, side: Side, manifest: &Manifest) {
         if matches!(self.keep, Keep::Nothing) {

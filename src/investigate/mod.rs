@@ -143,6 +143,13 @@ fn investigate_app(
 }
 
 impl AppData {
+    /// Whether the report's resource `key` is what `filter` asks for, in an app loaded with
+    /// `Keep::Only(filter)`: by the filter as typed, or as the API server's names taught it
+    /// while loading (a CRD's short name), for the objects kept are exactly its matches.
+    pub fn asked_for(&self, filter: &ResourceFilter, key: &crate::model::ResourceKey) -> bool {
+        filter.matches(key) || self.objects.contains_key(key)
+    }
+
     /// An app kdrift could not compare: its report alone.
     fn alone(report: AppReport, source: SourceKind) -> AppData {
         let now = crate::clock::now();

@@ -188,6 +188,20 @@ impl ResourceFilter {
         Ok(ResourceFilter { text: text.to_owned(), kind, resolved, group, namespace, name: name.to_owned() })
     }
 
+    /// Learns what the API server serves the typed kind as (a CRD's short name or plural),
+    /// when kubectl's table did not know it: `ro/web` finds the Rollout.
+    pub(crate) fn learn<'a>(&mut self, served: impl Iterator<Item = (&'a str, &'a str)>) {
+        if self.resolved != self.kind {
+            return;
+        }
+        for (name, kind) in served {
+            if name.eq_ignore_ascii_case(&self.kind) {
+                self.resolved = kind.to_ascii_lowercase();
+                return;
+            }
+        }
+    }
+
     pub fn matches(&self, key: &ResourceKey) -> bool {
         let kind = key.kind.to_ascii_lowercase();
         (crate::investigate::kind_names::names_kind(&kind, &self.kind)

@@ -61,8 +61,13 @@ pub const SERVED: &[Served] = &[
     ("rbac.authorization.k8s.io", "v1", "Role", "roles", true),
     ("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true),
     ("argoproj.io", "v1alpha1", "Application", "applications", true),
+    ("argoproj.io", "v1alpha1", "Rollout", "rollouts", true),
     ("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", "kustomizations", true),
 ];
+
+/// Short names discovery lists, as real clusters do (a CRD declares its own).
+const SHORT_NAMES: &[(&str, &[&str])] =
+    &[("Deployment", &["deploy"]), ("Application", &["app", "apps"]), ("Rollout", &["ro"])];
 
 /// How the fake cluster behaves beyond serving its objects.
 #[derive(Default)]
@@ -441,8 +446,11 @@ fn resource_list(version: &str, group: &str) -> Value {
         .iter()
         .filter(|s| s.0 == group && s.1 == version)
         .flat_map(|s| {
-            let main = json!({"name": s.3, "singularName": "", "namespaced": s.4, "kind": s.2,
+            let mut main = json!({"name": s.3, "singularName": "", "namespaced": s.4, "kind": s.2,
                 "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]});
+            if let Some((_, short)) = SHORT_NAMES.iter().find(|(kind, _)| *kind == s.2) {
+                main["shortNames"] = json!(short);
+            }
             // Subresources appear in discovery too; kdrift must not list them.
             let status = json!({"name": format!("{}/status", s.3), "singularName": "", "namespaced": s.4,
                 "kind": s.2, "verbs": ["get", "patch", "update"]});

@@ -19,6 +19,8 @@ pub(crate) struct ServedResource {
     pub kind: String,
     pub plural: String,
     pub namespaced: bool,
+    /// What `kubectl` also accepts for it (`deploy`; a CRD's own, `ro` for a Rollout).
+    pub short_names: Vec<String>,
 }
 
 impl ServedResource {
@@ -78,6 +80,16 @@ impl ResourceMap {
     /// The resource for `kind` at the group's preferred version.
     pub(crate) fn kind(&self, group: &str, kind: &str) -> Option<&ServedResource> {
         self.resolve(group, "", kind)
+    }
+
+    /// Every name the server serves a kind under, as (name, kind): its plural and short
+    /// names, a CRD's included, for `--resource` as kubectl reads it.
+    pub(crate) fn served_names(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.resources.iter().flat_map(|r| {
+            std::iter::once(r.plural.as_str())
+                .chain(r.short_names.iter().map(String::as_str))
+                .map(|n| (n, r.kind.as_str()))
+        })
     }
 
     /// Every discovered cluster-scoped kind as (group, kind): the engine's scopes.
@@ -141,6 +153,7 @@ fn add_resources(map: &mut ResourceMap, group: &str, list: &APIResourceList) {
             kind: resource.kind.clone(),
             plural: resource.name.clone(),
             namespaced: resource.namespaced,
+            short_names: resource.short_names.clone().unwrap_or_default(),
         });
     }
 }
