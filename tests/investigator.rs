@@ -163,11 +163,21 @@ fn a_long_value_is_cut_where_it_differs_and_a_multi_line_one_reads_whole() {
     let (mut app, mut terminal) = app_on(desired, live, &[], 80, 24);
     press(&mut app, "\n\n");
     let screen = text(&draw(&app, &mut terminal));
-    assert!(screen.contains("v1.4.2") && screen.contains("v1.4.3"), "both sides show where they differ:\n{screen}");
-    assert!(!screen.contains("image: registry.example.com/payments/pay"), "so not from the start:\n{screen}");
+    let body = |screen: &str| screen.lines().take(20).collect::<Vec<_>>().join("\n");
+    // The body itself, not only the footer: one long word differs only at its end.
+    assert!(
+        body(&screen).contains("v1.4.2") && body(&screen).contains("v1.4.3"),
+        "both sides show where they differ:\n{screen}"
+    );
+    assert!(!body(&screen).contains("image: registry.example.com/pay"), "so not from the start:\n{screen}");
     // The footer's values too.
     let footer: Vec<&str> = screen.lines().rev().take(3).collect();
     assert!(footer[1].contains("v1.4.2 → live ") && footer[1].contains("v1.4.3"), "{screen}");
+    // Scrolling right goes on from there, not back to near the line's start.
+    press(&mut app, "/image:\n\x1bl");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(app.diff.as_ref().unwrap().left > 8, "{screen}");
+    assert!(body(&screen).contains("hotfix") && !body(&screen).contains("payments/pay"), "{screen}");
     // The multi-line value reads as its lines, not as one escaped string.
     press(&mut app, "/log\nv");
     let panel = text(&draw(&app, &mut terminal));
@@ -521,7 +531,7 @@ fn w_wraps_long_lines_whole_keeps_the_cursor_line_in_view_and_cuts_them_again() 
     press(&mut app, "\n\n");
     let screen = text(&draw(&app, &mut terminal));
     let body = |screen: &str| screen.lines().take(20).collect::<Vec<_>>().join("\n");
-    assert!(!body(&screen).contains("LIVE"), "cut, the value's end is not shown:\n{screen}");
+    assert!(!body(&screen).contains("k00: segment00"), "cut near the change, the start is hidden:\n{screen}");
     press(&mut app, "w");
     let screen = text(&draw(&app, &mut terminal));
     assert!(screen.contains("live (cluster, wrapped)"), "{screen}");
@@ -542,7 +552,9 @@ fn w_wraps_long_lines_whole_keeps_the_cursor_line_in_view_and_cuts_them_again() 
     press(&mut app, "G");
     let screen = text(&draw(&app, &mut terminal));
     assert!(screen.contains("▶"), "{screen}");
-    assert!(body(&screen).contains("LIVE"), "the cursor line's end shows:\n{screen}");
+    assert!(body(&screen).contains("k11: segment11"), "the cursor line's start shows:\n{screen}");
+    let last = body(&screen).lines().filter(|l| !l.trim().is_empty()).last().unwrap().to_owned();
+    assert!(last.contains("LIVE"), "and its end, last:\n{screen}");
     let diff = app.diff.as_ref().unwrap();
     let height = app.body_height() - 1;
     let used: usize = (diff.top..=diff.cursor).map(|i| diff.line_height(i)).sum();

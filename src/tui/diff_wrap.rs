@@ -1,6 +1,7 @@
 //! The diff screen's geometry: how wide its columns are, and, when long lines wrap (`w`)
 //! instead of being cut, how many screen lines each line takes, where the screen starts so
-//! the cursor's line stays whole in view, and which line a screen row shows (the mouse).
+//! the cursor's line stays whole in view, and which line a screen row shows (the mouse);
+//! where a long cut line starts so its change shows.
 
 use crate::report::aligned::Cell;
 use crate::tui::diff_state::{DiffState, Visible};
@@ -36,7 +37,33 @@ pub(crate) fn raw_number_width(lines: usize) -> usize {
     lines.max(1).to_string().len()
 }
 
+/// Characters to skip so that where a line too long for `width` first differs from the
+/// other side's (else its first changed word) shows, a third of the way in; 0 when it shows
+/// from the start anyway. One long word changed at its end (an image tag) still shows its end.
+pub(crate) fn start_near_change(cell: &Cell, other: Option<&Cell>, width: usize) -> usize {
+    let Some(first) = cell.emphasis.iter().map(|range| range.start).min() else { return 0 };
+    let total = cell.text.chars().count();
+    if total <= width {
+        return 0;
+    }
+    let at = match other {
+        Some(other) => cell.text.chars().zip(other.text.chars()).take_while(|(a, b)| a == b).count(),
+        None => cell.text.get(..first).map_or(0, |before| before.chars().count()),
+    };
+    if at + 2 <= width { 0 } else { at.saturating_sub(width / 3).min(total.saturating_sub(width)) }
+}
+
 impl DiffState {
+    /// How far the focused row's sides start in on their own (near their change), on a
+    /// screen `width` wide: where scrolling right goes on from.
+    pub(crate) fn shown_from(&self, width: usize) -> usize {
+        let Some(row) = self.focused_row().filter(|_| !self.show_raw && self.wrap.is_none()) else { return 0 };
+        let text = Columns::new(width, self.aligned.lines).text;
+        let (left, right) = (row.left.as_ref(), row.right.as_ref());
+        let shift = |cell: Option<&Cell>, other| cell.map_or(0, |cell| start_near_change(cell, other, text));
+        shift(left, right).max(shift(right, left))
+    }
+
     /// Characters of text one screen line holds, in the view that shows, on a screen `width`
     /// wide.
     pub(crate) fn text_width(&self, width: usize) -> usize {

@@ -31,6 +31,10 @@ impl App {
             diff.scroll_into_view(page);
             return;
         }
+        if action == Action::ScrollRight && diff.left == 0 {
+            // A long line shown from near its change goes on from there, not back to its start.
+            diff.left = diff.shown_from(usize::from(self.size.0));
+        }
         let pair = self.data.apps.get(diff.app).and_then(|app| {
             let report = app.report.resources.get(diff.resource)?;
             Some((report, app.objects.get(&report.key())))

@@ -12,7 +12,7 @@ use crate::theme::Theme;
 use crate::tui::app::App;
 use crate::tui::diff_search::Search;
 use crate::tui::diff_state::{DiffState, Visible};
-use crate::tui::diff_wrap::{Columns, raw_number_width};
+use crate::tui::diff_wrap::{Columns, raw_number_width, start_near_change};
 use crate::tui::strings;
 use crate::tui::style;
 use ratatui::Frame;
@@ -135,8 +135,8 @@ fn row_lines(
         _ if extra => (' ', '·'),
         _ => (if row.left.is_some() { '-' } else { ' ' }, if row.right.is_some() { '+' } else { ' ' }),
     };
-    let left = cell(row.left.as_ref(), left_mark, base, theme, columns, view);
-    let right = cell(row.right.as_ref(), right_mark, base, theme, columns, view);
+    let left = cell((row.left.as_ref(), row.right.as_ref()), left_mark, base, theme, columns, view);
+    let right = cell((row.right.as_ref(), row.left.as_ref()), right_mark, base, theme, columns, view);
     let blank = || vec![Span::raw(" ".repeat(columns.number + 2 + columns.text))];
     let count = left.len().max(right.len());
     let (mut left, mut right) = (left.into_iter(), right.into_iter());
@@ -188,7 +188,7 @@ fn on_a_finding(row: &Row, resource: &ResourceReport) -> bool {
 /// column starts near the change (`…` marks the cut), so the difference is never the part
 /// hidden.
 fn cell(
-    cell: Option<&Cell>,
+    (cell, other): (Option<&Cell>, Option<&Cell>),
     mark: char,
     base: Style,
     theme: &Theme,
@@ -229,7 +229,7 @@ fn cell(
             .collect();
     }
     let mut spans = number(true);
-    let skip = if view.left > 0 { view.left } else { start_near_change(cell, columns.text) };
+    let skip = if view.left > 0 { view.left } else { start_near_change(cell, other, columns.text) };
     let total = cell.text.chars().count();
     let mut shown = 0;
     let mut run = String::new();
@@ -295,15 +295,6 @@ fn pieces_of(text: &str, (width, most): (usize, usize), styled: &dyn Fn(usize) -
         pieces.push(spans);
     }
     pieces
-}
-
-/// Characters to skip so that the first changed word of a line too long for `width` shows,
-/// a third of the way in; 0 when it shows from the start anyway.
-fn start_near_change(cell: &Cell, width: usize) -> usize {
-    let Some(first) = cell.emphasis.iter().map(|range| range.start).min() else { return 0 };
-    let at = cell.text.get(..first).map_or(0, |before| before.chars().count());
-    let total = cell.text.chars().count();
-    if at + 2 <= width { 0 } else { at.saturating_sub(width / 3).min(total.saturating_sub(width)) }
 }
 
 fn raw(diff: &DiffState, theme: &Theme, area: Rect, height: usize) -> Vec<Line<'static>> {
