@@ -71,7 +71,7 @@ fn app_on_diff(keys: usize, edited: usize) -> App {
         namespace: "prod".to_owned(),
         objects: [(key, pair)].into(),
         now: Some(1_780_909_800),
-        pods: Vec::new(),
+        pods: Default::default(),
     };
     let options = Options { read_only: true, ..Options::default() };
     let mut app = App::new(Request::Samples, options);
@@ -154,7 +154,7 @@ fn key_and_redraw_100k_resources(bencher: divan::Bencher) {
         namespace: "prod".to_owned(),
         objects: Default::default(),
         now: Some(1_780_909_800),
-        pods: Vec::new(),
+        pods: Default::default(),
     };
     let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });
     app.update(Msg::Resize(200, 50));

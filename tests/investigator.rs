@@ -553,7 +553,7 @@ fn w_wraps_long_lines_whole_keeps_the_cursor_line_in_view_and_cuts_them_again() 
     let screen = text(&draw(&app, &mut terminal));
     assert!(screen.contains("▶"), "{screen}");
     assert!(body(&screen).contains("k11: segment11"), "the cursor line's start shows:\n{screen}");
-    let last = body(&screen).lines().filter(|l| !l.trim().is_empty()).last().unwrap().to_owned();
+    let last = body(&screen).lines().rfind(|l| !l.trim().is_empty()).unwrap().to_owned();
     assert!(last.contains("LIVE"), "and its end, last:\n{screen}");
     let diff = app.diff.as_ref().unwrap();
     let height = app.body_height() - 1;

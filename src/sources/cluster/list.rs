@@ -33,7 +33,7 @@ pub(super) enum Widen {
 /// per-namespace lists of the same kind (task indices).
 enum Request {
     One(usize),
-    Wide(Task, Vec<usize>),
+    Wide(Box<Task>, Vec<usize>),
 }
 
 /// The per-namespace lists of each kind asked in `WIDE_FROM` namespaces or more (never
@@ -83,7 +83,7 @@ fn requests(tasks: &[Task], groups: Vec<(&ServedResource, Vec<usize>)>) -> Vec<R
             field_selector: None,
             purpose: Purpose::Evidence,
         };
-        requests.push(Request::Wide(task, members));
+        requests.push(Request::Wide(Box::new(task), members));
     }
     requests.extend((0..tasks.len()).filter(|index| !wide[*index]).map(Request::One));
     requests

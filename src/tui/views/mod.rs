@@ -3,6 +3,7 @@
 pub(crate) mod apps;
 pub(crate) mod diff;
 pub(crate) mod picker;
+pub(crate) mod raw;
 pub(crate) mod resources;
 pub(crate) mod runbook;
 pub(crate) mod train;
