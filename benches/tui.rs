@@ -171,20 +171,33 @@ fn key_and_redraw_100k_resources(bencher: divan::Bencher) {
 /// One redraw of the open diff (the cursor moved a page), 200×50.
 #[divan::bench(sample_count = 100)]
 fn redraw_5000_line_diff(bencher: divan::Bencher) {
-    redraw_paging(bencher, "");
+    redraw_paging(bencher, "", false);
+}
+
+/// The same with long lines wrapped (`w`) at 100×50, where every line takes two.
+#[divan::bench(sample_count = 100)]
+fn redraw_5000_line_diff_wrapped(bencher: divan::Bencher) {
+    redraw_paging(bencher, "", true);
 }
 
 /// The same with a search whose matches are on every line (`value`), highlighted.
 #[divan::bench(sample_count = 100)]
 fn redraw_5000_line_diff_searching(bencher: divan::Bencher) {
-    redraw_paging(bencher, "value");
+    redraw_paging(bencher, "value", false);
 }
 
-/// Pages down and redraws, with `query` searched first (none when empty).
-fn redraw_paging(bencher: divan::Bencher, query: &str) {
+/// Pages down and redraws, with `query` searched first (none when empty), wrapped or not.
+fn redraw_paging(bencher: divan::Bencher, query: &str, wrap: bool) {
     let mut app = app_on_big_diff();
+    let width = if wrap { 100 } else { 200 };
+    app.update(Msg::Resize(width, 50));
     enter(&mut app);
     enter(&mut app);
+    if wrap {
+        app.update(Msg::Key(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::NONE)));
+        let diff = app.diff.as_ref().unwrap();
+        assert!(diff.wrap.is_some() && diff.line_height(diff.cursor) >= 2);
+    }
     if !query.is_empty() {
         let key = |code| Msg::Key(KeyEvent::new(code, KeyModifiers::NONE));
         app.update(key(KeyCode::Char('/')));
@@ -196,7 +209,7 @@ fn redraw_paging(bencher: divan::Bencher, query: &str) {
     }
     let diff = app.diff.as_ref().unwrap();
     assert!(diff.aligned.rows.len() >= 5_000, "{} rows", diff.aligned.rows.len());
-    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(width, 50)).unwrap();
     let page = KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE);
     bencher.bench_local(|| {
         app.update(Msg::Key(page));
