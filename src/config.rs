@@ -31,6 +31,8 @@ pub(crate) struct Config {
     /// Labels naming an app's owner team in the TUI's OWNER column, first found wins
     /// (default: team, owner, app.kubernetes.io/part-of); a catalog's owner comes first.
     pub owner_labels: Option<Vec<String>>,
+    /// Where the alert rules of `kdrift serve --print-rules` and the prevention step link.
+    pub runbook_url: Option<String>,
     #[serde(default)]
     pub escalate: EscalateConfig,
     #[serde(default)]

@@ -21,6 +21,7 @@ pub mod model;
 pub(crate) mod report;
 pub(crate) mod runbook;
 pub mod sanitize;
+pub mod serve;
 pub mod sources;
 pub mod theme;
 pub mod training;

@@ -1,6 +1,7 @@
 //! Preventing recurrence (the runbook's last step): the seed's controls as artefacts for the
-//! app at hand — a read-only RBAC Role for its namespace, a Prometheus alert on its drift,
-//! and the break-glass reminder — written under the data directory when the responder asks.
+//! app at hand — a read-only RBAC Role for its namespace, Prometheus alerts on its harmful
+//! drift (on `kdrift serve`'s metrics) and the break-glass reminder — written under the data
+//! directory when the responder asks.
 
 use crate::actions::ActionError;
 use crate::model::AppReport;
@@ -15,7 +16,7 @@ pub(crate) struct Artefact {
 pub(crate) fn artefacts(app: &AppReport, namespace: &str) -> Vec<Artefact> {
     vec![
         Artefact { file_name: format!("{}-readonly-role.yaml", app.name), text: readonly_role(app, namespace) },
-        Artefact { file_name: format!("{}-drift-alert.yaml", app.name), text: alert_rule(app) },
+        Artefact { file_name: format!("{}-drift-alert.yaml", app.name), text: alert_rule(app, namespace) },
         Artefact { file_name: format!("{}-break-glass.md", app.name), text: break_glass(app) },
     ]
 }
@@ -37,28 +38,12 @@ fn readonly_role(app: &AppReport, namespace: &str) -> String {
     )
 }
 
-fn alert_rule(app: &AppReport) -> String {
-    let team = app.owner_team.as_deref().unwrap_or("platform");
-    let severity = if app.criticality.as_deref() == Some("critical") { "page" } else { "warning" };
-    let flux = app.controller.as_ref().is_some_and(|c| c.kind == crate::model::ControllerKind::FluxKustomization);
-    let expression = if flux {
-        format!(
-            "gotk_reconcile_condition{{kind=\"Kustomization\",name=\"{}\",type=\"Ready\",status=\"False\"}} == 1",
-            app.name
-        )
-    } else {
-        format!("argocd_app_info{{name=\"{}\",sync_status=\"OutOfSync\"}} == 1", app.name)
-    };
-    format!(
-        "groups:\n- name: {name}-gitops-drift\n  rules:\n  - alert: {camel}OutOfSync\n    expr: {expression}\n    for: 10m\n    labels:\n      severity: {severity}\n      service: {name}\n      team: {team}\n    annotations:\n      summary: \"{name} differs from Git\"\n      description: \"{name} has differed from Git for more than ten minutes. Inspect the diff and its owners (kdrift) before syncing.\"\n",
-        name = app.name,
-        camel = app.name.split('-').map(capitalized).collect::<String>(),
-    )
-}
-
-fn capitalized(word: &str) -> String {
-    let mut chars = word.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+/// The app's alerts on kdrift's metrics (`kdrift serve` exports them): harmful drift only,
+/// never the HPA's replicas or defaults, as Argo CD's OutOfSync status would.
+fn alert_rule(app: &AppReport, namespace: &str) -> String {
+    use crate::report::alert_rules::{self, RuleOptions};
+    let scope = Some((app.name.clone(), namespace.to_owned()));
+    alert_rules::render(&RuleOptions { runbook_url: alert_rules::DEFAULT_RUNBOOK_URL.to_owned(), app: scope })
 }
 
 fn break_glass(app: &AppReport) -> String {

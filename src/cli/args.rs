@@ -50,6 +50,9 @@ pub enum Command {
     },
     /// Scan desired against live state and report every finding (for CI and alerting).
     Scan(ScanArgs),
+    /// Keep scanning and serve the findings to Prometheus: /metrics, /api/v1/report,
+    /// /healthz, /readyz. A sample or snapshot is served as scanned once.
+    Serve(ServeArgs),
     /// Show desired and live YAML side by side with the owner of every drifted line.
     Diff(DiffArgs),
     /// Training drills on the embedded sample clusters: predict, reveal the diff, classify each
@@ -335,6 +338,31 @@ pub struct ScanArgs {
     /// Colour the text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RulesFormat {
+    RuleFile,
+    PrometheusRule,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Address to serve on (loopback by default; 0.0.0.0:9477 in a pod; port 0 picks one).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9477")]
+    pub listen: std::net::SocketAddr,
+    /// Seconds between scans of a cluster.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub interval: u64,
+    /// Print the Prometheus alerting rules on kdrift's metrics, and exit: a rule file (for
+    /// promtool and rule_files), or a PrometheusRule for the Prometheus Operator.
+    #[arg(long, value_enum, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "rule-file")]
+    pub print_rules: Option<RulesFormat>,
+    /// The runbook the alerts link to (default: the config's runbook_url, else a placeholder).
+    #[arg(long, value_name = "URL")]
+    pub runbook_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

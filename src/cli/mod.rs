@@ -6,6 +6,7 @@ pub mod act;
 pub mod args;
 pub(crate) mod diff;
 pub(crate) mod scan;
+pub(crate) mod serve;
 pub(crate) mod train;
 
 pub use args::*;
@@ -60,6 +61,8 @@ pub enum CliError {
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Action(#[from] crate::actions::ActionError),
+    #[error(transparent)]
+    Serve(#[from] crate::serve::ServeError),
     #[error(
         "kdrift train needs a terminal: run it in one (`kdrift train --list` prints the scenarios, `--report DIR` summarizes records)"
     )]
@@ -119,6 +122,7 @@ pub fn run(cli: Cli) -> Result<Next, CliError> {
             Ok(Next::Tui { request, session: Session { read_only, theme, config: None } })
         }
         Some(Command::Scan(args)) => exit(scan::run(&args)),
+        Some(Command::Serve(args)) => exit(serve::run(&args)),
         Some(Command::Train(args)) => train::run(&args),
         Some(Command::Diff(args)) => exit(diff::run(&args)),
         Some(Command::Sync { act: args, break_glass }) => {

@@ -11,6 +11,7 @@ pub mod keep;
 mod kind_names;
 mod pair;
 pub mod spec;
+pub mod summary;
 
 pub use keep::{AppData, Investigation, Keep};
 pub use pair::Pair;

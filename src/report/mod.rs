@@ -1,12 +1,14 @@
 //! Rendering a `DriftReport` for people and machines: JSON (the v1 contract), text for the
 //! terminal, markdown for tickets and pull requests, and the side-by-side `diff` view.
 
+pub(crate) mod alert_rules;
 pub(crate) mod aligned;
 pub(crate) mod diff_view;
 mod finding_paths;
 pub(crate) mod json;
 mod key_order;
 pub(crate) mod markdown;
+pub(crate) mod metrics;
 pub(crate) mod style;
 pub(crate) mod text;
 pub(crate) mod yaml_lines;

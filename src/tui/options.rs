@@ -20,7 +20,7 @@ pub struct Options {
 }
 
 /// The owner labels looked for when the config names none.
-pub(crate) const DEFAULT_OWNER_LABELS: &[&str] = &["team", "owner", "app.kubernetes.io/part-of"];
+pub(crate) use crate::investigate::summary::DEFAULT_OWNER_LABELS;
 
 impl Default for Options {
     /// Writable, the built-in theme, nothing masked, the platform's data directory.

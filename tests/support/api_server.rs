@@ -138,6 +138,14 @@ impl FakeApi {
         self.dir.path().join("kubeconfig")
     }
 
+    /// Stores `object` in place of the one of its kind and name (as another writer would).
+    pub fn set(&self, object: Value) {
+        let mut objects = self.state.0.lock().unwrap();
+        let same = |o: &Value| o["kind"] == object["kind"] && o["metadata"]["name"] == object["metadata"]["name"];
+        objects.retain(|o| !same(o));
+        objects.push(object);
+    }
+
     /// The object of `kind` named `name` as the server holds it now.
     #[allow(dead_code)] // not every test binary looks at the served objects
     pub fn object(&self, kind: &str, name: &str) -> Option<Value> {

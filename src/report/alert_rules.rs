@@ -1,0 +1,143 @@
+//! Prometheus alerting rules on kdrift's own metrics (the seed's Part 3): harmful drift that
+//! lasts ten minutes warns the owner team, a critical app pages after five, a GitOps
+//! controller that cannot apply Git gets its own alert, and expected drift (HPA replicas,
+//! defaults) never alerts. Every alert names the app, its namespace and team, says to
+//! inspect before syncing, and links the runbook. `kdrift serve --print-rules` prints the
+//! fleet's rules; the runbook's prevention step writes one app's.
+
+use serde_json::{Value, json};
+
+/// Where alerts link when no runbook URL is configured: the seed's placeholder, to replace.
+pub(crate) const DEFAULT_RUNBOOK_URL: &str = "https://runbooks.example.com/gitops/drift";
+
+/// The categories that are harmful drift rather than a controller's trouble.
+const HARMFUL_DRIFT: &str = "desired-config|orphan|missing";
+
+/// Which rules, for whom.
+#[derive(Debug, Clone)]
+pub(crate) struct RuleOptions {
+    pub(crate) runbook_url: String,
+    /// One app's rules (`(app, namespace)`), else every app's and kdrift's own.
+    pub(crate) app: Option<(String, String)>,
+}
+
+/// A PromQL string literal's inside: `\` and `"` escaped.
+fn literal(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+impl RuleOptions {
+    /// The extra matchers that scope a selector to the app, if any.
+    fn scope(&self) -> String {
+        match &self.app {
+            Some((app, namespace)) => format!(",app=\"{}\",namespace=\"{}\"", literal(app), literal(namespace)),
+            None => String::new(),
+        }
+    }
+
+    /// Apps with findings of `categories`, counted, carrying the app's team and criticality
+    /// (from `kdrift_app_info`, narrowed by `info`).
+    fn counted(&self, categories: &str, info: &str) -> String {
+        format!(
+            "(sum by (app, namespace) (kdrift_findings{{category=~\"{categories}\"{scope}}}) > 0) * on (app, namespace) group_left (team, criticality) kdrift_app_info{info}",
+            scope = self.scope()
+        )
+    }
+}
+
+fn alert(
+    name: &str,
+    expr: String,
+    wait: &str,
+    severity: &str,
+    summary: &str,
+    description: &str,
+    runbook: &str,
+) -> Value {
+    json!({
+        "alert": name,
+        "expr": expr,
+        "for": wait,
+        "labels": {"severity": severity},
+        "annotations": {"summary": summary, "description": description, "runbook_url": runbook},
+    })
+}
+
+/// The rule groups, as a Prometheus rule file (and a PrometheusRule's `spec`) holds them.
+pub(crate) fn groups(options: &RuleOptions) -> Value {
+    let runbook = options.runbook_url.as_str();
+    let inspect = "Inspect the diff and who changed each field before syncing (kdrift, the app, then `d`): \
+                   a sync would revert a hotfix, a backport would keep it.";
+    let mut rules = vec![
+        alert(
+            "KdriftHarmfulDrift",
+            options.counted(HARMFUL_DRIFT, "{criticality!=\"critical\"}"),
+            "10m",
+            "warning",
+            "{{ $labels.app }} in {{ $labels.namespace }} has drift Git does not explain",
+            &format!(
+                "{{{{ $value }}}} finding(s) in {{{{ $labels.app }}}} ({{{{ $labels.namespace }}}}) were changed by a person or a webhook, \
+                 or are missing or orphaned, for 10 minutes. {inspect}"
+            ),
+            runbook,
+        ),
+        alert(
+            "KdriftHarmfulDriftCritical",
+            options.counted(HARMFUL_DRIFT, "{criticality=\"critical\"}"),
+            "5m",
+            "page",
+            "Critical app {{ $labels.app }} in {{ $labels.namespace }} has drift Git does not explain",
+            &format!(
+                "{{{{ $value }}}} harmful finding(s) in the critical app {{{{ $labels.app }}}} for 5 minutes: \
+                 production differs from Git by hand. {inspect}"
+            ),
+            runbook,
+        ),
+        alert(
+            "KdriftControllerCannotApply",
+            options.counted("sync-availability", ""),
+            "10m",
+            "warning",
+            "The GitOps controller cannot apply Git for {{ $labels.app }} in {{ $labels.namespace }}",
+            "The controller reports a fetch, render or apply failure, or its status is stale: drift status \
+             for {{ $labels.app }} cannot be trusted and no sync can fix it until the controller can apply.",
+            runbook,
+        ),
+    ];
+    if options.app.is_none() {
+        rules.push(alert(
+            "KdriftScansStale",
+            "time() - kdrift_last_scan_success_timestamp_seconds > 900 or (kdrift_scans_total >= 1 unless on (job, instance) kdrift_last_scan_success_timestamp_seconds)".to_owned(),
+            "5m",
+            "warning",
+            "kdrift's view of {{ $labels.instance }} is stale",
+            "kdrift has not finished a scan for 15 minutes (or never has): drift alerts from it are not current. \
+             Check kdrift_scan_errors_total by reason and kdrift's log.",
+            runbook,
+        ));
+    }
+    let name = match &options.app {
+        Some((app, _)) => format!("{app}-kdrift-drift"),
+        None => "kdrift-drift".to_owned(),
+    };
+    json!({"groups": [{"name": name, "rules": rules}]})
+}
+
+const HEADER: &str =
+    "# Alerts on kdrift's metrics: harmful drift only (expected drift, such as HPA replicas, never alerts).\n";
+
+/// The rule file as YAML.
+pub(crate) fn render(options: &RuleOptions) -> String {
+    HEADER.to_owned() + &yaml_serde::to_string(&groups(options)).unwrap_or_default()
+}
+
+/// The same rules as the Prometheus Operator's `PrometheusRule` (assets/deploy holds one).
+pub(crate) fn prometheus_rule(options: &RuleOptions) -> String {
+    let rule = json!({
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {"name": "kdrift", "labels": {"app.kubernetes.io/name": "kdrift"}},
+        "spec": groups(options),
+    });
+    HEADER.to_owned() + &yaml_serde::to_string(&rule).unwrap_or_default()
+}

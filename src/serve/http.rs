@@ -1,0 +1,99 @@
+//! The HTTP side of `kdrift serve`: `GET` (or `HEAD`) of `/metrics`, `/healthz`, `/readyz`,
+//! `/api/v1/report` and `/`, nothing else. It is exposed to whatever can reach the port, so
+//! it is bounded: headers must arrive within seconds and fit in a small buffer, a connection
+//! lives a minute at most, and past a fixed number of open connections new ones are closed
+//! at once. Request bodies are never read.
+
+use crate::serve::board::Board;
+use http::{Method, Request, Response, StatusCode, header};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+/// Connections served at once; more are closed unanswered.
+pub(crate) const MAX_CONNECTIONS: usize = 64;
+/// Time for a request's headers to arrive.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest a connection (keep-alive included) is kept.
+const CONNECTION_LIFETIME: Duration = Duration::from_secs(60);
+/// Bytes of request (line and headers) read before giving up on it.
+const MAX_REQUEST_BYTES: usize = 16 * 1024;
+
+/// The Prometheus text format's content type.
+const METRICS_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Serves `board` on `listener` until `stop` resolves.
+pub(crate) async fn serve(listener: TcpListener, board: Arc<Board>, stop: impl std::future::Future<Output = ()>) {
+    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    tokio::pin!(stop);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut stop => return,
+        };
+        // A failed accept (too many open files, a reset) concerns that one connection.
+        let Ok((stream, _)) = accepted else { continue };
+        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
+        let board = Arc::clone(&board);
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let board = Arc::clone(&board);
+                async move { Ok::<_, Infallible>(respond(&request, &board)) }
+            });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .max_buf_size(MAX_REQUEST_BYTES)
+                .serve_connection(TokioIo::new(stream), service);
+            // Whatever the peer does, the connection ends: errors are the peer's to see.
+            let _ = tokio::time::timeout(CONNECTION_LIFETIME, connection).await;
+            drop(permit);
+        });
+    }
+}
+
+fn respond(request: &Request<Incoming>, board: &Board) -> Response<Full<Bytes>> {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        let mut response = text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served\n".to_owned());
+        response.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
+    match request.uri().path() {
+        "/metrics" => typed(StatusCode::OK, METRICS_TYPE, board.metrics()),
+        "/healthz" => text(StatusCode::OK, "ok\n".to_owned()),
+        "/readyz" => match board.readiness() {
+            Ok(()) => text(StatusCode::OK, "ready\n".to_owned()),
+            Err(why) => text(StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}\n")),
+        },
+        "/api/v1/report" => match board.report() {
+            Some(report) => typed(StatusCode::OK, "application/json", report.as_str().to_owned()),
+            None => {
+                text(StatusCode::SERVICE_UNAVAILABLE, "no report yet: the first scan has not succeeded\n".to_owned())
+            }
+        },
+        "/" => text(
+            StatusCode::OK,
+            "kdrift serve: /metrics (Prometheus), /api/v1/report (JSON report v1), /healthz, /readyz\n".to_owned(),
+        ),
+        _ => text(StatusCode::NOT_FOUND, "not found: /metrics, /api/v1/report, /healthz, /readyz\n".to_owned()),
+    }
+}
+
+fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    typed(status, "text/plain; charset=utf-8", body)
+}
+
+fn typed(status: StatusCode, content_type: &'static str, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static(content_type));
+    response
+}

@@ -1,0 +1,158 @@
+//! `kdrift serve` (DESIGN §4 "Monitoring"), the third front end beside the TUI and the CLI:
+//! scans its sources, keeps every app's report current and serves it to Prometheus. A
+//! sample, a snapshot or files are scanned once (a static report: try it, demonstrate it,
+//! test it without a cluster); a cluster or a Git repository is scanned again every
+//! interval, the last good report staying published while a scan fails.
+
+pub(crate) mod board;
+mod http;
+
+use crate::investigate::{self, Keep, Request, SourceKind};
+use board::Board;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen { addr: SocketAddr, reason: String },
+    #[error("cannot start the server: {0}")]
+    Runtime(String),
+    #[error(transparent)]
+    Investigate(#[from] investigate::InvestigateError),
+}
+
+/// What to serve, where, how often.
+#[derive(Debug, Clone)]
+pub(crate) struct ServeOptions {
+    pub(crate) request: Request,
+    pub(crate) listen: SocketAddr,
+    /// Between scans of a source that changes (a cluster, a repository).
+    pub(crate) interval: Duration,
+    /// Labels naming an app's owner team (config `owner_labels`).
+    pub(crate) owner_labels: Vec<String>,
+    /// Told the address actually bound (port 0 picks a free one), before serving starts.
+    pub(crate) on_listening: Option<fn(SocketAddr)>,
+}
+
+/// Whether the request's sources stay as they are (nothing to scan again).
+fn is_static(request: &Request) -> bool {
+    match request {
+        Request::Samples => true,
+        Request::Sources(spec) => matches!(spec.kind(), SourceKind::Sample(_) | SourceKind::Snapshot),
+    }
+}
+
+/// Serves until SIGINT or SIGTERM. A static source that cannot be read is an error before
+/// anything listens; a cluster that cannot be reached is a metric and `/readyz` says so.
+pub(crate) fn run(options: ServeOptions) -> Result<(), ServeError> {
+    let board = Arc::new(Board::default());
+    let fixed = is_static(&options.request);
+    if fixed {
+        scan_once(&options, &board)?;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|error| ServeError::Runtime(error.to_string()))?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(options.listen))
+        .map_err(|error| ServeError::Listen { addr: options.listen, reason: error.to_string() })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|error| ServeError::Listen { addr: options.listen, reason: error.to_string() })?;
+    if let Some(told) = options.on_listening {
+        told(bound);
+    }
+    tracing::info!(%bound, "kdrift serve listening");
+    let (stop_scanning, stopped) = mpsc::channel::<()>();
+    let scanner = (!fixed).then(|| {
+        let (options, board) = (options.clone(), Arc::clone(&board));
+        std::thread::spawn(move || scan_every(&options, &board, &stopped))
+    });
+    runtime.block_on(http::serve(listener, Arc::clone(&board), shutdown()));
+    drop(stop_scanning);
+    if let Some(scanner) = scanner {
+        // A scan in flight finishes (bounded by the request timeout); nothing is cut midway.
+        let _ = scanner.join();
+    }
+    Ok(())
+}
+
+/// One scan, published; an error is returned, not published.
+fn scan_once(options: &ServeOptions, board: &Board) -> Result<(), ServeError> {
+    let started = Instant::now();
+    let investigation = investigate::load(&options.request, &Keep::Shown)?;
+    board.publish(investigation, &options.owner_labels, started.elapsed());
+    Ok(())
+}
+
+/// Scans, then again every interval, until `stopped` says so (its sender dropped).
+fn scan_every(options: &ServeOptions, board: &Board, stopped: &mpsc::Receiver<()>) {
+    loop {
+        let started = Instant::now();
+        match investigate::load(&options.request, &Keep::Shown) {
+            Ok(investigation) => board.publish(investigation, &options.owner_labels, started.elapsed()),
+            Err(error) => {
+                tracing::warn!(%error, "scan failed");
+                board.failed(&error, started.elapsed());
+            }
+        }
+        match stopped.recv_timeout(options.interval) {
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM (a pod being stopped).
+async fn shutdown() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            () = terminate => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::metrics::{AppMetrics, ScanStats, render};
+
+    fn series(page: &str) -> usize {
+        page.lines().filter(|l| !l.starts_with('#')).count()
+    }
+
+    #[test]
+    fn a_thousand_drifted_apps_stay_under_ten_series_each() {
+        let own = series(&render(&[], &ScanStats::default(), 0));
+        // Every sample's real report, a hundred times over under other names.
+        let mut drifted = Vec::new();
+        for name in crate::sources::samples::names() {
+            let (report, _) = crate::investigate::scan(&crate::investigate::SourceSpec::sample(name)).unwrap();
+            drifted.extend(report.apps.iter().map(|a| AppMetrics::of(a, "prod", Some("payments".into()), Some(60))));
+        }
+        let fleet: Vec<AppMetrics> =
+            (0..1_000).map(|i| AppMetrics { app: format!("app-{i}"), ..drifted[i % drifted.len()].clone() }).collect();
+        let count = series(&render(&fleet, &ScanStats::default(), 0));
+        assert!(count <= 10 * 1_000 + own, "{count} series for 1,000 drifted apps");
+    }
+}
