@@ -146,6 +146,11 @@ impl FakeApi {
         objects.push(object);
     }
 
+    /// Deletes the object of `kind` named `name` (as another writer would).
+    pub fn remove(&self, kind: &str, name: &str) {
+        self.state.0.lock().unwrap().retain(|o| !(o["kind"] == kind && o["metadata"]["name"] == name));
+    }
+
     /// The object of `kind` named `name` as the server holds it now.
     #[allow(dead_code)] // not every test binary looks at the served objects
     pub fn object(&self, kind: &str, name: &str) -> Option<Value> {

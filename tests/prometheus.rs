@@ -1,0 +1,126 @@
+//! A real Prometheus (Debian's `prometheus` package) scraping `kdrift serve`, which reads the
+//! loopback API server (issue 19): the harmful-finding series appears, and clears once the
+//! cluster is synced back to Git, as seen through Prometheus' own HTTP query API.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed setup should panic
+
+mod support;
+
+use serde_json::Value;
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+use support::NOW;
+use support::api_server::{Behaviour, FakeApi, objects_in};
+use support::served::Served;
+
+/// Prometheus on a free loopback port, scraping `target` every second.
+struct Prometheus {
+    child: Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Prometheus {
+    fn start(target: &str) -> Prometheus {
+        let found = std::process::Command::new("prometheus").arg("--version").output();
+        assert!(
+            found.is_ok_and(|o| o.status.success()),
+            "prometheus is needed: install Debian's prometheus package (apt-get install prometheus), as .ci/run does"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let config = format!(
+            "global: {{scrape_interval: 1s, evaluation_interval: 1s}}\nscrape_configs:\n- job_name: kdrift\n  static_configs:\n  - targets: ['{target}']\n"
+        );
+        std::fs::write(dir.path().join("prometheus.yml"), config).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = std::process::Command::new("prometheus")
+            .arg(format!("--config.file={}", dir.path().join("prometheus.yml").display()))
+            .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+            .arg(format!("--web.listen-address={addr}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("prometheus starts");
+        Prometheus { child, addr, _dir: dir }
+    }
+
+    /// The instant vector `query` evaluates to now: (labels, value) per series; empty until
+    /// Prometheus answers.
+    fn query(&self, query: &str) -> Vec<(Value, f64)> {
+        let Ok(mut stream) = TcpStream::connect(&self.addr) else { return Vec::new() };
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let encoded: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();
+        // HTTP/1.0: the answer comes whole, never chunked.
+        let _ = stream.write_all(format!("GET /api/v1/query?query={encoded} HTTP/1.0\r\n\r\n").as_bytes());
+        let mut text = String::new();
+        let _ = stream.read_to_string(&mut text);
+        let Some((_, body)) = text.split_once("\r\n\r\n") else { return Vec::new() };
+        let Ok(answer) = serde_json::from_str::<Value>(body) else { return Vec::new() };
+        answer["data"]["result"]
+            .as_array()
+            .map(|results| {
+                results
+                    .iter()
+                    .map(|r| (r["metric"].clone(), r["value"][1].as_str().unwrap_or("NaN").parse().unwrap_or(f64::NAN)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Polls `query` until `done` holds of its answer (within a minute).
+    fn until(&self, query: &str, done: impl Fn(&[(Value, f64)]) -> bool) -> Vec<(Value, f64)> {
+        let started = Instant::now();
+        loop {
+            let answer = self.query(query);
+            if done(&answer) {
+                return answer;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "{query} still {answer:?} after a minute");
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sample_dir(part: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/checkout-api").join(part)
+}
+
+#[test]
+fn prometheus_sees_harmful_drift_appear_and_clear_after_a_sync() {
+    let api = FakeApi::start(objects_in(&sample_dir("live")), Behaviour::default());
+    let desired = sample_dir("desired").display().to_string();
+    let source = ["--app", "checkout-api", "-n", "prod", "--desired", &desired, "--now", NOW, "--interval", "1"];
+    let served = Served::start(&source, Some(&api.kubeconfig()));
+    let prometheus = Prometheus::start(&served.addr.to_string());
+
+    // The person's memory limit: a harmful finding, owned by a human, for the checkout team.
+    let human = "kdrift_findings{app=\"checkout-api\",category=\"desired-config\",owner_class=\"human\"}";
+    let seen = prometheus.until(human, |answer| !answer.is_empty());
+    assert_eq!(seen[0].0["job"], "kdrift");
+    assert_eq!(seen[0].0["severity"], "high");
+    let harmful = "kdrift_app_harmful_findings{app=\"checkout-api\",namespace=\"prod\"}";
+    prometheus.until(harmful, |answer| answer.first().is_some_and(|(_, v)| *v >= 2.0));
+    // The HPA's replicas are there too, as expected drift, apart.
+    prometheus.until("kdrift_findings{app=\"checkout-api\",category=\"controller-managed\"}", |a| !a.is_empty());
+
+    // A sync puts Git's objects back: the memory limit is 512Mi again, the orphan is pruned.
+    let mut deployment = api.object("Deployment", "checkout-api").unwrap();
+    deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] =
+        Value::String("512Mi".into());
+    api.set(deployment);
+    api.remove("Service", "checkout-api-legacy");
+    prometheus.until(human, |answer| answer.is_empty());
+    prometheus.until(harmful, |answer| answer.first().is_some_and(|(_, v)| *v == 0.0));
+    // Expected drift stays what it was: the HPA still scales the Deployment.
+    assert!(!prometheus.query("kdrift_findings{app=\"checkout-api\",category=\"controller-managed\"}").is_empty());
+}
