@@ -15,6 +15,8 @@
 
 #[path = "../tests/support/api_server.rs"]
 mod api_server;
+#[path = "../tests/support/api_watch.rs"]
+mod api_watch;
 mod support;
 #[path = "support/tui_load.rs"]
 mod tui_load;

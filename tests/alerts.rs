@@ -84,7 +84,7 @@ fn harmful_drift_warns_its_team_after_ten_minutes_and_hpa_drift_never_alerts() {
         .sum();
     assert!(harmful >= 2.0);
     let fired = json!({
-        "exp_labels": {"severity": "warning", "app": "checkout-api", "namespace": "prod", "team": "payments"},
+        "exp_labels": {"severity": "warning", "app": "checkout-api", "dest_namespace": "prod", "team": "payments"},
         "exp_annotations": {
             "summary": "checkout-api in prod has drift Git does not explain",
             "description": harmful_description(&harmful.to_string(), "checkout-api"),
@@ -114,17 +114,17 @@ fn a_critical_app_pages_sooner_a_broken_controller_and_a_stale_kdrift_have_their
     let critical = vec![
         series(
             "kdrift_findings",
-            "app=\"pay\",namespace=\"prod\",category=\"desired-config\",severity=\"high\",owner_class=\"human\",response=\"backport\",job=\"kdrift\",instance=\"k\"",
+            "app=\"pay\",dest_namespace=\"prod\",category=\"desired-config\",severity=\"high\",owner_class=\"human\",response=\"backport\",job=\"kdrift\",instance=\"k\"",
             "1x30",
         ),
         series(
             "kdrift_app_info",
-            "app=\"pay\",namespace=\"prod\",team=\"payments\",criticality=\"critical\",job=\"kdrift\",instance=\"k\"",
+            "app=\"pay\",dest_namespace=\"prod\",team=\"payments\",criticality=\"critical\",job=\"kdrift\",instance=\"k\"",
             "1x30",
         ),
     ];
     let paged = json!({
-        "exp_labels": {"severity": "page", "app": "pay", "namespace": "prod", "team": "payments", "criticality": "critical"},
+        "exp_labels": {"severity": "page", "app": "pay", "dest_namespace": "prod", "team": "payments", "criticality": "critical"},
         "exp_annotations": {
             "summary": "Critical app pay in prod has drift Git does not explain",
             "description": "1 harmful finding(s) in the critical app pay for 5 minutes: production differs from Git by hand. \
@@ -133,7 +133,9 @@ fn a_critical_app_pages_sooner_a_broken_controller_and_a_stale_kdrift_have_their
             "runbook_url": RUNBOOK,
         },
     });
+    // A cluster kdrift (it rescans every minute) whose last scan succeeded at time zero.
     let stale = vec![
+        series("kdrift_rescan_interval_seconds", "job=\"kdrift\",instance=\"k\"", "60x40"),
         series("kdrift_last_scan_success_timestamp_seconds", "job=\"kdrift\",instance=\"k\"", "0x40"),
         series("kdrift_scans_total", "job=\"kdrift\",instance=\"k\"", "1+1x40"),
     ];
@@ -166,7 +168,7 @@ fn a_critical_app_pages_sooner_a_broken_controller_and_a_stale_kdrift_have_their
         json!({"interval": "1m", "input_series": controller, "alert_rule_test": [
             expect("KdriftControllerCannotApply", "9m", vec![]),
             expect("KdriftControllerCannotApply", "11m", vec![json!({
-                "exp_labels": {"severity": "warning", "app": cannot_apply, "namespace": "prod"},
+                "exp_labels": {"severity": "warning", "app": cannot_apply, "dest_namespace": "prod"},
                 "exp_annotations": {
                     "summary": format!("The GitOps controller cannot apply Git for {cannot_apply} in prod"),
                     "description": format!("The controller reports a fetch, render or apply failure, or its status is stale: \
@@ -174,6 +176,67 @@ fn a_critical_app_pages_sooner_a_broken_controller_and_a_stale_kdrift_have_their
                     "runbook_url": RUNBOOK,
                 },
             })]),
+        ]}),
+    ]);
+}
+
+#[test]
+fn two_scrapes_of_one_kdrift_alert_once_and_a_static_source_never_goes_stale() {
+    let series =
+        |name: &str, labels: &str, values: &str| json!({"series": format!("{name}{{{labels}}}"), "values": values});
+    let finding = "app=\"web\",dest_namespace=\"prod\",category=\"missing\",severity=\"high\",owner_class=\"none\",response=\"sync\"";
+    // The pod job and the Service job both scrape it; the app has no team.
+    let mut twice = Vec::new();
+    for (job, instance) in
+        [("kubernetes-pods", "10.0.0.7:9477"), ("kubernetes-service-endpoints", "kdrift.kdrift:9477")]
+    {
+        let at = format!("job=\"{job}\",instance=\"{instance}\"");
+        twice.push(series("kdrift_findings", &format!("{finding},{at}"), "3x30"));
+        twice.push(series(
+            "kdrift_app_info",
+            &format!("app=\"web\",dest_namespace=\"prod\",controller=\"argocd\",{at}"),
+            "1x30",
+        ));
+    }
+    let once = json!({
+        "exp_labels": {"severity": "warning", "app": "web", "dest_namespace": "prod"},
+        "exp_annotations": {
+            "summary": "web in prod has drift Git does not explain",
+            "description": harmful_description("3", "web"),
+            "runbook_url": RUNBOOK,
+        },
+    });
+    // A sample served for an hour: its one scan is old, and that is not staleness.
+    let fixed = vec![
+        series("kdrift_last_scan_success_timestamp_seconds", "job=\"kdrift\",instance=\"k\"", "0x60"),
+        series("kdrift_rescan_interval_seconds", "job=\"kdrift\",instance=\"k\"", "0x60"),
+        series("kdrift_scans_total", "job=\"kdrift\",instance=\"k\"", "1x60"),
+        series("kdrift_build_info", "job=\"kdrift\",instance=\"k\",version=\"0.1.0\"", "1x60"),
+    ];
+    // A cluster kdrift that never got through: scans, no success.
+    let never = vec![
+        series("kdrift_scans_total", "job=\"kdrift\",instance=\"k\"", "1+1x30"),
+        series("kdrift_build_info", "job=\"kdrift\",instance=\"k\",version=\"0.1.0\"", "1x30"),
+    ];
+    let never_alert = json!({
+        "exp_labels": {"severity": "warning", "job": "kdrift", "instance": "k"},
+        "exp_annotations": {
+            "summary": "kdrift's view of k is stale",
+            "description": "kdrift has not finished a scan for 15 minutes (or never has): drift alerts from it are not current. \
+                Check kdrift_scan_errors_total by reason and kdrift's log.",
+            "runbook_url": RUNBOOK,
+        },
+    });
+    promtool_test(vec![
+        json!({"interval": "1m", "input_series": twice, "alert_rule_test": [
+            expect("KdriftHarmfulDrift", "11m", vec![once]),
+        ]}),
+        json!({"interval": "1m", "input_series": fixed, "alert_rule_test": [
+            expect("KdriftScansStale", "50m", vec![]),
+            expect("KdriftAbsent", "50m", vec![]),
+        ]}),
+        json!({"interval": "1m", "input_series": never, "alert_rule_test": [
+            expect("KdriftScansStale", "6m", vec![never_alert]),
         ]}),
     ]);
 }

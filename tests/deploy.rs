@@ -52,10 +52,21 @@ fn the_base_renders_a_read_only_locked_down_monitor() {
     let binding = of_kind(&objects, "ClusterRoleBinding");
     assert_eq!(binding["subjects"][0]["namespace"], "kdrift");
 
-    let pod = &of_kind(&objects, "Deployment")["spec"]["template"];
-    let container = &pod["spec"]["containers"][0];
+    let deployment = of_kind(&objects, "Deployment");
+    assert_eq!(deployment["spec"]["strategy"]["type"], "Recreate", "never two kdrifts scraped at once");
+    let pod = &deployment["spec"]["template"];
+    let containers = pod["spec"]["containers"].as_array().unwrap();
+    let container = containers.iter().find(|c| c["name"] == "kdrift").unwrap();
     let args: Vec<&str> = container["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
     assert_eq!(&args[..3], ["serve", "--listen", "0.0.0.0:9477"]);
+    // Desired state is the repository git-sync keeps beside it: --repo names its link.
+    let git_sync = containers.iter().find(|c| c["name"] == "git-sync").expect("a git-sync sidecar");
+    let env = |c: &Value, name: &str| {
+        c["env"].as_array().unwrap().iter().find(|e| e["name"] == name).unwrap()["value"].as_str().unwrap().to_owned()
+    };
+    let repo = args.iter().position(|a| *a == "--repo").map(|i| args[i + 1]).expect("--repo");
+    assert_eq!(repo, format!("{}/{}", env(git_sync, "GITSYNC_ROOT"), env(git_sync, "GITSYNC_LINK")));
+    assert_eq!(git_sync["securityContext"]["readOnlyRootFilesystem"], true);
     assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/readyz");
     assert_eq!(container["livenessProbe"]["httpGet"]["path"], "/healthz");
     assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
@@ -63,13 +74,13 @@ fn the_base_renders_a_read_only_locked_down_monitor() {
     assert_eq!(pod["spec"]["securityContext"]["runAsNonRoot"], true);
     assert_eq!(pod["metadata"]["annotations"]["prometheus.io/port"], "9477");
     // The kubeconfig the pod is told to read is the one mounted.
-    let env = container["env"].as_array().unwrap();
-    let kubeconfig = env.iter().find(|e| e["name"] == "KUBECONFIG").unwrap()["value"].as_str().unwrap();
+    let kubeconfig = env(container, "KUBECONFIG");
     let mount = container["volumeMounts"].as_array().unwrap().iter().find(|m| m["name"] == "kubeconfig").unwrap();
     assert_eq!(kubeconfig, format!("{}/kubeconfig", mount["mountPath"].as_str().unwrap()));
     assert!(of_kind(&objects, "ConfigMap")["data"]["kubeconfig"].as_str().unwrap().contains("tokenFile"));
     let service = of_kind(&objects, "Service");
     assert_eq!(service["spec"]["ports"][0]["port"], 9477);
+    assert!(service["metadata"].get("annotations").is_none(), "scraped through the pod only, once");
     assert_eq!(of_kind(&objects, "ServiceMonitor")["spec"]["endpoints"][0]["port"], "metrics");
 }
 

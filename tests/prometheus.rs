@@ -108,7 +108,7 @@ fn prometheus_sees_harmful_drift_appear_and_clear_after_a_sync() {
     let seen = prometheus.until(human, |answer| !answer.is_empty());
     assert_eq!(seen[0].0["job"], "kdrift");
     assert_eq!(seen[0].0["severity"], "high");
-    let harmful = "kdrift_app_harmful_findings{app=\"checkout-api\",namespace=\"prod\"}";
+    let harmful = "kdrift_app_harmful_findings{app=\"checkout-api\",dest_namespace=\"prod\"}";
     prometheus.until(harmful, |answer| answer.first().is_some_and(|(_, v)| *v >= 2.0));
     // The HPA's replicas are there too, as expected drift, apart.
     prometheus.until("kdrift_findings{app=\"checkout-api\",category=\"controller-managed\"}", |a| !a.is_empty());

@@ -59,15 +59,15 @@ fn a_sample_is_served_as_scan_reports_it_and_promtool_accepts_the_metrics() {
     assert_eq!(metrics.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
     let page = metrics.body;
     for (app, harmful) in harmful_by_app(&scanned) {
-        let series = format!("kdrift_app_harmful_findings{{app=\"{app}\",namespace=\"prod\"}}");
+        let series = format!("kdrift_app_harmful_findings{{app=\"{app}\",dest_namespace=\"prod\"}}");
         assert_eq!(value(&page, &series), Some(harmful as f64), "{series} in:\n{page}");
     }
     assert_eq!(
-        value(&page, "kdrift_app_sync{app=\"checkout-api\",namespace=\"prod\",status=\"OutOfSync\"}"),
+        value(&page, "kdrift_app_sync{app=\"checkout-api\",dest_namespace=\"prod\",status=\"OutOfSync\"}"),
         Some(1.0)
     );
     // The HPA's replicas are expected drift, the person's memory limit harmful: apart.
-    let expected = value(&page, "kdrift_app_expected_findings{app=\"checkout-api\",namespace=\"prod\"}").unwrap();
+    let expected = value(&page, "kdrift_app_expected_findings{app=\"checkout-api\",dest_namespace=\"prod\"}").unwrap();
     assert!(expected >= 1.0, "{page}");
     let human = samples(&page)
         .into_iter()
@@ -76,7 +76,8 @@ fn a_sample_is_served_as_scan_reports_it_and_promtool_accepts_the_metrics() {
         .sum::<f64>();
     assert!(human >= 1.0, "the kubectl edit is a human's finding:\n{page}");
     assert!(
-        value(&page, "kdrift_harmful_drift_oldest_seconds{app=\"checkout-api\",namespace=\"prod\"}").unwrap() > 3_600.0
+        value(&page, "kdrift_harmful_drift_oldest_seconds{app=\"checkout-api\",dest_namespace=\"prod\"}").unwrap()
+            > 3_600.0
     );
     assert_eq!(value(&page, "kdrift_scans_total"), Some(1.0));
 
@@ -114,11 +115,15 @@ fn only_gets_of_its_pages_are_answered() {
     assert_eq!((head.status, head.body.as_str()), (200, ""));
     // Headers past the buffer are refused, not read forever.
     let huge = format!("GET /metrics HTTP/1.1\r\nHost: k\r\nX-Fill: {}\r\n\r\n", "a".repeat(64 * 1024));
-    assert_ne!(served.send(&huge).status, 200);
+    assert_eq!(served.send(&huge).status, 431);
     // HPA-only drift: expected findings, nothing harmful.
     let page = served.get("/metrics").body;
-    assert_eq!(value(&page, "kdrift_app_harmful_findings{app=\"orders-api\",namespace=\"prod\"}"), Some(0.0), "{page}");
-    assert!(value(&page, "kdrift_app_expected_findings{app=\"orders-api\",namespace=\"prod\"}").unwrap() >= 1.0);
+    assert_eq!(
+        value(&page, "kdrift_app_harmful_findings{app=\"orders-api\",dest_namespace=\"prod\"}"),
+        Some(0.0),
+        "{page}"
+    );
+    assert!(value(&page, "kdrift_app_expected_findings{app=\"orders-api\",dest_namespace=\"prod\"}").unwrap() >= 1.0);
     assert!(!page.contains("kdrift_harmful_drift_oldest_seconds{"), "no harmful drift, no age:\n{page}");
 }
 
@@ -128,7 +133,7 @@ fn labels_stay_bounded_no_resource_name_or_field_path() {
     let page = served.get("/metrics").body;
     let allowed = [
         "app",
-        "namespace",
+        "dest_namespace",
         "category",
         "severity",
         "owner_class",
@@ -166,6 +171,9 @@ fn a_source_that_cannot_be_read_is_one_line_before_anything_listens() {
     let port = taken.local_addr().unwrap().to_string();
     let result = run(kdrift().args(["serve", "--sample", "hpa-replicas", "--listen", &port]));
     assert_one_line_error(&result, &["cannot listen on", &port]);
+    // A cluster without a kubeconfig is not a transient failure to retry forever.
+    let result = run(kdrift().args(["serve", "--listen", "127.0.0.1:0"]));
+    assert_one_line_error(&result, &["no kubeconfig"]);
 }
 
 #[test]
@@ -249,7 +257,7 @@ fn on_a_cluster_it_serves_what_scan_sees_and_follows_a_change() {
     let scanned: Value = serde_json::from_str(&run(&mut scan).stdout).unwrap();
     let harmful = harmful_by_app(&scanned);
     assert_eq!(harmful.len(), 1);
-    let series = "kdrift_app_harmful_findings{app=\"checkout-api\",namespace=\"prod\"}";
+    let series = "kdrift_app_harmful_findings{app=\"checkout-api\",dest_namespace=\"prod\"}";
     assert_eq!(value(&page, series), Some(harmful[0].1 as f64), "{page}");
     let served_report: Value = serde_json::from_str(&served.get("/api/v1/report").body).unwrap();
     assert_eq!(served_report["apps"][0]["resources"], scanned["apps"][0]["resources"]);
@@ -270,5 +278,47 @@ fn on_a_cluster_it_serves_what_scan_sees_and_follows_a_change() {
     let before = harmful[0].1 as f64;
     let page = wait_for(&|page| value(page, series).is_some_and(|now| now < before));
     assert_eq!(value(&page, series), Some(before - 1.0), "{page}");
+    assert!(served.stop().success());
+}
+
+#[test]
+fn watches_bring_a_change_in_without_waiting_for_the_interval_and_survive_410_gone() {
+    use support::api_server::{Behaviour, FakeApi, objects_in};
+    let api = FakeApi::start(objects_in(&sample_dir("live")), Behaviour::default());
+    let desired = sample_dir("desired").display().to_string();
+    // A full scan only every hour: what follows within seconds came by the watches.
+    let source = ["--app", "checkout-api", "-n", "prod", "--desired", &desired, "--now", NOW, "--interval", "3600"];
+    let served = Served::start(&source, Some(&api.kubeconfig()));
+    let series = "kdrift_app_harmful_findings{app=\"checkout-api\",dest_namespace=\"prod\"}";
+    let wait_for = |what: &str, done: &dyn Fn(&str) -> bool| {
+        for _ in 0..150 {
+            let page = served.get("/metrics").body;
+            if done(&page) {
+                return page;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("{what}: not within 15 s:\n{}", served.get("/metrics").body);
+    };
+    let page = wait_for("watching", &|page| value(page, "kdrift_watches").is_some_and(|n| n >= 1.0));
+    let before = value(&page, series).unwrap();
+    let watches: Vec<String> =
+        api.requests().iter().filter(|r| r.target.contains("watch=")).map(|r| r.target.clone()).collect();
+    assert!(watches.iter().any(|t| t.starts_with("/apis/apps/v1/namespaces/prod/deployments?")), "{watches:?}");
+    assert!(watches.iter().all(|t| t.contains("allowWatchBookmarks=true")), "{watches:?}");
+
+    // The orphan Service is pruned by someone: one harmful finding fewer, seen by a watch.
+    api.remove("Service", "checkout-api-legacy");
+    wait_for("the prune", &|page| value(page, series) == Some(before - 1.0));
+    assert_eq!(value(&served.get("/metrics").body, "kdrift_scans_total"), Some(2.0), "one scan for one change");
+
+    // The API server forgets its history: the watches list again and go on.
+    api.watch.forget();
+    wait_for("a re-list", &|page| value(page, "kdrift_watch_restarts_total").is_some_and(|n| n >= 1.0));
+    let mut deployment = api.object("Deployment", "checkout-api").unwrap();
+    deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] =
+        Value::String("512Mi".into());
+    api.set(deployment);
+    wait_for("the memory limit put back", &|page| value(page, series) == Some(before - 2.0));
     assert!(served.stop().success());
 }

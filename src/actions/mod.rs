@@ -101,6 +101,8 @@ pub struct Workspace {
     /// The context matches `production_contexts`: dangerous writes need the name typed.
     pub production: bool,
     pub data_dir: PathBuf,
+    /// Where the prevention step's alerts link (config `runbook_url`).
+    pub runbook_url: Option<String>,
     /// "alice (context prod-eu)", for the audit log and records.
     pub who: String,
     pub escalate_command: Option<String>,

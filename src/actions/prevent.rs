@@ -13,10 +13,10 @@ pub(crate) struct Artefact {
     pub text: String,
 }
 
-pub(crate) fn artefacts(app: &AppReport, namespace: &str) -> Vec<Artefact> {
+pub(crate) fn artefacts(app: &AppReport, namespace: &str, runbook_url: Option<&str>) -> Vec<Artefact> {
     vec![
         Artefact { file_name: format!("{}-readonly-role.yaml", app.name), text: readonly_role(app, namespace) },
-        Artefact { file_name: format!("{}-drift-alert.yaml", app.name), text: alert_rule(app, namespace) },
+        Artefact { file_name: format!("{}-drift-alert.yaml", app.name), text: alert_rule(app, namespace, runbook_url) },
         Artefact { file_name: format!("{}-break-glass.md", app.name), text: break_glass(app) },
     ]
 }
@@ -40,10 +40,11 @@ fn readonly_role(app: &AppReport, namespace: &str) -> String {
 
 /// The app's alerts on kdrift's metrics (`kdrift serve` exports them): harmful drift only,
 /// never the HPA's replicas or defaults, as Argo CD's OutOfSync status would.
-fn alert_rule(app: &AppReport, namespace: &str) -> String {
+fn alert_rule(app: &AppReport, namespace: &str, runbook_url: Option<&str>) -> String {
     use crate::report::alert_rules::{self, RuleOptions};
     let scope = Some((app.name.clone(), namespace.to_owned()));
-    alert_rules::render(&RuleOptions { runbook_url: alert_rules::DEFAULT_RUNBOOK_URL.to_owned(), app: scope })
+    let runbook_url = runbook_url.unwrap_or(alert_rules::DEFAULT_RUNBOOK_URL).to_owned();
+    alert_rules::render(&RuleOptions { runbook_url, app: scope })
 }
 
 fn break_glass(app: &AppReport) -> String {
@@ -58,11 +59,16 @@ pub(crate) fn dir(data_dir: &Path, app: &str) -> PathBuf {
     data_dir.join("prevention").join(app)
 }
 
-/// Writes the artefacts; returns the files written.
-pub(crate) fn write(data_dir: &Path, app: &AppReport, namespace: &str) -> Result<Vec<PathBuf>, ActionError> {
+/// Writes the artefacts, the alerts linking `runbook_url`; returns the files written.
+pub(crate) fn write(
+    data_dir: &Path,
+    app: &AppReport,
+    namespace: &str,
+    runbook_url: Option<&str>,
+) -> Result<Vec<PathBuf>, ActionError> {
     let folder = dir(data_dir, &app.name);
     std::fs::create_dir_all(&folder).map_err(ActionError::io(&folder))?;
-    artefacts(app, namespace)
+    artefacts(app, namespace, runbook_url)
         .into_iter()
         .map(|artefact| {
             let path = folder.join(&artefact.file_name);

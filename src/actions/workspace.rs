@@ -77,6 +77,7 @@ pub(crate) fn workspace(
         production: context.is_some_and(|c| config.is_production(c)),
         who: audit::who(context, kube_user),
         escalate_command: config.escalate.command.clone(),
+        runbook_url: config.runbook_url.clone(),
         engine,
         now,
         incident: options.incident.clone(),

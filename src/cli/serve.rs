@@ -21,6 +21,8 @@ pub(crate) fn run(args: &ServeArgs) -> Result<i32, CliError> {
         std::io::stdout().write_all(rules.as_bytes())?;
         return Ok(EXIT_CLEAN);
     }
+    // A monitor's log is its stderr (a pod's log), at info and above.
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(false).with_target(false).try_init();
     // A monitor reads, every interval: no access review and no dry-run writes to ask for
     // (a read-only ServiceAccount may do neither), the offline table decides defaults.
     spec.review_access = false;

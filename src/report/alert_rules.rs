@@ -30,16 +30,21 @@ impl RuleOptions {
     /// The extra matchers that scope a selector to the app, if any.
     fn scope(&self) -> String {
         match &self.app {
-            Some((app, namespace)) => format!(",app=\"{}\",namespace=\"{}\"", literal(app), literal(namespace)),
+            Some((app, namespace)) => format!(",app=\"{}\",dest_namespace=\"{}\"", literal(app), literal(namespace)),
             None => String::new(),
         }
     }
 
-    /// Apps with findings of `categories`, counted, carrying the app's team and criticality
-    /// (from `kdrift_app_info`, narrowed by `info`).
-    fn counted(&self, categories: &str, info: &str) -> String {
+    /// Apps with findings matching `matchers`, counted, carrying the app's team and
+    /// criticality (from `kdrift_app_info`, narrowed by `info`). Robust to more than one
+    /// scrape of the same findings (a pod and a Service job, two pods in a rollout, two
+    /// kdrifts): each instance's count is taken once (`max`), and the info side is one
+    /// series per app (`group by`), so the join never finds many on its one side.
+    fn counted(&self, matchers: &str, info: &str) -> String {
         format!(
-            "(sum by (app, namespace) (kdrift_findings{{category=~\"{categories}\"{scope}}}) > 0) * on (app, namespace) group_left (team, criticality) kdrift_app_info{info}",
+            "(max by (app, dest_namespace) (sum by (app, dest_namespace, job, instance) (kdrift_findings{{{matchers}{scope}}})) > 0) \
+             * on (app, dest_namespace) group_left (team, criticality) \
+             group by (app, dest_namespace, team, criticality) (kdrift_app_info{info})",
             scope = self.scope()
         )
     }
@@ -71,22 +76,22 @@ pub(crate) fn groups(options: &RuleOptions) -> Value {
     let mut rules = vec![
         alert(
             "KdriftHarmfulDrift",
-            options.counted(HARMFUL_DRIFT, "{criticality!=\"critical\"}"),
+            options.counted(&format!("category=~\"{HARMFUL_DRIFT}\""), "{criticality!=\"critical\"}"),
             "10m",
             "warning",
-            "{{ $labels.app }} in {{ $labels.namespace }} has drift Git does not explain",
+            "{{ $labels.app }} in {{ $labels.dest_namespace }} has drift Git does not explain",
             &format!(
-                "{{{{ $value }}}} finding(s) in {{{{ $labels.app }}}} ({{{{ $labels.namespace }}}}) were changed by a person or a webhook, \
+                "{{{{ $value }}}} finding(s) in {{{{ $labels.app }}}} ({{{{ $labels.dest_namespace }}}}) were changed by a person or a webhook, \
                  or are missing or orphaned, for 10 minutes. {inspect}"
             ),
             runbook,
         ),
         alert(
             "KdriftHarmfulDriftCritical",
-            options.counted(HARMFUL_DRIFT, "{criticality=\"critical\"}"),
+            options.counted(&format!("category=~\"{HARMFUL_DRIFT}\""), "{criticality=\"critical\"}"),
             "5m",
             "page",
-            "Critical app {{ $labels.app }} in {{ $labels.namespace }} has drift Git does not explain",
+            "Critical app {{ $labels.app }} in {{ $labels.dest_namespace }} has drift Git does not explain",
             &format!(
                 "{{{{ $value }}}} harmful finding(s) in the critical app {{{{ $labels.app }}}} for 5 minutes: \
                  production differs from Git by hand. {inspect}"
@@ -95,10 +100,12 @@ pub(crate) fn groups(options: &RuleOptions) -> Value {
         ),
         alert(
             "KdriftControllerCannotApply",
-            options.counted("sync-availability", ""),
+            // High: the controller's own failures (an apply, a render, a pod not ready); what
+            // kdrift itself could not read is medium and no alert.
+            options.counted("category=\"sync-availability\",severity=\"high\"", ""),
             "10m",
             "warning",
-            "The GitOps controller cannot apply Git for {{ $labels.app }} in {{ $labels.namespace }}",
+            "The GitOps controller cannot apply Git for {{ $labels.app }} in {{ $labels.dest_namespace }}",
             "The controller reports a fetch, render or apply failure, or its status is stale: drift status \
              for {{ $labels.app }} cannot be trusted and no sync can fix it until the controller can apply.",
             runbook,
@@ -107,12 +114,24 @@ pub(crate) fn groups(options: &RuleOptions) -> Value {
     if options.app.is_none() {
         rules.push(alert(
             "KdriftScansStale",
-            "time() - kdrift_last_scan_success_timestamp_seconds > 900 or (kdrift_scans_total >= 1 unless on (job, instance) kdrift_last_scan_success_timestamp_seconds)".to_owned(),
+            "(time() - kdrift_last_scan_success_timestamp_seconds > 900 and on (job, instance) kdrift_rescan_interval_seconds > 0) \
+             or (kdrift_scans_total >= 1 unless on (job, instance) kdrift_last_scan_success_timestamp_seconds)"
+                .to_owned(),
             "5m",
             "warning",
             "kdrift's view of {{ $labels.instance }} is stale",
             "kdrift has not finished a scan for 15 minutes (or never has): drift alerts from it are not current. \
              Check kdrift_scan_errors_total by reason and kdrift's log.",
+            runbook,
+        ));
+        rules.push(alert(
+            "KdriftAbsent",
+            "absent(kdrift_build_info)".to_owned(),
+            "10m",
+            "warning",
+            "No kdrift is being scraped",
+            "Prometheus has no kdrift metrics: drift alerts cannot fire (and the ones that fired have resolved). \
+             Check the kdrift pod and its scrape target.",
             runbook,
         ));
     }

@@ -1,6 +1,8 @@
 //! The monitoring contract (DESIGN §4 "Monitoring"): what `kdrift serve` exposes on
 //! `/metrics`, in the Prometheus text format (version 0.0.4). Labels are bounded — app,
-//! namespace, category, severity, owner class, response, team, criticality, controller —
+//! dest_namespace (the app's destination, named as Argo CD's metrics name it, so a scrape's
+//! own `namespace` label never clashes), category, severity, owner class, response, team,
+//! criticality, controller —
 //! never a resource name or a field path, so a thousand apps stay a few thousand series: a
 //! clean app is three series, a drifted one adds one per non-zero count and one per distinct
 //! (category, severity, owner class, response) among its findings.
@@ -14,8 +16,9 @@ use std::fmt::Write as _;
 /// Why a scan failed, as the `reason` label of `kdrift_scan_errors_total` (a closed set).
 pub(crate) const ERROR_REASONS: &[&str] = &["unreachable", "unauthorized", "forbidden", "timeout", "source", "other"];
 
-/// Label values longer than this are cut: a label is a name, not a document.
-const LABEL_MAX: usize = 128;
+/// Label values longer than this are cut: a label is a name (Kubernetes names reach 253),
+/// not a document.
+const LABEL_MAX: usize = 253;
 
 /// One app, as the metrics need it.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +69,10 @@ impl AppMetrics {
             sync: report.sync_status,
             team,
             criticality: report.criticality.clone(),
-            controller: report.controller.as_ref().map(|c| c.kind.as_str()),
+            controller: report.controller.as_ref().map(|c| match c.kind {
+                crate::model::ControllerKind::ArgoApplication => "argocd",
+                crate::model::ControllerKind::FluxKustomization => "flux",
+            }),
             harmful,
             expected,
             ignored,
@@ -95,6 +101,12 @@ pub(crate) struct ScanStats {
     pub(crate) last_success_at: Option<i64>,
     /// Failed scans by reason (one of [`ERROR_REASONS`]).
     pub(crate) errors: BTreeMap<&'static str, u64>,
+    /// Seconds between full scans; 0 for a source scanned once (a sample, a snapshot).
+    pub(crate) rescan_interval_seconds: u64,
+    /// Watch streams open on the cluster.
+    pub(crate) watches: usize,
+    /// Times a watch had to list again (410 Gone, a dropped stream).
+    pub(crate) watch_restarts: u64,
 }
 
 /// One metric family being written: its samples by label set, merged when two apps share
@@ -169,7 +181,7 @@ pub(crate) fn render(apps: &[AppMetrics], stats: &ScanStats, since_scan: i64) ->
     let mut harmful = Family::new(
         "kdrift_app_harmful_findings",
         "gauge",
-        "Findings Git does not explain (a person, a webhook, a missing or orphaned object, a controller that cannot apply), per app.",
+        "Drift Git does not explain (changed by a person or a webhook, a missing or orphaned object), per app.",
     );
     let mut expected = Family::new(
         "kdrift_app_expected_findings",
@@ -195,7 +207,7 @@ pub(crate) fn render(apps: &[AppMetrics], stats: &ScanStats, since_scan: i64) ->
     .merged_by(f64::max);
     for app in apps {
         let (name, namespace) = (app.app.as_str(), app.namespace.as_str());
-        let at = [("app", name), ("namespace", namespace)];
+        let at = [("app", name), ("dest_namespace", namespace)];
         for ([category, severity, owner_class, response], count) in &app.findings {
             let labels = [
                 at[0],
@@ -251,6 +263,19 @@ fn scans(stats: &ScanStats, apps: usize, out: &mut String) {
             at as f64,
         );
     }
+    single(
+        "kdrift_rescan_interval_seconds",
+        "gauge",
+        "Seconds between full scans; 0 when the source is scanned once (a sample or a snapshot never goes stale).",
+        stats.rescan_interval_seconds as f64,
+    );
+    single("kdrift_watches", "gauge", "Watch streams open on the cluster.", stats.watches as f64);
+    single(
+        "kdrift_watch_restarts_total",
+        "counter",
+        "Times a watch had to list again (410 Gone, a dropped stream).",
+        stats.watch_restarts as f64,
+    );
     let mut errors = Family::new("kdrift_scan_errors_total", "counter", "Scans that failed, by reason.");
     for reason in ERROR_REASONS {
         errors.add(&[("reason", reason)], stats.errors.get(reason).copied().unwrap_or(0) as f64);

@@ -2,7 +2,7 @@
 //! `/api/v1/report` and `/`, nothing else. It is exposed to whatever can reach the port, so
 //! it is bounded: headers must arrive within seconds and fit in a small buffer, a connection
 //! lives a minute at most, and past a fixed number of open connections new ones are closed
-//! at once. Request bodies are never read.
+//! at once with a 503. Request bodies are never read.
 
 use crate::serve::board::Board;
 use http::{Method, Request, Response, StatusCode, header};
@@ -36,10 +36,14 @@ pub(crate) async fn serve(listener: TcpListener, board: Arc<Board>, stop: impl s
             accepted = listener.accept() => accepted,
             () = &mut stop => return,
         };
-        // A failed accept (too many open files, a reset) concerns that one connection.
-        let Ok((stream, _)) = accepted else { continue };
+        let Ok((stream, _)) = accepted else {
+            // Out of file descriptors, say: wait a little rather than spin on the error.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
         let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-            drop(stream);
+            // Full: say so at once and close, never wait for the request.
+            tokio::spawn(busy(stream));
             continue;
         };
         let board = Arc::clone(&board);
@@ -60,6 +64,13 @@ pub(crate) async fn serve(listener: TcpListener, board: Arc<Board>, stop: impl s
     }
 }
 
+/// What a connection past the limit is told, within a second, before it is closed.
+async fn busy(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt as _;
+    let answer = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(answer)).await;
+}
+
 fn respond(request: &Request<Incoming>, board: &Board) -> Response<Full<Bytes>> {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         let mut response = text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served\n".to_owned());
@@ -67,14 +78,17 @@ fn respond(request: &Request<Incoming>, board: &Board) -> Response<Full<Bytes>> 
         return response;
     }
     match request.uri().path() {
-        "/metrics" => typed(StatusCode::OK, METRICS_TYPE, board.metrics()),
-        "/healthz" => text(StatusCode::OK, "ok\n".to_owned()),
+        "/metrics" => typed(StatusCode::OK, METRICS_TYPE, Bytes::from(board.metrics())),
+        "/healthz" => match board.liveness() {
+            Ok(()) => text(StatusCode::OK, "ok\n".to_owned()),
+            Err(why) => text(StatusCode::SERVICE_UNAVAILABLE, format!("{why}\n")),
+        },
         "/readyz" => match board.readiness() {
-            Ok(()) => text(StatusCode::OK, "ready\n".to_owned()),
+            Ok(state) => text(StatusCode::OK, format!("{state}\n")),
             Err(why) => text(StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}\n")),
         },
         "/api/v1/report" => match board.report() {
-            Some(report) => typed(StatusCode::OK, "application/json", report.as_str().to_owned()),
+            Some(report) => typed(StatusCode::OK, "application/json", report),
             None => {
                 text(StatusCode::SERVICE_UNAVAILABLE, "no report yet: the first scan has not succeeded\n".to_owned())
             }
@@ -88,11 +102,11 @@ fn respond(request: &Request<Incoming>, board: &Board) -> Response<Full<Bytes>> 
 }
 
 fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
-    typed(status, "text/plain; charset=utf-8", body)
+    typed(status, "text/plain; charset=utf-8", Bytes::from(body))
 }
 
-fn typed(status: StatusCode, content_type: &'static str, body: String) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+fn typed(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body.into()));
     *response.status_mut() = status;
     response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static(content_type));
     response

@@ -1,17 +1,18 @@
 //! `kdrift serve` (DESIGN §4 "Monitoring"), the third front end beside the TUI and the CLI:
 //! scans its sources, keeps every app's report current and serves it to Prometheus. A
 //! sample, a snapshot or files are scanned once (a static report: try it, demonstrate it,
-//! test it without a cluster); a cluster or a Git repository is scanned again every
-//! interval, the last good report staying published while a scan fails.
+//! test it without a cluster); a cluster is watched and scanned again when what the apps
+//! are made of changes, and every interval, the last good report staying published while a
+//! scan fails.
 
 pub(crate) mod board;
 mod http;
+mod scanner;
 
 use crate::investigate::{self, Keep, Request, SourceKind};
 use board::Board;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
@@ -45,13 +46,19 @@ fn is_static(request: &Request) -> bool {
     }
 }
 
-/// Serves until SIGINT or SIGTERM. A static source that cannot be read is an error before
-/// anything listens; a cluster that cannot be reached is a metric and `/readyz` says so.
+/// Serves until SIGINT or SIGTERM. A static source that cannot be read, or a kubeconfig
+/// without the context asked for, is an error before anything listens; a cluster that
+/// cannot be reached is a metric, and `/readyz` says so until a scan succeeds.
 pub(crate) fn run(options: ServeOptions) -> Result<(), ServeError> {
     let board = Arc::new(Board::default());
     let fixed = is_static(&options.request);
     if fixed {
         scan_once(&options, &board)?;
+    } else if let Request::Sources(spec) = &options.request {
+        // A missing kubeconfig or context is not transient: say so now, not forever.
+        crate::sources::cluster::current_context(spec.context.as_deref())
+            .map_err(|error| ServeError::Investigate(crate::sources::SourceError::from(error).into()))?;
+        board.set_interval(options.interval.as_secs());
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -68,20 +75,29 @@ pub(crate) fn run(options: ServeOptions) -> Result<(), ServeError> {
     if let Some(told) = options.on_listening {
         told(bound);
     }
-    tracing::info!(%bound, "kdrift serve listening");
-    let (stop_scanning, stopped) = mpsc::channel::<()>();
+    let (waker, wakes) = scanner::channel();
+    let waker = Arc::new(waker);
     let scanner = (!fixed).then(|| {
-        let (options, board) = (options.clone(), Arc::clone(&board));
-        std::thread::spawn(move || scan_every(&options, &board, &stopped))
+        let (options, board, waker, handle) =
+            (options.clone(), Arc::clone(&board), Arc::clone(&waker), runtime.handle().clone());
+        std::thread::spawn(move || scanner::run(&options, &board, (waker, wakes), &handle))
     });
     runtime.block_on(http::serve(listener, Arc::clone(&board), shutdown()));
-    drop(stop_scanning);
+    waker.stop();
     if let Some(scanner) = scanner {
-        // A scan in flight finishes (bounded by the request timeout); nothing is cut midway.
-        let _ = scanner.join();
+        // A scan in flight may finish within a few seconds; past that, leave without it
+        // (it only reads), so a pod stops within its grace period.
+        let deadline = Instant::now() + STOP_WAIT;
+        while !scanner.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
+    runtime.shutdown_timeout(Duration::from_secs(1));
     Ok(())
 }
+
+/// How long stopping waits for a scan in flight.
+const STOP_WAIT: Duration = Duration::from_secs(5);
 
 /// One scan, published; an error is returned, not published.
 fn scan_once(options: &ServeOptions, board: &Board) -> Result<(), ServeError> {
@@ -89,24 +105,6 @@ fn scan_once(options: &ServeOptions, board: &Board) -> Result<(), ServeError> {
     let investigation = investigate::load(&options.request, &Keep::Shown)?;
     board.publish(investigation, &options.owner_labels, started.elapsed());
     Ok(())
-}
-
-/// Scans, then again every interval, until `stopped` says so (its sender dropped).
-fn scan_every(options: &ServeOptions, board: &Board, stopped: &mpsc::Receiver<()>) {
-    loop {
-        let started = Instant::now();
-        match investigate::load(&options.request, &Keep::Shown) {
-            Ok(investigation) => board.publish(investigation, &options.owner_labels, started.elapsed()),
-            Err(error) => {
-                tracing::warn!(%error, "scan failed");
-                board.failed(&error, started.elapsed());
-            }
-        }
-        match stopped.recv_timeout(options.interval) {
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
-        }
-    }
 }
 
 /// Resolves on SIGINT or SIGTERM (a pod being stopped).

@@ -79,7 +79,8 @@ pub fn run(job: Job) -> Result<Done, WorkError> {
             Ok(Done::Executed(Box::new(actions::execute(&plan, &confirmation, &workspace)?)))
         }
         Step::Prevent(app, namespace) => {
-            let written = actions::prevent::write(&workspace.data_dir, &app, &namespace)?;
+            let written =
+                actions::prevent::write(&workspace.data_dir, &app, &namespace, workspace.runbook_url.as_deref())?;
             Ok(Done::Prevented(written.into_iter().map(|p| p.display().to_string()).collect()))
         }
         Step::Close(decision, subject) => {

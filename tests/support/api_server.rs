@@ -103,6 +103,8 @@ pub struct FakeApi {
     pub url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
     state: Arc<(Mutex<Vec<Value>>, Behaviour)>,
+    /// Changes made through `set` and `remove`, for watches.
+    pub watch: Arc<super::api_watch::WatchLog>,
     dir: tempfile::TempDir,
 }
 
@@ -113,15 +115,16 @@ impl FakeApi {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
         let state = Arc::new((Mutex::new(objects), behaviour));
-        let (recorded, served) = (Arc::clone(&requests), Arc::clone(&state));
+        let watch = Arc::new(super::api_watch::WatchLog::default());
+        let (recorded, served, log) = (Arc::clone(&requests), Arc::clone(&state), Arc::clone(&watch));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (recorded, state) = (Arc::clone(&recorded), Arc::clone(&served));
-                std::thread::spawn(move || serve_connection(stream, &recorded, &state.0, &state.1));
+                let (recorded, state, log) = (Arc::clone(&recorded), Arc::clone(&served), Arc::clone(&log));
+                std::thread::spawn(move || serve_connection(stream, &recorded, (&state.0, &state.1), &log));
             }
         });
         let dir = tempfile::tempdir().unwrap();
-        let api = FakeApi { url, requests, state, dir };
+        let api = FakeApi { url, requests, state, watch, dir };
         api.write_kubeconfig(&api.url.clone());
         api
     }
@@ -138,17 +141,24 @@ impl FakeApi {
         self.dir.path().join("kubeconfig")
     }
 
-    /// Stores `object` in place of the one of its kind and name (as another writer would).
-    pub fn set(&self, object: Value) {
+    /// Stores `object` in place of the one of its kind and name (as another writer would);
+    /// watches see it.
+    pub fn set(&self, mut object: Value) {
         let mut objects = self.state.0.lock().unwrap();
         let same = |o: &Value| o["kind"] == object["kind"] && o["metadata"]["name"] == object["metadata"]["name"];
+        let existed = objects.iter().any(same);
         objects.retain(|o| !same(o));
+        self.watch.record(if existed { "MODIFIED" } else { "ADDED" }, &mut object);
         objects.push(object);
     }
 
-    /// Deletes the object of `kind` named `name` (as another writer would).
+    /// Deletes the object of `kind` named `name` (as another writer would); watches see it.
     pub fn remove(&self, kind: &str, name: &str) {
-        self.state.0.lock().unwrap().retain(|o| !(o["kind"] == kind && o["metadata"]["name"] == name));
+        let mut objects = self.state.0.lock().unwrap();
+        if let Some(position) = objects.iter().position(|o| o["kind"] == kind && o["metadata"]["name"] == name) {
+            let mut gone = objects.remove(position);
+            self.watch.record("DELETED", &mut gone);
+        }
     }
 
     /// The object of `kind` named `name` as the server holds it now.
@@ -173,8 +183,8 @@ impl FakeApi {
 fn serve_connection(
     stream: TcpStream,
     recorded: &Mutex<Vec<Recorded>>,
-    objects: &Mutex<Vec<Value>>,
-    behaviour: &Behaviour,
+    (objects, behaviour): (&Mutex<Vec<Value>>, &Behaviour),
+    log: &super::api_watch::WatchLog,
 ) {
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
@@ -209,7 +219,16 @@ fn serve_connection(
             body: String::from_utf8_lossy(&body).into_owned(),
         };
         recorded.lock().unwrap().push(request.clone());
-        let (code, answer) = respond(&request, &mut objects.lock().unwrap(), behaviour);
+        if super::api_watch::is_watch(&request) {
+            // A watch holds the connection until it ends.
+            super::api_watch::stream(&mut writer, &request, log);
+            return;
+        }
+        let (code, mut answer) = respond(&request, &mut objects.lock().unwrap(), behaviour);
+        if answer["metadata"]["resourceVersion"] == "4242" {
+            // A LIST is as recent as the last change a watch would tell of.
+            answer["metadata"]["resourceVersion"] = json!(log.revision().to_string());
+        }
         if let Some(latency) = behaviour.latency {
             std::thread::sleep(latency);
         }

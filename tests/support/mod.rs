@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // each test file uses a subset
 
 pub mod api_server;
+pub mod api_watch;
 pub mod screen;
 pub mod served;
 pub mod terminal;

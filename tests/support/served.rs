@@ -48,13 +48,16 @@ impl Served {
         let mut child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("kdrift serve starts");
         let stderr = child.stderr.take().expect("stderr piped");
         let mut lines = BufReader::new(stderr).lines();
-        let first = lines.next().expect("a line on stderr").expect("readable");
-        let addr = first
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|addr| addr.parse().ok())
-            .unwrap_or_else(|| panic!("no address in: {first}"));
+        let mut said = String::new();
+        let addr = loop {
+            let Some(Ok(line)) = lines.next() else { panic!("kdrift serve ended before listening:\n{said}") };
+            let addr = line.split("listening on http://").nth(1).and_then(|rest| rest.split_whitespace().next());
+            if let Some(addr) = addr.and_then(|addr| addr.parse().ok()) {
+                break addr;
+            }
+            said.push_str(&line);
+            said.push('\n');
+        };
         // The rest of stderr (warnings) drains on its own thread: a full pipe never blocks it.
         std::thread::spawn(move || lines.for_each(drop));
         Served { child, addr }

@@ -1,7 +1,8 @@
 //! The live cluster as a source (kube-rs): connecting through the user's kubeconfig, and the
 //! one place that turns the API's failures (401, 403, 404, timeouts, an unreachable server)
 //! into a message naming the context, the verb and the resource. Discovery, reading and
-//! access review live in the submodules; the CLI reaches them through `blocking`.
+//! access review live in the submodules; the CLI reaches them through `blocking`, `kdrift
+//! serve` its watches through `watch`.
 
 pub(crate) mod access;
 pub(crate) mod blocking;
@@ -10,6 +11,7 @@ pub(crate) mod dry_run;
 pub(crate) mod exec_auth;
 mod list;
 pub(crate) mod read;
+pub(crate) mod watch;
 
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use serde::de::DeserializeOwned;
