@@ -163,7 +163,7 @@ impl Bench {
         if !dir.exists() {
             self.dir(format!("pairs-{count}"));
             let pairs = support::pairs(count);
-            write_desired(&dir.join("desired"), pairs.iter().map(|p| &p.desired));
+            support::write_desired(&dir.join("desired"), pairs.iter().map(|p| &p.desired));
             write_lists(&dir.join("live"), pairs.iter().map(|p| p.live.clone()), 100);
         }
         dir
@@ -198,7 +198,7 @@ impl Bench {
             let members = pairs.iter().enumerate().filter(|(i, _)| i * apps / PAIRS == app).map(|(_, p)| &p.desired);
             let path = repo.join("apps").join(format!("app-{app:03}"));
             std::fs::create_dir_all(&path).expect("mkdir");
-            write_desired(&path, members);
+            support::write_desired(&path, members);
         }
         commit_all(&repo);
         let live = pairs.iter().enumerate().map(|(i, p)| {
@@ -327,7 +327,7 @@ impl Bench {
         let small = |p: &support::Pair| matches!(p.desired["kind"].as_str(), Some("Service" | "ConfigMap"));
         let pairs: Vec<support::Pair> =
             support::pairs(count * 5 / 2 + 10).into_iter().filter(small).take(count).collect();
-        write_desired(&dir.join("desired"), pairs.iter().map(|p| &p.desired));
+        support::write_desired(&dir.join("desired"), pairs.iter().map(|p| &p.desired));
         write_lists(&dir.join("live"), pairs.iter().map(|p| p.live.clone()), count);
         self.scan(&dir.join("desired"), &dir.join("live"))
     }
@@ -347,7 +347,7 @@ impl Bench {
                 "data": {"mode": value, "owner": format!("team-{}", i % namespaces)}})
         };
         let desired: Vec<Value> = (0..OBJECTS).map(|i| config_map(i, "safe")).collect();
-        write_desired(&dir.join("desired"), desired.iter());
+        support::write_desired(&dir.join("desired"), desired.iter());
         let live: Vec<Value> =
             (0..OBJECTS).map(|i| config_map(i, if i % 100 == 7 { "edited" } else { "safe" })).collect();
         let behaviour = api_server::Behaviour {
@@ -371,15 +371,6 @@ fn managed(manager: &str, time: &str, fields: Value) -> Value {
 
 fn write_yaml(path: &Path, value: &Value) {
     std::fs::write(path, yaml_serde::to_string(value).expect("yaml")).expect("write");
-}
-
-/// Desired objects as manifest files of 10 documents each.
-fn write_desired<'v>(dir: &Path, objects: impl Iterator<Item = &'v Value>) {
-    let objects: Vec<&Value> = objects.collect();
-    for (file, chunk) in objects.chunks(10).enumerate() {
-        let docs: Vec<String> = chunk.iter().map(|o| yaml_serde::to_string(o).expect("yaml")).collect();
-        std::fs::write(dir.join(format!("objects-{file:05}.yaml")), docs.join("---\n")).expect("write");
-    }
 }
 
 /// Live objects as `kind: List` snapshot files of `per_file` items.

@@ -143,7 +143,7 @@ fn a_critical_app_pages_sooner_a_broken_controller_and_a_stale_kdrift_have_their
         "exp_labels": {"severity": "warning", "job": "kdrift", "instance": "k"},
         "exp_annotations": {
             "summary": "kdrift's view of k is stale",
-            "description": "kdrift has not finished a scan for 15 minutes (or never has): drift alerts from it are not current. \
+            "description": "kdrift has not finished a scan for three intervals, and at least 15 minutes (or never has): drift alerts from it are not current. \
                 Check kdrift_scan_errors_total by reason and kdrift's log.",
             "runbook_url": RUNBOOK,
         },
@@ -181,7 +181,7 @@ fn a_critical_app_pages_sooner_a_broken_controller_and_a_stale_kdrift_have_their
 }
 
 #[test]
-fn two_scrapes_of_one_kdrift_alert_once_and_a_static_source_never_goes_stale() {
+fn two_scrapes_alert_once_kdrifts_own_read_gaps_never_and_a_static_source_never_goes_stale() {
     let series =
         |name: &str, labels: &str, values: &str| json!({"series": format!("{name}{{{labels}}}"), "values": values});
     let finding = "app=\"web\",dest_namespace=\"prod\",category=\"missing\",severity=\"high\",owner_class=\"none\",response=\"sync\"";
@@ -222,14 +222,37 @@ fn two_scrapes_of_one_kdrift_alert_once_and_a_static_source_never_goes_stale() {
         "exp_labels": {"severity": "warning", "job": "kdrift", "instance": "k"},
         "exp_annotations": {
             "summary": "kdrift's view of k is stale",
-            "description": "kdrift has not finished a scan for 15 minutes (or never has): drift alerts from it are not current. \
+            "description": "kdrift has not finished a scan for three intervals, and at least 15 minutes (or never has): drift alerts from it are not current. \
                 Check kdrift_scan_errors_total by reason and kdrift's log.",
+            "runbook_url": RUNBOOK,
+        },
+    });
+    // kdrift could not read one kind of the app: its own gap, not the controller's failure.
+    let unread = vec![
+        series(
+            "kdrift_findings",
+            "app=\"web\",dest_namespace=\"prod\",category=\"sync-availability\",severity=\"medium\",owner_class=\"none\",response=\"escalate\",job=\"kdrift\",instance=\"k\"",
+            "1x30",
+        ),
+        series("kdrift_app_info", "app=\"web\",dest_namespace=\"prod\",job=\"kdrift\",instance=\"k\"", "1x30"),
+    ];
+    let absent = json!({
+        "exp_labels": {"severity": "warning"},
+        "exp_annotations": {
+            "summary": "No kdrift is being scraped",
+            "description": "Prometheus has no kdrift metrics: drift alerts cannot fire (and the ones that fired have resolved). \
+                Check the kdrift pod and its scrape target.",
             "runbook_url": RUNBOOK,
         },
     });
     promtool_test(vec![
         json!({"interval": "1m", "input_series": twice, "alert_rule_test": [
             expect("KdriftHarmfulDrift", "11m", vec![once]),
+        ]}),
+        json!({"interval": "1m", "input_series": unread, "alert_rule_test": [
+            expect("KdriftControllerCannotApply", "20m", vec![]),
+            expect("KdriftHarmfulDrift", "20m", vec![]),
+            expect("KdriftAbsent", "20m", vec![absent]),
         ]}),
         json!({"interval": "1m", "input_series": fixed, "alert_rule_test": [
             expect("KdriftScansStale", "50m", vec![]),

@@ -226,3 +226,12 @@ fn config_map(namespace: &str, name: &str, drift: bool) -> Pair {
             "time": "2026-03-15T10:00:00Z", "fieldsV1": {"f:data": {}}}]});
     Pair { desired, live }
 }
+
+/// Desired objects as manifest files of 10 documents each.
+pub fn write_desired<'v>(dir: &std::path::Path, objects: impl Iterator<Item = &'v Value>) {
+    let objects: Vec<&Value> = objects.collect();
+    for (file, chunk) in objects.chunks(10).enumerate() {
+        let docs: Vec<String> = chunk.iter().map(|o| yaml_serde::to_string(o).expect("yaml")).collect();
+        std::fs::write(dir.join(format!("objects-{file:05}.yaml")), docs.join("---\n")).expect("write");
+    }
+}

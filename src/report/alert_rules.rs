@@ -39,12 +39,13 @@ impl RuleOptions {
     /// criticality (from `kdrift_app_info`, narrowed by `info`). Robust to more than one
     /// scrape of the same findings (a pod and a Service job, two pods in a rollout, two
     /// kdrifts): each instance's count is taken once (`max`), and the info side is one
-    /// series per app (`group by`), so the join never finds many on its one side.
+    /// series per app (`topk` of one, even when two kdrifts name different teams), so the
+    /// join never finds many on its one side.
     fn counted(&self, matchers: &str, info: &str) -> String {
         format!(
             "(max by (app, dest_namespace) (sum by (app, dest_namespace, job, instance) (kdrift_findings{{{matchers}{scope}}})) > 0) \
              * on (app, dest_namespace) group_left (team, criticality) \
-             group by (app, dest_namespace, team, criticality) (kdrift_app_info{info})",
+             topk by (app, dest_namespace) (1, group by (app, dest_namespace, team, criticality) (kdrift_app_info{info}))",
             scope = self.scope()
         )
     }
@@ -114,13 +115,14 @@ pub(crate) fn groups(options: &RuleOptions) -> Value {
     if options.app.is_none() {
         rules.push(alert(
             "KdriftScansStale",
-            "(time() - kdrift_last_scan_success_timestamp_seconds > 900 and on (job, instance) kdrift_rescan_interval_seconds > 0) \
+            "(time() - kdrift_last_scan_success_timestamp_seconds > on (job, instance) clamp_min(3 * kdrift_rescan_interval_seconds, 900) \
+             and on (job, instance) kdrift_rescan_interval_seconds > 0) \
              or (kdrift_scans_total >= 1 unless on (job, instance) kdrift_last_scan_success_timestamp_seconds)"
                 .to_owned(),
             "5m",
             "warning",
             "kdrift's view of {{ $labels.instance }} is stale",
-            "kdrift has not finished a scan for 15 minutes (or never has): drift alerts from it are not current. \
+            "kdrift has not finished a scan for three intervals, and at least 15 minutes (or never has): drift alerts from it are not current. \
              Check kdrift_scan_errors_total by reason and kdrift's log.",
             runbook,
         ));

@@ -64,11 +64,20 @@ pub(crate) async fn serve(listener: TcpListener, board: Arc<Board>, stop: impl s
     }
 }
 
-/// What a connection past the limit is told, within a second, before it is closed.
+/// What a connection past the limit is told, within a second, before it is closed: the
+/// answer, then a short drain of what the client sent (closing with unread bytes would
+/// reset the connection, and the client might never read the 503).
 async fn busy(mut stream: tokio::net::TcpStream) {
-    use tokio::io::AsyncWriteExt as _;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let answer = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
-    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(answer)).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(answer).await?;
+        stream.shutdown().await?;
+        let mut sink = [0_u8; 4096];
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<_, std::io::Error>(())
+    })
+    .await;
 }
 
 fn respond(request: &Request<Incoming>, board: &Board) -> Response<Full<Bytes>> {

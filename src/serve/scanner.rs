@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 const SETTLE: Duration = Duration::from_millis(500);
 /// …but never longer than this after the first.
 const SETTLE_AT_MOST: Duration = Duration::from_secs(5);
+/// A failed scan is tried again after this, doubling up to the interval.
+const RETRY_FIRST: Duration = Duration::from_secs(5);
 
 /// How the scanner is woken: a change seen, or the server stopping.
 pub(crate) struct Waker {
@@ -87,7 +89,9 @@ fn watch_set(investigation: &Investigation) -> WatchSet {
         if let Some(object) = app.report.controller.as_ref().and_then(|c| c.object.as_ref()) {
             let group = object.api_version.rsplit_once('/').map_or("", |(group, _)| group);
             set.kinds.insert((group.to_owned(), object.kind.clone()));
-            set.namespaces.insert(object.namespace.clone());
+            if !object.namespace.is_empty() {
+                set.namespaces.insert(object.namespace.clone());
+            }
         }
     }
     set
@@ -98,6 +102,8 @@ fn watch_set(investigation: &Investigation) -> WatchSet {
 struct Watching {
     set: WatchSet,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Whether `set` was tried (an empty set, or unserved kinds, start no task).
+    tried: bool,
 }
 
 impl Watching {
@@ -115,8 +121,9 @@ impl Watching {
         board: &Arc<Board>,
         waker: &Arc<Waker>,
     ) {
-        let alive = !self.tasks.is_empty() && self.tasks.iter().all(|task| !task.is_finished());
-        if set == self.set && alive {
+        // A task ends when its credentials were refused: start again, with fresh ones.
+        let alive = self.tasks.iter().all(|task| !task.is_finished());
+        if self.tried && set == self.set && alive {
             return;
         }
         self.stop();
@@ -140,6 +147,7 @@ impl Watching {
         }
         board.watching(self.tasks.len());
         self.set = set;
+        self.tried = true;
     }
 }
 
@@ -154,7 +162,9 @@ impl Drop for Lost<'_> {
     }
 }
 
-/// Scans, watches, and scans again on a change or every interval, until stopped.
+/// Scans, watches, and scans again on a change or every interval, until stopped. Scans a
+/// change brings are at least twice a scan's length apart, so a busy cluster leaves time
+/// between them; a failed scan is tried again sooner than the interval.
 pub(crate) fn run(
     options: &ServeOptions,
     board: &Arc<Board>,
@@ -163,21 +173,32 @@ pub(crate) fn run(
 ) {
     let _lost = Lost(board);
     let mut watching = Watching::default();
+    let mut retry = RETRY_FIRST;
     while !wakes.stopping() {
         let started = Instant::now();
-        match investigate::load(&options.request, &Keep::Shown) {
+        let wait = match investigate::load(&options.request, &Keep::Shown) {
             Ok(investigation) => {
                 let set = watch_set(&investigation);
                 board.publish(investigation, &options.owner_labels, started.elapsed());
                 watching.follow(set, (&options.request, runtime), board, &waker);
+                retry = RETRY_FIRST;
+                options.interval
             }
             Err(error) => {
                 tracing::warn!(%error, "scan failed");
                 board.failed(&error, started.elapsed());
+                let wait = retry.min(options.interval);
+                retry = (retry * 2).min(options.interval);
+                wait
             }
-        }
-        if !wakes.wait(options.interval) {
+        };
+        let took = started.elapsed();
+        if !wakes.wait(wait) {
             break;
+        }
+        let gap = (took * 2).saturating_sub(started.elapsed().saturating_sub(took));
+        if !gap.is_zero() {
+            std::thread::sleep(gap.min(options.interval));
         }
     }
     watching.stop();

@@ -134,6 +134,17 @@ impl Cluster {
         namespace: Option<&str>,
         timeout: Duration,
     ) -> Result<Cluster, ClusterError> {
+        Cluster::connect_reading(context, namespace, timeout, Some(timeout)).await
+    }
+
+    /// `connect`, with `read_timeout` on each read of an answer: `None` for watches, whose
+    /// streams are quiet for minutes (kube-runtime notices a dead one itself).
+    pub(crate) async fn connect_reading(
+        context: Option<&str>,
+        namespace: Option<&str>,
+        timeout: Duration,
+        read_timeout: Option<Duration>,
+    ) -> Result<Cluster, ClusterError> {
         let kubeconfig = Kubeconfig::read().map_err(|error| ClusterError::NoKubeconfig(kubeconfig_reason(&error)))?;
         let available = kubeconfig.contexts.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
         let name = match context.map(str::to_owned).or_else(|| kubeconfig.current_context.clone()) {
@@ -149,7 +160,7 @@ impl Cluster {
         // The plugin runs here, bounded, so the client never runs it unbounded.
         exec_auth::resolve(&mut config, timeout).map_err(config_error)?;
         config.connect_timeout = Some(timeout);
-        config.read_timeout = Some(timeout);
+        config.read_timeout = read_timeout;
         // Retries would hide a struggling API server from the responder; kdrift reports instead.
         config.default_retry = false;
         let server = config.cluster_url.to_string().trim_end_matches('/').to_owned();

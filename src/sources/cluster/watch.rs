@@ -2,18 +2,25 @@
 //! then a WATCH from its resourceVersion, resumed from bookmarks, and listed again when the
 //! API server says 410 Gone — over the kinds and namespaces the last scan found. They do not
 //! compare anything: each change they see is news for the scanner, which re-reads and
-//! compares the apps again.
+//! compares the apps again. Only changes a comparison could see are news: a status update,
+//! a new resourceVersion or managedFields alone are not (a controller's object is, when the
+//! status kdrift reads changes), so a busy cluster does not keep the scanner running.
 
 use crate::sources::cluster::Cluster;
 use crate::sources::cluster::discovery::{self, Wanted};
 use futures::{Stream, StreamExt as _};
 use kube::api::{Api, ApiResource, DynamicObject};
 use kube::runtime::{WatchStreamExt as _, watcher};
-use std::collections::BTreeSet;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash as _, Hasher as _};
 
-/// Beyond this many namespaces, a kind is watched across all of them (one stream, events of
-/// other namespaces dropped) rather than one stream per namespace.
-const NAMESPACES_WATCHED_APART: usize = 10;
+/// Beyond this many namespaces, a kind is watched across all of them (one stream, one
+/// connection, events of other namespaces dropped) rather than one stream per namespace.
+const NAMESPACES_WATCHED_APART: usize = 3;
+
+/// The kinds whose status is what kdrift reads of them (the GitOps controllers' apps).
+const STATUS_READ: &[&str] = &["Application", "Kustomization", "HelmRelease"];
 
 /// What to watch: kinds as (group, kind), in these namespaces (cluster-scoped kinds whole).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,7 +44,7 @@ pub(crate) async fn connect_and_watch(
     set: &WatchSet,
     news: impl Fn(WatchNews) + Clone + Send + Sync + 'static,
 ) -> Result<Vec<tokio::task::JoinHandle<()>>, crate::sources::cluster::ClusterError> {
-    let cluster = Cluster::connect(context, namespace, timeout).await?;
+    let cluster = Cluster::connect_reading(context, namespace, timeout, None).await?;
     watch(&cluster, set, news).await
 }
 
@@ -51,9 +58,7 @@ pub(crate) async fn watch(
 ) -> Result<Vec<tokio::task::JoinHandle<()>>, crate::sources::cluster::ClusterError> {
     let wanted: Wanted = set.kinds.iter().map(|(group, _)| (group.clone(), None)).collect();
     let map = discovery::discover(cluster, &wanted).await?;
-    // The API server ends each watch before the client's read timeout would.
-    let seconds = u32::try_from(cluster.timeout.as_secs().saturating_sub(5).max(1)).unwrap_or(290);
-    let config = watcher::Config::default().timeout(seconds);
+    let config = watcher::Config::default();
     let apart = set.namespaces.len() <= NAMESPACES_WATCHED_APART;
     let mut tasks = Vec::new();
     for (group, kind) in &set.kinds {
@@ -73,34 +78,118 @@ pub(crate) async fn watch(
         let only = (served.namespaced && !apart).then(|| set.namespaces.clone());
         for api in apis {
             let stream = watcher(api, config.clone()).default_backoff();
-            tasks.push(tokio::spawn(follow(stream, only.clone(), news.clone())));
+            tasks.push(tokio::spawn(follow(stream, (served.kind.clone(), only.clone()), news.clone())));
         }
     }
     Ok(tasks)
 }
 
-/// Follows one watch until it ends (never, unless aborted: the backoff retries failures).
+/// What a comparison could see of `object`: everything but its status, resourceVersion,
+/// generation and managedFields — with, for a controller's app, the status fields kdrift
+/// reads (sync and health status, revisions, the Ready condition).
+fn fingerprint(object: &DynamicObject, kind: &str) -> u64 {
+    let mut seen = object.data.clone();
+    let status = seen.as_object_mut().and_then(|fields| fields.remove("status"));
+    let read = match status.filter(|_| STATUS_READ.contains(&kind)) {
+        Some(status) => {
+            let at = |pointer: &str| status.pointer(pointer).cloned().unwrap_or(Value::Null);
+            let conditions: Vec<Value> = (status.get("conditions").and_then(Value::as_array).into_iter().flatten())
+                .map(|c| serde_json::json!([c.get("type"), c.get("status"), c.get("reason")]))
+                .collect();
+            serde_json::json!([
+                at("/sync/status"),
+                at("/sync/revision"),
+                at("/health/status"),
+                at("/lastAppliedRevision"),
+                at("/lastAttemptedRevision"),
+                conditions
+            ])
+        }
+        None => Value::Null,
+    };
+    let metadata = &object.metadata;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (seen.to_string(), read.to_string()).hash(&mut hasher);
+    (serde_json::to_string(&metadata.labels).unwrap_or_default()).hash(&mut hasher);
+    (serde_json::to_string(&metadata.annotations).unwrap_or_default()).hash(&mut hasher);
+    (serde_json::to_string(&metadata.owner_references).unwrap_or_default()).hash(&mut hasher);
+    metadata.deletion_timestamp.is_some().hash(&mut hasher);
+    hasher.finish()
+}
+
+/// An object's place, for its fingerprint.
+fn place(object: &DynamicObject) -> String {
+    format!(
+        "{}/{}",
+        object.metadata.namespace.as_deref().unwrap_or_default(),
+        object.metadata.name.as_deref().unwrap_or_default()
+    )
+}
+
+/// The API server's answer code in a watch failure, if it gave one.
+fn code_of(error: &watcher::Error) -> Option<u16> {
+    match error {
+        watcher::Error::InitialListFailed(kube::Error::Api(status))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(status))
+        | watcher::Error::WatchFailed(kube::Error::Api(status)) => Some(status.code),
+        watcher::Error::WatchError(status) => Some(status.code),
+        _ => None,
+    }
+}
+
+/// Follows one watch until it ends: never, unless aborted, or told 401 (expired credentials:
+/// the scanner starts the watches again with fresh ones). Failures are retried with backoff;
+/// a 403 is said once and the watch then waits, quiet (the scan reports what it cannot read).
 async fn follow(
     stream: impl Stream<Item = Result<watcher::Event<DynamicObject>, watcher::Error>>,
-    only: Option<BTreeSet<String>>,
+    (kind, only): (String, Option<BTreeSet<String>>),
     news: impl Fn(WatchNews),
 ) {
     let mut stream = std::pin::pin!(stream);
     let mut listed = false;
+    let mut known: HashMap<String, u64> = HashMap::new();
+    let ours = |object: &DynamicObject| {
+        only.as_ref().is_none_or(|set| set.contains(object.metadata.namespace.as_deref().unwrap_or_default()))
+    };
     while let Some(event) = stream.next().await {
         match event {
-            Ok(watcher::Event::Init) if listed => news(WatchNews::Restarted),
-            // After a re-list, what changed meanwhile is unknown: compare again.
-            Ok(watcher::Event::InitDone) if listed => news(WatchNews::Changed),
-            Ok(watcher::Event::InitDone) => listed = true,
-            Ok(watcher::Event::Apply(object) | watcher::Event::Delete(object)) => {
-                let namespace = object.metadata.namespace.as_deref().unwrap_or_default();
-                if only.as_ref().is_none_or(|set| set.contains(namespace)) {
+            Ok(watcher::Event::Init) => {
+                known.clear();
+                if listed {
+                    news(WatchNews::Restarted);
+                }
+            }
+            Ok(watcher::Event::InitApply(object)) => {
+                known.insert(place(&object), fingerprint(&object, &kind));
+            }
+            // The first list closes the gap since the scan; a later one may hide changes.
+            Ok(watcher::Event::InitDone) => {
+                listed = true;
+                news(WatchNews::Changed);
+            }
+            Ok(watcher::Event::Apply(object)) => {
+                let print = fingerprint(&object, &kind);
+                if known.insert(place(&object), print) != Some(print) && ours(&object) {
                     news(WatchNews::Changed);
                 }
             }
-            Ok(_) => {}
-            Err(error) => tracing::debug!(%error, "a watch failed; it is retried with backoff"),
+            Ok(watcher::Event::Delete(object)) => {
+                known.remove(&place(&object));
+                if ours(&object) {
+                    news(WatchNews::Changed);
+                }
+            }
+            Err(error) => match code_of(&error) {
+                Some(401) => {
+                    tracing::warn!(%error, "a watch was refused its credentials; it starts again with fresh ones");
+                    return;
+                }
+                Some(403) => {
+                    tracing::warn!(%error, "a watch is forbidden; it waits");
+                    std::future::pending::<()>().await;
+                }
+                _ => tracing::debug!(%error, "a watch failed; it is retried with backoff"),
+            },
         }
     }
 }
