@@ -44,6 +44,19 @@ fn harmful_description(count: &str, app: &str) -> String {
     )
 }
 
+/// `KdriftScansStale` as it fires for instance `k` of job `kdrift`.
+fn stale_alert() -> Value {
+    json!({
+        "exp_labels": {"severity": "warning", "job": "kdrift", "instance": "k"},
+        "exp_annotations": {
+            "summary": "kdrift's view of k is stale",
+            "description": "kdrift has not finished a scan for three intervals, and at least 15 minutes (or never has): drift alerts from it are not current. \
+                Check kdrift_scan_errors_total by reason and kdrift's log.",
+            "runbook_url": RUNBOOK,
+        },
+    })
+}
+
 fn expect(alertname: &str, at: &str, alerts: Vec<Value>) -> Value {
     json!({"eval_time": at, "alertname": alertname, "exp_alerts": alerts})
 }
@@ -139,15 +152,7 @@ fn a_critical_app_pages_sooner_a_broken_controller_and_a_stale_kdrift_have_their
         series("kdrift_last_scan_success_timestamp_seconds", "job=\"kdrift\",instance=\"k\"", "0x40"),
         series("kdrift_scans_total", "job=\"kdrift\",instance=\"k\"", "1+1x40"),
     ];
-    let stale_alert = json!({
-        "exp_labels": {"severity": "warning", "job": "kdrift", "instance": "k"},
-        "exp_annotations": {
-            "summary": "kdrift's view of k is stale",
-            "description": "kdrift has not finished a scan for three intervals, and at least 15 minutes (or never has): drift alerts from it are not current. \
-                Check kdrift_scan_errors_total by reason and kdrift's log.",
-            "runbook_url": RUNBOOK,
-        },
-    });
+    let stale_alert = stale_alert();
     let controller = scraped("flux-apply-failed");
     let cannot_apply = controller
         .iter()
@@ -218,15 +223,7 @@ fn two_scrapes_alert_once_kdrifts_own_read_gaps_never_and_a_static_source_never_
         series("kdrift_scans_total", "job=\"kdrift\",instance=\"k\"", "1+1x30"),
         series("kdrift_build_info", "job=\"kdrift\",instance=\"k\",version=\"0.1.0\"", "1x30"),
     ];
-    let never_alert = json!({
-        "exp_labels": {"severity": "warning", "job": "kdrift", "instance": "k"},
-        "exp_annotations": {
-            "summary": "kdrift's view of k is stale",
-            "description": "kdrift has not finished a scan for three intervals, and at least 15 minutes (or never has): drift alerts from it are not current. \
-                Check kdrift_scan_errors_total by reason and kdrift's log.",
-            "runbook_url": RUNBOOK,
-        },
-    });
+    let never_alert = stale_alert();
     // kdrift could not read one kind of the app: its own gap, not the controller's failure.
     let unread = vec![
         series(
