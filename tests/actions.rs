@@ -125,14 +125,72 @@ fn application() -> Value {
         "status": {"sync": {"status": "OutOfSync", "revision": "4f9c2ab"}, "health": {"status": "Healthy"}}})
 }
 
+/// One thing a simulated controller does to the cluster.
+type Step = Box<dyn Fn(&FakeApi) + Send>;
+
+/// Plays a GitOps controller on the fake cluster: once `asked` sees the sync request on the
+/// app object, `steps` run in order, half a second apart (each changes the objects).
+fn controller(
+    api: &std::sync::Arc<FakeApi>,
+    kind: &'static str,
+    asked: fn(&Value) -> bool,
+    steps: Vec<Step>,
+) -> std::thread::JoinHandle<bool> {
+    let api = std::sync::Arc::clone(api);
+    std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !api.object(kind, "checkout-api").is_some_and(|o| asked(&o)) {
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        for step in steps {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            step(&api);
+        }
+        true
+    })
+}
+
+/// The Deployment's memory limit put back as Git has it (what the controller's sync does).
+fn memory_synced(api: &FakeApi) {
+    let mut deployment = api.object("Deployment", "checkout-api").unwrap();
+    deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] = json!("512Mi");
+    api.set(deployment);
+}
+
 #[test]
 fn sync_asks_argo_cd_for_an_operation_limited_to_the_drifted_object() {
     let data = tempfile::tempdir().unwrap();
     let mut objects = objects_in(&sample("live"));
     objects.push(application());
-    let api = FakeApi::start(objects, Behaviour::default());
+    let api = std::sync::Arc::new(FakeApi::start(objects, Behaviour::default()));
+    // Argo CD takes the operation, runs it, syncs the Deployment, and says it succeeded.
+    let phase = |phase: &'static str| -> Step {
+        Box::new(move |api: &FakeApi| {
+            let mut app = api.object("Application", "checkout-api").unwrap();
+            app.as_object_mut().unwrap().remove("operation");
+            app["status"]["operationState"] = json!({"phase": phase});
+            api.set(app);
+        })
+    };
+    let argo = controller(
+        &api,
+        "Application",
+        |app| app.get("operation").is_some(),
+        vec![phase("Running"), Box::new(memory_synced), phase("Succeeded")],
+    );
     let result = act_on_cluster(data.path(), &api, "sync", "Deployment/checkout-api", &["--yes"]);
+    assert!(argo.join().unwrap(), "the sync was asked for");
     assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    // Verification waited for the operation to finish, and saw what it did.
+    assert!(result.stdout.contains("Argo CD operation: Succeeded"), "{}", result.stdout);
+    assert!(
+        result.stdout.contains("✓ spec.template.spec.containers[name=app].resources.limits.memory: no longer differs"),
+        "{}",
+        result.stdout
+    );
     let application_path = "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/checkout-api";
     let patches: Vec<Recorded> = writes(&api).into_iter().filter(|w| w.path() == application_path).collect();
     let lines: Vec<String> = patches.iter().map(Recorded::line).collect();
@@ -188,9 +246,24 @@ fn sync_asks_flux_to_reconcile_with_the_requested_at_annotation() {
         "spec": {"path": "./apps/checkout-api", "targetNamespace": "prod"},
         "status": {"lastAppliedRevision": "main@sha1:4f9c2ab", "lastAttemptedRevision": "main@sha1:4f9c2ab",
             "conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded"}]}}));
-    let api = FakeApi::start(objects, Behaviour::default());
+    let api = std::sync::Arc::new(FakeApi::start(objects, Behaviour::default()));
+    // Flux handles the request: it syncs the Deployment, then echoes the request's token.
+    let handled: Step = Box::new(|api: &FakeApi| {
+        let mut kustomization = api.object("Kustomization", "checkout-api").unwrap();
+        let token = kustomization["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"].clone();
+        kustomization["status"]["lastHandledReconcileAt"] = token;
+        api.set(kustomization);
+    });
+    let requested = |k: &Value| k.pointer("/metadata/annotations/reconcile.fluxcd.io~1requestedAt").is_some();
+    let flux = controller(&api, "Kustomization", requested, vec![Box::new(memory_synced), handled]);
     let result = act_on_cluster(data.path(), &api, "sync", "Deployment/checkout-api", &["--yes"]);
+    assert!(flux.join().unwrap(), "the reconcile was asked for");
     assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    assert!(
+        result.stdout.contains("✓ spec.template.spec.containers[name=app].resources.limits.memory: no longer differs"),
+        "{}",
+        result.stdout
+    );
     let path = "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/checkout-api";
     let patch = writes(&api).into_iter().find(|w| w.target == path).expect("the real annotation patch");
     assert_eq!(patch.content_type.as_deref(), Some("application/merge-patch+json"));

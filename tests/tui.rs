@@ -621,3 +621,75 @@ fn an_ordinary_object_is_aligned_on_the_spot() {
     assert!(opened.is_empty(), "{opened:?}");
     assert!(app.diff.as_ref().is_some_and(|d| d.aligning.is_none() && d.aligned.rows.len() >= 200));
 }
+
+/// A load of the same sources (a refresh, or one the watched cluster asked for) keeps the
+/// responder where they were, says what appeared and cleared, and marks what changed
+/// elsewhere until it is opened.
+#[test]
+fn a_fresh_load_keeps_the_place_says_what_changed_and_marks_it_until_opened() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut app = checkout_api(&data_dir, 160, 30);
+    let request = app.request.clone();
+    let mut terminal = Terminal::new(TestBackend::new(160, 30)).unwrap();
+    press(&mut app, "\n");
+    let memory = app.resource_rows().iter().position(|row| {
+        let report = &app.data.apps[0].report;
+        let finding = row.resource.zip(row.finding).map(|(r, f)| &report.resources[r].findings[f]);
+        finding.is_some_and(|f| f.display_path.ends_with("limits.memory"))
+    });
+    app.resources.selected = memory.unwrap();
+    press(&mut app, "\n");
+    assert_eq!(app.screen, Screen::Diff);
+    let focused =
+        |app: &App| app.diff.as_ref().unwrap().focused_row().and_then(|r| r.right.as_ref()).map(|c| c.pointer.clone());
+    let before = focused(&app);
+    assert_eq!(before.as_deref(), Some("/spec/template/spec/containers/0/resources/limits/memory"));
+
+    // The cluster changed: the HPA's replicas finding is gone, and so is the orphan Service.
+    let mut fresh = kdrift::tui::load(&request).unwrap();
+    let report = &mut fresh.apps[0].report;
+    for resource in &mut report.resources {
+        resource.findings.retain(|f| f.path != "/spec/replicas");
+    }
+    report.resources.retain(|r| r.kind != "Service" || r.name != "checkout-api-legacy");
+    app.update(Msg::Loaded(Ok(fresh)));
+    assert_eq!(app.screen, Screen::Diff, "the diff stays open");
+    assert_eq!(focused(&app), before, "on the same field");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(screen.contains("the cluster changed: 2 findings cleared (checkout-api)"), "{screen}");
+
+    // Back in the list: the Deployment was being looked at, so it carries no mark.
+    press(&mut app, "\x1b");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(!screen.contains("checkout-api-legacy"), "{screen}");
+    assert!(!screen.contains('Δ'), "nothing changed that was not in view: {screen}");
+
+    // A change while the responder is on the apps screen marks the app, until it is opened.
+    press(&mut app, "\x1b");
+    let mut again = kdrift::tui::load(&request).unwrap();
+    for resource in &mut again.apps[0].report.resources {
+        resource.findings.retain(|f| !f.display_path.ends_with("limits.memory"));
+    }
+    app.update(Msg::Loaded(Ok(again)));
+    let screen = text(&draw(&app, &mut terminal));
+    let row = screen.lines().find(|l| l.contains("OutOfSync")).unwrap();
+    assert!(row.starts_with("Δcheckout-api"), "{screen}");
+    press(&mut app, "\n");
+    press(&mut app, "\x1b");
+    let screen = text(&draw(&app, &mut terminal));
+    assert!(!screen.contains('Δ'), "opened, the mark is gone: {screen}");
+}
+
+/// A change the watches report while a runbook is open waits until the responder leaves it.
+#[test]
+fn a_change_while_deciding_is_read_only_when_the_runbook_is_left() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut app = checkout_api(&data_dir, 160, 30);
+    press(&mut app, "\n\n");
+    press(&mut app, "r");
+    assert_eq!(app.screen, Screen::Runbook);
+    assert!(app.update(Msg::ClusterChanged).is_empty(), "nothing moves under a decision");
+    let effects = app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    assert_ne!(app.screen, Screen::Runbook);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Load(..))), "read once the runbook is left: {effects:?}");
+}

@@ -11,6 +11,7 @@ pub(crate) mod git_write;
 pub(crate) mod ignore_rule;
 pub(crate) mod prevent;
 pub(crate) mod prune;
+pub(crate) mod settle;
 pub(crate) mod simulated;
 pub(crate) mod sync;
 pub(crate) mod sync_scope;
@@ -121,6 +122,8 @@ pub struct Workspace {
     pub ignore_target: ignore_rule::SaveTo,
     /// Every app of the current source, for the ignore preview.
     pub all_apps: Vec<crate::model::AppReport>,
+    /// How long a sync waits for the controller and the rollout before verifying.
+    pub wait: std::time::Duration,
 }
 
 impl Workspace {

@@ -7,7 +7,7 @@
 use crate::actions::changes::changed_leaves;
 use crate::actions::sync_scope;
 use crate::actions::target::{Mode, ObjectRef, Writer};
-use crate::actions::{ActionError, Decision, Outcome, Plan, Subject, Work, Workspace, recheck_live, verify};
+use crate::actions::{ActionError, Decision, Outcome, Plan, Subject, Work, Workspace, recheck_live, settle, verify};
 use crate::model::ObjectName;
 use crate::model::Response;
 use crate::sources::cluster::{ClusterError, Problem};
@@ -280,9 +280,24 @@ pub(crate) fn execute(
         return Err(ActionError::Refused("field conflicts: confirm forcing, or choose another response".to_owned()));
     }
     let mut verification = Vec::new();
+    // Verification waits for what the sync set going (the controller's pass, the rollout),
+    // all of it within one deadline.
+    let deadline = std::time::Instant::now() + workspace.wait;
+    let mut finished = false;
     let result = match work {
         SyncWork::Argo { application, patch } | SyncWork::Flux { kustomization: application, patch } => {
-            let after = writer.merge_patch(application, patch, Mode::Commit)?;
+            let mut after = writer.merge_patch(application, patch, Mode::Commit)?;
+            if !workspace.wait.is_zero() {
+                let (seen, done) = settle::controller(writer, application, patch, deadline)?;
+                after = seen.unwrap_or(after);
+                finished = done;
+                if !done {
+                    verification.push(format!(
+                        "the controller had not finished after {} s: what follows is the state then",
+                        workspace.wait.as_secs()
+                    ));
+                }
+            }
             verification.push(controller_state(&after));
             match (&subject.delivery_blocked, writer.is_simulated()) {
                 // A controller that cannot apply fails again: the simulated one too.
@@ -304,7 +319,10 @@ pub(crate) fn execute(
             format!("applied Git's {what} as '{field_manager}'{}", if force { " (forced)" } else { "" })
         }
     };
-    let live_after = writer.get(&target)?;
+    let live_after = match workspace.wait.is_zero() {
+        true => writer.get(&target)?,
+        false => settle::rollout(writer, &target, deadline)?,
+    };
     let rescanned = verify::rescan(subject, live_after.as_ref(), &workspace.engine, workspace.now)?;
     verification.extend(verify::fields_after(subject, rescanned.as_ref()).iter().map(verify::Verified::line));
     if let Some(rollout) = live_after.as_ref().and_then(verify::rollout) {
@@ -316,7 +334,7 @@ pub(crate) fn execute(
     }
     // A controller applies on its next pass: right after the request, a field that still
     // differs is pending, not failed (a simulated controller applies at once).
-    let applied_now = matches!(work, SyncWork::Apply { .. }) || writer.is_simulated();
+    let applied_now = matches!(work, SyncWork::Apply { .. }) || writer.is_simulated() || finished;
     let still_differ = if applied_now { verify::still_differ(subject, rescanned.as_ref()) } else { Vec::new() };
     Ok(Outcome {
         decision: plan.decision,

@@ -33,7 +33,13 @@ pub struct Options {
     pub prefer_application: bool,
     /// Where the audit log and records go instead of the platform's data directory.
     pub data_dir: Option<PathBuf>,
+    /// Seconds a sync waits for the controller and the rollout before verifying (default
+    /// `DEFAULT_WAIT_SECS`).
+    pub wait: Option<u64>,
 }
+
+/// How long a sync waits to verify what it asked for, unless told otherwise.
+pub(crate) const DEFAULT_WAIT_SECS: u64 = 60;
 
 /// Where the data directory is, or an error saying the platform has none.
 pub(crate) fn data_dir() -> Result<PathBuf, ActionError> {
@@ -87,6 +93,7 @@ pub(crate) fn workspace(
         ignore_target,
         all_apps: Vec::new(),
         data_dir,
+        wait: std::time::Duration::from_secs(options.wait.unwrap_or(DEFAULT_WAIT_SECS)),
     })
 }
 

@@ -119,7 +119,7 @@ fn confirm(plan: &Plan, args: &ActArgs) -> Result<Option<Confirmation>, CliError
 /// decision as the TUI does.
 fn load(args: &ActArgs, options: &Options, decision: Decision) -> Result<Loaded, CliError> {
     let filter = ResourceFilter::parse(&args.resource)?;
-    let mut spec = SourceSpec::from(&args.source);
+    let mut spec = crate::cli::sources(&args.source, Some(decision.name()))?;
     // Read-only asks nothing of the API server that looks like a write, not even a dry run.
     if options.read_only || read_only_context(&spec)? {
         spec.no_server_dry_run = true;

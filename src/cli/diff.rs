@@ -1,7 +1,7 @@
 //! `kdrift diff`: the side-by-side view of each drifted resource (or the one asked for).
 
 use crate::cli::{CliError, DiffArgs, EXIT_CLEAN, EXIT_DRIFT, warn};
-use crate::investigate::{self, AppData, InvestigateError, Keep, Request, ResourceFilter, SourceSpec};
+use crate::investigate::{self, AppData, InvestigateError, Keep, Request, ResourceFilter};
 use crate::model::{ResourceReport, ResourceStatus};
 use crate::report::diff_view::{DiffOptions, render_resource};
 use crate::sanitize::clean;
@@ -9,7 +9,7 @@ use std::io::Write as _;
 
 pub(crate) fn run(args: &DiffArgs) -> Result<i32, CliError> {
     let filter = args.resource.as_deref().map(ResourceFilter::parse).transpose()?;
-    let mut spec = SourceSpec::from(&args.source);
+    let mut spec = crate::cli::sources(&args.source, Some("diff"))?;
     spec.review_access = false;
     let config = crate::config::load(spec.config.as_deref())?;
     let keep = filter.clone().map_or(Keep::Shown, Keep::Only);

@@ -7,9 +7,11 @@ pub mod args;
 pub(crate) mod diff;
 pub(crate) mod scan;
 pub(crate) mod serve;
+pub mod source_args;
 pub(crate) mod train;
 
 pub use args::*;
+pub use source_args::*;
 
 use crate::actions::workspace::Options;
 use crate::decision::Decision;
@@ -54,6 +56,10 @@ pub enum CliError {
     #[error(transparent)]
     Investigate(#[from] InvestigateError),
     #[error(
+        "--contexts and --all-contexts are for the TUI and `kdrift scan`; `kdrift {0}` reads one cluster: give --context NAME"
+    )]
+    OneContextOnly(&'static str),
+    #[error(
         "no cluster to open ({0}): run `kdrift demo` for the embedded sample cluster, or `kdrift --desired PATH --live PATH`"
     )]
     NoCluster(String),
@@ -75,11 +81,31 @@ pub enum CliError {
     Output(#[from] std::io::Error),
 }
 
+/// The sources `args` name, `--all-contexts` read from the kubeconfig. Only the TUI and
+/// `scan` (`command` None) read several contexts; `command` names the one that refuses.
+pub(crate) fn sources(args: &SourceArgs, command: Option<&'static str>) -> Result<SourceSpec, CliError> {
+    let mut spec = SourceSpec::from(args);
+    if args.all_contexts {
+        spec.contexts =
+            crate::sources::cluster::context_names().map_err(|error| CliError::NoCluster(error.to_string()))?;
+        if spec.contexts.is_empty() {
+            return Err(CliError::NoCluster("the kubeconfig names no context".to_owned()));
+        }
+    }
+    match command {
+        Some(command) if !spec.contexts.is_empty() => Err(CliError::OneContextOnly(command)),
+        _ => Ok(spec),
+    }
+}
+
 /// `kdrift` alone: the TUI on the current context, or on the sources given; with no
 /// kubeconfig, one line saying how to start the demo instead.
 fn open_tui(args: &TuiArgs) -> Result<Next, CliError> {
-    let mut source = SourceSpec::from(&args.source);
-    if source.kind() == crate::investigate::SourceKind::Cluster {
+    let mut source = sources(&args.source, None)?;
+    if args.read_only {
+        source.no_server_dry_run = true;
+    }
+    if source.kind() == crate::investigate::SourceKind::Cluster && source.contexts.is_empty() {
         let context = crate::sources::cluster::current_context(source.context.as_deref())
             .map_err(|error| CliError::NoCluster(error.to_string()))?;
         // Pinned: decisions write where the TUI read, whatever the kubeconfig says later.
@@ -94,7 +120,7 @@ fn open_tui(args: &TuiArgs) -> Result<Next, CliError> {
 }
 
 fn options(args: &ActArgs) -> Options {
-    Options { read_only: args.read_only, incident: args.incident.clone(), ..Options::default() }
+    Options { read_only: args.read_only, incident: args.incident.clone(), wait: Some(args.wait), ..Options::default() }
 }
 
 /// Prints remarks about the sources (a rules file that holds no rule) as warnings.

@@ -1,12 +1,12 @@
 //! `kdrift scan` (and `kdrift demo` outside a terminal): one report, exit code by drift.
 
-use crate::cli::{CliError, EXIT_CLEAN, EXIT_DRIFT, OutputFormat, ScanArgs, warn};
+use crate::cli::{CliError, EXIT_CLEAN, EXIT_DRIFT, EXIT_ERROR, OutputFormat, ScanArgs, warn};
 use crate::investigate::{self, SourceSpec};
 use crate::report::{json, markdown, style::Style, text};
 use std::io::Write as _;
 
 pub(crate) fn run(args: &ScanArgs) -> Result<i32, CliError> {
-    let (mut report, investigation) = investigate::scan(&SourceSpec::from(&args.source))?;
+    let (mut report, investigation) = investigate::scan(&crate::cli::sources(&args.source, None)?)?;
     warn(&investigation.notes);
     if args.hide_ignored {
         report.hide_ignored();
@@ -19,6 +19,10 @@ pub(crate) fn run(args: &ScanArgs) -> Result<i32, CliError> {
         }
     };
     std::io::stdout().write_all(rendered.as_bytes())?;
+    // The report covers the clusters that answered; one that did not is not clean.
+    if !investigation.unreachable.is_empty() {
+        return Ok(EXIT_ERROR);
+    }
     Ok(if report.needs_action() && !args.no_exit_code { EXIT_DRIFT } else { EXIT_CLEAN })
 }
 

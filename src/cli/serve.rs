@@ -1,14 +1,14 @@
 //! `kdrift serve`: the flags turned into a monitoring session, or `--print-rules`.
 
 use crate::cli::{CliError, EXIT_CLEAN, RulesFormat, ServeArgs};
-use crate::investigate::{Request, SourceSpec};
+use crate::investigate::Request;
 use crate::report::alert_rules::{self, RuleOptions};
 use crate::serve::ServeOptions;
 use std::io::Write as _;
 use std::time::Duration;
 
 pub(crate) fn run(args: &ServeArgs) -> Result<i32, CliError> {
-    let mut spec = SourceSpec::from(&args.source);
+    let mut spec = crate::cli::sources(&args.source, Some("serve"))?;
     let config = crate::config::load(spec.config.as_deref())?;
     if let Some(format) = args.print_rules {
         let runbook_url = (args.runbook_url.clone().or(config.runbook_url))

@@ -32,6 +32,7 @@ impl Comparator<'_> {
         let in_sync = resources.iter().all(|r| matches!(r.status, ResourceStatus::Synced | ResourceStatus::Ignored));
         Ok(AppReport {
             name: self.app,
+            cluster: None,
             sync_status: if in_sync { SyncStatus::Synced } else { SyncStatus::OutOfSync },
             findings: std::mem::take(&mut self.context.findings),
             resources,

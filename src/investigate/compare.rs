@@ -17,6 +17,7 @@ pub(crate) fn compare(mut input: Input, kept: &mut Kept) -> Result<AppReport, In
     let mut report = match input.render_failure.take() {
         Some(finding) => AppReport {
             name: input.app,
+            cluster: None,
             sync_status: SyncStatus::Unknown,
             findings: vec![finding],
             resources: Vec::new(),

@@ -41,7 +41,15 @@ impl Target {
                 };
                 Target::Sample { name: name.clone(), changes, config }
             }
-            (_, Request::Sources(spec)) => Target::Sources(spec.clone()),
+            // Several clusters: the app's own context is where its decisions write.
+            (_, Request::Sources(spec)) => match &app.report.cluster {
+                Some(cluster) => Target::Sources(Box::new(SourceSpec {
+                    context: Some(cluster.clone()),
+                    contexts: Vec::new(),
+                    ..(**spec).clone()
+                })),
+                None => Target::Sources(spec.clone()),
+            },
             (_, Request::Samples) => Target::Nowhere,
         }
     }

@@ -258,6 +258,7 @@ fn not_cloned_note(definition: &AppDefinition) -> String {
 fn not_compared(definition: &AppDefinition, note: String) -> AppReport {
     AppReport {
         name: definition.name.clone(),
+        cluster: None,
         sync_status: SyncStatus::Unknown,
         findings: definition.availability.clone(),
         resources: Vec::new(),

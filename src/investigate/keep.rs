@@ -7,6 +7,7 @@ use crate::engine::{Manifest, identity};
 use crate::investigate::pair::Pair;
 use crate::investigate::spec::{ResourceFilter, SourceKind};
 use crate::model::{AppReport, ResourceKey};
+use crate::sources::cluster::watch::WatchSet;
 use std::collections::HashMap;
 
 /// Which objects to keep while an app is compared.
@@ -58,6 +59,35 @@ pub struct Investigation {
     /// Remarks about the sources (a rules file that holds no rule, an app definition that
     /// could not be read): the CLI prints them as warnings, the TUI shows them.
     pub notes: Vec<String>,
+    /// Contexts that could not be read when several were asked for, each with why (also
+    /// among `notes`): a scan that missed a cluster must not exit as if it were clean.
+    pub unreachable: Vec<String>,
+}
+
+impl Investigation {
+    /// The kinds and namespaces of everything the apps hold, and their app definitions.
+    pub(crate) fn watch_set(&self) -> WatchSet {
+        let mut set = WatchSet::default();
+        for app in &self.apps {
+            if !app.namespace.is_empty() {
+                set.namespaces.insert(app.namespace.clone());
+            }
+            for resource in &app.report.resources {
+                set.kinds.insert((resource.group.clone(), resource.kind.clone()));
+                if !resource.namespace.is_empty() {
+                    set.namespaces.insert(resource.namespace.clone());
+                }
+            }
+            if let Some(object) = app.report.controller.as_ref().and_then(|c| c.object.as_ref()) {
+                let group = object.api_version.rsplit_once('/').map_or("", |(group, _)| group);
+                set.kinds.insert((group.to_owned(), object.kind.clone()));
+                if !object.namespace.is_empty() {
+                    set.namespaces.insert(object.namespace.clone());
+                }
+            }
+        }
+        set
+    }
 }
 
 /// The objects of one app being kept.

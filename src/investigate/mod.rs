@@ -6,6 +6,7 @@
 mod compare;
 pub mod decide;
 mod discovery;
+mod fleet;
 mod input;
 pub mod keep;
 mod kind_names;
@@ -44,6 +45,8 @@ pub enum InvestigateError {
         "no apps found in the {0}: no Argo CD Application or Flux Kustomization there; give --desired PATH or --repo PATH --path DIR, or add a .kdrift.yaml catalog to the repository"
     )]
     NoApps(String),
+    #[error("no context could be read: {0}")]
+    NoContext(String),
     #[error("no app named '{0}' in the {1}")]
     NoSuchApp(String, String),
     #[error("{0}")]
@@ -102,6 +105,10 @@ fn load_samples(keep: &Keep, simulation: &Simulation) -> Result<Investigation, I
 }
 
 fn load_sources(spec: &SourceSpec, keep: &Keep, simulation: &Simulation) -> Result<Investigation, InvestigateError> {
+    if !spec.contexts.is_empty() {
+        // Clusters have no simulation: only samples do.
+        return fleet::load(spec, keep, |one, keep| load_sources(one, keep, &Simulation::new()));
+    }
     let (mut apps, label, notes) = if discovery::wanted(spec) {
         discovery::scan_all(spec, keep)?
     } else {
@@ -114,7 +121,7 @@ fn load_sources(spec: &SourceSpec, keep: &Keep, simulation: &Simulation) -> Resu
         app.origin.clone_from(&label);
     }
     let context = label.split_once("cluster ").map(|(_, context)| context.to_owned());
-    Ok(Investigation { apps, context, label, notes })
+    Ok(Investigation { apps, context, label, notes, unreachable: Vec::new() })
 }
 
 /// One app compared, with Git evidence when desired state came from Git and the objects
@@ -179,5 +186,5 @@ pub fn scenario(scenario: &crate::training::scenario::Scenario) -> Investigation
         namespace: scenario.namespace.clone(),
         now: scenario.now,
     };
-    Investigation { apps: vec![app], context: None, label: origin, notes: Vec::new() }
+    Investigation { apps: vec![app], context: None, label: origin, notes: Vec::new(), unreachable: Vec::new() }
 }

@@ -14,6 +14,9 @@ pub struct SourceSpec {
     pub desired: Option<PathBuf>,
     pub live: Option<PathBuf>,
     pub context: Option<String>,
+    /// Several contexts read at once (`--contexts`, `--all-contexts`): each app is tagged
+    /// with the one it came from. Empty: `context` alone.
+    pub contexts: Vec<String>,
     /// Seconds one request to the API server may take.
     pub request_timeout: u64,
     pub repo: Option<PathBuf>,
@@ -46,6 +49,7 @@ impl SourceSpec {
             desired: None,
             live: None,
             context: None,
+            contexts: Vec::new(),
             request_timeout: 30,
             repo: None,
             revision: None,
@@ -148,6 +152,7 @@ impl Request {
             Request::Sources(spec) => match (&spec.live, &spec.sample) {
                 (_, Some(sample)) => format!("sample {sample}"),
                 (Some(live), _) => format!("snapshot {}", live.display()),
+                (None, None) if !spec.contexts.is_empty() => format!("contexts {}", spec.contexts.join(", ")),
                 (None, None) => format!("context {}", spec.context.as_deref().unwrap_or("(current)")),
             },
         }

@@ -100,6 +100,10 @@ impl SyncStatus {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AppReport {
     pub name: String,
+    /// The kubeconfig context the app was read from, when several were (`--contexts`); an
+    /// extension of v1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     pub sync_status: SyncStatus,
     /// App-level findings (sync availability).
     pub findings: Vec<Finding>,

@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 pub(crate) fn render(report: &DriftReport) -> String {
     let mut out = String::from("# kdrift report\n\n");
     for app in &report.apps {
-        let _ = writeln!(out, "## {} — {:?}\n", cell(&app.name), app.sync_status);
+        let cluster = app.cluster.as_ref().map(|c| format!(" (cluster {})", cell(c))).unwrap_or_default();
+        let _ = writeln!(out, "## {}{cluster} — {:?}\n", cell(&app.name), app.sync_status);
         for note in &app.notes {
             let _ = writeln!(out, "> note: {}\n", cell(note));
         }

@@ -42,12 +42,14 @@ fn render_app(out: &mut String, app: &AppReport, options: &TextOptions) {
         (None, Some(level)) => format!("{level}; "),
         (None, None) => String::new(),
     };
+    // Several clusters: each app names its own.
+    let source = app.cluster.as_ref().map_or_else(|| options.source.clone(), |c| format!("cluster {c}"));
     let _ = writeln!(
         out,
         "{}  {status}  ({}{}; {} finding(s), {needing} need action, {ignored} ignored)",
         style.bold(&app.name),
         clean(&catalog),
-        clean(&options.source),
+        clean(&source),
         app.all_findings().count() - ignored
     );
     if let Some(controller) = &app.controller {

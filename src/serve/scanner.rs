@@ -3,7 +3,7 @@
 //! passes without a change (the periodic full resync). The watches follow the last good
 //! scan's kinds and namespaces.
 
-use crate::investigate::{self, Investigation, Keep, Request};
+use crate::investigate::{self, Keep, Request};
 use crate::serve::ServeOptions;
 use crate::serve::board::Board;
 use crate::sources::cluster::watch::{self, WatchNews, WatchSet};
@@ -71,30 +71,6 @@ impl Wakes {
         }
         !self.stopping()
     }
-}
-
-/// The kinds and namespaces of everything the apps hold, and their app definitions.
-fn watch_set(investigation: &Investigation) -> WatchSet {
-    let mut set = WatchSet::default();
-    for app in &investigation.apps {
-        if !app.namespace.is_empty() {
-            set.namespaces.insert(app.namespace.clone());
-        }
-        for resource in &app.report.resources {
-            set.kinds.insert((resource.group.clone(), resource.kind.clone()));
-            if !resource.namespace.is_empty() {
-                set.namespaces.insert(resource.namespace.clone());
-            }
-        }
-        if let Some(object) = app.report.controller.as_ref().and_then(|c| c.object.as_ref()) {
-            let group = object.api_version.rsplit_once('/').map_or("", |(group, _)| group);
-            set.kinds.insert((group.to_owned(), object.kind.clone()));
-            if !object.namespace.is_empty() {
-                set.namespaces.insert(object.namespace.clone());
-            }
-        }
-    }
-    set
 }
 
 /// The watches open now, and over what.
@@ -178,7 +154,7 @@ pub(crate) fn run(
         let started = Instant::now();
         let wait = match investigate::load(&options.request, &Keep::Shown) {
             Ok(investigation) => {
-                let set = watch_set(&investigation);
+                let set = investigation.watch_set();
                 board.publish(investigation, &options.owner_labels, started.elapsed());
                 watching.follow(set, (&options.request, runtime), board, &waker);
                 retry = RETRY_FIRST;

@@ -33,6 +33,10 @@ pub enum Msg {
     Mouse(crossterm::event::MouseEvent),
     /// What a picker lists (contexts, namespaces), or why it cannot be read.
     Listed(PickKind, Result<Vec<String>, String>),
+    /// The watched cluster changed (a burst of changes, settled).
+    ClusterChanged,
+    /// The watches are open (how many), or why they are not.
+    Watching(Result<usize, String>),
 }
 
 #[derive(Debug, Clone)]
@@ -46,6 +50,8 @@ pub enum Effect {
     Align(Box<AlignJob>),
     /// Read what a picker lists, for the source of `Request`.
     List(PickKind, Request),
+    /// Follow the cluster: the event loop (re)starts its watches (see `follow`).
+    Watch(Option<Box<crate::tui::follow::WatchPlan>>),
 }
 
 pub struct App {
@@ -94,6 +100,8 @@ pub struct App {
     pub mouse: bool,
     /// The `:ctx`, `:ns` or `:sample` picker, when open.
     pub picker: Option<crate::tui::picker::Picker>,
+    /// Following the cluster: watches, changes pending, what changed since you looked.
+    pub live: crate::tui::changes::Live,
 }
 
 impl App {
@@ -127,6 +135,7 @@ impl App {
             clipboard: None,
             mouse: false,
             picker: None,
+            live: Default::default(),
         }
     }
 
@@ -153,7 +162,9 @@ impl App {
     /// No write is possible: `--read-only`, a read-only context, or a snapshot (nothing to
     /// write to). Samples are writable: their writes are simulated.
     pub fn read_only(&self) -> bool {
-        let context_read_only = self.data.context.as_deref().is_some_and(|context| {
+        // Several clusters: the open app's own context decides.
+        let open_cluster = self.data.apps.get(self.app_open).and_then(|a| a.report.cluster.as_deref());
+        let context_read_only = self.data.context.as_deref().or(open_cluster).is_some_and(|context| {
             self.options.read_only_contexts.iter().any(|p| crate::engine::ignore::matching::glob_matches(p, context))
         });
         self.options.read_only || context_read_only || !(self.request.is_cluster() || self.simulated())
@@ -190,8 +201,10 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::Loaded(result) => {
-                self.loaded(result);
+            Msg::Loaded(result) => self.loaded(result),
+            Msg::ClusterChanged => self.cluster_changed(),
+            Msg::Watching(result) => {
+                self.watching(result);
                 Vec::new()
             }
             Msg::Acted(acted) => self.acted(*acted),
@@ -219,29 +232,9 @@ impl App {
         };
         // A diff too large to align on the spot is aligned by a worker.
         effects.extend(self.diff.as_mut().and_then(|diff| diff.request.take()).map(Effect::Align));
+        // A change held back while the responder was busy is read once they are done.
+        effects.extend(self.take_pending());
         effects
-    }
-
-    fn loaded(&mut self, result: Result<Investigation, WorkError>) {
-        self.loading = false;
-        match result {
-            Ok(data) => {
-                self.summaries = data.apps.iter().map(|a| AppSummary::of(a, &self.options.owner_labels)).collect();
-                // Remarks about the sources (a rules file with no rule) are shown, never printed
-                // over the screen.
-                self.banner = (!data.notes.is_empty()).then(|| format!("warning: {}", data.notes.join("; ")));
-                self.data = data;
-                self.loaded_at = crate::clock::now();
-                self.apps.selected = self.apps.selected.min(self.data.apps.len().saturating_sub(1));
-                // The diff's indices belong to the previous load.
-                if self.diff.is_some() || self.app_open >= self.data.apps.len() {
-                    self.diff = None;
-                    self.screen = if self.app_open < self.data.apps.len() { Screen::Resources } else { Screen::Apps };
-                }
-            }
-            // What was shown stays usable; the banner says why it is not fresh.
-            Err(error) => self.banner = Some(error.to_string()),
-        }
     }
 
     fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -351,6 +344,7 @@ impl App {
             Screen::Apps => {
                 if let Some(&app) = self.visible_apps().get(self.apps.selected) {
                     self.app_open = app;
+                    self.live.changed_apps.remove(&crate::tui::changes::app_id(&self.data.apps[app]));
                     self.resources.selected = 0;
                     self.resources.filter.clear();
                     self.screen = Screen::Resources;
@@ -363,6 +357,11 @@ impl App {
                     self.notice = Some(crate::tui::strings::APP_LEVEL_NO_DIFF.to_owned());
                     return Vec::new();
                 };
+                if let Some(app) = self.data.apps.get(self.app_open)
+                    && let Some(opened) = app.report.resources.get(resource)
+                {
+                    self.live.changed_resources.remove(&(crate::tui::changes::app_id(app), opened.key()));
+                }
                 self.open_diff(self.app_open, resource, row.finding, self.body_height());
                 self.screen = Screen::Diff;
             }

@@ -98,6 +98,28 @@ impl DiffState {
         state
     }
 
+    /// The same resource as a fresh load has it, now at `at`: aligned again with the reader
+    /// kept in place (open folds, the focused field, the search).
+    pub(crate) fn reload(
+        &mut self,
+        at: (usize, usize),
+        report: &ResourceReport,
+        pair: Option<&Pair>,
+        mask_annotations: &[String],
+    ) {
+        (self.app, self.resource) = at;
+        self.raw.clear();
+        self.compute(report, pair, mask_annotations);
+        if self.request.is_none()
+            && let Some(live) = pair.and_then(Pair::live)
+        {
+            self.raw = raw_lines(&live, mask_annotations);
+        }
+        if self.request.is_none() {
+            self.cursor = self.cursor.min(self.len().saturating_sub(1));
+        }
+    }
+
     /// Aligns the pair (again, after the full-fields toggle): on the spot when it is small,
     /// else by a worker (`request`), the screen saying so meanwhile.
     pub fn compute(&mut self, report: &ResourceReport, pair: Option<&Pair>, mask_annotations: &[String]) {

@@ -51,6 +51,10 @@ fn help_text(app: &App) -> Vec<Line<'static>> {
                 style::dim(theme),
             )),
             Line::from(Span::styled("              · deflt (API server default)  ? other", style::dim(theme))),
+            Line::from(Span::styled(
+                " Δ: findings changed since you last opened it (on a cluster the lists follow its changes)",
+                style::dim(theme),
+            )),
         ])
         .collect()
 }

@@ -37,7 +37,7 @@ impl AppSort {
 }
 
 /// Indices of the apps to show, filtered by `filter` (any column: name, sync status, highest
-/// severity, owner, source) and sorted.
+/// severity, owner, source or cluster) and sorted.
 pub(crate) fn visible_apps(apps: &[AppData], summaries: &[AppSummary], filter: &str, sort: AppSort) -> Vec<usize> {
     let filter = filter.to_lowercase();
     let mut shown: Vec<usize> = (0..apps.len())
@@ -45,7 +45,8 @@ pub(crate) fn visible_apps(apps: &[AppData], summaries: &[AppSummary], filter: &
             let app = &apps[i];
             let owner = summaries[i].team.as_deref().unwrap_or_default();
             let severity = summaries[i].highest.map(Severity::as_str).unwrap_or_default();
-            [app.report.name.as_str(), app.report.sync_status.as_str(), severity, owner, app.origin.as_str()]
+            let cluster = app.report.cluster.as_deref().unwrap_or_default();
+            [app.report.name.as_str(), app.report.sync_status.as_str(), severity, owner, app.origin.as_str(), cluster]
                 .iter()
                 .any(|t| t.to_lowercase().contains(&filter))
         })

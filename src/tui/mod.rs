@@ -5,6 +5,7 @@
 //! loader. Logs go to a file, never to the screen.
 
 pub mod app;
+pub mod changes;
 pub(crate) mod commands;
 pub(crate) mod diff_job;
 pub(crate) mod diff_place;
@@ -12,10 +13,12 @@ pub(crate) mod diff_search;
 pub(crate) mod diff_state;
 pub(crate) mod diff_wrap;
 pub(crate) mod focus;
+pub mod follow;
 pub(crate) mod help;
 pub mod keys;
 pub mod keys_runbook;
 pub(crate) mod lists;
+mod loads;
 pub(crate) mod mouse;
 pub(crate) mod navigate;
 pub(crate) mod options;
@@ -196,8 +199,15 @@ async fn event_loop(
     let (sender, mut results) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let mut events = EventStream::new();
     let mut stops = Stops::install()?;
+    let mut follower = follow::Follower::default();
+    let run = |effect: Effect, follower: &mut follow::Follower| match effect {
+        // Watches live as long as the session follows the cluster: not a worker's job.
+        Effect::Watch(Some(plan)) => follower.follow(*plan, sender.clone()),
+        Effect::Watch(None) => follower.stop(),
+        effect => spawn(effect, sender.clone()),
+    };
     for effect in app.start() {
-        spawn(effect, sender.clone());
+        run(effect, &mut follower);
     }
     let mut first_frame = true;
     let mut mouse_captured = false;
@@ -219,7 +229,7 @@ async fn event_loop(
             signal = stops.next() => return Ok(Some(signal)),
         };
         for effect in app.update(msg) {
-            spawn(effect, sender.clone());
+            run(effect, &mut follower);
         }
         if app.mouse != mouse_captured {
             mouse_captured = app.mouse;
@@ -245,7 +255,8 @@ pub fn load(request: &Request) -> Result<Investigation, WorkError> {
 }
 
 /// Does an effect's IO and answers with the message it leads to (blocking). The event loop
-/// runs it on a worker thread; tests call it directly.
+/// runs it on a worker thread; tests call it directly. Watching is the event loop's own:
+/// here it opens nothing.
 pub fn perform(effect: Effect) -> Msg {
     match effect {
         Effect::Load(request, simulation) => {
@@ -272,6 +283,7 @@ pub fn perform(effect: Effect) -> Msg {
         ),
         Effect::Align(job) => Msg::Aligned(Box::new(job.run())),
         Effect::List(kind, request) => Msg::Listed(kind, picker::read_list(kind, &request)),
+        Effect::Watch(_) => Msg::Watching(Ok(0)),
     }
 }
 
@@ -305,6 +317,7 @@ fn spawn(effect: Effect, sender: tokio::sync::mpsc::UnboundedSender<Msg>) {
             let kind = *kind;
             ("listing".to_owned(), Box::new(move |e: WorkError| Msg::Listed(kind, Err(e.to_string()))))
         }
+        Effect::Watch(_) => ("watching".to_owned(), Box::new(|e: WorkError| Msg::Watching(Err(e.to_string())))),
     };
     let worker = tokio::task::spawn_blocking(move || perform(effect));
     tokio::spawn(async move {

@@ -57,7 +57,12 @@ fn header_line(app: &App) -> Line<'static> {
         true => Span::styled("[RO]", style::fg(theme.ui.read_only).add_modifier(ratatui::style::Modifier::BOLD)),
         false => Span::styled("[RW]", style::fg(theme.ui.read_write).add_modifier(ratatui::style::Modifier::BOLD)),
     };
-    let source = match &app.data.context {
+    // Several clusters: an app's screens name the one it lives in.
+    let open_cluster = match app.screen {
+        crate::tui::keys::Screen::Apps | crate::tui::keys::Screen::Train => None,
+        _ => app.data.apps.get(app.app_open).and_then(|a| a.report.cluster.as_ref()),
+    };
+    let source = match app.data.context.as_ref().or(open_cluster) {
         Some(context) => format!("context {context}"),
         None if app.train.is_some() && app.drill().is_none() => strings::SOURCE_TRAINING.to_owned(),
         None => app.request.label(),
@@ -69,7 +74,14 @@ fn header_line(app: &App) -> Line<'static> {
             None => strings::TRAINING_WRITES_NOTHING.to_owned(),
         },
         (true, _) => strings::LOADING.to_owned(),
-        (false, Some(at)) => format!("refreshed {} UTC", format_rfc3339(at).get(11..19).unwrap_or_default()),
+        (false, Some(at)) => {
+            let at = format_rfc3339(at).get(11..19).unwrap_or_default().to_owned();
+            match app.live.watching {
+                // The list follows the cluster: the time is the last change it took.
+                Some(_) => format!("watching · {at} UTC"),
+                None => format!("refreshed {at} UTC"),
+            }
+        }
         (false, None) => strings::NOT_LOADED.to_owned(),
     };
     let sep = || Span::styled(" │ ", style::dim(theme));

@@ -65,16 +65,27 @@ impl Terminal {
 
     /// Reads the screen until `needle` shows (20 s at most).
     pub fn wait_for(&mut self, needle: &str) {
+        self.wait_until(&format!("'{needle}' on screen"), |screen| screen.contains(needle));
+    }
+
+    /// Reads the screen until `holds` says it shows what `what` describes (20 s at most): a
+    /// frame arrives in pieces, so what must be gone is awaited too.
+    pub fn wait_until(&mut self, what: &str, holds: impl Fn(&str) -> bool) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(100)) {
                 self.read(&bytes);
             }
-            if self.parser.screen().contents().contains(needle) {
+            if holds(&self.parser.screen().contents()) {
                 return;
             }
         }
-        panic!("'{needle}' never appeared on screen:\n{}", self.parser.screen().contents());
+        panic!("never saw {what}:\n{}", self.parser.screen().contents());
+    }
+
+    /// The screen as last read.
+    pub fn contents(&self) -> String {
+        self.parser.screen().contents()
     }
 
     fn read(&mut self, bytes: &[u8]) {

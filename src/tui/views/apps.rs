@@ -22,7 +22,10 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     }
     let heading: String =
         widths.headings().iter().zip(widths.columns()).map(|(title, width)| column(title, width)).collect();
-    let mut lines = vec![Line::from(Span::styled(format!(" {heading}SOURCE"), style::dim(theme)))];
+    // Several clusters at once: the last column tells which one each app lives in.
+    let fleet = app.data.apps.iter().any(|a| a.report.cluster.is_some());
+    let last = if fleet { "CLUSTER" } else { "SOURCE" };
+    let mut lines = vec![Line::from(Span::styled(format!(" {heading}{last}"), style::dim(theme)))];
     if app.loading && app.data.apps.is_empty() {
         lines.push(Line::from(Span::styled(" loading…", style::dim(theme))));
     }
@@ -55,8 +58,15 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             if summary.harmful > 0 { style::severity(theme, crate::model::Severity::High) } else { style::dim(theme) },
         );
         let oldest = summary.oldest_harmful.map(short_age).unwrap_or_else(|| "-".to_owned());
+        // Δ: its findings changed since the responder last opened it (following the cluster).
+        let changed = app.live.changed_apps.contains(&crate::tui::changes::app_id(data));
+        let mark = match changed {
+            true => Span::styled("Δ", style::accent(theme).add_modifier(ratatui::style::Modifier::BOLD)),
+            false => Span::raw(" "),
+        };
         let mut spans = vec![
-            Span::raw(format!(" {}", column(&report.name, widths.name))),
+            mark,
+            Span::raw(column(&report.name, widths.name)),
             sync,
             harmful,
             Span::raw(count(summary.expected, widths.expected)),
@@ -66,13 +76,16 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Span::raw(column(&oldest, widths.oldest)),
             Span::raw(column(summary.team.as_deref().unwrap_or("-"), widths.owner)),
             // Narrow: "sample " is in the header already; the sample's name is what differs.
-            Span::styled(
-                match widths.compact {
-                    true => data.origin.strip_prefix("sample ").unwrap_or(&data.origin).to_owned(),
-                    false => data.origin.clone(),
-                },
-                style::dim(theme),
-            ),
+            match &report.cluster {
+                Some(cluster) => Span::raw(cluster.clone()),
+                None => Span::styled(
+                    match widths.compact {
+                        true => data.origin.strip_prefix("sample ").unwrap_or(&data.origin).to_owned(),
+                        false => data.origin.clone(),
+                    },
+                    style::dim(theme),
+                ),
+            },
         ];
         if position == app.apps.selected {
             spans = spans.into_iter().map(|s| s.patch_style(style::selected())).collect();

@@ -21,6 +21,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     .areas(area);
     let Some(data) = app.data.apps.get(app.app_open) else { return };
     let report = &data.report;
+    let app_id = crate::tui::changes::app_id(data);
     // Narrow terminals drop the category and owner columns (the reason below names both).
     let wide = area.width >= 118;
     let name_width = if area.width >= 140 { 40 } else { 32 };
@@ -49,7 +50,13 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             None => "(app)".to_owned(),
         };
         let status = resource.map(|r| r.status.as_str()).unwrap_or("app");
-        let mut spans = vec![Span::raw(format!(" {}", column(&name, name_width))), Span::raw(column(status, 9))];
+        // Δ: its findings changed since the responder last opened it (following the cluster).
+        let changed = resource.is_some_and(|r| app.live.changed_resources.contains(&(app_id.clone(), r.key())));
+        let mark = match changed {
+            true => Span::styled("Δ", style::accent(theme).add_modifier(Modifier::BOLD)),
+            false => Span::raw(" "),
+        };
+        let mut spans = vec![mark, Span::raw(column(&name, name_width)), Span::raw(column(status, 9))];
         match finding {
             Some(finding) => {
                 let owner = finding
