@@ -66,3 +66,20 @@ fn every_training_screen_at_every_size() {
         }
     }
 }
+
+/// The apps screen of several clusters (a CLUSTER column), with one app whose findings
+/// changed since the responder looked (Δ).
+#[test]
+fn the_apps_screen_of_several_clusters_with_a_change_marked_at_every_size() {
+    for (width, height) in SIZES {
+        let (mut app, mut terminal) = demo(width, height);
+        for (index, data) in app.data.apps.iter_mut().enumerate() {
+            data.report.cluster = Some(if index % 2 == 0 { "prod-eu-west-1" } else { "prod-us-east-1" }.to_owned());
+        }
+        let changed = kdrift::tui::changes::app_id(&app.data.apps[1]);
+        app.live.changed_apps.insert(changed);
+        app.live.watching = Some(3);
+        let screen = shown(&mut app, &mut terminal, "");
+        insta::assert_snapshot!(format!("fleet_apps_{width}x{height}"), screen);
+    }
+}

@@ -25,7 +25,7 @@ pub struct Live {
 }
 
 /// How an app is known across loads: where it came from, its cluster and its name.
-pub(crate) fn app_id(app: &AppData) -> String {
+pub fn app_id(app: &AppData) -> String {
     format!("{}\u{1f}{}\u{1f}{}", app.origin, app.report.cluster.as_deref().unwrap_or_default(), app.report.name)
 }
 

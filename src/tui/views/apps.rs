@@ -77,7 +77,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Span::raw(column(summary.team.as_deref().unwrap_or("-"), widths.owner)),
             // Narrow: "sample " is in the header already; the sample's name is what differs.
             match &report.cluster {
-                Some(cluster) => Span::raw(cluster.clone()),
+                Some(cluster) => Span::raw(tail(cluster, usize::from(area.width).saturating_sub(1 + widths.total()))),
                 None => Span::styled(
                     match widths.compact {
                         true => data.origin.strip_prefix("sample ").unwrap_or(&data.origin).to_owned(),
@@ -93,6 +93,17 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// `text` in `room` columns, cut at its start: clusters' context names differ at their end
+/// (`…/prod-eu`, `…us-east-1`).
+fn tail(text: &str, room: usize) -> String {
+    let count = text.chars().count();
+    if count <= room || room == 0 {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().skip(count - (room - 1)).collect();
+    format!("…{kept}")
 }
 
 /// Column widths; narrow terminals get short headings so every column still fits in 80.
@@ -145,6 +156,10 @@ impl Widths {
             true => ["APP", "SYNC", "HARM", "EXP", "IGN", "ORPH", "SEVERITY", "AGE", "OWNER"],
             false => ["APP", "SYNC", "HARMFUL", "EXPECTED", "IGNORED", "ORPHANS", "SEVERITY", "OLDEST", "OWNER"],
         }
+    }
+
+    fn total(&self) -> usize {
+        self.columns().iter().sum()
     }
 
     fn columns(&self) -> [usize; 9] {
