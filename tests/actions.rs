@@ -170,8 +170,13 @@ fn sync_asks_argo_cd_for_an_operation_limited_to_the_drifted_object() {
     let phase = |phase: &'static str| -> Step {
         Box::new(move |api: &FakeApi| {
             let mut app = api.object("Application", "checkout-api").unwrap();
-            app.as_object_mut().unwrap().remove("operation");
-            app["status"]["operationState"] = json!({"phase": phase});
+            // Argo CD keeps the operation it runs in its state, and clears the request once done.
+            let operation =
+                app.get("operation").cloned().or_else(|| app.pointer("/status/operationState/operation").cloned());
+            if phase != "Running" {
+                app.as_object_mut().unwrap().remove("operation");
+            }
+            app["status"]["operationState"] = json!({"phase": phase, "operation": operation});
             api.set(app);
         })
     };
@@ -195,8 +200,11 @@ fn sync_asks_argo_cd_for_an_operation_limited_to_the_drifted_object() {
     let patches: Vec<Recorded> = writes(&api).into_iter().filter(|w| w.path() == application_path).collect();
     let lines: Vec<String> = patches.iter().map(Recorded::line).collect();
     assert_eq!(lines, [format!("PATCH {application_path}?dryRun=All"), format!("PATCH {application_path}")]);
-    let body: Value = serde_json::from_str(&patches[1].body).unwrap();
+    let mut body: Value = serde_json::from_str(&patches[1].body).unwrap();
     assert_eq!(patches[1].content_type.as_deref(), Some("application/merge-patch+json"));
+    // The request carries a token of its own, so the operation Argo CD finishes is known to be it.
+    let info = body["operation"].as_object_mut().unwrap().remove("info").unwrap();
+    assert_eq!(info[0]["name"], "kdrift-request");
     assert_eq!(
         body,
         json!({"operation": {"initiatedBy": {"username": "kdrift"}, "sync": {"revision": "4f9c2ab",
@@ -205,6 +213,28 @@ fn sync_asks_argo_cd_for_an_operation_limited_to_the_drifted_object() {
     // The Deployment itself is only ever dry-run: Argo CD does the writing.
     assert!(writes(&api).iter().filter(|w| w.path() == DEPLOYMENT_PATH).all(|w| w.target.contains("dryRun=All")));
     assert!(result.stdout.contains("ask Argo CD to sync Application argocd/checkout-api"));
+}
+
+#[test]
+fn a_sync_over_an_operation_argo_cd_is_running_is_refused_and_nothing_is_written() {
+    let data = tempfile::tempdir().unwrap();
+    let mut objects = objects_in(&sample("live"));
+    let mut running = application();
+    running["status"]["operationState"] = json!({"phase": "Running", "operation": {"sync": {}}});
+    objects.push(running);
+    let api = FakeApi::start(objects, Behaviour::default());
+    let result = act_on_cluster(data.path(), &api, "sync", "Deployment/checkout-api", &["--yes"]);
+    assert_eq!(result.code, 2, "{}{}", result.stdout, result.stderr);
+    assert!(
+        result.stderr.contains("Argo CD is busy with Application argocd/checkout-api: an operation is Running"),
+        "{}",
+        result.stderr
+    );
+    let application_path = "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/checkout-api";
+    assert!(
+        writes(&api).iter().all(|w| w.path() != application_path || w.target.contains("dryRun=All")),
+        "only the preview's dry run"
+    );
 }
 
 #[test]

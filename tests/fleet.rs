@@ -112,6 +112,8 @@ fn an_unreachable_context_is_a_warning_and_exit_code_2_and_all_unreachable_is_an
     let clusters: Vec<&str> =
         report["apps"].as_array().unwrap().iter().map(|a| a["cluster"].as_str().unwrap()).collect();
     assert_eq!(clusters, ["east", "west"], "the kubeconfig's order, down left out");
+    // The report itself says which cluster it does not cover (an extension of v1).
+    assert!(report["unreachable"][0].as_str().unwrap().starts_with("context down: "), "{report}");
     let warnings: Vec<&str> = result.stderr.lines().collect();
     assert_eq!(warnings.len(), 1, "{}", result.stderr);
     assert!(
@@ -124,6 +126,24 @@ fn an_unreachable_context_is_a_warning_and_exit_code_2_and_all_unreachable_is_an
         run(fleet.kdrift().args(["scan", "--contexts", "down", "--desired", desired.to_str().unwrap()]).args(APP));
     assert_eq!(none.code, 2);
     assert_one_line_error(&none, &["no context could be read", "context down"]);
+}
+
+#[test]
+fn a_context_without_gitops_apps_was_read_and_is_not_unreachable() {
+    // Without --desired, apps are found among each cluster's Argo CD and Flux objects, and
+    // neither loopback cluster has any (a spoke of hub-and-spoke Argo CD, a local kind).
+    let fleet = Fleet::start();
+    let result =
+        run(fleet.kdrift().args(["scan", "-o", "json", "--contexts", "east,west,east", "--no-server-dry-run"]));
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    assert_eq!(json_of(&result.stdout)["apps"], json!([]));
+    let warnings: Vec<&str> = result.stderr.lines().collect();
+    assert_eq!(warnings.len(), 2, "each context once: {}", result.stderr);
+    assert!(
+        warnings[0].starts_with("kdrift: warning: east: no Argo CD Application or Flux Kustomization there"),
+        "{}",
+        result.stderr
+    );
 }
 
 #[test]

@@ -680,16 +680,36 @@ fn a_fresh_load_keeps_the_place_says_what_changed_and_marks_it_until_opened() {
     assert!(!screen.contains('Δ'), "opened, the mark is gone: {screen}");
 }
 
-/// A change the watches report while a runbook is open waits until the responder leaves it.
+/// A change the watches report while a runbook is open waits until the responder leaves it,
+/// and so does a load that arrives meanwhile (the runbook's app must not move under it).
 #[test]
 fn a_change_while_deciding_is_read_only_when_the_runbook_is_left() {
     let data_dir = tempfile::tempdir().unwrap();
     let mut app = checkout_api(&data_dir, 160, 30);
+    let request = app.request.clone();
     press(&mut app, "\n\n");
     press(&mut app, "r");
     assert_eq!(app.screen, Screen::Runbook);
     assert!(app.update(Msg::ClusterChanged).is_empty(), "nothing moves under a decision");
+    let mut arrived = kdrift::tui::load(&request).unwrap();
+    arrived.apps[0].report.resources.retain(|r| r.kind != "Service");
+    app.update(Msg::Loaded(Ok(arrived)));
+    assert!(app.data.apps[0].report.resources.iter().any(|r| r.kind == "Service"), "held while deciding");
     let effects = app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
     assert_ne!(app.screen, Screen::Runbook);
-    assert!(effects.iter().any(|e| matches!(e, Effect::Load(..))), "read once the runbook is left: {effects:?}");
+    assert!(app.data.apps[0].report.resources.iter().all(|r| r.kind != "Service"), "shown once left");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Load(..))), "the change is read once the runbook is left: {effects:?}");
+}
+
+/// A late answer for sources the responder left (`:sample` while a reload ran) is dropped.
+#[test]
+fn an_answer_for_sources_no_longer_shown_is_dropped() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut app = checkout_api(&data_dir, 160, 30);
+    let old = app.request.clone();
+    let late = kdrift::tui::perform(Effect::Load(old, Default::default()));
+    command(&mut app, "sample hpa-replicas");
+    assert!(app.data.apps[0].origin.contains("hpa-replicas"), "{}", app.data.apps[0].origin);
+    app.update(late);
+    assert!(app.data.apps[0].origin.contains("hpa-replicas"), "still the new sample: {}", app.data.apps[0].origin);
 }

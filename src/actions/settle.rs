@@ -1,81 +1,166 @@
 //! Waiting for a write to take effect before verifying it: a sync asked of Argo CD or Flux is
 //! done by the controller on its own pass, and a workload's new pods roll out over time.
 //! Verifying at once would call a field "still different" that is only pending. Each wait
-//! reads the object again about once a second, up to the decision's deadline; what it last
-//! saw is what verification reports (a simulated cluster never moves: nothing is awaited).
+//! reads the object again once a second, up to the decision's deadline; what it last saw is
+//! what verification reports (a simulated cluster never moves: nothing is awaited). A read
+//! that fails while waiting is not the write failing: the wait goes on.
 
 use crate::actions::ActionError;
 use crate::actions::sync::FLUX_REQUESTED_AT;
 use crate::actions::target::{ObjectRef, Writer};
+use crate::engine::time::parse_rfc3339;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-/// How often the object is read again while waiting.
-const POLL: Duration = Duration::from_millis(500);
+/// How often the object is read again while waiting (an Application can be large).
+const POLL: Duration = Duration::from_secs(1);
 
 /// Argo CD's finished operation phases.
 const ARGO_DONE: &[&str] = &["Succeeded", "Failed", "Error"];
+/// Argo CD's phases of an operation still going.
+const ARGO_GOING: &[&str] = &["Running", "Terminating"];
 
-/// Whether the controller finished the sync asked of `app` (as the API returns it now).
-fn controller_done(app: &Value, requested_at: Option<&str>) -> bool {
-    let text = |pointer: &str| app.pointer(pointer).and_then(Value::as_str);
-    match app.get("kind").and_then(Value::as_str) {
-        // Argo CD takes `operation` off the Application when it starts the sync, and
-        // records the phase in `status.operationState`.
-        Some("Application") => {
-            app.get("operation").is_none()
-                && text("/status/operationState/phase").is_some_and(|phase| ARGO_DONE.contains(&phase))
-        }
-        // Flux echoes the request's token once it has handled it.
-        Some("Kustomization" | "HelmRelease") => {
-            requested_at.is_some() && text("/status/lastHandledReconcileAt") == requested_at
-        }
-        _ => true,
+/// The name of the entry kdrift puts in an Argo CD operation's `info`, whose value tells
+/// its operation from anyone else's.
+pub(crate) const ARGO_REQUEST_INFO: &str = "kdrift-request";
+
+/// Whether Argo CD is busy with an operation on `app` (one asked for, or one running): a
+/// new one written over it would be dropped when that one ends.
+pub(crate) fn argo_busy(app: &Value) -> Option<String> {
+    let phase = app.pointer("/status/operationState/phase").and_then(Value::as_str);
+    match (app.get("operation").is_some_and(|o| !o.is_null()), phase) {
+        (true, _) => Some("an operation is already asked of it".to_owned()),
+        (false, Some(phase)) if ARGO_GOING.contains(&phase) => Some(format!("an operation is {phase}")),
+        _ => None,
     }
 }
 
-/// Reads `target` until `done` says so or `deadline` passes; the last copy read (`None`: gone).
-fn wait_until(
+/// How a wait for the controller ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Finished {
+    /// The controller finished the request.
+    Ours,
+    /// It finished an operation that was not this request (which it dropped).
+    Another,
+    /// Not within the deadline.
+    Not,
+}
+
+/// Whether the controller finished the sync asked of `app` (as the API returns it now).
+fn controller_done(app: &Value, asked: &Value) -> Option<Finished> {
+    let text = |pointer: &str| app.pointer(pointer).and_then(Value::as_str);
+    match app.get("kind").and_then(Value::as_str) {
+        // Argo CD keeps `operation` until the operation completes, then clears it with the
+        // final phase; the finished operation is ours when it carries our `info` entry.
+        Some("Application") => {
+            let phase = text("/status/operationState/phase")?;
+            if app.get("operation").is_some_and(|o| !o.is_null()) || !ARGO_DONE.contains(&phase) {
+                return None;
+            }
+            let ours = asked.pointer("/operation/info").and_then(Value::as_array).is_some_and(|info| {
+                let ran = app.pointer("/status/operationState/operation/info").and_then(Value::as_array);
+                ran.is_some_and(|ran| info.iter().all(|entry| ran.contains(entry)))
+            });
+            Some(if ours { Finished::Ours } else { Finished::Another })
+        }
+        // Flux records the newest request it handled: ours, or a later one (which
+        // reconciles the same Git revision or a newer one).
+        Some("Kustomization" | "HelmRelease") => {
+            let token = asked.pointer("/metadata/annotations").and_then(|a| a.get(FLUX_REQUESTED_AT));
+            let token = parse_rfc3339(token.and_then(Value::as_str)?)?;
+            let handled = parse_rfc3339(text("/status/lastHandledReconcileAt")?)?;
+            (handled >= token).then_some(Finished::Ours)
+        }
+        _ => Some(Finished::Ours),
+    }
+}
+
+/// What a wait saw last: the object (`None`: gone), whether it got there, and the last
+/// read that failed meanwhile (a wait never turns a write that landed into an error).
+pub(crate) struct Seen<T> {
+    pub object: Option<Value>,
+    pub outcome: T,
+    pub failed_read: Option<String>,
+}
+
+/// Reads `target` until `done` says so or `deadline` passes; `waiting` is told once, before
+/// the first pause.
+fn wait_until<T>(
     writer: &dyn Writer,
     target: &ObjectRef,
-    deadline: Instant,
-    done: impl Fn(Option<&Value>) -> bool,
-) -> Result<(Option<Value>, bool), ActionError> {
+    (deadline, waiting): (Instant, &mut dyn FnMut()),
+    done: impl Fn(Option<&Value>) -> Option<T>,
+) -> (Option<Value>, Option<T>, Option<String>) {
+    let (mut seen, mut failed_read, mut told) = (None, None, false);
     loop {
-        let seen = writer.get(target)?;
-        if done(seen.as_ref()) {
-            return Ok((seen, true));
+        match writer.get(target) {
+            Ok(object) => {
+                if let Some(outcome) = done(object.as_ref()) {
+                    return (object, Some(outcome), failed_read);
+                }
+                seen = object;
+            }
+            Err(error) => failed_read = Some(error.to_string()),
         }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Ok((seen, false));
+            return (seen, None, failed_read);
+        }
+        if !std::mem::replace(&mut told, true) {
+            waiting();
         }
         std::thread::sleep(POLL.min(left));
     }
 }
 
-/// Waits for the controller to finish the sync `patch` asked of `app`; the Application or
-/// Kustomization as last read, and whether it finished in time.
+/// Waits for the controller to finish the sync `asked` (the patch sent) of `app`.
 pub(crate) fn controller(
     writer: &dyn Writer,
     app: &ObjectRef,
-    patch: &Value,
-    deadline: Instant,
-) -> Result<(Option<Value>, bool), ActionError> {
-    let requested_at = patch.pointer("/metadata/annotations").and_then(|a| a.get(FLUX_REQUESTED_AT));
-    let requested_at = requested_at.and_then(Value::as_str);
+    asked: &Value,
+    wait: (Instant, &mut dyn FnMut()),
+) -> Result<Seen<Finished>, ActionError> {
     if writer.is_simulated() {
-        return Ok((writer.get(app)?, true));
+        return Ok(Seen { object: writer.get(app)?, outcome: Finished::Ours, failed_read: None });
     }
-    wait_until(writer, app, deadline, |seen| seen.is_none_or(|app| controller_done(app, requested_at)))
+    let (object, outcome, failed_read) = wait_until(writer, app, wait, |seen| match seen {
+        None => Some(Finished::Ours),
+        Some(app) => controller_done(app, asked),
+    });
+    Ok(Seen { object, outcome: outcome.unwrap_or(Finished::Not), failed_read })
 }
 
-/// Whether a workload's rollout is over: the controller saw the change and every wanted
-/// pod is updated and available. Other kinds have nothing to roll out.
+/// What the wait for the controller adds to verification.
+pub(crate) fn lines(outcome: Finished, failed_read: Option<String>, wait: std::time::Duration) -> Vec<String> {
+    let mut lines: Vec<String> =
+        failed_read.map(|why| format!("a read failed while waiting ({why})")).into_iter().collect();
+    match outcome {
+        Finished::Ours => {}
+        Finished::Another => lines.push(
+            "✗ Argo CD finished another operation and dropped this request: this sync did not run; sync again"
+                .to_owned(),
+        ),
+        Finished::Not => lines.push(format!(
+            "the controller had not finished after {} s: what follows is the state then",
+            wait.as_secs()
+        )),
+    }
+    lines
+}
+
+/// Whether a workload's rollout is over (or cannot go on by itself): the controller saw
+/// the change and every wanted pod is updated and available, or the rollout is paused or
+/// past its progress deadline, as `kubectl rollout status` ends. Other kinds have nothing
+/// to roll out.
 fn rolled_out(object: &Value) -> bool {
     let number = |pointer: &str| object.pointer(pointer).and_then(Value::as_i64);
     let kind = object.get("kind").and_then(Value::as_str).unwrap_or_default();
     if !matches!(kind, "Deployment" | "StatefulSet" | "DaemonSet") {
+        return true;
+    }
+    let stuck = (object.pointer("/status/conditions").and_then(Value::as_array).into_iter().flatten())
+        .any(|c| c.get("reason").and_then(Value::as_str) == Some("ProgressDeadlineExceeded"));
+    if stuck || object.pointer("/spec/paused").and_then(Value::as_bool) == Some(true) {
         return true;
     }
     if number("/metadata/generation") > number("/status/observedGeneration") {
@@ -87,16 +172,18 @@ fn rolled_out(object: &Value) -> bool {
     updated >= wanted && available >= wanted
 }
 
-/// Waits for `target`'s rollout to finish (or the object to go); the object as last read.
+/// Waits for `target`'s rollout to finish (or the object to go).
 pub(crate) fn rollout(
     writer: &dyn Writer,
     target: &ObjectRef,
-    deadline: Instant,
-) -> Result<Option<Value>, ActionError> {
+    wait: (Instant, &mut dyn FnMut()),
+) -> Result<Seen<bool>, ActionError> {
     if writer.is_simulated() {
-        return writer.get(target);
+        return Ok(Seen { object: writer.get(target)?, outcome: true, failed_read: None });
     }
-    Ok(wait_until(writer, target, deadline, |seen| seen.is_none_or(rolled_out))?.0)
+    let (object, outcome, failed_read) =
+        wait_until(writer, target, wait, |seen| seen.is_none_or(rolled_out).then_some(()));
+    Ok(Seen { object, outcome: outcome.is_some(), failed_read })
 }
 
 #[cfg(test)]
@@ -105,25 +192,34 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn argo_is_done_when_the_operation_is_taken_and_its_phase_final() {
-        let asked = json!({"kind": "Application", "operation": {"sync": {}}, "status": {"operationState": {"phase": "Succeeded"}}});
-        assert!(!controller_done(&asked, None), "the previous operation's phase is not this one's");
+    fn argo_is_done_when_the_operation_is_cleared_with_a_final_phase_and_ours_by_its_info() {
+        let asked = json!({"operation": {"info": [{"name": ARGO_REQUEST_INFO, "value": "n1"}], "sync": {}}});
+        let pending = json!({"kind": "Application", "operation": {"sync": {}}, "status": {"operationState": {"phase": "Succeeded"}}});
+        assert_eq!(controller_done(&pending, &asked), None, "the previous operation's phase is not this one's");
         let running = json!({"kind": "Application", "status": {"operationState": {"phase": "Running"}}});
-        assert!(!controller_done(&running, None));
-        let failed = json!({"kind": "Application", "status": {"operationState": {"phase": "Failed"}}});
-        assert!(controller_done(&failed, None));
+        assert_eq!(controller_done(&running, &asked), None);
+        let ours = json!({"kind": "Application", "status": {"operationState": {"phase": "Failed",
+            "operation": {"info": [{"name": ARGO_REQUEST_INFO, "value": "n1"}]}}}});
+        assert_eq!(controller_done(&ours, &asked), Some(Finished::Ours));
+        let theirs = json!({"kind": "Application", "status": {"operationState": {"phase": "Succeeded",
+            "operation": {"sync": {}}}}});
+        assert_eq!(controller_done(&theirs, &asked), Some(Finished::Another), "our request was dropped");
+        assert!(argo_busy(&running).is_some() && argo_busy(&pending).is_some() && argo_busy(&ours).is_none());
     }
 
     #[test]
-    fn flux_is_done_when_it_echoes_the_request() {
-        let before = json!({"kind": "Kustomization", "status": {"lastHandledReconcileAt": "old"}});
-        assert!(!controller_done(&before, Some("new")));
-        let after = json!({"kind": "Kustomization", "status": {"lastHandledReconcileAt": "new"}});
-        assert!(controller_done(&after, Some("new")));
+    fn flux_is_done_when_it_handled_our_request_or_a_later_one() {
+        let asked = json!({"metadata": {"annotations": {FLUX_REQUESTED_AT: "2026-12-07T20:00:00Z"}}});
+        let before = json!({"kind": "Kustomization", "status": {"lastHandledReconcileAt": "2026-12-07T19:00:00Z"}});
+        assert_eq!(controller_done(&before, &asked), None);
+        let ours = json!({"kind": "Kustomization", "status": {"lastHandledReconcileAt": "2026-12-07T20:00:00Z"}});
+        assert_eq!(controller_done(&ours, &asked), Some(Finished::Ours));
+        let later = json!({"kind": "Kustomization", "status": {"lastHandledReconcileAt": "2026-12-07T20:00:01.5Z"}});
+        assert_eq!(controller_done(&later, &asked), Some(Finished::Ours), "a later request, with fractions");
     }
 
     #[test]
-    fn a_rollout_waits_for_the_generation_and_every_pod() {
+    fn a_rollout_waits_for_the_generation_and_every_pod_unless_it_cannot_go_on() {
         let behind = json!({"kind": "Deployment", "metadata": {"generation": 3}, "spec": {"replicas": 2},
             "status": {"observedGeneration": 2, "updatedReplicas": 2, "availableReplicas": 2}});
         assert!(!rolled_out(&behind));
@@ -133,6 +229,10 @@ mod tests {
         let done = json!({"kind": "Deployment", "metadata": {"generation": 3}, "spec": {"replicas": 2},
             "status": {"observedGeneration": 3, "updatedReplicas": 2, "availableReplicas": 2}});
         assert!(rolled_out(&done));
+        let mut stuck = halfway.clone();
+        stuck["status"]["conditions"] =
+            json!([{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}]);
+        assert!(rolled_out(&stuck), "past its deadline, it will not finish by waiting");
         assert!(rolled_out(&json!({"kind": "ConfigMap"})));
     }
 }

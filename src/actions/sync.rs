@@ -7,7 +7,9 @@
 use crate::actions::changes::changed_leaves;
 use crate::actions::sync_scope;
 use crate::actions::target::{Mode, ObjectRef, Writer};
-use crate::actions::{ActionError, Decision, Outcome, Plan, Subject, Work, Workspace, recheck_live, settle, verify};
+use crate::actions::{
+    ActionError, Decision, Outcome, Plan, Subject, Work, Workspace, audit, recheck_live, settle, verify,
+};
 use crate::model::ObjectName;
 use crate::model::Response;
 use crate::sources::cluster::{ClusterError, Problem};
@@ -109,7 +111,11 @@ fn argo_work(subject: &Subject, application: &ObjectName) -> SyncWork {
     if let Some(revision) = revision {
         sync["revision"] = Value::String(revision);
     }
-    let patch = json!({"operation": {"initiatedBy": {"username": "kdrift"}, "sync": sync}});
+    // An `info` entry only this request carries: verification knows the operation Argo CD
+    // finished is this one, not one it ran instead.
+    let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let info = json!([{"name": settle::ARGO_REQUEST_INFO, "value": format!("{nonce}-{}", std::process::id())}]);
+    let patch = json!({"operation": {"initiatedBy": {"username": "kdrift"}, "info": info, "sync": sync}});
     SyncWork::Argo { application: object_ref(application), patch }
 }
 
@@ -281,22 +287,35 @@ pub(crate) fn execute(
     }
     let mut verification = Vec::new();
     // Verification waits for what the sync set going (the controller's pass, the rollout),
-    // all of it within one deadline.
-    let deadline = std::time::Instant::now() + workspace.wait;
+    // all of it within one deadline; the audit log hears of the write before the wait.
+    let deadline = std::time::Instant::now().checked_add(workspace.wait).unwrap_or_else(std::time::Instant::now);
+    let mut announced = false;
+    let mut waiting = || {
+        if !std::mem::replace(&mut announced, true) {
+            let detail = format!("sent; verification waits up to {} s for it to take effect", workspace.wait.as_secs());
+            if let Err(error) = audit::append(&workspace.data_dir, &audit::Entry::started(plan, workspace, detail)) {
+                tracing::warn!(%error, "the audit log did not take the write before the wait");
+            }
+        }
+    };
     let mut finished = false;
     let result = match work {
         SyncWork::Argo { application, patch } | SyncWork::Flux { kustomization: application, patch } => {
+            if matches!(work, SyncWork::Argo { .. })
+                && let Some(busy) = writer.get(application)?.as_ref().and_then(settle::argo_busy)
+            {
+                // Written over a running operation, this request would be dropped when it ends.
+                return Err(ActionError::Refused(format!(
+                    "Argo CD is busy with Application {}/{}: {busy}; wait for it to finish, then sync again",
+                    application.key.namespace, application.key.name
+                )));
+            }
             let mut after = writer.merge_patch(application, patch, Mode::Commit)?;
             if !workspace.wait.is_zero() {
-                let (seen, done) = settle::controller(writer, application, patch, deadline)?;
-                after = seen.unwrap_or(after);
-                finished = done;
-                if !done {
-                    verification.push(format!(
-                        "the controller had not finished after {} s: what follows is the state then",
-                        workspace.wait.as_secs()
-                    ));
-                }
+                let seen = settle::controller(writer, application, patch, (deadline, &mut waiting))?;
+                after = seen.object.unwrap_or(after);
+                finished = seen.outcome != settle::Finished::Not;
+                verification.extend(settle::lines(seen.outcome, seen.failed_read, workspace.wait));
             }
             verification.push(controller_state(&after));
             match (&subject.delivery_blocked, writer.is_simulated()) {
@@ -321,7 +340,11 @@ pub(crate) fn execute(
     };
     let live_after = match workspace.wait.is_zero() {
         true => writer.get(&target)?,
-        false => settle::rollout(writer, &target, deadline)?,
+        false => {
+            let seen = settle::rollout(writer, &target, (deadline, &mut waiting))?;
+            verification.extend(seen.failed_read.map(|why| format!("a read failed while waiting ({why})")));
+            seen.object
+        }
     };
     let rescanned = verify::rescan(subject, live_after.as_ref(), &workspace.engine, workspace.now)?;
     verification.extend(verify::fields_after(subject, rescanned.as_ref()).iter().map(verify::Verified::line));

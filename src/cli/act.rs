@@ -44,7 +44,16 @@ pub fn run(decision: Decision, args: &ActArgs, options: Options, note: Option<&s
             return Ok(EXIT_ERROR);
         }
     };
-    match actions::execute(&plan, &confirmation, &loaded.workspace) {
+    let workspace = &loaded.workspace;
+    let on_cluster = workspace.writer.as_ref().is_some_and(|writer| !writer.is_simulated());
+    if matches!(plan.work, actions::Work::Sync(_)) && on_cluster && !workspace.wait.is_zero() {
+        // The wait is silent otherwise: say what it is for, and how to shorten it.
+        eprintln!(
+            "kdrift: after the write, verification waits up to {} s for the controller and the rollout (--wait SECS)",
+            workspace.wait.as_secs()
+        );
+    }
+    match actions::execute(&plan, &confirmation, workspace) {
         Ok(outcome) => {
             let mut text = format!("\n{}\n", outcome.result);
             for line in outcome.verification.iter().chain(&outcome.artefacts) {

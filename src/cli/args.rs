@@ -170,7 +170,7 @@ pub struct ActArgs {
     pub read_only: bool,
     /// Sync: seconds to wait for the controller to finish and the rollout to complete before
     /// verifying (0: verify at once).
-    #[arg(long, value_name = "SECS", default_value_t = crate::actions::workspace::DEFAULT_WAIT_SECS)]
+    #[arg(long, value_name = "SECS", default_value_t = crate::actions::workspace::DEFAULT_WAIT_SECS, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub wait: u64,
 }
 

@@ -92,6 +92,9 @@ pub(crate) fn sources(args: &SourceArgs, command: Option<&'static str>) -> Resul
             return Err(CliError::NoCluster("the kubeconfig names no context".to_owned()));
         }
     }
+    // Each context once, in the order given.
+    let mut seen = std::collections::HashSet::new();
+    spec.contexts.retain(|context| seen.insert(context.clone()));
     match command {
         Some(command) if !spec.contexts.is_empty() => Err(CliError::OneContextOnly(command)),
         _ => Ok(spec),

@@ -38,8 +38,16 @@ pub(crate) fn load(spec: &SourceSpec, keep: &Keep, load_one: LoadOne) -> Result<
                     let Some(one) = specs.get(index) else { break };
                     // A load that panicked is that context's failure, not the end of the others.
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load_one(one, keep)))
-                        .map_err(|_| "reading it stopped unexpectedly (see the log file)".to_owned())
-                        .and_then(|result| result.map_err(|error| error.to_string()));
+                        .map_err(|_| "reading it stopped unexpectedly".to_owned())
+                        .and_then(|result| match result {
+                            // A cluster with no GitOps apps (a spoke, a local kind) was read:
+                            // it has nothing to show, which is not a failure.
+                            Err(InvestigateError::NoApps(_)) => Ok(Investigation {
+                                notes: vec!["no Argo CD Application or Flux Kustomization there".to_owned()],
+                                ..Investigation::default()
+                            }),
+                            result => result.map_err(|error| error.to_string()),
+                        });
                     if let Some(Ok(mut slot)) = results.get(index).map(Mutex::lock) {
                         *slot = Some(result);
                     }

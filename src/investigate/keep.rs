@@ -62,6 +62,9 @@ pub struct Investigation {
     /// Contexts that could not be read when several were asked for, each with why (also
     /// among `notes`): a scan that missed a cluster must not exit as if it were clean.
     pub unreachable: Vec<String>,
+    /// The request this was loaded for, when a screen asked (it may have moved on to other
+    /// sources meanwhile: a late answer is not theirs).
+    pub source: Option<crate::investigate::Request>,
 }
 
 impl Investigation {

@@ -89,7 +89,9 @@ pub fn load_simulated(
 pub fn scan(spec: &SourceSpec) -> Result<(DriftReport, Investigation), InvestigateError> {
     let mut investigation = load_sources(spec, &Keep::Nothing, &Simulation::new())?;
     let apps = std::mem::take(&mut investigation.apps);
-    Ok((DriftReport::new(apps.into_iter().map(|app| app.report).collect()), investigation))
+    let mut report = DriftReport::new(apps.into_iter().map(|app| app.report).collect());
+    report.unreachable.clone_from(&investigation.unreachable);
+    Ok((report, investigation))
 }
 
 fn load_samples(keep: &Keep, simulation: &Simulation) -> Result<Investigation, InvestigateError> {
@@ -121,7 +123,7 @@ fn load_sources(spec: &SourceSpec, keep: &Keep, simulation: &Simulation) -> Resu
         app.origin.clone_from(&label);
     }
     let context = label.split_once("cluster ").map(|(_, context)| context.to_owned());
-    Ok(Investigation { apps, context, label, notes, unreachable: Vec::new() })
+    Ok(Investigation { apps, context, label, notes, ..Investigation::default() })
 }
 
 /// One app compared, with Git evidence when desired state came from Git and the objects
@@ -186,5 +188,5 @@ pub fn scenario(scenario: &crate::training::scenario::Scenario) -> Investigation
         namespace: scenario.namespace.clone(),
         now: scenario.now,
     };
-    Investigation { apps: vec![app], context: None, label: origin, notes: Vec::new(), unreachable: Vec::new() }
+    Investigation { apps: vec![app], label: origin, ..Investigation::default() }
 }

@@ -265,6 +265,10 @@ pub struct DriftReport {
     pub version: u32,
     pub apps: Vec<AppReport>,
     pub summary: Summary,
+    /// Contexts that could not be read when several were asked for, each with why: the
+    /// report covers the others only; an extension of v1.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreachable: Vec<String>,
 }
 
 impl DriftReport {
@@ -289,7 +293,7 @@ impl DriftReport {
             needs_action,
             ignored,
         };
-        DriftReport { version: REPORT_VERSION, apps, summary }
+        DriftReport { version: REPORT_VERSION, apps, summary, unreachable: Vec::new() }
     }
 
     /// Drift that needs action, or an app nobody could compare: either way, not "all clear".

@@ -22,6 +22,9 @@ pub(crate) fn render(report: &DriftReport, options: &TextOptions) -> String {
         render_app(&mut out, app, options);
     }
     let _ = writeln!(out, "Summary: {}", report.summary);
+    for context in &report.unreachable {
+        let _ = writeln!(out, "Not read: {}", crate::sanitize::clean_line(context));
+    }
     // Every piece of data is cleaned where it is written (painted or not), so the colour
     // left in is kdrift's; this last pass is the net under that rule.
     crate::sanitize::clean_output(&out, options.style.color)
@@ -43,7 +46,10 @@ fn render_app(out: &mut String, app: &AppReport, options: &TextOptions) {
         (None, None) => String::new(),
     };
     // Several clusters: each app names its own.
-    let source = app.cluster.as_ref().map_or_else(|| options.source.clone(), |c| format!("cluster {c}"));
+    let source = app
+        .cluster
+        .as_ref()
+        .map_or_else(|| options.source.clone(), |c| format!("cluster {}", crate::sanitize::clean_line(c)));
     let _ = writeln!(
         out,
         "{}  {status}  ({}{}; {} finding(s), {needing} need action, {ignored} ignored)",

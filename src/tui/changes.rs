@@ -4,7 +4,7 @@
 //! they open them. A notice says what appeared and what cleared.
 
 use crate::investigate::{AppData, Investigation};
-use crate::model::{ResourceKey, ResourceReport};
+use crate::model::{Finding, ResourceKey, ResourceReport};
 use crate::tui::app::App;
 use crate::tui::keys::Screen;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -22,19 +22,27 @@ pub struct Live {
     pub changed_apps: HashSet<String>,
     /// Resources (app, key) whose findings changed since the responder last opened them.
     pub changed_resources: HashSet<(String, ResourceKey)>,
+    /// The request the data on screen was loaded for.
+    pub shown: Option<crate::investigate::Request>,
+    /// A load that arrived while a runbook was open: shown when the responder leaves it
+    /// (the runbook's indices must not move under a decision).
+    pub held: Option<Result<Investigation, crate::tui::WorkError>>,
 }
 
-/// How an app is known across loads: where it came from, its cluster and its name.
+/// How an app is known across loads: where it came from, its cluster, namespace and name
+/// (a catalog may name two apps alike in different namespaces).
 pub fn app_id(app: &AppData) -> String {
-    format!("{}\u{1f}{}\u{1f}{}", app.origin, app.report.cluster.as_deref().unwrap_or_default(), app.report.name)
+    let cluster = app.report.cluster.as_deref().unwrap_or_default();
+    format!("{}\u{1f}{cluster}\u{1f}{}\u{1f}{}", app.origin, app.namespace, app.report.name)
 }
 
-/// What one resource's findings say (fields, values, ignored or not), to tell a change.
-fn signature(resource: &ResourceReport) -> (u64, HashSet<&str>) {
+/// What one resource's (or an app's own) findings say — fields, values, ignored or not —
+/// with its status, to tell a change.
+fn signature<'a>(status: &str, findings: &'a [Finding]) -> Signature<'a> {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    resource.status.as_str().hash(&mut hasher);
+    status.hash(&mut hasher);
     let mut differing = HashSet::new();
-    for finding in &resource.findings {
+    for finding in findings {
         finding.path.hash(&mut hasher);
         (finding.desired.as_ref().map(ToString::to_string), finding.live.as_ref().map(ToString::to_string))
             .hash(&mut hasher);
@@ -50,20 +58,25 @@ fn signature(resource: &ResourceReport) -> (u64, HashSet<&str>) {
 #[derive(Debug, Default)]
 pub(crate) struct Changes {
     pub resources: Vec<(String, ResourceKey)>,
+    /// Apps whose own findings (sync availability) or sync status changed.
+    pub apps: Vec<String>,
     /// The names of the apps with a changed resource, for the notice.
     pub app_names: BTreeSet<String>,
     pub appeared: usize,
     pub cleared: usize,
 }
 
-/// The resources whose findings differ between `before` and `after` (one pass over each).
+/// The resources (and apps) whose findings differ between `before` and `after`, in one
+/// pass over each.
 pub(crate) fn compare(before: &Investigation, after: &Investigation) -> Changes {
-    let mut old: HashMap<(String, ResourceKey), (u64, HashSet<&str>)> = HashMap::new();
+    let mut old: HashMap<(String, ResourceKey), Signature<'_>> = HashMap::new();
+    let mut old_apps: HashMap<String, Signature<'_>> = HashMap::new();
     for app in &before.apps {
         let id = app_id(app);
         for resource in &app.report.resources {
-            old.insert((id.clone(), resource.key()), signature(resource));
+            old.insert((id.clone(), resource.key()), signature(resource.status.as_str(), &resource.findings));
         }
+        old_apps.insert(id, signature(app.report.sync_status.as_str(), &app.report.findings));
     }
     let mut changes = Changes::default();
     let mut names: HashMap<String, &str> = HashMap::new();
@@ -72,32 +85,52 @@ pub(crate) fn compare(before: &Investigation, after: &Investigation) -> Changes 
         names.insert(id.clone(), &app.report.name);
         for resource in &app.report.resources {
             let place = (id.clone(), resource.key());
-            let (print, differing) = signature(resource);
-            let (old_print, old_differing) = old.remove(&place).unwrap_or_default();
-            if old_print == print {
-                continue;
+            let now = signature(resource.status.as_str(), &resource.findings);
+            if changes.tally(old.remove(&place).unwrap_or_default(), now, &app.report.name) {
+                changes.resources.push(place);
             }
-            changes.appeared += differing.difference(&old_differing).count();
-            changes.cleared += old_differing.difference(&differing).count();
-            changes.app_names.insert(app.report.name.clone());
-            changes.resources.push(place);
+        }
+        let now = signature(app.report.sync_status.as_str(), &app.report.findings);
+        // A new app is news too.
+        if changes.tally(old_apps.remove(&id).unwrap_or_default(), now, &app.report.name) {
+            changes.apps.push(id);
         }
     }
     // Resources no longer in any report: whatever differed there is gone.
-    for ((id, key), (_, differing)) in old {
+    for ((id, _), (_, differing)) in old {
         changes.cleared += differing.len();
         if let Some(name) = names.get(&id) {
             changes.app_names.insert((*name).to_owned());
-            changes.resources.push((id, key));
+            changes.apps.push(id);
         }
     }
     changes
 }
 
+/// A signature and the fields that differ under it.
+type Signature<'a> = (u64, HashSet<&'a str>);
+
 impl Changes {
+    /// Counts what appeared and cleared between two signatures of `app`'s; whether anything
+    /// changed.
+    fn tally(
+        &mut self,
+        (old_print, old_differing): Signature<'_>,
+        (print, differing): Signature<'_>,
+        app: &str,
+    ) -> bool {
+        if old_print == print {
+            return false;
+        }
+        self.appeared += differing.difference(&old_differing).count();
+        self.cleared += old_differing.difference(&differing).count();
+        self.app_names.insert(app.to_owned());
+        true
+    }
+
     /// "the cluster changed: 1 finding cleared (checkout-api)"; none when no finding moved.
     pub(crate) fn notice(&self) -> Option<String> {
-        if self.resources.is_empty() {
+        if self.app_names.is_empty() {
             return None;
         }
         let count = |n: usize, what: &str| format!("{n} finding{} {what}", if n == 1 { "" } else { "s" });
@@ -176,11 +209,13 @@ impl App {
         self.resources.selected = self.resources.selected.min(rows.len().saturating_sub(1));
         let Some(key) = place.diff else { return };
         let resource = report.resources.iter().position(|r| r.key() == key);
+        let height = self.body_height();
         match (resource, self.diff.as_mut()) {
             (Some(resource), Some(diff)) => {
                 let app = &self.data.apps[open];
                 let pair = app.objects.get(&key);
-                diff.reload((open, resource), &app.report.resources[resource], pair, &self.options.mask_annotations);
+                let resource_report = &app.report.resources[resource];
+                diff.reload((open, resource), (resource_report, pair), &self.options.mask_annotations, height);
             }
             _ => {
                 self.notice = Some(format!("{key} is no longer in the app; back to its resources"));
@@ -197,14 +232,28 @@ impl App {
         let open = self.data.apps.get(self.app_open).map(app_id);
         let looking_at = self.diff.as_ref().and_then(|d| self.data.apps.get(d.app)?.report.resources.get(d.resource));
         let looking_at = looking_at.map(ResourceReport::key);
+        let in_view = |app: &String| self.screen != Screen::Apps && open.as_ref() == Some(app);
+        let mut apps: Vec<&String> = changes.apps.iter().filter(|app| !in_view(app)).collect();
+        let mut resources = Vec::new();
         for (app, key) in &changes.resources {
-            let in_view = self.screen != Screen::Apps && open.as_ref() == Some(app);
-            if !in_view {
-                self.live.changed_apps.insert(app.clone());
+            if !in_view(app) {
+                apps.push(app);
             }
-            if !(in_view && looking_at.as_ref() == Some(key)) {
-                self.live.changed_resources.insert((app.clone(), key.clone()));
+            if !(in_view(app) && looking_at.as_ref() == Some(key)) {
+                resources.push((app.clone(), key.clone()));
             }
         }
+        self.live.changed_apps.extend(apps.into_iter().cloned());
+        self.live.changed_resources.extend(resources);
+        // Marks of what is gone can never be opened: dropped, so they do not pile up.
+        let ids: HashSet<String> = self.data.apps.iter().map(app_id).collect();
+        let keys: HashSet<(String, ResourceKey)> = (self.data.apps.iter())
+            .flat_map(|app| {
+                let id = app_id(app);
+                app.report.resources.iter().map(move |r| (id.clone(), r.key()))
+            })
+            .collect();
+        self.live.changed_apps.retain(|app| ids.contains(app));
+        self.live.changed_resources.retain(|place| keys.contains(place));
     }
 }

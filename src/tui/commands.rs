@@ -100,7 +100,9 @@ impl App {
             return Vec::new();
         };
         if let Some(context) = context {
+            // One context chosen: no longer several.
             spec.context = Some(context.to_owned());
+            spec.contexts.clear();
         }
         if let Some(namespace) = namespace {
             spec.namespace = Some(namespace.to_owned());

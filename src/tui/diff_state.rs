@@ -99,15 +99,22 @@ impl DiffState {
     }
 
     /// The same resource as a fresh load has it, now at `at`: aligned again with the reader
-    /// kept in place (open folds, the focused field, the search).
+    /// kept in place (open folds, the focused field, the search, the raw view's line), the
+    /// cursor on a view `height` lines high.
     pub(crate) fn reload(
         &mut self,
         at: (usize, usize),
-        report: &ResourceReport,
-        pair: Option<&Pair>,
+        (report, pair): (&ResourceReport, Option<&Pair>),
         mask_annotations: &[String],
+        height: usize,
     ) {
         (self.app, self.resource) = at;
+        // The aligned view's place is remembered and restored from its own cursor: the raw
+        // view's waits aside meanwhile.
+        let raw_view = std::mem::replace(&mut self.show_raw, false);
+        if raw_view {
+            (self.cursor, self.top, self.other_view) = (self.other_view.0, self.other_view.1, (self.cursor, self.top));
+        }
         self.raw.clear();
         self.compute(report, pair, mask_annotations);
         if self.request.is_none()
@@ -115,9 +122,15 @@ impl DiffState {
         {
             self.raw = raw_lines(&live, mask_annotations);
         }
+        if raw_view {
+            (self.cursor, self.top, self.other_view) = (self.other_view.0, self.other_view.1, (self.cursor, self.top));
+            self.show_raw = true;
+        }
         if self.request.is_none() {
             self.cursor = self.cursor.min(self.len().saturating_sub(1));
         }
+        self.refresh_search();
+        self.scroll_into_view(height);
     }
 
     /// Aligns the pair (again, after the full-fields toggle): on the spot when it is small,

@@ -13,6 +13,9 @@ use tokio::sync::mpsc::UnboundedSender;
 const SETTLE: Duration = Duration::from_millis(500);
 /// …but never later than this after the first.
 const SETTLE_AT_MOST: Duration = Duration::from_secs(5);
+/// After telling, this long passes before the next telling: a cluster that never stops
+/// changing (an HPA flapping) is read again every few seconds, not back to back.
+const AT_LEAST_APART: Duration = Duration::from_secs(3);
 
 /// What to watch, and through which context: made from a load, run by the event loop.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,11 +35,16 @@ impl WatchPlan {
         if !request.is_cluster() || !spec.contexts.is_empty() {
             return None;
         }
+        let set = investigation.watch_set();
+        // Nothing loaded (a failed first load): nothing to watch yet.
+        if set.kinds.is_empty() {
+            return None;
+        }
         Some(WatchPlan {
             context: spec.context.clone(),
             namespace: spec.namespace.clone(),
             timeout: Duration::from_secs(spec.request_timeout),
-            set: investigation.watch_set(),
+            set,
         })
     }
 }
@@ -119,6 +127,7 @@ async fn watch_and_tell(plan: WatchPlan, sender: UnboundedSender<Msg>) {
         if sender.send(Msg::ClusterChanged).is_err() {
             return;
         }
+        tokio::time::sleep(AT_LEAST_APART).await;
     }
     drop(watches);
     let ended = "the watches ended (the cluster refused the credentials); Ctrl-r reads it again";

@@ -13,32 +13,49 @@ use crate::tui::lists::AppSummary;
 
 impl App {
     pub(crate) fn loaded(&mut self, result: Result<Investigation, WorkError>) -> Vec<Effect> {
+        // An answer for sources no longer asked for (`:ctx` while a reload ran) is not theirs.
+        if let Ok(Investigation { source: Some(source), .. }) = &result
+            && *source != self.request
+        {
+            return Vec::new();
+        }
         self.loading = false;
+        if self.screen == Screen::Runbook {
+            self.live.held = Some(result);
+            return Vec::new();
+        }
         let data = match result {
             Ok(data) => data,
             Err(error) => {
                 // What was shown stays usable; the banner says why it is not fresh.
-                self.banner = Some(error.to_string());
+                self.banner = Some(crate::sanitize::clean_line(&error.to_string()));
                 return self.after_load();
             }
         };
-        let same_sources = !self.data.apps.is_empty() && self.data.label == data.label;
+        let same_sources = self.live.shown.as_ref() == Some(&self.request);
+        self.live.shown = Some(self.request.clone());
         let place = self.remember_place();
         let changes = same_sources.then(|| changes::compare(&self.data, &data));
         self.summaries = data.apps.iter().map(|a| AppSummary::of(a, &self.options.owner_labels)).collect();
         // Remarks about the sources (a rules file with no rule, a context that cannot be
         // read) are shown, never printed over the screen.
-        self.banner = (!data.notes.is_empty()).then(|| format!("warning: {}", data.notes.join("; ")));
+        let notes = (!data.notes.is_empty()).then(|| format!("warning: {}", data.notes.join("; ")));
+        self.banner = notes.map(|text| crate::sanitize::clean_line(&text));
         self.data = data;
         self.loaded_at = crate::clock::now();
         match changes {
             Some(changes) => {
+                self.notice = None;
                 self.restore_place(place);
                 self.mark(&changes);
-                // The newest news replaces what the screen said before.
-                if let Some(notice) = changes.notice() {
-                    self.notice = Some(notice);
-                }
+                // The newest news replaces what the screen said before; why the responder
+                // was moved (what they had open is gone) comes first.
+                let moved = self.notice.take();
+                let news = changes.notice();
+                self.notice = match (moved, news) {
+                    (Some(moved), Some(news)) => Some(format!("{moved}; {news}")),
+                    (moved, news) => moved.or(news),
+                };
             }
             None => {
                 // Other sources: what was open belongs to the ones before.
@@ -53,17 +70,23 @@ impl App {
         self.after_load()
     }
 
-    /// Follows the cluster just loaded (or stops following), and reads it again at once
-    /// when it changed meanwhile.
-    fn after_load(&mut self) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        let plan = WatchPlan::of(&self.request, &self.data);
-        if plan.is_some() || self.live.watching.is_some() {
-            if plan.is_none() {
-                self.live.watching = None;
-            }
-            effects.push(Effect::Watch(plan.map(Box::new)));
+    /// Shows a load held back while a runbook was open.
+    pub(crate) fn release_held(&mut self) -> Vec<Effect> {
+        match self.live.held.take() {
+            Some(result) => self.loaded(result),
+            None => Vec::new(),
         }
+    }
+
+    /// Follows the cluster just loaded (or stops following other sources), and reads it
+    /// again when it changed meanwhile.
+    fn after_load(&mut self) -> Vec<Effect> {
+        let plan = WatchPlan::of(&self.request, &self.data);
+        if plan.is_none() {
+            self.live.watching = None;
+        }
+        // The follower keeps watches whose plan did not change, and stopping twice is nothing.
+        let mut effects = vec![Effect::Watch(plan.map(Box::new))];
         effects.extend(self.take_pending());
         effects
     }
@@ -86,10 +109,12 @@ impl App {
     /// The watches opened (how many), or could not be.
     pub(crate) fn watching(&mut self, result: Result<usize, String>) {
         match result {
+            // Nothing the cluster serves to watch: not following anything.
+            Ok(0) => self.live.watching = None,
             Ok(count) => self.live.watching = Some(count),
             Err(why) => {
                 self.live.watching = None;
-                self.notice = Some(format!("not following the cluster: {why}"));
+                self.notice = Some(crate::sanitize::clean_line(&format!("not following the cluster: {why}")));
             }
         }
     }

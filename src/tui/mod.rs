@@ -261,7 +261,9 @@ pub fn perform(effect: Effect) -> Msg {
     match effect {
         Effect::Load(request, simulation) => {
             let started = Instant::now();
-            let result = investigate::load_simulated(&request, &Keep::Shown, &simulation).map_err(WorkError::from);
+            let result = investigate::load_simulated(&request, &Keep::Shown, &simulation)
+                .map(|data| Investigation { source: Some(request.clone()), ..data })
+                .map_err(WorkError::from);
             match &result {
                 Ok(data) => {
                     tracing::info!(apps = data.apps.len(), elapsed_ms = started.elapsed().as_millis() as u64, source = %request.label(), "loaded")

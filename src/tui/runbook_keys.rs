@@ -90,11 +90,13 @@ impl App {
                 let to_diff = self.runbook_from == Screen::Diff && self.diff.is_some();
                 self.screen = if to_diff { Screen::Diff } else { Screen::Resources };
                 self.runbook = None;
-                return Vec::new();
+                // A load that arrived while deciding is shown now.
+                return self.release_held();
             }
             Ask::Executed(outcome) => {
-                let (app, key) = (screen.app, screen.runbook.subject.key());
-                self.fold_back(app, &key, &outcome);
+                let (index, key) = (screen.app, screen.runbook.subject.key());
+                let app = self.data.apps.get(index).map(crate::tui::changes::app_id).unwrap_or_default();
+                self.fold_back(&app, &key, &outcome);
                 return Vec::new();
             }
             Ask::Prepare { decision, break_glass } => {
@@ -132,7 +134,8 @@ impl App {
             prefer_application: true,
             ..Options::default()
         };
-        let origin = Origin { runbook: screen.id, app: screen.app, key: screen.runbook.subject.key() };
+        let app = self.data.apps.get(screen.app).map(crate::tui::changes::app_id).unwrap_or_default();
+        let origin = Origin { runbook: screen.id, app, key: screen.runbook.subject.key() };
         vec![Effect::Act(Box::new(Job {
             origin,
             target: self.action_target(),
@@ -161,7 +164,7 @@ impl App {
             // verified state goes where it belongs; a preview nobody waits for is dropped.
             if let Ok(Done::Executed(outcome)) = result {
                 self.notice = Some(strings::earlier_decision(&outcome.result));
-                self.fold_back(origin.app, &origin.key, &outcome);
+                self.fold_back(&origin.app, &origin.key, &outcome);
             }
             return Vec::new();
         };
@@ -171,8 +174,10 @@ impl App {
 
     /// Shows the verified state on the other screens: the rescanned resource replaces the
     /// old one; a pruned resource disappears; a sample remembers its simulated change.
-    fn fold_back(&mut self, app_index: usize, key: &crate::model::ResourceKey, outcome: &crate::actions::Outcome) {
-        let Some(data) = self.data.apps.get_mut(app_index) else { return };
+    fn fold_back(&mut self, app: &str, key: &crate::model::ResourceKey, outcome: &crate::actions::Outcome) {
+        let Some(data) = self.data.apps.iter_mut().find(|data| crate::tui::changes::app_id(data) == app) else {
+            return;
+        };
         let writes_live = matches!(outcome.decision, Decision::Act(Response::Sync) | Decision::Act(Response::Prune));
         if let SourceKind::Sample(name) = &data.source
             && writes_live

@@ -38,7 +38,8 @@ pub struct Job {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
     pub runbook: u64,
-    pub app: usize,
+    /// The app, by identity (`changes::app_id`): a reload may move it in the list.
+    pub app: String,
     pub key: crate::model::ResourceKey,
 }
 

@@ -63,7 +63,7 @@ fn header_line(app: &App) -> Line<'static> {
         _ => app.data.apps.get(app.app_open).and_then(|a| a.report.cluster.as_ref()),
     };
     let source = match app.data.context.as_ref().or(open_cluster) {
-        Some(context) => format!("context {context}"),
+        Some(context) => format!("context {}", crate::sanitize::clean_line(context)),
         None if app.train.is_some() && app.drill().is_none() => strings::SOURCE_TRAINING.to_owned(),
         None => app.request.label(),
     };

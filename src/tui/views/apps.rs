@@ -77,7 +77,10 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Span::raw(column(summary.team.as_deref().unwrap_or("-"), widths.owner)),
             // Narrow: "sample " is in the header already; the sample's name is what differs.
             match &report.cluster {
-                Some(cluster) => Span::raw(tail(cluster, usize::from(area.width).saturating_sub(1 + widths.total()))),
+                Some(cluster) => {
+                    let room = usize::from(area.width).saturating_sub(1 + widths.total());
+                    Span::raw(tail(&crate::sanitize::clean_line(cluster), room))
+                }
                 None => Span::styled(
                     match widths.compact {
                         true => data.origin.strip_prefix("sample ").unwrap_or(&data.origin).to_owned(),
