@@ -113,11 +113,11 @@ fn an_unreachable_context_is_a_warning_and_exit_code_2_and_all_unreachable_is_an
         report["apps"].as_array().unwrap().iter().map(|a| a["cluster"].as_str().unwrap()).collect();
     assert_eq!(clusters, ["east", "west"], "the kubeconfig's order, down left out");
     // The report itself says which cluster it does not cover (an extension of v1).
-    assert!(report["unreachable"][0].as_str().unwrap().starts_with("context down: "), "{report}");
+    assert!(report["unreachable"][0].as_str().unwrap().starts_with("context 'down': "), "{report}");
     let warnings: Vec<&str> = result.stderr.lines().collect();
     assert_eq!(warnings.len(), 1, "{}", result.stderr);
     assert!(
-        warnings[0].starts_with("kdrift: warning: context down: ") && warnings[0].contains("127.0.0.1"),
+        warnings[0].starts_with("kdrift: warning: context 'down': ") && warnings[0].contains("127.0.0.1"),
         "{}",
         result.stderr
     );
@@ -187,7 +187,7 @@ fn the_tui_shows_every_cluster_in_one_apps_screen_and_drills_into_one() {
     );
     terminal.wait_for("contexts east, west, down");
     terminal.wait_for("CLUSTER");
-    terminal.wait_for("context down:");
+    terminal.wait_for("context 'down':");
     let screen = terminal.contents();
     let row = |cluster: &str| {
         screen.lines().find(|l| l.contains("checkout-api") && l.trim_end().ends_with(cluster)).map(str::to_owned)

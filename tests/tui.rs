@@ -698,7 +698,10 @@ fn a_change_while_deciding_is_read_only_when_the_runbook_is_left() {
     let effects = app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
     assert_ne!(app.screen, Screen::Runbook);
     assert!(app.data.apps[0].report.resources.iter().all(|r| r.kind != "Service"), "shown once left");
-    assert!(effects.iter().any(|e| matches!(e, Effect::Load(..))), "the change is read once the runbook is left: {effects:?}");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Load(..))),
+        "the change is read once the runbook is left: {effects:?}"
+    );
 }
 
 /// A late answer for sources the responder left (`:sample` while a reload ran) is dropped.

@@ -68,6 +68,8 @@ pub(crate) fn load(spec: &SourceSpec, keep: &Keep, load_one: LoadOne) -> Result<
                     merged.apps.push(app);
                 }
             }
+            // Cluster errors already name their context.
+            Some(Err(why)) if why.starts_with(&format!("context '{context}'")) => merged.unreachable.push(why),
             Some(Err(why)) => merged.unreachable.push(format!("context {context}: {why}")),
             None => merged.unreachable.push(format!("context {context}: not read")),
         }
