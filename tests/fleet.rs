@@ -125,7 +125,7 @@ fn an_unreachable_context_is_a_warning_and_exit_code_2_and_all_unreachable_is_an
     let none =
         run(fleet.kdrift().args(["scan", "--contexts", "down", "--desired", desired.to_str().unwrap()]).args(APP));
     assert_eq!(none.code, 2);
-    assert_one_line_error(&none, &["no context could be read", "context down"]);
+    assert_one_line_error(&none, &["no context could be read", "context 'down'"]);
 }
 
 #[test]
