@@ -17,6 +17,9 @@ pub enum Keep {
     Nothing,
     /// Every object the diff screen can show.
     Shown,
+    /// Git's copies only (monitoring reads their owner labels); the live copies, with their
+    /// managedFields and status, are what makes a large cluster heavy to hold.
+    Desired,
     /// The resources one filter names (a decision, `diff --resource`).
     Only(ResourceFilter),
 }
@@ -134,6 +137,7 @@ impl Kept {
         let wanted = match &self.keep {
             Keep::Nothing => false,
             Keep::Shown => !NOT_SHOWN.contains(&key.kind.as_str()),
+            Keep::Desired => side == Side::Desired,
             Keep::Only(filter) => filter.matches(&key),
         };
         if !wanted {

@@ -152,7 +152,8 @@ pub(crate) fn run(
     let mut retry = RETRY_FIRST;
     while !wakes.stopping() {
         let started = Instant::now();
-        let wait = match investigate::load(&options.request, &Keep::Shown) {
+        // Metrics need the reports and Git's owner labels, not the live copies.
+        let wait = match investigate::load(&options.request, &Keep::Desired) {
             Ok(investigation) => {
                 let set = investigation.watch_set();
                 board.publish(investigation, &options.owner_labels, started.elapsed());
