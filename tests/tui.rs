@@ -353,7 +353,15 @@ fn the_runbook_walks_the_memory_limit_case_to_a_verified_backport() {
         "{screen}"
     );
     assert!(screen.contains("c confirm · Esc cancel"), "{screen}");
-    walk(&mut app, &chars("c"));
+    // While the decision is written and verified, one Ctrl-C does not walk away from it.
+    let writing = app.update(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE)));
+    assert!(matches!(app.runbook.as_ref().unwrap().stage, kdrift::tui::runbook_state::Stage::Executing(_)));
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+    assert!(!app.quit && app.notice.as_deref().unwrap_or_default().contains("Ctrl-C again quits"), "{:?}", app.notice);
+    for effect in writing {
+        let answer = kdrift::tui::perform(effect);
+        app.update(answer);
+    }
     let screen = text(&draw(&app, &mut terminal));
     assert!(screen.contains("▸ 5 Verify and prevent recurrence") && screen.contains("decided: backport"), "{screen}");
     assert!(screen.contains("✓ desired/deployment.yaml: the branch now holds 2Gi"), "{screen}");

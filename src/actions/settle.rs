@@ -26,11 +26,32 @@ pub(crate) const ARGO_REQUEST_INFO: &str = "kdrift-request";
 
 /// Whether Argo CD is busy with an operation on `app` (one asked for, or one running): a
 /// new one written over it would be dropped when that one ends.
-pub(crate) fn argo_busy(app: &Value) -> Option<String> {
+fn argo_busy(app: &Value) -> Option<String> {
     let phase = app.pointer("/status/operationState/phase").and_then(Value::as_str);
     match (app.get("operation").is_some_and(|o| !o.is_null()), phase) {
         (true, _) => Some("an operation is already asked of it".to_owned()),
         (false, Some(phase)) if ARGO_GOING.contains(&phase) => Some(format!("an operation is {phase}")),
+        _ => None,
+    }
+}
+
+/// Why the controller cannot take a sync request now, as its app object says: Argo CD busy
+/// with another operation (written over it, this one would be dropped when it ends), or a
+/// suspended Flux object (the request would never be handled).
+pub(crate) fn refusal(app: &Value, at: &ObjectRef) -> Option<String> {
+    let (namespace, name) = (&at.key.namespace, &at.key.name);
+    match app.get("kind").and_then(Value::as_str) {
+        Some("Application") => argo_busy(app).map(|busy| {
+            format!("Argo CD is busy with Application {namespace}/{name}: {busy}; wait for it to finish, then sync again")
+        }),
+        Some(kind @ ("Kustomization" | "HelmRelease")) => {
+            (app.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true)).then(|| {
+                let command = kind.to_lowercase();
+                format!(
+                    "Flux {kind} {namespace}/{name} is suspended: it handles no reconcile request; `flux resume {command} {name} -n {namespace}` first, or sync another way"
+                )
+            })
+        }
         _ => None,
     }
 }
@@ -205,6 +226,25 @@ mod tests {
             "operation": {"sync": {}}}}});
         assert_eq!(controller_done(&theirs, &asked), Some(Finished::Another), "our request was dropped");
         assert!(argo_busy(&running).is_some() && argo_busy(&pending).is_some() && argo_busy(&ours).is_none());
+    }
+
+    #[test]
+    fn a_busy_argo_cd_or_a_suspended_flux_object_cannot_take_a_sync() {
+        let at = |kind: &str| ObjectRef {
+            key: crate::model::ResourceKey {
+                group: String::new(),
+                kind: kind.to_owned(),
+                namespace: "flux-system".to_owned(),
+                name: "web".to_owned(),
+            },
+            version: "v1".to_owned(),
+        };
+        let suspended = json!({"kind": "Kustomization", "spec": {"suspend": true}});
+        let said = refusal(&suspended, &at("Kustomization")).unwrap();
+        assert!(said.contains("is suspended") && said.contains("flux resume kustomization web -n flux-system"));
+        assert_eq!(refusal(&json!({"kind": "Kustomization", "spec": {"suspend": false}}), &at("Kustomization")), None);
+        let running = json!({"kind": "Application", "status": {"operationState": {"phase": "Running"}}});
+        assert!(refusal(&running, &at("Application")).unwrap().contains("Argo CD is busy"));
     }
 
     #[test]

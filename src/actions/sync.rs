@@ -301,14 +301,8 @@ pub(crate) fn execute(
     let mut finished = false;
     let result = match work {
         SyncWork::Argo { application, patch } | SyncWork::Flux { kustomization: application, patch } => {
-            if matches!(work, SyncWork::Argo { .. })
-                && let Some(busy) = writer.get(application)?.as_ref().and_then(settle::argo_busy)
-            {
-                // Written over a running operation, this request would be dropped when it ends.
-                return Err(ActionError::Refused(format!(
-                    "Argo CD is busy with Application {}/{}: {busy}; wait for it to finish, then sync again",
-                    application.key.namespace, application.key.name
-                )));
+            if let Some(refusal) = writer.get(application)?.as_ref().and_then(|now| settle::refusal(now, application)) {
+                return Err(ActionError::Refused(refusal));
             }
             let mut after = writer.merge_patch(application, patch, Mode::Commit)?;
             if !workspace.wait.is_zero() {

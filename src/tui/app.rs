@@ -11,7 +11,7 @@ use crate::tui::lists::{AppSort, AppSummary, ListScreen};
 pub use crate::tui::options::Options;
 use crate::tui::picker::PickKind;
 pub use crate::tui::prompt::{Prompt, PromptKind};
-use crate::tui::runbook_screen::RunbookScreen;
+use crate::tui::runbook_screen::{RunbookScreen, Stage};
 use crate::tui::runbook_state::{Acted, Job};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashMap;
@@ -102,6 +102,8 @@ pub struct App {
     pub picker: Option<crate::tui::picker::Picker>,
     /// Following the cluster: watches, changes pending, what changed since you looked.
     pub live: crate::tui::changes::Live,
+    /// Ctrl-C was pressed once while a decision was being written: a second one quits.
+    pub quit_armed: bool,
 }
 
 impl App {
@@ -136,6 +138,7 @@ impl App {
             mouse: false,
             picker: None,
             live: Default::default(),
+            quit_armed: false,
         }
     }
 
@@ -244,10 +247,18 @@ impl App {
         if interrupt && (self.prompt.is_some() || (self.screen == Screen::Runbook && self.typing_name(key))) {
             return self.key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
         }
+        // A decision being written and verified is not walked away from by accident: its
+        // outcome would miss the audit log.
+        let writing = matches!(self.runbook.as_ref().map(|r| &r.stage), Some(Stage::Executing(_)));
+        if interrupt && writing && !std::mem::replace(&mut self.quit_armed, true) {
+            self.notice = Some(crate::tui::strings::QUIT_WHILE_WRITING.to_owned());
+            return Vec::new();
+        }
         if interrupt {
             self.quit = true;
             return Vec::new();
         }
+        self.quit_armed = false;
         if self.prompt.is_some() {
             return self.prompt_key(key);
         }

@@ -19,6 +19,8 @@ use crossterm::event::{KeyCode, KeyEvent};
 pub enum Stage {
     Checklist,
     Waiting(String),
+    /// A confirmed decision being written and verified (a sync may wait for its controller).
+    Executing(String),
     /// The preview, waiting for `c` (or the typed name and Enter); `forcing` after `F`.
     Preview {
         plan: Box<Plan>,
@@ -101,7 +103,7 @@ impl RunbookScreen {
                 self.stage = Stage::Checklist;
                 Ask::Nothing
             }
-            (Stage::Waiting(_), _) => Ask::Nothing,
+            (Stage::Waiting(_) | Stage::Executing(_), _) => Ask::Nothing,
             (Stage::Preview { .. }, Action::Down) => self.scrolled(1, true),
             (Stage::Preview { .. }, Action::Up) => self.scrolled(1, false),
             (Stage::Preview { .. }, Action::PageDown) => self.scrolled(10, true),
@@ -171,7 +173,7 @@ impl RunbookScreen {
                 }
                 let confirmation = Confirmation { typed: typed.clone(), force: *forcing };
                 let plan = plan.clone();
-                self.stage = Stage::Waiting(strings::executing(plan.decision.as_str()));
+                self.stage = Stage::Executing(strings::executing(plan.decision.as_str()));
                 Ask::Execute { plan, confirmation }
             }
             (Stage::Checklist, Action::WritePrevention) => {

@@ -152,3 +152,6 @@ pub(crate) fn no_such_sample(name: &str) -> String {
     let names = crate::sources::samples::names().join(", ");
     format!("no sample named '{}' (embedded: {names})", crate::sanitize::clean_line(name))
 }
+
+/// Ctrl-C while a decision is being written and verified.
+pub(crate) const QUIT_WHILE_WRITING: &str = "a decision is being written and verified (a sync may wait for its controller): Ctrl-C again quits now, and its outcome will be missing from the audit log";

@@ -33,7 +33,9 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             checklist(screen, theme, app.read_only(), app.drill().is_some()),
             0,
         ),
-        Stage::Waiting(what) => (" Working ".to_owned(), vec![Line::from(format!(" {what}"))], 0),
+        Stage::Waiting(what) | Stage::Executing(what) => {
+            (" Working ".to_owned(), vec![Line::from(format!(" {what}"))], 0)
+        }
         Stage::Failed(error) => (
             " Not done ".to_owned(),
             vec![
