@@ -61,6 +61,15 @@ impl Fleet {
 /// `--desired` for the sample app, as every context compares it.
 const APP: [&str; 5] = ["--app", "checkout-api", "--no-server-dry-run", "--now", NOW];
 
+/// The TUI on the sample app's desired state with `kubeconfig`, plus `args`.
+fn tui(kubeconfig: &Path, home: &Path, args: &[&str]) -> support::terminal::Terminal {
+    let desired = sample("desired");
+    let mut all = args.to_vec();
+    all.extend(["--desired", desired.to_str().unwrap()]);
+    all.extend(APP);
+    support::terminal::Terminal::start_with_env(&all, home, home, &[("KUBECONFIG", kubeconfig.to_str().unwrap())])
+}
+
 fn json_of(stdout: &str) -> Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
 }
@@ -175,16 +184,7 @@ fn commands_that_act_on_one_cluster_refuse_several() {
 fn the_tui_shows_every_cluster_in_one_apps_screen_and_drills_into_one() {
     let fleet = Fleet::start();
     let home = tempfile::tempdir().unwrap();
-    let desired = sample("desired");
-    let mut args = vec!["--contexts", "east,west,down", "--desired", desired.to_str().unwrap()];
-    args.extend(APP);
-    let kubeconfig = fleet.kubeconfig();
-    let mut terminal = support::terminal::Terminal::start_with_env(
-        &args,
-        home.path(),
-        home.path(),
-        &[("KUBECONFIG", kubeconfig.to_str().unwrap())],
-    );
+    let mut terminal = tui(&fleet.kubeconfig(), home.path(), &["--contexts", "east,west,down"]);
     terminal.wait_for("contexts east, west, down");
     terminal.wait_for("CLUSTER");
     terminal.wait_for("context 'down':");
@@ -212,16 +212,7 @@ fn deployment(api: &FakeApi) -> Value {
 fn the_tui_follows_its_cluster_a_finding_clears_and_one_appears_while_watching() {
     let api = FakeApi::start(objects_in(&sample("live")), Behaviour::default());
     let home = tempfile::tempdir().unwrap();
-    let desired = sample("desired");
-    let mut args = vec!["--desired", desired.to_str().unwrap()];
-    args.extend(APP);
-    let kubeconfig = api.kubeconfig();
-    let mut terminal = support::terminal::Terminal::start_with_env(
-        &args,
-        home.path(),
-        home.path(),
-        &[("KUBECONFIG", kubeconfig.to_str().unwrap())],
-    );
+    let mut terminal = tui(&api.kubeconfig(), home.path(), &[]);
     terminal.wait_for("OutOfSync");
     terminal.wait_for("watching ·");
     // Into the app's resources, on the memory limit's line.
