@@ -12,6 +12,7 @@ pub mod advice;
 pub mod app_context;
 pub mod availability;
 pub mod classify;
+pub mod compact;
 pub mod defaults;
 pub mod diff;
 #[cfg(test)]

@@ -100,7 +100,7 @@ impl SharedSnapshot {
     fn share(&self, app: &str, desired: &Objects) -> Objects {
         let desired = match desired {
             Objects::Loaded(manifests) => manifests.as_slice(),
-            Objects::Path(_) | Objects::Shared(_) => &[],
+            Objects::Path(_) | Objects::Shared(_) | Objects::Compact(_) => &[],
         };
         let ids = self.pool.share_ids(app, desired);
         Objects::Shared(SharedObjects { pool: Rc::clone(&self.pool), ids, notes: self.skipped.clone() })

@@ -4,6 +4,7 @@
 
 use crate::config;
 use crate::engine::availability;
+use crate::engine::compact::CompactManifest;
 use crate::engine::identity;
 use crate::engine::partition::LivePool;
 use crate::engine::time::parse_rfc3339;
@@ -27,6 +28,8 @@ use std::time::Duration;
 pub(crate) enum Objects {
     Path(PathBuf),
     Loaded(Vec<Manifest>),
+    /// Held as text until the engine takes each (a cluster's read, the desired state beside it).
+    Compact(Vec<CompactManifest>),
     /// An app's share of a snapshot read once for every app, with the notes of that read.
     Shared(SharedObjects),
 }
@@ -52,6 +55,10 @@ impl Objects {
         match self {
             Objects::Loaded(manifests) => {
                 manifests.into_iter().for_each(sink);
+                Ok(Vec::new())
+            }
+            Objects::Compact(objects) => {
+                objects.into_iter().map(|object| object.manifest()).for_each(sink);
                 Ok(Vec::new())
             }
             Objects::Shared(shared) => {
@@ -263,13 +270,22 @@ fn read_cluster(
     app: &str,
     namespace: &str,
 ) -> Result<(Objects, Objects, LiveRead), InvestigateError> {
-    let manifests = match desired {
-        Objects::Loaded(manifests) => manifests,
-        Objects::Path(path) => files::load_path(&path).map_err(sources::SourceError::from)?.0,
-        Objects::Shared(shared) => shared.manifests().collect(),
+    // Git's objects too are held as text while the cluster is read: only their identities
+    // are needed until the engine takes them.
+    let mut manifests: Vec<CompactManifest> = Vec::new();
+    let mut keys: Vec<(ResourceKey, String)> = Vec::new();
+    let mut hold = |manifest: Manifest| {
+        keys.push((identity::key_of(&manifest.object, namespace), identity::version_of(&manifest.object)));
+        manifests.push(CompactManifest::new(&manifest.object, manifest.origin));
     };
-    let keys: Vec<(ResourceKey, String)> =
-        manifests.iter().map(|m| (identity::key_of(&m.object, namespace), identity::version_of(&m.object))).collect();
+    match desired {
+        Objects::Loaded(loaded) => loaded.into_iter().for_each(&mut hold),
+        Objects::Path(path) => {
+            files::for_each_manifest(&path, &mut hold).map_err(sources::SourceError::from)?;
+        }
+        Objects::Shared(shared) => shared.manifests().for_each(&mut hold),
+        Objects::Compact(compact) => compact.into_iter().map(|object| object.manifest()).for_each(&mut hold),
+    }
     let query = LiveQuery { app: app.to_owned(), desired: keys };
     let mut read = session.read(&query).map_err(sources::SourceError::from)?;
     let comparable = manifests
@@ -278,8 +294,8 @@ fn read_cluster(
         .filter(|(_, (key, _))| !read.unreadable.contains(key))
         .map(|(manifest, _)| manifest)
         .collect();
-    let live = std::mem::take(&mut read.objects);
-    Ok((Objects::Loaded(comparable), Objects::Loaded(live), read))
+    let live = std::mem::take(&mut read.objects).into_iter().map(|object| object.compact).collect();
+    Ok((Objects::Compact(comparable), Objects::Compact(live), read))
 }
 
 fn explicit_now(args: &SourceSpec) -> Result<Option<i64>, InvestigateError> {

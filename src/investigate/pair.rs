@@ -2,68 +2,32 @@
 //! shared when copied (a tenth of a parsed tree's size, so a TUI holding 100k resources
 //! stays within memory), read back exactly when a screen shows one.
 
+use crate::engine::compact::Packed;
 use crate::engine::normalize;
 use crate::engine::secrets::mask_object;
 use crate::model::ResourceReport;
 use serde_json::Value;
-use std::sync::Arc;
-
-/// One object as compact JSON text, LZ4-compressed (JSON objects shrink about threefold:
-/// managedFields and the last-applied annotation repeat the object's own keys). serde_json
-/// writes and reads the text back exactly: key order (preserve_order), integers and floats
-/// (float_roundtrip) included.
-#[derive(Clone, PartialEq)]
-struct Stored {
-    packed: Arc<[u8]>,
-    /// The text's length, unpacked.
-    len: usize,
-}
-
-impl Stored {
-    fn of(object: &Value) -> Stored {
-        // Writing a `Value` cannot fail (its keys are strings); if it did, the copy would
-        // read back as `null`, which no screen mistakes for an object.
-        let text = serde_json::to_vec(object).unwrap_or_default();
-        Stored { packed: lz4_flex::block::compress_prepend_size(&text).into(), len: text.len() }
-    }
-
-    fn value(&self) -> Value {
-        use serde::Deserialize as _;
-        let Ok(text) = lz4_flex::block::decompress_size_prepended(&self.packed) else { return Value::Null };
-        // As deep as the object was when kept: the YAML parser allows one level more than
-        // serde_json's default limit. Text serde_json wrote itself then always reads back.
-        let mut reader = serde_json::Deserializer::from_slice(&text);
-        reader.disable_recursion_limit();
-        Value::deserialize(&mut reader).unwrap_or(Value::Null)
-    }
-}
-
-impl std::fmt::Debug for Stored {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} bytes of JSON in {}", self.len, self.packed.len())
-    }
-}
 
 /// Desired and live copies of one resource, as read (live still has its managedFields).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Pair {
-    desired: Option<Stored>,
-    live: Option<Stored>,
+    desired: Option<Packed>,
+    live: Option<Packed>,
 }
 
 impl Pair {
     pub fn new(desired: Option<&Value>, live: Option<&Value>) -> Pair {
-        Pair { desired: desired.map(Stored::of), live: live.map(Stored::of) }
+        Pair { desired: desired.map(Packed::of), live: live.map(Packed::of) }
     }
 
     /// The desired copy (from Git or the desired files), parsed.
     pub fn desired(&self) -> Option<Value> {
-        self.desired.as_ref().map(Stored::value)
+        self.desired.as_ref().map(Packed::value)
     }
 
     /// The live copy, parsed.
     pub fn live(&self) -> Option<Value> {
-        self.live.as_ref().map(Stored::value)
+        self.live.as_ref().map(Packed::value)
     }
 
     pub fn has_desired(&self) -> bool {
@@ -76,22 +40,22 @@ impl Pair {
 
     /// The size of both copies as text: what a screen weighs before parsing them.
     pub fn text_bytes(&self) -> usize {
-        [&self.desired, &self.live].iter().map(|side| side.as_ref().map_or(0, |stored| stored.len)).sum()
+        [&self.desired, &self.live].iter().map(|side| side.as_ref().map_or(0, |stored| stored.text_len())).sum()
     }
 
     /// Keeps `object` as the desired copy unless there is one (the first copy wins).
     pub(crate) fn keep_desired(&mut self, object: &Value) {
-        self.desired.get_or_insert_with(|| Stored::of(object));
+        self.desired.get_or_insert_with(|| Packed::of(object));
     }
 
     /// Keeps `object` as the live copy unless there is one.
     pub(crate) fn keep_live(&mut self, object: &Value) {
-        self.live.get_or_insert_with(|| Stored::of(object));
+        self.live.get_or_insert_with(|| Packed::of(object));
     }
 
     /// Replaces the live copy (after a decision wrote to the cluster, or deleted the object).
     pub fn set_live(&mut self, live: Option<&Value>) {
-        self.live = live.map(Stored::of);
+        self.live = live.map(Packed::of);
     }
 
     /// Fills the sides this pair lacks from `other` (copies of one resource kept under two keys).

@@ -409,37 +409,48 @@ fn respond(request: &Recorded, objects: &mut Vec<Value>, behaviour: &Behaviour) 
         return (200, object);
     }
     let query = request.query();
-    let selected: Vec<Value> = matching
+    let selected: Vec<&Value> = matching
         .into_iter()
         .filter(|o| match query.get("fieldSelector").and_then(|s| s.strip_prefix("metadata.name=")) {
             Some(name) => o["metadata"]["name"] == name,
             None => true,
         })
-        .map(|o| {
-            // Real LIST answers leave apiVersion and kind off their items.
-            let mut item = o.clone();
-            let fields = item.as_object_mut().unwrap();
-            fields.remove("apiVersion");
-            fields.remove("kind");
-            item
-        })
         .collect();
+    // Real LIST answers leave apiVersion and kind off their items (copied page by page only).
+    let items_of = |page: &[&Value]| -> Vec<Value> {
+        (page.iter())
+            .map(|o| {
+                let mut item = (*o).clone();
+                let fields = item.as_object_mut().unwrap();
+                fields.remove("apiVersion");
+                fields.remove("kind");
+                item
+            })
+            .collect()
+    };
     if behaviour.endless.iter().any(|p| p == path) {
-        let one: Vec<Value> = selected.into_iter().take(1).collect();
+        let one = items_of(&selected[..selected.len().min(1)]);
         return (200, json!({"kind": "List", "apiVersion": "v1", "metadata": {"continue": "again"}, "items": one}));
     }
     if let Some((_, bytes)) = behaviour.padded.iter().find(|(p, _)| p == path) {
         let padding = "x".repeat(*bytes);
         return (
             200,
-            json!({"kind": "List", "apiVersion": "v1", "metadata": {}, "items": selected, "padding": padding}),
+            json!({"kind": "List", "apiVersion": "v1", "metadata": {}, "items": items_of(&selected), "padding": padding}),
         );
     }
     let paged = behaviour.paged.iter().any(|p| p == path);
     let (items, next) = match (paged, query.get("continue")) {
-        (true, None) if selected.len() > 1 => (selected[..1].to_vec(), "page-2-token=="),
-        (true, Some(token)) if token == "page-2-token==" => (selected[1..].to_vec(), ""),
-        _ => (selected, ""),
+        (true, None) if selected.len() > 1 => (items_of(&selected[..1]), "page-2-token==".to_owned()),
+        (true, Some(token)) if token == "page-2-token==" => (items_of(&selected[1..]), String::new()),
+        (_, token) => {
+            // As a real API server pages: at most `limit` items, the rest behind a token.
+            let from: usize = token.and_then(|t| t.strip_prefix("from-")?.parse().ok()).unwrap_or(0);
+            let limit: usize = query.get("limit").and_then(|l| l.parse().ok()).filter(|l| *l > 0).unwrap_or(usize::MAX);
+            let (from, to) = (from.min(selected.len()), from.saturating_add(limit).min(selected.len()));
+            let next = if to < selected.len() { format!("from-{to}") } else { String::new() };
+            (items_of(&selected[from..to]), next)
+        }
     };
     let list_kind = format!("{}List", served.2);
     let api_version = if group.is_empty() { version.to_owned() } else { format!("{group}/{version}") };

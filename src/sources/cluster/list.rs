@@ -4,7 +4,7 @@
 //! `continue` tokens, bounded in objects and pages.
 
 use crate::sources::cluster::discovery::{CONCURRENCY, ServedResource};
-use crate::sources::cluster::read::{LiveQuery, LiveRead, Purpose, Task, accept, failed};
+use crate::sources::cluster::read::{LiveObject, LiveQuery, LiveRead, Purpose, Task, accept, failed};
 use crate::sources::cluster::{Cluster, ClusterError, Problem};
 use futures::StreamExt as _;
 use serde_json::Value;
@@ -99,13 +99,13 @@ pub(super) async fn run(
     read: &mut LiveRead,
     widen: Widen,
 ) -> Result<(), ClusterError> {
-    let mut answers: Vec<Option<Result<Vec<Value>, Problem>>> = (0..tasks.len()).map(|_| None).collect();
+    let mut answers: Vec<Option<Result<Vec<LiveObject>, Problem>>> = (0..tasks.len()).map(|_| None).collect();
     let tasks_ref = &tasks;
     let mut groups = wide_groups(tasks_ref);
     if !groups.is_empty() && !may_widen(cluster, &widen, &groups).await {
         groups.clear();
     }
-    let first: Vec<(Request, Result<Vec<Value>, Problem>)> = futures::stream::iter(requests(tasks_ref, groups))
+    let first: Vec<(Request, Result<Vec<LiveObject>, Problem>)> = futures::stream::iter(requests(tasks_ref, groups))
         .map(|request| async move {
             let task = match &request {
                 Request::One(index) => &tasks_ref[*index],
@@ -122,10 +122,9 @@ pub(super) async fn run(
         match (request, result) {
             (Request::One(index), result) => answers[index] = Some(result),
             (Request::Wide(_, members), Ok(objects)) => {
-                let mut by_namespace: std::collections::HashMap<String, Vec<Value>> = Default::default();
+                let mut by_namespace: std::collections::HashMap<String, Vec<LiveObject>> = Default::default();
                 for object in objects {
-                    let namespace = object.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
-                    by_namespace.entry(namespace.to_owned()).or_default().push(object);
+                    by_namespace.entry(object.key.namespace.clone()).or_default().push(object);
                 }
                 for member in members {
                     let namespace = tasks[member].namespace.as_deref().unwrap_or_default();
@@ -138,7 +137,7 @@ pub(super) async fn run(
             }
         }
     }
-    let retried: Vec<(usize, Result<Vec<Value>, Problem>)> = futures::stream::iter(again)
+    let retried: Vec<(usize, Result<Vec<LiveObject>, Problem>)> = futures::stream::iter(again)
         .map(|index| async move { (index, fetch(cluster, &tasks_ref[index]).await) })
         .buffer_unordered(CONCURRENCY)
         .collect()
@@ -148,7 +147,7 @@ pub(super) async fn run(
     }
     for (task, answer) in tasks.iter().zip(answers) {
         match answer {
-            Some(Ok(objects)) => accept(cluster, task, objects, read),
+            Some(Ok(objects)) => accept(task, objects, read),
             Some(Err(problem)) => failed(cluster, task, problem, query, read)?,
             None => {}
         }
@@ -156,11 +155,27 @@ pub(super) async fn run(
     Ok(())
 }
 
-async fn fetch(cluster: &Cluster, task: &Task) -> Result<Vec<Value>, Problem> {
+/// One page of a LIST answer, its items left unparsed.
+#[derive(serde::Deserialize)]
+struct Page {
+    #[serde(default)]
+    metadata: PageMetadata,
+    #[serde(default)]
+    items: Option<Vec<Box<serde_json::value::RawValue>>>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct PageMetadata {
+    #[serde(default, rename = "continue")]
+    continue_token: Option<String>,
+}
+
+/// One task's objects, as text.
+async fn fetch(cluster: &Cluster, task: &Task) -> Result<Vec<LiveObject>, Problem> {
     let collection = task.resource.collection(task.namespace.as_deref());
     if let Some(name) = &task.name {
         return match cluster.get::<Value>(&format!("{collection}/{}", super::path_segment(name))).await {
-            Ok(object) => Ok(vec![object]),
+            Ok(object) => Ok(vec![LiveObject::of(cluster, task, object)]),
             // Absent is an answer: the object is missing from the cluster.
             Err(Problem::NotFound) => Ok(Vec::new()),
             Err(problem) => Err(problem),
@@ -180,10 +195,12 @@ async fn fetch(cluster: &Cluster, task: &Task) -> Result<Vec<Value>, Problem> {
         if let Some(token) = &token {
             query.append_pair("continue", token);
         }
-        let mut page: Value = cluster.get(&format!("{collection}?{}", query.finish())).await?;
-        token = page.pointer("/metadata/continue").and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_owned);
-        if let Some(Value::Array(page_items)) = page.get_mut("items").map(Value::take) {
-            items.extend(page_items);
+        // Items stay text until each is taken: a page is never a tree of 500 objects.
+        let page: Page = cluster.get(&format!("{collection}?{}", query.finish())).await?;
+        token = page.metadata.continue_token.filter(|t| !t.is_empty());
+        for raw in page.items.into_iter().flatten() {
+            let object: Value = serde_json::from_str(raw.get()).map_err(|e| Problem::BadResponse(e.to_string()))?;
+            items.push(LiveObject::of(cluster, task, object));
         }
         if items.len() as u64 > most {
             return Err(Problem::EndlessList(format!(

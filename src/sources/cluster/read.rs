@@ -5,6 +5,7 @@
 //! run a few at a time. A kind that cannot be read makes its desired objects "not compared",
 //! never "missing".
 
+use crate::engine::compact::CompactManifest;
 use crate::engine::{Manifest, availability, identity};
 use crate::model::{Finding, ResourceKey};
 use crate::sources::cluster::discovery::{self, ResourceMap, ServedResource, Wanted};
@@ -48,10 +49,35 @@ pub(crate) struct LiveQuery {
     pub desired: Vec<(ResourceKey, String)>,
 }
 
+/// One live object as read: its identity, and its compact text (parsed again when compared).
+#[derive(Debug, Clone)]
+pub(crate) struct LiveObject {
+    pub key: ResourceKey,
+    pub compact: CompactManifest,
+}
+
+impl LiveObject {
+    /// The object as a LIST answer item or a GET answer (`task` says which collection it came
+    /// from), with the apiVersion and kind a LIST item lacks.
+    pub(super) fn of(cluster: &Cluster, task: &Task, mut object: Value) -> LiveObject {
+        if let Some(fields) = object.as_object_mut() {
+            fields.entry("apiVersion").or_insert_with(|| Value::String(task.resource.api_version()));
+            fields.entry("kind").or_insert_with(|| Value::String(task.resource.kind.clone()));
+        }
+        let key = identity::key_of(&object, "");
+        let origin = match key.namespace.as_str() {
+            "" => format!("cluster {}: {} {}", cluster.context, task.resource.display(), key.name),
+            namespace => format!("cluster {}: {} {namespace}/{}", cluster.context, task.resource.display(), key.name),
+        };
+        LiveObject { compact: CompactManifest::new(&object, origin), key }
+    }
+}
+
 /// What was read, and what could not be.
 #[derive(Debug, Default)]
 pub(crate) struct LiveRead {
-    pub objects: Vec<Manifest>,
+    /// Held as text: a large cluster's objects parsed at once would take ten times the memory.
+    pub objects: Vec<LiveObject>,
     /// Desired objects whose kind could not be read: leave them out of the comparison.
     pub unreadable: Vec<ResourceKey>,
     /// App-level findings saying which desired objects were not compared, and why.
@@ -121,7 +147,8 @@ pub(crate) async fn app_definitions(cluster: &Cluster) -> Result<(Vec<Manifest>,
         })
         .collect();
     run(cluster, tasks, &query, &mut read, Widen::Never).await?;
-    Ok((read.objects, read.notes))
+    let objects = read.objects.iter().map(|object| object.compact.manifest()).collect();
+    Ok((objects, read.notes))
 }
 
 fn wanted_groups(query: &LiveQuery) -> Wanted {
@@ -207,11 +234,9 @@ fn plan(cluster: &Cluster, query: &LiveQuery, map: &ResourceMap, read: &mut Live
 /// definition.
 fn follow_up(map: &ResourceMap, read: &LiveRead) -> Vec<Task> {
     let mut tasks = Vec::new();
-    let read_pods_in: BTreeSet<&str> = read
-        .objects
-        .iter()
-        .filter(|m| m.object.get("kind").and_then(Value::as_str) == Some("Pod"))
-        .filter_map(|m| m.object.pointer("/metadata/namespace").and_then(Value::as_str))
+    let read_pods_in: BTreeSet<&str> = (read.objects.iter())
+        .filter(|object| object.key.group.is_empty() && object.key.kind == "Pod")
+        .map(|object| object.key.namespace.as_str())
         .collect();
     let mut namespaces: BTreeSet<&str> = BTreeSet::new();
     for definition in &read.definitions {
@@ -242,23 +267,13 @@ fn follow_up(map: &ResourceMap, read: &LiveRead) -> Vec<Task> {
     tasks
 }
 
-pub(super) fn accept(cluster: &Cluster, task: &Task, objects: Vec<Value>, read: &mut LiveRead) {
-    let api_version = task.resource.api_version();
-    for mut object in objects {
-        // A LIST answer's items carry no apiVersion or kind; the collection says them.
-        if let Some(fields) = object.as_object_mut() {
-            fields.entry("apiVersion").or_insert_with(|| Value::String(api_version.clone()));
-            fields.entry("kind").or_insert_with(|| Value::String(task.resource.kind.clone()));
-        }
-        let key = identity::key_of(&object, "");
+pub(super) fn accept(task: &Task, objects: Vec<LiveObject>, read: &mut LiveRead) {
+    for object in objects {
+        let key = &object.key;
         if task.purpose == Purpose::Definition && DEFINITIONS.iter().any(|(g, k)| key.group == *g && key.kind == *k) {
             read.definitions.push(key.clone());
         }
-        let origin = match key.namespace.as_str() {
-            "" => format!("cluster {}: {} {}", cluster.context, task.resource.display(), key.name),
-            namespace => format!("cluster {}: {} {namespace}/{}", cluster.context, task.resource.display(), key.name),
-        };
-        read.objects.push(Manifest { object, origin });
+        read.objects.push(object);
     }
 }
 
