@@ -1,7 +1,8 @@
 //! `kdrift serve` holding a cluster of 10,000 objects (issue 19), on the fake API server:
-//! how long the first scan takes, its peak memory, and how long one changed object takes to
-//! show in `/metrics` (the watch event, the settle, the rescan). Targets: ≤ 200 MB, and one
-//! changed object re-compared in ≤ 10 ms.
+//! how long the first scan takes, its peak memory, how long one changed object takes to
+//! show in `/metrics` (the watch event, the half-second settle, the re-comparison), and how
+//! long kdrift says the re-comparison itself took (`kdrift_recompare_duration_seconds`).
+//! Targets: ≤ 200 MB, and one changed object re-compared in ≤ 10 ms.
 //!
 //! `cargo bench --bench serve`; `SERVE_OBJECTS=N` changes the size, `SERVE_CHANGES=N` the
 //! number of changes timed.
@@ -91,10 +92,13 @@ fn main() {
     std::thread::spawn(move || lines.for_each(drop));
     until(&addr, |page| total(page, "kdrift_watches").is_some_and(|n| n >= 1.0));
     let first = started.elapsed();
+    // The watches' first list closes the gap since the scan with a second scan: changes are
+    // timed after it.
+    until(&addr, |page| total(page, "kdrift_scans_total").is_some_and(|n| n >= 2.0));
     let mut harmful = total(&scrape(&addr), HARMFUL).unwrap();
     // Drifted pairs (one in ten), put back to Git's object by someone, one at a time, each
     // after a quiet spell (back-to-back changes are spaced by the scan's own length).
-    let mut changes = Vec::new();
+    let (mut changes, mut recompares) = (Vec::new(), Vec::new());
     let rounds: usize = std::env::var("SERVE_CHANGES").ok().and_then(|n| n.parse().ok()).unwrap_or(5).max(1);
     for pair in pairs.iter().skip(3).step_by(10).take(rounds) {
         std::thread::sleep(first.min(Duration::from_secs(20)));
@@ -107,9 +111,12 @@ fn main() {
         api.set(fixed);
         until(&addr, |page| total(page, HARMFUL).is_some_and(|now| now < harmful));
         changes.push(started.elapsed());
-        harmful = total(&scrape(&addr), HARMFUL).unwrap();
+        let page = scrape(&addr);
+        harmful = total(&page, HARMFUL).unwrap();
+        recompares.push(total(&page, "kdrift_recompare_duration_seconds").unwrap_or(f64::NAN) * 1000.0);
     }
     changes.sort();
+    recompares.sort_by(f64::total_cmp);
     let page = scrape(&addr);
     let (scans, last) =
         (total(&page, "kdrift_scans_total").unwrap(), total(&page, "kdrift_scan_duration_seconds").unwrap());
@@ -123,9 +130,15 @@ fn main() {
     println!("  memory held between scans      {held:>8.1} MB");
     println!("  scans run, the last one's time {scans:>8.0}      {last:.2} s");
     println!(
-        "  one change to /metrics, median {:>8.0} ms   (fastest {:.0} ms, slowest {:.0} ms; target ≤ 10 ms re-compare)",
+        "  one change to /metrics, median {:>8.0} ms   (fastest {:.0} ms, slowest {:.0} ms; 500 ms of it the settle)",
         changes[changes.len() / 2].as_secs_f64() * 1000.0,
         changes[0].as_secs_f64() * 1000.0,
         changes[changes.len() - 1].as_secs_f64() * 1000.0
+    );
+    println!(
+        "  its re-comparison, median      {:>8.2} ms   (fastest {:.2} ms, slowest {:.2} ms; target ≤ 10 ms)",
+        recompares[recompares.len() / 2],
+        recompares[0],
+        recompares[recompares.len() - 1]
     );
 }

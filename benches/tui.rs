@@ -72,6 +72,7 @@ fn app_on_diff(keys: usize, edited: usize) -> App {
         objects: [(key, pair)].into(),
         now: Some(1_780_909_800),
         pods: Default::default(),
+        resident: None,
     };
     let options = Options { read_only: true, ..Options::default() };
     let mut app = App::new(Request::Samples, options);
@@ -155,6 +156,7 @@ fn key_and_redraw_100k_resources(bencher: divan::Bencher) {
         objects: Default::default(),
         now: Some(1_780_909_800),
         pods: Default::default(),
+        resident: None,
     };
     let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });
     app.update(Msg::Resize(200, 50));

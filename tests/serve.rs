@@ -282,7 +282,7 @@ fn on_a_cluster_it_serves_what_scan_sees_and_follows_a_change() {
 }
 
 #[test]
-fn watches_bring_a_change_in_without_waiting_for_the_interval_and_survive_410_gone() {
+fn watches_bring_a_change_in_compared_alone_as_scan_would_and_survive_410_gone() {
     use support::api_server::{Behaviour, FakeApi, objects_in};
     let api = FakeApi::start(objects_in(&sample_dir("live")), Behaviour::default());
     let desired = sample_dir("desired").display().to_string();
@@ -337,8 +337,33 @@ fn watches_bring_a_change_in_without_waiting_for_the_interval_and_survive_410_go
     deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] =
         Value::String("512Mi".into());
     api.set(deployment);
-    wait_for("the memory limit put back", &|page| value(page, series) == Some(before - 2.0));
-    assert_eq!(settled(), scans + 1.0, "brought by a watch event, not by the re-list");
+    let page = wait_for("the memory limit put back", &|page| value(page, series) == Some(before - 2.0));
+    assert_eq!(settled(), scans, "compared again alone, from the watch event: no scan");
+    assert_eq!(value(&page, "kdrift_recompares_total"), Some(1.0), "{page}");
+    // What serve now says is what a scan of the same objects says.
+    let same_as_scan = |what: &str| {
+        let mut scan = kdrift();
+        scan.env("KUBECONFIG", api.kubeconfig()).arg("scan").args(&source[..8]).args([
+            "--no-server-dry-run",
+            "-o",
+            "json",
+            "--no-exit-code",
+        ]);
+        let scanned: Value = serde_json::from_str(&run(&mut scan).stdout).unwrap();
+        let served_report: Value = serde_json::from_str(&served.get("/api/v1/report").body).unwrap();
+        assert_eq!(served_report["apps"][0]["resources"], scanned["apps"][0]["resources"], "{what}");
+        assert_eq!(served_report["apps"][0]["sync_status"], scanned["apps"][0]["sync_status"], "{what}");
+        let page = served.get("/metrics").body;
+        assert_eq!(value(&page, series), Some(harmful_by_app(&scanned)[0].1 as f64), "{what}: {page}");
+    };
+    same_as_scan("after the memory limit was put back");
+    // Someone sets another image by hand: new drift, compared alone too.
+    let mut deployment = api.object("Deployment", "checkout-api").unwrap();
+    deployment["spec"]["template"]["spec"]["containers"][0]["image"] = Value::String("evil.example/app:1".into());
+    api.set(deployment);
+    wait_for("the new image", &|page| value(page, "kdrift_recompares_total") == Some(2.0));
+    assert_eq!(settled(), scans, "no scan for it either");
+    same_as_scan("after the image was changed");
     let resumed = api.requests().iter().any(|r| {
         r.target.contains("watch=")
             && r.query().get("resourceVersion").and_then(|v| v.parse::<u64>().ok()) >= Some(forgotten)
@@ -348,6 +373,7 @@ fn watches_bring_a_change_in_without_waiting_for_the_interval_and_survive_410_go
     let mut deployment = api.object("Deployment", "checkout-api").unwrap();
     deployment["status"]["observedGeneration"] = Value::from(99);
     api.set(deployment);
-    assert_eq!(settled(), scans + 1.0, "a status update is not news");
+    assert_eq!(settled(), scans, "a status update is not news");
+    assert_eq!(value(&served.get("/metrics").body, "kdrift_recompares_total"), Some(2.0), "nor compared again");
     assert!(served.stop().success());
 }

@@ -134,19 +134,8 @@ impl LivePool {
 
     /// Indexes the app names the object's tracking could mean.
     fn index_tracking(&mut self, object: &Value, id: u32) {
-        let labels = |key: &str| tracking::metadata_text(object, "labels", key);
-        let tracking_id = tracking::metadata_text(object, "annotations", TRACKING_ID).and_then(TrackingId::parse);
-        let named = [labels(&self.instance_label), tracking_id.map(|t| t.app), labels(FLUX_NAME), labels(HELM_NAME)];
-        let mut seen: Vec<&str> = Vec::new();
-        for tracked in named.into_iter().flatten() {
-            // `tracking::names_app`: the bare name, or `<namespace>_<app>`.
-            let suffix = tracked.rsplit_once('_').map(|(_, app)| app);
-            for app in std::iter::once(tracked).chain(suffix) {
-                if !seen.contains(&app) {
-                    seen.push(app);
-                    push(&mut self.by_tracking, app.to_owned(), id);
-                }
-            }
+        for app in tracked_names(object, &self.instance_label) {
+            push(&mut self.by_tracking, app, id);
         }
     }
 
@@ -291,6 +280,25 @@ impl LivePool {
         let value = serde_json::from_str(&object.text).ok()?;
         Some(Manifest { object: value, origin: object.origin.clone() })
     }
+}
+
+/// Every app name the object's tracking could mean (instance label, Argo CD tracking id,
+/// Flux and Helm labels), each once: the bare name, and `app` of `<namespace>_<app>` too
+/// (as `tracking::names_app` reads them).
+pub fn tracked_names(object: &Value, instance_label: &str) -> Vec<String> {
+    let labels = |key: &str| tracking::metadata_text(object, "labels", key);
+    let tracking_id = tracking::metadata_text(object, "annotations", TRACKING_ID).and_then(TrackingId::parse);
+    let named = [labels(instance_label), tracking_id.map(|t| t.app), labels(FLUX_NAME), labels(HELM_NAME)];
+    let mut seen: Vec<String> = Vec::new();
+    for tracked in named.into_iter().flatten() {
+        let suffix = tracked.rsplit_once('_').map(|(_, app)| app);
+        for app in std::iter::once(tracked).chain(suffix) {
+            if !seen.iter().any(|known| known == app) {
+                seen.push(app.to_owned());
+            }
+        }
+    }
+    seen
 }
 
 fn push<K: std::hash::Hash + Eq>(index: &mut FastMap<K, Vec<u32>>, key: K, id: u32) {

@@ -5,6 +5,7 @@
 
 use crate::engine::{Manifest, identity};
 use crate::investigate::pair::Pair;
+use crate::investigate::resident::Resident;
 use crate::investigate::spec::{ResourceFilter, SourceKind};
 use crate::model::{AppReport, ResourceKey};
 use crate::sources::cluster::watch::WatchSet;
@@ -17,9 +18,10 @@ pub enum Keep {
     Nothing,
     /// Every object the diff screen can show.
     Shown,
-    /// Git's copies only (monitoring reads their owner labels); the live copies, with their
-    /// managedFields and status, are what makes a large cluster heavy to hold.
-    Desired,
+    /// Git's copies (monitoring reads their owner labels) and what a changed object needs to
+    /// be compared again alone (`resident`); the live copies, with their managedFields and
+    /// status, are what makes a large cluster heavy to hold.
+    Resident,
     /// The resources one filter names (a decision, `diff --resource`).
     Only(ResourceFilter),
 }
@@ -49,6 +51,8 @@ pub struct AppData {
     /// The live pods seen, summarized, and the warnings about them: the health step 1 of a
     /// runbook shows.
     pub pods: crate::model::health::PodsSeen,
+    /// What a changed object needs to be compared again alone (`Keep::Resident` only).
+    pub resident: Option<std::sync::Arc<Resident>>,
 }
 
 /// Everything one load found.
@@ -103,11 +107,19 @@ pub(crate) struct Kept {
     namespace: String,
     objects: HashMap<ResourceKey, Pair>,
     pub(crate) pods: crate::model::health::PodsSeen,
+    /// Filled as the objects stream by, with `Keep::Resident`.
+    pub(crate) resident: Option<Resident>,
 }
 
 impl Kept {
     pub(crate) fn new(keep: &Keep, namespace: &str) -> Kept {
-        Kept { keep: keep.clone(), namespace: namespace.to_owned(), objects: HashMap::new(), pods: Default::default() }
+        Kept {
+            keep: keep.clone(),
+            namespace: namespace.to_owned(),
+            objects: HashMap::new(),
+            pods: Default::default(),
+            resident: None,
+        }
     }
 
     /// Learns the names the API server serves kinds under, for a `--resource` filter.
@@ -121,6 +133,9 @@ impl Kept {
     pub(crate) fn observe(&mut self, side: Side, manifest: &Manifest) {
         if matches!(self.keep, Keep::Nothing) {
             return;
+        }
+        if let (Side::Live, Some(resident)) = (side, &mut self.resident) {
+            resident.observe_live(manifest);
         }
         // A pod's summary is its workload's health; the pod itself is kept as any object is
         // (a Git-managed Pod has a diff too).
@@ -137,7 +152,7 @@ impl Kept {
         let wanted = match &self.keep {
             Keep::Nothing => false,
             Keep::Shown => !NOT_SHOWN.contains(&key.kind.as_str()),
-            Keep::Desired => side == Side::Desired,
+            Keep::Resident => side == Side::Desired,
             Keep::Only(filter) => filter.matches(&key),
         };
         if !wanted {

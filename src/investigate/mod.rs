@@ -11,6 +11,7 @@ mod input;
 pub mod keep;
 mod kind_names;
 mod pair;
+pub mod resident;
 pub mod spec;
 pub mod summary;
 
@@ -142,14 +143,18 @@ fn investigate_app(
     let git = input.git.take();
     let (namespace, now, origin) = (input.namespace.clone(), input.now, input.source_label.clone());
     let mut kept = Kept::new(keep, &namespace);
+    if matches!(keep, Keep::Resident) && git.is_none() && input.render_failure.is_none() {
+        kept.resident = Some(resident::for_input(&input));
+    }
     let mut report = compare::compare(input, &mut kept)?;
     if let Some(git) = &git {
         crate::sources::git::attach_evidence(git, &mut report);
         report.desired_git = Some(git.spot());
     }
     let pods = std::mem::take(&mut kept.pods);
+    let resident = kept.resident.take().map(std::sync::Arc::new);
     let objects = kept.aligned_with(&report);
-    Ok(AppData { report, origin, source, namespace, objects, now, pods })
+    Ok(AppData { report, origin, source, namespace, objects, now, pods, resident })
 }
 
 impl AppData {
@@ -164,7 +169,8 @@ impl AppData {
     fn alone(report: AppReport, source: SourceKind) -> AppData {
         let now = crate::clock::now();
         let (origin, namespace) = (String::new(), String::new());
-        AppData { report, origin, source, namespace, objects: Default::default(), now, pods: Default::default() }
+        let (objects, pods) = Default::default();
+        AppData { report, origin, source, namespace, objects, now, pods, resident: None }
     }
 }
 
@@ -181,6 +187,7 @@ pub fn scenario(scenario: &crate::training::scenario::Scenario) -> Investigation
     let pods = std::mem::take(&mut kept.pods);
     let app = AppData {
         pods,
+        resident: None,
         objects: kept.aligned_with(&scenario.report),
         report: scenario.report.clone(),
         origin: origin.clone(),

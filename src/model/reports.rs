@@ -68,6 +68,11 @@ pub struct EventEvidence {
 }
 
 impl ResourceReport {
+    /// Whether this is the report of `key` (without building a key to compare).
+    pub fn is(&self, key: &ResourceKey) -> bool {
+        self.name == key.name && self.namespace == key.namespace && self.kind == key.kind && self.group == key.group
+    }
+
     pub fn key(&self) -> ResourceKey {
         ResourceKey {
             group: self.group.clone(),

@@ -107,6 +107,9 @@ pub(crate) struct ScanStats {
     pub(crate) watches: usize,
     /// Times a watch had to list again (410 Gone, a dropped stream).
     pub(crate) watch_restarts: u64,
+    /// Changed objects compared again alone (no full scan), and how long the last batch took.
+    pub(crate) recompares: u64,
+    pub(crate) last_recompare_seconds: f64,
 }
 
 /// One metric family being written: its samples by label set, merged when two apps share
@@ -275,6 +278,18 @@ fn scans(stats: &ScanStats, apps: usize, out: &mut String) {
         "counter",
         "Times a watch had to list again (410 Gone, a dropped stream).",
         stats.watch_restarts as f64,
+    );
+    single(
+        "kdrift_recompares_total",
+        "counter",
+        "Changed objects compared again alone, from what a watch delivered, without a full scan.",
+        stats.recompares as f64,
+    );
+    single(
+        "kdrift_recompare_duration_seconds",
+        "gauge",
+        "How long the last re-comparison of changed objects took, publishing included.",
+        stats.last_recompare_seconds,
     );
     let mut errors = Family::new("kdrift_scan_errors_total", "counter", "Scans that failed, by reason.");
     for reason in ERROR_REASONS {

@@ -1,6 +1,8 @@
-//! What `kdrift serve` publishes: the last good scan (each app's metrics and the JSON
-//! report) and how the scans went. The scanner writes it after each scan; HTTP requests read
-//! it, and render `/metrics` from it at scrape time so ages keep growing between scans.
+//! What `kdrift serve` publishes: the last good scan (each app's metrics, and the apps
+//! themselves for the JSON report, rendered when first asked after a change) and how the
+//! scans went. The scanner writes it after each scan and amends it after re-comparing a
+//! changed object; HTTP requests read it, and render `/metrics` from it at scrape time so
+//! ages keep growing between scans.
 
 use crate::investigate::summary::AppSummary;
 use crate::investigate::{InvestigateError, Investigation};
@@ -8,24 +10,31 @@ use crate::model::DriftReport;
 use crate::report::metrics::{self, AppMetrics, ScanStats};
 use hyper::body::Bytes;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Default)]
 struct Published {
     apps: Vec<AppMetrics>,
-    /// The JSON report v1 of the last good scan (shared by every request, not copied).
-    report: Option<Bytes>,
     scanned_at: Option<Instant>,
     stats: ScanStats,
     /// Why the last scan failed, while the one before it still shows.
     last_error: Option<String>,
 }
 
+/// The apps of the last good scan, as re-comparisons since have left them.
+#[derive(Debug, Default)]
+struct Held {
+    investigation: Option<Investigation>,
+    /// Their JSON report v1, once asked (shared by every request, not copied); cleared by a change.
+    json: Option<Bytes>,
+}
+
 /// Shared between the scanner and the HTTP server.
 #[derive(Debug, Default)]
 pub(crate) struct Board {
     published: RwLock<Published>,
+    held: Mutex<Held>,
     /// Set when a scanner that should run has stopped (it panicked): `/healthz` fails, so
     /// the kubelet restarts the pod rather than serve a frozen report as if current.
     scanner_lost: AtomicBool,
@@ -64,24 +73,51 @@ impl Board {
         self.published.write().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// A scan that finished: its apps summed up with `owner_labels`, taking `took`.
     pub(crate) fn publish(&self, investigation: Investigation, owner_labels: &[String], took: Duration) {
-        let apps: Vec<AppMetrics> = (investigation.apps.iter())
-            .map(|app| {
-                let summary = AppSummary::of(app, owner_labels);
-                AppMetrics::of(&app.report, &app.namespace, summary.team, summary.oldest_harmful)
-            })
-            .collect();
-        let report = DriftReport::new(investigation.apps.into_iter().map(|app| app.report).collect());
-        let json = crate::report::json::render(&report) + "\n";
+        let apps: Vec<AppMetrics> = investigation.apps.iter().map(|app| metrics_of(app, owner_labels)).collect();
+        *self.held() = Held { investigation: Some(investigation), json: None };
         let mut published = self.write();
         published.apps = apps;
-        published.report = Some(Bytes::from(json));
         published.scanned_at = Some(Instant::now());
         published.stats.scans += 1;
         published.stats.last_duration_seconds = took.as_secs_f64();
         published.stats.last_success_at = crate::clock::now();
         published.last_error = None;
+    }
+
+    /// Changes the published apps in place (`work` re-compares changed objects and says which
+    /// apps it changed, and whether it settled everything); those apps are summed up again.
+    /// `None` before a scan has succeeded.
+    pub(crate) fn amend<T>(
+        &self,
+        owner_labels: &[String],
+        work: impl FnOnce(&mut Investigation) -> (Vec<usize>, T),
+    ) -> Option<T> {
+        let started = Instant::now();
+        let mut held = self.held();
+        let investigation = held.investigation.as_mut()?;
+        let (changed, outcome) = work(investigation);
+        if changed.is_empty() {
+            return Some(outcome);
+        }
+        let metrics: Vec<(usize, AppMetrics)> =
+            changed.iter().map(|&index| (index, metrics_of(&investigation.apps[index], owner_labels))).collect();
+        held.json = None;
+        drop(held);
+        let mut published = self.write();
+        for (index, app) in metrics {
+            if let Some(slot) = published.apps.get_mut(index) {
+                *slot = app;
+            }
+        }
+        published.stats.recompares += changed.len() as u64;
+        published.stats.last_recompare_seconds = started.elapsed().as_secs_f64();
+        Some(outcome)
     }
 
     /// A scan that failed: counted by reason; the last good one stays published.
@@ -100,21 +136,34 @@ impl Board {
         metrics::render(&published.apps, &published.stats, since)
     }
 
-    /// The last good report, once a scan has succeeded.
+    /// The last good report, once a scan has succeeded (as re-comparisons left it).
     pub(crate) fn report(&self) -> Option<Bytes> {
-        self.published.read().unwrap_or_else(PoisonError::into_inner).report.clone()
+        let mut held = self.held();
+        if held.json.is_none() {
+            let investigation = held.investigation.as_ref()?;
+            let mut report = DriftReport::new(investigation.apps.iter().map(|app| app.report.clone()).collect());
+            report.unreachable.clone_from(&investigation.unreachable);
+            held.json = Some(Bytes::from(crate::report::json::render(&report) + "\n"));
+        }
+        held.json.clone()
     }
 
     /// Ready once a scan has succeeded (saying so when the latest failed since); else why not.
     pub(crate) fn readiness(&self) -> Result<String, String> {
         let published = self.published.read().unwrap_or_else(PoisonError::into_inner);
-        match (&published.report, &published.last_error) {
+        match (&published.scanned_at, &published.last_error) {
             (Some(_), None) => Ok("ready".to_owned()),
             (Some(_), Some(error)) => Ok(format!("ready, from an earlier scan: the latest failed: {error}")),
             (None, Some(error)) => Err(format!("no scan has succeeded yet; the last failed: {error}")),
             (None, None) => Err("the first scan has not finished yet".to_owned()),
         }
     }
+}
+
+/// One app's metrics, its team from `owner_labels`.
+fn metrics_of(app: &crate::investigate::AppData, owner_labels: &[String]) -> AppMetrics {
+    let summary = AppSummary::of(app, owner_labels);
+    AppMetrics::of(&app.report, &app.namespace, summary.team, summary.oldest_harmful)
 }
 
 /// The `reason` label of a failed scan (one of `metrics::ERROR_REASONS`).

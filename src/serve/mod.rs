@@ -102,7 +102,7 @@ const STOP_WAIT: Duration = Duration::from_secs(5);
 /// One scan, published; an error is returned, not published.
 fn scan_once(options: &ServeOptions, board: &Board) -> Result<(), ServeError> {
     let started = Instant::now();
-    let investigation = investigate::load(&options.request, &Keep::Desired)?;
+    let investigation = investigate::load(&options.request, &Keep::Resident)?;
     board.publish(investigation, &options.owner_labels, started.elapsed());
     Ok(())
 }

@@ -1,14 +1,20 @@
-//! Keeping a cluster's report current: scan, publish, then watch what the apps are made of
-//! and scan again when it changes (a burst of changes settles first), or when the interval
-//! passes without a change (the periodic full resync). The watches follow the last good
-//! scan's kinds and namespaces.
+//! Keeping a cluster's report current: scan, publish, then watch what the apps are made of.
+//! A burst of changes settles first; then each changed object the watches delivered is
+//! compared again alone (`investigate::resident`), and only what that cannot settle (a
+//! definition, an HPA, an orphan, a re-list) brings a full scan. The interval brings one
+//! anyway (the periodic full resync). The watches follow the last good scan's kinds and
+//! namespaces.
 
+use crate::investigate::resident::{self, Recompared};
 use crate::investigate::{self, Keep, Request};
+use crate::model::ResourceKey;
 use crate::serve::ServeOptions;
 use crate::serve::board::Board;
 use crate::sources::cluster::watch::{self, WatchNews, WatchSet};
+use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 /// After a change, the scan waits until no other change came for this long…
@@ -18,15 +24,43 @@ const SETTLE_AT_MOST: Duration = Duration::from_secs(5);
 /// A failed scan is tried again after this, doubling up to the interval.
 const RETRY_FIRST: Duration = Duration::from_secs(5);
 
+/// Past this many changed objects in one settled burst, a full scan is cheaper than
+/// comparing each again.
+const MOST_ALONE: usize = 256;
+
+/// What changed since the scanner last looked.
+#[derive(Debug, Default)]
+struct Pending {
+    /// Only a full scan can tell (a first list, a re-list, too many objects).
+    full: bool,
+    /// Each changed object's latest state (`None`: deleted), by its key.
+    objects: HashMap<ResourceKey, Option<Value>>,
+}
+
 /// How the scanner is woken: a change seen, or the server stopping.
 pub(crate) struct Waker {
     wake: mpsc::SyncSender<()>,
+    pending: Arc<Mutex<Pending>>,
     stopping: Arc<AtomicBool>,
 }
 
 impl Waker {
-    /// Something changed (one pending wake is enough: the rest are dropped).
+    /// Something changed that only a full scan can tell (one pending wake is enough).
     fn changed(&self) {
+        lock(&self.pending).full = true;
+        let _ = self.wake.try_send(());
+    }
+
+    /// One object changed (`Some`: as it is now) or went away.
+    fn object(&self, object: &Value, now: Option<Value>) {
+        {
+            let mut pending = lock(&self.pending);
+            pending.objects.insert(resident::key_of(object), now);
+            if pending.objects.len() > MOST_ALONE {
+                pending.full = true;
+                pending.objects.clear();
+            }
+        }
         let _ = self.wake.try_send(());
     }
 
@@ -37,16 +71,30 @@ impl Waker {
     }
 }
 
+fn lock(pending: &Mutex<Pending>) -> std::sync::MutexGuard<'_, Pending> {
+    pending.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// The scanner's end of the wake channel.
 pub(crate) struct Wakes {
     woken: mpsc::Receiver<()>,
+    pending: Arc<Mutex<Pending>>,
     stopping: Arc<AtomicBool>,
 }
 
 pub(crate) fn channel() -> (Waker, Wakes) {
     let (wake, woken) = mpsc::sync_channel(1);
-    let stopping = Arc::new(AtomicBool::new(false));
-    (Waker { wake, stopping: Arc::clone(&stopping) }, Wakes { woken, stopping })
+    let (pending, stopping) = (Arc::new(Mutex::new(Pending::default())), Arc::new(AtomicBool::new(false)));
+    (Waker { wake, pending: Arc::clone(&pending), stopping: Arc::clone(&stopping) }, Wakes { woken, pending, stopping })
+}
+
+/// Why the scanner woke.
+enum Woken {
+    /// Changes came and settled.
+    Changed,
+    /// The wait ran out without a change.
+    Waited,
+    Stopping,
 }
 
 impl Wakes {
@@ -54,11 +102,16 @@ impl Wakes {
         self.stopping.load(Ordering::SeqCst)
     }
 
-    /// Waits for a change (and lets a burst settle) or `interval`; false when stopping.
-    fn wait(&self, interval: Duration) -> bool {
-        match self.woken.recv_timeout(interval) {
-            Err(mpsc::RecvTimeoutError::Timeout) => return !self.stopping(),
-            Err(mpsc::RecvTimeoutError::Disconnected) => return false,
+    /// What changed since the last call.
+    fn take(&self) -> Pending {
+        std::mem::take(&mut *lock(&self.pending))
+    }
+
+    /// Waits for a change (and lets a burst settle) or `wait`.
+    fn wait(&self, wait: Duration) -> Woken {
+        match self.woken.recv_timeout(wait) {
+            Err(mpsc::RecvTimeoutError::Timeout) if !self.stopping() => return Woken::Waited,
+            Err(_) => return Woken::Stopping,
             Ok(()) => {}
         }
         let first = Instant::now();
@@ -66,10 +119,10 @@ impl Wakes {
             match self.woken.recv_timeout(SETTLE) {
                 Ok(()) => continue,
                 Err(mpsc::RecvTimeoutError::Timeout) => break,
-                Err(mpsc::RecvTimeoutError::Disconnected) => return false,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Woken::Stopping,
             }
         }
-        !self.stopping()
+        if self.stopping() { Woken::Stopping } else { Woken::Changed }
     }
 }
 
@@ -108,6 +161,8 @@ impl Watching {
         let (board_for_news, waker_for_news) = (Arc::clone(board), Arc::clone(waker));
         let news = move |news: WatchNews| match news {
             WatchNews::Changed => waker_for_news.changed(),
+            WatchNews::Applied(object) => waker_for_news.object(&object, Some(*object.clone())),
+            WatchNews::Deleted(object) => waker_for_news.object(&object, None),
             WatchNews::Restarted => board_for_news.watch_restarted(),
         };
         let timeout = Duration::from_secs(spec.request_timeout);
@@ -138,9 +193,10 @@ impl Drop for Lost<'_> {
     }
 }
 
-/// Scans, watches, and scans again on a change or every interval, until stopped. Scans a
-/// change brings are at least twice a scan's length apart, so a busy cluster leaves time
-/// between them; a failed scan is tried again sooner than the interval.
+/// Scans, watches, and on a change compares the changed objects again or scans again, and
+/// scans every interval, until stopped. Scans a change brings are at least twice a scan's
+/// length apart, so a busy cluster leaves time between them; a failed scan is tried again
+/// sooner than the interval.
 pub(crate) fn run(
     options: &ServeOptions,
     board: &Arc<Board>,
@@ -150,10 +206,11 @@ pub(crate) fn run(
     let _lost = Lost(board);
     let mut watching = Watching::default();
     let mut retry = RETRY_FIRST;
-    while !wakes.stopping() {
+    'scans: while !wakes.stopping() {
         let started = Instant::now();
-        // Metrics need the reports and Git's owner labels, not the live copies.
-        let wait = match investigate::load(&options.request, &Keep::Desired) {
+        // Everything the watches said so far is in what this scan reads.
+        wakes.take();
+        let wait = match investigate::load(&options.request, &Keep::Resident) {
             Ok(investigation) => {
                 let set = investigation.watch_set();
                 board.publish(investigation, &options.owner_labels, started.elapsed());
@@ -170,7 +227,17 @@ pub(crate) fn run(
             }
         };
         let took = started.elapsed();
-        if !wakes.wait(wait) {
+        let next_scan = started + wait;
+        loop {
+            match wakes.wait(next_scan.saturating_duration_since(Instant::now())) {
+                Woken::Stopping => break 'scans,
+                Woken::Waited => continue 'scans,
+                Woken::Changed => {}
+            }
+            let pending = wakes.take();
+            if !pending.full && compared_alone(pending.objects, board, &options.owner_labels) {
+                continue;
+            }
             break;
         }
         let gap = (took * 2).saturating_sub(started.elapsed().saturating_sub(took));
@@ -179,4 +246,32 @@ pub(crate) fn run(
         }
     }
     watching.stop();
+}
+
+/// Compares each changed object again alone in the apps that hold it; false when a full scan
+/// is needed (something the kept state cannot settle, or no scan has succeeded yet).
+fn compared_alone(changes: HashMap<ResourceKey, Option<Value>>, board: &Board, owner_labels: &[String]) -> bool {
+    let settled = board.amend(owner_labels, |investigation| {
+        let mut changed: Vec<usize> = Vec::new();
+        for (key, live) in &changes {
+            for (index, app) in investigation.apps.iter_mut().enumerate() {
+                match app.recompare(key, live.as_ref()) {
+                    Ok(Recompared::Updated) => changed.push(index),
+                    Ok(Recompared::NotOurs) => {}
+                    Ok(Recompared::NeedsScan(why)) => {
+                        tracing::debug!(%key, why, "a change needs a full scan");
+                        return (changed, false);
+                    }
+                    Err(error) => {
+                        tracing::debug!(%key, %error, "a change could not be compared alone");
+                        return (changed, false);
+                    }
+                }
+            }
+        }
+        changed.sort_unstable();
+        changed.dedup();
+        (changed, true)
+    });
+    settled.unwrap_or(false)
 }

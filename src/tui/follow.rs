@@ -98,7 +98,7 @@ impl Drop for Watches {
 async fn watch_and_tell(plan: WatchPlan, sender: UnboundedSender<Msg>) {
     let (news_sender, mut news) = tokio::sync::mpsc::unbounded_channel::<()>();
     let tell = move |seen: WatchNews| {
-        if seen == WatchNews::Changed {
+        if !matches!(seen, WatchNews::Restarted) {
             let _ = news_sender.send(());
         }
     };

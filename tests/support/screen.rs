@@ -90,6 +90,7 @@ pub fn app_on(desired: Value, live: Value, pods: &[Value], width: u16, height: u
         objects: [(key, Pair::new(Some(&desired), Some(&live)))].into(),
         now: Some(1_780_909_800),
         pods: pods_seen(pods),
+        resident: None,
     };
     let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });
     app.update(Msg::Resize(width, height));

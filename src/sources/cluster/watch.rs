@@ -30,10 +30,15 @@ pub(crate) struct WatchSet {
 }
 
 /// What the watches tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum WatchNews {
-    /// An object changed, appeared or went away (or a re-list may have missed some).
+    /// Objects may have changed, appeared or gone (a first list, or a re-list that may have
+    /// missed some): only reading everything again can tell.
     Changed,
+    /// One object changed or appeared, as it is now (with its apiVersion and kind).
+    Applied(Box<Value>),
+    /// One object went away (its last state).
+    Deleted(Box<Value>),
     /// A watch had to list again (410 Gone, a dropped stream).
     Restarted,
 }
@@ -78,7 +83,7 @@ pub(crate) async fn watch(
         let only = (served.namespaced && !apart).then(|| set.namespaces.clone());
         for api in apis {
             let stream = watcher(api, config.clone()).default_backoff();
-            tasks.push(tokio::spawn(follow(stream, (served.kind.clone(), only.clone()), news.clone())));
+            tasks.push(tokio::spawn(follow(stream, (resource.clone(), only.clone()), news.clone())));
         }
     }
     Ok(tasks)
@@ -126,6 +131,17 @@ fn place(object: &DynamicObject) -> String {
     )
 }
 
+/// The object as a read gives it: its fields, with the apiVersion and kind of the watched
+/// collection when the event left them off.
+fn as_read(object: DynamicObject, resource: &ApiResource) -> Value {
+    let mut value = serde_json::to_value(&object).unwrap_or(Value::Null);
+    if let Some(fields) = value.as_object_mut() {
+        fields.entry("apiVersion").or_insert_with(|| Value::String(resource.api_version.clone()));
+        fields.entry("kind").or_insert_with(|| Value::String(resource.kind.clone()));
+    }
+    value
+}
+
 /// The API server's answer code in a watch failure, if it gave one.
 fn code_of(error: &watcher::Error) -> Option<u16> {
     match error {
@@ -142,9 +158,10 @@ fn code_of(error: &watcher::Error) -> Option<u16> {
 /// a 403 is said once and the watch then waits, quiet (the scan reports what it cannot read).
 async fn follow(
     stream: impl Stream<Item = Result<watcher::Event<DynamicObject>, watcher::Error>>,
-    (kind, only): (String, Option<BTreeSet<String>>),
+    (resource, only): (ApiResource, Option<BTreeSet<String>>),
     news: impl Fn(WatchNews),
 ) {
+    let (resource, kind) = (&resource, resource.kind.as_str());
     let mut stream = std::pin::pin!(stream);
     let mut listed = false;
     let mut known: HashMap<String, u64> = HashMap::new();
@@ -160,7 +177,7 @@ async fn follow(
                 }
             }
             Ok(watcher::Event::InitApply(object)) => {
-                known.insert(place(&object), fingerprint(&object, &kind));
+                known.insert(place(&object), fingerprint(&object, kind));
             }
             // The first list closes the gap since the scan; a later one may hide changes.
             Ok(watcher::Event::InitDone) => {
@@ -168,15 +185,15 @@ async fn follow(
                 news(WatchNews::Changed);
             }
             Ok(watcher::Event::Apply(object)) => {
-                let print = fingerprint(&object, &kind);
+                let print = fingerprint(&object, kind);
                 if known.insert(place(&object), print) != Some(print) && ours(&object) {
-                    news(WatchNews::Changed);
+                    news(WatchNews::Applied(Box::new(as_read(object, resource))));
                 }
             }
             Ok(watcher::Event::Delete(object)) => {
                 known.remove(&place(&object));
                 if ours(&object) {
-                    news(WatchNews::Changed);
+                    news(WatchNews::Deleted(Box::new(as_read(object, resource))));
                 }
             }
             Err(error) => match code_of(&error) {
