@@ -75,9 +75,13 @@ pub struct Investigation {
 }
 
 impl Investigation {
-    /// The kinds and namespaces of everything the apps hold, and their app definitions.
+    /// The kinds and namespaces of everything the apps hold, their app definitions, and the
+    /// HPAs there (an HPA made or changed since the scan changes what replicas mean).
     pub(crate) fn watch_set(&self) -> WatchSet {
         let mut set = WatchSet::default();
+        if !self.apps.is_empty() {
+            set.kinds.insert(("autoscaling".to_owned(), "HorizontalPodAutoscaler".to_owned()));
+        }
         for app in &self.apps {
             if !app.namespace.is_empty() {
                 set.namespaces.insert(app.namespace.clone());

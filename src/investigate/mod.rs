@@ -143,8 +143,8 @@ fn investigate_app(
     let git = input.git.take();
     let (namespace, now, origin) = (input.namespace.clone(), input.now, input.source_label.clone());
     let mut kept = Kept::new(keep, &namespace);
-    if matches!(keep, Keep::Resident) && git.is_none() && input.render_failure.is_none() {
-        kept.resident = Some(resident::for_input(&input));
+    if matches!(keep, Keep::Resident) && input.render_failure.is_none() {
+        kept.resident = Some(resident::for_input(&input, git.clone()));
     }
     let mut report = compare::compare(input, &mut kept)?;
     if let Some(git) = &git {

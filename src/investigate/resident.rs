@@ -10,6 +10,7 @@ use crate::engine::{Comparator, EngineConfig, Manifest, availability, identity};
 use crate::investigate::input::Input;
 use crate::investigate::{AppData, InvestigateError};
 use crate::model::{ResourceKey, ResourceStatus, SyncStatus};
+use crate::sources::git::GitEvidence;
 use serde_json::Value;
 
 /// Live kinds whose objects inform other objects' comparisons.
@@ -28,6 +29,8 @@ pub struct Resident {
     /// The scan asked the API server's dry run about drifted objects (`kdrift serve` never
     /// does: it only reads): a drifted object then needs a scan to be compared alike.
     dry_runs: bool,
+    /// Desired state came from Git: a re-compared resource gets its commit evidence again.
+    git: Option<GitEvidence>,
 }
 
 impl std::fmt::Debug for Resident {
@@ -58,7 +61,7 @@ pub fn is_context(object: &Value) -> bool {
 }
 
 /// An app's resident state, empty of live objects, for the comparison `input` is about to run.
-pub(crate) fn for_input(input: &Input) -> Resident {
+pub(crate) fn for_input(input: &Input, git: Option<GitEvidence>) -> Resident {
     let engine = input.engine.clone();
     let context = LivePool::new(&engine.instance_label);
     let (origin, dry_runs, unknown_when_synced) = match &input.cluster {
@@ -67,7 +70,8 @@ pub(crate) fn for_input(input: &Input) -> Resident {
         }
         None => (input.source_label.clone(), false, false),
     };
-    Resident { engine, app_name_guessed: input.app_name_guessed, context, unknown_when_synced, origin, dry_runs }
+    let app_name_guessed = input.app_name_guessed;
+    Resident { engine, app_name_guessed, context, unknown_when_synced, origin, dry_runs, git }
 }
 
 impl Resident {
@@ -80,19 +84,29 @@ impl Resident {
 }
 
 impl AppData {
-    /// Compares the resource `key` again against `live` (`None`: it was deleted), as a full
-    /// scan with the same other objects would, and updates the report.
-    pub fn recompare(&mut self, key: &ResourceKey, live: Option<&Value>) -> Result<Recompared, InvestigateError> {
+    /// Compares the resource `key` again against `object` as it is now (`deleted`: its last
+    /// state before it went away), as a full scan with the same other objects would, and
+    /// updates the report.
+    pub fn recompare(
+        &mut self,
+        key: &ResourceKey,
+        object: &Value,
+        deleted: bool,
+    ) -> Result<Recompared, InvestigateError> {
+        let app = self.report.name.clone();
+        let position = self.report.resources.iter().position(|r| r.is(key));
         let Some(resident) = self.resident.as_deref() else {
-            return Ok(Recompared::NeedsScan("the app keeps nothing to compare with"));
+            // Only what the app holds needs what it did not keep.
+            return Ok(match position {
+                Some(_) => Recompared::NeedsScan("the app keeps nothing to compare with"),
+                None => Recompared::NotOurs,
+            });
         };
-        if live.is_some_and(is_context) {
+        if is_context(object) {
             return Ok(Recompared::NeedsScan("other objects' comparisons read this one"));
         }
-        let app = self.report.name.clone();
-        let Some(position) = self.report.resources.iter().position(|r| r.is(key)) else {
-            let tracked =
-                live.is_some_and(|object| tracked_names(object, &resident.engine.instance_label).contains(&app));
+        let Some(position) = position else {
+            let tracked = tracked_names(object, &resident.engine.instance_label).contains(&app);
             return Ok(match tracked {
                 true => Recompared::NeedsScan("an object tracked to the app that Git does not have"),
                 false => Recompared::NotOurs,
@@ -106,7 +120,7 @@ impl AppData {
             return Ok(Recompared::NeedsScan("Git's copy was not kept"));
         };
         let version = |object: &Value| object.get("apiVersion").cloned();
-        if live.is_some_and(|object| version(object) != version(&desired)) {
+        if !deleted && version(object) != version(&desired) {
             // Watched at the served version, read at Git's: another shape of the object.
             return Ok(Recompared::NeedsScan("the object was watched at another version than Git's"));
         }
@@ -123,18 +137,30 @@ impl AppData {
                 comparator.observe_live(manifest);
             }
         }
-        if let Some(object) = live {
+        if !deleted {
             comparator.observe_live(Manifest { object: object.clone(), origin: live_origin });
         }
         if resident.dry_runs && !comparator.dry_run_requests().is_empty() {
             return Ok(Recompared::NeedsScan("a drifted object the scan would ask the API server's dry run about"));
         }
-        let unknown_when_synced = resident.unknown_when_synced;
         let mut report = comparator.finish()?;
+        if report.controller != self.report.controller {
+            // The app's definition reads otherwise without the app's other objects (which one
+            // is trusted rests on their tracking).
+            return Ok(Recompared::NeedsScan("the app's definition reads otherwise alone"));
+        }
         let Some(fresh) = report.resources.iter().position(|r| r.is(key)) else {
             return Ok(Recompared::NeedsScan("the comparison placed the object elsewhere"));
         };
-        self.report.resources[position] = report.resources.swap_remove(fresh);
+        report.resources.swap(0, fresh);
+        report.resources.truncate(1);
+        report.criticality.clone_from(&self.report.criticality);
+        report.apply_criticality();
+        if let Some(git) = &resident.git {
+            crate::sources::git::attach_evidence(git, &mut report);
+        }
+        let unknown_when_synced = resident.unknown_when_synced;
+        self.report.resources[position] = report.resources.remove(0);
         let in_sync =
             self.report.resources.iter().all(|r| matches!(r.status, ResourceStatus::Synced | ResourceStatus::Ignored));
         self.report.sync_status = match (in_sync, unknown_when_synced) {

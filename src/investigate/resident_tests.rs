@@ -44,7 +44,11 @@ fn one_object_compared_again_reads_as_a_full_scan_of_it() {
             for change in [Some(edited), None, Some(live.clone())] {
                 let expected = scanned_with(sample, &key, change.clone());
                 let mut app = resident.clone();
-                let outcome = app.recompare(&key, change.as_ref()).expect("compares");
+                let (object, deleted) = match &change {
+                    Some(object) => (object, false),
+                    None => (&live, true),
+                };
+                let outcome = app.recompare(&key, object, deleted).expect("compares");
                 assert_eq!(outcome, Recompared::Updated, "{sample} {key}");
                 let fresh = app.report.resources.iter().find(|r| r.key() == key).expect("still reported");
                 let full = expected.report.resources.iter().find(|r| r.key() == key).expect("scanned");
@@ -65,7 +69,8 @@ fn one_object_compared_again_reads_as_a_full_scan_of_it() {
     assert!(drifted > 10, "only {drifted} edits made drift");
 }
 
-/// What the kept state cannot settle asks for a full scan; another app's object is not ours.
+/// What the kept state cannot settle asks for a full scan (an HPA changed or deleted, an
+/// orphan gone, an object newly tracked to the app); another app's object is not ours.
 #[test]
 fn context_orphans_and_newly_tracked_objects_ask_for_a_full_scan() {
     let sample = samples::names().into_iter().find(|name| {
@@ -75,16 +80,20 @@ fn context_orphans_and_newly_tracked_objects_ask_for_a_full_scan() {
     let sample = sample.expect("a sample with an orphan");
     let mut app = load(sample, &Keep::Resident, &Simulation::new()).apps.remove(0);
     let orphan = app.report.resources.iter().find(|r| r.status == ResourceStatus::Orphan).unwrap().key();
-    assert!(matches!(app.recompare(&orphan, None).unwrap(), Recompared::NeedsScan(_)));
+    let last = serde_json::json!({"apiVersion": "v1", "kind": orphan.kind, "metadata": {"name": orphan.name,
+        "namespace": orphan.namespace}});
+    assert!(matches!(app.recompare(&orphan, &last, true).unwrap(), Recompared::NeedsScan(_)));
 
     let hpa = serde_json::json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
         "metadata": {"name": "any", "namespace": app.namespace}});
-    assert!(matches!(app.recompare(&key_of(&hpa), Some(&hpa)).unwrap(), Recompared::NeedsScan(_)));
+    for deleted in [false, true] {
+        assert!(matches!(app.recompare(&key_of(&hpa), &hpa, deleted).unwrap(), Recompared::NeedsScan(_)));
+    }
 
     let name = app.report.name.clone();
     let mut tracked = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "new-one", "namespace": app.namespace, "labels": {"app.kubernetes.io/instance": name}}});
-    assert!(matches!(app.recompare(&key_of(&tracked), Some(&tracked)).unwrap(), Recompared::NeedsScan(_)));
+    assert!(matches!(app.recompare(&key_of(&tracked), &tracked, false).unwrap(), Recompared::NeedsScan(_)));
     tracked["metadata"]["labels"]["app.kubernetes.io/instance"] = Value::from("someone-else");
-    assert_eq!(app.recompare(&key_of(&tracked), Some(&tracked)).unwrap(), Recompared::NotOurs);
+    assert_eq!(app.recompare(&key_of(&tracked), &tracked, false).unwrap(), Recompared::NotOurs);
 }

@@ -90,9 +90,9 @@ impl Board {
         published.last_error = None;
     }
 
-    /// Changes the published apps in place (`work` re-compares changed objects and says which
-    /// apps it changed, and whether it settled everything); those apps are summed up again.
-    /// `None` before a scan has succeeded.
+    /// Changes the published apps in place (`work` re-compares changed objects, says which
+    /// app each one it compared belongs to, and whether it settled everything); those apps
+    /// are summed up again. `None` before a scan has succeeded.
     pub(crate) fn amend<T>(
         &self,
         owner_labels: &[String],
@@ -101,10 +101,13 @@ impl Board {
         let started = Instant::now();
         let mut held = self.held();
         let investigation = held.investigation.as_mut()?;
-        let (changed, outcome) = work(investigation);
+        let (mut changed, outcome) = work(investigation);
         if changed.is_empty() {
             return Some(outcome);
         }
+        let objects = changed.len() as u64;
+        changed.sort_unstable();
+        changed.dedup();
         let metrics: Vec<(usize, AppMetrics)> =
             changed.iter().map(|&index| (index, metrics_of(&investigation.apps[index], owner_labels))).collect();
         held.json = None;
@@ -115,7 +118,7 @@ impl Board {
                 *slot = app;
             }
         }
-        published.stats.recompares += changed.len() as u64;
+        published.stats.recompares += objects;
         published.stats.last_recompare_seconds = started.elapsed().as_secs_f64();
         Some(outcome)
     }

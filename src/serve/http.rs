@@ -96,7 +96,9 @@ fn respond(request: &Request<Incoming>, board: &Board) -> Response<Full<Bytes>> 
             Ok(state) => text(StatusCode::OK, format!("{state}\n")),
             Err(why) => text(StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}\n")),
         },
-        "/api/v1/report" => match board.report() {
+        // Rendered on first ask after a change, which can take a while for a large fleet: off
+        // the worker that serves `/healthz` and `/metrics` meanwhile (serve's runtime has two).
+        "/api/v1/report" => match tokio::task::block_in_place(|| board.report()) {
             Some(report) => typed(StatusCode::OK, "application/json", report),
             None => {
                 text(StatusCode::SERVICE_UNAVAILABLE, "no report yet: the first scan has not succeeded\n".to_owned())

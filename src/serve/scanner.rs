@@ -33,8 +33,8 @@ const MOST_ALONE: usize = 256;
 struct Pending {
     /// Only a full scan can tell (a first list, a re-list, too many objects).
     full: bool,
-    /// Each changed object's latest state (`None`: deleted), by its key.
-    objects: HashMap<ResourceKey, Option<Value>>,
+    /// Each changed object's latest state, and whether it went away, by its key.
+    objects: HashMap<ResourceKey, (Value, bool)>,
 }
 
 /// How the scanner is woken: a change seen, or the server stopping.
@@ -51,11 +51,14 @@ impl Waker {
         let _ = self.wake.try_send(());
     }
 
-    /// One object changed (`Some`: as it is now) or went away.
-    fn object(&self, object: &Value, now: Option<Value>) {
+    /// One object changed (as it is now), or went away (`deleted`: its last state).
+    fn object(&self, object: Value, deleted: bool) {
         {
             let mut pending = lock(&self.pending);
-            pending.objects.insert(resident::key_of(object), now);
+            // A full scan is coming anyway: it reads every object again.
+            if !pending.full {
+                pending.objects.insert(resident::key_of(&object), (object, deleted));
+            }
             if pending.objects.len() > MOST_ALONE {
                 pending.full = true;
                 pending.objects.clear();
@@ -161,8 +164,8 @@ impl Watching {
         let (board_for_news, waker_for_news) = (Arc::clone(board), Arc::clone(waker));
         let news = move |news: WatchNews| match news {
             WatchNews::Changed => waker_for_news.changed(),
-            WatchNews::Applied(object) => waker_for_news.object(&object, Some(*object.clone())),
-            WatchNews::Deleted(object) => waker_for_news.object(&object, None),
+            WatchNews::Applied(object) => waker_for_news.object(*object, false),
+            WatchNews::Deleted(object) => waker_for_news.object(*object, true),
             WatchNews::Restarted => board_for_news.watch_restarted(),
         };
         let timeout = Duration::from_secs(spec.request_timeout);
@@ -250,12 +253,12 @@ pub(crate) fn run(
 
 /// Compares each changed object again alone in the apps that hold it; false when a full scan
 /// is needed (something the kept state cannot settle, or no scan has succeeded yet).
-fn compared_alone(changes: HashMap<ResourceKey, Option<Value>>, board: &Board, owner_labels: &[String]) -> bool {
+fn compared_alone(changes: HashMap<ResourceKey, (Value, bool)>, board: &Board, owner_labels: &[String]) -> bool {
     let settled = board.amend(owner_labels, |investigation| {
         let mut changed: Vec<usize> = Vec::new();
-        for (key, live) in &changes {
+        for (key, (object, deleted)) in &changes {
             for (index, app) in investigation.apps.iter_mut().enumerate() {
-                match app.recompare(key, live.as_ref()) {
+                match app.recompare(key, object, *deleted) {
                     Ok(Recompared::Updated) => changed.push(index),
                     Ok(Recompared::NotOurs) => {}
                     Ok(Recompared::NeedsScan(why)) => {
@@ -269,8 +272,6 @@ fn compared_alone(changes: HashMap<ResourceKey, Option<Value>>, board: &Board, o
                 }
             }
         }
-        changed.sort_unstable();
-        changed.dedup();
         (changed, true)
     });
     settled.unwrap_or(false)

@@ -47,6 +47,7 @@ pub(crate) struct GitDesired {
 }
 
 /// What Git says about the desired state, kept to annotate the report.
+#[derive(Debug, Clone)]
 pub(crate) struct GitEvidence {
     pub repo: PathBuf,
     /// The commit the revision resolved to.
