@@ -73,6 +73,7 @@ fn app_on_diff(keys: usize, edited: usize) -> App {
         now: Some(1_780_909_800),
         pods: Default::default(),
         resident: None,
+        overview: None,
     };
     let options = Options { read_only: true, ..Options::default() };
     let mut app = App::new(Request::Samples, options);
@@ -157,6 +158,7 @@ fn key_and_redraw_100k_resources(bencher: divan::Bencher) {
         now: Some(1_780_909_800),
         pods: Default::default(),
         resident: None,
+        overview: None,
     };
     let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });
     app.update(Msg::Resize(200, 50));

@@ -1,6 +1,7 @@
 //! A real Prometheus (Debian's `prometheus` package) scraping `kdrift serve`, which reads the
 //! loopback API server (issue 19): the harmful-finding series appears, and clears once the
-//! cluster is synced back to Git, as seen through Prometheus' own HTTP query API.
+//! cluster is synced back to Git, as seen through Prometheus' own HTTP query API; and the
+//! TUI's fleet overview (`--prometheus URL`) read from it, drilled into the app's cluster.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed setup should panic
 
@@ -24,15 +25,24 @@ struct Prometheus {
 
 impl Prometheus {
     fn start(target: &str) -> Prometheus {
+        Prometheus::start_labelled(target, "")
+    }
+
+    /// `start`, the target's series labelled `cluster: NAME` when `cluster` is not empty (as
+    /// a federated Prometheus or Thanos labels each cluster's).
+    fn start_labelled(target: &str, cluster: &str) -> Prometheus {
         let found = std::process::Command::new("prometheus").arg("--version").output();
         assert!(
             found.is_ok_and(|o| o.status.success()),
             "prometheus is needed: install Debian's prometheus package (apt-get install prometheus), as .ci/run does"
         );
         let dir = tempfile::tempdir().unwrap();
-        let config = format!(
+        let mut config = format!(
             "global: {{scrape_interval: 1s, evaluation_interval: 1s}}\nscrape_configs:\n- job_name: kdrift\n  static_configs:\n  - targets: ['{target}']\n"
         );
+        if !cluster.is_empty() {
+            config.push_str(&format!("    labels: {{cluster: '{cluster}'}}\n"));
+        }
         std::fs::write(dir.path().join("prometheus.yml"), config).unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let addr = format!("127.0.0.1:{port}");
@@ -123,4 +133,53 @@ fn prometheus_sees_harmful_drift_appear_and_clear_after_a_sync() {
     prometheus.until(harmful, |answer| answer.first().is_some_and(|(_, v)| *v == 0.0));
     // Expected drift stays what it was: the HPA still scales the Deployment.
     assert!(!prometheus.query("kdrift_findings{app=\"checkout-api\",category=\"controller-managed\"}").is_empty());
+}
+
+#[test]
+fn the_fleet_overview_comes_from_prometheus_and_drills_into_the_apps_cluster() {
+    let api = FakeApi::start(objects_in(&sample_dir("live")), Behaviour::default());
+    let desired = sample_dir("desired").display().to_string();
+    let source = ["--app", "checkout-api", "-n", "prod", "--desired", &desired, "--now", NOW, "--interval", "60"];
+    let served = Served::start(&source, Some(&api.kubeconfig()));
+    // The series carry the cluster they came from, named as the kubeconfig names its context.
+    let prometheus = Prometheus::start_labelled(&served.addr.to_string(), "test-prod");
+    let harmful = "kdrift_app_harmful_findings{cluster=\"test-prod\",app=\"checkout-api\"}";
+    prometheus.until(harmful, |answer| answer.first().is_some_and(|(_, v)| *v >= 2.0));
+    let url = format!("http://{}", prometheus.addr);
+
+    // `scan` refuses: an overview has counts, not findings, and would read as a clean fleet.
+    let mut scan = support::kdrift();
+    scan.env("KUBECONFIG", api.kubeconfig()).args(["scan", "--prometheus", &url]);
+    let refused = support::run(&mut scan);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("--prometheus reads a fleet overview for the TUI"), "{}", refused.stderr);
+
+    let home = tempfile::tempdir().unwrap();
+    let kubeconfig = api.kubeconfig();
+    let args = ["--prometheus", &url, "--desired", &desired, "--no-server-dry-run", "--now", NOW];
+    let env = [("KUBECONFIG", kubeconfig.to_str().unwrap())];
+    let mut tui = support::terminal::Terminal::start_with_env(&args, home.path(), home.path(), &env);
+    tui.wait_until("the overview", |screen| screen.contains("CLUSTER") && screen.contains("test-prod"));
+    let screen = tui.contents();
+    assert!(screen.contains(&format!("prometheus {url}")), "{screen}");
+    let row = screen.lines().find(|l| l.contains("checkout-api")).expect("the app's row").to_owned();
+    let columns: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(columns[1], "OutOfSync", "{row}");
+    assert_eq!(columns[2], "2", "harmful, as kdrift serve counts it: {row}");
+    assert!(row.contains("high") && row.ends_with("test-prod"), "{row}");
+
+    // Enter reads the app from its cluster: its resources, from context test-prod.
+    tui.type_keys(b"\r");
+    tui.wait_until("the app read from its cluster", |screen| {
+        screen.contains("context test-prod") && screen.contains("SOURCE") && screen.contains("cluster test-prod")
+    });
+    tui.type_keys(b"\r");
+    tui.wait_for("Service checkout-api-legacy");
+    // Esc twice: the apps screen, then the overview again.
+    tui.type_keys(b"\x1b");
+    tui.wait_until("the cluster's apps", |screen| !screen.contains("checkout-api-legacy"));
+    tui.type_keys(b"\x1b");
+    tui.wait_until("the overview again", |screen| screen.contains(&format!("prometheus {url}")));
+    tui.type_keys(b"q");
+    assert!(tui.finish(), "kdrift quits cleanly");
 }

@@ -60,6 +60,10 @@ pub enum CliError {
     )]
     OneContextOnly(&'static str),
     #[error(
+        "--prometheus reads a fleet overview for the TUI; `kdrift {0}` needs the app's own objects: give --context NAME (the row's cluster)"
+    )]
+    OverviewInTuiOnly(&'static str),
+    #[error(
         "no cluster to open ({0}): run `kdrift demo` for the embedded sample cluster, or `kdrift --desired PATH --live PATH`"
     )]
     NoCluster(String),
@@ -96,6 +100,7 @@ pub(crate) fn sources(args: &SourceArgs, command: Option<&'static str>) -> Resul
     let mut seen = std::collections::HashSet::new();
     spec.contexts.retain(|context| seen.insert(context.clone()));
     match command {
+        Some(command) if spec.prometheus.is_some() => Err(CliError::OverviewInTuiOnly(command)),
         Some(command) if !spec.contexts.is_empty() => Err(CliError::OneContextOnly(command)),
         _ => Ok(spec),
     }
@@ -108,7 +113,9 @@ fn open_tui(args: &TuiArgs) -> Result<Next, CliError> {
     if args.read_only {
         source.no_server_dry_run = true;
     }
-    if source.kind() == crate::investigate::SourceKind::Cluster && source.contexts.is_empty() {
+    // An overview from Prometheus needs no kubeconfig until a row is opened.
+    let one_cluster = source.contexts.is_empty() && source.prometheus.is_none();
+    if source.kind() == crate::investigate::SourceKind::Cluster && one_cluster {
         let context = crate::sources::cluster::current_context(source.context.as_deref())
             .map_err(|error| CliError::NoCluster(error.to_string()))?;
         // Pinned: decisions write where the TUI read, whatever the kubeconfig says later.

@@ -6,7 +6,12 @@ use crate::report::{json, markdown, style::Style, text};
 use std::io::Write as _;
 
 pub(crate) fn run(args: &ScanArgs) -> Result<i32, CliError> {
-    let (mut report, investigation) = investigate::scan(&crate::cli::sources(&args.source, None)?)?;
+    let spec = crate::cli::sources(&args.source, None)?;
+    if spec.prometheus.is_some() {
+        // The overview has counts, not findings: a report of it would read as a clean fleet.
+        return Err(CliError::OverviewInTuiOnly("scan"));
+    }
+    let (mut report, investigation) = investigate::scan(&spec)?;
     warn(&investigation.notes);
     if args.hide_ignored {
         report.hide_ignored();

@@ -25,7 +25,11 @@ pub struct SourceArgs {
     /// Read every context the kubeconfig names, as --contexts does.
     #[arg(long, conflicts_with_all = ["context", "live", "sample"])]
     pub all_contexts: bool,
-    /// Seconds one request to the API server may take.
+    /// The fleet overview from kdrift serve's metrics in this Prometheus (or Thanos); Enter on
+    /// an app reads it from its cluster (the series' `cluster` label names the context).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["context", "contexts", "all_contexts", "live", "sample"])]
+    pub prometheus: Option<String>,
+    /// Seconds one request (to the API server, or Prometheus) may take.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub request_timeout: u64,
     /// Desired state from this Git repository (bare or not), read at --revision without a checkout.
@@ -95,6 +99,7 @@ impl From<&SourceArgs> for SourceSpec {
             context: args.context.clone(),
             contexts: args.contexts.clone(),
             request_timeout: args.request_timeout,
+            prometheus: args.prometheus.clone(),
             repo: args.repo.clone(),
             revision: args.revision.clone(),
             path: args.path.clone(),

@@ -53,6 +53,9 @@ pub struct AppData {
     pub pods: crate::model::health::PodsSeen,
     /// What a changed object needs to be compared again alone (`Keep::Resident` only).
     pub resident: Option<std::sync::Arc<Resident>>,
+    /// The app as a fleet overview knows it (`--prometheus`): its counts, without its
+    /// findings; opening it reads it from its cluster.
+    pub overview: Option<crate::investigate::summary::AppSummary>,
 }
 
 /// Everything one load found.

@@ -10,6 +10,7 @@ mod fleet;
 mod input;
 pub mod keep;
 mod kind_names;
+mod overview;
 mod pair;
 pub mod resident;
 pub mod spec;
@@ -46,6 +47,8 @@ pub enum InvestigateError {
         "no apps found in the {0}: no Argo CD Application or Flux Kustomization there; give --desired PATH or --repo PATH --path DIR, or add a .kdrift.yaml catalog to the repository"
     )]
     NoApps(String),
+    #[error("{0}")]
+    Prometheus(String),
     #[error("no context could be read: {0}")]
     NoContext(String),
     #[error("no app named '{0}' in the {1}")]
@@ -108,6 +111,9 @@ fn load_samples(keep: &Keep, simulation: &Simulation) -> Result<Investigation, I
 }
 
 fn load_sources(spec: &SourceSpec, keep: &Keep, simulation: &Simulation) -> Result<Investigation, InvestigateError> {
+    if let Some(url) = &spec.prometheus {
+        return overview::load(spec, url);
+    }
     if !spec.contexts.is_empty() {
         // Clusters have no simulation: only samples do.
         return fleet::load(spec, keep, |one, keep| load_sources(one, keep, &Simulation::new()));
@@ -154,7 +160,7 @@ fn investigate_app(
     let pods = std::mem::take(&mut kept.pods);
     let resident = kept.resident.take().map(std::sync::Arc::new);
     let objects = kept.aligned_with(&report);
-    Ok(AppData { report, origin, source, namespace, objects, now, pods, resident })
+    Ok(AppData { report, origin, source, namespace, objects, now, pods, resident, overview: None })
 }
 
 impl AppData {
@@ -166,11 +172,11 @@ impl AppData {
     }
 
     /// An app kdrift could not compare: its report alone.
-    fn alone(report: AppReport, source: SourceKind) -> AppData {
+    pub(crate) fn alone(report: AppReport, source: SourceKind) -> AppData {
         let now = crate::clock::now();
         let (origin, namespace) = (String::new(), String::new());
         let (objects, pods) = Default::default();
-        AppData { report, origin, source, namespace, objects, now, pods, resident: None }
+        AppData { report, origin, source, namespace, objects, now, pods, resident: None, overview: None }
     }
 }
 
@@ -188,6 +194,7 @@ pub fn scenario(scenario: &crate::training::scenario::Scenario) -> Investigation
     let app = AppData {
         pods,
         resident: None,
+        overview: None,
         objects: kept.aligned_with(&scenario.report),
         report: scenario.report.clone(),
         origin: origin.clone(),

@@ -19,6 +19,8 @@ pub struct SourceSpec {
     pub contexts: Vec<String>,
     /// Seconds one request to the API server may take.
     pub request_timeout: u64,
+    /// A Prometheus holding `kdrift serve`'s metrics: the fleet overview comes from it.
+    pub prometheus: Option<String>,
     pub repo: Option<PathBuf>,
     pub revision: Option<String>,
     pub path: Option<String>,
@@ -51,6 +53,7 @@ impl SourceSpec {
             context: None,
             contexts: Vec::new(),
             request_timeout: 30,
+            prometheus: None,
             repo: None,
             revision: None,
             path: None,
@@ -152,15 +155,17 @@ impl Request {
             Request::Sources(spec) => match (&spec.live, &spec.sample) {
                 (_, Some(sample)) => format!("sample {sample}"),
                 (Some(live), _) => format!("snapshot {}", live.display()),
+                (None, None) if let Some(url) = &spec.prometheus => format!("prometheus {url}"),
                 (None, None) if !spec.contexts.is_empty() => format!("contexts {}", spec.contexts.join(", ")),
                 (None, None) => format!("context {}", spec.context.as_deref().unwrap_or("(current)")),
             },
         }
     }
 
-    /// Whether live state comes from a cluster (the only place a write can land).
+    /// Whether live state comes from a cluster (the only place a write can land); a fleet
+    /// overview from Prometheus does not (its rows are read from their clusters when opened).
     pub fn is_cluster(&self) -> bool {
-        matches!(self, Request::Sources(spec) if spec.kind() == SourceKind::Cluster)
+        matches!(self, Request::Sources(spec) if spec.kind() == SourceKind::Cluster && spec.prometheus.is_none())
     }
 }
 

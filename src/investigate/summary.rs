@@ -9,7 +9,7 @@ use crate::model::{Finding, ResourceStatus, Severity};
 pub const DEFAULT_OWNER_LABELS: &[&str] = &["team", "owner", "app.kubernetes.io/part-of"];
 
 /// One app, summed up (a line of the apps screen, a set of series on `/metrics`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppSummary {
     pub harmful: usize,
     pub expected: usize,
@@ -30,6 +30,9 @@ const TEAM_SAMPLE: usize = 20;
 
 impl AppSummary {
     pub fn of(app: &AppData, owner_labels: &[String]) -> AppSummary {
+        if let Some(overview) = &app.overview {
+            return overview.clone();
+        }
         let report = &app.report;
         let findings: Vec<&Finding> = report.all_findings().collect();
         let visible = findings.iter().filter(|f| f.ignored_by.is_none());

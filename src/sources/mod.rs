@@ -13,6 +13,7 @@ pub mod jq_worker;
 mod list_stream;
 mod ordered;
 pub(crate) mod process;
+pub mod prometheus;
 pub(crate) mod render;
 pub mod rules;
 pub mod samples;

@@ -104,6 +104,8 @@ pub struct App {
     pub live: crate::tui::changes::Live,
     /// Ctrl-C was pressed once while a decision was being written: a second one quits.
     pub quit_armed: bool,
+    /// The fleet overview an app was drilled into from (`--prometheus`): Esc goes back.
+    pub fleet_overview: Option<Request>,
 }
 
 impl App {
@@ -139,6 +141,7 @@ impl App {
             picker: None,
             live: Default::default(),
             quit_armed: false,
+            fleet_overview: None,
         }
     }
 
@@ -298,6 +301,7 @@ impl App {
             // The runbook screen owns Esc and q too (Esc leaves a preview, not the screen).
             Action::Quit | Action::Back if self.screen == Screen::Runbook => return self.runbook_key(action),
             Action::Quit if self.screen == Screen::Apps => self.quit = true,
+            Action::Back if self.may_go_back_to_overview() => return self.back_to_overview(),
             Action::Quit | Action::Back => self.back(),
             Action::Help => self.help = Some(0),
             Action::Filter => {
@@ -323,23 +327,6 @@ impl App {
         Vec::new()
     }
 
-    fn back(&mut self) {
-        match self.screen {
-            Screen::Runbook => {
-                self.runbook_key(Action::Back);
-            }
-            // Esc first clears a search, then leaves.
-            Screen::Diff if self.diff.as_mut().is_some_and(|d| d.search.take().is_some()) => {}
-            Screen::Diff => {
-                self.diff = None;
-                self.screen = Screen::Resources;
-            }
-            Screen::Resources => self.screen = Screen::Apps,
-            Screen::Apps if !self.apps.filter.is_empty() => self.apps.filter.clear(),
-            Screen::Apps | Screen::Train => {}
-        }
-    }
-
     pub(crate) fn refresh(&mut self) -> Vec<Effect> {
         if self.train.is_some() {
             // A scenario never changes under the trainee.
@@ -354,6 +341,9 @@ impl App {
         match self.screen {
             Screen::Apps => {
                 if let Some(&app) = self.visible_apps().get(self.apps.selected) {
+                    if self.data.apps[app].overview.is_some() {
+                        return self.drill_into(app);
+                    }
                     self.app_open = app;
                     self.live.changed_apps.remove(&crate::tui::changes::app_id(&self.data.apps[app]));
                     self.resources.selected = 0;

@@ -89,7 +89,7 @@ impl App {
 
     /// Reloads from another context or namespace of the cluster. An embedded sample has
     /// neither: it says so instead of silently dropping the sample.
-    fn switch_source(&mut self, context: Option<&str>, namespace: Option<&str>) -> Vec<Effect> {
+    pub(crate) fn switch_source(&mut self, context: Option<&str>, namespace: Option<&str>) -> Vec<Effect> {
         let spec = match &self.request {
             Request::Sources(spec) if spec.kind() != SourceKind::Cluster => None,
             Request::Sources(spec) => Some((**spec).clone()),
@@ -102,7 +102,7 @@ impl App {
         if let Some(context) = context {
             // One context chosen: no longer several.
             spec.context = Some(context.to_owned());
-            spec.contexts.clear();
+            (spec.contexts, spec.prometheus) = (Vec::new(), None);
         }
         if let Some(namespace) = namespace {
             spec.namespace = Some(namespace.to_owned());

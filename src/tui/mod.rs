@@ -12,6 +12,7 @@ pub(crate) mod diff_place;
 pub(crate) mod diff_search;
 pub(crate) mod diff_state;
 pub(crate) mod diff_wrap;
+mod drill;
 pub(crate) mod focus;
 pub mod follow;
 pub(crate) mod help;

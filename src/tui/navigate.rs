@@ -1,5 +1,5 @@
-//! Moving through what the lists show (the selection, by the page the terminal holds), and
-//! handing the diff screen its keys.
+//! Moving through what the lists show (the selection, by the page the terminal holds),
+//! going back a screen, and handing the diff screen its keys.
 
 use crate::tui::app::App;
 use crate::tui::keys::{Action, Screen};
@@ -20,6 +20,24 @@ impl App {
                 let len = self.resource_rows().len();
                 self.resources.on_action(action, len, page);
             }
+        }
+    }
+
+    /// Esc: one screen back (the runbook's own first), a filter cleared first.
+    pub(crate) fn back(&mut self) {
+        match self.screen {
+            Screen::Runbook => {
+                self.runbook_key(Action::Back);
+            }
+            // Esc first clears a search, then leaves.
+            Screen::Diff if self.diff.as_mut().is_some_and(|d| d.search.take().is_some()) => {}
+            Screen::Diff => {
+                self.diff = None;
+                self.screen = Screen::Resources;
+            }
+            Screen::Resources => self.screen = Screen::Apps,
+            Screen::Apps if !self.apps.filter.is_empty() => self.apps.filter.clear(),
+            Screen::Apps | Screen::Train => {}
         }
     }
 

@@ -91,6 +91,7 @@ pub fn app_on(desired: Value, live: Value, pods: &[Value], width: u16, height: u
         now: Some(1_780_909_800),
         pods: pods_seen(pods),
         resident: None,
+        overview: None,
     };
     let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });
     app.update(Msg::Resize(width, height));
