@@ -49,13 +49,25 @@ pub(crate) fn load(spec: &SourceSpec, url: &str) -> Result<Investigation, Invest
         summary.orphans = whole(orphans.get(row));
         summary.oldest_harmful = oldest.get(row).map(|seconds| *seconds as i64);
     }
+    // Two kdrifts that disagree about one app never make it Synced: out of sync if either
+    // says so, else unknown.
+    let mut said: BTreeMap<Row, SyncStatus> = BTreeMap::new();
     for sample in &sync {
-        if let Some(app) = apps.get_mut(&row_of(sample)) {
-            app.report.sync_status = match sample.labels.get("status").map(String::as_str) {
-                Some("Synced") => SyncStatus::Synced,
-                Some("OutOfSync") => SyncStatus::OutOfSync,
-                _ => SyncStatus::Unknown,
-            };
+        let status = match sample.labels.get("status").map(String::as_str) {
+            Some("Synced") => SyncStatus::Synced,
+            Some("OutOfSync") => SyncStatus::OutOfSync,
+            _ => SyncStatus::Unknown,
+        };
+        let seen = said.entry(row_of(sample)).or_insert(status);
+        *seen = match (*seen, status) {
+            (before, now) if before == now => now,
+            (SyncStatus::OutOfSync, _) | (_, SyncStatus::OutOfSync) => SyncStatus::OutOfSync,
+            _ => SyncStatus::Unknown,
+        };
+    }
+    for (row, status) in said {
+        if let Some(app) = apps.get_mut(&row) {
+            app.report.sync_status = status;
         }
     }
     for sample in &info {

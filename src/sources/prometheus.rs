@@ -14,6 +14,8 @@ const MOST_ANSWER_BYTES: usize = 64 * 1024 * 1024;
 pub enum PrometheusError {
     #[error("--prometheus '{0}' is not an http:// or https:// URL")]
     BadUrl(String),
+    #[error("--prometheus: credentials in the URL are neither sent nor shown; give a URL without user:password@")]
+    CredentialsInUrl,
     #[error("cannot reach Prometheus at {url}: {reason}")]
     Unreachable { url: String, reason: String },
     #[error("Prometheus at {url} answered {status} to '{query}': {message}")]
@@ -45,6 +47,10 @@ impl Prometheus {
             return Err(bad());
         }
         let uri: http::Uri = url.parse().map_err(|_| bad())?;
+        if uri.authority().is_some_and(|authority| authority.as_str().contains('@')) {
+            // They would not be sent, and the URL is shown on screen and in errors.
+            return Err(PrometheusError::CredentialsInUrl);
+        }
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -137,5 +143,13 @@ mod tests {
         assert!(!read[0].labels["cluster"].contains('\u{1b}'), "no escape sequence reaches the screen");
         let matrix = json!({"status": "success", "data": {"resultType": "matrix", "result": []}});
         assert!(samples(&matrix).is_err());
+    }
+
+    #[test]
+    fn a_url_with_credentials_or_another_scheme_is_refused_in_one_line() {
+        let refused = |url: &str| Prometheus::connect(url, Duration::from_secs(1)).err().map(|e| e.to_string());
+        let said = refused("http://admin:s3cret@prometheus:9090").unwrap();
+        assert!(said.contains("credentials in the URL") && !said.contains("s3cret"), "{said}");
+        assert!(refused("ftp://prometheus").unwrap().contains("not an http:// or https:// URL"));
     }
 }

@@ -7,17 +7,30 @@ use crate::tui::keys::Screen;
 
 impl App {
     /// Reads the app at `index` of the overview from its cluster (the context its series'
-    /// `cluster` label names, else the current one), keeping the overview to come back to.
+    /// `cluster` label names) in its destination namespace, keeping the overview to come back
+    /// to. With `--repo` and no `--path`, discovery finds the cluster's apps in it.
     pub(crate) fn drill_into(&mut self, index: usize) -> Vec<Effect> {
-        let (Request::Sources(spec), Some(app)) = (&self.request, self.data.apps.get(index)) else {
+        // Always from the overview itself: a drill that failed leaves its rows on screen.
+        let overview = self.fleet_overview.clone().unwrap_or_else(|| self.request.clone());
+        let (Request::Sources(spec), Some(app)) = (&overview, self.data.apps.get(index)) else {
+            return Vec::new();
+        };
+        let Some(cluster) = app.report.cluster.clone() else {
+            // Which context is not known: never the current one by guess.
+            self.notice = Some(crate::tui::strings::overview_row_without_cluster(&app.report.name));
             return Vec::new();
         };
         let mut drilled = (**spec).clone();
         drilled.prometheus = None;
-        drilled.app = Some(app.report.name.clone());
-        let cluster = app.report.cluster.clone();
-        self.fleet_overview = Some(std::mem::replace(&mut self.request, Request::Sources(Box::new(drilled))));
-        self.switch_source(cluster.as_deref(), None)
+        if drilled.repo.is_none() || drilled.path.is_some() {
+            drilled.app = Some(app.report.name.clone());
+        }
+        if !app.namespace.is_empty() {
+            drilled.namespace = Some(app.namespace.clone());
+        }
+        self.request = Request::Sources(Box::new(drilled));
+        self.fleet_overview = Some(overview);
+        self.switch_source(Some(&cluster), None)
     }
 
     /// Esc on the apps screen of an app drilled into (no filter to clear first).

@@ -154,4 +154,11 @@ pub(crate) fn no_such_sample(name: &str) -> String {
 }
 
 /// Ctrl-C while a decision is being written and verified.
+/// Enter on an overview row whose series name no cluster.
+pub(crate) fn overview_row_without_cluster(app: &str) -> String {
+    format!(
+        "{app}: its series carry no `cluster` label, so kdrift cannot tell which context it is in: open it with :ctx NAME"
+    )
+}
+
 pub(crate) const QUIT_WHILE_WRITING: &str = "a decision is being written and verified (a sync may wait for its controller): Ctrl-C again quits now, and its outcome will be missing from the audit log";
