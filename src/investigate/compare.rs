@@ -15,20 +15,7 @@ use std::rc::Rc;
 pub(crate) fn compare(mut input: Input, kept: &mut Kept) -> Result<AppReport, InvestigateError> {
     let (cluster, review_access) = (input.cluster.take(), input.review_access);
     let mut report = match input.render_failure.take() {
-        Some(finding) => AppReport {
-            name: input.app,
-            cluster: None,
-            sync_status: SyncStatus::Unknown,
-            findings: vec![finding],
-            resources: Vec::new(),
-            notes: Vec::new(),
-            owner_team: None,
-            criticality: None,
-            permissions: Vec::new(),
-            desired_git: None,
-            controller: None,
-            delivery_blocked: None,
-        },
+        Some(finding) => AppReport::not_compared(input.app, vec![finding], Vec::new()),
         None => run_engine(input, cluster.as_ref(), kept)?,
     };
     if let Some((session, read)) = cluster {

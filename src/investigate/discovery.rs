@@ -9,7 +9,7 @@ use crate::investigate::input::{self, LiveSource, Objects, SharedObjects};
 use crate::investigate::keep::{AppData, Keep};
 use crate::investigate::spec::{RendererChoice, SourceSpec};
 use crate::investigate::{InvestigateError, investigate_app};
-use crate::model::{AppReport, ControllerKind, SyncStatus};
+use crate::model::{AppReport, ControllerKind};
 use crate::sources::apps::{self, AppDefinition};
 use crate::sources::{self, files, git};
 use std::path::{Path, PathBuf};
@@ -257,18 +257,11 @@ fn not_cloned_note(definition: &AppDefinition) -> String {
 /// An app kdrift could not compare: what its controller says, and why kdrift could not.
 fn not_compared(definition: &AppDefinition, note: String) -> AppReport {
     AppReport {
-        name: definition.name.clone(),
-        cluster: None,
-        sync_status: SyncStatus::Unknown,
-        findings: definition.availability.clone(),
-        resources: Vec::new(),
-        notes: vec![note],
         owner_team: definition.owner_team.clone(),
         criticality: definition.criticality.clone(),
-        permissions: Vec::new(),
-        desired_git: None,
         controller: definition.controller.clone(),
         delivery_blocked: definition.delivery_blocked.clone(),
+        ..AppReport::not_compared(definition.name.clone(), definition.availability.clone(), vec![note])
     }
 }
 

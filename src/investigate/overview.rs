@@ -102,23 +102,12 @@ const SEVERITIES: &[Severity] = &[Severity::Info, Severity::Low, Severity::Mediu
 
 /// An app known only from its series: no resources, no finding, its counts in `overview`.
 fn app_of((cluster, namespace, name): &Row, url: &str) -> AppData {
-    let report = AppReport {
-        name: name.clone(),
-        cluster: (!cluster.is_empty()).then(|| cluster.clone()),
-        sync_status: SyncStatus::Unknown,
-        findings: Vec::new(),
-        resources: Vec::new(),
-        notes: vec![format!(
-            "from kdrift's metrics in Prometheus ({}): Enter reads it from its cluster",
-            crate::sanitize::clean_line(url)
-        )],
-        owner_team: None,
-        criticality: None,
-        permissions: Vec::new(),
-        desired_git: None,
-        controller: None,
-        delivery_blocked: None,
-    };
+    let note = format!(
+        "from kdrift's metrics in Prometheus ({}): Enter reads it from its cluster",
+        crate::sanitize::clean_line(url)
+    );
+    let mut report = AppReport::not_compared(name.clone(), Vec::new(), vec![note]);
+    report.cluster = (!cluster.is_empty()).then(|| cluster.clone());
     let mut app = AppData::alone(report, SourceKind::Snapshot);
     app.namespace.clone_from(namespace);
     app.origin = format!("prometheus {}", crate::sanitize::clean_line(url));

@@ -222,6 +222,25 @@ impl fmt::Display for Permission {
 }
 
 impl AppReport {
+    /// An app kdrift did not compare (its desired state could not be rendered, it was not
+    /// read, it is known only from metrics): status Unknown, no resource, nothing else known.
+    pub fn not_compared(name: String, findings: Vec<Finding>, notes: Vec<String>) -> AppReport {
+        AppReport {
+            name,
+            cluster: None,
+            sync_status: SyncStatus::Unknown,
+            findings,
+            resources: Vec::new(),
+            notes,
+            owner_team: None,
+            criticality: None,
+            permissions: Vec::new(),
+            desired_git: None,
+            controller: None,
+            delivery_blocked: None,
+        }
+    }
+
     /// Drift that matters in an app the catalog calls critical matters more: every harmful
     /// finding is one severity step higher (DESIGN §3: severity rises with criticality).
     pub fn apply_criticality(&mut self) {
