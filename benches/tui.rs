@@ -74,6 +74,7 @@ fn app_on_diff(keys: usize, edited: usize) -> App {
         pods: Default::default(),
         resident: None,
         overview: None,
+        audit: None,
     };
     let options = Options { read_only: true, ..Options::default() };
     let mut app = App::new(Request::Samples, options);
@@ -159,6 +160,7 @@ fn key_and_redraw_100k_resources(bencher: divan::Bencher) {
         pods: Default::default(),
         resident: None,
         overview: None,
+        audit: None,
     };
     let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });
     app.update(Msg::Resize(200, 50));

@@ -20,6 +20,10 @@ pub(crate) struct Config {
     /// Ignore-rule files applied to every scan (relative paths: from the config file's folder).
     #[serde(default)]
     pub ignore: Vec<PathBuf>,
+    /// The API server's audit log, read on every load as `--audit-log` is (relative paths:
+    /// from the config file's folder).
+    #[serde(default)]
+    pub audit_log: Vec<PathBuf>,
     /// The TUI's theme: a built-in name or a file name in the themes directory.
     pub theme: Option<String>,
     /// Contexts (glob patterns, `*` and `?`) the TUI opens read-only, as with `--read-only`.
@@ -50,6 +54,7 @@ pub(crate) struct LimitsConfig {
     pub jq_ms: Option<u64>,
     pub jq_memory_mb: Option<u64>,
     pub hook_seconds: Option<u64>,
+    pub audit_mb: Option<u64>,
 }
 
 impl LimitsConfig {
@@ -64,6 +69,7 @@ impl LimitsConfig {
             jq_millis: self.jq_ms.unwrap_or(defaults.jq_millis),
             jq_memory_bytes: mib(self.jq_memory_mb, defaults.jq_memory_bytes),
             hook_seconds: self.hook_seconds.unwrap_or(defaults.hook_seconds),
+            audit_bytes: mib(self.audit_mb, defaults.audit_bytes),
         }
     }
 
@@ -75,6 +81,7 @@ impl LimitsConfig {
             ("jq_ms", self.jq_ms),
             ("jq_memory_mb", self.jq_memory_mb),
             ("hook_seconds", self.hook_seconds),
+            ("audit_mb", self.audit_mb),
         ]
         .into_iter()
         .find(|(_, value)| *value == Some(0))
@@ -136,7 +143,7 @@ pub(crate) fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
         crate::sources::bounded::read_text(&path).map_err(|source| ConfigError::Io { path: path.clone(), source })?;
     let mut config = parse(&text).map_err(|message| ConfigError::Invalid { path: path.clone(), message })?;
     let folder = path.parent().unwrap_or(Path::new("."));
-    for file in &mut config.ignore {
+    for file in config.ignore.iter_mut().chain(&mut config.audit_log) {
         if file.is_relative() {
             *file = folder.join(&*file);
         }

@@ -121,6 +121,8 @@ pub struct Subject {
     pub git: Option<GitSpot>,
     /// The workload's pods, when the source has them (`None`: not a workload, or no pods seen).
     pub health: Option<crate::model::health::WorkloadHealth>,
+    /// The audit log the owners were looked up in, when one was read.
+    pub audit_log: Option<crate::model::AuditCoverage>,
 }
 
 impl Subject {

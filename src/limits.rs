@@ -22,6 +22,8 @@ pub(crate) struct Limits {
     pub jq_memory_bytes: u64,
     /// Seconds `escalate.command` may run.
     pub hook_seconds: u64,
+    /// Bytes of audit log read in one load, after decompression.
+    pub audit_bytes: u64,
 }
 
 impl Limits {
@@ -32,6 +34,7 @@ impl Limits {
         jq_millis: 1_000,
         jq_memory_bytes: 1024 * MIB,
         hook_seconds: 60,
+        audit_bytes: 4096 * MIB,
     };
 }
 
@@ -41,6 +44,7 @@ static LIST_OBJECTS: AtomicU64 = AtomicU64::new(Limits::DEFAULT.list_objects);
 static JQ_MILLIS: AtomicU64 = AtomicU64::new(Limits::DEFAULT.jq_millis);
 static JQ_MEMORY_BYTES: AtomicU64 = AtomicU64::new(Limits::DEFAULT.jq_memory_bytes);
 static HOOK_SECONDS: AtomicU64 = AtomicU64::new(Limits::DEFAULT.hook_seconds);
+static AUDIT_BYTES: AtomicU64 = AtomicU64::new(Limits::DEFAULT.audit_bytes);
 
 /// The bounds in force now.
 pub(crate) fn current() -> Limits {
@@ -51,6 +55,7 @@ pub(crate) fn current() -> Limits {
         jq_millis: JQ_MILLIS.load(Ordering::Relaxed),
         jq_memory_bytes: JQ_MEMORY_BYTES.load(Ordering::Relaxed),
         hook_seconds: HOOK_SECONDS.load(Ordering::Relaxed),
+        audit_bytes: AUDIT_BYTES.load(Ordering::Relaxed),
     }
 }
 
@@ -62,6 +67,7 @@ pub(crate) fn set(limits: Limits) {
     JQ_MILLIS.store(limits.jq_millis, Ordering::Relaxed);
     JQ_MEMORY_BYTES.store(limits.jq_memory_bytes, Ordering::Relaxed);
     HOOK_SECONDS.store(limits.hook_seconds, Ordering::Relaxed);
+    AUDIT_BYTES.store(limits.audit_bytes, Ordering::Relaxed);
 }
 
 /// `bytes` as people read sizes: "256 MiB", "900 KiB".

@@ -297,7 +297,7 @@ fn ownership(subject: &Subject) -> Vec<Item> {
             Some(o) => format!(
                 "{}: {} ({}) {} {}",
                 f.display_path,
-                o.manager,
+                crate::report::actors::who(o),
                 o.class.as_str(),
                 o.operation.as_deref().unwrap_or(""),
                 o.time.as_deref().unwrap_or("time not recorded")
@@ -310,6 +310,10 @@ fn ownership(subject: &Subject) -> Vec<Item> {
         .iter()
         .any(|f| f.owner.as_ref().is_some_and(|o| matches!(o.class, ManagerClass::Human | ManagerClass::Unknown)));
     items.push(Item::checked("Who set the live value (managedFields)", !human, owners));
+    let people = crate::report::actors::people(&subject.findings, subject.audit_log.as_ref(), human);
+    if !people.is_empty() {
+        items.push(Item::checked("Who made the change (the API server's audit log)", true, people));
+    }
     let delegated: Vec<String> = subject
         .resource
         .findings

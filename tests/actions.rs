@@ -471,6 +471,8 @@ fn backport(data: &Path, repo: &Path, app_path: &str, resource: &str) -> support
         .args(["--path", app_path, "--app", "checkout-api", "-n", "prod", "--now", NOW, "--resource", resource])
         .arg("--live")
         .arg(sample("live"))
+        .arg("--audit-log")
+        .arg(sample("audit.jsonl"))
         .args(["--incident", "INC-4711", "--yes"]))
 }
 
@@ -521,7 +523,7 @@ fn backport_commits_only_the_live_value_on_a_new_branch_and_touches_nothing_chec
     for evidence in [
         "spec.template.spec.containers[name=app].resources.limits.memory",
         "Git: 512Mi -> live: 2Gi",
-        "kubectl-edit (human), Update, at 2026-04-26T08:10:00Z",
+        "Set live by: marco.rossi@example.com via kubectl-edit (human), Update, at 2026-04-26T08:10:00Z",
         "Incident: INC-4711",
     ] {
         assert!(message.contains(evidence), "{evidence} in {message}");
@@ -790,9 +792,18 @@ fn escalation_writes_the_remediation_record_and_hands_it_to_the_configured_comma
         result.stdout
     );
     assert!(!received.exists(), "a sample ran the configured command");
+    // The sample ships its API audit log: the record names who raised the limit.
+    let record = |data: &Path| {
+        let records: Vec<_> = std::fs::read_dir(data.join("kdrift/records")).unwrap().collect();
+        assert_eq!(records.len(), 1);
+        std::fs::read_to_string(records[0].as_ref().unwrap().path()).unwrap()
+    };
+    let person = "| marco.rossi@example.com via kubectl-edit (human) at 2026-04-26T08:10:00Z |";
+    assert!(record(data.path()).contains(person), "{}", record(data.path()));
     std::fs::remove_dir_all(data.path().join("kdrift")).unwrap();
     let desired = sample("desired");
     let live = sample("live");
+    let audit_log = sample("../checkout-api/audit.jsonl");
     let snapshot = [
         "--desired",
         desired.to_str().unwrap(),
@@ -802,13 +813,15 @@ fn escalation_writes_the_remediation_record_and_hands_it_to_the_configured_comma
         "checkout-api",
         "-n",
         "prod",
+        "--audit-log",
+        audit_log.to_str().unwrap(),
     ];
     let result = escalate(&snapshot);
     assert_eq!(result.code, 0, "{}", result.stderr);
-    let records: Vec<_> = std::fs::read_dir(data.path().join("kdrift/records")).unwrap().collect();
-    assert_eq!(records.len(), 1);
-    let record = std::fs::read_to_string(records[0].as_ref().unwrap().path()).unwrap();
+    let record = record(data.path());
     for part in [
+        person,
+        "- audit log, `spec.template.spec.containers[name=app].resources.limits.memory`: written by marco.rossi@example.com (groups sre-oncall · from 10.20.4.22 · audit 07d80066-35fe-4a7d-2d09-4fe1be736de3 · exact match)",
         "## Observed diff",
         "`512Mi` | `2Gi`",
         "## Suspected cause",
@@ -821,6 +834,7 @@ fn escalation_writes_the_remediation_record_and_hands_it_to_the_configured_comma
     }
     assert_eq!(std::fs::read_to_string(&received).unwrap(), record, "the command got the record on stdin");
     assert_eq!(audit(data.path())[0]["decision"], "escalate");
+    assert_eq!(audit(data.path())[0]["fields"][0]["actor"]["username"], "marco.rossi@example.com");
 }
 
 /// Two drifted fields on one Deployment: Git moved the image on, and a human raised the

@@ -34,7 +34,9 @@ fn the_whole_value_shows_both_sides_who_set_it_and_copies_value_path_and_rule() 
         "pointer /spec/template/spec/containers/0/resources/limits/memory",
         "Git (desired) · line 32",
         "   512Mi",
-        "live (cluster) · line 34 · ▲ human · kubectl-edit · Update · 43d ago",
+        "live (cluster) · line 34 · ▲ human · marco.rossi@example.com via",
+        "kubectl-edit · Update · 43d ago",
+        "who     groups sre-oncall · from 10.20.4.22 · audit",
         "   2Gi",
         "copy 1 live 2 Git 3 path 4 pointer 5 rule",
     ] {
@@ -76,7 +78,7 @@ fn the_footer_names_the_owner_both_values_and_the_keys_at_80_by_24() {
     press(&mut app, "\n\n");
     let screen = text(&draw(&app, &mut terminal));
     let footer: Vec<&str> = screen.lines().rev().take(3).collect();
-    assert_eq!(footer[2].trim(), "▲ human · kubectl-edit · Update · 43d ago");
+    assert_eq!(footer[2].trim(), "▲ human · marco.rossi@example.com via kubectl-edit · Update · 43d ago");
     assert!(footer[1].starts_with(" Git 512Mi → live 2Gi · HIGH desired-config → backport:"), "{screen}");
     assert!(footer[0].contains("/ search") && footer[0].contains("v value/copy") && footer[0].contains("Esc back"));
 }

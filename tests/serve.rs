@@ -377,3 +377,84 @@ fn watches_bring_a_change_in_compared_alone_as_scan_would_and_survive_410_gone()
     assert_eq!(value(&served.get("/metrics").body, "kdrift_recompares_total"), Some(2.0), "nor compared again");
     assert!(served.stop().success());
 }
+
+/// `POST /api/v1/audit` with a body and headers, as the API server's webhook sends it.
+fn deliver(served: &Served, token: Option<&str>, body: &str) -> support::served::Answer {
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    served.send(&format!(
+        "POST /api/v1/audit HTTP/1.1\r\nHost: k\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ))
+}
+
+#[test]
+fn the_audit_webhook_names_the_person_once_its_token_holder_delivers_the_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "s3cr3t-webhook-token-0123456789";
+    std::fs::write(dir.path().join("token"), format!("{token}\n")).unwrap();
+    let fixture = support::fixture("kubectl-set-env");
+    let (desired, live) = (fixture.join("desired"), fixture.join("live"));
+    let served = Served::start(
+        &[
+            "--desired",
+            desired.to_str().unwrap(),
+            "--live",
+            live.to_str().unwrap(),
+            "--app",
+            "checkout-api",
+            "-n",
+            "prod",
+            "--now",
+            NOW,
+            "--audit-webhook-token-file",
+            dir.path().join("token").to_str().unwrap(),
+        ],
+        None,
+    );
+    let actor = |served: &Served| {
+        let report: Value = serde_json::from_str(&served.get("/api/v1/report").body).unwrap();
+        let findings = report["apps"][0]["resources"][0]["findings"].as_array().unwrap().clone();
+        let set = findings.into_iter().find(|f| f["owner"]["manager"] == "kubectl-set").unwrap();
+        set["owner"].get("actor").cloned()
+    };
+    assert_eq!(actor(&served), None, "nobody named before a delivery");
+    let write = serde_json::json!({
+        "kind": "EventList", "apiVersion": "audit.k8s.io/v1", "metadata": {},
+        "items": [{"level": "Metadata", "auditID": "9f8e7d6c", "stage": "ResponseComplete",
+            "requestURI": "/apis/apps/v1/namespaces/prod/deployments/checkout-api?fieldManager=kubectl-set",
+            "verb": "patch", "user": {"username": "priya@example.com", "groups": ["payments-oncall"]},
+            "sourceIPs": ["10.20.4.17"], "userAgent": "kubectl/v1.31.1 (linux/amd64) kubernetes/948afe5",
+            "objectRef": {"resource": "deployments", "namespace": "prod", "name": "checkout-api", "apiGroup": "apps"},
+            "responseStatus": {"metadata": {}, "code": 200},
+            "requestReceivedTimestamp": "2026-06-01T22:41:06.990000Z", "stageTimestamp": "2026-06-01T22:41:07.020000Z"}]
+    })
+    .to_string();
+    // Without the token, or with another, nothing is read or kept.
+    let anonymous = deliver(&served, None, &write);
+    assert_eq!((anonymous.status, anonymous.header("www-authenticate")), (401, Some("Bearer")));
+    assert_eq!(deliver(&served, Some("s3cr3t-webhook-token-0123456788"), &write).status, 401);
+    assert_eq!(actor(&served), None);
+    // A body that is not an EventList, or one past the bound, is refused.
+    assert_eq!(deliver(&served, Some(token), "[1, 2]").status, 400);
+    let huge = served.send(&format!(
+        "POST /api/v1/audit HTTP/1.1\r\nHost: k\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        64 * 1024 * 1024
+    ));
+    assert_eq!(huge.status, 413);
+    let delivered = deliver(&served, Some(token), &write);
+    assert_eq!((delivered.status, delivered.body.as_str()), (200, "1 events received\n"));
+    let actor = actor(&served).expect("the person is named");
+    assert_eq!(actor["username"], "priya@example.com");
+    assert_eq!(actor["match"], "exact");
+    assert_eq!(served.get("/metrics").status, 200);
+}
+
+#[test]
+fn an_audit_webhook_token_that_cannot_be_read_stops_serve_before_it_listens() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("short"), "abc\n").unwrap();
+    let result = run(kdrift()
+        .args(["serve", "--sample", "hpa-replicas", "--audit-webhook-token-file"])
+        .arg(dir.path().join("short")));
+    assert_one_line_error(&result, &["audit webhook token file", "at least 16 characters"]);
+}

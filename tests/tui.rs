@@ -94,7 +94,10 @@ fn the_diff_marks_every_live_line_with_its_owner_in_colour_and_in_words() {
     assert!(modifiers.contains(ratatui::style::Modifier::UNDERLINED), "changed word emphasized: {modifiers:?}");
     let (key_x, _) = find(&buffer, "memory: 2Gi").unwrap();
     assert!(!buffer[(key_x, y)].modifier.contains(ratatui::style::Modifier::UNDERLINED), "unchanged words are not");
-    assert!(screen.contains("▲ human · kubectl-edit · Update · 43d ago"), "footer names the owner: {screen}");
+    assert!(
+        screen.contains("▲ human · marco.rossi@example.com via kubectl-edit · Update · 43d ago"),
+        "footer names the owner: {screen}"
+    );
     // Replicas: the HPA's controller, in the controller colour.
     let (_, replicas_y) = find(&buffer, "replicas: 9").unwrap();
     let replicas = screen.lines().nth(usize::from(replicas_y)).unwrap();
@@ -189,7 +192,7 @@ fn the_real_binary_runs_in_a_terminal_and_restores_it() {
     terminal.type_keys(b"\r");
     terminal.wait_for("Apps › checkout-api");
     terminal.type_keys(b"\r");
-    terminal.wait_for("▲ human · kubectl-edit · Update · 43d ago");
+    terminal.wait_for("▲ human · marco.rossi@example.com via kubectl-edit · Update · 43d ago");
     // The whole value, and its path copied with OSC 52 (what tmux and SSH pass on).
     terminal.type_keys(b"v");
     terminal.wait_for("pointer /spec/template/spec/containers/0/resources/limits/memory");
@@ -326,7 +329,12 @@ fn the_runbook_walks_the_memory_limit_case_to_a_verified_backport() {
     walk(&mut app, &[KeyCode::Char(' '), KeyCode::Tab]);
     let screen = text(&draw(&app, &mut terminal));
     assert!(screen.contains("▸ 3 Ownership and cause"), "{screen}");
-    assert!(screen.contains("kubectl-edit (human) Update 2026-04-26T08:10:00Z"), "the owner and time: {screen}");
+    assert!(
+        screen.contains("marco.rossi@example.com via kubectl-edit (human)") && screen.contains("2026-04-26T08:10:00Z"),
+        "the owner, the person and the time: {screen}"
+    );
+    assert!(screen.contains("Who made the change (the API server's audit log)"), "{screen}");
+    assert!(screen.contains("memory: marco.rossi@example.com (groups sre-oncall · from"), "{screen}");
     assert!(screen.contains("Scaled up replica set checkout-api-6d8f9c7b5"), "the events: {screen}");
     // g and G move the cursor to the checklist's first and last item.
     walk(&mut app, &chars("G"));

@@ -46,6 +46,9 @@ pub(crate) struct FieldEvidence {
     pub live: Option<serde_json::Value>,
     pub category: &'static str,
     pub owner: Option<String>,
+    /// The person behind that write, when the audit log named one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<crate::model::Actor>,
     pub changed: Option<String>,
 }
 
@@ -99,6 +102,7 @@ impl Entry {
                 live: finding.live.clone(),
                 category: finding.category.as_str(),
                 owner: finding.owner.as_ref().map(|o| format!("{} ({})", o.manager, o.class.as_str())),
+                actor: finding.owner.as_ref().and_then(|o| o.actor.as_deref().cloned()),
                 changed: finding.owner.as_ref().and_then(|o| o.time.clone()),
             })
             .collect();

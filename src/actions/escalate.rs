@@ -92,6 +92,17 @@ fn record(subject: &Subject, workspace: &Workspace, team: Option<&str>, note: Op
     for finding in &subject.findings {
         let _ = writeln!(out, "- {}", finding.reason);
     }
+    for finding in &subject.findings {
+        let Some(owner) = &finding.owner else { continue };
+        let who = match &owner.actor {
+            Some(actor) => format!("written by {} ({})", actor.describe(), crate::report::actors::details(actor)),
+            None => match crate::report::actors::missing(subject.audit_log.as_ref(), owner) {
+                Some(why) => why,
+                None => continue,
+            },
+        };
+        let _ = writeln!(out, "- audit log, `{}`: {who}", finding.display_path);
+    }
     for event in &subject.resource.events {
         let _ = writeln!(out, "- event {} {}: {} (×{})", event.kind, event.reason, event.message, event.count);
     }
@@ -123,10 +134,11 @@ fn owner(finding: &Finding) -> String {
         None => "—".to_owned(),
         Some(owner) => format!(
             "{} ({}){}",
-            owner.manager,
+            crate::report::actors::who(owner),
             owner.class.as_str(),
             owner.time.as_deref().map(|t| format!(" at {t}")).unwrap_or_default()
-        ),
+        )
+        .replace('|', "\\|"),
     }
 }
 

@@ -242,6 +242,11 @@ pub struct ServeArgs {
     /// The runbook the alerts link to (default: the config's runbook_url, else a placeholder).
     #[arg(long, value_name = "URL")]
     pub runbook_url: Option<String>,
+    /// Receive the API server's audit webhook on `POST /api/v1/audit`, from callers that
+    /// send `Authorization: Bearer` with the token this file holds; the last day of writes
+    /// names the people behind drifted fields in `/api/v1/report`.
+    #[arg(long, value_name = "FILE")]
+    pub audit_webhook_token_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

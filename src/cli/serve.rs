@@ -30,8 +30,13 @@ pub(crate) fn run(args: &ServeArgs) -> Result<i32, CliError> {
     let owner_labels = config
         .owner_labels
         .unwrap_or_else(|| crate::investigate::summary::DEFAULT_OWNER_LABELS.iter().map(|l| (*l).to_owned()).collect());
+    let audit_token = match &args.audit_webhook_token_file {
+        Some(path) => Some(crate::serve::read_token(path)?),
+        None => None,
+    };
     crate::serve::run(ServeOptions {
         request: Request::Sources(Box::new(spec)),
+        audit_token,
         listen: args.listen,
         interval: Duration::from_secs(args.interval),
         owner_labels,

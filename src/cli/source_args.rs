@@ -82,6 +82,10 @@ pub struct SourceArgs {
     /// HelmRelease, or a YAML list of rules (repeatable). What they hide stays in the report.
     #[arg(long, value_name = "FILE")]
     pub ignore: Vec<PathBuf>,
+    /// The API server's audit log (JSON lines, a directory of them, gzip accepted;
+    /// repeatable): names the person behind each drifted field's write.
+    #[arg(long, value_name = "PATH")]
+    pub audit_log: Vec<PathBuf>,
     /// Config file (default: config.toml in kdrift's config directory, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -115,6 +119,7 @@ impl From<&SourceArgs> for SourceSpec {
             values: args.values.clone(),
             render_timeout: args.render_timeout,
             ignore: args.ignore.clone(),
+            audit_log: args.audit_log.clone(),
             config: args.config.clone(),
             no_server_dry_run: args.no_server_dry_run,
             review_access: true,

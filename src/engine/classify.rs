@@ -142,6 +142,7 @@ fn hpa_owner(hpa: &str) -> Owner {
         operation: None,
         subresource: Some("scale".to_owned()),
         time: None,
+        actor: None,
     }
 }
 
@@ -293,6 +294,7 @@ mod tests {
             operation: Some("Update".into()),
             subresource: None,
             time: Some(time.into()),
+            actor: None,
         }
     }
 

@@ -43,6 +43,7 @@ impl Comparator<'_> {
             desired_git: None,
             controller: self.context.controller.take(),
             delivery_blocked: self.context.blocked.take(),
+            audit_log: None,
         })
     }
 

@@ -188,6 +188,7 @@ pub fn object_owner(managed_fields: Option<&Value>, managers: &ManagerTable) -> 
                 operation: text("operation").map(str::to_owned),
                 subresource: text("subresource").map(str::to_owned),
                 time,
+                actor: None,
             };
             Some((owner, epoch))
         })

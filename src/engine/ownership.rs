@@ -27,6 +27,7 @@ impl ManagerEntry {
             operation: self.operation.clone(),
             subresource: self.subresource.clone(),
             time: self.time.clone(),
+            actor: None,
         }
     }
 }

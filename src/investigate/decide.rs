@@ -102,6 +102,7 @@ pub fn subject(app: &AppData, key: &ResourceKey, scope: Scope<'_>) -> Result<Sub
         criticality: report.criticality.clone(),
         git: report.desired_git.clone(),
         health,
+        audit_log: report.audit_log.clone(),
     })
 }
 

@@ -261,6 +261,7 @@ fn not_compared(definition: &AppDefinition, note: String) -> AppReport {
         criticality: definition.criticality.clone(),
         controller: definition.controller.clone(),
         delivery_blocked: definition.delivery_blocked.clone(),
+        audit_log: None,
         ..AppReport::not_compared(definition.name.clone(), definition.availability.clone(), vec![note])
     }
 }

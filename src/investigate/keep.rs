@@ -56,6 +56,9 @@ pub struct AppData {
     /// The app as a fleet overview knows it (`--prometheus`): its counts, without its
     /// findings; opening it reads it from its cluster.
     pub overview: Option<crate::investigate::summary::AppSummary>,
+    /// The audit log's writes its owners were matched with: a resource compared again
+    /// alone gets its people back from them.
+    pub audit: Option<std::sync::Arc<crate::sources::audit::AuditIndex>>,
 }
 
 /// Everything one load found.

@@ -3,6 +3,7 @@
 //! them, runs the engine and keeps what the front end will show (`Investigation`), with notes
 //! instead of printing; `decide` sets up a decision the same way for both front ends.
 
+mod actors;
 mod compare;
 pub mod decide;
 mod discovery;
@@ -16,6 +17,7 @@ pub mod resident;
 pub mod spec;
 pub mod summary;
 
+pub(crate) use actors::attach_index as attach_actors;
 pub use keep::{AppData, Investigation, Keep};
 pub use pair::Pair;
 pub use spec::{RendererChoice, Request, ResourceFilter, SourceKind, SourceSpec};
@@ -105,6 +107,9 @@ fn load_samples(keep: &Keep, simulation: &Simulation) -> Result<Investigation, I
         let source = SourceKind::Sample(name.to_owned());
         let mut app = investigate_app(input, keep, source, &mut investigation.notes)?;
         app.origin = format!("sample {name}");
+        if let Some(audit) = actors::AuditSource::sample(name) {
+            actors::attach(std::slice::from_mut(&mut app), &audit, &mut investigation.notes)?;
+        }
         investigation.apps.push(app);
     }
     Ok(investigation)
@@ -115,9 +120,23 @@ fn load_sources(spec: &SourceSpec, keep: &Keep, simulation: &Simulation) -> Resu
         return overview::load(spec, url);
     }
     if !spec.contexts.is_empty() {
-        // Clusters have no simulation: only samples do.
-        return fleet::load(spec, keep, |one, keep| load_sources(one, keep, &Simulation::new()));
+        // Clusters have no simulation: only samples do. An audit log is one cluster's: it
+        // cannot tell which of several wrote what.
+        let mut fleet = fleet::load(spec, keep, |one, keep| load_one_source(one, keep, &Simulation::new()))?;
+        if actors::AuditSource::of(spec)?.is_some() {
+            fleet.notes.push("the audit log was not read: it is one cluster's, and several contexts were".to_owned());
+        }
+        return Ok(fleet);
     }
+    let mut investigation = load_one_source(spec, keep, simulation)?;
+    if let Some(audit) = actors::AuditSource::of(spec)? {
+        actors::attach(&mut investigation.apps, &audit, &mut investigation.notes)?;
+    }
+    Ok(investigation)
+}
+
+/// One source's apps (one context, one snapshot, one sample), compared.
+fn load_one_source(spec: &SourceSpec, keep: &Keep, simulation: &Simulation) -> Result<Investigation, InvestigateError> {
     let (mut apps, label, notes) = if discovery::wanted(spec) {
         discovery::scan_all(spec, keep)?
     } else {
@@ -160,7 +179,7 @@ fn investigate_app(
     let pods = std::mem::take(&mut kept.pods);
     let resident = kept.resident.take().map(std::sync::Arc::new);
     let objects = kept.aligned_with(&report);
-    Ok(AppData { report, origin, source, namespace, objects, now, pods, resident, overview: None })
+    Ok(AppData { report, origin, source, namespace, objects, now, pods, resident, overview: None, audit: None })
 }
 
 impl AppData {
@@ -176,7 +195,7 @@ impl AppData {
         let now = crate::clock::now();
         let (origin, namespace) = (String::new(), String::new());
         let (objects, pods) = Default::default();
-        AppData { report, origin, source, namespace, objects, now, pods, resident: None, overview: None }
+        AppData { report, origin, source, namespace, objects, now, pods, resident: None, overview: None, audit: None }
     }
 }
 
@@ -195,6 +214,7 @@ pub fn scenario(scenario: &crate::training::scenario::Scenario) -> Investigation
         pods,
         resident: None,
         overview: None,
+        audit: None,
         objects: kept.aligned_with(&scenario.report),
         report: scenario.report.clone(),
         origin: origin.clone(),

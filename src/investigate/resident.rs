@@ -161,6 +161,9 @@ impl AppData {
         }
         let unknown_when_synced = resident.unknown_when_synced;
         self.report.resources[position] = report.resources.remove(0);
+        if let Some(index) = &self.audit {
+            crate::investigate::actors::attach_resource(&mut self.report.resources[position], index);
+        }
         let in_sync =
             self.report.resources.iter().all(|r| matches!(r.status, ResourceStatus::Synced | ResourceStatus::Ignored));
         self.report.sync_status = match (in_sync, unknown_when_synced) {

@@ -38,6 +38,8 @@ pub struct SourceSpec {
     /// Seconds a renderer may run.
     pub render_timeout: u64,
     pub ignore: Vec<PathBuf>,
+    /// Audit log files or directories: who made each drifted field's write.
+    pub audit_log: Vec<PathBuf>,
     pub config: Option<PathBuf>,
     pub no_server_dry_run: bool,
     /// On a cluster, ask which corrections the user may make (a diff need not).
@@ -69,6 +71,7 @@ impl SourceSpec {
             values: Vec::new(),
             render_timeout: 90,
             ignore: Vec::new(),
+            audit_log: Vec::new(),
             config: None,
             no_server_dry_run: false,
             review_access: true,

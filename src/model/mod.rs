@@ -4,8 +4,11 @@
 //! Field names and enum spellings here are the JSON contract of DESIGN §4 (report version 1):
 //! extend compatibly, never rename.
 
+mod actor;
 pub mod health;
 mod reports;
+
+pub use actor::{Actor, ActorSource, AuditCoverage, MatchQuality};
 
 pub use reports::{
     AppReport, ControllerKind, ControllerStatus, DriftReport, EventEvidence, GitSpot, ObjectName, Permission,
@@ -163,6 +166,10 @@ pub struct Owner {
     pub operation: Option<String>,
     pub subresource: Option<String>,
     pub time: Option<String>,
+    /// The person behind that write, when an audit log or the controller's sync names one
+    /// (an extension of v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Box<Actor>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

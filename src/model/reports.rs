@@ -131,6 +131,9 @@ pub struct AppReport {
     /// condition, a controller pod down): no sync can fix a finding then; an extension of v1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_blocked: Option<String>,
+    /// The audit log its owners were looked up in, when one was given; an extension of v1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_log: Option<crate::model::AuditCoverage>,
     /// Where the desired state was read from in Git (for backports; not part of the JSON).
     #[serde(skip)]
     pub desired_git: Option<GitSpot>,
@@ -238,6 +241,7 @@ impl AppReport {
             desired_git: None,
             controller: None,
             delivery_blocked: None,
+            audit_log: None,
         }
     }
 

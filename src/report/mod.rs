@@ -1,6 +1,7 @@
 //! Rendering a `DriftReport` for people and machines: JSON (the v1 contract), text for the
 //! terminal, markdown for tickets and pull requests, and the side-by-side `diff` view.
 
+pub(crate) mod actors;
 pub(crate) mod alert_rules;
 pub(crate) mod aligned;
 pub(crate) mod diff_view;
@@ -29,7 +30,7 @@ pub(crate) fn owner_phrase(owner: Option<&Owner>) -> String {
     let Some(owner) = owner else {
         return "no recorded owner".to_owned();
     };
-    let mut phrase = format!("{} ({}", crate::engine::classify::manager_label(owner), owner.class.as_str());
+    let mut phrase = format!("{} ({}", actors::who(owner), owner.class.as_str());
     if let Some(operation) = &owner.operation {
         phrase.push_str(", ");
         phrase.push_str(operation);

@@ -2,11 +2,11 @@
 //! findings (severity, category, field, values, owner, response, reason), then a summary.
 
 use crate::model::{
-    AppReport, CommitEvidence, ControllerStatus, DriftReport, EventEvidence, Finding, Permission, ResourceReport,
-    ResourceStatus, Severity, SyncStatus,
+    AppReport, AuditCoverage, CommitEvidence, ControllerStatus, DriftReport, EventEvidence, Finding, Permission,
+    ResourceReport, ResourceStatus, Severity, SyncStatus,
 };
 use crate::report::style::Style;
-use crate::report::{owner_phrase, values_phrase};
+use crate::report::{actors, owner_phrase, values_phrase};
 use crate::sanitize::clean;
 use std::fmt::Write as _;
 
@@ -71,7 +71,7 @@ fn render_app(out: &mut String, app: &AppReport, options: &TextOptions) {
         let _ = writeln!(out, "\n  {}", style.bold("sync availability (the app as a whole)"));
     }
     for finding in &app.findings {
-        render_finding(out, finding, style);
+        render_finding(out, finding, None, style);
     }
     let mut synced = 0;
     for resource in &app.resources {
@@ -79,7 +79,7 @@ fn render_app(out: &mut String, app: &AppReport, options: &TextOptions) {
             synced += 1;
             continue;
         }
-        render_resource(out, resource, style);
+        render_resource(out, resource, app.audit_log.as_ref(), style);
     }
     if synced > 0 {
         let _ = writeln!(out, "  {}", style.dim(&format!("{synced} resource(s) synced")));
@@ -87,7 +87,7 @@ fn render_app(out: &mut String, app: &AppReport, options: &TextOptions) {
     out.push('\n');
 }
 
-fn render_resource(out: &mut String, resource: &ResourceReport, style: Style) {
+fn render_resource(out: &mut String, resource: &ResourceReport, audit: Option<&AuditCoverage>, style: Style) {
     let _ = writeln!(out, "\n  {}  {}", style.bold(&resource.key().to_string()), resource.status.as_str());
     if let Some(commit) = &resource.desired_commit {
         let _ = writeln!(out, "    {}", style.dim(&format!("git: file last changed {}", commit_phrase(commit))));
@@ -101,7 +101,7 @@ fn render_resource(out: &mut String, resource: &ResourceReport, style: Style) {
         let _ = writeln!(out, "    {}", style.dim(&line));
     }
     for finding in &resource.findings {
-        render_finding(out, finding, style);
+        render_finding(out, finding, audit, style);
     }
     for event in &resource.events {
         let line = format!("event: {}", event_phrase(event));
@@ -121,7 +121,7 @@ pub(crate) fn event_phrase(event: &EventEvidence) -> String {
     format!("{} {}{count}{when}{source}: {}", event.kind, event.reason, event.message)
 }
 
-fn render_finding(out: &mut String, finding: &Finding, style: Style) {
+fn render_finding(out: &mut String, finding: &Finding, audit: Option<&AuditCoverage>, style: Style) {
     let severity = format!("{:<8}", finding.severity.as_str().to_uppercase());
     let _ = writeln!(
         out,
@@ -141,6 +141,15 @@ fn render_finding(out: &mut String, finding: &Finding, style: Style) {
             let _ = writeln!(out, "             owner: {}", clean(&owner_phrase(Some(owner))));
         }
         (None, true) => {}
+    }
+    if let Some(owner) = &finding.owner {
+        let who = match &owner.actor {
+            Some(actor) => Some(format!("who: {}", actors::details(actor))),
+            None => actors::missing(audit, owner).map(|why| format!("who: {why}")),
+        };
+        if let Some(who) = who {
+            let _ = writeln!(out, "             {}", style.dim(&clean(&who)));
+        }
     }
     if let Some(commit) = &finding.git_commit {
         let _ =

@@ -8,6 +8,7 @@ use crate::investigate::summary::AppSummary;
 use crate::investigate::{InvestigateError, Investigation};
 use crate::model::DriftReport;
 use crate::report::metrics::{self, AppMetrics, ScanStats};
+use crate::serve::audit_window::AuditWindow;
 use hyper::body::Bytes;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock};
@@ -38,6 +39,8 @@ pub(crate) struct Board {
     /// Set when a scanner that should run has stopped (it panicked): `/healthz` fails, so
     /// the kubelet restarts the pod rather than serve a frozen report as if current.
     scanner_lost: AtomicBool,
+    /// The audit webhook's writes, when it is served (locked after `held` when both are).
+    audit: Mutex<Option<AuditWindow>>,
 }
 
 impl Board {
@@ -77,8 +80,39 @@ impl Board {
         self.held.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn audit(&self) -> std::sync::MutexGuard<'_, Option<AuditWindow>> {
+        self.audit.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Serves the audit webhook to callers holding `token`.
+    pub(crate) fn receive_audit(&self, token: String) {
+        *self.audit() = Some(AuditWindow::new(token));
+    }
+
+    /// Whether an `Authorization` header may deliver audit events (`None`: no webhook).
+    pub(crate) fn audit_authorizes(&self, header: Option<&[u8]>) -> Option<bool> {
+        self.audit().as_ref().map(|window| window.authorizes(header))
+    }
+
+    /// One webhook delivery: its writes kept, and every app's owners matched again.
+    pub(crate) fn deliver_audit(&self, body: &[u8]) -> Result<usize, String> {
+        let count = match self.audit().as_mut() {
+            Some(window) => window.add(body)?,
+            None => return Err("no audit webhook is served".to_owned()),
+        };
+        let mut held = self.held();
+        if let (Some(investigation), Some(window)) = (held.investigation.as_mut(), self.audit().as_ref()) {
+            window.attach(investigation);
+        }
+        held.json = None;
+        Ok(count)
+    }
+
     /// A scan that finished: its apps summed up with `owner_labels`, taking `took`.
-    pub(crate) fn publish(&self, investigation: Investigation, owner_labels: &[String], took: Duration) {
+    pub(crate) fn publish(&self, mut investigation: Investigation, owner_labels: &[String], took: Duration) {
+        if let Some(window) = self.audit().as_ref() {
+            window.attach(&mut investigation);
+        }
         let apps: Vec<AppMetrics> = investigation.apps.iter().map(|app| metrics_of(app, owner_labels)).collect();
         *self.held() = Held { investigation: Some(investigation), json: None };
         let mut published = self.write();
@@ -104,6 +138,9 @@ impl Board {
         let (mut changed, outcome) = work(investigation);
         if changed.is_empty() {
             return Some(outcome);
+        }
+        if let Some(window) = self.audit().as_ref() {
+            window.attach(investigation);
         }
         let objects = changed.len() as u64;
         changed.sort_unstable();

@@ -1,8 +1,10 @@
 //! The HTTP side of `kdrift serve`: `GET` (or `HEAD`) of `/metrics`, `/healthz`, `/readyz`,
-//! `/api/v1/report` and `/`, nothing else. It is exposed to whatever can reach the port, so
-//! it is bounded: headers must arrive within seconds and fit in a small buffer, a connection
+//! `/api/v1/report` and `/`, and — when a token is configured — `POST /api/v1/audit` from the
+//! API server's audit webhook. It is exposed to whatever can reach the port, so it is
+//! bounded: headers must arrive within seconds and fit in a small buffer, a connection
 //! lives a minute at most, and past a fixed number of open connections new ones are closed
-//! at once with a 503. Request bodies are never read.
+//! at once with a 503. The only body read is an audit delivery, after its token is checked,
+//! within a size and a time.
 
 use crate::serve::board::Board;
 use http::{Method, Request, Response, StatusCode, header};
@@ -48,9 +50,14 @@ pub(crate) async fn serve(listener: TcpListener, board: Arc<Board>, stop: impl s
         };
         let board = Arc::clone(&board);
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| {
+            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
                 let board = Arc::clone(&board);
-                async move { Ok::<_, Infallible>(respond(&request, &board)) }
+                async move {
+                    if request.uri().path() == AUDIT_PATH && request.method() == Method::POST {
+                        return Ok::<_, Infallible>(receive_audit(request, &board).await);
+                    }
+                    Ok::<_, Infallible>(respond(&request, &board))
+                }
             });
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -109,6 +116,54 @@ fn respond(request: &Request<Incoming>, board: &Board) -> Response<Full<Bytes>> 
             "kdrift serve: /metrics (Prometheus), /api/v1/report (JSON report v1), /healthz, /readyz\n".to_owned(),
         ),
         _ => text(StatusCode::NOT_FOUND, "not found: /metrics, /api/v1/report, /healthz, /readyz\n".to_owned()),
+    }
+}
+
+/// Where the API server's audit webhook delivers (`--audit-webhook-token-file`).
+const AUDIT_PATH: &str = "/api/v1/audit";
+/// Bytes of one delivery: the API server batches up to 400 events, each a few KiB at the
+/// Metadata level (request bodies, at higher levels, make it more).
+const MAX_AUDIT_BODY: usize = 32 * 1024 * 1024;
+/// Time for a delivery's body to arrive.
+const AUDIT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One audit webhook delivery: the token first (nothing is read from a caller without it),
+/// then a bounded body, parsed as an `EventList`.
+async fn receive_audit(request: Request<Incoming>, board: &Board) -> Response<Full<Bytes>> {
+    use http_body_util::BodyExt as _;
+    let header = request.headers().get(header::AUTHORIZATION).map(header::HeaderValue::as_bytes);
+    match board.audit_authorizes(header) {
+        None => {
+            return text(
+                StatusCode::NOT_FOUND,
+                "no audit webhook here: start serve with --audit-webhook-token-file\n".to_owned(),
+            );
+        }
+        Some(false) => {
+            let mut response = text(StatusCode::UNAUTHORIZED, "a bearer token is needed\n".to_owned());
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            return response;
+        }
+        Some(true) => {}
+    }
+    let too_large = || {
+        let why = format!("the body is over {} or broke off\n", crate::limits::size(MAX_AUDIT_BODY as u64));
+        text(StatusCode::PAYLOAD_TOO_LARGE, why)
+    };
+    // A declared length past the bound is refused before any of it is read.
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_AUDIT_BODY as u64) {
+        return too_large();
+    }
+    let body = http_body_util::Limited::new(request.into_body(), MAX_AUDIT_BODY);
+    let bytes = match tokio::time::timeout(AUDIT_BODY_TIMEOUT, body.collect()).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(_)) => return too_large(),
+        Err(_) => return text(StatusCode::REQUEST_TIMEOUT, "the body did not arrive in time\n".to_owned()),
+    };
+    match tokio::task::block_in_place(|| board.deliver_audit(&bytes)) {
+        Ok(count) => text(StatusCode::OK, format!("{count} events received\n")),
+        Err(why) => text(StatusCode::BAD_REQUEST, format!("{}\n", crate::sanitize::clean_line(&why))),
     }
 }
 

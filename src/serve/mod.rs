@@ -5,6 +5,7 @@
 //! are made of changes, and every interval, the last good report staying published while a
 //! scan fails.
 
+mod audit_window;
 pub(crate) mod board;
 mod http;
 mod scanner;
@@ -21,8 +22,21 @@ pub enum ServeError {
     Listen { addr: SocketAddr, reason: String },
     #[error("cannot start the server: {0}")]
     Runtime(String),
+    #[error("audit webhook token file {}: {reason}", path.display())]
+    Token { path: std::path::PathBuf, reason: String },
     #[error(transparent)]
     Investigate(#[from] investigate::InvestigateError),
+}
+
+/// The audit webhook's bearer token, from `path` (one line; surrounding space dropped).
+pub(crate) fn read_token(path: &std::path::Path) -> Result<String, ServeError> {
+    let token = |reason: String| ServeError::Token { path: path.to_owned(), reason };
+    let text = crate::sources::bounded::read_text(path).map_err(|e| token(e.to_string()))?;
+    let text = text.trim();
+    if text.len() < 16 || text.contains(char::is_whitespace) {
+        return Err(token("it must hold one token of at least 16 characters, without spaces".to_owned()));
+    }
+    Ok(text.to_owned())
 }
 
 /// What to serve, where, how often.
@@ -34,6 +48,8 @@ pub(crate) struct ServeOptions {
     pub(crate) interval: Duration,
     /// Labels naming an app's owner team (config `owner_labels`).
     pub(crate) owner_labels: Vec<String>,
+    /// The bearer token the API server's audit webhook sends (`None`: no webhook served).
+    pub(crate) audit_token: Option<String>,
     /// Told the address actually bound (port 0 picks a free one), before serving starts.
     pub(crate) on_listening: Option<fn(SocketAddr)>,
 }
@@ -51,6 +67,9 @@ fn is_static(request: &Request) -> bool {
 /// cannot be reached is a metric, and `/readyz` says so until a scan succeeds.
 pub(crate) fn run(options: ServeOptions) -> Result<(), ServeError> {
     let board = Arc::new(Board::default());
+    if let Some(token) = &options.audit_token {
+        board.receive_audit(token.clone());
+    }
     let fixed = is_static(&options.request);
     if fixed {
         scan_once(&options, &board)?;

@@ -1,10 +1,11 @@
 //! Sources produce the desired and live object sets (DESIGN §2) and the apps they belong to
 //! (`apps`): manifest files and snapshots
 //! (`files`), Git revisions (`git`), Kustomize and Helm rendering (`render`), the live cluster (`cluster`), the sample clusters embedded in the binary
-//! (`samples`), and ignore-rule files (`rules`). Files are parsed ahead of the engine, in order
+//! (`samples`), ignore-rule files (`rules`), and the API server's audit log (`audit`). Files are parsed ahead of the engine, in order
 //! (`ordered`).
 
 pub(crate) mod apps;
+pub mod audit;
 pub(crate) mod bounded;
 pub(crate) mod cluster;
 pub mod files;
@@ -32,4 +33,6 @@ pub enum SourceError {
     Git(#[from] git::GitError),
     #[error(transparent)]
     Cluster(#[from] cluster::ClusterError),
+    #[error(transparent)]
+    Audit(#[from] audit::AuditError),
 }

@@ -75,6 +75,12 @@ pub fn load(name: &str) -> Result<Sample, SampleError> {
     Ok(Sample { name: name.to_owned(), meta, observed_at, desired, live, scenario_yaml: scenario.to_owned() })
 }
 
+/// The sample cluster's API audit log (`audit.jsonl`, JSON lines), when it ships one: the
+/// people behind its hand-made changes.
+pub fn audit_log(name: &str) -> Option<&'static str> {
+    SAMPLES.get_file(format!("{name}/audit.jsonl")).and_then(|file| file.contents_utf8())
+}
+
 /// `scenario.yaml`'s text as typed data.
 fn parse_meta(text: &str) -> Result<SampleMeta, String> {
     // The error names the key path, line and column itself.

@@ -92,6 +92,7 @@ pub fn app_on(desired: Value, live: Value, pods: &[Value], width: u16, height: u
         pods: pods_seen(pods),
         resident: None,
         overview: None,
+        audit: None,
     };
     let mut app = App::new(Request::Samples, Options { read_only: true, ..Options::default() });
     app.update(Msg::Resize(width, height));

@@ -7,6 +7,7 @@
 use crate::engine::classify::manager_label;
 use crate::engine::time::{parse_rfc3339, short_age};
 use crate::model::ResourceReport;
+use crate::report::actors;
 use crate::report::aligned::{Cell, LineOwner, Row, RowKind};
 use crate::theme::Theme;
 use crate::tui::app::App;
@@ -325,6 +326,21 @@ fn hints_line(app: &App) -> Line<'static> {
     Line::from(Span::styled(text, style::dim(theme)))
 }
 
+/// The finding's copy of the focused line's managedFields entry: it carries the person the
+/// audit log names.
+fn finding_owner<'a>(app: &'a App, owner: &crate::model::Owner) -> Option<&'a crate::model::Owner> {
+    let diff = app.diff.as_ref()?;
+    let resource = app.data.apps.get(diff.app)?.report.resources.get(diff.resource)?;
+    actors::finding_owner(resource, owner)
+}
+
+/// The person behind the focused line's write, when the audit log names one.
+pub(crate) fn focused_actor(app: &App) -> Option<&crate::model::Actor> {
+    let row = app.diff.as_ref()?.focused_row()?;
+    let Some(LineOwner::Manager(owner)) = &row.owner else { return None };
+    finding_owner(app, owner)?.actor.as_deref()
+}
+
 /// Who set the focused line: its mark, manager, operation, subresource and age. Training
 /// shows this alone, as the finding's verdict would give the answer away.
 pub(crate) fn owner_line(app: &App) -> Option<String> {
@@ -337,10 +353,13 @@ pub(crate) fn owner_line(app: &App) -> Option<String> {
                 (Some(then), Some(now)) => format!(" · {} ago", short_age(now - then)),
                 _ => String::new(),
             };
-            let mut parts = vec![manager_label(owner).to_owned()];
+            let found = finding_owner(app, owner);
+            let mut parts = vec![found.map_or_else(|| manager_label(owner), actors::who)];
             parts.extend(owner.operation.clone());
             parts.extend(owner.subresource.as_ref().map(|s| format!("/{s}")));
-            format!("{} · {}{age}", style::owner_mark(row.owner.as_ref()), parts.join(" · "))
+            let missing = found.and_then(|o| actors::missing(data.report.audit_log.as_ref(), o));
+            let missing = missing.map(|why| format!(" · {why}")).unwrap_or_default();
+            format!("{} · {}{age}{missing}", style::owner_mark(row.owner.as_ref()), parts.join(" · "))
         }
         Some(LineOwner::ServerDefault) => "· set by the API server (a default; no manager claims it)".to_owned(),
         Some(LineOwner::NotRecorded) => "the live copy has no managedFields: no owner can be named".to_owned(),

@@ -84,6 +84,10 @@ pub(crate) fn content(app: &App) -> Option<Vec<Line<'static>>> {
                         Span::styled(format!(" live (cluster) · line {} · ", value.line), style::accent(theme)),
                         Span::styled(owner, style::owner_style(theme, row.and_then(|r| r.owner.as_ref()))),
                     ]));
+                    if let Some(actor) = crate::tui::views::diff::focused_actor(app) {
+                        let details = crate::report::actors::details(actor);
+                        lines.push(Line::from(vec![label(" who     "), Span::raw(details)]));
+                    }
                     lines.extend(value_lines(value));
                 }
                 None => lines.push(heading(" live (cluster): not live".to_owned())),
