@@ -20,10 +20,10 @@ pub(crate) struct Config {
     /// Ignore-rule files applied to every scan (relative paths: from the config file's folder).
     #[serde(default)]
     pub ignore: Vec<PathBuf>,
-    /// The API server's audit log, read on every load as `--audit-log` is (relative paths:
-    /// from the config file's folder).
+    /// Each cluster's API server audit log, by kubeconfig context: read whenever that
+    /// context is, as `--audit-log` is (relative paths: from the config file's folder).
     #[serde(default)]
-    pub audit_log: Vec<PathBuf>,
+    pub audit_logs: std::collections::BTreeMap<String, Vec<PathBuf>>,
     /// The TUI's theme: a built-in name or a file name in the themes directory.
     pub theme: Option<String>,
     /// Contexts (glob patterns, `*` and `?`) the TUI opens read-only, as with `--read-only`.
@@ -143,7 +143,7 @@ pub(crate) fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
         crate::sources::bounded::read_text(&path).map_err(|source| ConfigError::Io { path: path.clone(), source })?;
     let mut config = parse(&text).map_err(|message| ConfigError::Invalid { path: path.clone(), message })?;
     let folder = path.parent().unwrap_or(Path::new("."));
-    for file in config.ignore.iter_mut().chain(&mut config.audit_log) {
+    for file in config.ignore.iter_mut().chain(config.audit_logs.values_mut().flatten()) {
         if file.is_relative() {
             *file = folder.join(&*file);
         }

@@ -10,6 +10,7 @@ mod support;
 use serde_json::{Value, json};
 use std::io::Write as _;
 use std::path::Path;
+use support::api_server::{Behaviour, FakeApi, objects_in};
 use support::{assert_one_line_error, run, scan_fixture, tree};
 
 /// The fixture's hand-made change: `kubectl set env` on Deployment prod/checkout-api.
@@ -80,7 +81,7 @@ fn a_rotated_gzip_log_names_who_ran_kubectl_set_env_in_the_json_report() {
         *actor,
         json!({"username": "priya@example.com", "groups": ["payments-oncall", "system:authenticated"],
                "source_ips": ["10.20.4.17"], "user_agent": "kubectl/v1.31.1 (linux/amd64) kubernetes/948afe5",
-               "impersonated_by": null, "audit_id": format!("a1b2c3d4-priya@example.com-{SET_AT}"),
+               "impersonated_by": null, "audit_id": "a1b2c3d4-priyaexamplecom-2026-06-01T224107",
                "time": format!("{SET_AT}.951000Z"), "match": "exact", "offset_seconds": 0, "source": "audit-log"})
     );
     let coverage = &report["apps"][0]["audit_log"];
@@ -128,17 +129,43 @@ fn without_an_audit_log_the_report_is_unchanged() {
 }
 
 #[test]
-fn the_config_names_a_log_relative_to_its_folder() {
+fn the_config_names_each_clusters_log_by_context_and_a_stale_one_is_a_note() {
+    let fixture = support::fixture("kubectl-set-env");
+    let api = FakeApi::start(objects_in(&fixture.join("live")), Behaviour::default());
+    let log = lines(&[event("ResponseComplete", "priya@example.com", "patch", SET_AT, "kubectl-set")]);
     let config = tree(&[
-        ("config.toml", "audit_log = [\"logs/audit.log\"]\n"),
-        ("logs/audit.log", &lines(&[event("ResponseComplete", "priya@example.com", "patch", SET_AT, "kubectl-set")])),
+        ("config.toml", "[audit_logs]\ntest-prod = [\"logs/audit.log\"]\nother = [\"logs/other.log\"]\n"),
+        ("logs/audit.log", &log),
+        ("logs/other.log", &lines(&[event("ResponseComplete", "mallory@example.com", "patch", SET_AT, "kubectl-set")])),
     ]);
-    let result = run(scan_fixture("kubectl-set-env")
+    let on = |context: &str, config_file: &str| {
+        run(support::kdrift()
+            .env("KUBECONFIG", api.kubeconfig())
+            .args(["scan", "--context", context, "--app", "checkout-api", "--now", support::NOW, "-o", "json"])
+            .args(["--no-server-dry-run", "--desired"])
+            .arg(fixture.join("desired"))
+            .arg("--config")
+            .arg(config.path().join(config_file)))
+    };
+    let prod = on("test-prod", "config.toml");
+    let report: Value = serde_json::from_str(&prod.stdout).unwrap_or_else(|_| panic!("{}", prod.stderr));
+    assert_eq!(set_env_owner(&report)["actor"]["username"], "priya@example.com");
+    // The same objects read through another context: that cluster's log, not prod's.
+    let other = on("other", "config.toml");
+    let report: Value = serde_json::from_str(&other.stdout).unwrap();
+    assert_eq!(set_env_owner(&report)["actor"]["username"], "mallory@example.com");
+    // A snapshot names no context: no config log applies.
+    let snapshot = run(scan_fixture("kubectl-set-env")
         .arg("--config")
         .arg(config.path().join("config.toml"))
         .args(["-o", "json"]));
-    let report: Value = serde_json::from_str(&result.stdout).unwrap();
-    assert_eq!(set_env_owner(&report)["actor"]["username"], "priya@example.com");
+    assert!(set_env_owner(&serde_json::from_str(&snapshot.stdout).unwrap()).get("actor").is_none());
+    // A log the config names that is gone: a warning, and the scan goes on.
+    std::fs::write(config.path().join("stale.toml"), "[audit_logs]\ntest-prod = [\"/nonexistent/audit\"]\n").unwrap();
+    let stale = on("test-prod", "stale.toml");
+    assert_eq!(stale.code, 1, "{}", stale.stderr);
+    assert!(stale.stderr.contains("audit log /nonexistent/audit: No such file or directory"), "{}", stale.stderr);
+    assert!(stale.stderr.contains("(audit_logs in config.toml)"), "{}", stale.stderr);
 }
 
 #[test]
@@ -162,7 +189,7 @@ fn an_unreadable_log_is_one_clear_error_and_bad_lines_one_warning() {
     assert_eq!(result.code, 1, "{}", result.stderr);
     let warnings: Vec<&str> = result.stderr.lines().collect();
     assert_eq!(warnings.len(), 1, "{}", result.stderr);
-    assert!(warnings[0].contains("1 lines of the audit log are not audit events (first: "), "{}", warnings[0]);
+    assert!(warnings[0].contains("1 line of the audit log is not an audit event (the first: "), "{}", warnings[0]);
     assert!(warnings[0].contains("audit.yaml:1:1: "), "{}", warnings[0]);
     assert!(
         result.stdout.contains("priya@example.com via kubectl-set"),
@@ -202,4 +229,48 @@ fn every_sample_with_a_hand_made_change_ships_the_person_behind_it() {
     // The dashboard write in the same second is not taken for the kubectl edit.
     let result = run(support::kdrift().args(["scan", "--sample", "payment-memory"]));
     assert!(!result.stdout.contains("kim.lee@example.com"), "{}", result.stdout);
+}
+
+#[test]
+fn argo_cds_initiated_by_names_who_started_the_sync_behind_its_controllers_write() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/compliance-label");
+    let deployment = std::fs::read_to_string(sample.join("live/deployment.yaml")).unwrap();
+    // The label was written by argocd-controller at 2026-05-11T10:00:00Z, during this sync.
+    let application = r#"
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: billing-api, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: "https://git.example.com/billing.git", path: apps/billing-api, targetRevision: main}
+  destination: {server: "https://kubernetes.default.svc", namespace: prod}
+status:
+  sync: {status: OutOfSync, revision: 4f1c2a9}
+  health: {status: Healthy}
+  operationState:
+    operation: {initiatedBy: {username: maria@example.com}, sync: {revision: 4f1c2a9}}
+    phase: Succeeded
+    startedAt: "2026-05-11T09:59:58Z"
+    finishedAt: "2026-05-11T10:00:03Z"
+  history:
+    - {id: 1, revision: 0b9d8e7, deployStartedAt: "2026-05-01T08:00:00Z", deployedAt: "2026-05-01T08:00:05Z", initiatedBy: {automated: true}}
+"#;
+    let live = tree(&[("deployment.yaml", &deployment), ("application.yaml", application)]);
+    let result = run(support::kdrift()
+        .arg("scan")
+        .arg("--desired")
+        .arg(sample.join("desired"))
+        .arg("--live")
+        .arg(live.path())
+        .args(["--app", "billing-api", "-n", "prod", "--now", support::NOW, "-o", "json"]));
+    let report: Value = serde_json::from_str(&result.stdout).unwrap_or_else(|_| panic!("{}", result.stderr));
+    let app = &report["apps"][0];
+    assert_eq!(app["controller"]["syncs"].as_array().unwrap().len(), 2, "{}", app["controller"]);
+    let owner = &app["resources"][0]["findings"][0]["owner"];
+    assert_eq!(owner["manager"], "argocd-controller");
+    assert_eq!(owner["actor"]["username"], "maria@example.com", "{owner}");
+    assert_eq!(
+        (owner["actor"]["source"].as_str(), owner["actor"]["match"].as_str()),
+        (Some("argocd-sync"), Some("exact"))
+    );
 }

@@ -101,7 +101,11 @@ fn record(subject: &Subject, workspace: &Workspace, team: Option<&str>, note: Op
                 None => continue,
             },
         };
-        let _ = writeln!(out, "- audit log, `{}`: {who}", finding.display_path);
+        let source = match owner.actor.as_ref().map(|a| a.source) {
+            Some(crate::model::ActorSource::ArgocdSync) => "Argo CD sync",
+            _ => "audit log",
+        };
+        let _ = writeln!(out, "- {source}, `{}`: {}", finding.display_path, person_cell(&who));
     }
     for event in &subject.resource.events {
         let _ = writeln!(out, "- event {} {}: {} (×{})", event.kind, event.reason, event.message, event.count);
@@ -121,6 +125,12 @@ fn record(subject: &Subject, workspace: &Workspace, team: Option<&str>, note: Op
     out
 }
 
+/// Text naming people (from an audit log anyone can write into) as markdown: no table
+/// break, HTML, code span or link of theirs.
+fn person_cell(text: &str) -> String {
+    crate::report::markdown::cell(text).replace('[', "\\[").replace(']', "\\]")
+}
+
 fn cell(value: Option<&Value>) -> String {
     match value {
         None => "—".to_owned(),
@@ -132,13 +142,12 @@ fn cell(value: Option<&Value>) -> String {
 fn owner(finding: &Finding) -> String {
     match &finding.owner {
         None => "—".to_owned(),
-        Some(owner) => format!(
+        Some(owner) => person_cell(&format!(
             "{} ({}){}",
             crate::report::actors::who(owner),
             owner.class.as_str(),
             owner.time.as_deref().map(|t| format!(" at {t}")).unwrap_or_default()
-        )
-        .replace('|', "\\|"),
+        )),
     }
 }
 

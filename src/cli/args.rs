@@ -243,7 +243,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "URL")]
     pub runbook_url: Option<String>,
     /// Receive the API server's audit webhook on `POST /api/v1/audit`, from callers that
-    /// send `Authorization: Bearer` with the token this file holds; the last day of writes
+    /// send `Authorization: Bearer` with the token this file holds; the last month of writes
     /// names the people behind drifted fields in `/api/v1/report`.
     #[arg(long, value_name = "FILE")]
     pub audit_webhook_token_file: Option<std::path::PathBuf>,

@@ -82,6 +82,17 @@ pub struct SourceArgs {
     /// HelmRelease, or a YAML list of rules (repeatable). What they hide stays in the report.
     #[arg(long, value_name = "FILE")]
     pub ignore: Vec<PathBuf>,
+    /// Desired state from Argo CD's API: each Application's rendered objects (Helm,
+    /// Kustomize, plugins) instead of a clone. A URL, or host[:port] as `argocd login` takes.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["repo", "desired", "sample"])]
+    pub argocd_server: Option<String>,
+    /// A file holding the Argo CD token (default: $ARGOCD_AUTH_TOKEN, else the argocd CLI's
+    /// config for that server).
+    #[arg(long, value_name = "FILE", requires = "argocd_server")]
+    pub argocd_token_file: Option<PathBuf>,
+    /// PEM certificates Argo CD's TLS certificate chains to (default: the system's).
+    #[arg(long, value_name = "FILE", requires = "argocd_server")]
+    pub argocd_ca: Option<PathBuf>,
     /// The API server's audit log (JSON lines, a directory of them, gzip accepted;
     /// repeatable): names the person behind each drifted field's write.
     #[arg(long, value_name = "PATH")]
@@ -120,6 +131,12 @@ impl From<&SourceArgs> for SourceSpec {
             render_timeout: args.render_timeout,
             ignore: args.ignore.clone(),
             audit_log: args.audit_log.clone(),
+            argocd: args.argocd_server.as_ref().map(|server| crate::sources::argocd::ArgoSpec {
+                server: server.clone(),
+                token_file: args.argocd_token_file.clone(),
+                ca_file: args.argocd_ca.clone(),
+                app_namespace: None,
+            }),
             config: args.config.clone(),
             no_server_dry_run: args.no_server_dry_run,
             review_access: true,

@@ -3,7 +3,7 @@
 //! app's Flux `Kustomization` or Argo CD `Application`, from GitOps controller pods, and from
 //! kdrift's own render of the desired state; each becomes an app-level finding.
 
-use crate::model::{Category, ControllerKind, ControllerStatus, Finding, Response, Severity};
+use crate::model::{Category, ControllerKind, ControllerStatus, Finding, Response, Severity, SyncRun};
 use serde_json::Value;
 
 /// Controller components whose pods must be ready for GitOps to apply anything.
@@ -48,6 +48,7 @@ pub fn controller_status(object: &Value) -> Option<ControllerStatus> {
             // The exact commit Argo CD compared against, when it has compared.
             revision: text("/status/sync/revision"),
             object: object_name(object),
+            syncs: argo_syncs(object),
         }),
         ("kustomize.toolkit.fluxcd.io", "Kustomization") => Some(ControllerStatus {
             kind: ControllerKind::FluxKustomization,
@@ -55,9 +56,46 @@ pub fn controller_status(object: &Value) -> Option<ControllerStatus> {
             health: None,
             revision: text("/status/lastAppliedRevision"),
             object: object_name(object),
+            syncs: Vec::new(),
         }),
         _ => None,
     }
+}
+
+/// Syncs kept of an Application's history (Argo CD keeps ten by default).
+const MAX_SYNCS: usize = 20;
+
+/// The Application's current or last operation and its history, newest first, each with
+/// who started it: the person behind what Argo CD's controller wrote.
+fn argo_syncs(object: &Value) -> Vec<SyncRun> {
+    fn text(value: Option<&Value>) -> Option<String> {
+        let text = value.and_then(Value::as_str).filter(|t| !t.is_empty())?;
+        Some(crate::sanitize::clean_line(text).chars().take(256).collect())
+    }
+    let run = |initiator: Option<&Value>, started: Option<&Value>, finished: Option<&Value>| {
+        let initiator = initiator?;
+        Some(SyncRun {
+            initiated_by: text(initiator.get("username")),
+            automated: initiator.get("automated").and_then(Value::as_bool).unwrap_or(false),
+            started_at: text(started),
+            finished_at: text(finished),
+        })
+    };
+    let mut syncs = Vec::new();
+    if let Some(state) = object.pointer("/status/operationState") {
+        let initiator = state.pointer("/operation/initiatedBy");
+        syncs.extend(run(initiator, state.get("startedAt"), state.get("finishedAt")));
+    }
+    let history = object.pointer("/status/history").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    for entry in history.iter().rev() {
+        if let Some(sync) = run(entry.get("initiatedBy"), entry.get("deployStartedAt"), entry.get("deployedAt"))
+            && !syncs.contains(&sync)
+        {
+            syncs.push(sync);
+        }
+    }
+    syncs.truncate(MAX_SYNCS);
+    syncs
 }
 
 fn object_name(object: &Value) -> Option<crate::model::ObjectName> {

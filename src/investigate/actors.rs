@@ -4,26 +4,37 @@
 //! matches. No match leaves the owner as it was: nothing is invented.
 
 use crate::investigate::{AppData, InvestigateError, SourceSpec, kind_names};
-use crate::model::{AppReport, Owner, ResourceReport};
+use crate::model::{Actor, ActorSource, AppReport, MatchQuality, Owner, ResourceReport, SyncRun};
 use crate::sources::audit::{AuditIndex, ObjectId, Wanted};
 use std::path::PathBuf;
 
 /// Where an audit log comes from.
 pub(crate) enum AuditSource<'a> {
-    Files(Vec<PathBuf>),
+    /// Files the command line names (`from_config`: the config's, for the context read —
+    /// one that cannot be read is a note, not a failed load).
+    Files { paths: Vec<PathBuf>, from_config: bool },
     /// An embedded sample's log: its label and text.
     Text(&'a str, &'a str),
 }
 
 impl AuditSource<'static> {
-    /// The log `spec` names (files from the command line and the config), else the sample's.
+    /// The log `spec` names: `--audit-log`, else the config's for the context read, else
+    /// the sample's own.
     pub(crate) fn of(spec: &SourceSpec) -> Result<Option<AuditSource<'static>>, InvestigateError> {
-        let config = crate::config::load(spec.config.as_deref())?;
-        let files: Vec<PathBuf> = config.audit_log.into_iter().chain(spec.audit_log.iter().cloned()).collect();
-        if !files.is_empty() {
-            return Ok(Some(AuditSource::Files(files)));
+        if !spec.audit_log.is_empty() {
+            return Ok(Some(AuditSource::Files { paths: spec.audit_log.clone(), from_config: false }));
         }
-        Ok(spec.sample.as_deref().and_then(AuditSource::sample))
+        if let Some(sample) = &spec.sample {
+            return Ok(AuditSource::sample(sample));
+        }
+        let on_cluster = spec.live.is_none();
+        let config = crate::config::load(spec.config.as_deref())?;
+        if !on_cluster || config.audit_logs.is_empty() {
+            return Ok(None);
+        }
+        let context = crate::sources::cluster::current_context(spec.context.as_deref()).ok();
+        let paths = context.and_then(|context| config.audit_logs.get(&context).cloned()).unwrap_or_default();
+        Ok((!paths.is_empty()).then_some(AuditSource::Files { paths, from_config: true }))
     }
 
     /// An embedded sample's log, when it ships one.
@@ -52,9 +63,14 @@ pub(crate) fn attach(
         return Ok(());
     }
     let index = match source {
-        AuditSource::Files(paths) => {
-            AuditIndex::read_paths(paths, &wanted).map_err(crate::sources::SourceError::from)?
-        }
+        AuditSource::Files { paths, from_config } => match AuditIndex::read_paths(paths, &wanted) {
+            Ok(index) => index,
+            Err(error) if *from_config => {
+                notes.push(format!("{error} (audit_logs in config.toml)"));
+                return Ok(());
+            }
+            Err(error) => return Err(crate::sources::SourceError::from(error).into()),
+        },
         AuditSource::Text(label, text) => AuditIndex::read_text(label, text, &wanted),
     };
     for note in &index.notes {
@@ -78,14 +94,80 @@ pub(crate) fn attach_index(report: &mut AppReport, index: &AuditIndex) {
     report.audit_log = Some(index.coverage.clone());
 }
 
-/// The same for one resource's owners.
+/// Adds the actors `index` names to owners that have none (serve's webhook window beside an
+/// `--audit-log` file); the app's log stays the first one read.
+pub(crate) fn add_actors(report: &mut AppReport, index: &AuditIndex) {
+    for resource in &mut report.resources {
+        let id = object_id(resource);
+        let kind = resource.kind.to_ascii_lowercase();
+        for owner in resource.findings.iter_mut().filter_map(|f| f.owner.as_mut()).filter(|o| o.actor.is_none()) {
+            owner.actor = index.actor_for(&id, |plural| kind_names::names_kind(&kind, plural), owner).map(Box::new);
+        }
+    }
+    report.audit_log.get_or_insert_with(|| index.coverage.clone());
+}
+
+/// The same for one resource's owners. The person who started an Argo CD sync stays: the
+/// audit log would name the controller's service account for that write.
 pub(crate) fn attach_resource(resource: &mut ResourceReport, index: &AuditIndex) {
     let id = object_id(resource);
     let kind = resource.kind.to_ascii_lowercase();
     for finding in &mut resource.findings {
-        if let Some(owner) = &mut finding.owner {
+        if let Some(owner) = &mut finding.owner
+            && owner.actor.as_ref().is_none_or(|actor| actor.source != ActorSource::ArgocdSync)
+        {
             owner.actor = index.actor_for(&id, |plural| kind_names::names_kind(&kind, plural), owner).map(Box::new);
         }
+    }
+}
+
+/// Names who started the Argo CD sync behind each write of Argo CD's controller in
+/// `report` (its Application's `initiatedBy`), where the write's time falls in the sync.
+pub(crate) fn attach_syncs(report: &mut AppReport) {
+    let Some(controller) = report.controller.as_ref().filter(|c| !c.syncs.is_empty()) else {
+        return;
+    };
+    let syncs = controller.syncs.clone();
+    for resource in &mut report.resources {
+        attach_syncs_resource(resource, &syncs);
+    }
+}
+
+/// The same for one resource, with the app's `syncs`.
+pub(crate) fn attach_syncs_resource(resource: &mut ResourceReport, syncs: &[SyncRun]) {
+    use crate::engine::time::parse_rfc3339;
+    for finding in &mut resource.findings {
+        let Some(owner) = finding.owner.as_mut().filter(|o| o.manager.starts_with("argocd")) else { continue };
+        let Some(at) = owner.time.as_deref().and_then(parse_rfc3339) else { continue };
+        let window = |sync: &SyncRun| {
+            let started = sync.started_at.as_deref().and_then(parse_rfc3339)?;
+            let finished = sync.finished_at.as_deref().and_then(parse_rfc3339).unwrap_or(started);
+            (started - 1 <= at && at <= finished + 1).then_some(at - finished)
+        };
+        if let Some((sync, offset)) = syncs.iter().find_map(|sync| Some((sync, window(sync)?))) {
+            owner.actor = Some(Box::new(sync_actor(sync, offset)));
+        }
+    }
+}
+
+fn sync_actor(sync: &SyncRun, offset: i64) -> Actor {
+    let username = match (&sync.initiated_by, sync.automated) {
+        (Some(user), _) => user.clone(),
+        (None, true) => "automated sync".to_owned(),
+        (None, false) => "an unnamed sync".to_owned(),
+    };
+    Actor {
+        username,
+        groups: Vec::new(),
+        source_ips: Vec::new(),
+        user_agent: None,
+        impersonated_by: None,
+        audit_id: None,
+        time: sync.finished_at.clone().or_else(|| sync.started_at.clone()),
+        quality: if offset <= 0 { MatchQuality::Exact } else { MatchQuality::Near },
+        offset_seconds: offset.max(0),
+        also: Vec::new(),
+        source: ActorSource::ArgocdSync,
     }
 }
 

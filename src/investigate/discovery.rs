@@ -150,6 +150,16 @@ fn scan_one(
     keep: &Keep,
     notes: &mut Vec<String>,
 ) -> Result<AppData, InvestigateError> {
+    let is_argo = definition.controller.as_ref().is_some_and(|c| c.kind == ControllerKind::ArgoApplication);
+    if let (Some(argo), true) = (&args.argocd, is_argo) {
+        return from_argocd(args, argo, live, pool, definition, keep, notes);
+    }
+    if let Some(chart) = &definition.chart {
+        let note = format!(
+            "desired state not read: Helm chart '{chart}' comes from a chart repository; give --argocd-server URL to compare what Argo CD rendered"
+        );
+        return Ok(AppData::alone(not_compared(definition, note), live.kind()));
+    }
     let Some(repo) = repository_for(args, definition) else {
         return Ok(AppData::alone(not_compared(definition, not_cloned_note(definition)), live.kind()));
     };
@@ -221,6 +231,46 @@ fn scan_one(
     report.notes.extend(note);
     report.owner_team.clone_from(&definition.owner_team);
     report.criticality.clone_from(&definition.criticality);
+    if report.controller.is_none() {
+        report.controller.clone_from(&definition.controller);
+    }
+    report.apply_criticality();
+    Ok(data)
+}
+
+/// An Argo CD app compared against what Argo CD rendered for it (`--argocd-server`). A
+/// failure naming this app alone (denied, unknown, unreadable) is its note; one that would
+/// fail every app (no token, refused token, unreachable) is the scan's error.
+fn from_argocd(
+    args: &SourceSpec,
+    argo: &crate::sources::argocd::ArgoSpec,
+    live: &LiveSource,
+    pool: Option<&SharedSnapshot>,
+    definition: &AppDefinition,
+    keep: &Keep,
+    notes: &mut Vec<String>,
+) -> Result<AppData, InvestigateError> {
+    use crate::sources::argocd::{ArgoError, ArgoSpec};
+    let app_namespace = definition.controller.as_ref().and_then(|c| c.object.as_ref()).map(|o| o.namespace.clone());
+    let app_args = SourceSpec {
+        app: Some(definition.name.clone()),
+        namespace: definition.destination.clone().or_else(|| args.namespace.clone()),
+        argocd: Some(ArgoSpec { app_namespace: app_namespace.filter(|ns| !ns.is_empty()), ..argo.clone() }),
+        ..args.clone()
+    };
+    let mut data = match input::resolve_with(&app_args, live) {
+        Ok(mut input) => {
+            if let Some(pool) = pool {
+                input.live = pool.share(&input.app, &input.desired);
+            }
+            investigate_app(input, keep, live.kind(), notes)?
+        }
+        Err(InvestigateError::Source(sources::SourceError::Argo(
+            error @ (ArgoError::Forbidden { .. } | ArgoError::Refused { .. } | ArgoError::BadAnswer { .. }),
+        ))) => AppData::alone(not_compared(definition, format!("not compared: {error}")), live.kind()),
+        Err(other) => return Err(other),
+    };
+    let report = &mut data.report;
     if report.controller.is_none() {
         report.controller.clone_from(&definition.controller);
     }

@@ -18,8 +18,6 @@ use crate::sources::cluster::blocking::Session;
 use crate::sources::cluster::read::{LiveQuery, LiveRead};
 use crate::sources::git::{self, GitContent, GitEvidence};
 use crate::sources::{self, files, render, rules, samples};
-use serde_json::Value;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
@@ -150,7 +148,7 @@ pub(crate) fn resolve(args: &SourceSpec, changes: &Simulation) -> Result<Input, 
         let (engine, notes) = engine_config(args)?;
         let namespace = args.namespace.clone().unwrap_or(sample.meta.namespace);
         let live = match changes.get(name) {
-            Some(changed) => simulated(sample.live, changed, &namespace),
+            Some(changed) => crate::investigate::simulated::apply(sample.live, changed, &namespace),
             None => sample.live,
         };
         return Ok(Input {
@@ -170,34 +168,10 @@ pub(crate) fn resolve(args: &SourceSpec, changes: &Simulation) -> Result<Input, 
             server_dry_run: false,
         });
     }
-    if args.desired.is_none() && args.repo.is_none() {
+    if args.desired.is_none() && args.repo.is_none() && args.argocd.is_none() {
         return Err(InvestigateError::NoSource);
     }
     resolve_with(args, &LiveSource::from_spec(args)?)
-}
-
-/// `live` with `changed` applied: changed objects replaced, deleted ones gone, created ones added.
-fn simulated(live: Vec<Manifest>, changed: &HashMap<ResourceKey, Option<Value>>, namespace: &str) -> Vec<Manifest> {
-    let mut seen = std::collections::HashSet::new();
-    let mut objects: Vec<Manifest> = live
-        .into_iter()
-        .filter_map(|manifest| {
-            let key = identity::key_of(&manifest.object, namespace);
-            match changed.get(&key) {
-                None => Some(manifest),
-                Some(now) => {
-                    seen.insert(key);
-                    now.clone().map(|object| Manifest { object, origin: manifest.origin })
-                }
-            }
-        })
-        .collect();
-    for (key, object) in changed {
-        if let (false, Some(object)) = (seen.contains(key), object) {
-            objects.push(Manifest { object: object.clone(), origin: "simulated write".to_owned() });
-        }
-    }
-    objects
 }
 
 /// One app's input with live state from `live`.
@@ -218,20 +192,27 @@ pub(crate) fn resolve_with(args: &SourceSpec, live: &LiveSource) -> Result<Input
             };
             (desired, default_app_name(desired_path), None)
         }
-        (None, None) => return Err(InvestigateError::NoSource),
+        (None, None) => match &args.argocd {
+            Some(argo) => {
+                let (objects, app) = crate::investigate::argocd_input::rendered(argo, args, &mut engine)?;
+                (Desired::Objects(Objects::Loaded(objects)), app, None)
+            }
+            None => return Err(InvestigateError::NoSource),
+        },
     };
     let app_name_guessed = args.app.is_none();
     let app = args.app.clone().unwrap_or(default_app);
     let namespace = args.namespace.clone().unwrap_or_else(|| live.default_namespace());
     let (desired, render_failure) = render_if_needed(desired, args, &app, &namespace)?;
-    let source_label = match &git {
-        Some(git) => format!(
+    let source_label = match (&git, &args.argocd) {
+        (Some(git), _) => format!(
             "git {}@{} vs {}",
             args.repo.as_deref().unwrap_or(Path::new(".")).display(),
             git.commit.id.chars().take(7).collect::<String>(),
             live.label()
         ),
-        None => live.label(),
+        (None, Some(argo)) => format!("argocd {} vs {}", crate::sanitize::clean_line(&argo.server), live.label()),
+        (None, None) => live.label(),
     };
     let (desired, live_objects, cluster) = match live {
         LiveSource::Snapshot(path) => (desired, Objects::Path(path.clone()), None),

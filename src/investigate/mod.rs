@@ -4,6 +4,7 @@
 //! instead of printing; `decide` sets up a decision the same way for both front ends.
 
 mod actors;
+mod argocd_input;
 mod compare;
 pub mod decide;
 mod discovery;
@@ -14,10 +15,11 @@ mod kind_names;
 mod overview;
 mod pair;
 pub mod resident;
+mod simulated;
 pub mod spec;
 pub mod summary;
 
-pub(crate) use actors::attach_index as attach_actors;
+pub(crate) use actors::add_actors;
 pub use keep::{AppData, Investigation, Keep};
 pub use pair::Pair;
 pub use spec::{RendererChoice, Request, ResourceFilter, SourceKind, SourceSpec};
@@ -172,6 +174,7 @@ fn investigate_app(
         kept.resident = Some(resident::for_input(&input, git.clone()));
     }
     let mut report = compare::compare(input, &mut kept)?;
+    actors::attach_syncs(&mut report);
     if let Some(git) = &git {
         crate::sources::git::attach_evidence(git, &mut report);
         report.desired_git = Some(git.spot());

@@ -161,6 +161,9 @@ impl AppData {
         }
         let unknown_when_synced = resident.unknown_when_synced;
         self.report.resources[position] = report.resources.remove(0);
+        if let Some(controller) = &self.report.controller {
+            crate::investigate::actors::attach_syncs_resource(&mut self.report.resources[position], &controller.syncs);
+        }
         if let Some(index) = &self.audit {
             crate::investigate::actors::attach_resource(&mut self.report.resources[position], index);
         }

@@ -40,6 +40,8 @@ pub struct SourceSpec {
     pub ignore: Vec<PathBuf>,
     /// Audit log files or directories: who made each drifted field's write.
     pub audit_log: Vec<PathBuf>,
+    /// Desired state from Argo CD's API (`--argocd-server`) instead of Git.
+    pub argocd: Option<crate::sources::argocd::ArgoSpec>,
     pub config: Option<PathBuf>,
     pub no_server_dry_run: bool,
     /// On a cluster, ask which corrections the user may make (a diff need not).
@@ -72,6 +74,7 @@ impl SourceSpec {
             render_timeout: 90,
             ignore: Vec::new(),
             audit_log: Vec::new(),
+            argocd: None,
             config: None,
             no_server_dry_run: false,
             review_access: true,

@@ -94,4 +94,7 @@ pub struct AuditCoverage {
     /// The first and last event time seen (RFC 3339).
     pub first: Option<String>,
     pub last: Option<String>,
+    /// Reading stopped at `[limits] audit_mb`: older files were not read.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }

@@ -12,7 +12,7 @@ pub use actor::{Actor, ActorSource, AuditCoverage, MatchQuality};
 
 pub use reports::{
     AppReport, ControllerKind, ControllerStatus, DriftReport, EventEvidence, GitSpot, ObjectName, Permission,
-    ResourceReport, ResourceStatus, Summary, SyncStatus,
+    ResourceReport, ResourceStatus, Summary, SyncRun, SyncStatus,
 };
 
 use serde::{Deserialize, Serialize};

@@ -162,6 +162,20 @@ pub struct ControllerStatus {
     /// The Application or Kustomization object itself (a sync asks it to act).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<ObjectName>,
+    /// Argo CD's recent syncs and who started each (`operationState`, `history`); an
+    /// extension of v1.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub syncs: Vec<SyncRun>,
+}
+
+/// One Argo CD sync: who started it (`initiatedBy`) and when it ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncRun {
+    /// The user who asked for it; `None` for an automated sync.
+    pub initiated_by: Option<String>,
+    pub automated: bool,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
 }
 
 /// Which GitOps controller delivers an app (named as the report and screens say it).

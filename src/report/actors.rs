@@ -3,7 +3,7 @@
 //! audit log was read but holds no matching write — that no event was found, never a guess.
 
 use crate::engine::time::parse_rfc3339;
-use crate::model::{Actor, AuditCoverage, Finding, Owner, ResourceReport};
+use crate::model::{Actor, ActorSource, AuditCoverage, Finding, Owner, ResourceReport};
 
 /// "dana@example.com via kubectl-edit" when the write's person is known, else the manager.
 pub(crate) fn who(owner: &Owner) -> String {
@@ -14,10 +14,22 @@ pub(crate) fn who(owner: &Owner) -> String {
     }
 }
 
+/// `who`, for what stays forever (a commit message): the person only when the match is
+/// exact and names one person, else the manager alone.
+pub(crate) fn who_certain(owner: &Owner) -> String {
+    match &owner.actor {
+        Some(actor) if actor.quality == crate::model::MatchQuality::Exact && actor.also.is_empty() => who(owner),
+        _ => crate::engine::classify::manager_label(owner),
+    }
+}
+
 /// The audit details of a matched write: "groups sre-oncall · from 10.20.4.17 · audit
 /// 5c1e… · exact match".
 pub(crate) fn details(actor: &Actor) -> String {
     let mut parts = Vec::new();
+    if actor.source == ActorSource::ArgocdSync {
+        parts.push(format!("started the Argo CD sync that ended {}", actor.time.as_deref().unwrap_or("unrecorded")));
+    }
     let groups: Vec<&str> = actor.groups.iter().map(String::as_str).filter(|g| !g.starts_with("system:")).collect();
     if !groups.is_empty() {
         parts.push(format!("groups {}", groups.join(", ")));
@@ -48,6 +60,10 @@ pub(crate) fn missing(coverage: Option<&AuditCoverage>, owner: &Owner) -> Option
             coverage.first.as_deref().unwrap_or_default(),
             coverage.last.as_deref().unwrap_or_default()
         ),
+        _ if coverage.truncated => {
+            "no audit event found in the part of the audit log read ([limits] audit_mb)".to_owned()
+        }
+        _ if coverage.events == 0 => "no audit event received yet".to_owned(),
         _ => "no audit event found".to_owned(),
     })
 }

@@ -72,7 +72,7 @@ pub(crate) fn render(report: &DriftReport) -> String {
 }
 
 /// Data as markdown text: no table breaks, no raw HTML, no code spans opened by data.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

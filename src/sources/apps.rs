@@ -37,6 +37,8 @@ pub(crate) struct AppDefinition {
     pub delivery_blocked: Option<String>,
     /// The catalog's renderer (`plain`, `kustomize`, `helm`); none: detected from the files.
     pub renderer: Option<String>,
+    /// The Helm chart an Argo CD app installs from a chart repository (no path in Git).
+    pub chart: Option<String>,
 }
 
 /// The app defined by `object`, if it is an Argo CD `Application` or a Flux `Kustomization`.
@@ -47,15 +49,18 @@ pub(crate) fn from_object(object: &Value, origin: &str) -> Option<AppDefinition>
     let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
     match (api_version.split('/').next()?, kind) {
         ("argoproj.io", "Application") => {
-            // A multi-source app lists its sources; the first with a path holds the manifests.
+            // A multi-source app lists its sources; the first with a path (or a chart) holds
+            // the manifests.
             let source = object.pointer("/spec/source").cloned().or_else(|| {
-                object.pointer("/spec/sources")?.as_array()?.iter().find(|s| s.get("path").is_some()).cloned()
+                let sources = object.pointer("/spec/sources")?.as_array()?;
+                let with = |key: &str| sources.iter().find(|s| s.get(key).is_some()).cloned();
+                with("path").or_else(|| with("chart"))
             })?;
             let field = |name: &str| source.get(name).and_then(Value::as_str).map(str::to_owned);
             let delivery = availability::argo_delivery(object, &name_in(object));
             Some(AppDefinition {
                 name,
-                path: clean_path(&field("path")?),
+                path: clean_path(&field("path").or_else(|| field("chart").map(|_| String::new()))?),
                 destination: text("/spec/destination/namespace").filter(|ns| !ns.is_empty()),
                 catalog_namespace: None,
                 revision: field("targetRevision").filter(|r| !r.is_empty()),
@@ -67,6 +72,7 @@ pub(crate) fn from_object(object: &Value, origin: &str) -> Option<AppDefinition>
                 availability: delivery.findings,
                 delivery_blocked: delivery.blocked,
                 renderer: None,
+                chart: field("path").is_none().then(|| field("chart")).flatten(),
             })
         }
         ("kustomize.toolkit.fluxcd.io", "Kustomization") => {
@@ -88,6 +94,7 @@ pub(crate) fn from_object(object: &Value, origin: &str) -> Option<AppDefinition>
                 availability: delivery.findings,
                 delivery_blocked: delivery.blocked,
                 renderer: None,
+                chart: None,
             })
         }
         _ => None,
@@ -165,6 +172,7 @@ pub(crate) fn parse_catalog(text: &str, origin: &str) -> Result<Vec<AppDefinitio
                 availability: Vec::new(),
                 delivery_blocked: None,
                 renderer: app.renderer,
+                chart: None,
                 name: app.name,
             })
         })

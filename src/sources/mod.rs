@@ -1,10 +1,12 @@
 //! Sources produce the desired and live object sets (DESIGN §2) and the apps they belong to
 //! (`apps`): manifest files and snapshots
 //! (`files`), Git revisions (`git`), Kustomize and Helm rendering (`render`), the live cluster (`cluster`), the sample clusters embedded in the binary
-//! (`samples`), ignore-rule files (`rules`), and the API server's audit log (`audit`). Files are parsed ahead of the engine, in order
+//! (`samples`), ignore-rule files (`rules`), the API server's audit log (`audit`), and Argo CD's
+//! rendered state (`argocd`). Files are parsed ahead of the engine, in order
 //! (`ordered`).
 
 pub(crate) mod apps;
+pub mod argocd;
 pub mod audit;
 pub(crate) mod bounded;
 pub(crate) mod cluster;
@@ -16,6 +18,7 @@ mod ordered;
 pub(crate) mod process;
 pub mod prometheus;
 pub(crate) mod render;
+pub(crate) mod rest;
 pub mod rules;
 pub mod samples;
 
@@ -35,4 +38,6 @@ pub enum SourceError {
     Cluster(#[from] cluster::ClusterError),
     #[error(transparent)]
     Audit(#[from] audit::AuditError),
+    #[error(transparent)]
+    Argo(#[from] argocd::ArgoError),
 }

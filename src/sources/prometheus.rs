@@ -2,7 +2,7 @@
 //! serves Prometheus' HTTP query API): instant queries over `GET /api/v1/query`, each answer
 //! bounded in size and time, its vector samples returned as label sets and values.
 
-use http_body_util::BodyExt as _;
+use crate::sources::rest::{Rest, RestError, RestTarget};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -33,37 +33,21 @@ pub struct Sample {
 
 /// A Prometheus to ask, at `url` (its API under `url/api/v1/`).
 pub struct Prometheus {
-    url: String,
-    client: kube::Client,
-    runtime: tokio::runtime::Runtime,
-    timeout: Duration,
+    rest: Rest,
 }
 
 impl Prometheus {
     pub fn connect(url: &str, timeout: Duration) -> Result<Prometheus, PrometheusError> {
-        let url = url.trim_end_matches('/').to_owned();
-        let bad = || PrometheusError::BadUrl(crate::sanitize::clean_line(&url));
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(bad());
-        }
-        let uri: http::Uri = url.parse().map_err(|_| bad())?;
-        if uri.authority().is_some_and(|authority| authority.as_str().contains('@')) {
-            // They would not be sent, and the URL is shown on screen and in errors.
-            return Err(PrometheusError::CredentialsInUrl);
-        }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|error| PrometheusError::Unreachable { url: url.clone(), reason: error.to_string() })?;
-        let mut config = kube::Config::new(uri);
-        config.connect_timeout = Some(timeout);
-        config.read_timeout = Some(timeout);
-        let client = {
-            let _entered = runtime.enter();
-            kube::Client::try_from(config)
-                .map_err(|error| PrometheusError::Unreachable { url: url.clone(), reason: error.to_string() })?
-        };
-        Ok(Prometheus { url, client, runtime, timeout })
+        let target =
+            RestTarget { url, token: None, ca_pem: None, insecure: false, timeout, max_bytes: MOST_ANSWER_BYTES };
+        let rest = Rest::connect(target).map_err(|error| match error {
+            RestError::BadUrl(url) => PrometheusError::BadUrl(url),
+            RestError::CredentialsInUrl => PrometheusError::CredentialsInUrl,
+            RestError::Unreachable(reason) => {
+                PrometheusError::Unreachable { url: crate::sanitize::clean_line(url.trim_end_matches('/')), reason }
+            }
+        })?;
+        Ok(Prometheus { rest })
     }
 
     /// The instant vector `query` evaluates to now.
@@ -72,37 +56,28 @@ impl Prometheus {
             "/api/v1/query?{}",
             form_urlencoded::Serializer::new(String::new()).append_pair("query", query).finish()
         );
-        let unreachable = |reason: String| PrometheusError::Unreachable { url: self.url.clone(), reason };
-        let request = http::Request::get(path).body(Vec::new()).map_err(|error| unreachable(error.to_string()))?;
-        let answer = self.runtime.block_on(async {
-            tokio::time::timeout(self.timeout, async {
-                let response = self.client.send(request.map(kube::client::Body::from)).await?;
-                let status = response.status().as_u16();
-                let body = http_body_util::Limited::new(response.into_body(), MOST_ANSWER_BYTES);
-                let bytes = body.collect().await.map_err(kube::Error::Service)?.to_bytes();
-                Ok::<_, kube::Error>((status, bytes))
-            })
-            .await
-        });
-        let (status, bytes) = match answer {
-            Err(_) => return Err(unreachable(format!("no answer within {} s", self.timeout.as_secs()))),
-            Ok(Err(error)) => return Err(unreachable(crate::sanitize::clean_line(&error.to_string()))),
-            Ok(Ok(answer)) => answer,
-        };
+        let url = &self.rest.url;
+        let (status, bytes) = self.rest.get(&path).map_err(|error| PrometheusError::Unreachable {
+            url: url.clone(),
+            reason: match error {
+                RestError::Unreachable(reason) => reason,
+                other => other.to_string(),
+            },
+        })?;
         let body: Value = serde_json::from_slice(&bytes).map_err(|error| PrometheusError::BadAnswer {
-            url: self.url.clone(),
+            url: url.clone(),
             reason: format!("status {status}, not JSON: {error}"),
         })?;
         if body.get("status").and_then(Value::as_str) != Some("success") {
             let message = body.get("error").and_then(Value::as_str).unwrap_or("no error message");
             return Err(PrometheusError::Refused {
-                url: self.url.clone(),
+                url: url.clone(),
                 status,
                 query: query.to_owned(),
                 message: crate::sanitize::clean_line(message),
             });
         }
-        samples(&body).map_err(|reason| PrometheusError::BadAnswer { url: self.url.clone(), reason })
+        samples(&body).map_err(|reason| PrometheusError::BadAnswer { url: url.clone(), reason })
     }
 }
 

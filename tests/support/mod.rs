@@ -4,6 +4,7 @@
 
 pub mod api_server;
 pub mod api_watch;
+pub mod argocd_server;
 pub mod screen;
 pub mod served;
 pub mod terminal;

@@ -288,7 +288,7 @@ fn commit_message(subject: &Subject, fields: &[Finding], workspace: &Workspace) 
             let _ = writeln!(
                 message,
                 "Set live by: {} ({}){}{}",
-                crate::report::actors::who(owner),
+                crate::report::actors::who_certain(owner),
                 owner.class.as_str(),
                 owner.operation.as_deref().map(|o| format!(", {o}")).unwrap_or_default(),
                 owner.time.as_deref().map(|t| format!(", at {t}")).unwrap_or_default()

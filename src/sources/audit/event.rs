@@ -25,7 +25,7 @@ pub(super) struct RawEvent {
     user: Option<RawUser>,
     #[serde(default)]
     impersonated_user: Option<RawUser>,
-    #[serde(default, rename = "sourceIPs")]
+    #[serde(default, rename = "sourceIPs", deserialize_with = "null_as_empty")]
     source_ips: Vec<String>,
     #[serde(default)]
     user_agent: Option<String>,
@@ -43,8 +43,13 @@ pub(super) struct RawEvent {
 struct RawUser {
     #[serde(default)]
     username: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     groups: Vec<String>,
+}
+
+/// A list that may be written as `null` (Go's nil slices).
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,7 +130,9 @@ impl RawEvent {
     /// What the event is, its texts made safe for a terminal and bounded.
     pub(super) fn into_seen(self) -> Seen {
         let complete = self.stage.as_deref().is_none_or(|stage| stage == "ResponseComplete");
-        let writes = matches!(self.verb.as_deref(), Some("create" | "update" | "patch"));
+        // A dry run (kdrift's own, `kubectl diff`, Argo CD's) changes nothing.
+        let dry_run = self.request_uri.as_deref().is_some_and(|uri| query(uri, "dryRun").is_some());
+        let writes = matches!(self.verb.as_deref(), Some("create" | "update" | "patch")) && !dry_run;
         let succeeded =
             self.response_status.as_ref().and_then(|s| s.code).is_none_or(|code| (200..300).contains(&code));
         let (Some(object), Some(completed_text)) = (self.object_ref, self.stage_timestamp) else {
@@ -163,20 +170,23 @@ impl RawEvent {
             impersonated_by: impersonated_by.map(|u| safe(&u)),
             source_ips: self.source_ips.iter().take(MAX_LIST).map(|ip| safe(ip)).collect(),
             user_agent: self.user_agent.map(|agent| safe(&agent)),
-            manager: self.request_uri.as_deref().map_or(Manager::Unknown, |uri| match field_manager(uri) {
+            manager: self.request_uri.as_deref().map_or(Manager::Unknown, |uri| match query(uri, "fieldManager") {
                 Some(named) => Manager::Named(named),
                 None => Manager::FromAgent,
             }),
-            audit_id: self.audit_id.map(|id| safe(&id)),
+            // A client may set its own ID (`Audit-ID`): only an ID's characters are kept.
+            audit_id: self
+                .audit_id
+                .map(|id| id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(64).collect()),
         };
         Seen::Write(id, Box::new(write))
     }
 }
 
-/// The `fieldManager` query parameter of a request URI.
-fn field_manager(uri: &str) -> Option<String> {
+/// A query parameter of a request URI (`fieldManager`, `dryRun`).
+fn query(uri: &str, name: &str) -> Option<String> {
     let (_, query) = uri.split_once('?')?;
-    form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "fieldManager").map(|(_, value)| safe(&value))
+    form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == name).map(|(_, value)| safe(&value))
 }
 
 /// One line of text from the log, safe to print and at most `MAX_TEXT` characters.

@@ -22,8 +22,9 @@ pub(super) enum Line {
     End,
 }
 
-/// The files `path` names, in order: itself, or a directory's regular files by name
-/// (hidden ones skipped).
+/// The files `path` names: itself, or a directory's audit logs (names holding `audit`, or
+/// ending in `.jsonl`, compressed or not; links followed; hidden ones skipped), newest
+/// first, so a budget that runs out leaves the oldest unread.
 pub(super) fn files(path: &Path) -> Result<Vec<PathBuf>, AuditError> {
     let unreadable =
         |error: std::io::Error| AuditError::Unreadable { path: path.to_owned(), reason: error.to_string() };
@@ -34,19 +35,22 @@ pub(super) fn files(path: &Path) -> Result<Vec<PathBuf>, AuditError> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(path).map_err(unreadable)? {
         let entry = entry.map_err(unreadable)?;
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if !hidden && entry.file_type().is_ok_and(|t| t.is_file()) {
-            found.push(entry.path());
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let audit_like = name.contains("audit") || name.ends_with(".jsonl") || name.ends_with(".jsonl.gz");
+        let Ok(metadata) = std::fs::metadata(entry.path()) else { continue };
+        if !name.starts_with('.') && audit_like && metadata.is_file() {
+            found.push((metadata.modified().ok(), entry.path()));
         }
         if found.len() > MAX_FILES {
             return Err(AuditError::TooManyFiles { path: path.to_owned(), limit: MAX_FILES });
         }
     }
     if found.is_empty() {
-        return Err(AuditError::Unreadable { path: path.to_owned(), reason: "the directory holds no file".to_owned() });
+        let reason = "the directory holds no audit log (a file named *audit* or *.jsonl)".to_owned();
+        return Err(AuditError::Unreadable { path: path.to_owned(), reason });
     }
-    found.sort();
-    Ok(found)
+    found.sort_by(|a, b| b.cmp(a));
+    Ok(found.into_iter().map(|(_, path)| path).collect())
 }
 
 /// A reader of `path`'s text, decompressed when it is gzip. Special files are refused

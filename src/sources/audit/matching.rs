@@ -4,12 +4,14 @@
 //! request named (`kubectl edit` names `kubectl-edit`), else the first word of its user
 //! agent (kubectl sends `kubectl/v1.31.0 …` for every command): with the request URI in the
 //! event, a write under another manager is never the one. A write that fits both is an exact
-//! match; a few seconds off (several API servers' clocks), a near one; the time alone counts
-//! only when no other write fits. Nothing is guessed beyond that.
+//! match (several in that second are all named); when the event does not tell the manager,
+//! the time alone counts only for the one write that fits. Nothing is guessed beyond that.
+//! managedFields keep one time per manager, so the person named is the one whose write last
+//! changed that manager's fields.
 
 use crate::model::{Actor, ActorSource, MatchQuality, Owner};
 use crate::sources::audit::event::Manager;
-use crate::sources::audit::{AuditIndex, AuditWrite, ObjectId, WINDOW};
+use crate::sources::audit::{AuditIndex, AuditWrite, ObjectId};
 
 impl AuditIndex {
     /// The person behind `owner`'s write to `object`; `resource_matches` says whether an
@@ -22,41 +24,43 @@ impl AuditIndex {
     ) -> Option<Actor> {
         let at = crate::engine::time::parse_rfc3339(owner.time.as_deref()?)?;
         let subresource = owner.subresource.as_deref().filter(|s| !s.is_empty());
-        let mut candidates: Vec<(MatchQuality, i64, &AuditWrite)> = Vec::new();
-        let mut same_second = 0;
+        let mut candidates: Vec<(MatchQuality, &AuditWrite)> = Vec::new();
         for write in self.writes(object) {
             if !resource_matches(&write.resource) || write.subresource.as_deref() != subresource {
                 continue;
             }
-            let during = write.received.unwrap_or(write.completed - 1) <= at && at <= write.completed;
-            let offset = write.completed - at;
-            let agent = match &write.manager {
+            // The entry's second (truncated) falls within the request's own.
+            if !(write.received.unwrap_or(write.completed - 1) <= at && at <= write.completed) {
+                continue;
+            }
+            let quality = match &write.manager {
                 Manager::Named(named) if *named != owner.manager => continue,
-                Manager::Named(_) => true,
+                Manager::Named(_) => MatchQuality::Exact,
                 Manager::FromAgent if agent_word(write.user_agent.as_deref()) != Some(owner.manager.as_str()) => {
                     continue;
                 }
-                Manager::FromAgent => true,
-                Manager::Unknown => agent_names_manager(write.user_agent.as_deref(), &owner.manager),
+                Manager::FromAgent => MatchQuality::Exact,
+                Manager::Unknown if agent_names_manager(write.user_agent.as_deref(), &owner.manager) => {
+                    MatchQuality::Exact
+                }
+                Manager::Unknown => MatchQuality::TimeOnly,
             };
-            same_second += usize::from(during);
-            let quality = match (during, agent) {
-                (true, true) => MatchQuality::Exact,
-                (false, true) if offset.abs() <= WINDOW => MatchQuality::Near,
-                (true, false) => MatchQuality::TimeOnly,
-                _ => continue,
-            };
-            candidates.push((quality, offset.abs(), write));
+            candidates.push((quality, write));
         }
-        candidates.sort_by_key(|(quality, offset, _)| (*quality, *offset));
-        let (quality, offset, best) = *candidates.first()?;
-        if quality == MatchQuality::TimeOnly && same_second > 1 {
+        candidates.sort_by_key(|(quality, write)| (*quality, std::cmp::Reverse(write.completed)));
+        let (quality, best) = *candidates.first()?;
+        if quality == MatchQuality::TimeOnly && candidates.len() > 1 {
             return None;
         }
+        // Everyone else who wrote as that manager in that second: any of them may be the one.
+        let who = |w: &AuditWrite| (w.username.clone(), w.impersonated_by.clone());
         let mut also: Vec<String> = candidates
             .iter()
-            .filter(|(q, o, w)| *q == quality && o.abs_diff(offset) <= 1 && w.username != best.username)
-            .map(|(_, _, w)| w.username.clone())
+            .filter(|(q, w)| *q == quality && who(w) != who(best))
+            .map(|(_, w)| match &w.impersonated_by {
+                Some(real) => format!("{real} (as {})", w.username),
+                None => w.username.clone(),
+            })
             .collect();
         also.sort();
         also.dedup();

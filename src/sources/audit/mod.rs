@@ -17,9 +17,9 @@ use event::{RawEvent, Seen};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-/// Seconds between a managedFields time and a write still looked at: the API servers of
-/// one cluster keep their clocks this close.
-pub(crate) const WINDOW: i64 = 10;
+/// Seconds around a managedFields time within which writes are kept: the API server stamps
+/// the entry during the request, so its event straddles that second.
+pub(crate) const WINDOW: i64 = 2;
 /// Writes kept for one object (a hot object written every second keeps its latest).
 const MAX_PER_OBJECT: usize = 512;
 /// Names looked for in a line before it is parsed at all; with more, every line is parsed.
@@ -56,9 +56,16 @@ impl Wanted {
         self.times.is_empty() && !self.everything
     }
 
-    fn wants(&self, object: &ObjectId, completed: i64) -> bool {
-        self.everything
-            || self.times.get(object).is_some_and(|times| times.iter().any(|t| (completed - t).abs() <= WINDOW + 1))
+    fn wants(&self, object: &ObjectId, write: &AuditWrite) -> bool {
+        let start = write.received.unwrap_or(write.completed);
+        // A window keeps what can be an app's drift: not status, leases, events, endpoints.
+        let noise = write.subresource.as_deref() == Some("status")
+            || matches!(write.resource.as_str(), "leases" | "events" | "endpoints" | "endpointslices");
+        (self.everything && !noise)
+            || self
+                .times
+                .get(object)
+                .is_some_and(|times| times.iter().any(|t| start - WINDOW <= *t && *t <= write.completed + WINDOW))
     }
 
     /// Finders for the wanted names: a line naming none of them need not be parsed.
@@ -84,7 +91,7 @@ pub struct AuditIndex {
 
 impl AuditIndex {
     pub(crate) fn new(source: String) -> AuditIndex {
-        let coverage = AuditCoverage { source, events: 0, first: None, last: None };
+        let coverage = AuditCoverage { source, events: 0, first: None, last: None, truncated: false };
         AuditIndex {
             writes: HashMap::new(),
             seen: HashSet::new(),
@@ -99,21 +106,27 @@ impl AuditIndex {
     pub(crate) fn read_paths(paths: &[PathBuf], wanted: &Wanted) -> Result<AuditIndex, AuditError> {
         let label = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
         let mut index = AuditIndex::new(label);
-        let mut budget = crate::limits::current().audit_bytes;
+        let limit = crate::limits::current().audit_bytes;
+        let mut budget = limit;
         let prefilter = wanted.prefilter();
+        let mut files = Vec::new();
         for path in paths {
-            for file in lines::files(path)? {
-                let mut reader = lines::bounded(lines::open(&file)?, budget);
-                budget -= index.read_stream(&file, reader.as_mut(), wanted, prefilter.as_deref())?;
-                if budget == 0 {
-                    index.notes.push(format!(
-                        "stopped reading the audit log at {} after {} (raise [limits] audit_mb in config.toml)",
-                        file.display(),
-                        crate::limits::size(crate::limits::current().audit_bytes)
-                    ));
-                    return Ok(index.finished());
-                }
+            files.extend(lines::files(path)?);
+        }
+        for (at, file) in files.iter().enumerate() {
+            if budget == 0 {
+                index.coverage.truncated = true;
+                index.notes.push(format!(
+                    "stopped reading the audit log after {} ([limits] audit_mb): {} and {} older file(s) not read",
+                    crate::limits::size(limit),
+                    file.display(),
+                    files.len() - at - 1
+                ));
+                break;
             }
+            let mut reader = lines::bounded(lines::open(file)?, budget);
+            let read = index.read_stream(file, reader.as_mut(), wanted, prefilter.as_deref(), budget)?;
+            budget = budget.saturating_sub(read);
         }
         Ok(index.finished())
     }
@@ -122,27 +135,37 @@ impl AuditIndex {
     pub(crate) fn read_text(source: &str, text: &str, wanted: &Wanted) -> AuditIndex {
         let mut index = AuditIndex::new(source.to_owned());
         // Reading memory cannot fail.
-        let _ = index.read_stream(Path::new(source), &mut text.as_bytes(), wanted, None);
+        let _ = index.read_stream(Path::new(source), &mut text.as_bytes(), wanted, None, u64::MAX);
         index.finished()
     }
 
-    /// Adds the events of one webhook `EventList` body; `Err` says why it is not one.
+    /// Adds the events of one webhook `EventList` body: how many were events; `Err` says why
+    /// the body is not an EventList. One odd item does not cost the others.
     pub(crate) fn add_event_list(&mut self, body: &[u8], wanted: &Wanted) -> Result<usize, String> {
         #[derive(serde::Deserialize)]
-        struct List {
-            items: Vec<RawEvent>,
+        struct List<'a> {
+            #[serde(borrow)]
+            items: Vec<&'a serde_json::value::RawValue>,
         }
-        let list: List = serde_json::from_slice(body).map_err(|e| format!("not an audit EventList: {e}"))?;
-        let count = list.items.len();
-        for event in list.items {
-            self.add(event, wanted);
+        let list: List<'_> = serde_json::from_slice(body).map_err(|e| format!("not an audit EventList: {e}"))?;
+        let mut count = 0;
+        for item in list.items {
+            if let Ok(event) = serde_json::from_str::<RawEvent>(item.get()) {
+                self.add(event, wanted);
+                count += 1;
+            }
         }
         self.finish_span();
         Ok(count)
     }
 
-    /// Forgets writes that completed before `before` (seconds): a long-running window.
+    /// Forgets writes that completed before `before` (seconds): a long-running window, which
+    /// then covers only from there.
     pub(crate) fn forget_before(&mut self, before: i64) {
+        if self.first.is_some_and(|first| first < before) {
+            self.first = Some(before);
+            self.finish_span();
+        }
         self.writes.retain(|_, writes| {
             writes.retain(|w| w.completed >= before);
             !writes.is_empty()
@@ -161,6 +184,10 @@ impl AuditIndex {
         let (_, cutoff, _) = times.select_nth_unstable(drop);
         let cutoff = *cutoff;
         self.forget_before(cutoff);
+        // Many writes in the cutoff's second: that second goes too.
+        if self.writes.values().map(Vec::len).sum::<usize>() > max {
+            self.forget_before(cutoff + 1);
+        }
     }
 
     /// The time of the newest event read (seconds).
@@ -179,6 +206,7 @@ impl AuditIndex {
         reader: &mut dyn std::io::BufRead,
         wanted: &Wanted,
         prefilter: Option<&[memchr::memmem::Finder<'static>]>,
+        budget: u64,
     ) -> Result<u64, AuditError> {
         let (mut line, mut read, mut number, mut bad, mut long) = (Vec::new(), 0u64, 0u64, 0u64, 0u64);
         let mut first_bad = None;
@@ -193,6 +221,7 @@ impl AuditIndex {
                 lines::Line::Text if prefilter.is_some_and(|names| !names.iter().any(|f| f.find(&line).is_some())) => {
                     match quick_stage_time(&line) {
                         Some(time) => self.note_time(Some(time)),
+                        None if read >= budget => {}
                         None => {
                             bad += 1;
                             first_bad.get_or_insert_with(|| {
@@ -203,6 +232,8 @@ impl AuditIndex {
                 }
                 lines::Line::Text => match serde_json::from_slice::<RawEvent>(&line) {
                     Ok(event) => self.add(event, wanted),
+                    // The budget cut this last line short: it is not a bad line.
+                    Err(_) if read >= budget => {}
                     Err(error) => {
                         bad += 1;
                         // The line and column go first, as for any file; serde's own
@@ -217,10 +248,16 @@ impl AuditIndex {
             }
         }
         if let Some(first) = first_bad {
-            self.notes.push(format!("{bad} lines of the audit log are not audit events (first: {first})"));
+            let lines = if bad == 1 {
+                "line of the audit log is not an audit event"
+            } else {
+                "lines of the audit log are not audit events"
+            };
+            self.notes.push(format!("{bad} {lines} (the first: {first})"));
         }
         if long > 0 {
-            self.notes.push(format!("{}: {long} lines over 8 MiB skipped", file.display()));
+            let lines = if long == 1 { "line" } else { "lines" };
+            self.notes.push(format!("{}: {long} {lines} over 8 MiB skipped", file.display()));
         }
         Ok(read)
     }
@@ -230,11 +267,13 @@ impl AuditIndex {
         let Seen::Write(object, write) = event.into_seen() else {
             return;
         };
-        if !wanted.wants(&object, write.completed) {
+        if !wanted.wants(&object, &write) {
             return;
         }
+        // The same event read twice (a log and its copy) counts once. A client can choose its
+        // own audit ID, so the ID alone must not drop another user's write.
         if let Some(id) = &write.audit_id
-            && !self.seen.insert(id.clone())
+            && !self.seen.insert(format!("{id}|{}|{}|{}", write.completed_text, write.username, object.name))
         {
             return;
         }
@@ -267,8 +306,10 @@ impl AuditIndex {
 /// The `stageTimestamp` of a line not worth parsing, found by its key: the log's span still
 /// counts it.
 fn quick_stage_time(line: &[u8]) -> Option<i64> {
-    const KEY: &[u8] = b"\"stageTimestamp\":\"";
-    let start = memchr::memmem::find(line, KEY)? + KEY.len();
-    let end = start + memchr::memchr(b'"', line.get(start..)?)?;
-    crate::engine::time::parse_rfc3339(std::str::from_utf8(&line[start..end]).ok()?)
+    const KEY: &[u8] = b"\"stageTimestamp\"";
+    let after = &line[memchr::memmem::find(line, KEY)? + KEY.len()..];
+    // `"key":"value"`, or re-serialized with spaces: `"key": "value"`.
+    let value = after.trim_ascii_start().strip_prefix(b":")?.trim_ascii_start().strip_prefix(b"\"")?;
+    let end = memchr::memchr(b'"', value)?;
+    crate::engine::time::parse_rfc3339(std::str::from_utf8(&value[..end]).ok()?)
 }
