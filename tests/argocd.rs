@@ -168,3 +168,40 @@ fn an_app_argo_cd_will_not_show_is_noted_and_plain_http_off_this_machine_is_refu
     let remote = scan(&api, "http://argocd.example.com", Some(TOKEN));
     assert_one_line_error(&remote, &["refuses plain http:// for a token off this machine"]);
 }
+
+#[test]
+fn what_argo_cd_could_not_render_another_clusters_app_and_a_live_hook_are_never_orphans() {
+    let mut objects = live();
+    // A pre-sync hook still live (hook-delete-policy keeps it): Argo CD's API leaves hooks out.
+    objects.push(json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "payments-migrate", "namespace": "prod", "labels": labels(),
+            "annotations": {"argocd.argoproj.io/hook": "PreSync"}}, "data": {"step": "1"}}));
+    // An app Argo CD could not render (its chart repository was down): every item has no target.
+    let mut broken = application();
+    broken["metadata"]["name"] = json!("ledger");
+    objects.push(broken);
+    // An app deployed to another cluster by this Argo CD.
+    let mut remote = application();
+    remote["metadata"]["name"] = json!("edge");
+    remote["spec"]["destination"]["server"] = json!("https://spoke-1.example.com");
+    objects.push(remote);
+    let api = FakeApi::start(objects, Behaviour::default());
+    let argo = FakeArgo::start(vec![
+        (
+            "payments",
+            vec![(rendered("512Mi"), Some(rendered("2Gi"))), (secret("c2VjcmV0"), Some(secret("aHVudGVyMg==")))],
+        ),
+        ("ledger", vec![(Value::Null, Some(rendered("512Mi")))]),
+    ]);
+    let result = scan(&api, &argo.url, Some(TOKEN));
+    let report: Value = serde_json::from_str(&result.stdout).unwrap_or_else(|_| panic!("{}", result.stderr));
+    let app = |name: &str| report["apps"].as_array().unwrap().iter().find(|a| a["name"] == name).unwrap().clone();
+    let ledger = app("ledger");
+    assert!(ledger["notes"].to_string().contains("holds no rendered object for app 'ledger'"), "{ledger}");
+    assert!(ledger["resources"].as_array().unwrap().is_empty(), "nothing to prune: {ledger}");
+    let edge = app("edge");
+    assert!(edge["notes"].to_string().contains("deploys to cluster 'https://spoke-1.example.com'"), "{edge}");
+    let payments = app("payments");
+    assert!(!payments.to_string().contains("payments-migrate"), "a live hook is no orphan: {payments}");
+    assert!(argo.seen().iter().all(|s| !s.target.contains("/edge/")), "another cluster's app is not asked for");
+}

@@ -89,6 +89,8 @@ pub struct EngineConfig {
     pub argocd_namespace: String,
     /// Cluster-scoped custom kinds as (group, kind), from the cluster's discovery.
     pub cluster_scoped: Vec<(String, String)>,
+    /// Desired state leaves hooks out (Argo CD's API does): a live hook is no orphan.
+    pub hooks_not_desired: bool,
 }
 
 impl Default for EngineConfig {
@@ -101,6 +103,7 @@ impl Default for EngineConfig {
             mask_annotations: Vec::new(),
             argocd_namespace: DEFAULT_ARGOCD_NAMESPACE.to_owned(),
             cluster_scoped: Vec::new(),
+            hooks_not_desired: false,
         }
     }
 }
@@ -233,7 +236,10 @@ impl<'c> Comparator<'c> {
         self.selectable.observe(&key, &object);
         let Some(slot) = self.index.get(&key).copied().or_else(|| self.cluster_scoped_pair(&key)) else {
             // Overlapping snapshot files: the first copy wins, consistently.
+            // A hook desired state leaves out is nobody's orphan.
+            let hook_left_out = self.config.hooks_not_desired && orphans::is_hook(&object);
             if !self.unclaimed_keys.contains_key(&key)
+                && !hook_left_out
                 && let Some(object) =
                     orphans::unclaimed(&key, &object, origin, &self.config.instance_label, &self.config.managers)
             {

@@ -129,6 +129,12 @@ fn parse_inventory_id(id: &str) -> Option<ResourceKey> {
     })
 }
 
+/// Whether `live` is an Argo CD or Helm hook (a Job run around a sync, not part of the app).
+pub fn is_hook(live: &Value) -> bool {
+    let annotations = live.pointer("/metadata/annotations").and_then(Value::as_object);
+    annotations.is_some_and(|a| a.contains_key("argocd.argoproj.io/hook") || a.contains_key("helm.sh/hook"))
+}
+
 /// Keeps a live object without a desired pair when it could be the app's orphan: not a
 /// generated kind and without ownerReferences (its owner is what matters, not it).
 pub fn unclaimed(

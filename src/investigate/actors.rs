@@ -98,26 +98,23 @@ pub(crate) fn attach_index(report: &mut AppReport, index: &AuditIndex) {
 /// `--audit-log` file); the app's log stays the first one read.
 pub(crate) fn add_actors(report: &mut AppReport, index: &AuditIndex) {
     for resource in &mut report.resources {
-        let id = object_id(resource);
-        let kind = resource.kind.to_ascii_lowercase();
-        for owner in resource.findings.iter_mut().filter_map(|f| f.owner.as_mut()).filter(|o| o.actor.is_none()) {
-            owner.actor = index.actor_for(&id, |plural| kind_names::names_kind(&kind, plural), owner).map(Box::new);
-        }
+        match_owners(resource, index, |owner| owner.actor.is_none());
     }
     report.audit_log.get_or_insert_with(|| index.coverage.clone());
 }
 
-/// The same for one resource's owners. The person who started an Argo CD sync stays: the
-/// audit log would name the controller's service account for that write.
+/// The same as `attach_index` for one resource's owners. The person who started an Argo CD
+/// sync stays: the audit log would name the controller's service account for that write.
 pub(crate) fn attach_resource(resource: &mut ResourceReport, index: &AuditIndex) {
+    match_owners(resource, index, |owner| owner.actor.as_ref().is_none_or(|a| a.source != ActorSource::ArgocdSync));
+}
+
+/// Matches the owners of `resource` that `wanted` picks against `index`.
+fn match_owners(resource: &mut ResourceReport, index: &AuditIndex, wanted: impl Fn(&Owner) -> bool) {
     let id = object_id(resource);
     let kind = resource.kind.to_ascii_lowercase();
-    for finding in &mut resource.findings {
-        if let Some(owner) = &mut finding.owner
-            && owner.actor.as_ref().is_none_or(|actor| actor.source != ActorSource::ArgocdSync)
-        {
-            owner.actor = index.actor_for(&id, |plural| kind_names::names_kind(&kind, plural), owner).map(Box::new);
-        }
+    for owner in resource.findings.iter_mut().filter_map(|f| f.owner.as_mut()).filter(|o| wanted(o)) {
+        owner.actor = index.actor_for(&id, |plural| kind_names::names_kind(&kind, plural), owner).map(Box::new);
     }
 }
 

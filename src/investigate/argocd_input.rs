@@ -20,6 +20,8 @@ pub(super) fn rendered(
     let timeout = std::time::Duration::from_secs(args.request_timeout);
     let argocd = ArgoCd::connect(argo, timeout).map_err(sources::SourceError::from)?;
     let rendered = argocd.managed_resources(&app, argo.app_namespace.as_deref()).map_err(sources::SourceError::from)?;
+    // Argo CD's API leaves hooks out: one still live is not an orphan.
+    engine.hooks_not_desired = true;
     engine.rules.push(crate::engine::ignore::IgnoreRule {
         source: format!("Argo CD at {} (its API masks Secret data)", argocd.server()),
         rule: "managed-resources".to_owned(),

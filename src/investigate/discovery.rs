@@ -251,6 +251,11 @@ fn from_argocd(
     notes: &mut Vec<String>,
 ) -> Result<AppData, InvestigateError> {
     use crate::sources::argocd::{ArgoError, ArgoSpec};
+    if let Some(cluster) = &definition.destination_cluster {
+        // Its objects live in that cluster, not in the one read here.
+        let note = format!("not compared: it deploys to cluster '{cluster}'; read that cluster's context");
+        return Ok(AppData::alone(not_compared(definition, note), live.kind()));
+    }
     let app_namespace = definition.controller.as_ref().and_then(|c| c.object.as_ref()).map(|o| o.namespace.clone());
     let app_args = SourceSpec {
         app: Some(definition.name.clone()),
@@ -266,7 +271,10 @@ fn from_argocd(
             investigate_app(input, keep, live.kind(), notes)?
         }
         Err(InvestigateError::Source(sources::SourceError::Argo(
-            error @ (ArgoError::Forbidden { .. } | ArgoError::Refused { .. } | ArgoError::BadAnswer { .. }),
+            error @ (ArgoError::Forbidden { .. }
+            | ArgoError::Refused { .. }
+            | ArgoError::BadAnswer { .. }
+            | ArgoError::NothingRendered { .. }),
         ))) => AppData::alone(not_compared(definition, format!("not compared: {error}")), live.kind()),
         Err(other) => return Err(other),
     };

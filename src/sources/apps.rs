@@ -39,6 +39,8 @@ pub(crate) struct AppDefinition {
     pub renderer: Option<String>,
     /// The Helm chart an Argo CD app installs from a chart repository (no path in Git).
     pub chart: Option<String>,
+    /// The cluster an Argo CD app deploys to, when not the one its Application is in.
+    pub destination_cluster: Option<String>,
 }
 
 /// The app defined by `object`, if it is an Argo CD `Application` or a Flux `Kustomization`.
@@ -73,6 +75,10 @@ pub(crate) fn from_object(object: &Value, origin: &str) -> Option<AppDefinition>
                 delivery_blocked: delivery.blocked,
                 renderer: None,
                 chart: field("path").is_none().then(|| field("chart")).flatten(),
+                destination_cluster: text("/spec/destination/server")
+                    .filter(|server| !server.is_empty() && server != "https://kubernetes.default.svc")
+                    .or_else(|| text("/spec/destination/name").filter(|name| !name.is_empty() && name != "in-cluster"))
+                    .map(|cluster| crate::sanitize::clean_line(&cluster)),
             })
         }
         ("kustomize.toolkit.fluxcd.io", "Kustomization") => {
@@ -95,6 +101,7 @@ pub(crate) fn from_object(object: &Value, origin: &str) -> Option<AppDefinition>
                 delivery_blocked: delivery.blocked,
                 renderer: None,
                 chart: None,
+                destination_cluster: None,
             })
         }
         _ => None,
@@ -173,6 +180,7 @@ pub(crate) fn parse_catalog(text: &str, origin: &str) -> Result<Vec<AppDefinitio
                 delivery_blocked: None,
                 renderer: app.renderer,
                 chart: None,
+                destination_cluster: None,
                 name: app.name,
             })
         })

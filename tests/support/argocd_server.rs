@@ -97,17 +97,20 @@ fn answer(request: &Seen, apps: &[AppObjects]) -> (u16, Value) {
     let items: Vec<Value> = objects
         .iter()
         .map(|(target, live)| {
+            // No target (Argo CD could not render it): the item still names the live object.
+            let named = if target.is_null() { live.as_ref().unwrap_or(target) } else { target };
+            let target_state = if target.is_null() { "null".to_owned() } else { masked(target).to_string() };
             let mut item = json!({
-                "kind": target["kind"], "name": target["metadata"]["name"],
-                "targetState": masked(target).to_string(),
+                "kind": named["kind"], "name": named["metadata"]["name"],
+                "targetState": target_state,
                 "liveState": live.as_ref().map_or("null".to_owned(), |l| masked(l).to_string()),
                 "predictedLiveState": masked(target).to_string(),
             });
-            let group = target["apiVersion"].as_str().unwrap_or("").rsplit_once('/').map(|(g, _)| g.to_owned());
+            let group = named["apiVersion"].as_str().unwrap_or("").rsplit_once('/').map(|(g, _)| g.to_owned());
             if let Some(group) = group {
                 item["group"] = json!(group);
             }
-            if let Some(namespace) = target["metadata"]["namespace"].as_str() {
+            if let Some(namespace) = named["metadata"]["namespace"].as_str() {
                 item["namespace"] = json!(namespace);
             }
             item

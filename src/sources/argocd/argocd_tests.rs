@@ -19,11 +19,12 @@ fn answer() -> Value {
 
 #[test]
 fn target_states_become_the_desired_objects_and_null_ones_are_not_in_git() {
-    let rendered = parse(answer().to_string().as_bytes(), "argocd http://a app web").unwrap();
+    let (rendered, items) = parse(answer().to_string().as_bytes(), "argocd http://a app web").unwrap();
+    assert_eq!(items, 3);
     assert_eq!(rendered.desired.len(), 1);
     assert_eq!(rendered.desired[0].object["metadata"]["labels"]["helm.sh/chart"], "web-1.4.2");
     assert_eq!(rendered.desired[0].origin, "argocd http://a app web: Deployment web");
-    assert_eq!(parse(b"{}", "x").unwrap().desired.len(), 0, "no items: nothing rendered");
+    assert_eq!(parse(b"{}", "x").unwrap().0.desired.len(), 0, "no items: nothing rendered");
 }
 
 #[test]
@@ -57,6 +58,7 @@ fn servers_without_a_scheme_are_https_unless_the_cli_says_plain_text() {
 fn only_kubernetes_names_go_into_the_path() {
     assert!(is_name("checkout-api") && is_name("a.b"));
     assert!(!is_name("web/../x") && !is_name("web?x=1") && !is_name("Web") && !is_name("a#b") && !is_name(""));
+    assert!(!is_name("..") && !is_name(".hidden"), "a name starts with a letter or digit");
 }
 
 #[test]

@@ -37,6 +37,10 @@ pub enum ArgoError {
     Refused { server: String, app: String, status: u16, message: String },
     #[error("Argo CD at {server} sent an answer for app '{app}' kdrift cannot read: {reason}")]
     BadAnswer { server: String, app: String, reason: String },
+    #[error(
+        "Argo CD at {server} holds no rendered object for app '{app}' (its last comparison failed?): not compared, so nothing reads as an orphan"
+    )]
+    NothingRendered { server: String, app: String },
 }
 
 /// Where to find Argo CD, as the user gave it.
@@ -80,7 +84,8 @@ impl ArgoCd {
             ),
             None => None,
         };
-        let insecure = entry.as_ref().is_some_and(|e| e.insecure);
+        // A CA given is a CA to verify against, whatever the CLI config's `insecure` says.
+        let insecure = entry.as_ref().is_some_and(|e| e.insecure) && ca_pem.is_none();
         let target =
             RestTarget { url: &url, token: Some(token), ca_pem, insecure, timeout, max_bytes: MOST_ANSWER_BYTES };
         let rest = Rest::connect(target).map_err(|error| match error {
@@ -115,11 +120,15 @@ impl ArgoCd {
         })?;
         let message = || error_message(&body);
         match status {
-            200 => parse(&body, &format!("argocd {server} app {app}")).map_err(|reason| ArgoError::BadAnswer {
-                server,
-                app,
-                reason,
-            }),
+            200 => match parse(&body, &format!("argocd {server} app {app}")) {
+                // Argo CD keeps the live objects with no target when it could not render Git:
+                // compared, every one would read as an orphan to prune.
+                Ok((rendered, items)) if rendered.desired.is_empty() && items > 0 => {
+                    Err(ArgoError::NothingRendered { server, app })
+                }
+                Ok((rendered, _)) => Ok(rendered),
+                Err(reason) => Err(ArgoError::BadAnswer { server, app, reason }),
+            },
             401 => Err(ArgoError::Unauthorized { server, app, message: message() }),
             403 => Err(ArgoError::Forbidden { server, app, message: message() }),
             status => Err(ArgoError::Refused { server, app, status, message: message() }),
@@ -166,7 +175,7 @@ fn is_loopback(url: &str) -> bool {
 
 /// A Kubernetes object name: safe to put in a path as it is.
 fn is_name(text: &str) -> bool {
-    !text.is_empty()
+    text.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
         && text.len() <= 253
         && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
 }
@@ -205,9 +214,10 @@ struct Item {
 
 /// The rendered objects of a managed-resources answer. Each state is JSON inside a string;
 /// absent, `""` and `"null"` all mean no object (not in Git, or not live).
-fn parse(body: &[u8], origin: &str) -> Result<Rendered, String> {
+fn parse(body: &[u8], origin: &str) -> Result<(Rendered, usize), String> {
     let answer: Answer =
         serde_json::from_slice(body).map_err(|error| format!("not a managed-resources answer: {error}"))?;
+    let items = answer.items.len();
     let mut rendered = Rendered::default();
     for item in answer.items {
         let state = |text: &Option<String>| -> Result<Option<Value>, String> {
@@ -223,7 +233,7 @@ fn parse(body: &[u8], origin: &str) -> Result<Rendered, String> {
             rendered.desired.push(Manifest { object: target, origin });
         }
     }
-    Ok(rendered)
+    Ok((rendered, items))
 }
 
 #[cfg(test)]
