@@ -305,9 +305,13 @@ fn apps_are_discovered_in_the_cluster_and_compared_from_a_clone_of_their_reposit
         "GET /apis/kustomize.toolkit.fluxcd.io/v1",
         "GET /apis/argoproj.io/v1alpha1/applications?limit=500",
         "GET /apis/kustomize.toolkit.fluxcd.io/v1/kustomizations?limit=500",
+        // No clone of the Flux app's repository here: its source's artifact is looked for.
+        "GET /apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/platform",
     ];
     discovery.sort_unstable();
     assert_eq!(api.lines(), discovery);
+    let flux_notes = apps[1]["notes"].to_string();
+    assert!(flux_notes.contains("not compared: GitRepository flux-system/platform: cannot read it"), "{flux_notes}");
 
     // Inside a clone (its origin is the Application's repoURL, over SSH): compared.
     let clone = tempfile::tempdir().unwrap();

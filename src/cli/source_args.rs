@@ -137,6 +137,7 @@ impl From<&SourceArgs> for SourceSpec {
                 ca_file: args.argocd_ca.clone(),
                 app_namespace: None,
             }),
+            substitute: None,
             config: args.config.clone(),
             no_server_dry_run: args.no_server_dry_run,
             review_access: true,

@@ -161,6 +161,18 @@ fn scan_one(
         return Ok(AppData::alone(not_compared(definition, note), live.kind()));
     }
     let Some(repo) = repository_for(args, definition) else {
+        // No clone: a Flux app on a cluster compares against the artifact Flux applies.
+        if let (Some(kustomization), LiveSource::Cluster(session)) = (&definition.flux, live) {
+            let mut data =
+                match crate::investigate::flux_input::compare(args, session, live, kustomization, keep, notes)? {
+                    Ok(data) => data,
+                    Err(note) => AppData::alone(not_compared(definition, note), live.kind()),
+                };
+            if data.report.controller.is_none() {
+                data.report.controller.clone_from(&definition.controller);
+            }
+            return Ok(data);
+        }
         return Ok(AppData::alone(not_compared(definition, not_cloned_note(definition)), live.kind()));
     };
     let mut note = None;

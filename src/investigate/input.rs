@@ -203,7 +203,10 @@ pub(crate) fn resolve_with(args: &SourceSpec, live: &LiveSource) -> Result<Input
     let app_name_guessed = args.app.is_none();
     let app = args.app.clone().unwrap_or(default_app);
     let namespace = args.namespace.clone().unwrap_or_else(|| live.default_namespace());
-    let (desired, render_failure) = render_if_needed(desired, args, &app, &namespace)?;
+    let (mut desired, render_failure) = render_if_needed(desired, args, &app, &namespace)?;
+    if let (Some(vars), Objects::Loaded(manifests)) = (&args.substitute, &mut desired) {
+        crate::sources::flux::layout::substitute(manifests, vars);
+    }
     let source_label = match (&git, &args.argocd) {
         (Some(git), _) => format!(
             "git {}@{} vs {}",

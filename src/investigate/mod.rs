@@ -9,6 +9,7 @@ mod compare;
 pub mod decide;
 mod discovery;
 mod fleet;
+mod flux_input;
 mod input;
 pub mod keep;
 mod kind_names;

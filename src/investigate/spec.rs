@@ -42,6 +42,9 @@ pub struct SourceSpec {
     pub audit_log: Vec<PathBuf>,
     /// Desired state from Argo CD's API (`--argocd-server`) instead of Git.
     pub argocd: Option<crate::sources::argocd::ArgoSpec>,
+    /// Flux `postBuild` variables substituted into the rendered objects (a Flux app read from
+    /// its artifact).
+    pub substitute: Option<std::collections::BTreeMap<String, String>>,
     pub config: Option<PathBuf>,
     pub no_server_dry_run: bool,
     /// On a cluster, ask which corrections the user may make (a diff need not).
@@ -75,6 +78,7 @@ impl SourceSpec {
             ignore: Vec::new(),
             audit_log: Vec::new(),
             argocd: None,
+            substitute: None,
             config: None,
             no_server_dry_run: false,
             review_access: true,

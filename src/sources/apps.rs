@@ -41,6 +41,8 @@ pub(crate) struct AppDefinition {
     pub chart: Option<String>,
     /// The cluster an Argo CD app deploys to, when not the one its Application is in.
     pub destination_cluster: Option<String>,
+    /// A Flux Kustomization itself: its source, path and build settings.
+    pub flux: Option<Box<Value>>,
 }
 
 /// The app defined by `object`, if it is an Argo CD `Application` or a Flux `Kustomization`.
@@ -79,6 +81,7 @@ pub(crate) fn from_object(object: &Value, origin: &str) -> Option<AppDefinition>
                     .filter(|server| !server.is_empty() && server != "https://kubernetes.default.svc")
                     .or_else(|| text("/spec/destination/name").filter(|name| !name.is_empty() && name != "in-cluster"))
                     .map(|cluster| crate::sanitize::clean_line(&cluster)),
+                flux: None,
             })
         }
         ("kustomize.toolkit.fluxcd.io", "Kustomization") => {
@@ -102,6 +105,7 @@ pub(crate) fn from_object(object: &Value, origin: &str) -> Option<AppDefinition>
                 renderer: None,
                 chart: None,
                 destination_cluster: None,
+                flux: Some(Box::new(object.clone())),
             })
         }
         _ => None,
@@ -181,6 +185,7 @@ pub(crate) fn parse_catalog(text: &str, origin: &str) -> Result<Vec<AppDefinitio
                 renderer: app.renderer,
                 chart: None,
                 destination_cluster: None,
+                flux: None,
                 name: app.name,
             })
         })

@@ -11,6 +11,7 @@ pub mod audit;
 pub(crate) mod bounded;
 pub(crate) mod cluster;
 pub mod files;
+pub(crate) mod flux;
 pub(crate) mod git;
 pub mod jq_worker;
 mod list_stream;

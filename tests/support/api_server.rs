@@ -97,6 +97,9 @@ pub struct Behaviour {
     pub padded: Vec<(String, usize)>,
     /// Every answer waits this long first, as a distant API server's would.
     pub latency: Option<std::time::Duration>,
+    /// Exact paths answered with these bytes as they are (a service proxy's artifact, an
+    /// object of a group the fake does not serve).
+    pub raw: Vec<(String, Vec<u8>)>,
 }
 
 pub struct FakeApi {
@@ -223,6 +226,13 @@ fn serve_connection(
             // A watch holds the connection until it ends.
             super::api_watch::stream(&mut writer, &request, log);
             return;
+        }
+        if let Some((_, bytes)) = behaviour.raw.iter().find(|(path, _)| *path == request.target) {
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", bytes.len());
+            if writer.write_all(head.as_bytes()).and_then(|()| writer.write_all(bytes)).is_err() {
+                return;
+            }
+            continue;
         }
         let (code, mut answer) = respond(&request, &mut objects.lock().unwrap(), behaviour);
         if answer["metadata"]["resourceVersion"] == "4242" {

@@ -175,6 +175,25 @@ impl Cluster {
         self.send(request).await
     }
 
+    /// GETs `path` as bytes (an artifact through the service proxy), at most `limit` of them.
+    pub(crate) async fn get_bytes(&self, path: &str, limit: u64) -> Result<Vec<u8>, Problem> {
+        let request = http::Request::get(path).body(Vec::new()).map_err(|e| Problem::BadResponse(e.to_string()))?;
+        let (status, bytes) = match tokio::time::timeout(self.timeout, self.exchange(request, limit)).await {
+            Err(_) => return Err(Problem::Timeout(self.timeout)),
+            Ok(answer) => answer?,
+        };
+        match status.as_u16() {
+            200..=299 => Ok(bytes),
+            401 => Err(Problem::Unauthorized(String::new())),
+            403 => Err(Problem::Forbidden("services/proxy is not allowed".to_owned())),
+            404 => Err(Problem::NotFound),
+            code => Err(Problem::Status {
+                code,
+                message: String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).trim().to_owned(),
+            }),
+        }
+    }
+
     /// GETs a discovery document (`/api/v1`, `/apis`, `/apis/GROUP/VERSION`), from this
     /// session's cache after the first time.
     pub(crate) async fn get_discovery<T: DeserializeOwned>(&self, path: &str) -> Result<T, Problem> {
