@@ -31,13 +31,15 @@ pub(super) fn compare(
         Ok(dir) => dir,
         Err(error) => return Ok(Err(format!("not compared: {}: {error}", artifact.source))),
     };
+    // Flux substitutes only when postBuild names variables.
+    let has_post_build = kustomization.pointer("/spec/postBuild").is_some_and(|p| p.is_object());
     let (vars, unread) = variables(session, kustomization);
     let name = kustomization.pointer("/metadata/name").and_then(Value::as_str).map(str::to_owned);
     let app_args = SourceSpec {
         app: name,
         desired: Some(dir),
         renderer: RendererChoice::Auto,
-        substitute: Some(vars),
+        substitute: has_post_build.then_some(vars),
         repo: None,
         revision: None,
         path: None,
@@ -53,15 +55,12 @@ pub(super) fn compare(
     Ok(Ok(data))
 }
 
-/// `postBuild.substitute`, then each `substituteFrom` ConfigMap (later ones win, as in
-/// Flux); a Secret's values are not read, and each source not read is a note.
+/// Each `substituteFrom` ConfigMap, then `postBuild.substitute` (which wins, as in Flux); a
+/// Secret's values are not read, and each source not read is a note.
 fn variables(session: &Session, kustomization: &Value) -> (BTreeMap<String, String>, Vec<String>) {
     let mut vars = BTreeMap::new();
     let mut notes = Vec::new();
     let post_build = kustomization.pointer("/spec/postBuild");
-    if let Some(Value::Object(inline)) = post_build.and_then(|p| p.get("substitute")) {
-        vars.extend(inline.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))));
-    }
     let namespace = kustomization.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("flux-system");
     let sources =
         post_build.and_then(|p| p.get("substituteFrom")).and_then(Value::as_array).cloned().unwrap_or_default();
@@ -92,6 +91,14 @@ fn variables(session: &Session, kustomization: &Value) -> (BTreeMap<String, Stri
                 crate::sanitize::clean_line(name)
             )),
         }
+    }
+    // Inline variables win over those from ConfigMaps, as in Flux.
+    if let Some(Value::Object(inline)) = post_build.and_then(|p| p.get("substitute")) {
+        vars.extend(inline.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))));
+    }
+    if !notes.is_empty() {
+        // Some variables were not read: one left unknown must stay as written, not become "".
+        vars.insert(layout::KEEP_UNKNOWN.to_owned(), String::new());
     }
     (vars, notes)
 }

@@ -24,6 +24,10 @@ pub(super) fn unpack(tarball: &[u8], into: &Path) -> Result<(), String> {
         }
         let kind = entry.header().entry_type();
         let path = entry.path().map_err(|e| e.to_string())?.into_owned();
+        // source-controller names the archive's root `.`: nothing to create for it.
+        if kind.is_dir() && path.components().all(|c| matches!(c, Component::CurDir)) {
+            continue;
+        }
         let Some(relative) = inside(&path) else {
             return Err(format!(
                 "entry '{}' would land outside the directory",

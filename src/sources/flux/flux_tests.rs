@@ -55,6 +55,15 @@ fn an_artifact_unpacks_inside_its_directory_only() {
     assert!(escape.contains("would land outside the directory"), "{escape}");
     assert!(!dir.path().join("../../etc/evil.yaml").exists());
     assert!(extract::unpack(b"not a tarball", dir.path()).is_err());
+    // source-controller's archives start with a `.` directory entry.
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default()));
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::Directory);
+    header.set_size(0);
+    header.set_mode(0o755);
+    builder.append_data(&mut header, ".", std::io::empty()).unwrap();
+    let rooted = builder.into_inner().unwrap().finish().unwrap();
+    extract::unpack(&rooted, dir.path()).unwrap();
 }
 
 #[test]
@@ -86,6 +95,9 @@ fn post_build_variables_expand_as_flux_expands_them() {
     assert_eq!(layout::expand("${region:=eu-west-1}/${cluster}", &vars), "eu-west-1/eu-1");
     assert_eq!(layout::expand("${empty:-fallback}", &vars), "fallback");
     assert_eq!(layout::expand("${unset}x", &vars), "x");
+    // Some variables were not read (a Secret): an unknown one stays as written.
+    let partial = vars.clone().into_iter().chain([(layout::KEEP_UNKNOWN.to_owned(), String::new())]).collect();
+    assert_eq!(layout::expand("app-${unset}-${cluster}", &partial), "app-${unset}-eu-1");
     assert_eq!(layout::expand("$${cluster} and $HOME and ${", &vars), "${cluster} and $HOME and ${");
     let mut manifests = vec![
         crate::engine::Manifest { object: json!({"metadata": {"name": "web-${cluster}"}}), origin: String::new() },

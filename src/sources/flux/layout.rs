@@ -12,6 +12,9 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// A marker among the variables: some were not read, so an unknown one stays as written.
+pub(crate) const KEEP_UNKNOWN: &str = " keep unknown";
+
 const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// Prepares `root/spec.path` for `kustomize build`; the directory to build.
@@ -165,9 +168,9 @@ pub(crate) fn expand(text: &str, vars: &BTreeMap<String, String>) -> String {
         };
         let valid = name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
             && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if valid {
-            let value = vars.get(name).filter(|v| !v.is_empty()).map(String::as_str).or(default).unwrap_or("");
-            out.push_str(value);
+        let known = vars.get(name).filter(|v| !v.is_empty()).map(String::as_str).or(default);
+        if valid && (known.is_some() || !vars.contains_key(KEEP_UNKNOWN)) {
+            out.push_str(known.unwrap_or(""));
         } else {
             out.push_str(&rest[at..at + 2 + end + 1]);
         }
